@@ -1,0 +1,1 @@
+"""Jurang ETL: public sources -> validated, tidy district tables with provenance."""

@@ -1,0 +1,43 @@
+"""Validate the processed outputs against their contracts (python -m etl check)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from etl import schemas
+from etl.build import MANIFEST, OUTPUT_FILES
+from etl.build import _file_sha256 as file_sha256
+from etl.errors import OutputValidationError
+from etl.validate import validate_output
+
+
+def check_outputs(processed_dir: Path) -> list[str]:
+    """Every output exists, matches its manifest checksum and validates; returns what was checked."""
+    manifest_path = processed_dir / MANIFEST
+    if not manifest_path.is_file():
+        raise OutputValidationError(f"{manifest_path} not found: run `python -m etl build` first")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    checked = []
+    for name in OUTPUT_FILES:
+        path = processed_dir / name
+        if not path.is_file():
+            raise OutputValidationError(f"{name} is missing from {processed_dir}")
+        if file_sha256(path) != manifest["outputs"][name]["sha256"]:
+            raise OutputValidationError(f"{name} differs from the checksum in manifest.json (edited by hand or partially written)")
+        checked.append(f"{name}: checksum matches manifest")
+    indicators = pd.read_parquet(processed_dir / "indicators.parquet")
+    validate_output(schemas.indicators_output, indicators, "indicators.parquet")
+    districts = gpd.read_parquet(processed_dir / "districts.parquet")
+    validate_output(schemas.districts_output, pd.DataFrame(districts.drop(columns="geometry")), "districts.parquet")
+    unknown_codes = set(indicators["code_state_district"]) - set(districts["code_state_district"])
+    if unknown_codes:
+        raise OutputValidationError(f"indicators.parquet has district codes not in districts.parquet: {sorted(unknown_codes)}")
+    if not districts.geometry.is_valid.all():
+        raise OutputValidationError("districts.parquet has invalid display geometries")
+    checked.append(f"indicators.parquet: {len(indicators):,} rows valid, {indicators['indicator'].nunique()} indicators")
+    checked.append(f"districts.parquet: {len(districts)} districts valid, geometries valid")
+    return checked

@@ -1,0 +1,150 @@
+"""Canonical districts (the 160 DOSM districts) and the mapping of every source's names onto them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from etl import config
+from etl.errors import SourceValidationError, UnknownDistrictError
+
+ALIASES_CSV = config.REFERENCE_DIR / "district_aliases.csv"
+EQUAL_AREA_CRS = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global: equal-area, so areas are true
+DISPLAY_TOLERANCE_DEG = 0.005  # ~550 m: keeps district shapes recognisable at national and state zoom
+DISPLAY_PRECISION_DEG = 0.0001  # ~11 m coordinate grid for the display geometry
+GROUP_SEPARATOR = ";"
+
+
+def normalise_name(name: str) -> str:
+    """Case- and whitespace-insensitive form of a name, used only for matching."""
+    return re.sub(r"\s+", " ", str(name)).strip().casefold()
+
+
+def load_aliases(path: Path = ALIASES_CSV) -> pd.DataFrame:
+    """The hand-kept alias table: state, alias, code_state_district (blank = known, excluded)."""
+    aliases = pd.read_csv(path, dtype=str, keep_default_na=False)
+    duplicated = aliases.duplicated(["state", "alias"], keep=False)
+    if duplicated.any():
+        raise ValueError(f"{path.name}: duplicate aliases {aliases.loc[duplicated, ['state', 'alias']].values.tolist()}")
+    return aliases
+
+
+@dataclass
+class Resolution:
+    """Rows with a canonical key, plus what was set aside (and why) for the quality report."""
+
+    frame: pd.DataFrame
+    excluded: pd.DataFrame = field(default_factory=pd.DataFrame)
+    aliased: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def resolve_districts(
+    frame: pd.DataFrame,
+    canonical: pd.DataFrame,
+    aliases: pd.DataFrame,
+    source_label: str,
+    state_col: str = "state",
+    district_col: str = "district",
+    allow_groups: bool = False,
+) -> Resolution:
+    """Add code_state_district to every row by exact canonical name, else the alias table.
+
+    Names the alias table marks as outside the canonical set (blank code) are set aside in
+    `excluded`. A name found nowhere raises UnknownDistrictError listing every such name and
+    its rows. A group alias (several codes) is an error unless allow_groups, in which case the
+    codes are kept joined by ';' and the caller must treat the value as the group's.
+    """
+    lookup: dict[tuple[str, str], str] = {
+        (normalise_name(s), normalise_name(d)): code
+        for s, d, code in canonical[["state", "district", "code_state_district"]].itertuples(index=False)
+    }
+    canonical_keys = set(lookup)
+    for s, alias, code in aliases[["state", "alias", "code_state_district"]].itertuples(index=False):
+        lookup.setdefault((normalise_name(s), normalise_name(alias)), code)
+
+    keys = list(zip(frame[state_col].map(normalise_name), frame[district_col].map(normalise_name)))
+    codes = pd.Series([lookup.get(key) for key in keys], index=frame.index, dtype="object")
+
+    unknown = codes.isna()
+    if unknown.any():
+        bad = frame.loc[unknown, [state_col, district_col]].assign(row=frame.index[unknown])
+        listing = "; ".join(
+            f"{s} / {d!r} (rows {rows['row'].tolist()[:5]}{'…' if len(rows) > 5 else ''})"
+            for (s, d), rows in bad.groupby([state_col, district_col], sort=True)
+        )
+        raise UnknownDistrictError(
+            f"[{source_label}] column {district_col!r}: {bad[[state_col, district_col]].drop_duplicates().shape[0]} "
+            f"district name(s) match no canonical district or alias: {listing}. "
+            f"Add each to data/reference/district_aliases.csv (with its code_state_district, or blank "
+            "to exclude it knowingly), then rebuild."
+        )
+    groups = codes.str.contains(GROUP_SEPARATOR, regex=False)
+    if groups.any() and not allow_groups:
+        names = sorted(set(frame.loc[groups, district_col]))
+        raise SourceValidationError(
+            f"[{source_label}] column {district_col!r}: {names} cover several canonical districts; "
+            "this source's transform does not handle merged districts."
+        )
+    excluded_mask = codes == ""
+    from_alias = pd.Series([key not in canonical_keys for key in keys], index=frame.index)
+    aliased_mask = from_alias & ~excluded_mask
+    aliased = (
+        frame.loc[aliased_mask, [state_col, district_col]]
+        .assign(code_state_district=codes[aliased_mask].astype(str))
+        .drop_duplicates()
+    )
+    resolved = frame.loc[~excluded_mask].assign(code_state_district=codes[~excluded_mask].astype(str))
+    excluded = frame.loc[excluded_mask, [state_col, district_col]].drop_duplicates()
+    return Resolution(frame=resolved, excluded=excluded, aliased=aliased)
+
+
+def repair_geometry(boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Make every polygon valid, keeping only polygonal parts (slivers/lines from the repair dropped)."""
+    repaired = boundaries.copy()
+    repaired["geometry"] = boundaries.geometry.make_valid(method="structure", keep_collapsed=False)
+    return repaired
+
+
+def area_km2(boundaries: gpd.GeoDataFrame) -> pd.Series:
+    """Area in km², measured in an equal-area projection (not in degrees)."""
+    return boundaries.geometry.to_crs(EQUAL_AREA_CRS).area / 1e6
+
+
+def display_geometry(
+    boundaries: gpd.GeoDataFrame,
+    tolerance_deg: float = DISPLAY_TOLERANCE_DEG,
+    precision_deg: float = DISPLAY_PRECISION_DEG,
+) -> gpd.GeoSeries:
+    """Simplify the districts as one coverage, so neighbours keep their shared edges (no gaps)."""
+    simplified = boundaries.geometry.simplify_coverage(tolerance_deg)
+    return simplified.set_precision(precision_deg)
+
+
+def canonical_districts(codes: pd.DataFrame, boundaries: gpd.GeoDataFrame, boundaries_label: str) -> gpd.GeoDataFrame:
+    """Join the DOSM code list to the boundaries on code_state_district; both must hold the same 160."""
+    codes_set = set(codes["code_state_district"])
+    boundary_set = set(boundaries["code_state_district"])
+    if codes_set != boundary_set:
+        raise SourceValidationError(
+            f"[{boundaries_label}] column 'code_state_district': boundaries and code list disagree — "
+            f"only in boundaries: {sorted(boundary_set - codes_set)}, only in code list: {sorted(codes_set - boundary_set)}"
+        )
+    repaired = repair_geometry(boundaries[["code_state_district", "geometry"]])
+    districts = gpd.GeoDataFrame(
+        codes[["code_state_district", "code_state", "state", "district"]].merge(repaired, on="code_state_district"),
+        geometry="geometry",
+        crs=boundaries.crs,
+    )
+    districts["area_km2"] = area_km2(districts)
+    return districts.sort_values(["code_state", "code_state_district"], key=_code_sort_key).reset_index(drop=True)
+
+
+def _code_sort_key(column: pd.Series) -> pd.Series:
+    """Sort '1_10' after '1_9' (numeric parts), and code_state numerically."""
+    if column.name == "code_state_district":
+        return column.map(lambda code: tuple(int(part) for part in code.split("_")))
+    return column

@@ -1,0 +1,1 @@
+"""One module per source family: read (file -> frame), schema, and pure transforms."""

@@ -1,0 +1,47 @@
+"""Run pandera schemas lazily and turn failures into errors that name source, file, column and rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from etl.errors import OutputValidationError, SourceValidationError
+from etl.registry import SourceFile
+
+MAX_LISTED_ROWS = 8
+
+
+def describe_failures(failure_cases: pd.DataFrame) -> list[str]:
+    """One readable line per (column, check): which rows failed and example values."""
+    lines = []
+    cases = failure_cases.astype({"index": "object"}).fillna({"column": "(table)"})
+    for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
+        rows = [int(i) for i in group["index"].dropna().tolist()]
+        examples = group["failure_case"].astype(str).unique().tolist()[:5]
+        where = f"rows {rows[:MAX_LISTED_ROWS]}{' …' if len(rows) > MAX_LISTED_ROWS else ''}" if rows else "whole column"
+        count = f" ({len(rows)} rows)" if len(rows) > MAX_LISTED_ROWS else ""
+        lines.append(f"column {column!r}: check {check} failed at {where}{count}; values {examples}")
+    return lines
+
+
+def validate_source(schema: pa.DataFrameSchema, frame: pd.DataFrame, entry: SourceFile) -> pd.DataFrame:
+    """Validate a raw table (all checks, lazily); on failure raise naming the source file."""
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        details = "\n  ".join(describe_failures(errors.failure_cases))
+        raise SourceValidationError(
+            f"[{entry.id}] {entry.relative_path} does not match its expected schema "
+            f"(row numbers are 0-based data rows):\n  {details}\n"
+            "The publisher may have changed the file: check the release notes, then update "
+            "etl/schemas.py or the registry."
+        ) from errors
+
+
+def validate_output(schema: pa.DataFrameSchema, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Validate a processed table before it replaces the previous one."""
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        details = "\n  ".join(describe_failures(errors.failure_cases))
+        raise OutputValidationError(f"processed output {name} breaks its contract:\n  {details}") from errors
