@@ -23,6 +23,7 @@ import geopandas as gpd
 import pandas as pd
 
 from etl import config, geography, schemas
+from etl.catalogue import check_catalogue, load_catalogue
 from etl.fetch import Downloader, FetchResult, download_url, fetch_file
 from etl.errors import SourceValidationError
 from etl.registry import SourceFile, load_registry
@@ -224,6 +225,7 @@ def run_build(
             [census.census_indicators(census_frame), population_long, population.density_indicators(population_long, area)],
             ignore_index=True,
         )
+        check_catalogue(load_catalogue(), set(table["indicator"]), set(registry))
         return validate_output(schemas.indicators_output, table, "indicators.parquet")
 
     indicators = steps.run("indicators", indicators_table, len)

@@ -1,0 +1,1 @@
+"""Jurang dashboard: Streamlit pages over the processed district tables."""

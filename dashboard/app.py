@@ -1,0 +1,37 @@
+"""Jurang dashboard entry point: `streamlit run dashboard/app.py`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `dashboard` and `etl` importable
+
+import streamlit as st  # noqa: E402
+
+from dashboard import i18n, ui  # noqa: E402
+
+PAGES_DIR = Path(__file__).resolve().parent / "views"  # not "pages/": that name triggers Streamlit's legacy auto-pages
+
+# A local icon: a Material icon name here would make the browser fetch it from Google Fonts.
+st.set_page_config(page_title="Jurang", page_icon=str(Path(__file__).resolve().parent / "static" / "favicon.png"), layout="wide")
+
+if "lang" not in st.session_state:
+    requested = st.query_params.get("lang")
+    st.session_state["lang"] = requested if requested in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
+
+with st.sidebar:
+    st.segmented_control(
+        ui.t("language"),
+        options=list(i18n.LANGUAGES),
+        format_func=i18n.LANGUAGES.get,
+        key="lang",
+    )
+
+navigation = st.navigation(
+    [
+        st.Page(PAGES_DIR / "map.py", title=ui.t("nav_map"), icon=":material/map:", default=True),
+        st.Page(PAGES_DIR / "sources.py", title=ui.t("nav_sources"), icon=":material/description:", url_path="sources"),
+    ]
+)
+navigation.run()

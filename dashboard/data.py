@@ -1,0 +1,84 @@
+"""The dashboard's only reader of processed outputs and reference files.
+
+Loaded tables are cached once per process (shared by every session) and keyed on the
+manifest's checksum, so a rebuild is picked up without restarting the app.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from etl import config
+from etl.build import MANIFEST
+from etl.catalogue import load_catalogue
+from etl.registry import SourceFile, load_registry
+
+
+class DataNotBuiltError(RuntimeError):
+    """The processed outputs are missing: the data has not been built yet."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything a page needs, loaded once per manifest version."""
+
+    districts: gpd.GeoDataFrame  # display geometry + attributes, one row per district
+    states: gpd.GeoDataFrame  # state outlines (dissolved display geometry)
+    indicators: pd.DataFrame  # long: code_state_district, indicator, year, value, method, source_ids
+    manifest: dict
+    quality: list[dict]
+    features: dict[str, dict]  # code_state_district -> GeoJSON feature (for the map)
+
+    @property
+    def state_names(self) -> list[str]:
+        return list(dict.fromkeys(self.districts.sort_values("code_state")["state"]))
+
+
+def manifest_token(processed_dir: Path | None = None) -> str:
+    """Checksum of manifest.json: changes whenever a build replaces the outputs."""
+    path = (processed_dir or config.processed_dir()) / MANIFEST
+    if not path.is_file():
+        raise DataNotBuiltError(f"{path} not found")
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _features(districts: gpd.GeoDataFrame) -> dict[str, dict]:
+    geojson = json.loads(districts[["code_state_district", "geometry"]].to_json(drop_id=True))
+    return {feature["properties"]["code_state_district"]: feature for feature in geojson["features"]}
+
+
+@lru_cache(maxsize=2)
+def load_dataset(token: str, processed_dir: Path) -> Dataset:
+    """Read every processed output (token = manifest checksum, so a new build means a new entry)."""
+    try:
+        districts = gpd.read_parquet(processed_dir / "districts.parquet")
+        states = gpd.read_parquet(processed_dir / "states.parquet")
+        indicators = pd.read_parquet(processed_dir / "indicators.parquet")
+        manifest = json.loads((processed_dir / MANIFEST).read_text(encoding="utf-8"))
+        quality = json.loads((processed_dir / "quality.json").read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise DataNotBuiltError(str(error)) from error
+    return Dataset(districts, states, indicators, manifest, quality, _features(districts))
+
+
+def current_dataset() -> Dataset:
+    """The dataset of the latest successful build."""
+    processed_dir = config.processed_dir()
+    return load_dataset(manifest_token(processed_dir), processed_dir)
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict]:
+    """Indicator catalogue keyed by id (labels, units, formats, definitions, sources)."""
+    return load_catalogue()
+
+
+def sources() -> dict[str, SourceFile]:
+    """Source registry keyed by id."""
+    return load_registry()

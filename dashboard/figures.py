@@ -1,0 +1,208 @@
+"""Plotly figure builders: pure functions (frames in, figures out), no Streamlit.
+
+Maps use Plotly's `geo` subplot with the base map switched off, so nothing is drawn from
+third-party tiles; the district shapes come from our own GeoJSON.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import mapclassify
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+# ColorBrewer YlGnBu: sequential and colour-blind safe; light = low, dark = high
+SEQUENTIAL_COLOURS = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
+NO_DATA_COLOUR = "#d4d4d4"
+HIGHLIGHT_COLOUR = "#d7301f"
+STATE_LINE_COLOUR = "#4d4d4d"
+FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
+
+
+@dataclass(frozen=True)
+class ClassScheme:
+    """Class boundaries and their legend labels; class i holds values < upper_bounds[i]."""
+
+    upper_bounds: tuple[float, ...]  # k-1 inner boundaries, ascending
+    labels: tuple[str, ...]  # k labels
+    colours: tuple[str, ...]  # k colours
+
+
+def round_significant(value: float, digits: int = 2) -> float:
+    """Round to `digits` significant figures, so legend boundaries read cleanly."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - int(math.floor(math.log10(abs(value)))))
+
+
+def format_value(value: float, fmt: str, unit: str = "", no_data: str = "no data") -> str:
+    """One value for display; NaN becomes the no-data wording, never 0."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return no_data
+    text = format(value, fmt)
+    return f"{text} {unit}".strip() if unit else text
+
+
+def quantile_scheme(values: pd.Series, fmt: str, k: int = 5, colours: list[str] = SEQUENTIAL_COLOURS) -> ClassScheme:
+    """Quantile classes over the non-missing values, boundaries rounded to 2 significant figures."""
+    present = values.dropna().to_numpy(dtype=float)
+    if present.size == 0:
+        return ClassScheme((), ("no values",), (colours[0],))
+    k = max(1, min(k, np.unique(present).size))
+    inner = mapclassify.Quantiles(present, k=k).bins[:-1] if k > 1 else []
+    bounds = sorted({round_significant(float(b)) for b in inner})
+    bounds = [b for b in bounds if present.min() < b <= present.max()]
+    labels = _class_labels(bounds, fmt)
+    palette = _spread(colours, len(labels))
+    return ClassScheme(tuple(bounds), tuple(labels), tuple(palette))
+
+
+def _class_labels(bounds: list[float], fmt: str) -> list[str]:
+    if not bounds:
+        return ["all values"]
+    shown = [format(b, fmt) for b in bounds]
+    middle = [f"{low} – {high}" for low, high in zip(shown[:-1], shown[1:])]
+    return [f"< {shown[0]}", *middle, f"≥ {shown[-1]}"]
+
+
+def _spread(colours: list[str], count: int) -> list[str]:
+    """Pick `count` colours spread across the palette (keeps the ends)."""
+    if count >= len(colours):
+        return list(colours[:count])
+    positions = np.linspace(0, len(colours) - 1, count).round().astype(int)
+    return [colours[i] for i in positions]
+
+
+def assign_classes(values: pd.Series, scheme: ClassScheme) -> pd.Series:
+    """Class index per value (0 = lowest); NaN stays NaN."""
+    classes = np.searchsorted(np.asarray(scheme.upper_bounds, dtype=float), values.to_numpy(dtype=float), side="right")
+    return pd.Series(classes, index=values.index, dtype="float").where(values.notna())
+
+
+def _bounds(features: list[dict]) -> tuple[float, float, float, float]:
+    """West, south, east, north of GeoJSON features (drives the map's extent)."""
+    lons: list[float] = []
+    lats: list[float] = []
+
+    def walk(coordinates) -> None:
+        if isinstance(coordinates[0], (int, float)):
+            lons.append(coordinates[0])
+            lats.append(coordinates[1])
+        else:
+            for item in coordinates:
+                walk(item)
+
+    for feature in features:
+        walk(feature["geometry"]["coordinates"])
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def state_border_lines(states) -> tuple[list, list]:
+    """Longitude/latitude arrays (None-separated) tracing every state boundary, for a line overlay."""
+    lons: list = []
+    lats: list = []
+    for geometry in states.geometry.boundary:
+        parts = getattr(geometry, "geoms", [geometry])
+        for line in parts:
+            xs, ys = line.xy
+            lons.extend([*xs, None])
+            lats.extend([*ys, None])
+    return lons, lats
+
+
+def choropleth_map(
+    frame: pd.DataFrame,
+    features: dict[str, dict],
+    scheme: ClassScheme,
+    *,
+    value_label: str,
+    unit: str,
+    fmt: str,
+    title: str = "",
+    no_data_label: str = "No data",
+    state_lines: tuple[list, list] | None = None,
+    highlight: list[str] | None = None,
+    extra_hover: pd.Series | None = None,
+    height: int = 620,
+) -> go.Figure:
+    """Classed choropleth: one legend entry per class plus a distinct 'No data' entry.
+
+    frame: code_state_district, district, state, value (one row per district to draw).
+    features: code_state_district -> GeoJSON feature; only the drawn districts are sent.
+    """
+    classes = assign_classes(frame["value"], scheme)
+    hover_values = frame["value"].map(lambda v: format_value(v, fmt, unit, no_data_label.lower()))
+    hover_extra = extra_hover.reindex(frame.index).fillna("") if extra_hover is not None else pd.Series("", index=frame.index)
+    customdata = np.column_stack([frame["district"], frame["state"], hover_values, hover_extra])
+    template = f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>{value_label}: %{{customdata[2]}}%{{customdata[3]}}<extra></extra>"
+
+    figure = go.Figure()
+    groups = [(i, label, colour) for i, (label, colour) in enumerate(zip(scheme.labels, scheme.colours))]
+    groups.append((None, no_data_label, NO_DATA_COLOUR))
+    for class_index, label, colour in groups:
+        mask = classes.isna() if class_index is None else classes == class_index
+        if not mask.any():
+            continue
+        codes = frame.loc[mask, "code_state_district"].tolist()
+        figure.add_trace(
+            go.Choropleth(
+                geojson={"type": "FeatureCollection", "features": [features[code] for code in codes]},
+                featureidkey="properties.code_state_district",
+                locations=codes,
+                z=[0] * len(codes),
+                colorscale=[[0, colour], [1, colour]],
+                showscale=False,
+                marker_line_color="white",
+                marker_line_width=0.4,
+                customdata=customdata[mask.to_numpy()],
+                hovertemplate=template,
+                name=label,
+                showlegend=True,
+                legendrank=(class_index if class_index is not None else 999),
+            )
+        )
+    if state_lines is not None:
+        figure.add_trace(
+            go.Scattergeo(lon=state_lines[0], lat=state_lines[1], mode="lines", line={"color": STATE_LINE_COLOUR, "width": 0.9},
+                          hoverinfo="skip", showlegend=False, name="state borders")
+        )
+    if highlight:
+        chosen = [code for code in highlight if code in features]
+        figure.add_trace(
+            go.Choropleth(
+                geojson={"type": "FeatureCollection", "features": [features[code] for code in chosen]},
+                featureidkey="properties.code_state_district",
+                locations=chosen,
+                z=[0] * len(chosen),
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                marker_line_color=HIGHLIGHT_COLOUR,
+                marker_line_width=2.5,
+                hoverinfo="skip",
+                name="selected",
+                showlegend=False,
+            )
+        )
+    west, south, east, north = _bounds([features[code] for code in frame["code_state_district"]])
+    pad_lon, pad_lat = 0.03 * (east - west) + 0.05, 0.03 * (north - south) + 0.05
+    figure.update_geos(
+        visible=False,
+        projection_type="mercator",
+        lonaxis_range=[west - pad_lon, east + pad_lon],
+        lataxis_range=[south - pad_lat, north + pad_lat],
+        bgcolor="rgba(0,0,0,0)",
+    )
+    figure.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left"} if title else None,
+        height=height,
+        margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0},
+        legend={"title": {"text": unit}, "itemclick": False, "itemdoubleclick": False, "x": 0.01, "y": 0.99,
+                "bgcolor": "rgba(255,255,255,0.8)", "traceorder": "normal"},
+        font={"family": FONT_FAMILY},
+        paper_bgcolor="white",
+        dragmode=False,
+    )
+    return figure

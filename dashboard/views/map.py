@@ -1,0 +1,67 @@
+"""Map page: a classed choropleth of any indicator, by year, for the nation or one state."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, figures, metrics, ui
+
+dataset = ui.require_dataset()
+catalogue = data.catalogue()
+
+st.title(ui.t("map_title"))
+st.caption(ui.t("map_intro"))
+
+available = [indicator for indicator in catalogue if metrics.indicator_years(dataset.indicators, indicator)]
+column_indicator, column_year, column_state = st.columns([3, 1, 2])
+indicator = column_indicator.selectbox(ui.t("indicator"), available, format_func=ui.label, key="indicator")
+years = metrics.indicator_years(dataset.indicators, indicator)
+year = column_year.selectbox(ui.t("year"), years, index=len(years) - 1, key=f"year_{indicator}")
+state_options = [None, *dataset.state_names]
+state = column_state.selectbox(ui.t("state"), state_options, format_func=lambda s: s or ui.t("all_states"), key="state")
+
+national = metrics.indicator_frame(dataset.districts, dataset.indicators, indicator, year)
+shown = metrics.filter_state(national, state)
+names = dict(zip(shown["code_state_district"], shown["district"] + (" · " + shown["state"] if state is None else "")))
+highlight = st.multiselect(ui.t("districts"), list(names), format_func=names.get, help=ui.t("districts_help"), key=f"districts_{state}")
+
+entry = catalogue[indicator]
+unit = ui.unit(indicator)
+scheme = figures.quantile_scheme(national["value"], entry["format"])
+class_names = shown["urban_class"].map(lambda c: ui.t(f"class_{c}"))
+figure = figures.choropleth_map(
+    shown,
+    dataset.features,
+    scheme,
+    value_label=ui.label(indicator),
+    unit=unit,
+    fmt=entry["format"],
+    no_data_label=ui.t("no_data"),
+    state_lines=figures.state_border_lines(dataset.states if state is None else dataset.states[dataset.states["state"] == state]),
+    highlight=highlight,
+    extra_hover="<br>" + ui.t("urban_class") + ": " + class_names,
+)
+st.plotly_chart(figure, config=ui.PLOTLY_CONFIG, width="stretch", key="map")
+st.caption(f"{ui.source_line(indicator, dataset)} {ui.t('classes_note', year=year)}")
+
+summary = metrics.summarise(shown)
+cards = st.columns(5)
+cards[0].metric(ui.t("districts_shown"), summary["districts"])
+cards[1].metric(ui.t("with_data"), summary["with_data"])
+for card, key in zip(cards[2:], ["min", "median", "max"]):
+    card.metric(ui.t({"min": "lowest", "median": "median", "max": "highest"}[key]), figures.format_value(summary[key], entry["format"], no_data=ui.t("no_data")))
+
+with st.expander(ui.t("definition")):
+    st.write(entry["definition"][ui.language()])
+
+st.subheader(ui.t("table_title"))
+table = metrics.ranked(shown, highlight)
+display = table.assign(
+    value_shown=table["value"].map(lambda v: figures.format_value(v, entry["format"], no_data=ui.t("no_data"))),
+    urban_class=table["urban_class"].map(lambda c: ui.t(f"class_{c}")),
+)[["rank", "district", "state", "urban_class", "value_shown"]].rename(
+    columns={"rank": ui.t("rank"), "district": ui.t("district"), "state": ui.t("state"), "urban_class": ui.t("urban_class"), "value_shown": f"{ui.label(indicator)} ({unit})"}
+)
+st.dataframe(display, hide_index=True, width="stretch")
+csv = table[["rank", "code_state_district", "state", "district", "urban_class", "value", "method", "source_ids"]].assign(indicator=indicator, year=year, unit=entry["unit"]["en"])
+st.download_button(ui.t("download_csv"), csv.to_csv(index=False).encode("utf-8"), file_name=f"jurang_{indicator}_{year}_{(state or 'malaysia').lower().replace(' ', '_')}.csv", mime="text/csv")
