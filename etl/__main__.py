@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from etl import config
@@ -25,7 +26,7 @@ MirrorOption = typer.Option(
 
 
 def _fail(error: Exception) -> None:
-    console.print(f"[bold red]Build failed[/bold red] ({type(error).__name__}): {error}", soft_wrap=True)
+    console.print(f"[bold red]Build failed[/bold red] ({type(error).__name__}): {escape(str(error))}", soft_wrap=True)
     console.print(f"Previous outputs in {config.processed_dir()} were left untouched.")
     raise typer.Exit(code=1)
 
@@ -51,7 +52,7 @@ def build(mirror: Optional[Path] = MirrorOption) -> None:
         table.add_row(step.name, f"{step.rows:,}", f"{step.seconds:.2f}")
     console.print(table)
     for warning in result.warnings:
-        console.print(f"[yellow]warning[/yellow] {warning}", soft_wrap=True)
+        console.print(f"[yellow]warning[/yellow] {escape(warning)}", soft_wrap=True)
     console.print(
         f"[green]Done[/green] in {time.perf_counter() - started:.1f} s: {len(result.fetched)} source files verified, "
         f"{len(result.warnings)} warnings, {len(result.quality)} quality notes → {result.output_dir}"
@@ -65,9 +66,9 @@ def check() -> None:
 
     try:
         for line in check_outputs(config.processed_dir()):
-            console.print(f"[green]ok[/green] {line}")
+            console.print(f"[green]ok[/green] {escape(line)}")
     except EtlError as error:
-        console.print(f"[bold red]Check failed[/bold red]: {error}", soft_wrap=True)
+        console.print(f"[bold red]Check failed[/bold red]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(code=1)
 
 

@@ -28,7 +28,7 @@ from etl.fetch import Downloader, FetchResult, download_url, fetch_file
 from etl.errors import SourceValidationError
 from etl.registry import SourceFile, load_registry
 from etl.sources import census, population
-from etl.validate import validate_output, validate_source
+from etl.validate import read_source, validate_output, validate_source
 
 OUTPUT_FILES = ["districts.parquet", "boundaries.parquet", "states.parquet", "indicators.parquet", "quality.json"]
 MANIFEST = "manifest.json"
@@ -88,9 +88,9 @@ def fetch_all(registry: dict[str, SourceFile], raw_dir: Path, mirror: Path | Non
 
 def build_districts(fetched: dict[str, FetchResult], result: BuildResult) -> gpd.GeoDataFrame:
     codes_entry = fetched["dosm_state_district_codes"]
-    codes = validate_source(schemas.state_district_codes, pd.read_csv(codes_entry.path), codes_entry.entry)
+    codes = validate_source(schemas.state_district_codes, read_source(codes_entry.entry, codes_entry.path, pd.read_csv), codes_entry.entry)
     boundaries_entry = fetched["dosm_district_boundaries"]
-    boundaries = gpd.read_file(boundaries_entry.path)
+    boundaries = read_source(boundaries_entry.entry, boundaries_entry.path, gpd.read_file)
     validate_source(schemas.district_boundaries, pd.DataFrame(boundaries.drop(columns="geometry")), boundaries_entry.entry)
     invalid = int((~boundaries.geometry.is_valid).sum())
     if invalid:
@@ -100,7 +100,7 @@ def build_districts(fetched: dict[str, FetchResult], result: BuildResult) -> gpd
 
 def build_census(fetched: dict[str, FetchResult], districts: pd.DataFrame, aliases: pd.DataFrame, result: BuildResult) -> pd.DataFrame:
     entry = fetched[census.SOURCE_ID]
-    frame = validate_source(schemas.census_district, census.read_census_district(entry.path), entry.entry)
+    frame = validate_source(schemas.census_district, read_source(entry.entry, entry.path, census.read_census_district), entry.entry)
     published = frame.rename(columns={"code_state_district": "code_published"})
     resolution = geography.resolve_districts(published, districts, aliases, _label(entry.entry))
     mismatched = resolution.frame["code_published"] != resolution.frame["code_state_district"]
@@ -115,7 +115,7 @@ def build_census(fetched: dict[str, FetchResult], districts: pd.DataFrame, alias
 
 def build_population(fetched: dict[str, FetchResult], districts: pd.DataFrame, aliases: pd.DataFrame, result: BuildResult) -> pd.DataFrame:
     entry = fetched[population.SOURCE_ID]
-    frame = validate_source(schemas.population_district, population.read_population_district(entry.path), entry.entry)
+    frame = validate_source(schemas.population_district, read_source(entry.entry, entry.path, population.read_population_district), entry.entry)
     resolution = geography.resolve_districts(frame, districts, aliases, _label(entry.entry))
     _report_aliases(result, entry.entry.id, resolution)
     return population.population_indicators(resolution.frame)
@@ -208,7 +208,7 @@ def run_build(
     started = time.perf_counter()
     raw_dir = raw_dir or config.raw_dir()
     processed_dir = processed_dir or config.processed_dir()
-    registry = registry or load_registry()
+    registry = load_registry() if registry is None else registry
     result = BuildResult()
     steps = _Steps(result, progress)
 

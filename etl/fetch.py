@@ -8,6 +8,7 @@ file gets a provenance sidecar (<file>.provenance.json).
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -117,7 +118,7 @@ def fetch_file(
         elif entry.url:
             try:
                 downloader(entry.url, temp_path)
-            except (urllib.error.URLError, OSError, TimeoutError) as error:
+            except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as error:
                 raise FetchError(
                     f"[{entry.id}] download of {entry.url} failed ({error}). Check the connection, "
                     f"or build offline with --mirror DIR / JURANG_MIRROR=DIR holding {entry.relative_path}."

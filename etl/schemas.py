@@ -51,7 +51,8 @@ census_district = DataFrameSchema(
     unique=["code_state_district", "year"],
     checks=[
         Check(
-            lambda frame: frame.loc[frame["year"] == 2020, "population_total"].notna().sum() == 160,
+            lambda frame: {"year", "population_total"} <= set(frame.columns)
+            and frame.loc[frame["year"] == 2020, "population_total"].notna().sum() == 160,
             error="census 2020 must give population_total for all 160 districts",
         )
     ],

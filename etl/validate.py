@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Callable
+
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyogrio.errors
 
 from etl.errors import OutputValidationError, SourceValidationError
 from etl.registry import SourceFile
@@ -14,7 +19,10 @@ MAX_LISTED_ROWS = 8
 def describe_failures(failure_cases: pd.DataFrame) -> list[str]:
     """One readable line per (column, check): which rows failed and example values."""
     lines = []
-    cases = failure_cases.astype({"index": "object"}).fillna({"column": "(table)"})
+    cases = failure_cases.astype({"index": "object", "column": "object"})
+    missing_column = cases["check"] == "column_in_dataframe"
+    cases.loc[missing_column, "column"] = cases.loc[missing_column, "failure_case"]  # name the absent column
+    cases = cases.fillna({"column": "(table)"})
     for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
         rows = [int(i) for i in group["index"].dropna().tolist()]
         examples = group["failure_case"].astype(str).unique().tolist()[:5]
@@ -22,6 +30,18 @@ def describe_failures(failure_cases: pd.DataFrame) -> list[str]:
         count = f" ({len(rows)} rows)" if len(rows) > MAX_LISTED_ROWS else ""
         lines.append(f"column {column!r}: check {check} failed at {where}{count}; values {examples}")
     return lines
+
+
+def read_source(entry: SourceFile, path: Path, reader: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
+    """Parse a raw file; a file that cannot be parsed at all (empty, truncated, wrong format)
+    becomes a SourceValidationError naming the source and file instead of a parser traceback."""
+    try:
+        return reader(path)
+    except (ValueError, OSError, pyarrow.ArrowException, pyogrio.errors.DataSourceError) as error:  # pandas parser errors are ValueErrors
+        raise SourceValidationError(
+            f"[{entry.id}] {entry.relative_path} cannot be read ({type(error).__name__}: {error}). "
+            "The file is empty, truncated or not in the expected format: re-fetch it or check the release."
+        ) from error
 
 
 def validate_source(schema: pa.DataFrameSchema, frame: pd.DataFrame, entry: SourceFile) -> pd.DataFrame:

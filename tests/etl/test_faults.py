@@ -210,12 +210,6 @@ def test_given_duplicate_population_rows_when_built_then_schema_error_names_key_
     assert "rows [3, 383040]" in message
 
 
-@pytest.mark.xfail(
-    raises=pd.errors.EmptyDataError,
-    strict=True,
-    reason="etl bug: read_census_district calls pd.read_csv unguarded; an empty (0-byte) census file "
-    "raises pandas EmptyDataError, not SourceValidationError naming the source and file",
-)
 def test_given_an_empty_census_file_accepted_by_the_registry_when_built_then_schema_error(good_build, fault_mirror, tmp_path):
     mirror_path(fault_mirror, CENSUS).write_bytes(b"")
 
@@ -224,12 +218,6 @@ def test_given_an_empty_census_file_accepted_by_the_registry_when_built_then_sch
     assert f"[{CENSUS}]" in message and CENSUS_FILE in message
 
 
-@pytest.mark.xfail(
-    raises=pyarrow.lib.ArrowInvalid,
-    strict=True,
-    reason="etl bug: read_population_district calls pd.read_parquet unguarded; an empty (0-byte) parquet "
-    "raises pyarrow ArrowInvalid, not SourceValidationError naming the source and file",
-)
 def test_given_an_empty_population_file_accepted_by_the_registry_when_built_then_schema_error(good_build, fault_mirror, tmp_path):
     mirror_path(fault_mirror, POPULATION).write_bytes(b"")
 
@@ -295,13 +283,6 @@ def test_given_a_broken_mirror_when_the_cli_builds_then_exit_1_with_the_error_an
     assert not (data_dir / "raw" / CENSUS_FILE).exists()
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=True,
-    reason="etl bug: etl/__main__.py prints error messages through rich console markup, so the leading "
-    "'[dosm_census_district]' (and '[id: file]' labels of UnknownDistrictError) is parsed as a style tag "
-    "and silently dropped; fix with rich.markup.escape(str(error)) or console.print(..., markup=False)",
-)
 def test_given_a_broken_mirror_when_the_cli_builds_then_stdout_names_the_source_id(broken_cli_run):
     completed, _, _ = broken_cli_run
 

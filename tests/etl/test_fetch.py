@@ -174,12 +174,6 @@ def test_given_a_download_with_the_wrong_bytes_when_fetched_then_checksum_error_
     assert not (raw / "synthetic_src" / "table.csv").exists()
 
 
-@pytest.mark.xfail(
-    raises=http.client.IncompleteRead,
-    strict=True,
-    reason="etl bug: fetch_file only wraps URLError/OSError/TimeoutError; a connection dropped mid-body "
-    "(http.client.IncompleteRead, an HTTPException) escapes as a raw traceback instead of FetchError",
-)
 def test_given_a_download_cut_off_mid_body_when_fetched_then_fetch_error(raw):
     def cut_off(url: str, destination: Path) -> None:
         destination.write_bytes(GOOD[:5])
