@@ -32,7 +32,8 @@ class Dataset:
     states: gpd.GeoDataFrame  # state outlines (dissolved display geometry)
     indicators: pd.DataFrame  # long: code_state_district, indicator, year, value, method, source_ids
     manifest: dict
-    quality: list[dict]
+    quality: dict  # {'accounts': rows read/used/rejected per source, 'notes': [...]}
+    facilities: pd.DataFrame  # points: facility_id, kind, name, code_state_district, lon, lat, …
     features: dict[str, dict]  # code_state_district -> GeoJSON feature (for the map)
 
     @property
@@ -62,9 +63,10 @@ def load_dataset(token: str, processed_dir: Path) -> Dataset:
         indicators = pd.read_parquet(processed_dir / "indicators.parquet")
         manifest = json.loads((processed_dir / MANIFEST).read_text(encoding="utf-8"))
         quality = json.loads((processed_dir / "quality.json").read_text(encoding="utf-8"))
+        facilities = pd.read_parquet(processed_dir / "facilities.parquet")
     except FileNotFoundError as error:
         raise DataNotBuiltError(str(error)) from error
-    return Dataset(districts, states, indicators, manifest, quality, _features(districts))
+    return Dataset(districts, states, indicators, manifest, quality, facilities, _features(districts))
 
 
 def current_dataset() -> Dataset:

@@ -55,7 +55,7 @@ def build(mirror: Optional[Path] = MirrorOption) -> None:
         console.print(f"[yellow]warning[/yellow] {escape(warning)}", soft_wrap=True)
     console.print(
         f"[green]Done[/green] in {time.perf_counter() - started:.1f} s: {len(result.fetched)} source files verified, "
-        f"{len(result.warnings)} warnings, {len(result.quality)} quality notes → {result.output_dir}"
+        f"{len(result.warnings)} warnings, {len(result.quality.notes)} quality notes → {result.output_dir}"
     )
 
 

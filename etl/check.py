@@ -10,7 +10,7 @@ import pandas as pd
 
 from etl import schemas
 from etl.build import MANIFEST, OUTPUT_FILES
-from etl.build import _file_sha256 as file_sha256
+from etl.build import file_sha256
 from etl.errors import OutputValidationError
 from etl.validate import validate_output
 

@@ -148,3 +148,31 @@ def _code_sort_key(column: pd.Series) -> pd.Series:
     if column.name == "code_state_district":
         return column.map(lambda code: tuple(int(part) for part in code.split("_")))
     return column
+
+
+def assign_points_to_districts(points: pd.DataFrame, districts: gpd.GeoDataFrame, lon_col: str = "lon", lat_col: str = "lat") -> pd.DataFrame:
+    """District of each point: the polygon containing it, else the nearest polygon.
+
+    The DOSM polygons are simplified, so some coastal and island points fall just outside
+    every district; they get the nearest one (assigned_by = "nearest", with the distance in km)
+    instead of being dropped. Points without coordinates get no district (assigned_by = "no_coordinates").
+    Returns points' index with code_state_district, assigned_by, distance_km.
+    """
+    located = points[[lon_col, lat_col]].notna().all(axis=1)
+    geometry = gpd.points_from_xy(points.loc[located, lon_col], points.loc[located, lat_col], crs="EPSG:4326")
+    frame = gpd.GeoDataFrame(index=points.index[located], geometry=geometry)
+    polygons = districts[["code_state_district", "geometry"]]
+    within = gpd.sjoin(frame, polygons, how="left", predicate="within")
+    within = within[~within.index.duplicated(keep="first")]  # a point on a shared border: first district
+    result = pd.DataFrame(index=points.index, data={"code_state_district": None, "assigned_by": "no_coordinates", "distance_km": float("nan")})
+    inside = within["code_state_district"].notna()
+    result.loc[inside[inside].index, "code_state_district"] = within.loc[inside, "code_state_district"]
+    result.loc[inside[inside].index, ["assigned_by", "distance_km"]] = ["within", 0.0]
+    outside = frame.loc[~inside.reindex(frame.index, fill_value=False)]
+    if len(outside):
+        nearest = gpd.sjoin_nearest(outside.to_crs(EQUAL_AREA_CRS), polygons.to_crs(EQUAL_AREA_CRS), how="left", distance_col="distance_m")
+        nearest = nearest[~nearest.index.duplicated(keep="first")]
+        result.loc[nearest.index, "code_state_district"] = nearest["code_state_district"]
+        result.loc[nearest.index, "assigned_by"] = "nearest"
+        result.loc[nearest.index, "distance_km"] = nearest["distance_m"] / 1000
+    return result

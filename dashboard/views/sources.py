@@ -30,8 +30,9 @@ rows = [
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 st.subheader(ui.t("quality_title"))
-if dataset.quality:
-    st.dataframe(pd.DataFrame(dataset.quality)[["source", "kind", "detail"]], hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(dataset.quality["accounts"]), hide_index=True, width="stretch")
+if dataset.quality["notes"]:
+    st.dataframe(pd.DataFrame(dataset.quality["notes"])[["source", "kind", "detail"]], hide_index=True, width="stretch")
 else:
     st.write(ui.t("quality_empty"))
 

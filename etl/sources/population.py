@@ -16,24 +16,30 @@ def read_population_district(path: Path) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def district_totals(population: pd.DataFrame) -> pd.DataFrame:
-    """Total persons per district and year (both sexes, all ages, all ethnicities), in persons."""
-    totals = population.loc[
-        (population["sex"] == "both") & (population["age"] == "overall") & (population["ethnicity"] == "overall"),
-        ["code_state_district", "date", "population"],
-    ]
-    return pd.DataFrame(
-        {
-            "code_state_district": totals["code_state_district"].to_numpy(),
-            "year": pd.to_datetime(totals["date"]).dt.year.to_numpy(),
-            "population": (totals["population"] * PERSONS_PER_THOUSAND).to_numpy(),
-        }
+SCHOOL_AGE_BANDS = ["5-9", "10-14", "15-19"]  # children and youth of school age (5-19)
+
+
+def district_totals(population: pd.DataFrame, ages: list[str] | None = None) -> pd.DataFrame:
+    """Persons per district and year (both sexes, all ethnicities), all ages or the sum of `ages` bands."""
+    age_rows = population["age"] == "overall" if ages is None else population["age"].isin(ages)
+    rows = population.loc[(population["sex"] == "both") & (population["ethnicity"] == "overall") & age_rows]
+    totals = (
+        rows.assign(year=pd.to_datetime(rows["date"]).dt.year)
+        .groupby(["code_state_district", "year"], as_index=False)["population"]
+        .sum(min_count=len(ages) if ages else 1)
     )
+    return totals.assign(population=totals["population"] * PERSONS_PER_THOUSAND)
 
 
 def population_indicators(population: pd.DataFrame) -> pd.DataFrame:
-    """Long indicator `population` (persons) per district and year."""
-    return long_indicator(district_totals(population), "population", "population", "observed", [SOURCE_ID])
+    """Long indicators `population` and `population_age_5_19` (persons) per district and year."""
+    return pd.concat(
+        [
+            long_indicator(district_totals(population), "population", "population", "observed", [SOURCE_ID]),
+            long_indicator(district_totals(population, SCHOOL_AGE_BANDS), "population_age_5_19", "population", "derived", [SOURCE_ID]),
+        ],
+        ignore_index=True,
+    )
 
 
 def density_indicators(population_long: pd.DataFrame, area_km2: pd.Series) -> pd.DataFrame:

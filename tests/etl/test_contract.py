@@ -70,7 +70,7 @@ def test_given_a_real_build_when_checked_then_every_output_passes(processed):
 
 def test_given_a_real_build_when_inspected_then_no_warnings_and_only_known_quality_notes(manifest, processed):
     assert manifest["warnings"] == []
-    quality = json.loads((processed / "quality.json").read_text(encoding="utf-8"))
+    quality = json.loads((processed / "quality.json").read_text(encoding="utf-8"))["notes"]
     repaired = [note for note in quality if note["kind"] == "geometry_repaired"]
     assert len(repaired) == 1 and repaired[0]["detail"].startswith("7 invalid")  # SOURCES.md: 7 of 160
     assert {note["kind"] for note in quality} <= {"geometry_repaired", "alias_used", "consistency_check"}
