@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 DISTRICT_COLUMNS = ["code_state_district", "code_state", "state", "district", "urban_class"]
@@ -48,3 +49,145 @@ def ranked(frame: pd.DataFrame, highlight: list[str] | None = None, descending: 
     if highlight:
         ordered = pd.concat([ordered[ordered["code_state_district"].isin(highlight)], ordered[~ordered["code_state_district"].isin(highlight)]])
     return ordered.reset_index(drop=True)
+
+
+# --- urban-rural gaps --------------------------------------------------------------------------
+
+URBAN_CLASS_ORDER = ["urban", "semi_urban", "rural"]
+
+
+def weighted_mean(values: pd.Series, weights: pd.Series) -> float:
+    """Mean of values weighted by weights, over rows where both are present; NaN if none."""
+    present = values.notna() & weights.notna() & (weights > 0)
+    if not present.any():
+        return float("nan")
+    return float((values[present] * weights[present]).sum() / weights[present].sum())
+
+
+def class_means(frame: pd.DataFrame, value_col: str = "value", weight_col: str = "population", class_col: str = "urban_class") -> pd.DataFrame:
+    """Population-weighted mean per urban class, with the districts and people it covers.
+
+    Districts without a value are left out of their class's mean (and counted as missing),
+    never read as 0.
+    """
+    rows = []
+    for urban_class in URBAN_CLASS_ORDER:
+        members = frame.loc[frame[class_col] == urban_class]
+        has_value = members[value_col].notna()
+        rows.append(
+            {
+                "urban_class": urban_class,
+                "mean": weighted_mean(members[value_col], members[weight_col]),
+                "districts": int(len(members)),
+                "districts_with_data": int(has_value.sum()),
+                "population_covered": float(members.loc[has_value, weight_col].sum()),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def gap_from_means(urban_mean: float, rural_mean: float, direction: str) -> dict[str, float]:
+    """Rural-urban gap from the two means.
+
+    difference = rural - urban, in the indicator's unit; ratio = rural / urban.
+    shortfall = how far rural is behind urban: urban - rural when higher is better,
+    rural - urban when lower is better, so a positive shortfall always means rural is worse.
+    For context indicators (no better direction) the shortfall is NaN.
+    """
+    difference = rural_mean - urban_mean
+    ratio = rural_mean / urban_mean if urban_mean not in (0, 0.0) and not pd.isna(urban_mean) else float("nan")
+    if direction == "higher_is_better":
+        shortfall = -difference
+    elif direction == "lower_is_better":
+        shortfall = difference
+    else:
+        shortfall = float("nan")
+    return {"urban_mean": urban_mean, "rural_mean": rural_mean, "difference": difference, "ratio": ratio, "shortfall": shortfall}
+
+
+def rural_urban_gap(frame: pd.DataFrame, direction: str, value_col: str = "value", weight_col: str = "population") -> dict[str, float]:
+    """Population-weighted rural-urban gap for one indicator and year (see gap_from_means)."""
+    means = class_means(frame, value_col, weight_col).set_index("urban_class")["mean"]
+    return gap_from_means(means["urban"], means["rural"], direction)
+
+
+def gaps_by_state(frame: pd.DataFrame, direction: str, value_col: str = "value", weight_col: str = "population") -> pd.DataFrame:
+    """The rural-urban gap within each state; NaN where a state lacks urban or rural districts."""
+    rows = []
+    for state, members in frame.groupby("state", sort=False):
+        means = class_means(members, value_col, weight_col).set_index("urban_class")
+        gap = gap_from_means(means.at["urban", "mean"], means.at["rural", "mean"], direction)
+        rows.append({"state": state, **gap, "semi_urban_mean": means.at["semi_urban", "mean"],
+                     "urban_districts": int(means.at["urban", "districts"]), "rural_districts": int(means.at["rural", "districts"])})
+    return pd.DataFrame(rows)
+
+
+def gap_over_time(frames_by_year: dict[int, pd.DataFrame], direction: str) -> pd.DataFrame:
+    """The national gap for each year, and its change since the first year with a gap."""
+    rows = [{"year": year, **rural_urban_gap(frame, direction)} for year, frame in sorted(frames_by_year.items())]
+    table = pd.DataFrame(rows)
+    if table.empty:
+        return table
+    first = table["difference"].dropna()
+    baseline = first.iloc[0] if len(first) else float("nan")
+    return table.assign(change_in_difference=table["difference"] - baseline)
+
+
+# --- inequality between districts ---------------------------------------------------------------
+
+
+def weighted_gini(values: pd.Series, weights: pd.Series) -> float:
+    """Population-weighted Gini coefficient of district values (0 = all equal); NaN rows ignored.
+
+    G = sum_i sum_j w_i w_j |x_i - x_j| / (2 W^2 mu), with W the total weight and mu the weighted mean.
+    """
+    present = values.notna() & weights.notna() & (weights > 0)
+    x = values[present].to_numpy(dtype=float)
+    w = weights[present].to_numpy(dtype=float)
+    if x.size == 0:
+        return float("nan")
+    mean = (w * x).sum() / w.sum()
+    if mean == 0:
+        return float("nan")
+    pairwise = (w[:, None] * w[None, :] * abs(x[:, None] - x[None, :])).sum()
+    return float(pairwise / (2 * w.sum() ** 2 * mean))
+
+
+def theil_decomposition(frame: pd.DataFrame, value_col: str = "value", weight_col: str = "population", group_col: str = "urban_class") -> dict[str, float]:
+    """Population-weighted Theil T index split into within- and between-urban-class parts.
+
+    T = sum_i (p_i x_i / X) ln(x_i / mu), where p are people, x district values (must be > 0),
+    X = sum p x and mu = X / P. Between = sum_g (X_g / X) ln(mu_g / mu); within = T - between.
+    """
+    rows = frame.loc[frame[value_col].notna() & frame[weight_col].notna() & (frame[value_col] > 0) & (frame[weight_col] > 0)]
+    if rows.empty:
+        return {"theil": float("nan"), "within": float("nan"), "between": float("nan"), "between_share": float("nan")}
+    people = rows[weight_col].to_numpy(dtype=float)
+    values = rows[value_col].to_numpy(dtype=float)
+    total = (people * values).sum()
+    mean = total / people.sum()
+    theil = float(((people * values / total) * np.log(values / mean)).sum())
+    between = 0.0
+    for _, group in rows.groupby(group_col):
+        group_total = (group[weight_col] * group[value_col]).sum()
+        group_mean = group_total / group[weight_col].sum()
+        between += (group_total / total) * np.log(group_mean / mean)
+    between = float(between)
+    return {"theil": theil, "within": theil - between, "between": between, "between_share": between / theil if theil > 0 else float("nan")}
+
+
+def concentration_index(frame: pd.DataFrame, rank_col: str, value_col: str = "value", weight_col: str = "population") -> float:
+    """Population-weighted concentration index of value across districts ranked by rank_col (e.g. income).
+
+    C = 2 cov_w(x, R) / mu, with R each district's weighted fractional rank (midpoint of its
+    population share, poorest first). C > 0: the indicator is concentrated in richer districts.
+    """
+    rows = frame.dropna(subset=[rank_col, value_col, weight_col]).sort_values(rank_col)
+    if len(rows) < 2:
+        return float("nan")
+    weights = rows[weight_col].to_numpy(dtype=float) / rows[weight_col].sum()
+    values = rows[value_col].to_numpy(dtype=float)
+    rank = np.cumsum(weights) - weights / 2
+    mean = (weights * values).sum()
+    covariance = (weights * (values - mean) * (rank - (weights * rank).sum())).sum()
+    return float(2 * covariance / mean) if mean else float("nan")

@@ -1,0 +1,149 @@
+"""The Jurang AI-access index: goalpost normalisation, domain aggregation, ranks and their uncertainty.
+
+Pure functions (no Streamlit), following the OECD/JRC composite-indicator handbook:
+normalise each indicator 0-100 between goalposts in its better direction, average within a
+domain, then take the weighted mean across domains. A district missing a domain is scored on
+the domains it has (weights renormalised) and its coverage is reported — missing is never 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from etl import config
+
+INDEX_YAML = config.REFERENCE_DIR / "index.yaml"
+
+
+@dataclass(frozen=True)
+class IndicatorSpec:
+    id: str
+    lower: float  # goalpost scored 0 (or 100 when lower is better)
+    upper: float  # goalpost scored 100 (or 0 when lower is better)
+    direction: str  # higher_is_better | lower_is_better
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    id: str
+    label: dict[str, str]
+    weight: float
+    indicators: tuple[IndicatorSpec, ...]
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    domains: tuple[DomainSpec, ...]
+    min_coverage: float  # share of total weight a district needs for its index to be shown without a warning
+
+    @property
+    def default_weights(self) -> dict[str, float]:
+        return {domain.id: domain.weight for domain in self.domains}
+
+    @property
+    def indicator_ids(self) -> list[str]:
+        return [indicator.id for domain in self.domains for indicator in domain.indicators]
+
+
+def parse_index_spec(document: dict) -> IndexSpec:
+    domains = []
+    for domain in document["domains"]:
+        indicators = tuple(
+            IndicatorSpec(item["id"], float(item["goalposts"][0]), float(item["goalposts"][1]), item["direction"]) for item in domain["indicators"]
+        )
+        for indicator in indicators:
+            if indicator.direction not in ("higher_is_better", "lower_is_better"):
+                raise ValueError(f"index.yaml: {indicator.id}: direction must be higher_is_better or lower_is_better")
+            if not indicator.lower < indicator.upper:
+                raise ValueError(f"index.yaml: {indicator.id}: goalposts must be [low, high] with low < high")
+        domains.append(DomainSpec(domain["id"], domain["label"], float(domain["weight"]), indicators))
+    return IndexSpec(tuple(domains), float(document.get("min_coverage", 0.5)))
+
+
+def load_index_spec(path: Path = INDEX_YAML) -> IndexSpec:
+    with open(path, encoding="utf-8") as handle:
+        return parse_index_spec(yaml.safe_load(handle))
+
+
+def normalise(values: pd.Series, spec: IndicatorSpec) -> pd.Series:
+    """0-100 score between goalposts, clipped; 100 is always the better end. NaN stays NaN."""
+    scaled = (values - spec.lower) / (spec.upper - spec.lower)
+    if spec.direction == "lower_is_better":
+        scaled = 1 - scaled
+    return (scaled.clip(0, 1) * 100).astype(float)
+
+
+def domain_scores(wide: pd.DataFrame, spec: IndexSpec) -> pd.DataFrame:
+    """Per district (rows) and domain (columns): mean of the domain's available normalised indicators."""
+    scores = {}
+    for domain in spec.domains:
+        normalised = pd.concat(
+            [normalise(wide[indicator.id], indicator) if indicator.id in wide else pd.Series(np.nan, index=wide.index) for indicator in domain.indicators],
+            axis=1,
+        )
+        scores[domain.id] = normalised.mean(axis=1, skipna=True)
+    return pd.DataFrame(scores, index=wide.index)
+
+
+def aggregate(scores: pd.DataFrame, weights: dict[str, float]) -> pd.DataFrame:
+    """Weighted mean across the domains each district has; coverage = share of weight available."""
+    weight_vector = np.array([max(float(weights.get(column, 0.0)), 0.0) for column in scores.columns])
+    available = scores.notna().to_numpy()
+    values = np.nan_to_num(scores.to_numpy(dtype=float))
+    covered_weight = available @ weight_vector
+    total_weight = weight_vector.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index = np.where(covered_weight > 0, (values * available) @ weight_vector / covered_weight, np.nan)
+    coverage = covered_weight / total_weight if total_weight > 0 else np.zeros(len(scores))
+    return pd.DataFrame({"index": index, "coverage": coverage}, index=scores.index)
+
+
+def compute_index(wide: pd.DataFrame, spec: IndexSpec, weights: dict[str, float] | None = None) -> pd.DataFrame:
+    """Domain scores, index (0-100), coverage and a low-coverage flag per district."""
+    scores = domain_scores(wide, spec)
+    result = aggregate(scores, weights or spec.default_weights)
+    return scores.join(result).assign(low_coverage=lambda frame: frame["coverage"] < spec.min_coverage)
+
+
+def need_rank(index: pd.Series) -> pd.Series:
+    """1 = lowest index (most behind); ties share the rank; NaN stays unranked."""
+    return index.rank(ascending=True, method="min").astype("Int64")
+
+
+def rank_uncertainty(
+    scores: pd.DataFrame,
+    weights: dict[str, float],
+    draws: int = 500,
+    concentration: float | None = 50.0,
+    seed: int = 20261126,
+    interval: tuple[float, float] = (5, 95),
+) -> pd.DataFrame:
+    """Median need-rank and its interval when domain weights vary around the defaults.
+
+    Weights are drawn from a Dirichlet with mean equal to the normalised default weights and
+    the given concentration (higher = less variation); concentration None means no variation,
+    so every interval collapses to the default rank. Vectorised: all draws at once.
+    """
+    base = np.array([max(float(weights.get(column, 0.0)), 0.0) for column in scores.columns])
+    base = base / base.sum()
+    if concentration is None:
+        weight_draws = np.tile(base, (draws, 1))
+    else:
+        rng = np.random.default_rng(seed)
+        alpha = np.where(base > 0, base * concentration, 1e-9)
+        weight_draws = rng.dirichlet(alpha, size=draws)
+    available = scores.notna().to_numpy(dtype=float)
+    values = np.nan_to_num(scores.to_numpy(dtype=float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        index_draws = ((values * available) @ weight_draws.T) / (available @ weight_draws.T)  # districts x draws
+    ranked = pd.DataFrame(index_draws, index=scores.index).rank(axis=0, ascending=True, method="min")
+    low, high = np.nanpercentile(ranked.to_numpy(), interval, axis=1)
+    return pd.DataFrame(
+        {"rank_median": ranked.median(axis=1), "rank_low": low, "rank_high": high},
+        index=scores.index,
+    )
