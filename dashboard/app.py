@@ -31,6 +31,7 @@ with st.sidebar:
 navigation = st.navigation(
     [
         st.Page(PAGES_DIR / "map.py", title=ui.t("nav_map"), icon=":material/map:", default=True),
+        st.Page(PAGES_DIR / "gaps.py", title=ui.t("nav_gaps"), icon=":material/compare_arrows:", url_path="gaps"),
         st.Page(PAGES_DIR / "sources.py", title=ui.t("nav_sources"), icon=":material/description:", url_path="sources"),
     ]
 )

@@ -206,3 +206,75 @@ def choropleth_map(
         dragmode=False,
     )
     return figure
+
+
+URBAN_CLASS_COLOURS = {"urban": "#2c7fb8", "semi_urban": "#7fcdbb", "rural": "#d95f0e"}  # colour-blind-safe trio
+URBAN_CLASS_SYMBOLS = {"urban": "circle", "semi_urban": "diamond", "rural": "square"}  # shape too, not colour alone
+
+
+def class_strip_plot(
+    frame: pd.DataFrame,
+    class_labels: dict[str, str],
+    means: pd.DataFrame,
+    *,
+    value_label: str,
+    unit: str,
+    fmt: str,
+    mean_label: str,
+    height: int = 460,
+) -> go.Figure:
+    """Every district as a dot in its urban class (jittered), with the population-weighted class means.
+
+    frame: district, state, urban_class, value, population. means: urban_class, mean.
+    """
+    figure = go.Figure()
+    rng = np.random.default_rng(7)  # fixed jitter: the same picture on every rerun
+    for position, urban_class in enumerate(["urban", "semi_urban", "rural"]):
+        members = frame.loc[(frame["urban_class"] == urban_class) & frame["value"].notna()]
+        jitter = rng.uniform(-0.28, 0.28, len(members))
+        figure.add_trace(
+            go.Scatter(
+                x=position + jitter,
+                y=members["value"],
+                mode="markers",
+                name=class_labels[urban_class],
+                marker={"color": URBAN_CLASS_COLOURS[urban_class], "symbol": URBAN_CLASS_SYMBOLS[urban_class], "size": 8, "opacity": 0.75, "line": {"width": 0.5, "color": "white"}},
+                customdata=np.column_stack([members["district"], members["state"], members["value"].map(lambda v: format_value(v, fmt, unit))]),
+                hovertemplate="<b>%{customdata[0]}</b> · %{customdata[1]}<br>" + value_label + ": %{customdata[2]}<extra></extra>",
+            )
+        )
+        mean = means.set_index("urban_class").at[urban_class, "mean"]
+        if pd.notna(mean):
+            figure.add_trace(
+                go.Scatter(
+                    x=[position - 0.4, position + 0.4], y=[mean, mean], mode="lines", line={"color": "#1f2933", "width": 3},
+                    name=mean_label, showlegend=position == 0, legendgroup="mean",
+                    hovertemplate=f"{class_labels[urban_class]} — {mean_label}: {format_value(mean, fmt, unit)}<extra></extra>",
+                )
+            )
+    figure.update_xaxes(tickvals=[0, 1, 2], ticktext=[class_labels[c] for c in ["urban", "semi_urban", "rural"]], range=[-0.6, 2.6], showgrid=False)
+    figure.update_yaxes(title_text=f"{value_label} ({unit})", gridcolor="#e5e7eb", zeroline=False)
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
+                         legend={"orientation": "h", "y": -0.12})
+    return figure
+
+
+def class_trend_chart(trend: pd.DataFrame, class_labels: dict[str, str], *, value_label: str, unit: str, fmt: str, height: int = 360) -> go.Figure:
+    """Population-weighted mean per urban class over the years (trend: year, urban_class, mean)."""
+    figure = go.Figure()
+    for urban_class in ["urban", "semi_urban", "rural"]:
+        rows = trend.loc[trend["urban_class"] == urban_class].sort_values("year")
+        figure.add_trace(
+            go.Scatter(
+                x=rows["year"], y=rows["mean"], mode="lines+markers", name=class_labels[urban_class],
+                line={"color": URBAN_CLASS_COLOURS[urban_class], "width": 3},
+                marker={"symbol": URBAN_CLASS_SYMBOLS[urban_class], "size": 9},
+                hovertemplate="%{x}: %{customdata}<extra>" + class_labels[urban_class] + "</extra>",
+                customdata=rows["mean"].map(lambda v: format_value(v, fmt, unit)),
+            )
+        )
+    figure.update_xaxes(tickformat="d", dtick=1 if trend["year"].nunique() < 12 else None, showgrid=False)
+    figure.update_yaxes(title_text=f"{value_label} ({unit})", gridcolor="#e5e7eb")
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
+                         legend={"orientation": "h", "y": -0.2})
+    return figure

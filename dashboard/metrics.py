@@ -54,6 +54,7 @@ def ranked(frame: pd.DataFrame, highlight: list[str] | None = None, descending: 
 # --- urban-rural gaps --------------------------------------------------------------------------
 
 URBAN_CLASS_ORDER = ["urban", "semi_urban", "rural"]
+INCOME_INDICATOR = "household_income_median_rm"  # the socioeconomic gradient ranks districts by this
 
 
 def weighted_mean(values: pd.Series, weights: pd.Series) -> float:
@@ -191,3 +192,20 @@ def concentration_index(frame: pd.DataFrame, rank_col: str, value_col: str = "va
     mean = (weights * values).sum()
     covariance = (weights * (values - mean) * (rank - (weights * rank).sum())).sum()
     return float(2 * covariance / mean) if mean else float("nan")
+
+
+def population_for_year(indicators: pd.DataFrame, year: int) -> tuple[pd.Series, int]:
+    """District population (persons) to weight a year's values: that year's estimate, or the
+    nearest year DOSM publishes (2020 for earlier years). Returns (population by code, year used)."""
+    population = indicators.loc[indicators["indicator"] == "population"]
+    years = sorted(population["year"].unique())
+    used = min(years, key=lambda candidate: (abs(candidate - year), candidate))
+    rows = population.loc[population["year"] == used]
+    return rows.set_index("code_state_district")["value"], int(used)
+
+
+def weighted_frame(districts: pd.DataFrame, indicators: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
+    """indicator_frame plus a `population` column (the weights for urban/rural means)."""
+    frame = indicator_frame(districts, indicators, indicator, year)
+    population, _ = population_for_year(indicators, year)
+    return frame.assign(population=frame["code_state_district"].map(population))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import data, i18n
+from dashboard import data, figures, i18n
 
 # Plotly fetches a world base map from its CDN even when hidden; serve local empty layers instead.
 PLOTLY_CONFIG = {"topojsonURL": "app/static/topojson/", "displaylogo": False, "scrollZoom": False}
@@ -42,3 +43,52 @@ def source_line(indicator_id: str, dataset: data.Dataset) -> str:
     publishers = list(dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"]))
     as_of = max(str(dataset.manifest["data_as_of"].get(source_id) or "") for source_id in entry["sources"]) or "—"
     return t("source_line", sources="; ".join(publishers), as_of=as_of, method=t(f"method_{entry['method']}"))
+
+
+def label_with_domain(indicator_id: str) -> str:
+    """'Domain · Label' so the indicator list reads grouped by domain."""
+    entry = data.catalogue()[indicator_id]
+    return f"{t('domain_' + entry['domain'])} · {entry['label'][language()]}"
+
+
+def indicator_options(dataset: data.Dataset, prefer_directional: bool = False) -> list[str]:
+    """Indicator ids that have data, ordered by domain (catalogue order within a domain).
+
+    With prefer_directional, indicators with a better direction come before context ones.
+    """
+    catalogue = data.catalogue()
+    present = set(dataset.indicators.loc[dataset.indicators["value"].notna(), "indicator"])
+    domains = list(dict.fromkeys(entry["domain"] for entry in catalogue.values()))
+    ids = [indicator for indicator in catalogue if indicator in present]
+
+    def order(indicator: str) -> tuple:
+        entry = catalogue[indicator]
+        context_last = prefer_directional and entry["direction"] == "context"
+        return (context_last, domains.index(entry["domain"]), ids.index(indicator))
+
+    return sorted(ids, key=order)
+
+
+def gap_sentence(gap: dict, direction: str, fmt: str, unit: str) -> str:
+    """One plain sentence on the rural-urban gap, worded by the indicator's better direction."""
+    values = {
+        "rural": figures.format_value(gap["rural_mean"], fmt, unit),
+        "urban": figures.format_value(gap["urban_mean"], fmt, unit),
+        "difference": figures.format_value(abs(gap["difference"]), fmt, unit),
+        "ratio": figures.format_value(gap["ratio"], ".2f"),
+    }
+    if pd.isna(gap["difference"]):
+        return t("gap_sentence_missing")
+    if direction == "context":
+        return t("gap_sentence_context", **values)
+    return t("gap_sentence_behind" if gap["shortfall"] > 0 else "gap_sentence_ahead", **values)
+
+
+def gap_change_sentence(first_year: int, first: float, last_year: int, last: float, direction: str, fmt: str, unit: str) -> str:
+    """How the rural-urban difference moved between two years: narrowing or widening."""
+    values = {"first_year": first_year, "last_year": last_year, "first": figures.format_value(first, "+" + fmt.lstrip("+"), unit), "last": figures.format_value(last, "+" + fmt.lstrip("+"), unit)}
+    if direction == "context":
+        return t("gap_change_context", **values)
+    sign = -1 if direction == "higher_is_better" else 1
+    narrowing = sign * last < sign * first
+    return t("gap_change_narrowing" if narrowing else "gap_change_widening", **values)

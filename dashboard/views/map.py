@@ -12,9 +12,9 @@ catalogue = data.catalogue()
 st.title(ui.t("map_title"))
 st.caption(ui.t("map_intro"))
 
-available = [indicator for indicator in catalogue if metrics.indicator_years(dataset.indicators, indicator)]
+available = ui.indicator_options(dataset)
 column_indicator, column_year, column_state = st.columns([3, 1, 2])
-indicator = column_indicator.selectbox(ui.t("indicator"), available, format_func=ui.label, key="indicator")
+indicator = column_indicator.selectbox(ui.t("indicator"), available, format_func=ui.label_with_domain, key="indicator")
 years = metrics.indicator_years(dataset.indicators, indicator)
 year = column_year.selectbox(ui.t("year"), years, index=len(years) - 1, key=f"year_{indicator}")
 state_options = [None, *dataset.state_names]
