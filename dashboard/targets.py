@@ -1,0 +1,126 @@
+"""Progress towards targets (Open SDG / Eurostat method): status, distance and projected year.
+
+Pure functions, no Streamlit. For a target "indicator <comparator> threshold by deadline",
+compare the observed annual growth since the baseline with the growth required to reach the
+threshold by the deadline:
+
+    ratio = observed growth / required growth
+    >= 0.95 on track · 0.6-0.95 needs acceleration · 0-0.6 limited progress · < 0 moving away
+
+Growth is compound (CAGR) as in the Eurostat method, except where compounding breaks down:
+a threshold at a natural ceiling (e.g. 100 %), a zero or negative value, or a gap target
+(values around 0). There the observed and required changes are linear (units per year).
+Fewer than two observations give "insufficient data" — never a guess.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+ON_TRACK = "on_track"
+NEEDS_ACCELERATION = "needs_acceleration"
+LIMITED_PROGRESS = "limited_progress"
+MOVING_AWAY = "moving_away"
+ACHIEVED = "achieved"
+INSUFFICIENT_DATA = "insufficient_data"
+NOT_MEASURABLE = "not_measurable"
+STATUSES = [ACHIEVED, ON_TRACK, NEEDS_ACCELERATION, LIMITED_PROGRESS, MOVING_AWAY, INSUFFICIENT_DATA, NOT_MEASURABLE]
+
+ON_TRACK_RATIO = 0.95
+ACCELERATION_RATIO = 0.6
+COMPARATORS = {">=", "<="}
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: str
+    latest_year: int | None
+    latest_value: float
+    distance: float  # how far from the threshold, in the indicator's unit (0 when met)
+    ratio: float  # observed / required growth
+    method: str  # "compound", "linear" or ""
+    projected_year: float | None  # year the threshold is reached at the current trend; None if never
+
+
+def _met(value: float, threshold: float, comparator: str) -> bool:
+    return value >= threshold if comparator == ">=" else value <= threshold
+
+
+def _linear(threshold: float, values: list[float], ceiling: float | None) -> bool:
+    """Compound growth is meaningless at a ceiling, at or below zero, or for thresholds at zero."""
+    at_ceiling = ceiling is not None and threshold >= ceiling
+    return at_ceiling or threshold <= 0 or any(v <= 0 for v in values)
+
+
+def assess(
+    series: pd.Series,
+    threshold: float,
+    comparator: str,
+    deadline: int,
+    baseline_year: int | None = None,
+    ceiling: float | None = None,
+) -> Progress:
+    """Status of one geography's series (index = year, values) against one target.
+
+    baseline_year: the target's baseline; the first observation on or after it is the start
+    (the first observation if none is given). ceiling: the natural maximum (100 for a
+    percentage), which switches to linear growth when the threshold sits at it.
+    """
+    if comparator not in COMPARATORS:
+        raise ValueError(f"comparator must be one of {sorted(COMPARATORS)}, got {comparator!r}")
+    observed = series.dropna().sort_index()
+    if baseline_year is not None and (observed.index >= baseline_year).sum() >= 2:
+        observed = observed[observed.index >= baseline_year]
+    if observed.empty:
+        return Progress(INSUFFICIENT_DATA, None, math.nan, math.nan, math.nan, "", None)
+    latest_year, latest = int(observed.index[-1]), float(observed.iloc[-1])
+    distance = 0.0 if _met(latest, threshold, comparator) else abs(threshold - latest)
+    if _met(latest, threshold, comparator):
+        return Progress(ACHIEVED, latest_year, latest, 0.0, math.nan, "", float(latest_year))
+    if len(observed) < 2:
+        return Progress(INSUFFICIENT_DATA, latest_year, latest, distance, math.nan, "", None)
+
+    start_year, start = int(observed.index[0]), float(observed.iloc[0])
+    elapsed = latest_year - start_year
+    remaining_from_start = deadline - start_year
+    if remaining_from_start <= 0:
+        remaining_from_start = elapsed  # deadline passed: judge the pace against the time that was available
+    linear = _linear(threshold, [start, latest], ceiling)
+    if linear:
+        observed_rate = (latest - start) / elapsed
+        required_rate = (threshold - start) / remaining_from_start
+        method = "linear"
+    else:
+        observed_rate = (latest / start) ** (1 / elapsed) - 1
+        required_rate = (threshold / start) ** (1 / remaining_from_start) - 1
+        method = "compound"
+    ratio = observed_rate / required_rate if required_rate != 0 else math.nan
+    status = classify_ratio(ratio)
+    return Progress(status, latest_year, latest, distance, ratio, method, projected_year(latest_year, latest, threshold, observed_rate, linear))
+
+
+def classify_ratio(ratio: float) -> str:
+    if math.isnan(ratio):
+        return INSUFFICIENT_DATA
+    if ratio >= ON_TRACK_RATIO:
+        return ON_TRACK
+    if ratio >= ACCELERATION_RATIO:
+        return NEEDS_ACCELERATION
+    if ratio >= 0:
+        return LIMITED_PROGRESS
+    return MOVING_AWAY
+
+
+def projected_year(latest_year: int, latest: float, threshold: float, rate: float, linear: bool) -> float | None:
+    """Year the threshold is reached if the observed rate continues; None if it never is."""
+    if linear:
+        if rate == 0 or (threshold - latest) / rate < 0:
+            return None
+        return latest_year + (threshold - latest) / rate
+    if rate <= -1 or rate == 0:
+        return None
+    years = math.log(threshold / latest) / math.log(1 + rate)
+    return latest_year + years if years >= 0 else None
