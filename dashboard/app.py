@@ -28,6 +28,8 @@ with st.sidebar:
         key="lang",
     )
 
+st.query_params["lang"] = st.session_state["lang"]
+
 navigation = st.navigation(
     [
         st.Page(PAGES_DIR / "map.py", title=ui.t("nav_map"), icon=":material/map:", default=True),

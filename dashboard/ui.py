@@ -92,3 +92,57 @@ def gap_change_sentence(first_year: int, first: float, last_year: int, last: flo
     sign = -1 if direction == "higher_is_better" else 1
     narrowing = sign * last < sign * first
     return t("gap_change_narrowing" if narrowing else "gap_change_widening", **values)
+
+
+# --- shareable URLs: every selection lives in the query string ----------------------------------
+
+ALL = "all"  # query-string value for "no filter" (e.g. all states)
+
+
+def _encode(value) -> str:
+    return ALL if value is None else str(value)
+
+
+def _from_url(param: str, options: list, key: str) -> None:
+    """Seed a widget's state from the URL once per session; unknown values are ignored with a notice."""
+    if key in st.session_state or param not in st.query_params:
+        return
+    raw = st.query_params[param]
+    matches = [option for option in options if _encode(option) == raw]
+    if matches:
+        st.session_state[key] = matches[0]
+    else:
+        st.session_state.setdefault("_ignored_params", []).append(param)
+
+
+def url_selectbox(label: str, options: list, key: str, param: str, format_func=str, default=None, container=st, **kwargs):
+    """A selectbox whose value is read from and written to the query parameter `param`."""
+    _from_url(param, options, key)
+    if key not in st.session_state or st.session_state[key] not in options:
+        st.session_state[key] = default if default in options else options[0]
+    value = container.selectbox(label, options, key=key, format_func=format_func, **kwargs)
+    st.query_params[param] = _encode(value)
+    return value
+
+
+def url_multiselect(label: str, options: list, key: str, param: str, format_func=str, container=st, **kwargs) -> list:
+    """A multiselect mirrored in the query string as comma-separated values (unknown ones dropped)."""
+    if key not in st.session_state and param in st.query_params:
+        wanted = st.query_params[param].split(",")
+        chosen = [option for option in options if _encode(option) in wanted]
+        if len(chosen) < len([w for w in wanted if w]):
+            st.session_state.setdefault("_ignored_params", []).append(param)
+        st.session_state[key] = chosen
+    value = container.multiselect(label, options, key=key, format_func=format_func, **kwargs)
+    if value:
+        st.query_params[param] = ",".join(_encode(v) for v in value)
+    elif param in st.query_params:
+        del st.query_params[param]
+    return value
+
+
+def notify_ignored_params() -> None:
+    """Say once which URL values were not understood (never echo them back into the page)."""
+    ignored = st.session_state.pop("_ignored_params", None)
+    if ignored:
+        st.info(t("ignored_params", params=", ".join(sorted(set(ignored)))), icon=":material/link_off:")

@@ -15,9 +15,10 @@ st.caption(ui.t("gaps_intro"))
 
 available = ui.indicator_options(dataset, prefer_directional=True)
 column_indicator, column_year = st.columns([3, 1])
-indicator = column_indicator.selectbox(ui.t("indicator"), available, format_func=ui.label_with_domain, key="gap_indicator")
+indicator = ui.url_selectbox(ui.t("indicator"), available, "gap_indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = metrics.indicator_years(dataset.indicators, indicator)
-year = column_year.selectbox(ui.t("year"), years, index=len(years) - 1, key=f"gap_year_{indicator}")
+year = ui.url_selectbox(ui.t("year"), years, f"gap_year_{indicator}", "year", default=years[-1], container=column_year)
+ui.notify_ignored_params()
 
 entry = catalogue[indicator]
 unit, fmt, direction = ui.unit(indicator), entry["format"], entry["direction"]

@@ -14,16 +14,17 @@ st.caption(ui.t("map_intro"))
 
 available = ui.indicator_options(dataset)
 column_indicator, column_year, column_state = st.columns([3, 1, 2])
-indicator = column_indicator.selectbox(ui.t("indicator"), available, format_func=ui.label_with_domain, key="indicator")
+indicator = ui.url_selectbox(ui.t("indicator"), available, "indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = metrics.indicator_years(dataset.indicators, indicator)
-year = column_year.selectbox(ui.t("year"), years, index=len(years) - 1, key=f"year_{indicator}")
+year = ui.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=years[-1], container=column_year)
 state_options = [None, *dataset.state_names]
-state = column_state.selectbox(ui.t("state"), state_options, format_func=lambda s: s or ui.t("all_states"), key="state")
+state = ui.url_selectbox(ui.t("state"), state_options, "state", "state", lambda s: s or ui.t("all_states"), container=column_state)
 
 national = metrics.indicator_frame(dataset.districts, dataset.indicators, indicator, year)
 shown = metrics.filter_state(national, state)
 names = dict(zip(shown["code_state_district"], shown["district"] + (" · " + shown["state"] if state is None else "")))
-highlight = st.multiselect(ui.t("districts"), list(names), format_func=names.get, help=ui.t("districts_help"), key=f"districts_{state}")
+highlight = ui.url_multiselect(ui.t("districts"), list(names), f"districts_{state}", "districts", names.get, help=ui.t("districts_help"))
+ui.notify_ignored_params()
 
 entry = catalogue[indicator]
 unit = ui.unit(indicator)
