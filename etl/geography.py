@@ -14,6 +14,7 @@ from etl.errors import SourceValidationError, UnknownDistrictError
 
 ALIASES_CSV = config.REFERENCE_DIR / "district_aliases.csv"
 EQUAL_AREA_CRS = "EPSG:6933"  # WGS 84 / NSIDC EASE-Grid 2.0 Global: equal-area, so areas are true
+DISTANCE_CRS = "EPSG:3395"  # World Mercator: conformal, distances within 1 % at Malaysia's latitudes (0.8-7.4 N)
 DISPLAY_TOLERANCE_DEG = 0.005  # ~550 m: keeps district shapes recognisable at national and state zoom
 DISPLAY_PRECISION_DEG = 0.0001  # ~11 m coordinate grid for the display geometry
 GROUP_SEPARATOR = ";"
@@ -170,7 +171,7 @@ def assign_points_to_districts(points: pd.DataFrame, districts: gpd.GeoDataFrame
     result.loc[inside[inside].index, ["assigned_by", "distance_km"]] = ["within", 0.0]
     outside = frame.loc[~inside.reindex(frame.index, fill_value=False)]
     if len(outside):
-        nearest = gpd.sjoin_nearest(outside.to_crs(EQUAL_AREA_CRS), polygons.to_crs(EQUAL_AREA_CRS), how="left", distance_col="distance_m")
+        nearest = gpd.sjoin_nearest(outside.to_crs(DISTANCE_CRS), polygons.to_crs(DISTANCE_CRS), how="left", distance_col="distance_m")
         nearest = nearest[~nearest.index.duplicated(keep="first")]
         result.loc[nearest.index, "code_state_district"] = nearest["code_state_district"]
         result.loc[nearest.index, "assigned_by"] = "nearest"
