@@ -1,9 +1,335 @@
-"""Placeholder for the agriculture domain step (being written): returns no indicators yet."""
+"""Agriculture by district: Census 2020 establishments (carried from seats) and 2017 planted area.
+
+1. Establishments. The Census 2020 seat tables (census_dun: 600 DUN seats; census_parlimen:
+   222 parliament seats) count business establishments by sector, including agriculture and
+   its parts (crops, livestock, fisheries, forestry). Seats do not nest in districts, so the
+   counts reach districts by areal overlay (etl/overlay.py): DUN polygons for the 13 states,
+   parliament polygons for the three Federal Territories (which have no DUN seats), each
+   intersected only with the districts of its own state. The results are area-weighted
+   estimates (method "modelled"). Parliament rows of the 13 states are the sums of their
+   DUN rows (checked), so they are aggregates and are not used twice.
+2. Planted area. DOA's 2017 district table of planted area (hectares) by crop type and
+   species covers cash crops, fruit, herbs, industrial crops, spices and vegetables, NOT
+   paddy, oil palm or rubber. Five districts are absent (explained no-data, not 0).
+"""
 
 from __future__ import annotations
 
-from etl.context import StepContext, StepOutput, empty_indicators
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from pandera.pandas import Check, Column, DataFrameSchema
+
+from etl import overlay
+from etl.context import StepContext, StepOutput
+from etl.errors import OutputValidationError, SourceValidationError
+from etl.indicators import INDICATOR_COLUMNS, long_indicator
+from etl.schemas import STATE_NAMES
+
+DUN_SOURCE = "dosm_census_dun"
+PARLIMEN_SOURCE = "dosm_census_parlimen"
+DUN_BOUNDARIES = "dosm_dun_boundaries"
+PARLIMEN_BOUNDARIES = "dosm_parlimen_boundaries"
+CROP_SOURCE = "doa_crop_area_district"
+CENSUS_YEAR = 2020
+CROP_YEAR = 2017
+RECONCILE_TOLERANCE = 1e-6  # establishments; area weights sum to 1 per seat, so only float error
+
+AGRI_PARTS = ["businesses_crops", "businesses_livestock", "businesses_fisheries", "businesses_forestry"]
+AGRI_TOTAL = "businesses_agriculture"
+SECTORS = [AGRI_TOTAL, "businesses_mining", "businesses_manufacturing", "businesses_construction", "businesses_services"]
+ALL_ESTABLISHMENTS = "businesses_all"
+APPORTIONED = [AGRI_TOTAL, ALL_ESTABLISHMENTS]
+FEDERAL_TERRITORIES = ["W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya"]
+SEAT_KEY = "seat_id"
+
+CROP_TYPES = ["cash_crops", "fruit", "herbs", "industrial_crops", "spices", "vegetables"]
+CROP_TYPE_INDICATORS = {"vegetables": "crop_area_vegetables_ha", "fruit": "crop_area_fruit_ha"}
+CROP_TOTAL_INDICATOR = "crop_planted_area_ha"
+CROP_ABSENT_REASON = {
+    "Kecil Lojing": "not reported separately in the 2017 DOA table (probably still counted within Gua Musang)",
+    "Selama": "not reported separately in the 2017 DOA table (probably still counted within Larut Dan Matang)",
+    "Kalabakan": "not reported separately in the 2017 DOA table (probably still counted within Tawau)",
+    "W.P. Kuala Lumpur": "absent from the 2017 DOA table (a city territory; its planted area is likely near 0 but is not published)",
+    "W.P. Putrajaya": "absent from the 2017 DOA table (a city territory; its planted area is likely near 0 but is not published)",
+}
+ALL_ZERO_REASON = (
+    "every crop row published for this district in 2017 is 0: a reporting gap (probably counted under the "
+    "district it was carved from), not an absence of crops"
+)
+
+
+# --- schemas (raw tables as published) ------------------------------------------------------
+
+
+def _agriculture_is_sum_of_parts(frame: pd.DataFrame) -> bool:
+    """businesses_agriculture = crops + livestock + fisheries + forestry on every row."""
+    if not {AGRI_TOTAL, *AGRI_PARTS} <= set(frame.columns):
+        return True  # the column checks report the missing columns by name
+    return bool((frame[AGRI_PARTS].sum(axis=1) == frame[AGRI_TOTAL]).all())
+
+
+_SUM_CHECK = Check(_agriculture_is_sum_of_parts, error="businesses_agriculture must equal crops + livestock + fisheries + forestry")
+_COUNT_COLUMNS = {column: Column(int, Check.ge(0), coerce=True) for column in [*SECTORS, *AGRI_PARTS]}
+
+CENSUS_DUN_SCHEMA = DataFrameSchema(
+    {
+        "state": Column(str, Check.isin(STATE_NAMES)),
+        "code_state": Column(int, Check.in_range(1, 16)),
+        "code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$")),
+        "code_state_dun": Column(str, Check.str_matches(r"^\d{1,2}_N\.\d{2}$"), unique=True),
+        "year": Column(int, Check.eq(CENSUS_YEAR)),
+        **_COUNT_COLUMNS,
+    },
+    checks=[_SUM_CHECK],
+)
+CENSUS_PARLIMEN_SCHEMA = DataFrameSchema(
+    {
+        "state": Column(str, Check.isin(STATE_NAMES)),
+        "code_state": Column(int, Check.in_range(1, 16)),
+        "code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$"), unique=True),
+        "year": Column(int, Check.eq(CENSUS_YEAR)),
+        **_COUNT_COLUMNS,
+    },
+    checks=[_SUM_CHECK],
+)
+CROP_AREA_SCHEMA = DataFrameSchema(
+    {
+        "date": Column("datetime64[ns]", Check(lambda d: d.dt.year == CROP_YEAR, error=f"only {CROP_YEAR} expected"), coerce=True),
+        "state": Column(str, Check.isin(STATE_NAMES)),
+        "district": Column(str),
+        "crop_type": Column(str, Check.isin(CROP_TYPES)),
+        "crop_species": Column(str),
+        "planted_area": Column(float, Check.ge(0), coerce=True),  # hectares
+    },
+)
+
+
+# --- readers (the only I/O) -------------------------------------------------------------------
+
+
+def read_census_seats(path: Path) -> pd.DataFrame:
+    """Census seat table (UTF-8 with BOM)."""
+    return pd.read_csv(path, encoding="utf-8-sig")
+
+
+def read_boundaries(path: Path) -> gpd.GeoDataFrame:
+    return gpd.read_file(path)
+
+
+def read_crop_area(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path)
+
+
+# --- pure transforms ------------------------------------------------------------------------
+
+
+def with_all_establishments(seats: pd.DataFrame) -> pd.DataFrame:
+    """Add businesses_all = the five published sectors (agriculture, mining, manufacturing,
+    construction, services), i.e. every establishment counted in the seat."""
+    return seats.assign(**{ALL_ESTABLISHMENTS: seats[SECTORS].sum(axis=1)})
+
+
+def parlimen_minus_dun(parlimen: pd.DataFrame, dun: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Parliament rows whose counts differ from the sum of their DUN rows (empty = they nest)."""
+    sums = dun.groupby("code_parlimen")[columns].sum()
+    rows = parlimen.loc[parlimen["code_parlimen"].isin(sums.index)].set_index("code_parlimen")[columns]
+    difference = rows - sums.loc[rows.index]
+    return difference.loc[(difference != 0).any(axis=1)].reset_index()
+
+
+def seat_table(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
+    """One row per counting seat: the 600 DUN seats plus the Federal Territories' parliament seats.
+
+    seat_id is code_state_dun for DUN seats and code_parlimen for W.P. seats (no DUN there).
+    """
+    territories = parlimen.loc[parlimen["state"].isin(FEDERAL_TERRITORIES)]
+    return pd.concat(
+        [
+            dun.assign(**{SEAT_KEY: dun["code_state_dun"], "seat_level": "dun"}),
+            territories.assign(**{SEAT_KEY: territories["code_parlimen"], "seat_level": "parlimen"}),
+        ],
+        ignore_index=True,
+    )[[SEAT_KEY, "seat_level", "state", "code_state", *SECTORS, *AGRI_PARTS, ALL_ESTABLISHMENTS]]
+
+
+def seat_geometries(dun_shapes: gpd.GeoDataFrame, parlimen_shapes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Polygons for the seats of seat_table, keyed the same way (seat_id, code_state)."""
+    territories = parlimen_shapes.loc[parlimen_shapes["state"].isin(FEDERAL_TERRITORIES)]
+    return gpd.GeoDataFrame(
+        pd.concat(
+            [
+                dun_shapes.assign(**{SEAT_KEY: dun_shapes["code_state_dun"]}),
+                territories.assign(**{SEAT_KEY: territories["code_parlimen"]}),
+            ],
+            ignore_index=True,
+        )[[SEAT_KEY, "code_state", "geometry"]].astype({"code_state": int}),
+        geometry="geometry",
+        crs=dun_shapes.crs,
+    )
+
+
+def establishment_indicators(apportioned: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Long indicators from district establishment estimates (businesses_agriculture, businesses_all).
+
+    population: code_state_district, value (persons, same year as the census). The share is
+    agricultural / all establishments x 100; NaN (not 0) where a district has no establishment.
+    """
+    frame = apportioned.assign(year=CENSUS_YEAR)
+    persons = frame["code_state_district"].map(population.set_index("code_state_district")["value"])
+    frame["per_1k"] = frame[AGRI_TOTAL] / persons * 1_000
+    frame["share_pct"] = 100.0 * frame[AGRI_TOTAL] / frame[ALL_ESTABLISHMENTS].where(frame[ALL_ESTABLISHMENTS] > 0)
+    sources = [DUN_SOURCE, PARLIMEN_SOURCE, DUN_BOUNDARIES, PARLIMEN_BOUNDARIES, "dosm_district_boundaries"]
+    return pd.concat(
+        [
+            long_indicator(frame, "agri_establishments", AGRI_TOTAL, "modelled", sources),
+            long_indicator(frame.dropna(subset=["per_1k"]), "agri_establishments_per_1k_pop", "per_1k", "modelled", [*sources, "opendosm_population_district"]),
+            long_indicator(frame.dropna(subset=["share_pct"]), "agricultural_dependence_pct", "share_pct", "modelled", sources),
+        ],
+        ignore_index=True,
+    )[INDICATOR_COLUMNS]
+
+
+def crop_area_by_district(crops: pd.DataFrame) -> pd.DataFrame:
+    """Planted hectares per district: total (all six crop types) and one column per crop type.
+
+    Rows repeating (district, crop type, species) are summed, not de-duplicated: most pairs
+    carry different values, so they are separate published records (probably sub-district or
+    reporting-unit rows); only one exact duplicate pair is non-zero (2 ha).
+    A district whose every published row is 0 (Kampar, Bagan Datuk, Muallim in 2017) gets NaN,
+    not 0: a populous farming district with no crop at all is a reporting gap (its area is
+    probably counted under the district it was carved from), flagged by `not_reported`.
+    """
+    by_type = crops.pivot_table(index="code_state_district", columns="crop_type", values="planted_area", aggfunc="sum", fill_value=0.0)
+    by_type = by_type.reindex(columns=CROP_TYPES, fill_value=0.0)
+    by_type["total"] = by_type[CROP_TYPES].sum(axis=1)
+    not_reported = by_type["total"] == 0
+    by_type.loc[not_reported, [*CROP_TYPES, "total"]] = float("nan")
+    return by_type.assign(not_reported=not_reported).reset_index().rename_axis(columns=None)
+
+
+def crop_indicators(area: pd.DataFrame) -> pd.DataFrame:
+    frame = area.loc[~area["not_reported"]].assign(year=CROP_YEAR)
+    parts = [long_indicator(frame, CROP_TOTAL_INDICATOR, "total", "derived", [CROP_SOURCE])]
+    parts += [long_indicator(frame, indicator, crop_type, "derived", [CROP_SOURCE]) for crop_type, indicator in CROP_TYPE_INDICATORS.items()]
+    return pd.concat(parts, ignore_index=True)[INDICATOR_COLUMNS]
+
+
+def crop_no_data(area: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
+    """Canonical districts without crop values (absent, or every row 0), per crop indicator, with why."""
+    reported = area.loc[~area["not_reported"], "code_state_district"]
+    all_zero = set(area.loc[area["not_reported"], "code_state_district"])
+    missing = districts.loc[~districts["code_state_district"].isin(reported)]
+    rows = [
+        {
+            "code_state_district": code,
+            "district": name,
+            "indicator": indicator,
+            "year": CROP_YEAR,
+            "reason": ALL_ZERO_REASON if code in all_zero else CROP_ABSENT_REASON.get(name, f"absent from the {CROP_YEAR} DOA table"),
+        }
+        for code, name in missing[["code_state_district", "district"]].itertuples(index=False)
+        for indicator in [CROP_TOTAL_INDICATOR, *CROP_TYPE_INDICATORS.values()]
+    ]
+    return pd.DataFrame(rows, columns=["code_state_district", "district", "indicator", "year", "reason"])
+
+
+# --- step -----------------------------------------------------------------------------------
+
+
+def _establishments(ctx: StepContext) -> pd.DataFrame:
+    dun = ctx.read(DUN_SOURCE, read_census_seats, CENSUS_DUN_SCHEMA)
+    parlimen = ctx.read(PARLIMEN_SOURCE, read_census_seats, CENSUS_PARLIMEN_SCHEMA)
+    dun_shapes = ctx.read(DUN_BOUNDARIES, read_boundaries)
+    parlimen_shapes = ctx.read(PARLIMEN_BOUNDARIES, read_boundaries)
+
+    mismatch = parlimen_minus_dun(parlimen, dun, [*SECTORS, *AGRI_PARTS])
+    if not mismatch.empty:
+        raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: {mismatch['code_parlimen'].tolist()[:8]}")
+    seats = seat_table(with_all_establishments(dun), with_all_establishments(parlimen))
+    shapes = seat_geometries(dun_shapes, parlimen_shapes)
+    if set(shapes[SEAT_KEY]) != set(seats[SEAT_KEY]):
+        raise SourceValidationError(
+            f"[{ctx.label(DUN_BOUNDARIES)}] seat polygons and census seats disagree: only polygons "
+            f"{sorted(set(shapes[SEAT_KEY]) - set(seats[SEAT_KEY]))[:5]}, only census {sorted(set(seats[SEAT_KEY]) - set(shapes[SEAT_KEY]))[:5]}"
+        )
+    invalid = int((~shapes.geometry.is_valid).sum())
+    weights = overlay.seat_district_weights(shapes, ctx.districts, SEAT_KEY, group_key="code_state")
+    apportioned = overlay.apportion(seats, weights, SEAT_KEY, APPORTIONED)
+
+    # reconciliation: each state's apportioned total equals its seats' total
+    state_of_district = ctx.districts.set_index("code_state_district")["code_state"]
+    check = overlay.reconcile_totals(seats, seats["code_state"], apportioned, apportioned["code_state_district"].map(state_of_district), APPORTIONED)
+    worst = float(check["difference"].abs().max())
+    split = weights.groupby(SEAT_KEY)["code_state_district"].nunique()
+    dropped_share = 1 - weights.groupby(SEAT_KEY)["seat_area_share"].sum()
+    ctx.quality.note(
+        DUN_SOURCE,
+        "reconciliation",
+        f"area-weighted overlay of {len(seats)} seats ({(seats['seat_level'] == 'dun').sum()} DUN + {(seats['seat_level'] == 'parlimen').sum()} W.P. parliament) "
+        f"onto {apportioned['code_state_district'].nunique()} districts: {int((split > 1).sum())} seats split across districts, "
+        f"{int((weights['basis'] == 'nearest').sum())} placed by nearest district, median seat area outside kept pieces "
+        f"{dropped_share.median():.2%} (max {dropped_share.max():.1%}, renormalised); state totals of agricultural and all "
+        f"establishments equal the seat totals to within {worst:.2e} (national {check.loc[check['column'] == AGRI_TOTAL, 'seat_total'].sum():,.0f} agricultural, "
+        f"{check.loc[check['column'] == ALL_ESTABLISHMENTS, 'seat_total'].sum():,.0f} all establishments)",
+        rows=check.to_dict("records"),
+    )
+    if worst > RECONCILE_TOLERANCE:
+        raise OutputValidationError(f"agriculture overlay: apportioned state totals differ from the seat totals by up to {worst:.3g} establishments")
+    if invalid:
+        ctx.quality.note(DUN_BOUNDARIES, "geometry_repaired", f"{invalid} invalid seat polygons repaired with make_valid before the overlay")
+    ctx.quality.account(DUN_SOURCE, read=len(dun), used=len(dun))
+    ctx.quality.account(
+        PARLIMEN_SOURCE, read=len(parlimen), used=int((seats["seat_level"] == "parlimen").sum()), aggregate=len(parlimen) - int((seats["seat_level"] == "parlimen").sum()),
+        detail="used: the Federal Territories' seats (no DUN seats there); aggregate: state seats, each equal to the sum of its DUN seats (checked)",
+    )
+    ctx.quality.account(DUN_BOUNDARIES, read=len(dun_shapes), used=len(dun_shapes))
+    territory_shapes = int(parlimen_shapes["state"].isin(FEDERAL_TERRITORIES).sum())
+    ctx.quality.account(
+        PARLIMEN_BOUNDARIES, read=len(parlimen_shapes), used=territory_shapes, aggregate=len(parlimen_shapes) - territory_shapes,
+        detail="used: Federal Territory seats; aggregate: state seats, covered by their DUN polygons",
+    )
+    return apportioned
+
+
+def _crops(ctx: StepContext) -> pd.DataFrame:
+    crops = ctx.read(CROP_SOURCE, read_crop_area, CROP_AREA_SCHEMA)
+    resolution = ctx.resolve(crops, CROP_SOURCE)
+    repeated = int(crops.duplicated(["state", "district", "crop_type", "crop_species"]).sum())
+    exact_repeats_ha = crops["planted_area"].sum() - crops.drop_duplicates()["planted_area"].sum()
+    ctx.quality.note(
+        CROP_SOURCE,
+        "decision",
+        f"{repeated} rows repeat a (district, crop type, species) already listed; they are summed as separate records "
+        "(most repeats carry different values; dropping exact repeats instead would change the national total by {exact_repeats_ha:,.1f} ha)",
+    )
+    area = crop_area_by_district(resolution.frame)
+    all_zero = resolution.frame["code_state_district"].isin(area.loc[area["not_reported"], "code_state_district"])
+    ctx.quality.account(
+        CROP_SOURCE,
+        read=len(crops),
+        used=int((~all_zero).sum()),
+        rejected=int(all_zero.sum()),
+        unmatched=len(crops) - len(resolution.frame),
+        detail="rejected: every row of the districts whose whole 2017 block is 0 (a reporting gap, given no value)",
+    )
+    canonical = pd.DataFrame(ctx.districts[["code_state_district", "district"]])
+    missing = crop_no_data(area, canonical)
+    if not missing.empty:
+        ctx.quality.note(
+            CROP_SOURCE,
+            "no_data",
+            f"{missing['code_state_district'].nunique()} districts without planted-area values in {CROP_YEAR} (no value, not 0; "
+            f"absent from the table or every row 0): {', '.join(sorted(set(missing['district'])))}",
+            rows=missing.to_dict("records"),
+        )
+    return crop_indicators(area)
 
 
 def build_agriculture(ctx: StepContext) -> StepOutput:
-    return StepOutput(empty_indicators())
+    """Agricultural establishments (2020, area-weighted from seats) and planted area (2017)."""
+    apportioned = _establishments(ctx)
+    population = ctx.population_of("population")
+    establishments = establishment_indicators(apportioned, population.loc[population["year"] == CENSUS_YEAR])
+    return StepOutput(pd.concat([establishments, _crops(ctx)], ignore_index=True))
