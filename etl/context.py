@@ -31,6 +31,8 @@ class QualityLog:
     accounts: list[dict] = field(default_factory=list)
 
     def note(self, source: str, kind: str, detail: str, rows: list | None = None, warn: bool = False) -> None:
+        """Record one finding. For kind "no_data", rows are dicts: code_state_district, indicator,
+        year (None = every year), reason — one per explained gap."""
         self.notes.append({"source": source, "kind": kind, "detail": detail, "rows": rows or []})
         if warn:
             self.warnings.append(f"[{source}] {detail}")
@@ -83,7 +85,8 @@ class StepContext:
         for state, name, code in resolution.aliased.itertuples(index=False):
             self.quality.note(source_id, "alias_used", f"{state} / {name!r} -> {code}")
         for state, name in resolution.excluded.itertuples(index=False):
-            self.quality.note(source_id, "excluded_district", f"{state} / {name!r} is outside the canonical 160 districts (see district_aliases.csv)", warn=True)
+            # a known exclusion (blank code in the alias table): a note, not a warning
+            self.quality.note(source_id, "excluded_district", f"{state} / {name!r} is outside the canonical 160 districts (see district_aliases.csv)")
         return resolution
 
     def population_of(self, indicator: str = "population") -> pd.DataFrame:

@@ -491,19 +491,22 @@ def _note_units(ctx: StepContext, units: pd.DataFrame, names: pd.DataFrame) -> N
                 f"covering {members}; its count is withheld (NaN: the group's count is never copied to a member), "
                 "students_per_teacher is the group's ratio"
             )
-            ctx.quality.note(SCHOOLS_ID, "no_data", detail, rows=[code])
+            ctx.quality.note(SCHOOLS_ID, "no_data", detail, rows=[_no_data_row(code, "moe_schools_count", "counted in a merged MOE education district")])
         elif role == "unseparated":
             detail = (
                 f"moe_schools_count, students_per_teacher: MOE does not separate {label(code)}; its schools are counted in "
                 f"{label(UNSEPARATED_PARENT[code])}. Count withheld (NaN); students_per_teacher is that of the parent unit (parent + unseparated districts)"
             )
-            ctx.quality.note(SCHOOLS_ID, "no_data", detail, rows=[code])
+            ctx.quality.note(SCHOOLS_ID, "no_data", detail, rows=[_no_data_row(code, "moe_schools_count", f"counted in its parent MOE district {UNSEPARATED_PARENT[code]}")])
         elif role == "parent":
             children = units.loc[(units["unit"] == unit) & (units["role"] == "unseparated"), "code_state_district"]
             detail = f"moe_schools_count, students_per_teacher: the MOE figures for {label(code)} include the unseparated " + ", ".join(label(c) for c in children)
             ctx.quality.note(SCHOOLS_ID, "group_value", detail, rows=[code, *children])
         elif role == "no_data":
-            ctx.quality.note(SCHOOLS_ID, "no_data", f"moe_schools_count, students_per_teacher: no MOE rows and no known parent for {label(code)}", rows=[code], warn=True)
+            ctx.quality.note(
+                SCHOOLS_ID, "no_data", f"moe_schools_count, students_per_teacher: no MOE rows and no known parent for {label(code)}",
+                rows=[_no_data_row(code, indicator, "no MOE rows and no known parent") for indicator in ("moe_schools_count", "students_per_teacher")], warn=True,
+            )
 
 
 def _located_schools(ctx: StepContext) -> pd.DataFrame:
@@ -606,10 +609,23 @@ def _note_reconciliation(ctx: StepContext, schools: pd.DataFrame, units: pd.Data
 
 def _note_missing(ctx: StepContext, indicators: pd.DataFrame, names: pd.DataFrame) -> None:
     """Any NaN not already explained by the MOE unit notes gets its own note (e.g. no population)."""
-    explained = {code for note in ctx.quality.notes if note["kind"] == "no_data" for code in note["rows"] if note["source"] == SCHOOLS_ID}
+    explained = {
+        (row["code_state_district"], row["indicator"])
+        for note in ctx.quality.notes
+        if note["kind"] == "no_data" and note["source"] == SCHOOLS_ID
+        for row in note["rows"]
+    }
     missing = indicators.loc[indicators["value"].isna()]
     for (indicator, code), rows in missing.groupby(["indicator", "code_state_district"]):
-        if indicator in ("moe_schools_count", "students_per_teacher") and code in explained:
+        if (code, indicator) in explained:
             continue
         years = ", ".join(str(year) for year in sorted(rows["year"]))
-        ctx.quality.note(POINTS_ID, "no_data", f"{indicator}: no value for {names.at[code, 'state']} / {names.at[code, 'district']} ({code}) in {years}", rows=[code], warn=True)
+        ctx.quality.note(
+            POINTS_ID, "no_data", f"{indicator}: no value for {names.at[code, 'state']} / {names.at[code, 'district']} ({code}) in {years}",
+            rows=[_no_data_row(code, indicator, "no value", int(year)) for year in sorted(rows["year"])], warn=True,
+        )
+
+
+def _no_data_row(code: str, indicator: str, reason: str, year: int | None = None) -> dict:
+    """The shared shape of an explained gap in quality.json (year None = every year of the series)."""
+    return {"code_state_district": code, "indicator": indicator, "year": year, "reason": reason}

@@ -73,7 +73,36 @@ def test_given_a_real_build_when_inspected_then_no_warnings_and_only_known_quali
     quality = json.loads((processed / "quality.json").read_text(encoding="utf-8"))["notes"]
     repaired = [note for note in quality if note["kind"] == "geometry_repaired"]
     assert len(repaired) == 1 and repaired[0]["detail"].startswith("7 invalid")  # SOURCES.md: 7 of 160
-    assert {note["kind"] for note in quality} <= {"geometry_repaired", "alias_used", "consistency_check"}
+    assert {note["kind"] for note in quality} <= KNOWN_NOTE_KINDS
+
+
+KNOWN_NOTE_KINDS = {
+    "geometry_repaired", "alias_used", "consistency_check", "excluded_district", "no_data", "group_value",
+    "series_break", "reconciliation", "decision", "spatial_assignment", "rejected_coordinates", "missing_values",
+}
+
+
+def test_given_a_real_build_then_every_missing_value_is_explained_in_the_quality_report(indicators, processed):
+    # "Missing is missing, never 0 — and never silent": each NaN (district, indicator, year) has a no_data row
+    notes = json.loads((processed / "quality.json").read_text(encoding="utf-8"))["notes"]
+    explained = {
+        (row["code_state_district"], row["indicator"], row["year"])
+        for note in notes if note["kind"] == "no_data" for row in note["rows"]
+    }
+    missing = indicators.loc[indicators["value"].isna(), ["code_state_district", "indicator", "year"]]
+    unexplained = [
+        (code, indicator, int(year)) for code, indicator, year in missing.itertuples(index=False)
+        if (code, indicator, int(year)) not in explained and (code, indicator, None) not in explained
+    ]
+    assert unexplained == []
+
+
+def test_given_a_real_build_then_row_accounting_adds_up_for_every_source(processed):
+    accounts = json.loads((processed / "quality.json").read_text(encoding="utf-8"))["accounts"]
+    assert accounts, "every step must account for the rows it read"
+    for account in accounts:
+        parts = account["rows_used"] + account["rows_rejected"] + account["rows_unmatched"] + account["rows_aggregate"]
+        assert account["rows_read"] == parts, account
 
 
 # --- districts ----------------------------------------------------------------------------

@@ -401,9 +401,8 @@ def test_real_build_every_district_has_a_value_or_an_explained_no_data(built):
     explained: dict[str, set[str]] = {}
     for note in built["quality"]["notes"]:
         if note["kind"] == "no_data" and note["source"].startswith("moe_"):
-            for indicator in EDUCATION_INDICATORS:
-                if indicator in note["detail"]:
-                    explained.setdefault(indicator, set()).update(note["rows"])
+            for row in note["rows"]:
+                explained.setdefault(row["indicator"], set()).add(row["code_state_district"])
 
     assert set(rows["indicator"]) == EDUCATION_INDICATORS
     for (indicator, year), group in rows.groupby(["indicator", "year"]):
