@@ -147,3 +147,32 @@ def rank_uncertainty(
         {"rank_median": ranked.median(axis=1), "rank_low": low, "rank_high": high},
         index=scores.index,
     )
+
+
+def latest_values(indicators: pd.DataFrame, indicator_ids: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Wide frame (district x indicator) of each indicator's latest year with data, and that year.
+
+    The index combines indicators published in different years (e.g. HIES 2024, MOH 2022);
+    the year used for each is returned so pages can say so.
+    """
+    rows = indicators.loc[indicators["indicator"].isin(indicator_ids) & indicators["value"].notna()]
+    latest = rows.groupby("indicator")["year"].max()
+    chosen = rows.merge(latest.rename("latest"), left_on="indicator", right_index=True)
+    chosen = chosen.loc[chosen["year"] == chosen["latest"]]
+    wide = chosen.pivot_table(index="code_state_district", columns="indicator", values="value", aggfunc="first")
+    return wide, {indicator: int(year) for indicator, year in latest.items()}
+
+
+def index_table(districts: pd.DataFrame, indicators: pd.DataFrame, spec: IndexSpec, weights: dict[str, float] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The index for every district (all 160 rows, NaN where nothing is known), with the
+    district attributes, need rank nationally and within state, and the years used."""
+    wide, years = latest_values(indicators, spec.indicator_ids)
+    wide = wide.reindex(districts["code_state_district"])
+    scored = compute_index(wide, spec, weights)
+    table = districts[["code_state_district", "code_state", "state", "district", "urban_class"]].set_index("code_state_district").join(scored)
+    table["need_rank"] = need_rank(table["index"])
+    table["state_need_rank"] = table.groupby("state")["index"].rank(method="min").astype("Int64")
+    domain_ids = [domain.id for domain in spec.domains]
+    weakest = table[domain_ids].idxmin(axis=1, skipna=True) if table[domain_ids].notna().any().any() else None
+    table["weakest_domain"] = weakest
+    return table.reset_index(), years

@@ -278,3 +278,55 @@ def class_trend_chart(trend: pd.DataFrame, class_labels: dict[str, str], *, valu
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
                          legend={"orientation": "h", "y": -0.2})
     return figure
+
+
+INDEX_BREAKS = (40.0, 50.0, 60.0, 70.0)  # fixed classes, so a weight change visibly moves districts
+
+
+def fixed_scheme(bounds: tuple[float, ...], fmt: str, colours: list[str] = SEQUENTIAL_COLOURS) -> ClassScheme:
+    """Classes with fixed boundaries (e.g. index 0-100), not recomputed from the data."""
+    labels = _class_labels(list(bounds), fmt)
+    return ClassScheme(tuple(bounds), tuple(labels), tuple(_spread(colours, len(labels))))
+
+
+def rank_interval_chart(frame: pd.DataFrame, *, rank_label: str, interval_label: str, total: int, height_per_row: int = 22) -> go.Figure:
+    """Need rank of each district (1 = most behind) with its interval under perturbed weights.
+
+    frame: district, state, need_rank, rank_median, rank_low, rank_high — one row per district shown,
+    ordered as they should appear (top = most behind).
+    """
+    labels = frame["district"] + " · " + frame["state"]
+    figure = go.Figure()
+    figure.add_trace(
+        go.Scatter(
+            x=frame["rank_median"], y=labels, mode="markers",
+            error_x={"type": "data", "symmetric": False, "array": frame["rank_high"] - frame["rank_median"],
+                     "arrayminus": frame["rank_median"] - frame["rank_low"], "color": "#7f8c8d", "thickness": 2, "width": 0},
+            marker={"color": "#253494", "size": 8}, name=interval_label,
+            customdata=np.column_stack([frame["need_rank"], frame["rank_low"], frame["rank_high"]]),
+            hovertemplate="<b>%{y}</b><br>" + rank_label + ": %{customdata[0]}<br>" + interval_label + ": %{customdata[1]:.0f}–%{customdata[2]:.0f}<extra></extra>",
+        )
+    )
+    figure.update_yaxes(autorange="reversed", showgrid=False)
+    figure.update_xaxes(title_text=f"{rank_label} (1 = most behind, of {total})", range=[0, total + 1], gridcolor="#e5e7eb")
+    figure.update_layout(height=max(240, 60 + height_per_row * len(frame)), margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
+                         font={"family": FONT_FAMILY}, showlegend=False)
+    return figure
+
+
+def domain_comparison_chart(scores: pd.DataFrame, domain_labels: dict[str, str], *, axis_label: str, height: int = 320) -> go.Figure:
+    """Grouped bars of domain scores (0-100): one group per domain, one bar per row of `scores`
+    (e.g. the district, its state, its urban class, the nation). Missing scores are simply absent."""
+    palette = ["#253494", "#41b6c4", "#a1dab4", "#969696"]
+    figure = go.Figure()
+    for position, (name, row) in enumerate(scores.iterrows()):
+        figure.add_trace(
+            go.Bar(
+                x=[domain_labels[d] for d in row.index], y=row.values, name=str(name), marker_color=palette[position % len(palette)],
+                hovertemplate="%{x}: %{y:.0f}<extra>" + str(name) + "</extra>",
+            )
+        )
+    figure.update_yaxes(range=[0, 100], title_text=axis_label, gridcolor="#e5e7eb")
+    figure.update_layout(barmode="group", height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
+                         font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
+    return figure

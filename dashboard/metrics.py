@@ -209,3 +209,18 @@ def weighted_frame(districts: pd.DataFrame, indicators: pd.DataFrame, indicator:
     frame = indicator_frame(districts, indicators, indicator, year)
     population, _ = population_for_year(indicators, year)
     return frame.assign(population=frame["code_state_district"].map(population))
+
+
+def similar_districts(features: pd.DataFrame, code: str, count: int = 5) -> pd.DataFrame:
+    """The districts most like `code`: Euclidean distance over z-scored feature columns.
+
+    features: one row per district (index = code_state_district), numeric columns. Each column is
+    standardised (mean 0, sd 1) so no unit dominates; a pair is compared on the columns both
+    have, and the distance is scaled to the number of columns compared (root mean square).
+    """
+    standardised = (features - features.mean()) / features.std(ddof=0).replace(0, np.nan)
+    target = standardised.loc[code]
+    differences = standardised.drop(index=code).sub(target, axis=1)
+    compared = differences.notna().sum(axis=1)
+    distance = np.sqrt((differences**2).sum(axis=1) / compared.replace(0, np.nan))
+    return pd.DataFrame({"distance": distance, "features_compared": compared}).dropna().nsmallest(count, "distance")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, figures, i18n
+from dashboard import composite, data, figures, i18n
 
 # Plotly fetches a world base map from its CDN even when hidden; serve local empty layers instead.
 PLOTLY_CONFIG = {"topojsonURL": "app/static/topojson/", "displaylogo": False, "scrollZoom": False}
@@ -141,8 +141,95 @@ def url_multiselect(label: str, options: list, key: str, param: str, format_func
     return value
 
 
+def state_selector(dataset: data.Dataset, container=st) -> str | None:
+    """The state filter shared by every page (URL `state`); returns None for all states."""
+    options = [ALL, *dataset.state_names]
+    chosen = url_selectbox(t("state"), options, "state", "state", lambda s: t("all_states") if s == ALL else s, container=container)
+    return None if chosen == ALL else chosen
+
+
 def notify_ignored_params() -> None:
     """Say once which URL values were not understood (never echo them back into the page)."""
     ignored = st.session_state.pop("_ignored_params", None)
     if ignored:
         st.info(t("ignored_params", params=", ".join(sorted(set(ignored)))), icon=":material/link_off:")
+
+
+# --- the index: weights and cached computations ---------------------------------------------
+
+
+def weight_sliders(spec) -> dict[str, float]:
+    """One slider per domain (0-1), seeded from the URL (`w_<domain>`) or the defaults; a reset button."""
+    defaults = spec.default_weights
+    if st.session_state.pop("_reset_weights", False):
+        for domain_id, weight in defaults.items():
+            st.session_state[f"weight_{domain_id}"] = weight
+    with st.expander(t("weights_title"), expanded=False, icon=":material/tune:"):
+        columns = st.columns(len(spec.domains))
+        weights = {}
+        for column, domain in zip(columns, spec.domains):
+            key, param = f"weight_{domain.id}", f"w_{domain.id}"
+            if key not in st.session_state:
+                st.session_state[key] = _weight_from_url(param, domain.weight)
+            weights[domain.id] = column.slider(domain.label[language()], 0.0, 1.0, step=0.025, key=key)
+            if abs(weights[domain.id] - domain.weight) > 1e-9:
+                st.query_params[param] = f"{weights[domain.id]:g}"
+            elif param in st.query_params:
+                del st.query_params[param]
+        if st.button(t("reset_weights"), icon=":material/restart_alt:"):
+            st.session_state["_reset_weights"] = True
+            st.rerun()
+    if sum(weights.values()) == 0:
+        st.warning(t("zero_weights"))
+        return defaults
+    return weights
+
+
+def _weight_from_url(param: str, default: float) -> float:
+    raw = st.query_params.get(param)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:  # NaN fails too
+        st.session_state.setdefault("_ignored_params", []).append(param)
+        return default
+    return round(value / 0.025) * 0.025
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _index_table(token: str, weights: tuple) -> tuple[pd.DataFrame, dict[str, int]]:
+    dataset = data.current_dataset()
+    return composite.index_table(dataset.districts, dataset.indicators, composite.load_index_spec(), dict(weights))
+
+
+def cached_index_table(dataset: data.Dataset, weights: tuple) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The index for these weights, cached per build and weights (shared across sessions)."""
+    return _index_table(dataset.manifest["built_at"] + dataset.manifest.get("code_version", ""), weights)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _rank_bands(token: str, weights: tuple) -> pd.DataFrame:
+    table, _ = _index_table(token, weights)
+    spec = composite.load_index_spec()
+    scores = table.set_index("code_state_district")[[domain.id for domain in spec.domains]]
+    return composite.rank_uncertainty(scores.loc[table.set_index("code_state_district")["index"].notna()], dict(weights))
+
+
+def cached_rank_bands(dataset: data.Dataset, weights: tuple) -> pd.DataFrame:
+    """Median need-rank and 5-95 % interval under Dirichlet-perturbed weights (500 draws)."""
+    return _rank_bands(dataset.manifest["built_at"] + dataset.manifest.get("code_version", ""), weights)
+
+
+def index_source_line(spec, years: dict[str, int], dataset: data.Dataset) -> str:
+    """Which indicators (and years) feed the index, and where they come from."""
+    catalogue = data.catalogue()
+    parts = [f"{catalogue[i]['label'][language()]} {years[i]}" + (f" ({t('method_modelled')})" if catalogue[i]["method"] == "modelled" else "")
+             for i in spec.indicator_ids if i in years]
+    missing = [catalogue[i]["label"][language()] if i in catalogue else i for i in spec.indicator_ids if i not in years]
+    line = t("index_inputs", inputs="; ".join(parts))
+    if missing:
+        line += " " + t("index_missing_inputs", inputs=", ".join(missing))
+    return line

@@ -17,8 +17,7 @@ column_indicator, column_year, column_state = st.columns([3, 1, 2])
 indicator = ui.url_selectbox(ui.t("indicator"), available, "indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = metrics.indicator_years(dataset.indicators, indicator)
 year = ui.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=years[-1], container=column_year)
-state_options = [None, *dataset.state_names]
-state = ui.url_selectbox(ui.t("state"), state_options, "state", "state", lambda s: s or ui.t("all_states"), container=column_state)
+state = ui.state_selector(dataset, container=column_state)
 
 national = metrics.indicator_frame(dataset.districts, dataset.indicators, indicator, year)
 shown = metrics.filter_state(national, state)
