@@ -34,6 +34,7 @@ navigation = st.navigation(
     [
         st.Page(PAGES_DIR / "map.py", title=ui.t("nav_map"), icon=":material/map:", default=True),
         st.Page(PAGES_DIR / "index_page.py", title=ui.t("nav_index"), icon=":material/leaderboard:", url_path="index"),
+        st.Page(PAGES_DIR / "district.py", title=ui.t("nav_district"), icon=":material/location_city:", url_path="district"),
         st.Page(PAGES_DIR / "gaps.py", title=ui.t("nav_gaps"), icon=":material/compare_arrows:", url_path="gaps"),
         st.Page(PAGES_DIR / "sources.py", title=ui.t("nav_sources"), icon=":material/description:", url_path="sources"),
     ]

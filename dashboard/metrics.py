@@ -224,3 +224,55 @@ def similar_districts(features: pd.DataFrame, code: str, count: int = 5) -> pd.D
     compared = differences.notna().sum(axis=1)
     distance = np.sqrt((differences**2).sum(axis=1) / compared.replace(0, np.nan))
     return pd.DataFrame({"distance": distance, "features_compared": compared}).dropna().nsmallest(count, "distance")
+
+
+def group_value(frame: pd.DataFrame, aggregate: str = "weighted_mean", value_col: str = "value", weight_col: str = "population") -> float:
+    """One figure for a group of districts: the sum for counts, else the population-weighted mean.
+
+    A sum over districts with missing values would understate the total, so it is NaN unless
+    every district in the group has a value.
+    """
+    if aggregate == "none":
+        return float("nan")
+    if aggregate == "sum":
+        return float(frame[value_col].sum()) if frame[value_col].notna().all() and len(frame) else float("nan")
+    return weighted_mean(frame[value_col], frame[weight_col])
+
+
+def district_profile(districts: pd.DataFrame, indicators: pd.DataFrame, catalogue: dict[str, dict], code: str) -> pd.DataFrame:
+    """Every indicator at its latest year: the district against its state, its urban class and the nation.
+
+    Returns one row per indicator with district, state, urban_class and national figures, the
+    year, whether each group figure applies (`group_figures`: no class figure for counts, none
+    at all for aggregate "none"), and whether the district is better or worse than the nation.
+    """
+    row = districts.set_index("code_state_district").loc[code]
+    records = []
+    for indicator, entry in catalogue.items():
+        years = indicator_years(indicators, indicator)
+        if not years:
+            continue
+        frame = weighted_frame(districts, indicators, indicator, years[-1])
+        aggregate = entry.get("aggregate", "weighted_mean")
+        value = frame.loc[frame["code_state_district"] == code, "value"].iloc[0]
+        national = group_value(frame, aggregate)
+        in_class = frame.loc[frame["urban_class"] == row["urban_class"]]
+        comparison = float("nan")
+        if entry["direction"] != "context" and pd.notna(value) and pd.notna(national) and aggregate != "sum":
+            sign = 1 if entry["direction"] == "higher_is_better" else -1
+            comparison = sign * (value - national)
+        records.append(
+            {
+                "indicator": indicator,
+                "domain": entry["domain"],
+                "year": years[-1],
+                "method": entry["method"],
+                "district": value,
+                "state": group_value(frame.loc[frame["state"] == row["state"]], aggregate),
+                "urban_class": group_value(in_class, aggregate) if aggregate != "sum" else float("nan"),
+                "nation": national,
+                "better_than_nation": comparison,
+                "group_figures": aggregate,
+            }
+        )
+    return pd.DataFrame(records)
