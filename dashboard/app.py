@@ -32,7 +32,8 @@ st.query_params["lang"] = st.session_state["lang"]
 
 navigation = st.navigation(
     [
-        st.Page(PAGES_DIR / "map.py", title=ui.t("nav_map"), icon=":material/map:", default=True),
+        st.Page(PAGES_DIR / "overview.py", title=ui.t("nav_overview"), icon=":material/dashboard:", default=True),
+        st.Page(PAGES_DIR / "map.py", title=ui.t("nav_map"), icon=":material/map:", url_path="map"),
         st.Page(PAGES_DIR / "index_page.py", title=ui.t("nav_index"), icon=":material/leaderboard:", url_path="index"),
         st.Page(PAGES_DIR / "district.py", title=ui.t("nav_district"), icon=":material/location_city:", url_path="district"),
         st.Page(PAGES_DIR / "gaps.py", title=ui.t("nav_gaps"), icon=":material/compare_arrows:", url_path="gaps"),

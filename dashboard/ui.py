@@ -233,3 +233,24 @@ def index_source_line(spec, years: dict[str, int], dataset: data.Dataset) -> str
     if missing:
         line += " " + t("index_missing_inputs", inputs=", ".join(missing))
     return line
+
+
+def gap_delta_text(shortfall: float, fmt: str) -> str:
+    """'12.3 behind' / '4.0 ahead' for a rural card, from the direction-aware shortfall."""
+    amount = figures.format_value(abs(shortfall), fmt)
+    return t("behind_urban", amount=amount) if shortfall > 0 else t("ahead_of_urban", amount=amount)
+
+
+def reason_text(item) -> str:
+    """Why a district is on the priority list, with its numbers."""
+    if item.reason == "lowest_index":
+        return t("reason_text_lowest_index", index=f"{item.index:.0f}")
+    if item.reason == "gap_to_state_urban":
+        return t("reason_text_gap", index=f"{item.index:.0f}", gap=f"{item.value:.0f}", reference=f"{item.reference:.0f}")
+    return t("reason_text_agri", internet=f"{item.value:.1f}", dependence=f"{item.reference:.1f}")
+
+
+def as_of_line(dataset: data.Dataset) -> str:
+    """When the data was built and the newest data-as-of date among the sources."""
+    dates = [value for value in dataset.manifest["data_as_of"].values() if value]
+    return t("as_of_line", built_at=dataset.manifest["built_at"][:10], latest=max(dates) if dates else "—")
