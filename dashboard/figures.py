@@ -127,6 +127,7 @@ def choropleth_map(
     highlight: list[str] | None = None,
     extra_hover: pd.Series | None = None,
     height: int = 620,
+    overlays: list | None = None,
 ) -> go.Figure:
     """Classed choropleth: one legend entry per class plus a distinct 'No data' entry.
 
@@ -169,6 +170,8 @@ def choropleth_map(
             go.Scattergeo(lon=state_lines[0], lat=state_lines[1], mode="lines", line={"color": STATE_LINE_COLOUR, "width": 0.9},
                           hoverinfo="skip", showlegend=False, name="state borders")
         )
+    for overlay in overlays or []:
+        figure.add_trace(overlay)
     if highlight:
         chosen = [code for code in highlight if code in features]
         figure.add_trace(
@@ -330,3 +333,21 @@ def domain_comparison_chart(scores: pd.DataFrame, domain_labels: dict[str, str],
     figure.update_layout(barmode="group", height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
                          font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
     return figure
+
+
+FACILITY_STYLES = {  # colour and symbol: distinguishable without colour too
+    "school": {"color": "#6a3d9a", "symbol": "circle"},
+    "clinic": {"color": "#e31a1c", "symbol": "cross"},
+    "hospital": {"color": "#000000", "symbol": "square"},
+}
+
+
+def facility_layer(points: pd.DataFrame, style: str, name: str, details: pd.Series) -> go.Scattergeo:
+    """Facility points over a map (points: lon, lat, name; details: one hover line per point)."""
+    spec = FACILITY_STYLES[style]
+    return go.Scattergeo(
+        lon=points["lon"], lat=points["lat"], mode="markers", name=name,
+        marker={"size": 4 if style == "school" else 6, "color": spec["color"], "symbol": spec["symbol"], "opacity": 0.75, "line": {"width": 0}},
+        customdata=np.column_stack([points["name"].str.title(), details]),
+        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra>" + name + "</extra>",
+    )

@@ -254,3 +254,22 @@ def as_of_line(dataset: data.Dataset) -> str:
     """When the data was built and the newest data-as-of date among the sources."""
     dates = [value for value in dataset.manifest["data_as_of"].values() if value]
     return t("as_of_line", built_at=dataset.manifest["built_at"][:10], latest=max(dates) if dates else "—")
+
+
+def facility_overlays(dataset: data.Dataset, layers: list[str], codes: set[str]) -> list:
+    """Map traces for the chosen facility layers, limited to the districts shown."""
+    facilities = dataset.facilities.loc[dataset.facilities["code_state_district"].isin(codes)].dropna(subset=["lon", "lat"])
+    traces = []
+    for layer in layers or []:
+        points = facilities.loc[facilities["kind"].str.startswith(layer)]
+        if points.empty:
+            continue
+        if layer == "school":
+            details = (
+                points["school_type"].fillna("") + " · " + points["students"].map(lambda v: figures.format_value(v, ",.0f")) + " " + t("students")
+                + " · " + points["rural"].map({True: t("rural_school"), False: t("urban_school")}).fillna("")
+            )
+        else:
+            details = points["facility_type"].fillna("").astype(str)
+        traces.append(figures.facility_layer(points, layer, f"{t('layer_' + layer)} ({len(points):,})", details))
+    return traces

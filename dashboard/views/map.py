@@ -25,6 +25,7 @@ names = dict(zip(shown["code_state_district"], shown["district"] + (" · " + sho
 highlight = ui.url_multiselect(ui.t("districts"), list(names), f"districts_{state}", "districts", names.get, help=ui.t("districts_help"))
 ui.notify_ignored_params()
 
+layers = st.pills(ui.t("facility_layers"), ["school", "clinic", "hospital"], selection_mode="multi", format_func=lambda k: ui.t(f"layer_{k}"), key="layers")
 entry = catalogue[indicator]
 unit = ui.unit(indicator)
 scheme = figures.quantile_scheme(national["value"], entry["format"])
@@ -40,6 +41,7 @@ figure = figures.choropleth_map(
     state_lines=figures.state_border_lines(dataset.states if state is None else dataset.states[dataset.states["state"] == state]),
     highlight=highlight,
     extra_hover="<br>" + ui.t("urban_class") + ": " + class_names,
+    overlays=ui.facility_overlays(dataset, layers, set(shown["code_state_district"])),
 )
 st.plotly_chart(figure, config=ui.PLOTLY_CONFIG, width="stretch", key="map")
 st.caption(f"{ui.source_line(indicator, dataset)} {ui.t('classes_note', year=year)}")

@@ -1,0 +1,462 @@
+"""Exports that leave the app: print-ready charts (PNG/SVG/PDF), tables (CSV/XLSX) and districts (GeoJSON).
+
+Charts are rendered server-side by kaleido in Debian's Chromium. One browser is kept warm per
+process (started on the first export, shared by every thread and session) instead of one per
+image. Kaleido makes no third-party requests: MathJax is off, plotly.js comes from the plotly
+package, and geo maps get their (empty) base-map layers from dashboard/static/topojson/.
+
+Everything here except the browser is a pure function: figures, frames and dicts in, bytes out.
+No Streamlit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import html
+import io
+import json
+import math
+import os
+import shutil
+import textwrap
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboard import i18n
+
+FORMATS = ("png", "svg", "pdf")
+MIME_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "geojson": "application/geo+json",
+}
+EXPORT_FONT = "DejaVu Sans"  # Debian fonts-dejavu-core, installed by .ci/run: the same glyphs on every machine
+TEXT_COLOUR = "#1f2933"
+MUTED_COLOUR = "#52606d"
+BRAND = "Jurang"
+TOPOJSON_DIR = Path(__file__).resolve().parent / "static" / "topojson"
+TOPOJSON_URL = TOPOJSON_DIR.as_uri() + "/"  # kaleido's `topojson` is plotly.js's topojsonURL (a folder)
+DEBIAN_CHROMIUM = "/usr/bin/chromium"
+BROWSER_ENV_VAR = "BROWSER_PATH"  # the override choreographer (kaleido's browser driver) also honours
+START_TIMEOUT_S = 60.0
+RENDER_TIMEOUT_S = 60.0
+
+
+class ExportError(RuntimeError):
+    """A static image could not be made: no browser, the browser failed, or the figure did not render."""
+
+
+# --- the warm browser ---------------------------------------------------------------------------
+
+
+def browser_path() -> str:
+    """The Chromium to drive: $BROWSER_PATH, else Debian's /usr/bin/chromium, else `chromium` on PATH.
+
+    Set explicitly so a browser downloaded into a user folder (kaleido_get_chrome) never wins.
+    """
+    candidates = [os.environ.get(BROWSER_ENV_VAR), DEBIAN_CHROMIUM, shutil.which("chromium"), shutil.which("chromium-browser")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise ExportError(f"No Chromium found for chart export: install Debian's chromium (apt-get install chromium) or set {BROWSER_ENV_VAR}.")
+
+
+class WarmBrowser:
+    """One Chromium (through kaleido) on its own event-loop thread, started lazily, shared by all threads.
+
+    Not kaleido.start_sync_server: that server hangs every later call forever when the browser
+    fails to start, and its request/reply queues mix up answers under concurrent callers.
+    Here each render is a future on the browser's loop (kaleido queues renders for its tab),
+    with a timeout; a browser failure closes it, and the next export starts a fresh one.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._kaleido = None
+        self.starts = 0  # how many browsers this process has started (tests: stays 1 when warm)
+        atexit.register(self.stop)
+
+    @property
+    def running(self) -> bool:
+        return self._kaleido is not None
+
+    def _ensure(self):
+        with self._lock:
+            if self._kaleido is not None:
+                return self._loop, self._kaleido
+            import kaleido  # imported here: importing the app must not need a browser
+
+            path = browser_path()
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(target=loop.run_forever, name="jurang-kaleido", daemon=True)
+            thread.start()
+
+            async def open_browser():
+                browser = kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT_S, mathjax=False, path=path)
+                await browser.open()
+                return browser
+
+            try:
+                browser = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(START_TIMEOUT_S)
+            except Exception as error:  # noqa: BLE001 — any start failure becomes one clear error
+                loop.call_soon_threadsafe(loop.stop)
+                thread.join(5)
+                raise ExportError(f"Could not start Chromium ({path}) for chart export: {type(error).__name__}: {error}") from error
+            self._loop, self._thread, self._kaleido = loop, thread, browser
+            self.starts += 1
+            return loop, browser
+
+    def render(self, figure: go.Figure | dict, fmt: str, width: int, height: int, scale: float = 1.0) -> bytes:
+        """The figure as PNG/SVG/PDF bytes at width x height CSS pixels (PNG multiplied by scale)."""
+        if fmt not in FORMATS:
+            raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+        from kaleido.errors import KaleidoError
+
+        loop, browser = self._ensure()
+        options = {"format": fmt, "width": int(width), "height": int(height), "scale": float(scale)}
+        future = asyncio.run_coroutine_threadsafe(browser.calc_fig(figure, opts=options, topojson=TOPOJSON_URL), loop)
+        try:
+            result = future.result(RENDER_TIMEOUT_S + 5)
+        except KaleidoError as error:  # plotly.js refused the figure: the browser is fine
+            raise ExportError(f"Plotly could not render the figure as {fmt}: {error}") from error
+        except Exception as error:  # noqa: BLE001 — timeout or browser gone: restart next time
+            future.cancel()
+            self.stop()
+            raise ExportError(f"Chart export failed ({type(error).__name__}: {error}); the browser will be restarted on the next export.") from error
+        return result if isinstance(result, bytes) else bytes(result)
+
+    def stop(self) -> None:
+        """Close the browser and its loop (at exit, or to measure a cold start)."""
+        with self._lock:
+            loop, thread, browser = self._loop, self._thread, self._kaleido
+            self._loop = self._thread = self._kaleido = None
+        if loop is None:
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(browser.close(), loop).result(15)
+        except Exception:  # noqa: BLE001 — closing a broken browser must not raise at exit
+            pass
+        loop.call_soon_threadsafe(loop.stop)
+        if thread is not None:
+            thread.join(5)
+
+
+BROWSER = WarmBrowser()
+
+
+def render(figure: go.Figure | dict, fmt: str, width: int, height: int, scale: float = 1.0) -> bytes:
+    """Render with the process's warm browser (started on first use)."""
+    return BROWSER.render(figure, fmt, width, height, scale)
+
+
+# --- print-ready charts ---------------------------------------------------------------------
+
+
+def _footer_text(source_line: str, as_of: str, lang: str) -> str:
+    parts = [source_line.strip()] if source_line else []
+    if as_of and as_of not in source_line:
+        parts.append(i18n.translate("export_as_of", lang, as_of=as_of))
+    return " ".join(parts)
+
+
+def _wrap(text: str, width_px: float, font_px: float) -> list[str]:
+    """Lines that fit width_px at font_px (DejaVu Sans averages ~0.58 em per character)."""
+    if not text:
+        return []
+    chars = max(20, int(width_px / (0.58 * font_px)))
+    return textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False)
+
+
+def print_figure(
+    figure: go.Figure,
+    *,
+    title: str,
+    subtitle: str = "",
+    source_line: str = "",
+    as_of: str = "",
+    width: int = 1600,
+    height: int = 900,
+    lang: str = i18n.DEFAULT_LANGUAGE,
+) -> go.Figure:
+    """A copy of figure dressed for print and slides: bold title, filters as subtitle, the legend
+    kept (moved above the plot when it was a horizontal one below it), a footer with the source
+    line and data-as-of at the left and the Jurang name at the right, fonts sized for a slide.
+
+    The original figure is not modified. Text is escaped: names from data cannot add markup.
+    """
+    printed = go.Figure(figure)
+    base = max(12, round(width / 88))  # 1600 px wide -> 18 px body text
+    footer_px = max(11, round(base * 0.8))
+    footer_lines = _wrap(_footer_text(source_line, as_of, lang), width - 260, footer_px)
+    footer_block = int(len(footer_lines) * footer_px * 1.35) + 16
+    subtitle_lines = _wrap(subtitle, width - 60, base)
+    top = int(base * 1.7 * 1.3 + len(subtitle_lines) * base * 1.35 + 34)
+    is_geo = any(trace.type in ("choropleth", "scattergeo") for trace in printed.data)
+    bottom = footer_block + (12 if is_geo else 70)
+
+    legend = {"font": {"size": base}}
+    if printed.layout.legend.orientation == "h":  # a legend below the plot would collide with the footer
+        legend.update({"x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "yref": "paper"})
+        top += int(base * 2.2)
+    printed.update_layout(
+        width=width,
+        height=height,
+        autosize=False,
+        font={"family": EXPORT_FONT, "size": base, "color": TEXT_COLOUR},
+        title={
+            "text": f"<b>{html.escape(title)}</b>",
+            "x": 24 / width,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1 - 14 / height,
+            "yref": "container",
+            "yanchor": "top",
+            "font": {"size": round(base * 1.7), "color": TEXT_COLOUR},
+            "subtitle": {"text": "<br>".join(html.escape(line) for line in subtitle_lines), "font": {"size": base, "color": MUTED_COLOUR}},
+        },
+        margin={"t": top, "b": bottom, "l": 30 if is_geo else 90, "r": 30, "autoexpand": True},
+        legend=legend,
+        paper_bgcolor="white",
+    )
+    if footer_lines:
+        printed.add_annotation(
+            text="<br>".join(html.escape(line) for line in footer_lines),
+            xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom", align="left",
+            yshift=-bottom + 10, xshift=-(30 if is_geo else 90) + 24, showarrow=False,
+            font={"size": footer_px, "color": MUTED_COLOUR},
+        )
+    printed.add_annotation(
+        text=f"<b>{BRAND}</b>", xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
+        yshift=-bottom + 10, xshift=30 - 24, showarrow=False, font={"size": round(base * 1.1), "color": "#253494"},
+    )
+    return printed
+
+
+def figure_bytes(
+    figure: go.Figure,
+    fmt: str,
+    *,
+    title: str,
+    subtitle: str = "",
+    source_line: str = "",
+    as_of: str = "",
+    width: int = 1600,
+    height: int = 900,
+    scale: float | None = None,
+    lang: str = i18n.DEFAULT_LANGUAGE,
+) -> bytes:
+    """The figure, dressed for print (see print_figure), as PNG, SVG or PDF bytes.
+
+    PNG is drawn at scale 2 by default (3200 x 1800 for the default size); SVG and PDF are vector.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
+    printed = print_figure(figure, title=title, subtitle=subtitle, source_line=source_line, as_of=as_of, width=width, height=height, lang=lang)
+    return render(printed, fmt, width, height, scale if scale is not None else (2.0 if fmt == "png" else 1.0))
+
+
+def file_name(*parts: object, extension: str) -> str:
+    """A safe download name: jurang_<parts>.<ext>, lower case, only letters, digits, _ and -."""
+    words = [str(part) for part in parts if part not in (None, "")]
+    stem = "_".join(["jurang", *words]).lower()
+    stem = "".join(ch if ch.isalnum() or ch in "_-" else "_" for ch in stem)
+    while "__" in stem:
+        stem = stem.replace("__", "_")
+    return f"{stem.strip('_')}.{extension}"
+
+
+# --- provenance helpers (pure; the pages and the briefing share them) ----------------------------
+
+
+def indicator_as_of(entry: Mapping, manifest: Mapping) -> str:
+    """Latest data-as-of date among an indicator's sources (from the build manifest), or ''."""
+    dates = [str(manifest.get("data_as_of", {}).get(source_id) or "") for source_id in entry["sources"]]
+    return max(dates, default="")
+
+
+def indicator_source_line(entry: Mapping, registry: Mapping, manifest: Mapping, lang: str) -> str:
+    """'Source: … Data as of … Method: …' for one catalogue entry, in lang (ui.source_line without Streamlit)."""
+    publishers = list(dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"] if source_id in registry))
+    return i18n.translate(
+        "source_line", lang, sources="; ".join(publishers), as_of=indicator_as_of(entry, manifest) or "—",
+        method=i18n.translate(f"method_{entry['method']}", lang),
+    )
+
+
+def _field(entry, name: str):
+    return entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
+
+
+def source_rows(sources: Iterable, manifest: Mapping | None = None) -> list[dict]:
+    """One dict per source (registry SourceFile entries or dicts): id, title, publisher, licence,
+    attribution, as_of (the build manifest's date first, else the registry's) and url."""
+    as_of_built = (manifest or {}).get("data_as_of", {})
+    rows = []
+    for entry in sources:
+        source_id = _field(entry, "id")
+        rows.append(
+            {
+                "id": source_id,
+                "title": _field(entry, "title") or "",
+                "publisher": _field(entry, "publisher") or "",
+                "licence": _field(entry, "licence") or "",
+                "attribution": _field(entry, "attribution") or "",
+                "as_of": str(as_of_built.get(source_id) or _field(entry, "as_of") or ""),
+                "url": _field(entry, "url") or _field(entry, "official_page") or "",
+            }
+        )
+    return rows
+
+
+def definition_rows(indicator_ids: Iterable[str], catalogue: Mapping[str, Mapping], lang: str) -> list[dict]:
+    """One dict per indicator: id, label, unit, method, definition, sources (in lang)."""
+    rows = []
+    for indicator_id in indicator_ids:
+        entry = catalogue[indicator_id]
+        rows.append(
+            {
+                "id": indicator_id,
+                "label": entry["label"][lang],
+                "unit": entry["unit"][lang],
+                "method": i18n.translate(f"method_{entry['method']}", lang),
+                "definition": " ".join(str(entry["definition"][lang]).split()),
+                "sources": ", ".join(entry["sources"]),
+            }
+        )
+    return rows
+
+
+def sources_for(indicator_ids: Iterable[str], catalogue: Mapping[str, Mapping], registry: Mapping) -> list:
+    """Registry entries cited by these indicators, in registry order."""
+    cited = {source_id for indicator_id in indicator_ids for source_id in catalogue[indicator_id]["sources"]}
+    return [entry for source_id, entry in registry.items() if source_id in cited]
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def table_csv(frame: pd.DataFrame) -> bytes:
+    """The frame as UTF-8 CSV with a byte-order mark (Excel then reads Malay text and ² correctly);
+    missing values are empty cells, never 0."""
+    return frame.to_csv(index=False).encode("utf-8-sig")
+
+
+def _cell(value):
+    """A value openpyxl writes faithfully: NaN/NA -> empty, numpy scalars -> Python, lists -> text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (float, np.floating)) and math.isnan(float(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return ", ".join(str(item) for item in value)
+    return value
+
+
+def _write_rows(sheet, header: list[str], rows: Iterable[Iterable], start_row: int) -> int:
+    from openpyxl.styles import Font, PatternFill
+
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F0")
+    for column, text in enumerate(header, start=1):
+        cell = sheet.cell(row=start_row, column=column, value=text)
+        cell.font, cell.fill = bold, fill
+    row_number = start_row
+    for row_number, row in enumerate(rows, start=start_row + 1):
+        for column, value in enumerate(row, start=1):
+            cell = sheet.cell(row=row_number, column=column, value=_cell(value))
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text stays text: a value starting with '=' is never a formula
+    return row_number
+
+
+def _fit_columns(sheet, max_width: int = 60) -> None:
+    from openpyxl.utils import get_column_letter
+
+    for index, column in enumerate(sheet.iter_cols(values_only=True), start=1):
+        longest = max((len(str(value)) for value in column if value is not None), default=8)
+        sheet.column_dimensions[get_column_letter(index)].width = min(max_width, max(8, longest + 2))
+
+
+def table_xlsx(
+    frame: pd.DataFrame,
+    sources: Iterable,
+    definitions: Iterable[Mapping],
+    *,
+    lang: str = i18n.DEFAULT_LANGUAGE,
+    manifest: Mapping | None = None,
+    note: str = "",
+) -> bytes:
+    """An Excel workbook: sheet 1 the data; sheet 2 the sources (publisher, licence, URL, as-of)
+    and the definitions of the indicators in it.
+
+    sources: registry entries or dicts (see source_rows); definitions: dicts with id, label,
+    unit, method, definition, sources (see definition_rows). note: a line above the sources
+    (e.g. the active filters).
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    t = lambda key: i18n.translate(key, lang)  # noqa: E731
+    workbook = Workbook()
+    data_sheet = workbook.active
+    data_sheet.title = t("export_sheet_data")
+    _write_rows(data_sheet, [str(column) for column in frame.columns], frame.itertuples(index=False, name=None), 1)
+    data_sheet.freeze_panes = "A2"
+    _fit_columns(data_sheet)
+
+    sheet = workbook.create_sheet(t("export_sheet_sources"))
+    row = 1
+    sheet.cell(row=row, column=1, value=f"{BRAND} — {t('export_sources_heading')}").font = Font(bold=True, size=13)
+    if note:
+        row += 1
+        sheet.cell(row=row, column=1, value=note).data_type = "s"
+    row += 2
+    source_table = source_rows(sources, manifest)
+    keys = ["id", "title", "publisher", "licence", "attribution", "as_of", "url"]
+    header = [t(f"export_col_{key}") for key in keys]
+    row = _write_rows(sheet, header, ([item[key] for key in keys] for item in source_table), row)
+    row += 2
+    sheet.cell(row=row, column=1, value=t("export_definitions_heading")).font = Font(bold=True, size=13)
+    row += 1
+    keys = ["id", "label", "unit", "method", "definition", "sources"]
+    _write_rows(sheet, [t(f"export_col_{key}") for key in keys], ([item.get(key, "") for key in keys] for item in definitions), row)
+    _fit_columns(sheet, max_width=80)
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def districts_geojson(districts: gpd.GeoDataFrame, values: pd.DataFrame, *, extra: Mapping[str, object] | None = None) -> bytes:
+    """The districts in `values` (display geometry, EPSG:4326) with their values as properties.
+
+    values: code_state_district plus any columns (value, method, source_ids, …); its rows choose
+    the districts (a state filter gives that state's districts). Missing values are null, never 0.
+    extra: constant properties for every feature (e.g. indicator, year, unit).
+    """
+    attributes = ["code_state_district", "state", "district", "urban_class"]
+    shapes = districts[[column for column in attributes if column in districts.columns] + ["geometry"]]
+    if shapes.crs is not None and shapes.crs.to_epsg() != 4326:
+        shapes = shapes.to_crs(4326)
+    own = values.drop(columns=[column for column in attributes[1:] if column in values.columns and column in shapes.columns])
+    merged = shapes.merge(own, on="code_state_district", how="inner")
+    order = {code: position for position, code in enumerate(values["code_state_district"])}
+    merged = merged.iloc[np.argsort([order[code] for code in merged["code_state_district"]], kind="stable")]
+    for key, value in (extra or {}).items():
+        merged[key] = value
+    document = json.loads(merged.to_json(drop_id=True, na="null"))
+    document.pop("bbox", None)
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
