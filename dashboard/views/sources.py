@@ -30,9 +30,21 @@ rows = [
 st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 st.subheader(ui.t("quality_title"))
-st.dataframe(pd.DataFrame(dataset.quality["accounts"]), hide_index=True, width="stretch")
-if dataset.quality["notes"]:
-    st.dataframe(pd.DataFrame(dataset.quality["notes"])[["source", "kind", "detail"]], hide_index=True, width="stretch")
+st.caption(ui.t("quality_accounts_intro"))
+accounts = pd.DataFrame(dataset.quality["accounts"])
+notes = pd.DataFrame(dataset.quality["notes"])
+unmatched_names = notes.loc[notes["kind"] == "excluded_district"].groupby("source")["detail"].apply(lambda d: "; ".join(x.split(" is outside")[0] for x in d)) if len(notes) else pd.Series(dtype=str)
+st.dataframe(
+    accounts.assign(names=accounts["source"].map(unmatched_names).fillna("")).rename(
+        columns={"source": "id", "rows_read": ui.t("rows_read"), "rows_used": ui.t("rows_used"), "rows_rejected": ui.t("rows_rejected"),
+                 "rows_unmatched": ui.t("rows_unmatched"), "rows_aggregate": ui.t("rows_aggregate"), "names": ui.t("unmatched_names"), "detail": ui.t("detail")}
+    ),
+    hide_index=True, width="stretch",
+)
+if len(notes):
+    kinds = sorted(notes["kind"].unique())
+    chosen = st.multiselect(ui.t("note_kinds"), kinds, default=[k for k in kinds if k != "alias_used"], key="note_kinds")
+    st.dataframe(notes.loc[notes["kind"].isin(chosen), ["source", "kind", "detail"]], hide_index=True, width="stretch")
 else:
     st.write(ui.t("quality_empty"))
 
