@@ -19,6 +19,15 @@ def t(key: str, **values) -> str:
     return i18n.translate(key, language(), **values)
 
 
+def chart(figure, key: str, table: pd.DataFrame, alt: str = "") -> None:
+    """A Plotly chart with its data one click away ('view as table'), for screen readers and checking."""
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, width="stretch", key=key)
+    with st.expander(t("view_as_table"), icon=":material/table_view:"):
+        if alt:
+            st.caption(alt)
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
 def require_dataset() -> data.Dataset:
     """The built dataset, or a clear message (not a traceback) and stop when it is missing."""
     try:

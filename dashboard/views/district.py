@@ -49,7 +49,7 @@ comparison = pd.DataFrame(
     },
     index=list(domain_labels),
 ).T
-st.plotly_chart(figures.domain_comparison_chart(comparison, domain_labels, axis_label=ui.t("domain_score")), config=ui.PLOTLY_CONFIG, width="stretch", key="domain_profile")
+ui.chart(figures.domain_comparison_chart(comparison, domain_labels, axis_label=ui.t("domain_score")), "domain_profile", comparison.rename(columns=domain_labels).round(1).reset_index(names=""))
 st.caption(ui.index_source_line(spec, years, dataset))
 
 st.subheader(ui.t("indicators_title"))

@@ -39,9 +39,10 @@ cards[3].metric(ui.t("gap_rural_urban"), figures.format_value(gap["difference"],
 st.markdown(ui.gap_sentence(gap, direction, fmt, unit))
 
 st.subheader(ui.t("distribution_title", year=year))
-st.plotly_chart(
+ui.chart(
     figures.class_strip_plot(frame, class_labels, means, value_label=ui.label(indicator), unit=unit, fmt=fmt, mean_label=ui.t("weighted_mean")),
-    config=ui.PLOTLY_CONFIG, width="stretch", key="gap_strip",
+    "gap_strip",
+    frame[["district", "state", "urban_class", "value", "population"]].assign(urban_class=frame["urban_class"].map(class_labels)).sort_values("value"),
 )
 st.caption(f"{ui.source_line(indicator, dataset)} {ui.t('weights_note')}")
 
@@ -51,7 +52,10 @@ if len(years) > 1:
         [metrics.class_means(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, y)).assign(year=y) for y in years],
         ignore_index=True,
     )
-    st.plotly_chart(figures.class_trend_chart(trend, class_labels, value_label=ui.label(indicator), unit=unit, fmt=fmt), config=ui.PLOTLY_CONFIG, width="stretch", key="gap_trend")
+    ui.chart(
+        figures.class_trend_chart(trend, class_labels, value_label=ui.label(indicator), unit=unit, fmt=fmt), "gap_trend",
+        trend.pivot_table(index="year", columns="urban_class", values="mean").rename(columns=class_labels).reset_index(),
+    )
     over_time = metrics.gap_over_time({y: metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, y) for y in years}, direction)
     first, last = over_time.dropna(subset=["difference"]).iloc[[0, -1]].itertuples() if over_time["difference"].notna().sum() >= 2 else (None, None)
     if first is not None:

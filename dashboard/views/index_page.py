@@ -37,7 +37,7 @@ figure = figures.choropleth_map(
     state_lines=figures.state_border_lines(dataset.states if state is None else dataset.states[dataset.states["state"] == state]),
     extra_hover=hover.loc[shown.index],
 )
-st.plotly_chart(figure, config=ui.PLOTLY_CONFIG, width="stretch", key="index_map")
+ui.chart(figure, "index_map", shown[["need_rank", "district", "state", "index", "coverage"]].sort_values("need_rank"))
 st.caption(ui.index_source_line(spec, years, dataset))
 
 low_coverage = shown.loc[shown["low_coverage"], "district"].tolist()
@@ -49,9 +49,10 @@ st.caption(ui.t("rank_uncertainty_intro"))
 bands = ui.cached_rank_bands(dataset, tuple(sorted(weights.items())))
 ranked = shown.join(bands, on="code_state_district").sort_values("rank_median")
 view = ranked if state is not None else ranked.head(30)
-st.plotly_chart(
+ui.chart(
     figures.rank_interval_chart(view, rank_label=ui.t("need_rank"), interval_label=ui.t("rank_interval"), total=int(table["index"].notna().sum())),
-    config=ui.PLOTLY_CONFIG, width="stretch", key="rank_chart",
+    "rank_chart",
+    view[["district", "state", "need_rank", "rank_median", "rank_low", "rank_high"]],
 )
 
 st.subheader(ui.t("domain_breakdown_title"))

@@ -57,7 +57,7 @@ figure = figures.choropleth_map(
     state_lines=figures.state_border_lines(dataset.states if state is None else dataset.states[dataset.states["state"] == state]),
     height=480,
 )
-st.plotly_chart(figure, config=ui.PLOTLY_CONFIG, width="stretch", key="overview_map")
+ui.chart(figure, "overview_map", shown[["need_rank", "district", "state", "index", "coverage"]].sort_values("need_rank"))
 st.caption(ui.index_source_line(spec, years_used, dataset))
 
 st.subheader(ui.t("priorities_title", scope=scope))

@@ -84,3 +84,17 @@ def test_concentration_index_two_districts():
     frame = pd.DataFrame({"income": [1000, 5000], "value": [1.0, 3.0], "population": [1.0, 1.0]})
     assert metrics.concentration_index(frame, "income") == pytest.approx(0.25)
     assert metrics.concentration_index(frame.assign(value=[2.0, 2.0]), "income") == pytest.approx(0.0)
+
+
+def test_similar_districts_by_standardised_distance():
+    # synthetic: b is a near copy of a, c is far; scale differences between columns do not matter
+    features = pd.DataFrame({"x": [1.0, 1.1, 5.0, 3.0], "y": [100.0, 110.0, 900.0, 500.0]}, index=["a", "b", "c", "d"])
+    peers = metrics.similar_districts(features, "a", count=2)
+    assert peers.index.tolist() == ["b", "d"]
+    assert (peers["features_compared"] == 2).all()
+
+
+def test_group_value_sums_counts_only_when_complete():
+    assert metrics.group_value(FRAME, "sum") == pytest.approx(260.0)
+    assert math.isnan(metrics.group_value(FRAME.assign(value=[1.0, float("nan"), 2.0, 3.0]), "sum"))
+    assert metrics.group_value(FRAME) == pytest.approx((9000 + 8000 + 21000 + 12000) / 800)
