@@ -29,6 +29,7 @@ with st.sidebar:
     )
 
 st.query_params["lang"] = st.session_state["lang"]
+ui.resolve_scope()
 
 navigation = st.navigation(
     [

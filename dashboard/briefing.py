@@ -317,7 +317,8 @@ def cover_page(pdf, brief: Brief, contents: list[str]) -> None:
 def index_page(pdf, brief: Brief) -> None:
     _section(pdf, brief, brief.t("brief_section_index"))
     shown = brief.scope_table
-    weights = ", ".join(f"{brief.domain_labels[d]} {w / sum(brief.weights.values()):.0%}" for d, w in brief.weights.items())
+    total = sum(brief.weights.values())
+    weights = ", ".join(f"{brief.domain_labels[d]} {round(100 * w / total, 1):g} %" for d, w in brief.weights.items())
     _para(pdf, brief.t("brief_index_intro") + " " + brief.t("brief_weights", weights=weights), size=9.5)
     scored = shown.dropna(subset=["index"])
     lowest = ", ".join(f"{row.district} ({row.index:.0f})" for row in scored.nsmallest(3, "index").itertuples())

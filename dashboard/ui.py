@@ -5,7 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import composite, data, figures, i18n
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from dashboard import access, composite, data, figures, i18n
+from etl.schemas import STATE_NAMES
 
 # Plotly fetches a world base map from its CDN even when hidden; serve local empty layers instead.
 PLOTLY_CONFIG = {"topojsonURL": "app/static/topojson/", "displaylogo": False, "scrollZoom": False}
@@ -151,9 +154,15 @@ def url_multiselect(label: str, options: list, key: str, param: str, format_func
 
 
 def state_selector(dataset: data.Dataset, container=st) -> str | None:
-    """The state filter shared by every page (URL `state`); returns None for all states."""
+    """The state filter shared by every page (URL `state`); returns None for all states.
+
+    A state official (signed in, scoped to a state) lands on their state; they can still choose
+    other states and the national view for context.
+    """
     options = [ALL, *dataset.state_names]
-    chosen = url_selectbox(t("state"), options, "state", "state", lambda s: t("all_states") if s == ALL else s, container=container)
+    scope = current_scope()
+    default = scope.state if scope.role == "state" else ALL
+    chosen = url_selectbox(t("state"), options, "state", "state", lambda s: t("all_states") if s == ALL else s, default=default, container=container)
     return None if chosen == ALL else chosen
 
 
@@ -282,3 +291,39 @@ def facility_overlays(dataset: data.Dataset, layers: list[str], codes: set[str])
             details = points["facility_type"].fillna("").astype(str)
         traces.append(figures.facility_layer(points, layer, f"{t('layer_' + layer)} ({len(points):,})", details))
     return traces
+
+
+# --- sign-in and state scope ---------------------------------------------------------------------
+
+
+def auth_configured() -> bool:
+    """True when the deployer configured Streamlit's OpenID Connect login ([auth] in secrets)."""
+    try:
+        return "auth" in st.secrets
+    except StreamlitSecretNotFoundError:
+        return False
+
+
+def resolve_scope() -> access.Scope:
+    """Sign the user in when login is configured and map them to a scope; open access otherwise."""
+    if not auth_configured():
+        scope = access.OPEN
+    else:
+        if not st.user.get("is_logged_in", False):
+            st.title("Jurang")
+            st.write(t("login_prompt"))
+            st.button(t("login"), on_click=st.login, icon=":material/login:")
+            st.stop()
+        scope = access.scope_for(st.user.get("email"), access.load_access(set(STATE_NAMES)))
+        with st.sidebar:
+            st.caption(t("signed_in_as", email=st.user.get("email", "?"), scope=scope.state or t("all_states")))
+            st.button(t("logout"), on_click=st.logout, icon=":material/logout:")
+        if not scope.can_view:
+            st.error(t("no_access"))
+            st.stop()
+    st.session_state["scope"] = scope
+    return scope
+
+
+def current_scope() -> access.Scope:
+    return st.session_state.get("scope", access.OPEN)
