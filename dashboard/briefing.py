@@ -457,22 +457,31 @@ def _target_text(item: dict, lang: str) -> str:
     return str(item.get("id", "—"))
 
 
-def target_status_counts(indicators: pd.DataFrame, codes: list[str], item: dict) -> dict[str, int] | None:
-    """How many of these districts are in each status for one target (targets.assess per
-    district series); None when the target cannot be read as 'indicator comparator threshold
-    by deadline'."""
+ALL_DISTRICT_SCOPES = {"national", "nation", "all", "all_districts", "every_district", "districts", "state"}
+
+
+def target_status_counts(indicators: pd.DataFrame, districts: pd.DataFrame, item: dict) -> dict[str, int] | None:
+    """How many of these districts (code_state_district, urban_class) are in each status for one
+    target, by targets.assess on each district's series. A target scoped to rural districts counts
+    only those. None when the target cannot be read as 'indicator comparator threshold by
+    deadline' over districts (e.g. a named group or a gap target): the app shows those."""
     try:
         indicator, threshold, comparator, deadline = item["indicator"], float(item["threshold"]), str(item["comparator"]), int(item["deadline"])
     except (KeyError, TypeError, ValueError):
         return None
-    if comparator not in targets.COMPARATORS:
+    scope = str(item.get("scope") or "national").lower().replace(" ", "_").replace("-", "_")
+    if comparator not in targets.COMPARATORS or "gap" in scope:
         return None
+    if "rural" in scope:
+        districts = districts.loc[districts["urban_class"] == "rural"]
+    elif scope not in ALL_DISTRICT_SCOPES:
+        return None
+    codes = districts["code_state_district"].tolist()
     rows = indicators.loc[(indicators["indicator"] == indicator) & indicators["code_state_district"].isin(codes)]
     if rows.empty:
-        return {targets.NOT_MEASURABLE: len(codes)}
+        return {targets.NOT_MEASURABLE: len(codes)} if codes else {}
     counts: dict[str, int] = {}
-    baseline = item.get("baseline_year")
-    ceiling = item.get("ceiling")
+    baseline, ceiling = item.get("baseline_year"), item.get("ceiling")
     for code in codes:
         series = rows.loc[rows["code_state_district"] == code].set_index("year")["value"]
         status = targets.assess(series, threshold, comparator, deadline, int(baseline) if baseline else None, float(ceiling) if ceiling is not None else None).status
@@ -490,11 +499,13 @@ def targets_page(pdf, brief: Brief) -> None:
         _para(pdf, brief.t("brief_targets_unavailable"), size=11)
         return
     _para(pdf, brief.t("brief_targets_intro", scope=brief.scope_short), size=9.5)
-    codes = brief.scope_table["code_state_district"].tolist()
     rows = []
     for item in items:
-        counts = target_status_counts(brief.dataset.indicators, codes, item)
-        if counts is None:
+        try:
+            counts = target_status_counts(brief.dataset.indicators, brief.scope_table, item)
+        except (KeyError, TypeError, ValueError):
+            counts = None
+        if not counts:
             summary = brief.t("brief_targets_see_app")
         else:
             summary = " · ".join(f"{brief.t('brief_status_' + status)} {counts[status]}" for status in targets.STATUSES if counts.get(status))
@@ -577,6 +588,19 @@ def _place_charts(document: bytes, slots: list[Slot]) -> bytes:
     return output.getvalue()
 
 
+def prepare(dataset: data.Dataset, state: str | None, lang: str, *, generated: date | None = None, weights: dict[str, float] | None = None) -> Brief:
+    """Everything the pages need: scope, language, the index table and its years, catalogue, registry."""
+    if lang not in i18n.LANGUAGES:
+        raise ValueError(f"lang must be one of {sorted(i18n.LANGUAGES)}, got {lang!r}")
+    state = resolve_state(state, dataset.state_names)
+    spec = composite.load_index_spec()
+    weights = weights or spec.default_weights
+    table, years = index_frame(dataset, spec, weights)
+    brief = Brief(dataset, state, lang, generated or date.today(), spec, weights, table, years, data.catalogue(), data.sources())
+    brief.cite("population", "urban_share_pct")
+    return brief
+
+
 def build_briefing(
     dataset: data.Dataset,
     state: str | None,
@@ -586,14 +610,8 @@ def build_briefing(
     weights: dict[str, float] | None = None,
 ) -> bytes:
     """The briefing pack as PDF bytes, for the nation (state None) or one state, in lang (en|ms)."""
-    if lang not in i18n.LANGUAGES:
-        raise ValueError(f"lang must be one of {sorted(i18n.LANGUAGES)}, got {lang!r}")
-    state = resolve_state(state, dataset.state_names)
-    spec = composite.load_index_spec()
-    weights = weights or spec.default_weights
-    table, years = index_frame(dataset, spec, weights)
-    brief = Brief(dataset, state, lang, generated or date.today(), spec, weights, table, years, data.catalogue(), data.sources())
-    brief.cite("population", "urban_share_pct")
+    brief = prepare(dataset, state, lang, generated=generated, weights=weights)
+    spec = brief.spec
 
     contents = [
         brief.t("brief_section_index"), brief.t("brief_section_gaps"),

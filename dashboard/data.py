@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -84,3 +85,42 @@ def catalogue() -> dict[str, dict]:
 def sources() -> dict[str, SourceFile]:
     """Source registry keyed by id."""
     return load_registry()
+
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+GENERATED_DIR = STATIC_DIR / "generated"  # build-specific files the app serves (gitignored)
+
+
+def _write_once(target: Path, collection: dict) -> None:
+    if not target.is_file():
+        GENERATED_DIR.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_suffix(".part")
+        temporary.write_text(json.dumps(collection, separators=(",", ":")), encoding="utf-8")
+        os.replace(temporary, target)
+
+
+@lru_cache(maxsize=2)
+def geojson_urls(token: str, processed_dir: Path) -> dict[str, str]:
+    """URLs (relative to the app) of the district and state shapes as GeoJSON files, written once per build.
+
+    Maps reference them instead of embedding the shapes, so the browser downloads them once and a
+    redraw sends only the values. The names carry the build's checksum, so a rebuild is never
+    served a stale cached file.
+    """
+    dataset = load_dataset(token, processed_dir)
+    states = json.loads(dataset.states[["state", "geometry"]].to_json(drop_id=True))
+    collections = {
+        "districts": {"type": "FeatureCollection", "features": list(dataset.features.values())},
+        "states": states,
+    }
+    urls = {}
+    for kind, collection in collections.items():
+        name = f"{kind}-{token[:16]}.geojson"
+        _write_once(GENERATED_DIR / name, collection)
+        urls[kind] = f"app/static/generated/{name}"
+    return urls
+
+
+def current_geojson_urls() -> dict[str, str]:
+    processed_dir = config.processed_dir()
+    return geojson_urls(manifest_token(processed_dir), processed_dir)

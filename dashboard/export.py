@@ -80,12 +80,14 @@ class WarmBrowser:
     with a timeout; a browser failure closes it, and the next export starts a fresh one.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, log_requests: bool = False) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._kaleido = None
         self.starts = 0  # how many browsers this process has started (tests: stays 1 when warm)
+        self.log_requests = log_requests
+        self.requests: list[str] = []  # with log_requests: every URL the browser loaded (proof of no third-party requests)
         atexit.register(self.stop)
 
     @property
@@ -106,6 +108,13 @@ class WarmBrowser:
             async def open_browser():
                 browser = kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT_S, mathjax=False, path=path)
                 await browser.open()
+                if self.log_requests:
+                    async def record(event: dict) -> None:
+                        self.requests.append(event["params"]["request"]["url"])
+
+                    for tab in browser.tabs.values():
+                        await tab.send_command("Network.enable")
+                        tab.subscribe("Network.requestWillBeSent", record, repeating=True)
                 return browser
 
             try:

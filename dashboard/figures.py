@@ -128,11 +128,17 @@ def choropleth_map(
     extra_hover: pd.Series | None = None,
     height: int = 620,
     overlays: list | None = None,
+    geojson_url: str | None = None,
+    state_borders: tuple[dict | str, list[str]] | None = None,
 ) -> go.Figure:
     """Classed choropleth: one legend entry per class plus a distinct 'No data' entry.
 
     frame: code_state_district, district, state, value (one row per district to draw).
-    features: code_state_district -> GeoJSON feature; only the drawn districts are sent.
+    features: code_state_district -> GeoJSON feature (used for the map's extent, and sent inline
+    when no geojson_url is given — exports need that). With geojson_url (a file the app serves),
+    the browser fetches the shapes once and caches them, so each redraw sends only values.
+    state_borders: (state GeoJSON or its URL, state names to outline) — drawn as outlines on top.
+    state_lines: the same outlines as explicit line coordinates (heavier; kept for static exports).
     """
     classes = assign_classes(frame["value"], scheme)
     hover_values = frame["value"].map(lambda v: format_value(v, fmt, unit, no_data_label.lower()))
@@ -150,7 +156,7 @@ def choropleth_map(
         codes = frame.loc[mask, "code_state_district"].tolist()
         figure.add_trace(
             go.Choropleth(
-                geojson={"type": "FeatureCollection", "features": [features[code] for code in codes]},
+                geojson=geojson_url or {"type": "FeatureCollection", "features": [features[code] for code in codes]},
                 featureidkey="properties.code_state_district",
                 locations=codes,
                 z=[0] * len(codes),
@@ -170,13 +176,22 @@ def choropleth_map(
             go.Scattergeo(lon=state_lines[0], lat=state_lines[1], mode="lines", line={"color": STATE_LINE_COLOUR, "width": 0.9},
                           hoverinfo="skip", showlegend=False, name="state borders")
         )
+    if state_borders is not None:
+        geojson, names = state_borders
+        figure.add_trace(
+            go.Choropleth(
+                geojson=geojson, featureidkey="properties.state", locations=list(names), z=[0] * len(names),
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+                marker_line_color=STATE_LINE_COLOUR, marker_line_width=1.0, hoverinfo="skip", showlegend=False, name="state borders",
+            )
+        )
     for overlay in overlays or []:
         figure.add_trace(overlay)
     if highlight:
         chosen = [code for code in highlight if code in features]
         figure.add_trace(
             go.Choropleth(
-                geojson={"type": "FeatureCollection", "features": [features[code] for code in chosen]},
+                geojson=geojson_url or {"type": "FeatureCollection", "features": [features[code] for code in chosen]},
                 featureidkey="properties.code_state_district",
                 locations=chosen,
                 z=[0] * len(chosen),

@@ -327,3 +327,8 @@ def resolve_scope() -> access.Scope:
 
 def current_scope() -> access.Scope:
     return st.session_state.get("scope", access.OPEN)
+
+
+def state_borders(dataset: data.Dataset, state: str | None) -> tuple[str, list[str]]:
+    """State outlines for a map: every state, or just the one shown (shapes served as a file)."""
+    return data.current_geojson_urls()["states"], dataset.state_names if state is None else [state]

@@ -1,4 +1,4 @@
-"""Command line: python -m etl build | check | fetch."""
+"""Command line: python -m etl build | check | fetch | import-indicator."""
 
 from __future__ import annotations
 
@@ -86,6 +86,53 @@ def fetch(mirror: Optional[Path] = MirrorOption) -> None:
         _fail(error)
     for item in fetched.values():
         console.print(f"[green]ok[/green] {item.entry.relative_path} ({item.origin.split(':')[0]})")
+
+
+@app.command("import-indicator")
+def import_indicator(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV (UTF-8) or Excel .xlsx: district or code_state_district, state, year, value (template: data/reference/custom_indicator_template.csv)."),
+    indicator_id: str = typer.Option(..., "--id", help="New indicator id, snake_case ending in its unit (e.g. coverage_4g_pct)."),
+    label_en: str = typer.Option(..., "--label-en", help="Label in English."),
+    label_ms: str = typer.Option(..., "--label-ms", help="Label in Bahasa Malaysia."),
+    unit: str = typer.Option(..., "--unit", help="Unit, e.g. '% of households' (a % unit means values must lie in 0-100)."),
+    higher_is_better: bool = typer.Option(..., "--higher-is-better/--lower-is-better", help="Which direction is better."),
+    unit_ms: str = typer.Option("", "--unit-ms", help="Unit in Malay (default: the English unit)."),
+    replaces: Optional[str] = typer.Option(None, "--replaces", help="Indicator this one stands in for in the index, e.g. internet_hh_pct."),
+    source: str = typer.Option("", "--source", help="Declared source (agency, dataset, date), stored as provenance."),
+    domain: Optional[str] = typer.Option(None, "--domain", help="Domain (default: that of --replaces, else 'custom')."),
+    allow_negative: bool = typer.Option(False, "--allow-negative", help="Accept negative values (non-percentage units)."),
+    sheet: str = typer.Option("0", "--sheet", help="Excel sheet name or 0-based index."),
+) -> None:
+    """Check a district table and store it as a custom indicator (merged at the next build)."""
+    from etl import geography, importer
+    from etl.catalogue import load_catalogue
+
+    request = importer.ImportRequest(
+        indicator_id, label_en, label_ms, unit, higher_is_better, unit_ms=unit_ms, replaces=replaces,
+        declared_source=source, domain=domain, allow_negative=allow_negative, sheet=int(sheet) if sheet.isdigit() else sheet,
+    )
+    try:
+        districts = importer.district_table()
+        result, paths = importer.import_indicator(file.read_bytes(), file.name, request, districts, geography.load_aliases(), load_catalogue())
+    except EtlError as error:
+        console.print(f"[bold red]Import failed[/bold red]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(code=1)
+    for note in result.notes:
+        console.print(f"[yellow]note[/yellow] {escape(note)}", soft_wrap=True)
+    if paths is None:
+        console.print(f"[bold red]Not imported[/bold red]: {len(result.problems)} problem(s) in {escape(file.name)}; nothing was stored.")
+        for problem in result.problems:
+            console.print(f"  [red]•[/red] {escape(problem)}", soft_wrap=True)
+        for name, matches in result.suggestions.items():
+            hint = ", ".join(matches) if matches else "no close match: check the spelling or add it to data/reference/district_aliases.csv"
+            console.print(f"  [cyan]?[/cyan] {escape(name)} → did you mean: {escape(hint)}", soft_wrap=True)
+        raise typer.Exit(code=1)
+    accepted = result.accepted
+    console.print(
+        f"[green]Imported[/green] {len(accepted)} values for {accepted['code_state_district'].nunique()} districts "
+        f"({', '.join(str(y) for y in sorted(accepted['year'].unique()))}) as {indicator_id!r} → {paths[0]} and {paths[1].name}"
+    )
+    console.print("Run `python -m etl build` to merge it into the dashboard data (method: imported).")
 
 
 if __name__ == "__main__":

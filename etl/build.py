@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,16 +24,20 @@ from typing import Callable
 import geopandas as gpd
 import pandas as pd
 
-from etl import config, geography, schemas
+from etl import config, geography, importer, schemas
 from etl.catalogue import check_catalogue, load_catalogue
 from etl.context import QualityLog, StepContext, StepOutput
-from etl.errors import SourceValidationError
+from etl.errors import FetchError, SourceValidationError
 from etl.fetch import Downloader, FetchResult, download_url, fetch_file
+from etl.indicators import INDICATOR_COLUMNS
 from etl.registry import SourceFile, load_registry
-from etl.sources import agriculture, census, education, health, household, population
+from etl.sources import agriculture, census, connectivity, education, health, household, population
 from etl.validate import validate_output
 
-OUTPUT_FILES = ["districts.parquet", "boundaries.parquet", "states.parquet", "indicators.parquet", "facilities.parquet", "quality.json"]
+PUBLISHED_FIGURES = "published_figures.parquet"
+OUTPUT_FILES = ["districts.parquet", "boundaries.parquet", "states.parquet", "indicators.parquet", "facilities.parquet", PUBLISHED_FIGURES, "quality.json"]
+OPTIONAL_TIMEOUT_S = 5  # an optional file (e.g. an OpenDOSM feed) must never stall an offline build
+INTERVAL_COLUMNS = ["lower", "upper"]  # optional interval of modelled values in indicators.parquet
 MANIFEST = "manifest.json"
 POPULATION_CHECK_TOLERANCE = 0.001  # estimates vs census totals (2020): rounding to 0.1 thousand per district
 
@@ -42,6 +47,8 @@ DOMAIN_STEPS: list[tuple[str, Callable[[StepContext], StepOutput]]] = [
     ("education (MOE)", education.build_education),
     ("health (MOH)", health.build_health),
     ("agriculture (DOSM, DOA)", agriculture.build_agriculture),
+    # after household, education and health: its model reads their indicators (ctx.indicators_so_far)
+    ("connectivity (DOSM, MCMC)", connectivity.build_connectivity),
 ]
 
 
@@ -84,6 +91,32 @@ def fetch_all(registry: dict[str, SourceFile], raw_dir: Path, mirror: Path | Non
         for source_id, entry in registry.items()
         if not entry.optional
     }
+
+
+def _quick_download(url: str, destination: Path) -> None:
+    """Like fetch.download_url, with a short timeout (for optional files only)."""
+    request = urllib.request.Request(url, headers={"User-Agent": "jurang-etl"})
+    with urllib.request.urlopen(request, timeout=OPTIONAL_TIMEOUT_S) as response, open(destination, "wb") as out:
+        shutil.copyfileobj(response, out)
+
+
+def fetch_optional(
+    registry: dict[str, SourceFile], raw_dir: Path, mirror: Path | None, downloader: Downloader, quality: QualityLog
+) -> dict[str, FetchResult]:
+    """Fetch the optional files that can be had: a copy already in raw/, the mirror, else the URL
+    with a short timeout. A file that cannot be had is a quality note, never a failed build."""
+    if downloader is download_url:
+        downloader = _quick_download
+    fetched = {}
+    for source_id, entry in registry.items():
+        if not entry.optional:
+            continue
+        in_mirror = mirror is not None and (mirror / entry.relative_path).is_file()
+        try:
+            fetched[source_id] = fetch_file(entry, raw_dir, mirror=mirror if in_mirror else None, downloader=downloader)
+        except FetchError as error:
+            quality.note(source_id, "source_unavailable", f"optional file not reachable, the build continues without it ({error})")
+    return fetched
 
 
 def build_districts(ctx: StepContext) -> gpd.GeoDataFrame:
@@ -173,14 +206,18 @@ def write_outputs(processed_dir: Path, tables: dict[str, pd.DataFrame], quality:
     return processed_dir
 
 
+def _inputs(fetched: dict[str, FetchResult]) -> list[dict]:
+    return [
+        {"id": item.entry.id, "file": str(item.entry.relative_path), "sha256": item.sha256, "bytes": item.bytes, "as_of": item.entry.as_of, "origin": item.origin}
+        for item in fetched.values()
+    ]
+
+
 def _manifest_base(fetched: dict[str, FetchResult], result: BuildResult) -> dict:
     return {
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "code_version": _git_version(),
-        "inputs": [
-            {"id": item.entry.id, "file": str(item.entry.relative_path), "sha256": item.sha256, "bytes": item.bytes, "as_of": item.entry.as_of, "origin": item.origin}
-            for item in fetched.values()
-        ],
+        "inputs": _inputs(fetched),
         "data_as_of": {item.entry.id: item.entry.as_of for item in fetched.values()},
         "steps": [{"name": step.name, "seconds": round(step.seconds, 3), "rows": step.rows} for step in result.steps],
         "warnings": result.warnings,
@@ -188,6 +225,14 @@ def _manifest_base(fetched: dict[str, FetchResult], result: BuildResult) -> dict
 
 
 FACILITY_COLUMNS = ["facility_id", "kind", "name", "code_state_district", "lon", "lat", "source_id"]
+
+
+def _published_figures_table(outputs: list[StepOutput]) -> pd.DataFrame:
+    """published_figures.parquet from the step that made it; empty with the contract's columns if none did."""
+    frames = [output.tables[PUBLISHED_FIGURES] for output in outputs if PUBLISHED_FIGURES in output.tables]
+    if frames:
+        return pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({column: pd.Series(dtype=str(spec.dtype)) for column, spec in schemas.published_figures_output.columns.items()})
 
 
 def _facilities_table(outputs: list[StepOutput]) -> pd.DataFrame:
@@ -204,17 +249,22 @@ def run_build(
     downloader: Downloader = download_url,
     progress: Progress = lambda step: None,
     registry: dict[str, SourceFile] | None = None,
+    custom_dir: Path | None = None,
 ) -> BuildResult:
-    """Run every step; raise an EtlError (previous outputs untouched) if any fails."""
+    """Run every step; raise an EtlError (previous outputs untouched) if any fails.
+
+    custom_dir holds users' imported indicators (default: <processed_dir>/../custom)."""
     started = time.perf_counter()
     raw_dir = raw_dir or config.raw_dir()
     processed_dir = processed_dir or config.processed_dir()
+    custom_dir = custom_dir or processed_dir.parent / "custom"
     registry = load_registry() if registry is None else registry
     result = BuildResult()
 
     fetched = _timed(result, progress, "fetch and verify sources", lambda: fetch_all(registry, raw_dir, mirror, downloader))
     result.fetched = fetched
-    ctx = StepContext(fetched, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality)
+    optional = _timed(result, progress, "optional sources", lambda: fetch_optional(registry, raw_dir, mirror, downloader, result.quality))
+    ctx = StepContext({**fetched, **optional}, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality)
     ctx.districts = _timed(result, progress, "canonical districts", lambda: build_districts(ctx))
     ctx.census = _timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
     ctx.population = _timed(result, progress, "population 2020-2025", lambda: build_population(ctx))
@@ -223,11 +273,21 @@ def run_build(
         [census.census_indicators(ctx.census), ctx.population, population.density_indicators(ctx.population, ctx.districts.set_index("code_state_district")["area_km2"])],
         ignore_index=True,
     )
-    outputs = [StepOutput(core)] + [_timed(result, progress, name, lambda step=step: step(ctx), lambda out: len(out.indicators)) for name, step in DOMAIN_STEPS]
+    outputs = [StepOutput(core)]
+    for name, step in DOMAIN_STEPS:
+        ctx.indicators_so_far = pd.concat([output.indicators for output in outputs], ignore_index=True)
+        outputs.append(_timed(result, progress, name, lambda step=step: step(ctx), lambda out: len(out.indicators)))
 
     def indicators_table() -> pd.DataFrame:
-        table = pd.concat([output.indicators for output in outputs], ignore_index=True)
-        check_catalogue(load_catalogue(), set(table["indicator"]), set(registry))
+        custom, entries = importer.load_custom_indicators(set(ctx.districts["code_state_district"]), custom_dir)
+        for indicator_id, entry in entries.items():
+            rows = custom.loc[custom["indicator"] == indicator_id]
+            result.quality.account(f"custom:{indicator_id}", read=len(rows), used=len(rows), detail=f"imported from {entry['provenance']['file']} (sha256 {entry['provenance']['sha256'][:12]}…)")
+            replaced = f"; replaces {entry['replaces']} in the index" if entry.get("replaces") else ""
+            result.quality.note(f"custom:{indicator_id}", "decision", f"user-imported indicator merged with method 'imported' (declared source: {entry['provenance']['declared_source']}){replaced}")
+        table = pd.concat([output.indicators for output in outputs] + ([custom] if len(custom) else []), ignore_index=True)
+        table = table.reindex(columns=[*INDICATOR_COLUMNS, *INTERVAL_COLUMNS]).astype({column: "float64" for column in INTERVAL_COLUMNS})
+        check_catalogue(load_catalogue(custom_dir=custom_dir), set(table["indicator"]), set(registry))
         return validate_output(schemas.indicators_output, table, "indicators.parquet")
 
     indicators = _timed(result, progress, "indicators", indicators_table)
@@ -245,8 +305,10 @@ def run_build(
         "states.parquet": states,
         "indicators.parquet": indicators,
         "facilities.parquet": _facilities_table(outputs),
+        PUBLISHED_FIGURES: validate_output(schemas.published_figures_output, _published_figures_table(outputs), PUBLISHED_FIGURES),
     }
-    _timed(result, progress, "write outputs", lambda: write_outputs(processed_dir, tables, result.quality, _manifest_base(fetched, result)), lambda _: len(tables) + 2)
+    manifest_base = _manifest_base(fetched, result) | {"optional_inputs": _inputs(optional)}
+    _timed(result, progress, "write outputs", lambda: write_outputs(processed_dir, tables, result.quality, manifest_base), lambda _: len(tables) + 2)
     result.output_dir = processed_dir
     result.seconds = time.perf_counter() - started
     return result

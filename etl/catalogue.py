@@ -1,4 +1,7 @@
-"""The indicator catalogue (data/reference/indicators.yaml): checked against the data at build time."""
+"""The indicator catalogue (data/reference/indicators.yaml): checked against the data at build time.
+
+Custom indicators imported by users (<data_dir>/custom/<id>.yaml, see etl/importer.py) are part
+of the catalogue too: load_catalogue appends them after the built-in entries."""
 
 from __future__ import annotations
 
@@ -14,10 +17,24 @@ REQUIRED_KEYS = {"id", "domain", "label", "unit", "format", "direction", "method
 DIRECTIONS = {"higher_is_better", "lower_is_better", "context"}
 
 
-def load_catalogue(path: Path = CATALOGUE_YAML) -> dict[str, dict]:
+PROVENANCE_KEYS = {"file", "sha256", "imported_at", "declared_source"}
+
+
+def load_catalogue(path: Path = CATALOGUE_YAML, custom_dir: Path | None = None, include_custom: bool = True) -> dict[str, dict]:
+    """Built-in entries, then every custom entry from custom_dir (default <data_dir>/custom).
+
+    A custom id that repeats a built-in id is an error (it would silently change a definition)."""
     with open(path, encoding="utf-8") as handle:
         entries = yaml.safe_load(handle)["indicators"]
-    return {entry["id"]: entry for entry in entries}
+    catalogue = {entry["id"]: entry for entry in entries}
+    if include_custom:
+        from etl.importer import load_custom_entries  # local: the importer imports the geography stack
+
+        for indicator_id, entry in load_custom_entries(custom_dir).items():
+            if indicator_id in catalogue:
+                raise OutputValidationError(f"custom indicator {indicator_id!r} has the id of a built-in indicator: re-import it under another id")
+            catalogue[indicator_id] = entry
+    return catalogue
 
 
 def check_catalogue(catalogue: dict[str, dict], indicator_ids: set[str], source_ids: set[str]) -> None:
@@ -37,5 +54,13 @@ def check_catalogue(catalogue: dict[str, dict], indicator_ids: set[str], source_
             problems.append(f"{indicator_id}: direction {entry['direction']!r} not in {sorted(DIRECTIONS)}")
         for source_id in set(entry["sources"]) - source_ids:
             problems.append(f"{indicator_id}: source {source_id!r} is not in data/sources.yaml")
+        if entry.get("custom"):
+            if entry["method"] != "imported":
+                problems.append(f"{indicator_id}: a custom indicator's method must be 'imported'")
+            missing_provenance = PROVENANCE_KEYS - set(entry.get("provenance") or {})
+            if missing_provenance:
+                problems.append(f"{indicator_id}: provenance lacks {sorted(missing_provenance)}")
+            if entry.get("replaces") and entry["replaces"] not in catalogue:
+                problems.append(f"{indicator_id}: replaces unknown indicator {entry['replaces']!r}")
     if problems:
         raise OutputValidationError("data/reference/indicators.yaml:\n  " + "\n  ".join(problems))

@@ -53,6 +53,7 @@ class QualityLog:
 class StepOutput:
     indicators: pd.DataFrame  # long: INDICATOR_COLUMNS
     facilities: pd.DataFrame | None = None  # points: facility_id, kind, name, code_state_district, lon, lat, …
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # extra outputs by file name (e.g. published_figures.parquet)
 
 
 @dataclass
@@ -63,6 +64,7 @@ class StepContext:
     census: pd.DataFrame  # validated census_district (all census years), with code_state_district
     population: pd.DataFrame  # long indicators: population, population_age_5_19 … (persons)
     quality: QualityLog
+    indicators_so_far: pd.DataFrame | None = None  # long indicators of the core and earlier domain steps (set by the build)
 
     def entry(self, source_id: str) -> SourceFile:
         return self.fetched[source_id].entry

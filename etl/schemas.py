@@ -12,7 +12,7 @@ STATE_NAMES = [
     "W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya",
 ]
 URBAN_CLASSES = ["urban", "semi_urban", "rural"]
-METHODS = ["observed", "derived", "modelled"]
+METHODS = ["observed", "derived", "modelled", "imported"]  # imported: a user's own district data (etl/importer.py)
 
 # --- raw tables ------------------------------------------------------------------------
 
@@ -82,9 +82,57 @@ indicators_output = DataFrameSchema(
         "value": Column(float, nullable=True),
         "method": Column(str, Check.isin(METHODS)),
         "source_ids": Column(str),
+        # optional interval of a modelled value (e.g. internet_hh_pct); NaN for every other row
+        "lower": Column(float, nullable=True, required=False),
+        "upper": Column(float, nullable=True, required=False),
     },
     unique=["code_state_district", "indicator", "year"],
+    checks=[
+        Check(
+            lambda frame: ~(frame["lower"] > frame["value"]) & ~(frame["upper"] < frame["value"]) if {"lower", "upper"} <= set(frame.columns) else True,
+            error="lower <= value <= upper wherever an interval is given",
+        )
+    ],
     strict=False,
+)
+
+PUBLISHED_GEOGRAPHY_LEVELS = ["national", "national_stratum", "state", "district", "parliament"]
+
+# published connectivity figures (etl/sources/connectivity.py): measured at their own level, never as district values
+published_figures_output = DataFrameSchema(
+    {
+        "source_id": Column(str),
+        "indicator": Column(str),
+        "concept": Column(str),
+        "geography_level": Column(str, Check.isin(PUBLISHED_GEOGRAPHY_LEVELS)),
+        "state": Column(str, Check.isin(["Malaysia", *STATE_NAMES])),
+        "area": Column(str),
+        # district rows: their district; seat rows: the districts the seat overlaps, ';'-joined
+        "code_state_district": Column(str, Check.str_matches(r"^\d{1,2}_\d{1,2}(;\d{1,2}_\d{1,2})*$"), nullable=True),
+        "code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$"), nullable=True),
+        "lon": Column(float, Check.in_range(99, 120), nullable=True),
+        "lat": Column(float, Check.in_range(0.5, 7.5), nullable=True),
+        "year": Column(int, Check.in_range(2000, 2100)),
+        "as_of": Column(str),
+        "value": Column(float, nullable=True),
+        "value_text": Column(str, nullable=True),  # ranges / inequalities as published ("300-400"), value NaN
+        "unit": Column(str),
+        "data_source": Column(str),
+        "publisher": Column(str),
+        "source_type": Column(str),
+        "confidence": Column(str, Check.isin(["high", "medium", "low"])),
+        "source_url": Column(str),
+        "note": Column(str),
+        "latest": Column(bool),
+    },
+    checks=[
+        Check(lambda frame: frame["value"].notna() | frame["value_text"].notna(), error="every row has a value or a value_text"),
+        Check(
+            lambda frame: (frame["geography_level"] != "district") | frame["code_state_district"].notna(),
+            error="every district row has its code_state_district",
+        ),
+    ],
+    strict=True,
 )
 
 districts_output = DataFrameSchema(

@@ -34,8 +34,9 @@ figure = figures.choropleth_map(
     unit=ui.t("index_unit"),
     fmt=".0f",
     no_data_label=ui.t("no_data"),
-    state_lines=figures.state_border_lines(dataset.states if state is None else dataset.states[dataset.states["state"] == state]),
+    state_borders=ui.state_borders(dataset, state),
     extra_hover=hover.loc[shown.index],
+    geojson_url=data.current_geojson_urls()["districts"],
 )
 ui.chart(figure, "index_map", shown[["need_rank", "district", "state", "index", "coverage"]].sort_values("need_rank"))
 st.caption(ui.index_source_line(spec, years, dataset))

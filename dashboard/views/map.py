@@ -38,10 +38,11 @@ figure = figures.choropleth_map(
     unit=unit,
     fmt=entry["format"],
     no_data_label=ui.t("no_data"),
-    state_lines=figures.state_border_lines(dataset.states if state is None else dataset.states[dataset.states["state"] == state]),
+    state_borders=ui.state_borders(dataset, state),
     highlight=highlight,
     extra_hover="<br>" + ui.t("urban_class") + ": " + class_names,
     overlays=ui.facility_overlays(dataset, layers, set(shown["code_state_district"])),
+    geojson_url=data.current_geojson_urls()["districts"],
 )
 st.plotly_chart(figure, config=ui.PLOTLY_CONFIG, width="stretch", key="map")
 st.caption(f"{ui.source_line(indicator, dataset)} {ui.t('classes_note', year=year)}")

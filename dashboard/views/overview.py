@@ -54,8 +54,9 @@ shown = metrics.filter_state(table, state)
 figure = figures.choropleth_map(
     shown.rename(columns={"index": "value"}), dataset.features, figures.fixed_scheme(figures.INDEX_BREAKS, ".0f"),
     value_label=ui.t("index_name"), unit=ui.t("index_unit"), fmt=".0f", no_data_label=ui.t("no_data"),
-    state_lines=figures.state_border_lines(dataset.states if state is None else dataset.states[dataset.states["state"] == state]),
+    state_borders=ui.state_borders(dataset, state),
     height=480,
+    geojson_url=data.current_geojson_urls()["districts"],
 )
 ui.chart(figure, "overview_map", shown[["need_rank", "district", "state", "index", "coverage"]].sort_values("need_rank"))
 st.caption(ui.index_source_line(spec, years_used, dataset))

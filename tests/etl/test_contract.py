@@ -79,6 +79,7 @@ def test_given_a_real_build_when_inspected_then_no_warnings_and_only_known_quali
 KNOWN_NOTE_KINDS = {
     "geometry_repaired", "alias_used", "consistency_check", "excluded_district", "no_data", "group_value",
     "series_break", "reconciliation", "decision", "spatial_assignment", "rejected_coordinates", "missing_values",
+    "validation", "source_unavailable",
 }
 
 

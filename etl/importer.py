@@ -1,0 +1,523 @@
+"""Bring your own district data: check a planner's table and store it as a custom indicator.
+
+One path for the command line (`python -m etl import-indicator FILE …`) and the app's upload
+page: read_upload (CSV in UTF-8, or Excel .xlsx) -> validate_custom (pure: names through the
+alias table, years, value ranges, duplicates) -> store_custom (<data_dir>/custom/<id>.csv and
+<id>.yaml: catalogue entry + provenance). Nothing is dropped silently: a table with any problem
+is refused as a whole, every problem listed with its spreadsheet row numbers, and unknown
+district names come with close matches. The next build merges every stored indicator into
+indicators.parquet (method "imported") and the catalogue; `replaces` names the indicator it
+stands in for (e.g. a regulator's measured coverage for the modelled internet_hh_pct).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import io
+import os
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from etl import config
+from etl.errors import EtlError, SourceValidationError
+from etl.geography import GROUP_SEPARATOR, normalise_name
+
+TEMPLATE_CSV = config.REFERENCE_DIR / "custom_indicator_template.csv"
+ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
+MIN_YEAR = 1970
+MAX_LISTED = 10  # rows named per problem
+CUSTOM_COLUMNS = ["code_state_district", "state", "district", "year", "value"]
+# header names accepted (English template, Malay headers, common variants) -> canonical column
+HEADER_SYNONYMS = {
+    "district": "district", "daerah": "district", "district_name": "district", "nama_daerah": "district",
+    "code_state_district": "code_state_district", "code": "code_state_district", "kod": "code_state_district", "district_code": "code_state_district",
+    "state": "state", "negeri": "state",
+    "year": "year", "tahun": "year",
+    "value": "value", "nilai": "value",
+}
+
+
+class ImportFileError(EtlError):
+    """The uploaded file cannot be read as a table (encoding, format, empty)."""
+
+
+@dataclass
+class ImportResult:
+    """What validate_custom found: the rows that passed, every problem, and name suggestions."""
+
+    accepted: pd.DataFrame  # code_state_district, state, district, year, value
+    problems: list[str] = field(default_factory=list)
+    suggestions: dict[str, list[str]] = field(default_factory=dict)  # unknown name -> close matches
+    notes: list[str] = field(default_factory=list)  # things set aside that are not problems (unfilled template rows)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and len(self.accepted) > 0
+
+
+# --- reading (the only file I/O besides store/load) -----------------------------------------------
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_upload(data: bytes, filename: str, sheet: str | int | None = 0) -> pd.DataFrame:
+    """A CSV (UTF-8, with or without BOM) or Excel (.xlsx/.xlsm) file as a table of text cells."""
+    suffix = Path(filename).suffix.lower()
+    if not data:
+        raise ImportFileError(f"{filename} is empty")
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            return pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object, engine="openpyxl")
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as error:  # not a workbook, or no such sheet
+            raise ImportFileError(f"{filename} cannot be read as an Excel workbook ({type(error).__name__}: {error})") from error
+    if suffix == ".xls":
+        raise ImportFileError(f"{filename}: the old Excel .xls format is not supported; save it as .xlsx or as 'CSV UTF-8'")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        bad = data[error.start:error.start + 1].hex()
+        line = data[: error.start].count(b"\n") + 1
+        raise ImportFileError(
+            f"{filename} is not UTF-8 text (byte 0x{bad} on line {line}). It was probably saved in a legacy "
+            "encoding (e.g. Windows-1252). In Excel use 'Save As' -> 'CSV UTF-8 (Comma delimited)', or upload the .xlsx file."
+        ) from error
+    try:
+        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise ImportFileError(f"{filename} cannot be read as a CSV table ({error})") from error
+
+
+def read_table(path: Path, sheet: str | int | None = 0) -> tuple[pd.DataFrame, str]:
+    """(table, sha256 of the file bytes)."""
+    data = Path(path).read_bytes()
+    return read_upload(data, Path(path).name, sheet), sha256_bytes(data)
+
+
+# --- validation (pure) ---------------------------------------------------------------------------------
+
+
+def is_percentage(unit: str, indicator_id: str = "") -> bool:
+    """A share in per cent (so values must lie in 0-100)?"""
+    text = unit.casefold()
+    return "%" in text or "percent" in text or "per cent" in text or "peratus" in text or indicator_id.endswith("_pct")
+
+
+def _rows(rows: list[int]) -> str:
+    listed = ", ".join(str(r) for r in rows[:MAX_LISTED])
+    return f"row{'s' if len(rows) > 1 else ''} {listed}{' …' if len(rows) > MAX_LISTED else ''}"
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
+
+
+def _number(value) -> float | None:
+    """A cell as a number: accepts 1,234.5 and a trailing % sign; None if not a number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return None if pd.isna(value) else float(value)
+    text = str(value).strip().replace(",", "").removesuffix("%").strip()
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+class _NameIndex:
+    """District lookup by (state, name) and by name alone, through the alias table."""
+
+    def __init__(self, districts: pd.DataFrame, aliases: pd.DataFrame):
+        self.codes = set(districts["code_state_district"].astype(str))
+        self.by_code = districts.set_index(districts["code_state_district"].astype(str))[["state", "district"]]
+        self.pairs: dict[tuple[str, str], str] = {}
+        for state, name, code in districts[["state", "district", "code_state_district"]].itertuples(index=False):
+            self.pairs[(normalise_name(state), normalise_name(name))] = str(code)
+        for state, alias, code in aliases[["state", "alias", "code_state_district"]].itertuples(index=False):
+            self.pairs.setdefault((normalise_name(state), normalise_name(alias)), str(code))
+        self.by_name: dict[str, set[str]] = {}
+        for (state, name), code in self.pairs.items():
+            self.by_name.setdefault(name, set()).add(code)
+
+    def lookup(self, state: str, name: str) -> tuple[str | None, str]:
+        """(code, reason): code '' = known but outside the 160; None = not found / ambiguous."""
+        key_name = normalise_name(name)
+        if not _blank(state):
+            return self.pairs.get((normalise_name(state), key_name)), "unknown"
+        codes = self.by_name.get(key_name, set())
+        if len(codes) == 1:
+            return next(iter(codes)), ""
+        return None, "ambiguous" if len(codes) > 1 else "unknown"
+
+    def suggest(self, state: str, name: str, n: int = 3) -> list[str]:
+        """Close matches among canonical names and aliases (in the same state when one is given),
+        shown as the canonical 'District (State)', one per district."""
+        state_key = None if _blank(state) else normalise_name(state)
+        keys = [key for key in self.pairs if state_key is None or key[0] == state_key]
+        if state_key is not None and not keys:  # the state itself is misspelt: search everywhere
+            keys = list(self.pairs)
+        codes_by_name: dict[str, list[str]] = {}
+        for key in keys:
+            code = self.pairs[key]
+            if code in self.codes:  # skip excluded names and merged groups
+                codes_by_name.setdefault(key[1], []).append(code)
+        suggestions: list[str] = []
+        for match in difflib.get_close_matches(normalise_name(name), list(codes_by_name), n=n * 2, cutoff=0.6):
+            for code in codes_by_name[match]:
+                label = f"{self.by_code.loc[code, 'district']} ({self.by_code.loc[code, 'state']})"
+                if label not in suggestions:
+                    suggestions.append(label)
+        return suggestions[:n]
+
+
+def validate_custom(
+    frame: pd.DataFrame,
+    districts: pd.DataFrame,
+    aliases: pd.DataFrame,
+    indicator_id: str,
+    unit: str,
+    *,
+    known_ids: set[str] | frozenset[str] = frozenset(),
+    replaces: str | None = None,
+    min_year: int = MIN_YEAR,
+    max_year: int | None = None,
+    allow_negative: bool = False,
+    percentage: bool | None = None,
+) -> ImportResult:
+    """Check a user's district table; return the rows that pass, every problem and suggestions.
+
+    frame: the table as read (text or Excel cells); columns district and/or code_state_district,
+    optional state, year, value (Malay headers daerah/negeri/tahun/nilai accepted). districts:
+    code_state_district, state, district of the canonical 160; aliases: the alias table.
+    known_ids: indicator ids already built (an import may not reuse one; replaces must be one).
+    Row numbers in messages are spreadsheet rows (the header is row 1).
+    """
+    problems: list[str] = []
+    suggestions: dict[str, list[str]] = {}
+    max_year = max_year or datetime.now(timezone.utc).year
+    percentage = is_percentage(unit, indicator_id) if percentage is None else percentage
+    empty = pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "int64" if c == "year" else "str") for c in CUSTOM_COLUMNS})
+
+    if not ID_PATTERN.match(indicator_id or ""):
+        problems.append(f"indicator id {indicator_id!r} must be snake_case (lower-case letters, digits and single underscores), ideally ending in its unit, e.g. coverage_4g_pct")
+    elif indicator_id in known_ids:
+        problems.append(f"indicator id {indicator_id!r} is already used by a built indicator: choose another id (use --replaces {indicator_id} to stand in for it)")
+    if replaces and replaces not in known_ids:
+        problems.append(f"--replaces {replaces!r} is not a known indicator id")
+    if not unit or not unit.strip():
+        problems.append("a unit is required (e.g. '% of households')")
+
+    renamed = {}
+    for column in frame.columns:
+        key = re.sub(r"[\s\-]+", "_", str(column).strip().casefold())
+        if key in HEADER_SYNONYMS and HEADER_SYNONYMS[key] not in renamed.values():
+            renamed[column] = HEADER_SYNONYMS[key]
+    table = frame.rename(columns=renamed)[list(renamed.values())].dropna(how="all")
+    table = table.loc[~table.apply(lambda row: all(_blank(v) for v in row), axis=1)] if len(table) else table
+    missing = [c for c in ("year", "value") if c not in table.columns]
+    if "district" not in table.columns and "code_state_district" not in table.columns:
+        missing.insert(0, "district (or code_state_district)")
+    if missing:
+        problems.append(f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns district, state, year, value (or code_state_district)")
+        return ImportResult(empty, problems, suggestions)
+    notes: list[str] = []
+    unfilled = table["year"].map(_blank) & table["value"].map(_blank)
+    if unfilled.any():  # template rows nobody filled in: said out loud, not silently dropped
+        notes.append(f"{int(unfilled.sum())} rows with neither year nor value were left out (template rows not filled in): {_rows([int(i) + 2 for i in table.index[unfilled]])}")
+        table = table.loc[~unfilled]
+    if table.empty:
+        problems.append("the table has no data rows (no row has a year and a value)")
+        return ImportResult(empty, problems, suggestions, notes)
+
+    index = _NameIndex(districts, aliases)
+    issues: dict[str, list[int]] = {}
+
+    def flag(message: str, row: int) -> None:
+        issues.setdefault(message, []).append(row)
+
+    records = []
+    for position, (_, row) in enumerate(table.iterrows()):
+        sheet_row = int(table.index[position]) + 2
+        state = "" if "state" not in table.columns or _blank(row.get("state")) else str(row["state"]).strip()
+        name = "" if "district" not in table.columns or _blank(row.get("district")) else str(row["district"]).strip()
+        code_cell = "" if "code_state_district" not in table.columns or _blank(row.get("code_state_district")) else str(row["code_state_district"]).strip()
+        code = None
+        if code_cell:
+            if code_cell in index.codes:
+                code = code_cell
+                if name:
+                    by_name, _ = index.lookup(state, name)
+                    if by_name not in (None, "", code):
+                        flag(f"code {code_cell} and district {name!r} disagree", sheet_row)
+                        code = None
+            else:
+                flag(f"unknown code_state_district {code_cell!r} (codes look like 1_1 … 16_1)", sheet_row)
+        elif name:
+            found, reason = index.lookup(state, name)
+            label = f"{name} ({state})" if state else name
+            if found is None and reason == "ambiguous":
+                flag(f"district {name!r} exists in several states: fill in the state column", sheet_row)
+            elif found is None:
+                flag(f"unknown district {label!r}", sheet_row)
+                suggestions.setdefault(label, index.suggest(state, name))
+            elif found == "":
+                flag(f"district {label!r} is outside the 160 districts used here (listed as excluded in district_aliases.csv)", sheet_row)
+            elif GROUP_SEPARATOR in found:
+                flag(f"{label!r} covers several districts ({found}); give one row per district", sheet_row)
+            else:
+                code = found
+        else:
+            flag("no district name or code", sheet_row)
+
+        year_number = _number(row["year"]) if not _blank(row["year"]) else None
+        year = None
+        if year_number is None or year_number != int(year_number):
+            flag("year is blank or not a whole number", sheet_row)
+        elif not min_year <= int(year_number) <= max_year:
+            flag(f"year outside {min_year}-{max_year}", sheet_row)
+        else:
+            year = int(year_number)
+
+        value = None if _blank(row["value"]) else _number(row["value"])
+        if _blank(row["value"]):
+            flag("value is blank (leave the row out if there is no data; missing is never 0)", sheet_row)
+        elif value is None:
+            flag("value is not a number", sheet_row)
+        elif percentage and not 0 <= value <= 100:
+            flag("value outside 0-100 for a percentage", sheet_row)
+        elif not percentage and not allow_negative and value < 0:
+            flag("negative value (allowed only with --allow-negative)", sheet_row)
+
+        if code is not None and year is not None and value is not None:
+            records.append({"code_state_district": code, "year": year, "value": value, "_row": sheet_row})
+
+    accepted = pd.DataFrame(records, columns=["code_state_district", "year", "value", "_row"])
+    duplicated = accepted.duplicated(["code_state_district", "year"], keep=False)
+    for (code, year), group in accepted.loc[duplicated].groupby(["code_state_district", "year"]):
+        where = index.by_code.loc[code]
+        issues[f"duplicate rows for {where['district']} ({where['state']}) {year}"] = group["_row"].tolist()
+    problems += [f"{message}: {_rows(rows)}" for message, rows in issues.items()]
+
+    accepted = accepted.loc[~duplicated].drop(columns="_row")
+    accepted = accepted.assign(
+        state=accepted["code_state_district"].map(index.by_code["state"]),
+        district=accepted["code_state_district"].map(index.by_code["district"]),
+        year=accepted["year"].astype("int64"),
+        value=accepted["value"].astype(float),
+    )[CUSTOM_COLUMNS].sort_values(["code_state_district", "year"]).reset_index(drop=True)
+    return ImportResult(accepted, problems, suggestions, notes)
+
+
+def template_frame() -> pd.DataFrame:
+    """The import template: every district with its code and state, year and value to fill in."""
+    return pd.read_csv(TEMPLATE_CSV, dtype=str, keep_default_na=False)
+
+
+def template_xlsx() -> bytes:
+    """The template as an Excel workbook (for the upload page's download button)."""
+    buffer = io.BytesIO()
+    template_frame().to_excel(buffer, index=False, sheet_name="data", engine="openpyxl")
+    return buffer.getvalue()
+
+
+# --- storing and loading custom indicators ----------------------------------------------------------------
+
+
+def custom_dir(data_dir: Path | None = None) -> Path:
+    """Where custom indicators live: <data_dir>/custom."""
+    return (data_dir or config.data_dir()) / "custom"
+
+
+def catalogue_entry(
+    indicator_id: str,
+    label_en: str,
+    label_ms: str,
+    unit_en: str,
+    unit_ms: str,
+    direction: str,
+    *,
+    domain: str,
+    declared_source: str,
+    replaces: str | None,
+    file_name: str,
+    sha256: str,
+    accepted: pd.DataFrame,
+    imported_at: str | None = None,
+    value_format: str = ".1f",
+) -> dict:
+    """The catalogue entry (same keys as data/reference/indicators.yaml) plus provenance."""
+    imported_at = imported_at or datetime.now(timezone.utc).isoformat(timespec="seconds")
+    source = declared_source or "not declared"
+    years = sorted(int(y) for y in accepted["year"].unique())
+    replaced = f" It stands in for {replaces} in the index." if replaces else ""
+    replaced_ms = f" Ia menggantikan {replaces} dalam indeks." if replaces else ""
+    return {
+        "id": indicator_id,
+        "domain": domain,
+        "label": {"en": label_en, "ms": label_ms},
+        "unit": {"en": unit_en, "ms": unit_ms or unit_en},
+        "format": value_format,
+        "direction": direction,
+        "method": "imported",
+        "sources": [],
+        "definition": {
+            "en": f"District data imported by a user from {file_name} on {imported_at[:10]} ({len(accepted)} values, "
+            f"{accepted['code_state_district'].nunique()} districts, {', '.join(map(str, years))}). Declared source: {source}. "
+            f"Checked for district names, years, value ranges and duplicates; not otherwise verified by Jurang.{replaced}",
+            "ms": f"Data daerah yang diimport oleh pengguna daripada {file_name} pada {imported_at[:10]} ({len(accepted)} nilai, "
+            f"{accepted['code_state_district'].nunique()} daerah, {', '.join(map(str, years))}). Sumber yang dinyatakan: {source}. "
+            f"Disemak bagi nama daerah, tahun, julat nilai dan pendua; selain itu tidak disahkan oleh Jurang.{replaced_ms}",
+        },
+        "replaces": replaces,
+        "custom": True,
+        "provenance": {
+            "file": file_name,
+            "sha256": sha256,
+            "imported_at": imported_at,
+            "declared_source": source,
+            "rows": int(len(accepted)),
+            "districts": int(accepted["code_state_district"].nunique()),
+            "years": years,
+        },
+    }
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+        out.write(text)
+    os.replace(temp, path)
+
+
+def store_custom(accepted: pd.DataFrame, entry: dict, directory: Path | None = None) -> tuple[Path, Path]:
+    """Write <dir>/<id>.csv (the values) and <id>.yaml (catalogue entry + provenance); replaces an
+    earlier import of the same id. Returns both paths."""
+    directory = directory or custom_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    csv_path = directory / f"{entry['id']}.csv"
+    yaml_path = directory / f"{entry['id']}.yaml"
+    _atomic_write(csv_path, accepted[CUSTOM_COLUMNS].to_csv(index=False, lineterminator="\n"))
+    _atomic_write(yaml_path, yaml.safe_dump(entry, allow_unicode=True, sort_keys=False))
+    return csv_path, yaml_path
+
+
+def load_custom_entries(directory: Path | None = None) -> dict[str, dict]:
+    """Catalogue entries of every stored custom indicator, keyed by id."""
+    directory = directory or custom_dir()
+    entries = {}
+    for path in sorted(directory.glob("*.yaml")) if directory.is_dir() else []:
+        with open(path, encoding="utf-8") as handle:
+            entry = yaml.safe_load(handle)
+        if not isinstance(entry, dict) or entry.get("id") != path.stem:
+            raise SourceValidationError(f"[custom] {path}: expected a catalogue entry whose id is {path.stem!r}")
+        entries[entry["id"]] = entry
+    return entries
+
+
+def load_custom_indicators(district_codes: set[str], directory: Path | None = None) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """Long indicator rows (method 'imported', source_ids 'custom:<id>') of every stored custom
+    indicator, checked again against today's districts; and their entries."""
+    directory = directory or custom_dir()
+    entries = load_custom_entries(directory)
+    parts = []
+    for indicator_id in entries:
+        path = directory / f"{indicator_id}.csv"
+        if not path.is_file():
+            raise SourceValidationError(f"[custom] {path} is missing (its catalogue entry {indicator_id}.yaml exists): re-import the file")
+        values = pd.read_csv(path, dtype={"code_state_district": str})
+        problems = []
+        if list(values.columns) != CUSTOM_COLUMNS:
+            problems.append(f"columns {list(values.columns)} != {CUSTOM_COLUMNS}")
+        else:
+            unknown = sorted(set(values["code_state_district"]) - district_codes)
+            if unknown:
+                problems.append(f"column 'code_state_district': unknown codes {unknown[:8]}")
+            if values.duplicated(["code_state_district", "year"]).any():
+                problems.append("duplicate district-years")
+            if pd.to_numeric(values["value"], errors="coerce").isna().any():
+                problems.append("column 'value': blank or non-numeric values")
+        if problems:
+            raise SourceValidationError(f"[custom] {path}: " + "; ".join(problems) + ". Re-import it with python -m etl import-indicator")
+        parts.append(
+            pd.DataFrame(
+                {
+                    "code_state_district": values["code_state_district"].astype(str),
+                    "indicator": indicator_id,
+                    "year": values["year"].astype("int64"),
+                    "value": values["value"].astype(float),
+                    "method": "imported",
+                    "source_ids": f"custom:{indicator_id}",
+                }
+            )
+        )
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["code_state_district", "indicator", "year", "value", "method", "source_ids"])
+    return frame, entries
+
+
+# --- one entry point for the command line and the app --------------------------------------------------
+
+
+def district_table(data_dir: Path | None = None) -> pd.DataFrame:
+    """The canonical 160 (code_state_district, state, district): from the last build's
+    districts.parquet, else from the fetched DOSM code list in raw/."""
+    data_dir = data_dir or config.data_dir()
+    built = data_dir / "processed" / "districts.parquet"
+    if built.is_file():
+        return pd.read_parquet(built, columns=["code_state_district", "state", "district"])
+    from etl.registry import load_registry
+
+    codes = data_dir / "raw" / load_registry()["dosm_state_district_codes"].relative_path
+    if codes.is_file():
+        return pd.read_csv(codes, dtype={"code_state_district": str})[["code_state_district", "state", "district"]]
+    raise ImportFileError(f"no district list found under {data_dir}: run `python -m etl build` once before importing")
+
+
+@dataclass
+class ImportRequest:
+    """The options of one import (the CLI flags / the upload form)."""
+
+    indicator_id: str
+    label_en: str
+    label_ms: str
+    unit: str
+    higher_is_better: bool
+    unit_ms: str = ""
+    replaces: str | None = None
+    declared_source: str = ""
+    domain: str | None = None
+    allow_negative: bool = False
+    sheet: str | int | None = 0
+
+
+def import_indicator(data: bytes, filename: str, request: ImportRequest, districts: pd.DataFrame, aliases: pd.DataFrame, catalogue: dict[str, dict], directory: Path | None = None) -> tuple[ImportResult, tuple[Path, Path] | None]:
+    """Read, validate and (only if every check passes) store one upload. catalogue: the built-in
+    entries (data/reference/indicators.yaml), for id clashes, --replaces and the default domain."""
+    try:
+        frame = read_upload(data, filename, request.sheet)
+    except ImportFileError as error:
+        return ImportResult(pd.DataFrame(columns=CUSTOM_COLUMNS), [str(error)]), None
+    known = {key for key, entry in catalogue.items() if not entry.get("custom")}
+    result = validate_custom(
+        frame, districts, aliases, request.indicator_id, request.unit,
+        known_ids=known, replaces=request.replaces or None, allow_negative=request.allow_negative,
+    )
+    if not request.label_en.strip() or not request.label_ms.strip():
+        result.problems.append("labels in both English and Malay are required")
+    if not result.ok:
+        return result, None
+    domain = request.domain or (catalogue[request.replaces]["domain"] if request.replaces else "custom")
+    entry = catalogue_entry(
+        request.indicator_id, request.label_en.strip(), request.label_ms.strip(), request.unit.strip(), request.unit_ms.strip(),
+        "higher_is_better" if request.higher_is_better else "lower_is_better",
+        domain=domain, declared_source=request.declared_source.strip(), replaces=request.replaces or None,
+        file_name=Path(filename).name, sha256=sha256_bytes(data), accepted=result.accepted,
+    )
+    return result, store_custom(result.accepted, entry, directory)

@@ -1,0 +1,480 @@
+"""Connectivity (etl/sources/connectivity.py, etl/sources/digital_hh.py): the model, the published
+figures and the optional OpenDOSM feeds.
+
+Unit tests build small synthetic frames (labelled synthetic; answers known by construction).
+Integration tests (marked) read the outputs of one real build (fixture built_data_dir).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from etl import build
+from etl.context import QualityLog, StepContext
+from etl.errors import SourceValidationError
+from etl.fetch import FetchResult
+from etl.registry import load_registry
+from etl.schemas import published_figures_output
+from etl.sources import connectivity, digital_hh
+from etl.validate import validate_source
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "digital_hh_state_fixture.csv"
+TARGETS = {"urban": 98.8, "rural": 90.3}
+TOLERANCE_PP = 0.1
+
+
+# --- a synthetic country ---------------------------------------------------------------------------------
+
+
+def synthetic_country(n: int = 60, seed: int = 7) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
+    """Synthetic: n districts with six covariates that worsen with rurality (plus noise),
+    household counts and urban shares (a third fully rural). Returns (values, households, urban share 0-1)."""
+    rng = np.random.default_rng(seed)
+    codes = pd.Index([f"1_{i + 1}" for i in range(n)])
+    urban = np.concatenate([np.zeros(n // 3), rng.uniform(0.05, 1.0, n - n // 3)])
+    rural = 1 - urban
+    values = pd.DataFrame(
+        {
+            "electricity_hh_pct": np.clip(100 - 6 * rural * rng.uniform(0, 1, n), 0, 100),
+            "piped_water_hh_pct": np.clip(100 - 40 * rural * rng.uniform(0.2, 1, n), 0, 100),
+            "poverty_absolute_pct": np.clip(2 + 30 * rural * rng.uniform(0, 1, n), 0, 100),
+            "household_income_median_rm": np.log(9000 - 5000 * rural * rng.uniform(0.3, 1, n)),
+            "population_beyond_5km_facility_pct": np.clip(60 * rural * rng.uniform(0, 1, n), 0, 100),
+            "schools_rural_pct": np.clip(100 * rural * rng.uniform(0.5, 1, n), 0, 100),
+        },
+        index=codes,
+    )
+    households = pd.Series(rng.uniform(5_000, 200_000, n) * (0.3 + urban), index=codes)
+    return values, households, pd.Series(urban, index=codes)
+
+
+@pytest.fixture(scope="module")
+def synthetic_estimate():
+    values, households, urban = synthetic_country()
+    z, scale = connectivity.standardise(values, households)
+    return connectivity.estimate_internet(z, households, urban, TARGETS, connectivity.ModelSpec(draws=200), scale=scale), values, households, urban
+
+
+# --- the model on frames with a known answer ---------------------------------------------------------------
+
+
+def test_given_rates_made_by_a_known_model_when_intercepts_are_solved_then_the_true_intercepts_come_back():
+    # Synthetic: 5 districts, known stratum intercepts and slope; the targets are the truth's own aggregates
+    score = np.array([[-2.0, -1.0, 0.0, 1.0, 2.0]])
+    households = np.array([100.0, 200.0, 300.0, 200.0, 100.0])
+    urban_share = np.array([0.0, 0.2, 0.5, 0.8, 1.0])
+    alpha_u, alpha_r, gamma = 3.0, 1.5, 0.7
+    urban_w, rural_w = households * urban_share, households * (1 - urban_share)
+    true_urban = connectivity.expit(alpha_u + gamma * score) @ urban_w / urban_w.sum()
+    true_rural = connectivity.expit(alpha_r + gamma * score) @ rural_w / rural_w.sum()
+
+    solved_u = connectivity.solve_intercepts(gamma * score, urban_w, true_urban)
+    solved_r = connectivity.solve_intercepts(gamma * score, rural_w, true_rural)
+
+    assert solved_u[0] == pytest.approx(alpha_u, abs=1e-9)
+    assert solved_r[0] == pytest.approx(alpha_r, abs=1e-9)
+
+
+def test_given_a_country_where_covariates_explain_the_whole_gap_when_calibrated_then_gamma_and_rates_are_recovered():
+    # Synthetic truth: one common intercept (no urban/rural difference within districts), slope 1.3
+    score = np.array([[-2.5, -1.5, -0.5, 0.0, 0.5, 1.0, 1.5]])
+    households = np.array([50.0, 80.0, 120.0, 300.0, 250.0, 400.0, 500.0])
+    urban_share = np.array([0.0, 0.0, 0.2, 0.6, 0.7, 0.95, 1.0])
+    alpha, gamma = 2.8, 1.3
+    truth = connectivity.expit(alpha + gamma * score)
+    urban_w, rural_w = households * urban_share, households * (1 - urban_share)
+    urban_t = np.array([truth[0] @ urban_w / urban_w.sum()])
+    rural_t = np.array([truth[0] @ rural_w / rural_w.sum()])
+
+    calibration = connectivity.calibrate(score, households, urban_share, urban_t, rural_t, between_share=np.array([1.0]))
+
+    assert calibration.gamma_full[0] == pytest.approx(gamma, abs=1e-6)
+    assert calibration.alpha_urban[0] == pytest.approx(alpha, abs=1e-6)
+    assert calibration.alpha_rural[0] == pytest.approx(alpha, abs=1e-6)
+    np.testing.assert_allclose(calibration.district_rate[0], truth[0], atol=1e-7)
+
+
+def test_given_no_between_district_share_when_calibrated_then_the_estimate_is_the_naive_stratum_mix():
+    # between_share 0: every urban part gets 98.8 and every rural part 90.3, exactly the naive estimate
+    values, households, urban = synthetic_country(n=12)
+    z, _ = connectivity.standardise(values, households)
+    spec = connectivity.ModelSpec(between_share=0.0, draws=20)
+
+    estimate = connectivity.estimate_internet(z, households, urban, TARGETS, spec)
+
+    naive = urban * TARGETS["urban"] + (1 - urban) * TARGETS["rural"]
+    np.testing.assert_allclose(estimate.table["value"].to_numpy(), naive.to_numpy(), atol=1e-6)
+
+
+def test_given_covariates_that_cannot_explain_the_gap_when_calibrated_then_model_error():
+    # Synthetic: rural households live in the best-scoring districts, so no positive slope reproduces the gap
+    score = np.array([[1.0, 1.0, -1.0, -1.0]])
+    households = np.array([100.0, 100.0, 100.0, 100.0])
+    urban_share = np.array([0.0, 0.1, 0.9, 1.0])
+
+    with pytest.raises(connectivity.ModelError, match="urban-rural gap"):
+        connectivity.calibrate(score, households, urban_share, np.array([0.988]), np.array([0.903]), np.array([0.5]))
+
+
+# --- calibration invariants ---------------------------------------------------------------------------------
+
+
+def test_given_the_estimate_when_aggregated_by_households_then_urban_and_rural_targets_are_reproduced(synthetic_estimate):
+    estimate, _, households, urban = synthetic_estimate
+    table = estimate.table.set_index("code_state_district")
+    urban_w, rural_w = households * urban, households * (1 - urban)
+
+    urban_mean = (table["urban_rate"] * urban_w).sum() / urban_w.sum()
+    rural_mean = (table["rural_rate"] * rural_w).sum() / rural_w.sum()
+
+    assert urban_mean == pytest.approx(TARGETS["urban"], abs=TOLERANCE_PP)
+    assert rural_mean == pytest.approx(TARGETS["rural"], abs=TOLERANCE_PP)
+    assert estimate.reproduced["urban"] == pytest.approx(98.8, abs=1e-6) and estimate.reproduced["rural"] == pytest.approx(90.3, abs=1e-6)
+    national = (table["value"] * households).sum() / households.sum()
+    assert estimate.reproduced["national"] == pytest.approx(national, abs=1e-9)
+
+
+def test_given_the_estimate_then_values_and_intervals_are_percentages_with_the_point_inside(synthetic_estimate):
+    table = synthetic_estimate[0].table
+
+    assert table[["value", "lower", "upper"]].notna().all().all()
+    assert table["lower"].between(0, 100).all() and table["upper"].between(0, 100).all()
+    assert (table["lower"] <= table["value"]).all() and (table["value"] <= table["upper"]).all()
+    assert (table["upper"] - table["lower"]).max() > 1  # the interval is not degenerate
+
+
+def test_given_fully_rural_districts_with_different_covariates_then_they_do_not_share_one_value(synthetic_estimate):
+    estimate, _, _, urban = synthetic_estimate
+    rural = estimate.table.set_index("code_state_district").loc[urban == 0, "value"]
+
+    assert rural.round(1).nunique() == len(rural)  # not all 90.3, as the naive mix would give
+    assert rural.max() - rural.min() > 5
+
+
+@pytest.mark.parametrize("covariate", [c.indicator for c in connectivity.COVARIATES])
+def test_given_fixed_parameters_when_one_covariate_improves_then_the_rate_rises(covariate):
+    # Monotone in the documented direction: z is already signed, so a higher z means better connected
+    k = list(connectivity.COVARIATES).index(next(c for c in connectivity.COVARIATES if c.indicator == covariate))
+    rates = []
+    for step in np.linspace(-3, 3, 13):
+        z = np.zeros(len(connectivity.COVARIATES))
+        z[k] = step
+        rates.append(connectivity.predict_rates(z, alpha_urban=4.3, alpha_rural=3.2, gamma=1.1, urban_share=0.3))
+    assert all(b > a for a, b in zip(rates, rates[1:]))
+
+
+@pytest.mark.parametrize("covariate", connectivity.COVARIATES, ids=lambda c: c.indicator)
+def test_given_a_district_whose_raw_covariate_moves_the_better_way_when_re_estimated_then_its_value_does_not_fall(covariate):
+    # The whole pipeline (standardise, recalibrate) on the synthetic country: one small rural district moves
+    values, households, urban = synthetic_country()
+    code = households[urban == 0].idxmin()
+    spec = connectivity.ModelSpec(draws=10)
+
+    def value_of(frame: pd.DataFrame) -> float:
+        z, _ = connectivity.standardise(frame, households)
+        return connectivity.estimate_internet(z, households, urban, TARGETS, spec).table.set_index("code_state_district").loc[code, "value"]
+
+    moved = values.copy()
+    spread = values[covariate.indicator].std()
+    moved.loc[code, covariate.indicator] += covariate.direction * 0.5 * spread
+
+    assert value_of(moved) >= value_of(values)
+
+
+def test_given_the_covariate_list_then_each_sign_is_documented_in_the_catalogue_definition():
+    from etl.catalogue import load_catalogue
+
+    definition = load_catalogue(include_custom=False)["internet_hh_pct"]["definition"]["en"]
+    for phrase, covariate in [("electricity access (+)", "electricity_hh_pct"), ("piped water\n        access (+)", "piped_water_hh_pct"), ("absolute poverty (-)", "poverty_absolute_pct")]:
+        sign = "+" if next(c for c in connectivity.COVARIATES if c.indicator == covariate).direction > 0 else "-"
+        assert f"({sign})" in phrase and " ".join(phrase.split()) in " ".join(definition.split())
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def test_given_values_published_as_text_ranges_when_parsed_then_value_is_nan_and_the_text_is_kept():
+    value, text = connectivity.parse_values(pd.Series(["96.8", "300-400", ">50", "1099"]))
+
+    assert value.tolist()[0] == 96.8 and value.tolist()[3] == 1099.0
+    assert value.isna().tolist() == [False, True, True, False]
+    assert text.tolist()[1:3] == ["300-400", ">50"] and text.isna().tolist() == [True, False, False, True]
+
+
+def test_given_indicator_ids_then_concepts_keep_coverage_apart_from_household_take_up():
+    assert connectivity.concept_of("hh_internet_access") == "household_access"
+    assert connectivity.concept_of("4g_coverage_populated_areas") == "network_coverage"
+    assert connectivity.concept_of("hh_broadband_penetration") == "subscriptions"
+    assert connectivity.concept_of("indiv_internet_use") == "individual_use"
+
+
+def test_given_two_rows_for_one_place_when_flagged_then_the_later_and_more_confident_row_is_latest():
+    # Synthetic: 2021 revised (high) vs first release (low) with the same key, plus an older year
+    frame = pd.DataFrame(
+        {
+            "indicator": ["x"] * 3, "geography_level": ["national"] * 3, "state": ["Malaysia"] * 3, "area": [""] * 3,
+            "year": [2021, 2021, 2020], "as_of": ["", "", ""], "confidence": ["low", "high", "high"],
+        }
+    )
+
+    assert connectivity.latest_flags(frame).tolist() == [False, True, False]
+
+
+def test_given_a_carried_number_that_differs_from_the_transcription_when_compared_then_it_is_reported():
+    # Synthetic reference and transcription: one value changed, one row not carried
+    keys = dict(indicator=["a", "b", "c"], geography_level=["national"] * 3, state=["Malaysia"] * 3, area=[""] * 3, year=["2024"] * 3, as_of=[""] * 3)
+    raw = pd.DataFrame(keys | {"value": ["1", "2", "3"]})
+    reference = pd.DataFrame({k: v[:2] for k, v in keys.items()} | {"value": ["1", "2.5"], "source_id": ["pub_x", "pub_x"]})
+
+    comparison = connectivity.compare_with_transcriptions(reference, {"pub_x": raw}).iloc[0]
+
+    assert (comparison["read"], comparison["carried"], comparison["not_carried"], comparison["only_in_reference"]) == (3, 1, 2, 1)
+
+
+def test_given_published_rows_without_the_2024_strata_when_targets_are_read_then_the_error_names_the_reference():
+    published = pd.DataFrame(
+        {"indicator": ["hh_internet_access"], "year": [2024], "confidence": ["high"], "geography_level": ["national"], "area": [""], "value": [96.8]}
+    )
+
+    with pytest.raises(SourceValidationError, match=r"published_connectivity\.csv.*urban"):
+        connectivity.stratum_targets(published)
+
+
+def test_given_known_orderings_then_rank_correlation_is_exact():
+    a = pd.Series([1.0, 2.0, 3.0, 4.0])
+
+    assert connectivity.rank_correlation(a, a * 10) == pytest.approx(1.0)
+    assert connectivity.rank_correlation(a, -a) == pytest.approx(-1.0)
+    assert np.isnan(connectivity.rank_correlation(a[:2], a[:2]))
+    assert connectivity.strength(0.2) == "weak" and connectivity.strength(-0.45) == "moderate" and connectivity.strength(0.9, 16) == "strong"
+    assert connectivity.strength(0.66, 6) == "strong, indicative only (n < 10)"
+
+
+def test_given_seat_duns_when_weighted_then_each_seat_sums_to_one_and_federal_seats_fall_back_to_density():
+    # Synthetic: seat A has two DUNs (one split between two districts); seat B (a territory) has none
+    dun_weights = pd.DataFrame({"code_state_dun": ["1_N.01", "1_N.02", "1_N.02"], "code_state_district": ["1_1", "1_1", "1_2"], "weight": [1.0, 0.5, 0.5]})
+    dun_households = pd.DataFrame({"code_state_dun": ["1_N.01", "1_N.02"], "parlimen": ["A", "A"], "household_total": [100.0, 300.0]})
+    seat_weights = pd.DataFrame({"parlimen": ["A", "A", "B"], "code_state_district": ["1_1", "1_2", "14_1"], "weight": [0.5, 0.5, 1.0]})
+    households = pd.Series({"1_1": 1000.0, "1_2": 1000.0, "14_1": 5000.0})
+    area = pd.Series({"1_1": 10.0, "1_2": 10.0, "14_1": 2.0})
+
+    weights = connectivity.seat_household_weights(dun_weights, dun_households, seat_weights, households, area).set_index(["parlimen", "code_state_district"])["hh_weight"]
+
+    assert weights[("A", "1_1")] == pytest.approx(250 / 400) and weights[("A", "1_2")] == pytest.approx(150 / 400)
+    assert weights[("B", "14_1")] == pytest.approx(1.0)
+
+
+# --- the optional OpenDOSM feeds -----------------------------------------------------------------------------------
+
+
+def test_given_the_synthetic_fixture_of_the_documented_schema_when_validated_then_rows_become_state_figures():
+    entry = load_registry()[digital_hh.STATE_SOURCE]
+    frame = validate_source(digital_hh.DIGITAL_HH_SCHEMA, digital_hh.read_digital_hh(FIXTURE), entry)
+
+    rows = digital_hh.feed_to_published(frame, entry.id, entry.url)
+
+    assert len(rows) == 6 * 3 - 1  # one blank computer share is not a row
+    assert set(rows["geography_level"]) == {"national", "state"}
+    sabah_2023 = rows.query("state == 'Sabah' and year == 2023 and indicator == 'hh_internet_access'")
+    assert sabah_2023["value"].tolist() == [86.0] and sabah_2023["as_of"].tolist() == ["2023-01-01"]
+    assert set(rows["source_type"]) == {"official_feed"}
+    assert list(rows.columns) == connectivity.REFERENCE_COLUMNS
+
+
+@pytest.mark.parametrize(
+    ("change", "column"),
+    [
+        (lambda f: f.rename(columns={"internet": "internet_access"}), "internet"),
+        (lambda f: f.drop(columns="state"), "state"),
+        (lambda f: f.assign(computer=f["computer"] * 100), "computer"),  # shares turned into something else
+        (lambda f: f.assign(state=f["state"].replace({"Johor": "JHR"})), "state"),
+    ],
+)
+def test_given_a_changed_published_schema_when_validated_then_the_error_names_source_file_and_column(change, column):
+    entry = load_registry()[digital_hh.STATE_SOURCE]
+    frame = change(digital_hh.read_digital_hh(FIXTURE))
+
+    with pytest.raises(SourceValidationError) as raised:
+        validate_source(digital_hh.DIGITAL_HH_SCHEMA, frame, entry)
+
+    message = str(raised.value)
+    assert f"[{digital_hh.STATE_SOURCE}]" in message and "digital_hh_state.parquet" in message and f"column {column!r}" in message
+
+
+def optional_registry():
+    registry = load_registry()
+    return {source_id: registry[source_id] for source_id in digital_hh.FEED_SOURCES}
+
+
+def test_given_no_network_when_optional_feeds_are_fetched_then_a_quality_note_and_no_failure(tmp_path):
+    def offline(url: str, destination: Path) -> None:
+        raise urllib.error.URLError("Name or service not known")
+
+    quality = QualityLog()
+    started = time.perf_counter()
+    fetched = build.fetch_optional(optional_registry(), tmp_path / "raw", None, offline, quality)
+
+    assert fetched == {}
+    assert time.perf_counter() - started < 2
+    assert [note["kind"] for note in quality.notes] == ["source_unavailable", "source_unavailable"]
+    assert quality.warnings == []
+
+
+def test_given_a_mirror_holding_the_feed_when_optional_feeds_are_fetched_then_it_is_used(tmp_path):
+    mirror = tmp_path / "mirror"
+    entry = optional_registry()[digital_hh.STATE_SOURCE]
+    (mirror / entry.relative_path).parent.mkdir(parents=True)
+    digital_hh.read_digital_hh(FIXTURE).to_parquet(mirror / entry.relative_path)
+
+    def offline(url: str, destination: Path) -> None:
+        raise urllib.error.URLError("offline")
+
+    quality = QualityLog()
+    fetched = build.fetch_optional(optional_registry(), tmp_path / "raw", mirror, offline, quality)
+
+    assert set(fetched) == {digital_hh.STATE_SOURCE}
+    assert [note["source"] for note in quality.notes] == [digital_hh.TIMESERIES_SOURCE]
+
+
+def test_given_a_reachable_feed_when_the_step_reads_it_then_its_rows_are_carried_and_accounted(tmp_path):
+    entry = load_registry()[digital_hh.STATE_SOURCE]
+    ctx = StepContext({entry.id: FetchResult(entry, FIXTURE, "", 0, "test")}, districts=None, aliases=None, census=None, population=None, quality=QualityLog())
+
+    rows = connectivity._feed_rows(ctx)
+
+    assert len(rows) == 17 and set(rows["source_id"]) == {entry.id}
+    assert [a["rows_read"] for a in ctx.quality.accounts] == [6]
+    assert [n["source"] for n in ctx.quality.notes] == [digital_hh.TIMESERIES_SOURCE]  # the other feed: not reachable
+
+
+# --- the real build (integration) ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def processed(built_data_dir: Path) -> Path:
+    return built_data_dir / "processed"
+
+
+@pytest.fixture(scope="module")
+def modelled(processed: Path) -> pd.DataFrame:
+    indicators = pd.read_parquet(processed / "indicators.parquet")
+    districts = pd.read_parquet(processed / "districts.parquet", columns=["code_state_district", "urban_share_pct"])
+    rows = indicators.loc[indicators["indicator"] == "internet_hh_pct"].merge(districts, on="code_state_district")
+    households = indicators.loc[(indicators["indicator"] == "households_census") & (indicators["year"] == 2020)].set_index("code_state_district")["value"]
+    population = indicators.loc[indicators["indicator"] == "population"].pivot(index="code_state_district", columns="year", values="value")
+    census = indicators.loc[(indicators["indicator"] == "population_census") & (indicators["year"] == 2020)].set_index("code_state_district")["value"]
+    weight = households * population[2024] / census
+    return rows.assign(households=rows["code_state_district"].map(weight))
+
+
+@pytest.fixture(scope="module")
+def quality(processed: Path) -> dict:
+    return json.loads((processed / "quality.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_internet_hh_pct_covers_all_160_districts_in_2024_as_modelled(modelled):
+    assert len(modelled) == 160 and set(modelled["year"]) == {2024}
+    assert set(modelled["method"]) == {"modelled"}
+    assert modelled["value"].between(0, 100).all()
+    assert (modelled["lower"] <= modelled["value"]).all() and (modelled["value"] <= modelled["upper"]).all()
+
+
+@pytest.mark.integration
+def test_given_the_real_build_when_aggregated_by_households_then_the_published_2024_figures_are_reproduced(modelled, quality):
+    note = next(n for n in quality["notes"] if n["source"] == "internet_hh_pct" and n["kind"] == "reconciliation")
+    reproduced = {row["aggregate"]: row for row in note["rows"]}
+
+    assert reproduced["urban"]["reproduced"] == pytest.approx(98.8, abs=TOLERANCE_PP)
+    assert reproduced["rural"]["reproduced"] == pytest.approx(90.3, abs=TOLERANCE_PP)
+    assert reproduced["national"]["reproduced"] == pytest.approx(96.8, abs=TOLERANCE_PP)
+    national = (modelled["value"] * modelled["households"]).sum() / modelled["households"].sum()
+    assert national == pytest.approx(96.8, abs=TOLERANCE_PP)  # recomputed from the output itself
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_fully_rural_districts_do_not_collapse_to_one_value(modelled):
+    rural = modelled.loc[modelled["urban_share_pct"] == 0, "value"]
+
+    assert len(rural) >= 40
+    assert rural.round(1).nunique() >= 0.8 * len(rural)
+    assert rural.max() - rural.min() > 10
+    assert not np.isclose(rural, 90.3).all()
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_only_modelled_rows_carry_an_interval(processed):
+    indicators = pd.read_parquet(processed / "indicators.parquet")
+    others = indicators.loc[indicators["indicator"] != "internet_hh_pct"]
+
+    assert {"lower", "upper"} <= set(indicators.columns)
+    assert others[["lower", "upper"]].isna().all().all()
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_the_validation_against_published_coverage_is_in_the_quality_report(quality):
+    note = next(n for n in quality["notes"] if n["kind"] == "validation" and n["source"] == "internet_hh_pct")
+    summary = [row for row in note["rows"] if "comparison" in row]
+    pairs = [row for row in note["rows"] if row.get("kind") == "area_pair"]
+
+    assert len(summary) == 4 and all(-1 <= row["rho"] <= 1 and row["n"] >= 5 for row in summary)
+    assert any("within Sarawak" in row["comparison"] for row in summary)
+    assert {row["area"] for row in pairs} >= {"Song", "P.216 Hulu Rajang", "P.209 Julau", "Alor Gajah"}
+    assert "n=" in note["detail"] and "not household take-up" in note["detail"]
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_published_figures_honour_their_contract(processed):
+    published = pd.read_parquet(processed / "published_figures.parquet")
+    published_figures_output.validate(published, lazy=True)
+
+    assert len(published) >= 264
+    five_g = published.query("indicator == '5g_coverage_populated_areas' and geography_level == 'state' and as_of == '2024-07-03'")
+    assert five_g["state"].nunique() == 16
+    strata = published.query("indicator == 'hh_internet_access' and geography_level == 'national_stratum' and year == 2024")
+    assert dict(zip(strata["area"], strata["value"])) == {"urban": 98.8, "rural": 90.3}
+    assert (published["confidence"] == "low").sum() >= 1  # low-confidence rows kept, flagged
+    text = published.loc[published["value"].isna()]
+    assert text["value_text"].tolist() == ["300-400"]
+    districts = published.loc[published["geography_level"] == "district"]
+    assert districts["code_state_district"].notna().all() and districts[["lon", "lat"]].notna().all().all()
+    seats = published.loc[published["geography_level"] == "parliament"]
+    assert seats["code_parlimen"].str.match(r"^P\.\d{3}$").all()
+    assert published["source_url"].str.startswith("http").all()
+    assert "quote" not in published.columns
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_no_published_state_figure_becomes_a_district_value(processed):
+    published = pd.read_parquet(processed / "published_figures.parquet")
+    indicators = pd.read_parquet(processed / "indicators.parquet")
+
+    assert not set(published["indicator"]) & set(indicators["indicator"])
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_the_carried_figures_match_the_transcriptions(quality):
+    accounts = {a["source"]: a for a in quality["accounts"]}
+    for source_id in connectivity.PUBLISHED_SOURCES:
+        assert accounts[source_id]["rows_read"] == accounts[source_id]["rows_used"], source_id
+    check = next(n for n in quality["notes"] if n["source"] == "published_figures" and n["kind"] == "consistency_check")
+    assert "every number matches" in check["detail"]
+
+
+@pytest.mark.integration
+def test_given_an_offline_real_build_then_the_optional_feeds_are_noted_and_the_manifest_keeps_them_apart(processed, quality):
+    manifest = json.loads((processed / "manifest.json").read_text(encoding="utf-8"))
+    listed = {item["id"] for item in manifest["inputs"]}
+
+    assert not listed & set(digital_hh.FEED_SOURCES)
+    assert "optional_inputs" in manifest
+    reached = {item["id"] for item in manifest["optional_inputs"]}
+    noted = {n["source"] for n in quality["notes"] if n["kind"] == "source_unavailable"}
+    assert reached | noted == set(digital_hh.FEED_SOURCES)
