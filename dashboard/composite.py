@@ -176,3 +176,17 @@ def index_table(districts: pd.DataFrame, indicators: pd.DataFrame, spec: IndexSp
     weakest = table[domain_ids].idxmin(axis=1, skipna=True) if table[domain_ids].notna().any().any() else None
     table["weakest_domain"] = weakest
     return table.reset_index(), years
+
+
+def with_replacements(spec: IndexSpec, catalogue: dict[str, dict], present: set[str]) -> tuple[IndexSpec, dict[str, str]]:
+    """The spec with each indicator replaced by an imported one that declares `replaces: <id>` and has
+    data (e.g. a regulator's measured coverage replacing the modelled estimate). Returns the spec
+    and {replaced id: imported id}, so pages can show the replacement."""
+    replacements = {entry["replaces"]: indicator for indicator, entry in catalogue.items() if entry.get("replaces") and indicator in present}
+    if not replacements:
+        return spec, {}
+    domains = tuple(
+        DomainSpec(domain.id, domain.label, domain.weight, tuple(IndicatorSpec(replacements.get(i.id, i.id), i.lower, i.upper, i.direction) for i in domain.indicators))
+        for domain in spec.domains
+    )
+    return IndexSpec(domains, spec.min_coverage), replacements

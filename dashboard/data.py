@@ -35,6 +35,7 @@ class Dataset:
     manifest: dict
     quality: dict  # {'accounts': rows read/used/rejected per source, 'notes': [...]}
     facilities: pd.DataFrame  # points: facility_id, kind, name, code_state_district, lon, lat, …
+    published: pd.DataFrame  # figures published for the nation, strata, states, districts and seats (with citations)
     features: dict[str, dict]  # code_state_district -> GeoJSON feature (for the map)
 
     @property
@@ -65,9 +66,10 @@ def load_dataset(token: str, processed_dir: Path) -> Dataset:
         manifest = json.loads((processed_dir / MANIFEST).read_text(encoding="utf-8"))
         quality = json.loads((processed_dir / "quality.json").read_text(encoding="utf-8"))
         facilities = pd.read_parquet(processed_dir / "facilities.parquet")
+        published = pd.read_parquet(processed_dir / "published_figures.parquet")
     except FileNotFoundError as error:
         raise DataNotBuiltError(str(error)) from error
-    return Dataset(districts, states, indicators, manifest, quality, facilities, _features(districts))
+    return Dataset(districts, states, indicators, manifest, quality, facilities, published, _features(districts))
 
 
 def current_dataset() -> Dataset:
@@ -76,10 +78,19 @@ def current_dataset() -> Dataset:
     return load_dataset(manifest_token(processed_dir), processed_dir)
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> dict[str, dict]:
-    """Indicator catalogue keyed by id (labels, units, formats, definitions, sources)."""
+@lru_cache(maxsize=2)
+def _catalogue(token: str) -> dict[str, dict]:
     return load_catalogue()
+
+
+def catalogue() -> dict[str, dict]:
+    """Indicator catalogue keyed by id (labels, units, formats, definitions, sources), including
+    imported custom indicators; re-read when a build changes the manifest."""
+    try:
+        token = manifest_token()
+    except DataNotBuiltError:
+        token = ""
+    return _catalogue(token)
 
 
 def sources() -> dict[str, SourceFile]:

@@ -105,8 +105,11 @@ class WarmBrowser:
             thread = threading.Thread(target=loop.run_forever, name="jurang-kaleido", daemon=True)
             thread.start()
 
+            opened: list = []  # the browser object, so a start that fails half-way can still be closed
+
             async def open_browser():
                 browser = kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT_S, mathjax=False, path=path)
+                opened.append(browser)
                 await browser.open()
                 if self.log_requests:
                     async def record(event: dict) -> None:
@@ -120,6 +123,11 @@ class WarmBrowser:
             try:
                 browser = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(START_TIMEOUT_S)
             except Exception as error:  # noqa: BLE001 — any start failure becomes one clear error
+                if opened:
+                    try:
+                        asyncio.run_coroutine_threadsafe(opened[0].close(), loop).result(15)
+                    except Exception:  # noqa: BLE001 — best effort: never leave a half-started Chromium
+                        pass
                 loop.call_soon_threadsafe(loop.stop)
                 thread.join(5)
                 raise ExportError(f"Could not start Chromium ({path}) for chart export: {type(error).__name__}: {error}") from error

@@ -366,3 +366,87 @@ def facility_layer(points: pd.DataFrame, style: str, name: str, details: pd.Seri
         customdata=np.column_stack([points["name"].str.title(), details]),
         hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra>" + name + "</extra>",
     )
+
+
+SERIES_COLOURS = ["#253494", "#41b6c4", "#d95f0e", "#7f8c8d"]
+SERIES_SYMBOLS = ["circle", "diamond", "square", "triangle-up"]
+
+
+def series_chart(frame: pd.DataFrame, series_labels: dict[str, str], *, unit: str, fmt: str = ".1f", height: int = 360) -> go.Figure:
+    """Lines over years, one per series (frame: series, year, value); distinct colour and marker each."""
+    figure = go.Figure()
+    for position, (series, label) in enumerate(series_labels.items()):
+        rows = frame.loc[frame["series"] == series].sort_values("year")
+        if rows.empty:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=rows["year"], y=rows["value"], mode="lines+markers", name=label,
+                line={"color": SERIES_COLOURS[position % 4], "width": 3}, marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9},
+                hovertemplate="%{x}: %{y:" + fmt + "} " + unit + "<extra>" + label + "</extra>",
+            )
+        )
+    figure.update_xaxes(tickformat="d", showgrid=False)
+    figure.update_yaxes(title_text=unit, gridcolor="#e5e7eb")
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
+                         legend={"orientation": "h", "y": -0.2})
+    return figure
+
+
+def state_figure_map(
+    frame: pd.DataFrame, states_geojson: dict | str, scheme: ClassScheme, *, value_label: str, unit: str, fmt: str,
+    marker_text: str, bounds: tuple[float, float, float, float], no_data_label: str = "No data", height: int = 520,
+) -> go.Figure:
+    """A map of values published per STATE, drawn on state shapes, every hover saying it is a state figure.
+
+    frame: state, value, year, publisher. Never used to colour districts.
+    """
+    classes = assign_classes(frame["value"], scheme)
+    figure = go.Figure()
+    groups = [(i, label, colour) for i, (label, colour) in enumerate(zip(scheme.labels, scheme.colours))] + [(None, no_data_label, NO_DATA_COLOUR)]
+    for class_index, label, colour in groups:
+        mask = classes.isna() if class_index is None else classes == class_index
+        if not mask.any():
+            continue
+        rows = frame.loc[mask]
+        figure.add_trace(
+            go.Choropleth(
+                geojson=states_geojson, featureidkey="properties.state", locations=rows["state"], z=[0] * len(rows),
+                colorscale=[[0, colour], [1, colour]], showscale=False, marker_line_color="#4d4d4d", marker_line_width=0.8,
+                name=label, showlegend=True,
+                customdata=np.column_stack([rows["state"], rows["value"].map(lambda v: format_value(v, fmt, unit, no_data_label.lower())), rows["year"].astype(str), rows["publisher"].fillna("")]),
+                hovertemplate="<b>%{customdata[0]}</b><br>" + value_label + ": %{customdata[1]} (%{customdata[2]})<br><i>" + marker_text + "</i><br>%{customdata[3]}<extra></extra>",
+            )
+        )
+    west, south, east, north = bounds
+    figure.update_geos(visible=False, projection_type="mercator", lonaxis_range=[west - 0.5, east + 0.5], lataxis_range=[south - 0.3, north + 0.3], bgcolor="rgba(0,0,0,0)")
+    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT_FAMILY}, dragmode=False,
+                         legend={"title": {"text": f"{unit} — {marker_text}"}, "x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)", "itemclick": False})
+    return figure
+
+
+def coverage_points_map(points: pd.DataFrame, districts_geojson: dict | str, codes: list[str], *, value_label: str, bounds: tuple[float, float, float, float], height: int = 520) -> go.Figure:
+    """Published coverage figures for single districts or seats as labelled points over grey districts.
+
+    points: lon, lat, area, value, year, indicator_label.
+    """
+    figure = go.Figure()
+    figure.add_trace(
+        go.Choropleth(geojson=districts_geojson, featureidkey="properties.code_state_district", locations=codes, z=[0] * len(codes),
+                      colorscale=[[0, "#eef0f2"], [1, "#eef0f2"]], showscale=False, marker_line_color="white", marker_line_width=0.4,
+                      hoverinfo="skip", showlegend=False)
+    )
+    figure.add_trace(
+        go.Scattergeo(
+            lon=points["lon"], lat=points["lat"], mode="markers+text", text=points["value"].map(lambda v: f"{v:.0f} %"), textposition="top center",
+            marker={"size": 11, "color": points["value"], "colorscale": [[0, SEQUENTIAL_COLOURS[0]], [1, SEQUENTIAL_COLOURS[-1]]], "cmin": 0, "cmax": 100,
+                    "line": {"color": "#1f2933", "width": 1}},
+            customdata=np.column_stack([points["area"], points["indicator_label"], points["value"].map(lambda v: f"{v:.2f}"), points["year"].astype(str)]),
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]} % (%{customdata[3]})<extra></extra>",
+            name=value_label, showlegend=False,
+        )
+    )
+    west, south, east, north = bounds
+    figure.update_geos(visible=False, projection_type="mercator", lonaxis_range=[west - 0.3, east + 0.3], lataxis_range=[south - 0.3, north + 0.3])
+    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT_FAMILY}, dragmode=False)
+    return figure

@@ -52,7 +52,10 @@ def source_line(indicator_id: str, dataset: data.Dataset) -> str:
     """'Source: … Data as of … Method: …' for one indicator, from the catalogue and the manifest."""
     entry = data.catalogue()[indicator_id]
     registry = data.sources()
-    publishers = list(dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"]))
+    if not entry["sources"]:  # an imported indicator: its declared source and import provenance
+        provenance = entry.get("provenance", {})
+        return t("source_line", sources=provenance.get("declared_source") or t("method_imported"), as_of=str(provenance.get("imported_at", "—"))[:10], method=t("method_imported"))
+    publishers = list(dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"] if source_id in registry))
     as_of = max(str(dataset.manifest["data_as_of"].get(source_id) or "") for source_id in entry["sources"]) or "—"
     return t("source_line", sources="; ".join(publishers), as_of=as_of, method=t(f"method_{entry['method']}"))
 
@@ -217,10 +220,17 @@ def _weight_from_url(param: str, default: float) -> float:
     return round(value / 0.025) * 0.025
 
 
+def index_spec(dataset: data.Dataset) -> tuple[composite.IndexSpec, dict[str, str]]:
+    """The index configuration, with imported indicators standing in where they declare `replaces`."""
+    present = set(dataset.indicators.loc[dataset.indicators["value"].notna(), "indicator"])
+    return composite.with_replacements(composite.load_index_spec(), data.catalogue(), present)
+
+
 @st.cache_data(max_entries=64, show_spinner=False)
 def _index_table(token: str, weights: tuple) -> tuple[pd.DataFrame, dict[str, int]]:
     dataset = data.current_dataset()
-    return composite.index_table(dataset.districts, dataset.indicators, composite.load_index_spec(), dict(weights))
+    spec, _ = index_spec(dataset)
+    return composite.index_table(dataset.districts, dataset.indicators, spec, dict(weights))
 
 
 def cached_index_table(dataset: data.Dataset, weights: tuple) -> tuple[pd.DataFrame, dict[str, int]]:
@@ -231,7 +241,7 @@ def cached_index_table(dataset: data.Dataset, weights: tuple) -> tuple[pd.DataFr
 @st.cache_data(max_entries=64, show_spinner=False)
 def _rank_bands(token: str, weights: tuple) -> pd.DataFrame:
     table, _ = _index_table(token, weights)
-    spec = composite.load_index_spec()
+    spec = composite.load_index_spec()  # domain ids do not change with replacements
     scores = table.set_index("code_state_district")[[domain.id for domain in spec.domains]]
     return composite.rank_uncertainty(scores.loc[table.set_index("code_state_district")["index"].notna()], dict(weights))
 
@@ -242,10 +252,18 @@ def cached_rank_bands(dataset: data.Dataset, weights: tuple) -> pd.DataFrame:
 
 
 def index_source_line(spec, years: dict[str, int], dataset: data.Dataset) -> str:
-    """Which indicators (and years) feed the index, and where they come from."""
+    """Which indicators (and years) feed the index, how each was made, and any imported replacement."""
     catalogue = data.catalogue()
-    parts = [f"{catalogue[i]['label'][language()]} {years[i]}" + (f" ({t('method_modelled')})" if catalogue[i]["method"] == "modelled" else "")
-             for i in spec.indicator_ids if i in years]
+    spec, replacements = index_spec(dataset)
+    replaced_by = {new: old for old, new in replacements.items()}
+
+    def describe(indicator: str) -> str:
+        text = f"{catalogue[indicator]['label'][language()]} {years[indicator]}"
+        if indicator in replaced_by:
+            return text + " (" + t("replaces", replaced=catalogue.get(replaced_by[indicator], {}).get("label", {}).get(language(), replaced_by[indicator])) + ")"
+        return text + (f" ({t('method_' + catalogue[indicator]['method'])})" if catalogue[indicator]["method"] in ("modelled", "imported") else "")
+
+    parts = [describe(i) for i in spec.indicator_ids if i in years]
     missing = [catalogue[i]["label"][language()] if i in catalogue else i for i in spec.indicator_ids if i not in years]
     line = t("index_inputs", inputs="; ".join(parts))
     if missing:

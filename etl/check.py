@@ -31,6 +31,7 @@ def check_outputs(processed_dir: Path) -> list[str]:
         checked.append(f"{name}: checksum matches manifest")
     indicators = pd.read_parquet(processed_dir / "indicators.parquet")
     validate_output(schemas.indicators_output, indicators, "indicators.parquet")
+    validate_output(schemas.published_figures_output, pd.read_parquet(processed_dir / "published_figures.parquet"), "published_figures.parquet")
     districts = gpd.read_parquet(processed_dir / "districts.parquet")
     validate_output(schemas.districts_output, pd.DataFrame(districts.drop(columns="geometry")), "districts.parquet")
     unknown_codes = set(indicators["code_state_district"]) - set(districts["code_state_district"])

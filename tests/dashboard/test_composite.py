@@ -76,3 +76,12 @@ def test_rank_interval_widens_with_weight_noise_and_is_reproducible():
 def test_bad_goalposts_are_rejected():
     with pytest.raises(ValueError, match="goalposts"):
         composite.parse_index_spec({"domains": [{"id": "d", "label": {}, "weight": 1, "indicators": [{"id": "x", "goalposts": [5, 1], "direction": "higher_is_better"}]}]})
+
+
+def test_an_imported_indicator_replaces_the_modelled_one_it_declares():
+    catalogue = {"measured_internet": {"replaces": "internet_pct"}, "internet_pct": {}}
+    spec, replacements = composite.with_replacements(SPEC, catalogue, present={"measured_internet"})
+    assert replacements == {"internet_pct": "measured_internet"}
+    assert spec.indicator_ids[0] == "measured_internet" and spec.domains[0].indicators[0].lower == 50
+    unchanged, none = composite.with_replacements(SPEC, catalogue, present=set())  # no data imported: keep the model
+    assert unchanged is SPEC and none == {}

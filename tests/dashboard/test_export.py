@@ -271,6 +271,20 @@ def test_a_stopped_browser_starts_again_on_the_next_export(browser):
     assert browser.running
 
 
+def test_the_browser_loads_only_local_files(browser, dataset):
+    """Every URL Chromium loads while rendering a map and a chart is file:, data: or blob: — no CDN."""
+    logged = export.WarmBrowser(log_requests=True)
+    try:
+        frame = metrics.indicator_frame(dataset.districts, dataset.indicators, "population", 2025)
+        geo = figures.choropleth_map(frame.head(20), dataset.features, figures.quantile_scheme(frame["value"], ",.0f"), value_label="P", unit="persons", fmt=",.0f")
+        for figure, fmt in [(geo, "png"), (geo, "pdf"), (bar_figure(), "svg")]:
+            logged.render(export.print_figure(figure, title="t", source_line=SOURCE), fmt, 800, 450)
+    finally:
+        logged.stop()
+    assert any(url.startswith(export.TOPOJSON_URL) for url in logged.requests), "the local base map was used"
+    assert logged.requests and all(url.split(":", 1)[0] in ("file", "data", "blob") for url in logged.requests), logged.requests
+
+
 def test_missing_browser_is_a_clear_error_not_a_hang(monkeypatch):
     cold = export.WarmBrowser()
     monkeypatch.setenv(export.BROWSER_ENV_VAR, "/nonexistent/chromium")
