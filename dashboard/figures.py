@@ -130,6 +130,7 @@ def choropleth_map(
     overlays: list | None = None,
     geojson_url: str | None = None,
     state_borders: tuple[dict | str, list[str]] | None = None,
+    legend_title: str | None = None,
 ) -> go.Figure:
     """Classed choropleth: one legend entry per class plus a distinct 'No data' entry.
 
@@ -217,7 +218,7 @@ def choropleth_map(
         title={"text": title, "x": 0, "xanchor": "left"} if title else None,
         height=height,
         margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0},
-        legend={"title": {"text": unit}, "itemclick": False, "itemdoubleclick": False, "x": 0.01, "y": 0.99,
+        legend={"title": {"text": legend_title or unit}, "itemclick": False, "itemdoubleclick": False, "x": 0.01, "y": 0.99,
                 "bgcolor": "rgba(255,255,255,0.8)", "traceorder": "normal"},
         font={"family": FONT_FAMILY},
         paper_bgcolor="white",

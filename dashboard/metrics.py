@@ -16,7 +16,8 @@ def indicator_years(indicators: pd.DataFrame, indicator: str) -> list[int]:
 
 def indicator_frame(districts: pd.DataFrame, indicators: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
     """Every district with its value for (indicator, year); districts without one get NaN, not 0."""
-    rows = indicators.loc[(indicators["indicator"] == indicator) & (indicators["year"] == year), ["code_state_district", "value", "method", "source_ids"]]
+    columns = ["code_state_district", "value", "method", "source_ids", *[c for c in ("lower", "upper") if c in indicators.columns]]
+    rows = indicators.loc[(indicators["indicator"] == indicator) & (indicators["year"] == year), columns]
     frame = pd.DataFrame(districts[DISTRICT_COLUMNS]).merge(rows, on="code_state_district", how="left")
     return frame.reset_index(drop=True)
 

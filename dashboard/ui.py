@@ -350,3 +350,15 @@ def current_scope() -> access.Scope:
 def state_borders(dataset: data.Dataset, state: str | None) -> tuple[str, list[str]]:
     """State outlines for a map: every state, or just the one shown (shapes served as a file)."""
     return data.current_geojson_urls()["states"], dataset.state_names if state is None else [state]
+
+
+def method_hover(frame: pd.DataFrame, entry: dict) -> pd.Series | str:
+    """Extra hover line for modelled or imported values (with the interval when there is one)."""
+    method = entry["method"]
+    if method not in ("modelled", "imported"):
+        return ""
+    label = "<br><i>" + t("method_" + method) + "</i>"
+    if {"lower", "upper"} <= set(frame.columns) and frame["lower"].notna().any():
+        interval = frame["lower"].map(lambda v: figures.format_value(v, entry["format"])) + "–" + frame["upper"].map(lambda v: figures.format_value(v, entry["format"]))
+        return label + " (" + t("interval_90") + ": " + interval.where(frame["lower"].notna(), "—") + ")"
+    return label

@@ -30,17 +30,20 @@ entry = catalogue[indicator]
 unit = ui.unit(indicator)
 scheme = figures.quantile_scheme(national["value"], entry["format"])
 class_names = shown["urban_class"].map(lambda c: ui.t(f"class_{c}"))
+method_note = ui.method_hover(shown, entry)
+legend_unit = unit if entry["method"] in ("observed", "derived") else f"{unit} — {ui.t('method_' + entry['method'])}"
 figure = figures.choropleth_map(
     shown,
     dataset.features,
     scheme,
     value_label=ui.label(indicator),
     unit=unit,
+    legend_title=legend_unit,
     fmt=entry["format"],
     no_data_label=ui.t("no_data"),
     state_borders=ui.state_borders(dataset, state),
     highlight=highlight,
-    extra_hover="<br>" + ui.t("urban_class") + ": " + class_names,
+    extra_hover="<br>" + ui.t("urban_class") + ": " + class_names + method_note,
     overlays=ui.facility_overlays(dataset, layers, set(shown["code_state_district"])),
     geojson_url=data.current_geojson_urls()["districts"],
 )
