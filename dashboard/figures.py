@@ -451,3 +451,43 @@ def coverage_points_map(points: pd.DataFrame, districts_geojson: dict | str, cod
     figure.update_geos(visible=False, projection_type="mercator", lonaxis_range=[west - 0.3, east + 0.3], lataxis_range=[south - 0.3, north + 0.3])
     figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT_FAMILY}, dragmode=False)
     return figure
+
+
+def status_map(rows: pd.DataFrame, geojson: dict | str, featureidkey: str, status_labels: dict[str, str], styles: dict[str, tuple[str, str]],
+               bounds: tuple[float, float, float, float], *, value_label: str, height: int = 520) -> go.Figure:
+    """Map of target status per geography (rows: code, geography, status, value_text): one legend entry per status,
+    each labelled with a symbol as well as a colour."""
+    figure = go.Figure()
+    for status, (colour, symbol) in styles.items():
+        members = rows.loc[rows["status"] == status]
+        if members.empty:
+            continue
+        figure.add_trace(
+            go.Choropleth(
+                geojson=geojson, featureidkey=featureidkey, locations=members["code"], z=[0] * len(members),
+                colorscale=[[0, colour], [1, colour]], showscale=False, marker_line_color="white", marker_line_width=0.5,
+                name=f"{symbol} {status_labels[status]} ({len(members)})", showlegend=True,
+                customdata=np.column_stack([members["geography"], members["value_text"]]),
+                hovertemplate="<b>%{customdata[0]}</b><br>" + f"{symbol} {status_labels[status]}" + "<br>" + value_label + ": %{customdata[1]}<extra></extra>",
+            )
+        )
+    west, south, east, north = bounds
+    figure.update_geos(visible=False, projection_type="mercator", lonaxis_range=[west - 0.2, east + 0.2], lataxis_range=[south - 0.2, north + 0.2])
+    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT_FAMILY}, dragmode=False,
+                         legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "itemclick": False})
+    return figure
+
+
+def target_trend_chart(series: dict[str, dict], threshold: float, deadline: int, *, unit: str, threshold_label: str, deadline_label: str, height: int = 360) -> go.Figure:
+    """Observed series (name -> {year: value}) with the target line and the deadline marked."""
+    figure = go.Figure()
+    for position, (name, values) in enumerate(series.items()):
+        years = sorted(values)
+        figure.add_trace(go.Scatter(x=years, y=[values[y] for y in years], mode="lines+markers", name=name,
+                                    line={"color": SERIES_COLOURS[position % 4], "width": 3}, marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9}))
+    figure.add_hline(y=threshold, line_dash="dash", line_color="#D55E00", annotation_text=threshold_label, annotation_position="top left")
+    figure.add_vline(x=deadline, line_dash="dot", line_color="#4d4d4d", annotation_text=deadline_label, annotation_position="top right")
+    figure.update_xaxes(tickformat="d", showgrid=False)
+    figure.update_yaxes(title_text=unit, gridcolor="#e5e7eb")
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
+    return figure

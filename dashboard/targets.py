@@ -124,3 +124,84 @@ def projected_year(latest_year: int, latest: float, threshold: float, rate: floa
         return None
     years = math.log(threshold / latest) / math.log(1 + rate)
     return latest_year + years if years >= 0 else None
+
+
+# --- evaluating the targets file against the data ---------------------------------------------------
+
+STATUS_STYLE = {  # Okabe-Ito colours (colour-blind safe) plus a symbol, so status never relies on colour alone
+    ACHIEVED: ("#0072B2", "✔"),
+    ON_TRACK: ("#009E73", "↗"),
+    NEEDS_ACCELERATION: ("#F0E442", "→"),
+    LIMITED_PROGRESS: ("#E69F00", "⇢"),
+    MOVING_AWAY: ("#D55E00", "↘"),
+    INSUFFICIENT_DATA: ("#BBBBBB", "?"),
+    NOT_MEASURABLE: ("#E5E5E5", "–"),
+}
+
+
+def published_series(published: pd.DataFrame, indicator_ids: list[str], level: str, place: str | None = None) -> pd.Series:
+    """Year -> value from published figures (chained ids allowed): the last release of each year,
+    low-confidence rows left out. place: a state name for level 'state'."""
+    rows = published.loc[published["indicator"].isin(indicator_ids) & (published["geography_level"] == level) & published["value"].notna() & (published["confidence"] != "low")]
+    if place is not None:
+        rows = rows.loc[rows["state"] == place]
+    if rows.empty:
+        return pd.Series(dtype=float)
+    last = rows.sort_values(["year", "as_of"]).groupby("year")["value"].last()
+    return last.astype(float)
+
+
+def gap_series(published: pd.DataFrame, indicator_ids: list[str]) -> pd.Series:
+    """Year -> urban minus rural (percentage points) where both strata are published."""
+    rows = published.loc[published["indicator"].isin(indicator_ids) & (published["geography_level"] == "national_stratum") & published["value"].notna()]
+    wide = rows.pivot_table(index="year", columns="area", values="value", aggfunc="last")
+    if not {"urban", "rural"} <= set(wide.columns):
+        return pd.Series(dtype=float)
+    return (wide["urban"] - wide["rural"]).dropna()
+
+
+def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFrame, districts: pd.DataFrame, population: pd.Series) -> pd.DataFrame:
+    """One row per geography the target applies to: level, geography, code, status and numbers.
+
+    population (code -> persons) weights the national value of district-measured targets.
+    """
+    measure = target["measure"]
+    source = measure["source"]
+    ids = measure.get("indicators", [])
+
+    def row(level: str, geography: str, code: str | None, series: pd.Series) -> dict:
+        progress = assess(series, float(target["threshold"]), target["comparator"], int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"))
+        return {"target_id": target["id"], "level": level, "geography": geography, "code": code, "observations": int(series.notna().sum()),
+                "series": series.dropna().to_dict(), **progress.__dict__}
+
+    if source == "none":
+        return pd.DataFrame([{"target_id": target["id"], "level": "national", "geography": "Malaysia", "code": None, "observations": 0, "series": {},
+                              "status": NOT_MEASURABLE, "latest_year": None, "latest_value": float("nan"), "distance": float("nan"),
+                              "ratio": float("nan"), "method": "", "projected_year": None}])
+    rows = []
+    if source == "gap":
+        rows.append(row("national", "Malaysia", None, gap_series(published, ids)))
+    elif source == "published":
+        rows.append(row("national", "Malaysia", None, published_series(published, ids, "national")))
+        if target["scope"] == "states":
+            for state in sorted(published.loc[published["indicator"].isin(ids) & (published["geography_level"] == "state"), "state"].unique()):
+                rows.append(row("state", state, state, published_series(published, ids, "state", state)))
+    else:  # district indicator
+        values = indicators.loc[indicators["indicator"].isin(ids) & indicators["value"].notna(), ["code_state_district", "year", "value"]]
+        chosen = districts if target["scope"] != "rural_districts" else districts.loc[districts["urban_class"] == "rural"]
+        national = {}
+        for year, group in values.groupby("year"):
+            weights = group["code_state_district"].map(population)
+            national[year] = float((group["value"] * weights).sum() / weights.sum())
+        rows.append(row("national", "Malaysia", None, pd.Series(national, dtype=float)))
+        by_code = {code: group.set_index("year")["value"] for code, group in values.groupby("code_state_district")}
+        for district in chosen.itertuples(index=False):
+            rows.append(row("district", district.district, district.code_state_district, by_code.get(district.code_state_district, pd.Series(dtype=float))))
+    return pd.DataFrame(rows)
+
+
+def state_rollup(district_rows: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
+    """How many districts per state in each status (district-level targets)."""
+    states = districts.set_index("code_state_district")["state"]
+    table = district_rows.assign(state=district_rows["code"].map(states)).pivot_table(index="state", columns="status", values="code", aggfunc="count", fill_value=0)
+    return table.reindex(columns=[s for s in STATUSES if s in table.columns]).reset_index()

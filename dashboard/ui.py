@@ -7,7 +7,7 @@ import streamlit as st
 
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from dashboard import access, composite, data, figures, i18n
+from dashboard import access, composite, data, figures, i18n, metrics
 from etl.schemas import STATE_NAMES
 
 # Plotly fetches a world base map from its CDN even when hidden; serve local empty layers instead.
@@ -362,3 +362,19 @@ def method_hover(frame: pd.DataFrame, entry: dict) -> pd.Series | str:
         interval = frame["lower"].map(lambda v: figures.format_value(v, entry["format"])) + "–" + frame["upper"].map(lambda v: figures.format_value(v, entry["format"]))
         return label + " (" + t("interval_90") + ": " + interval.where(frame["lower"].notna(), "—") + ")"
     return label
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def _target_evaluations(token: str) -> pd.DataFrame:
+    from dashboard import targets
+    from etl.targets import load_targets
+
+    dataset = data.current_dataset()
+    population, _ = metrics.population_for_year(dataset.indicators, 2100)
+    frames = [targets.evaluate_target(target, dataset.published, dataset.indicators, dataset.districts, population) for target in load_targets()]
+    return pd.concat(frames, ignore_index=True)
+
+
+def cached_target_evaluations(dataset: data.Dataset) -> pd.DataFrame:
+    """Status of every target for every geography it applies to, once per build."""
+    return _target_evaluations(dataset.manifest["built_at"] + dataset.manifest.get("code_version", ""))

@@ -26,6 +26,7 @@ import pandas as pd
 
 from etl import config, geography, importer, schemas
 from etl.catalogue import check_catalogue, load_catalogue
+from etl.targets import check_targets, load_targets
 from etl.context import QualityLog, StepContext, StepOutput
 from etl.errors import FetchError, SourceValidationError
 from etl.fetch import Downloader, FetchResult, download_url, fetch_file
@@ -307,6 +308,7 @@ def run_build(
         "facilities.parquet": _facilities_table(outputs),
         PUBLISHED_FIGURES: validate_output(schemas.published_figures_output, _published_figures_table(outputs), PUBLISHED_FIGURES),
     }
+    check_targets(load_targets(), set(indicators["indicator"]), set(tables[PUBLISHED_FIGURES]["indicator"]))
     manifest_base = _manifest_base(fetched, result) | {"optional_inputs": _inputs(optional)}
     _timed(result, progress, "write outputs", lambda: write_outputs(processed_dir, tables, result.quality, manifest_base), lambda _: len(tables) + 2)
     result.output_dir = processed_dir

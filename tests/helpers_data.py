@@ -38,12 +38,18 @@ def build_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Build the real data once per session and return the data folder (skips without a mirror)."""
     if "root" in _built:
         return _built["root"]
+    if "error" in _built:
+        pytest.fail(_built["error"], pytrace=False)
     mirror = resolve_mirror()
     if mirror is None:
         pytest.skip(MIRROR_MISSING)
     from etl.build import run_build
 
     root = tmp_path_factory.mktemp("jurang_app_data")
-    run_build(raw_dir=root / "raw", processed_dir=root / "processed", mirror=mirror)
+    try:
+        run_build(raw_dir=root / "raw", processed_dir=root / "processed", mirror=mirror)
+    except Exception as error:  # one clear failure for every test that needs the data, built once
+        _built["error"] = f"the real build from {mirror} failed: {type(error).__name__}: {error}"
+        pytest.fail(_built["error"], pytrace=False)
     _built["root"] = root
     return root

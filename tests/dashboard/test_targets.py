@@ -80,3 +80,29 @@ def test_projection_arithmetic():
     assert targets.projected_year(2022, 50, 100, 1.0, linear=False) == pytest.approx(2023)  # doubling each year
     assert targets.projected_year(2022, 50, 100, -0.1, linear=False) is None
     assert targets.classify_ratio(float("nan")) == targets.INSUFFICIENT_DATA
+
+
+def test_published_series_takes_the_last_release_of_each_year_and_skips_low_confidence():
+    published = pd.DataFrame(
+        {
+            "indicator": ["x", "x", "x", "x"], "geography_level": "national", "state": "Malaysia",
+            "year": [2020, 2020, 2021, 2021], "as_of": ["2020-06", "2020-12", "2021-03", "2021-09"],
+            "value": [1.0, 2.0, 3.0, 9.0], "confidence": ["high", "high", "high", "low"],
+        }
+    )
+    assert targets.published_series(published, ["x"], "national").to_dict() == {2020: 2.0, 2021: 3.0}
+
+
+def test_evaluate_a_district_target_gives_every_district_and_a_weighted_national_row():
+    indicators = pd.DataFrame({"code_state_district": ["1_1", "1_2"], "indicator": "x", "year": 2024, "value": [80.0, 100.0]})
+    districts = pd.DataFrame({"code_state_district": ["1_1", "1_2", "1_3"], "district": ["A", "B", "C"], "state": "S", "urban_class": ["rural", "urban", "rural"]})
+    target = {"id": "t", "measure": {"source": "indicators", "indicators": ["x"]}, "threshold": 100, "comparator": ">=", "deadline": 2025,
+              "baseline_year": 2024, "ceiling": 100, "scope": "every_district"}
+    rows = targets.evaluate_target(target, pd.DataFrame(columns=["indicator", "geography_level", "state", "value", "confidence", "year", "as_of", "area"]),
+                                   indicators, districts, pd.Series({"1_1": 100.0, "1_2": 300.0}))
+    national = rows.loc[rows["level"] == "national"].iloc[0]
+    assert national["latest_value"] == pytest.approx(95.0)  # (80*100 + 100*300) / 400
+    by_code = rows.set_index("code")["status"].to_dict()
+    assert by_code["1_1"] == targets.INSUFFICIENT_DATA and by_code["1_2"] == targets.ACHIEVED and by_code["1_3"] == targets.INSUFFICIENT_DATA
+    rollup = targets.state_rollup(rows.loc[rows["level"] == "district"], districts)
+    assert rollup.set_index("state").loc["S", targets.INSUFFICIENT_DATA] == 2

@@ -1,0 +1,118 @@
+"""Browser fixtures: the real build, a `streamlit run` server over it, and Debian's chromium.
+
+Nothing is downloaded: Playwright drives /usr/bin/chromium (the test skips when it is missing).
+The server is the documented command (`python -m streamlit run dashboard/app.py`, cwd = repo
+root so .streamlit/config.toml applies) on a free port, bound to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ -> helpers_data
+import helpers_data  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+HEALTH_TIMEOUT_S = 60
+ARTIFACTS = helpers_data.REPO_ROOT / "test-artifacts" / "e2e"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def e2e_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Data folder of the session's real build (shared with tests/app when both run)."""
+    return helpers_data.build_once(tmp_path_factory)
+
+
+class Server:
+    """The running `streamlit run` process: its base URL and, if it dies, why."""
+
+    def __init__(self, process: subprocess.Popen, base_url: str, log_path: Path):
+        self.process, self.base_url, self.log_path = process, base_url, log_path
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            pytest.fail(f"the streamlit server exited with {self.process.returncode}:\n{_tail(self.log_path)}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def app_server(e2e_data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """A Streamlit server over the real build (Server); stopped after the session."""
+    port = _free_port()
+    log_path = tmp_path_factory.mktemp("streamlit_server") / "server.log"
+    env = {**os.environ, helpers_data.DATA_DIR_ENV_VAR: str(e2e_data_dir)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+        "--server.port", str(port), "--server.headless", "true",
+        # Loopback only. With no server.address, a headless Streamlit also looks up its
+        # external IP at checkip.amazonaws.com on start-up; the tests must not call out.
+        "--server.address", "127.0.0.1",
+    ]
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(command, cwd=helpers_data.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + HEALTH_TIMEOUT_S
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"streamlit exited with {server.returncode} before it was healthy:\n{_tail(log_path)}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.read().decode().strip() == "ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit not healthy after {HEALTH_TIMEOUT_S} s:\n{_tail(log_path)}")
+            time.sleep(0.25)
+        yield Server(server, base, log_path)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_server: Server) -> str:
+    return app_server.base_url
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium under Playwright (never a downloaded browser)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} not found: install Debian's chromium package (the e2e tests never download a browser)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
