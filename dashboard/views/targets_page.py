@@ -83,7 +83,8 @@ elif len(state_rows):
     )
     st.caption(ui.t("state_figure_marker"))
 
-series = {row.geography: row.series for row in rows.itertuples() if row.level in ("national", "state") and (state is None or row.geography in (state, "Malaysia")) and row.series}
+# the national series, plus the chosen state's when one is chosen (all states at once would be unreadable)
+series = {row.geography: row.series for row in rows.itertuples() if row.series and (row.level == "national" or (row.level == "state" and row.geography == state))}
 if series:
     ui.chart(
         figures.target_trend_chart(series, float(target["threshold"]), int(target["deadline"]), unit=target["unit"],
