@@ -26,10 +26,9 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
-import yaml
 
 from dashboard import composite, data, export, figures, i18n, metrics, priorities, targets
-from etl import config
+from etl.targets import load_targets
 
 PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, mm
 MARGIN = 14.0
@@ -40,7 +39,6 @@ CHART_FONT_PX = 15
 FONT_FAMILY = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}  # both in Debian fonts-dejavu-core
 FONT_DIRS = (Path(__file__).resolve().parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
-TARGETS_YAML = config.REFERENCE_DIR / "targets.yaml"
 PRIORITY_COUNT = 5
 ACCENT = (37, 52, 148)  # #253494, the darkest map class
 MUTED = (82, 96, 109)
@@ -438,80 +436,34 @@ def domain_page(pdf, brief: Brief, domain: composite.DomainSpec) -> None:
     _para(pdf, " ".join(notes), size=7.5, colour=MUTED, gap=0)
 
 
-def _load_targets() -> list[dict] | None:
-    """The targets in data/reference/targets.yaml, or None when the file is not there yet."""
-    if not TARGETS_YAML.is_file():
-        return None
-    document = yaml.safe_load(TARGETS_YAML.read_text(encoding="utf-8")) or {}
-    items = document.get("targets", document) if isinstance(document, dict) else document
-    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
-
-
-def _target_text(item: dict, lang: str) -> str:
-    for key in ("label", "wording", "text", "title", "name"):
-        value = item.get(key)
-        if isinstance(value, dict) and (value.get(lang) or value.get("en")):
-            return str(value.get(lang) or value.get("en"))
-        if isinstance(value, str):
-            return value
-    return str(item.get("id", "—"))
-
-
-ALL_DISTRICT_SCOPES = {"national", "nation", "all", "all_districts", "every_district", "districts", "state"}
-
-
-def target_status_counts(indicators: pd.DataFrame, districts: pd.DataFrame, item: dict) -> dict[str, int] | None:
-    """How many of these districts (code_state_district, urban_class) are in each status for one
-    target, by targets.assess on each district's series. A target scoped to rural districts counts
-    only those. None when the target cannot be read as 'indicator comparator threshold by
-    deadline' over districts (e.g. a named group or a gap target): the app shows those."""
-    try:
-        indicator, threshold, comparator, deadline = item["indicator"], float(item["threshold"]), str(item["comparator"]), int(item["deadline"])
-    except (KeyError, TypeError, ValueError):
-        return None
-    scope = str(item.get("scope") or "national").lower().replace(" ", "_").replace("-", "_")
-    if comparator not in targets.COMPARATORS or "gap" in scope:
-        return None
-    if "rural" in scope:
-        districts = districts.loc[districts["urban_class"] == "rural"]
-    elif scope not in ALL_DISTRICT_SCOPES:
-        return None
-    codes = districts["code_state_district"].tolist()
-    rows = indicators.loc[(indicators["indicator"] == indicator) & indicators["code_state_district"].isin(codes)]
-    if rows.empty:
-        return {targets.NOT_MEASURABLE: len(codes)} if codes else {}
-    counts: dict[str, int] = {}
-    baseline, ceiling = item.get("baseline_year"), item.get("ceiling")
-    for code in codes:
-        series = rows.loc[rows["code_state_district"] == code].set_index("year")["value"]
-        status = targets.assess(series, threshold, comparator, deadline, int(baseline) if baseline else None, float(ceiling) if ceiling is not None else None).status
-        counts[status] = counts.get(status, 0) + 1
-    return counts
+def target_summary(evaluation: pd.DataFrame, state: str | None, scope_codes: set[str], status_label) -> str:
+    """One line per target for the pack: the nation's status, then the scope's (a state's own figure,
+    or its districts counted by status)."""
+    national = evaluation.loc[evaluation["level"] == "national"].iloc[0]
+    parts = [f"{targets.STATUS_STYLE[national['status']][1]} {status_label(national['status'])}"]
+    districts = evaluation.loc[(evaluation["level"] == "district") & evaluation["code"].isin(scope_codes)]
+    own_state = evaluation.loc[(evaluation["level"] == "state") & (evaluation["code"] == state)] if state else evaluation.iloc[0:0]
+    if len(own_state):
+        parts.append(f"{state}: {status_label(own_state.iloc[0]['status'])}")
+    elif len(districts):
+        counts = districts["status"].value_counts()
+        parts.append(" · ".join(f"{status_label(status)} {counts[status]}" for status in targets.STATUSES if status in counts))
+    return " — ".join(parts)
 
 
 def targets_page(pdf, brief: Brief) -> None:
     _section(pdf, brief, brief.t("brief_section_targets"))
-    try:
-        items = _load_targets()
-    except (OSError, yaml.YAMLError):
-        items = None
-    if not items:
-        _para(pdf, brief.t("brief_targets_unavailable"), size=11)
-        return
     _para(pdf, brief.t("brief_targets_intro", scope=brief.scope_short), size=9.5)
+    population, _ = metrics.population_for_year(brief.dataset.indicators, 2100)
+    codes = set(brief.scope_table["code_state_district"])
     rows = []
-    for item in items:
-        try:
-            counts = target_status_counts(brief.dataset.indicators, brief.scope_table, item)
-        except (KeyError, TypeError, ValueError):
-            counts = None
-        if not counts:
-            summary = brief.t("brief_targets_see_app")
-        else:
-            summary = " · ".join(f"{brief.t('brief_status_' + status)} {counts[status]}" for status in targets.STATUSES if counts.get(status))
-        if item.get("indicator") in brief.catalogue:
-            brief.cite(item["indicator"])
-        rows.append([_target_text(item, brief.lang), str(item.get("deadline", "—")), summary])
+    for item in load_targets():
+        evaluation = targets.evaluate_target(item, brief.dataset.published, brief.dataset.indicators, brief.dataset.districts, population)
+        summary = target_summary(evaluation, brief.state, codes, lambda status: brief.t("brief_status_" + status))
+        for indicator in item["measure"].get("indicators", []):
+            if indicator in brief.catalogue:
+                brief.cite(indicator)
+        rows.append([item["title"][brief.lang], str(item["deadline"]), summary])
     _table(pdf, [brief.t("brief_col_target"), brief.t("brief_col_deadline"), brief.t("brief_col_districts_status")], rows, (130, 25, 114), size=8.5)
     _para(pdf, brief.t("brief_targets_method"), size=7.5, colour=MUTED, gap=0)
 

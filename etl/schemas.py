@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
 
 CODE_PATTERN = r"^\d{1,2}_\d{1,2}$"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, figures, metrics, targets, ui
+from dashboard import data, figures, targets, ui
 from etl.targets import load_targets
 
 dataset = ui.require_dataset()

@@ -302,7 +302,7 @@ def _crops(ctx: StepContext) -> pd.DataFrame:
         CROP_SOURCE,
         "decision",
         f"{repeated} rows repeat a (district, crop type, species) already listed; they are summed as separate records "
-        "(most repeats carry different values; dropping exact repeats instead would change the national total by {exact_repeats_ha:,.1f} ha)",
+        f"(most repeats carry different values; dropping exact repeats instead would change the national total by {exact_repeats_ha:,.1f} ha)",
     )
     area = crop_area_by_district(resolution.frame)
     all_zero = resolution.frame["code_state_district"].isin(area.loc[area["not_reported"], "code_state_district"])

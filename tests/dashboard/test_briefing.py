@@ -11,7 +11,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from pypdf import PdfReader
 
 from dashboard import briefing, i18n, targets
@@ -51,21 +50,17 @@ def test_domain_scores_by_urban_class_are_population_weighted():
     assert np.isnan(scores.loc["semi_urban", "connectivity"]) and np.isnan(scores.loc["rural", "health"]), "missing is not 0"
 
 
-def test_target_status_counts_per_district():
-    indicators = pd.DataFrame({
-        "code_state_district": ["a", "a", "b", "b", "c"],
-        "indicator": ["x"] * 5,
-        "year": [2020, 2024, 2020, 2024, 2024],
-        "value": [50.0, 90.0, 50.0, 40.0, 60.0],
+def test_target_summary_gives_the_nation_then_the_scope():
+    # synthetic evaluation rows for one district-scoped target
+    evaluation = pd.DataFrame({
+        "level": ["national", "district", "district", "district"],
+        "code": [None, "a", "b", "c"],
+        "status": [targets.NEEDS_ACCELERATION, targets.ACHIEVED, targets.MOVING_AWAY, targets.MOVING_AWAY],
     })
-    districts = pd.DataFrame({"code_state_district": ["a", "b", "c"], "urban_class": ["urban", "rural", "rural"]})
-    item = {"id": "t", "indicator": "x", "threshold": 90, "comparator": ">=", "deadline": 2030}
-    counts = briefing.target_status_counts(indicators, districts, item)
-    assert counts == {targets.ACHIEVED: 1, targets.MOVING_AWAY: 1, targets.INSUFFICIENT_DATA: 1}
-    assert briefing.target_status_counts(indicators, districts, {**item, "scope": "rural districts"}) == {targets.MOVING_AWAY: 1, targets.INSUFFICIENT_DATA: 1}
-    assert briefing.target_status_counts(indicators, districts, {**item, "indicator": "not_built"}) == {targets.NOT_MEASURABLE: 3}
-    assert briefing.target_status_counts(indicators, districts, {"id": "t", "text": "no numbers"}) is None, "unreadable target: see the app"
-    assert briefing.target_status_counts(indicators, districts, {**item, "scope": "rural_urban_gap"}) is None, "gap targets: see the app"
+    text = briefing.target_summary(evaluation, "S", {"b", "c"}, lambda status: status)
+    assert text.startswith("→ needs_acceleration") and text.endswith("moving_away 2")
+    state_level = pd.DataFrame({"level": ["national", "state"], "code": [None, "S"], "status": [targets.ACHIEVED, targets.ON_TRACK]})
+    assert briefing.target_summary(state_level, "S", set(), lambda status: status).endswith("S: on_track")
 
 
 def test_fonts_come_from_the_system_package():
@@ -160,8 +155,6 @@ def test_state_pack_is_in_malay_with_charts_and_sources(malay_state_pack, datase
     priorities_page = next(page.extract_text() for page in reader.pages if page.extract_text().split("\n", 1)[1].startswith(_t("brief_section_priorities")))
     assert lowest in priorities_page and _t("brief_reason_lowest_index") in priorities_page, "the lowest-index district of Sabah is listed with its reason"
     assert "Department of Statistics Malaysia (DOSM)" in text and "CC BY 4.0" in text, "sources with publisher and licence"
-    if not briefing.TARGETS_YAML.is_file():
-        assert _t("brief_targets_unavailable").split(":")[0] in text.replace("\n", " ")
     assert reader.metadata.title.endswith("Sabah")
 
 
@@ -169,28 +162,11 @@ def _page_text(pdf) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages)
 
 
-def test_targets_page_summarises_statuses_when_targets_exist(dataset, tmp_path, monkeypatch):
-    indicator = "population"
-    document = {"targets": [
-        {"id": "floor", "label": {"en": "Every district at least 1 by 2030", "ms": "Setiap daerah sekurang-kurangnya 1 menjelang 2030"},
-         "indicator": indicator, "comparator": ">=", "threshold": 1, "deadline": 2030, "scope": "every district"},
-        {"id": "later", "label": {"en": "A target the data cannot measure yet", "ms": "Sasaran belum boleh diukur"}, "indicator": "no_such_indicator",
-         "comparator": ">=", "threshold": 50, "deadline": 2030},
-    ]}
-    path = tmp_path / "targets.yaml"
-    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
-    monkeypatch.setattr(briefing, "TARGETS_YAML", path)
+def test_targets_page_lists_every_target_with_its_status(dataset):
     brief = briefing.prepare(dataset, "Perlis", "en")
     pdf = briefing._new_pdf(brief)
     briefing.targets_page(pdf, brief)
     text = _page_text(pdf).replace("\n", " ")
-    assert "Every district at least 1 by 2030" in text and "A target the data cannot measure yet" in text
-    assert f"{i18n.translate('brief_status_not_measurable', 'en')} {len(brief.scope_table)}" in text
-
-
-def test_targets_page_points_to_the_app_without_targets(dataset, tmp_path, monkeypatch):
-    monkeypatch.setattr(briefing, "TARGETS_YAML", tmp_path / "absent.yaml")
-    brief = briefing.prepare(dataset, None, "ms")
-    pdf = briefing._new_pdf(brief)
-    briefing.targets_page(pdf, brief)
-    assert "Penjejak sasaran belum ada" in _page_text(pdf).replace("\n", " ")
+    for target in briefing.load_targets():
+        assert target["title"]["en"][:30] in text
+    assert i18n.translate("brief_status_not_measurable", "en") in text  # listed, never dropped

@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import pyarrow
 import pytest
 
 from etl import config
