@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from functools import lru_cache
+
 import pandas as pd
 import streamlit as st
 
@@ -22,13 +25,64 @@ def t(key: str, **values) -> str:
     return i18n.translate(key, language(), **values)
 
 
-def chart(figure, key: str, table: pd.DataFrame, alt: str = "") -> None:
-    """A Plotly chart with its data one click away ('view as table'), for screen readers and checking."""
+def chart(figure, key: str, table: pd.DataFrame | None, *, title: str, subtitle: str = "", source: str = "", alt: str = "", indicators: list[str] | None = None) -> None:
+    """A Plotly chart with its downloads (PNG, SVG, PDF rendered server-side; the data as CSV and
+    XLSX) and its data one click away ('view as table', for screen readers and checking)."""
     st.plotly_chart(figure, config=PLOTLY_CONFIG, width="stretch", key=key)
-    with st.expander(t("view_as_table"), icon=":material/table_view:"):
-        if alt:
-            st.caption(alt)
-        st.dataframe(table, hide_index=True, width="stretch")
+    downloads(figure, key, table, title=title, subtitle=subtitle, source=source, indicators=indicators)
+    if table is not None:
+        with st.expander(t("view_as_table"), icon=":material/table_view:"):
+            if alt:
+                st.caption(alt)
+            st.dataframe(table, hide_index=True, width="stretch")
+
+
+def downloads(figure, key: str, table: pd.DataFrame | None, *, title: str, subtitle: str = "", source: str = "", indicators: list[str] | None = None) -> None:
+    """Download buttons for one chart: images are rendered only when clicked (one warm browser)."""
+    from dashboard import export
+
+    dataset = data.current_dataset()
+    dates = [value for value in dataset.manifest["data_as_of"].values() if value]
+    as_of = max(dates) if dates else ""  # repeated in the footer only if the source line lacks it
+    stem = [key, subtitle]
+    columns = st.columns([1, 1, 1, 1, 1, 3])
+    for column, fmt in zip(columns, ("png", "svg", "pdf")):
+        column.download_button(
+            fmt.upper(),
+            data=lambda fmt=fmt: export.figure_bytes(inline_shapes(figure), fmt, title=title, subtitle=subtitle, source_line=source, as_of=as_of, lang=language()),
+            file_name=export.file_name(*stem, extension=fmt), mime=export.MIME_TYPES[fmt], key=f"{key}_{fmt}", icon=":material/download:",
+            on_click="ignore", help=t("download_image", fmt=fmt.upper()),
+        )
+    if table is not None:
+        columns[3].download_button("CSV", data=lambda: export.table_csv(table), file_name=export.file_name(*stem, extension="csv"),
+                                   mime=export.MIME_TYPES["csv"], key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+        registry = data.sources()
+        catalogue = data.catalogue()
+        ids = indicators or []
+        columns[4].download_button(
+            "XLSX",
+            data=lambda: export.table_xlsx(table, export.sources_for(ids, catalogue, registry), export.definition_rows(ids, catalogue, language()),
+                                           lang=language(), manifest=dataset.manifest),
+            file_name=export.file_name(*stem, extension="xlsx"), mime=export.MIME_TYPES["xlsx"], key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
+        )
+
+
+def inline_shapes(figure):
+    """A copy of the figure with served GeoJSON files embedded (the static renderer has no web server)."""
+    import plotly.graph_objects as go
+
+    copy = go.Figure(figure)
+    for trace in copy.data:
+        shapes = getattr(trace, "geojson", None)
+        if isinstance(shapes, str) and shapes.startswith("app/static/"):
+            trace.geojson = _served_geojson(shapes)
+    return copy
+
+
+@lru_cache(maxsize=8)
+def _served_geojson(url: str) -> dict:
+    path = data.STATIC_DIR / url.removeprefix("app/static/")
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def require_dataset() -> data.Dataset:

@@ -24,6 +24,7 @@ ui.chart(
     figures.series_chart(national.rename(columns={"indicator": "series"}), series_ids, unit="% " + ui.t("of_households")),
     "national_series",
     national[["indicator", "year", "value", "unit", "publisher", "source_url", "confidence"]],
+    title=ui.t("national_series_title"), subtitle=ui.t("malaysia"), source=ui.t("national_series_note"),
 )
 strata = published.loc[(published["geography_level"] == "national_stratum") & (published["indicator"] == "hh_internet_access")].set_index("area")
 if {"urban", "rural"} <= set(strata.index):

@@ -49,7 +49,8 @@ comparison = pd.DataFrame(
     },
     index=list(domain_labels),
 ).T
-ui.chart(figures.domain_comparison_chart(comparison, domain_labels, axis_label=ui.t("domain_score")), "domain_profile", comparison.rename(columns=domain_labels).round(1).reset_index(names=""))
+ui.chart(figures.domain_comparison_chart(comparison, domain_labels, axis_label=ui.t("domain_score")), "domain_profile", comparison.rename(columns=domain_labels).round(1).reset_index(names=""),
+         title=f"{ui.t('domain_profile_title')}: {row['district']}", subtitle=row["state"], source=ui.index_source_line(spec, years, dataset), indicators=spec.indicator_ids)
 st.caption(ui.index_source_line(spec, years, dataset))
 
 st.subheader(ui.t("indicators_title"))

@@ -43,6 +43,7 @@ ui.chart(
     figures.class_strip_plot(frame, class_labels, means, value_label=ui.label(indicator), unit=unit, fmt=fmt, mean_label=ui.t("weighted_mean")),
     "gap_strip",
     frame[["district", "state", "urban_class", "value", "population"]].assign(urban_class=frame["urban_class"].map(class_labels)).sort_values("value"),
+    title=f"{ui.label(indicator)}: {ui.t('distribution_title', year=year)}", subtitle=ui.t("malaysia"), source=ui.source_line(indicator, dataset), indicators=[indicator],
 )
 st.caption(f"{ui.source_line(indicator, dataset)} {ui.t('weights_note')}")
 
@@ -55,6 +56,7 @@ if len(years) > 1:
     ui.chart(
         figures.class_trend_chart(trend, class_labels, value_label=ui.label(indicator), unit=unit, fmt=fmt), "gap_trend",
         trend.pivot_table(index="year", columns="urban_class", values="mean").rename(columns=class_labels).reset_index(),
+        title=f"{ui.label(indicator)}: {ui.t('trend_title')}", subtitle=ui.t("malaysia"), source=ui.source_line(indicator, dataset), indicators=[indicator],
     )
     over_time = metrics.gap_over_time({y: metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, y) for y in years}, direction)
     first, last = over_time.dropna(subset=["difference"]).iloc[[0, -1]].itertuples() if over_time["difference"].notna().sum() >= 2 else (None, None)

@@ -37,7 +37,10 @@ figure = figures.choropleth_map(
     extra_hover=hover.loc[shown.index],
     geojson_url=data.current_geojson_urls()["districts"],
 )
-ui.chart(figure, "index_map", shown[["need_rank", "district", "state", "index", "coverage"]].sort_values("need_rank"))
+scope_label = state or ui.t("malaysia")
+weights_label = ", ".join(f"{domain_labels[k]} {v:g}" for k, v in weights.items())
+ui.chart(figure, "index_map", shown[["need_rank", "district", "state", "index", "coverage"]].sort_values("need_rank"),
+         title=ui.t("index_title"), subtitle=f"{scope_label} · {weights_label}", source=ui.index_source_line(spec, years, dataset), indicators=spec.indicator_ids)
 st.caption(ui.index_source_line(spec, years, dataset))
 
 low_coverage = shown.loc[shown["low_coverage"], "district"].tolist()
@@ -53,6 +56,7 @@ ui.chart(
     figures.rank_interval_chart(view, rank_label=ui.t("need_rank"), interval_label=ui.t("rank_interval"), total=int(table["index"].notna().sum())),
     "rank_chart",
     view[["district", "state", "need_rank", "rank_median", "rank_low", "rank_high"]],
+    title=ui.t("rank_uncertainty_title"), subtitle=f"{scope_label} · {weights_label}", source=ui.index_source_line(spec, years, dataset), indicators=spec.indicator_ids,
 )
 
 st.subheader(ui.t("domain_breakdown_title"))

@@ -47,7 +47,10 @@ figure = figures.choropleth_map(
     overlays=ui.facility_overlays(dataset, layers, set(shown["code_state_district"])),
     geojson_url=data.current_geojson_urls()["districts"],
 )
+scope_label = state or ui.t("malaysia")
 st.plotly_chart(figure, config=ui.PLOTLY_CONFIG, width="stretch", key="map")
+ui.downloads(figure, "map", metrics.ranked(shown)[["rank", "district", "state", "urban_class", "value"]], title=f"{ui.label(indicator)}, {year}",
+             subtitle=scope_label, source=ui.source_line(indicator, dataset), indicators=[indicator])
 st.caption(f"{ui.source_line(indicator, dataset)} {ui.t('classes_note', year=year)}")
 
 summary = metrics.summarise(shown)

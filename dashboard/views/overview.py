@@ -58,7 +58,8 @@ figure = figures.choropleth_map(
     height=480,
     geojson_url=data.current_geojson_urls()["districts"],
 )
-ui.chart(figure, "overview_map", shown[["need_rank", "district", "state", "index", "coverage"]].sort_values("need_rank"))
+ui.chart(figure, "overview_map", shown[["need_rank", "district", "state", "index", "coverage"]].sort_values("need_rank"),
+         title=ui.t("index_map_title", scope=scope), source=ui.index_source_line(spec, years_used, dataset), indicators=spec.indicator_ids)
 st.caption(ui.index_source_line(spec, years_used, dataset))
 
 st.subheader(ui.t("priorities_title", scope=scope))

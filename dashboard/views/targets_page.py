@@ -71,6 +71,7 @@ if len(district_rows):
     ui.chart(
         figures.status_map(shown, data.current_geojson_urls()["districts"], "properties.code_state_district", status_labels, targets.STATUS_STYLE, bounds, value_label=ui.t("latest")),
         "target_map", shown[["geography", "status", "value_text", "distance", "projected_year"]].assign(status=shown["status"].map(status_text)),
+        title=target["title"][lang], subtitle=state or ui.t("malaysia"), source=f"{ui.t('source')}: {target['policy']['document']}",
     )
     st.markdown(f"**{ui.t('state_rollup_title')}**")
     rollup = targets.state_rollup(district_rows, dataset.districts)
@@ -80,6 +81,7 @@ elif len(state_rows):
     ui.chart(
         figures.status_map(shown, data.current_geojson_urls()["states"], "properties.state", status_labels, targets.STATUS_STYLE, bounds, value_label=ui.t("latest")),
         "target_map", shown[["geography", "status", "value_text", "distance", "projected_year"]].assign(status=shown["status"].map(status_text)),
+        title=target["title"][lang], subtitle=state or ui.t("malaysia"), source=f"{ui.t('source')}: {target['policy']['document']}",
     )
     st.caption(ui.t("state_figure_marker"))
 
@@ -91,6 +93,7 @@ if series:
                                    threshold_label=ui.t("target_line", value=f"{target['comparator']} {target['threshold']:g}"), deadline_label=ui.t("deadline_line", year=target["deadline"])),
         "target_trend",
         pd.DataFrame([{"geography": name, "year": year, "value": value} for name, values in series.items() for year, value in values.items()]),
+        title=target["title"][lang], subtitle=", ".join(series), source=f"{ui.t('source')}: {target['policy']['document']}",
     )
 details = rows.loc[rows["level"] != "district"] if len(district_rows) == 0 else rows.loc[rows["level"] == "national"]
 st.dataframe(
