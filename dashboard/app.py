@@ -40,6 +40,7 @@ navigation = st.navigation(
         st.Page(PAGES_DIR / "gaps.py", title=ui.t("nav_gaps"), icon=":material/compare_arrows:", url_path="gaps"),
         st.Page(PAGES_DIR / "targets_page.py", title=ui.t("nav_targets"), icon=":material/flag:", url_path="targets"),
         st.Page(PAGES_DIR / "connectivity.py", title=ui.t("nav_connectivity"), icon=":material/cell_tower:", url_path="connectivity"),
+        st.Page(PAGES_DIR / "export_page.py", title=ui.t("nav_export"), icon=":material/download:", url_path="export"),
         st.Page(PAGES_DIR / "upload.py", title=ui.t("nav_upload"), icon=":material/upload_file:", url_path="upload"),
         st.Page(PAGES_DIR / "sources.py", title=ui.t("nav_sources"), icon=":material/description:", url_path="sources"),
     ]

@@ -1,0 +1,47 @@
+"""Export: the one-click briefing pack (PDF, English or Malay) and the map's districts as GeoJSON."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import briefing, data, export, i18n, metrics, ui
+
+dataset = ui.require_dataset()
+scope = ui.current_scope()
+
+st.title(ui.t("export_title"))
+st.markdown(ui.t("export_intro"))
+
+st.subheader(ui.t("briefing_title"))
+allowed = scope.export_states(dataset.state_names)
+column_scope, column_lang = st.columns([2, 1])
+pack_state = column_scope.selectbox(ui.t("pack_scope"), allowed, format_func=lambda s: ui.t("malaysia") if s is None else s, key="pack_state")
+pack_lang = column_lang.selectbox(ui.t("language"), list(i18n.LANGUAGES), index=list(i18n.LANGUAGES).index(ui.language()), format_func=i18n.LANGUAGES.get, key="pack_lang")
+if scope.role == "state":
+    st.caption(ui.t("pack_scoped", state=scope.state))
+st.download_button(
+    ui.t("build_pack"),
+    data=lambda: briefing.build_briefing(dataset, pack_state, pack_lang),
+    file_name=export.file_name("briefing", pack_state or "malaysia", pack_lang, extension="pdf"),
+    mime=export.MIME_TYPES["pdf"], icon=":material/picture_as_pdf:", type="primary", on_click="ignore", key="pack_download",
+)
+st.caption(ui.t("pack_contents"))
+st.code(f"python -m dashboard.briefing --state {'all' if pack_state is None else repr(pack_state)} --lang {pack_lang} --out briefing.pdf", language="bash")
+
+st.subheader(ui.t("geojson_title"))
+catalogue = data.catalogue()
+options = ui.indicator_options(dataset)
+column_indicator, column_year, column_state = st.columns([3, 1, 2])
+indicator = column_indicator.selectbox(ui.t("indicator"), options, format_func=ui.label_with_domain, key="geo_indicator")
+years = metrics.indicator_years(dataset.indicators, indicator)
+year = column_year.selectbox(ui.t("year"), years, index=len(years) - 1, key=f"geo_year_{indicator}")
+geo_state = column_state.selectbox(ui.t("state"), [None, *dataset.state_names], format_func=lambda s: ui.t("all_states") if s is None else s, key="geo_state")
+values = metrics.filter_state(metrics.indicator_frame(dataset.districts, dataset.indicators, indicator, year), geo_state)
+st.download_button(
+    ui.t("download_geojson"),
+    data=lambda: export.districts_geojson(dataset.districts, values[["code_state_district", "value", "method", "source_ids"]],
+                                          extra={"indicator": indicator, "year": int(year), "unit": catalogue[indicator]["unit"]["en"]}),
+    file_name=export.file_name(indicator, year, geo_state or "malaysia", extension="geojson"), mime="application/geo+json",
+    icon=":material/download:", on_click="ignore", key="geojson_download",
+)
+st.caption(ui.source_line(indicator, dataset))
