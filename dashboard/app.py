@@ -31,18 +31,27 @@ with st.sidebar:
 st.query_params["lang"] = st.session_state["lang"]
 ui.resolve_scope()
 
+def page(file: str, title_key: str, icon: str, url_path: str | None = None) -> st.Page:
+    options = {"url_path": url_path} if url_path else {"default": True}
+    return st.Page(PAGES_DIR / file, title=ui.t(title_key), icon=f":material/{icon}:", **options)
+
+
 navigation = st.navigation(
-    [
-        st.Page(PAGES_DIR / "overview.py", title=ui.t("nav_overview"), icon=":material/dashboard:", default=True),
-        st.Page(PAGES_DIR / "map.py", title=ui.t("nav_map"), icon=":material/map:", url_path="map"),
-        st.Page(PAGES_DIR / "index_page.py", title=ui.t("nav_index"), icon=":material/leaderboard:", url_path="index"),
-        st.Page(PAGES_DIR / "district.py", title=ui.t("nav_district"), icon=":material/location_city:", url_path="district"),
-        st.Page(PAGES_DIR / "gaps.py", title=ui.t("nav_gaps"), icon=":material/compare_arrows:", url_path="gaps"),
-        st.Page(PAGES_DIR / "targets_page.py", title=ui.t("nav_targets"), icon=":material/flag:", url_path="targets"),
-        st.Page(PAGES_DIR / "connectivity.py", title=ui.t("nav_connectivity"), icon=":material/cell_tower:", url_path="connectivity"),
-        st.Page(PAGES_DIR / "export_page.py", title=ui.t("nav_export"), icon=":material/download:", url_path="export"),
-        st.Page(PAGES_DIR / "upload.py", title=ui.t("nav_upload"), icon=":material/upload_file:", url_path="upload"),
-        st.Page(PAGES_DIR / "sources.py", title=ui.t("nav_sources"), icon=":material/description:", url_path="sources"),
-    ]
+    {
+        "": [page("overview.py", "nav_overview", "dashboard")],
+        ui.t("nav_section_explore"): [
+            page("map.py", "nav_map", "map", "map"),
+            page("gaps.py", "nav_gaps", "compare_arrows", "gaps"),
+            page("index_page.py", "nav_index", "leaderboard", "index"),
+            page("district.py", "nav_district", "location_city", "district"),
+            page("connectivity.py", "nav_connectivity", "cell_tower", "connectivity"),
+        ],
+        ui.t("nav_section_track"): [page("targets_page.py", "nav_targets", "flag", "targets")],
+        ui.t("nav_section_share"): [
+            page("export_page.py", "nav_export", "download", "export"),
+            page("upload.py", "nav_upload", "upload_file", "upload"),
+            page("sources.py", "nav_sources", "description", "sources"),
+        ],
+    }
 )
 navigation.run()
