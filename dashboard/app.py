@@ -10,8 +10,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `dashboa
 import streamlit as st  # noqa: E402
 
 from dashboard import i18n, ui  # noqa: E402
+from dashboard import navigation as navigation_registry  # noqa: E402
 
-PAGES_DIR = Path(__file__).resolve().parent / "views"  # not "pages/": that name triggers Streamlit's legacy auto-pages
 
 # A local icon: a Material icon name here would make the browser fetch it from Google Fonts.
 st.set_page_config(page_title="Jurang", page_icon=str(Path(__file__).resolve().parent / "static" / "favicon.png"), layout="wide")
@@ -31,27 +31,10 @@ with st.sidebar:
 st.query_params["lang"] = st.session_state["lang"]
 ui.resolve_scope()
 
-def page(file: str, title_key: str, icon: str, url_path: str | None = None) -> st.Page:
-    options = {"url_path": url_path} if url_path else {"default": True}
-    return st.Page(PAGES_DIR / file, title=ui.t(title_key), icon=f":material/{icon}:", **options)
-
-
-navigation = st.navigation(
-    {
-        "": [page("overview.py", "nav_overview", "dashboard")],
-        ui.t("nav_section_explore"): [
-            page("map.py", "nav_map", "map", "map"),
-            page("gaps.py", "nav_gaps", "compare_arrows", "gaps"),
-            page("index_page.py", "nav_index", "leaderboard", "index"),
-            page("district.py", "nav_district", "location_city", "district"),
-            page("connectivity.py", "nav_connectivity", "cell_tower", "connectivity"),
-        ],
-        ui.t("nav_section_track"): [page("targets_page.py", "nav_targets", "flag", "targets")],
-        ui.t("nav_section_share"): [
-            page("export_page.py", "nav_export", "download", "export"),
-            page("upload.py", "nav_upload", "upload_file", "upload"),
-            page("sources.py", "nav_sources", "description", "sources"),
-        ],
-    }
-)
+sections: dict[str, list[st.Page]] = {}
+for spec in navigation_registry.PAGES:
+    options = {"url_path": spec.url_path} if spec.url_path else {"default": True}
+    page = st.Page(spec.path, title=ui.t(spec.title_key), icon=f":material/{spec.icon}:", **options)
+    sections.setdefault(ui.t(spec.section_key) if spec.section_key else "", []).append(page)
+navigation = st.navigation(sections)
 navigation.run()

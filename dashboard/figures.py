@@ -7,6 +7,7 @@ third-party tiles; the district shapes come from our own GeoJSON.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import mapclassify
@@ -52,7 +53,9 @@ def quantile_scheme(values: pd.Series, fmt: str, k: int = 5, colours: list[str] 
     if present.size == 0:
         return ClassScheme((), ("no values",), (colours[0],))
     k = max(1, min(k, np.unique(present).size))
-    inner = mapclassify.Quantiles(present, k=k).bins[:-1] if k > 1 else []
+    with warnings.catch_warnings():  # ties can leave fewer distinct quantiles than k: handled just below
+        warnings.simplefilter("ignore", UserWarning)
+        inner = mapclassify.Quantiles(present, k=k).bins[:-1] if k > 1 else []
     bounds = sorted({round_significant(float(b)) for b in inner})
     bounds = [b for b in bounds if present.min() < b <= present.max()]
     labels = _class_labels(bounds, fmt)

@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import helpers_data
-from dashboard import i18n, ui
+from dashboard import i18n, navigation, ui
 from etl.catalogue import load_catalogue
 from etl.registry import load_registry
 
@@ -38,13 +38,9 @@ ALL_STATES = getattr(ui, "ALL", None)  # the state selectbox's "All states" valu
 
 
 def navigation_pages() -> dict[str, tuple[str | None, bool]]:
-    """Pages registered in app.py's st.navigation: 'views/<file>' -> (url_path, is_default)."""
-    source = helpers_data.APP_SCRIPT.read_text(encoding="utf-8")
-    pages = {}
-    for file, arguments in re.findall(r'st\.Page\(\s*PAGES_DIR\s*/\s*"([^"]+\.py)"([^\n]*)', source):
-        url_path = re.search(r'url_path="([^"]*)"', arguments)
-        pages[f"views/{file}"] = (url_path.group(1) if url_path else None, "default=True" in arguments)
-    assert pages, "no st.Page(PAGES_DIR / ...) found in dashboard/app.py"
+    """Pages registered for st.navigation (dashboard/navigation.py): 'views/<file>' -> (url_path, is_default)."""
+    pages = {f"views/{spec.file}": (spec.url_path, spec.url_path is None) for spec in navigation.PAGES}
+    assert pages, "no pages registered in dashboard/navigation.py"
     return pages
 
 
