@@ -9,7 +9,6 @@ warning instead of a traceback.
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pandas as pd

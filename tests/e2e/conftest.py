@@ -49,8 +49,14 @@ class Server:
         self.process, self.base_url, self.log_path = process, base_url, log_path
 
     def check_alive(self) -> None:
-        if self.process.poll() is not None:
-            pytest.fail(f"the streamlit server exited with {self.process.returncode}:\n{_tail(self.log_path)}", pytrace=False)
+        if self.process.poll() is None:
+            return
+        log = _tail(self.log_path)
+        cause = ""
+        if log.rstrip().endswith("Stopping..."):
+            cause = (" It was stopped by a signal from outside the tests (the log ends with 'Stopping...'):"
+                     " another process killed it, e.g. `pkill -f 'streamlit run'` while restarting a dev server.")
+        pytest.fail(f"the streamlit server (pid {self.process.pid}) exited with {self.process.returncode}.{cause}\n{log}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
