@@ -26,6 +26,7 @@ with st.sidebar:
         options=list(i18n.LANGUAGES),
         format_func=i18n.LANGUAGES.get,
         key="lang",
+        on_change=ui.keep_selections_on_language_change,
     )
 
 st.query_params["lang"] = st.session_state["lang"]

@@ -184,11 +184,25 @@ def _from_url(param: str, options: list, key: str) -> None:
         st.session_state.setdefault("_ignored_params", []).append(param)
 
 
+def _remember_widget(key: str) -> None:
+    st.session_state.setdefault("_translated_widgets", set()).add(key)
+
+
+def keep_selections_on_language_change() -> None:
+    """on_change of the language switch: re-assert every selection made through the URL-aware
+    widgets. Their labels are translated, and without this Streamlit would match the old-language
+    label against the new options and silently fall back to the default."""
+    for key in st.session_state.get("_translated_widgets", set()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def url_selectbox(label: str, options: list, key: str, param: str, format_func=str, default=None, container=st, **kwargs):
     """A selectbox whose value is read from and written to the query parameter `param`."""
     _from_url(param, options, key)
     if key not in st.session_state or st.session_state[key] not in options:
         st.session_state[key] = default if default in options else options[0]
+    _remember_widget(key)
     value = container.selectbox(label, options, key=key, format_func=format_func, **kwargs)
     st.query_params[param] = _encode(value)
     return value
@@ -202,6 +216,7 @@ def url_multiselect(label: str, options: list, key: str, param: str, format_func
         if len(chosen) < len([w for w in wanted if w]):
             st.session_state.setdefault("_ignored_params", []).append(param)
         st.session_state[key] = chosen
+    _remember_widget(key)
     value = container.multiselect(label, options, key=key, format_func=format_func, **kwargs)
     if value:
         st.query_params[param] = ",".join(_encode(v) for v in value)

@@ -240,16 +240,6 @@ def test_f_no_console_errors(journey):
 
 # ---------------------------------------------------------------- known bug
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,  # an exception on the page (pytest.fail) is a real failure, not this bug
-    reason=(
-        "dashboard bug: the indicator selectbox's format_func (ui.label_with_domain) depends on the language, and "
-        "Streamlit sends the formatted label back as the widget value. After switching language the "
-        "selectbox keeps showing the old-language label, and the next rerun cannot match that label "
-        "to an option, so the chosen indicator silently resets to the first option."
-    ),
-)
 def test_indicator_choice_survives_a_language_switch(journey, sabah):
     page = journey.open(MAP_PATH)
     wait_for_map(page, 160)
