@@ -32,7 +32,10 @@ def _fail(error: Exception) -> None:
 
 
 @app.command()
-def build(mirror: Optional[Path] = MirrorOption) -> None:
+def build(
+    mirror: Optional[Path] = MirrorOption,
+    force: bool = typer.Option(False, "--force", help="Rebuild even when no input, reference file or ETL code changed."),
+) -> None:
     """Fetch, validate and transform every source; write data/processed atomically."""
     from etl.build import run_build
 
@@ -41,9 +44,15 @@ def build(mirror: Optional[Path] = MirrorOption) -> None:
     started = time.perf_counter()
     try:
         with console.status("starting") as status:
-            result = run_build(mirror=mirror, progress=lambda step: status.update(f"[bold]{step}[/bold] …"))
+            result = run_build(mirror=mirror, force=force, progress=lambda step: status.update(f"[bold]{step}[/bold] …"))
     except EtlError as error:
         _fail(error)
+    if result.reused:
+        console.print(
+            f"[green]Up to date[/green] in {time.perf_counter() - started:.1f} s: {len(result.fetched)} source files verified; no input, "
+            f"reference file or ETL code changed since the last build, so {result.output_dir} was kept (use --force to rebuild)."
+        )
+        return
     table = Table(title="Jurang build", show_lines=False)
     table.add_column("step")
     table.add_column("rows", justify="right")

@@ -67,6 +67,7 @@ class BuildResult:
     fetched: dict[str, FetchResult] = field(default_factory=dict)
     output_dir: Path | None = None
     seconds: float = 0.0
+    reused: bool = False  # nothing changed since the last build: its outputs were kept
 
     @property
     def warnings(self) -> list[str]:
@@ -243,6 +244,32 @@ def _facilities_table(outputs: list[StepOutput]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def build_fingerprint(fetched: dict[str, FetchResult], custom_dir: Path) -> str:
+    """One checksum of everything a build reads: raw files, reference files, users' imported data
+    and the ETL code. Equal fingerprints mean the outputs would come out the same."""
+    digest = hashlib.sha256()
+    for source_id in sorted(fetched):
+        digest.update(f"{source_id}={fetched[source_id].sha256}\n".encode())
+    files = [config.SOURCES_YAML, *sorted(config.REFERENCE_DIR.rglob("*")), *sorted(Path(__file__).parent.rglob("*.py"))]
+    files += sorted(custom_dir.glob("*")) if custom_dir.is_dir() else []
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + b"=" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def _previous_outputs_valid(processed_dir: Path, fingerprint: str) -> bool:
+    """The last build had this fingerprint and its outputs are all present and unaltered."""
+    manifest_path = processed_dir / MANIFEST
+    if not manifest_path.is_file():
+        return False
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if manifest.get("fingerprint") != fingerprint:
+        return False
+    outputs = manifest.get("outputs", {})
+    return all((processed_dir / name).is_file() and file_sha256(processed_dir / name) == outputs.get(name, {}).get("sha256") for name in OUTPUT_FILES)
+
+
 def run_build(
     raw_dir: Path | None = None,
     processed_dir: Path | None = None,
@@ -251,10 +278,13 @@ def run_build(
     progress: Progress = lambda step: None,
     registry: dict[str, SourceFile] | None = None,
     custom_dir: Path | None = None,
+    force: bool = False,
 ) -> BuildResult:
     """Run every step; raise an EtlError (previous outputs untouched) if any fails.
 
-    custom_dir holds users' imported indicators (default: <processed_dir>/../custom)."""
+    custom_dir holds users' imported indicators (default: <processed_dir>/../custom). When nothing
+    the build reads has changed since the last build (same fingerprint, outputs intact), the
+    outputs are reused unless force; result.reused says so."""
     started = time.perf_counter()
     raw_dir = raw_dir or config.raw_dir()
     processed_dir = processed_dir or config.processed_dir()
@@ -265,6 +295,12 @@ def run_build(
     fetched = _timed(result, progress, "fetch and verify sources", lambda: fetch_all(registry, raw_dir, mirror, downloader))
     result.fetched = fetched
     optional = _timed(result, progress, "optional sources", lambda: fetch_optional(registry, raw_dir, mirror, downloader, result.quality))
+    fingerprint = build_fingerprint({**fetched, **optional}, custom_dir)
+    if not force and _previous_outputs_valid(processed_dir, fingerprint):
+        result.reused = True
+        result.output_dir = processed_dir
+        result.seconds = time.perf_counter() - started
+        return result
     ctx = StepContext({**fetched, **optional}, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality)
     ctx.districts = _timed(result, progress, "canonical districts", lambda: build_districts(ctx))
     ctx.census = _timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
@@ -309,7 +345,7 @@ def run_build(
         PUBLISHED_FIGURES: validate_output(schemas.published_figures_output, _published_figures_table(outputs), PUBLISHED_FIGURES),
     }
     check_targets(load_targets(), set(indicators["indicator"]), set(tables[PUBLISHED_FIGURES]["indicator"]))
-    manifest_base = _manifest_base(fetched, result) | {"optional_inputs": _inputs(optional)}
+    manifest_base = _manifest_base(fetched, result) | {"optional_inputs": _inputs(optional), "fingerprint": fingerprint}
     _timed(result, progress, "write outputs", lambda: write_outputs(processed_dir, tables, result.quality, manifest_base), lambda _: len(tables) + 2)
     result.output_dir = processed_dir
     result.seconds = time.perf_counter() - started

@@ -219,3 +219,17 @@ def test_given_a_missing_output_when_checked_then_output_validation_error(editab
 
     with pytest.raises(OutputValidationError, match=missing.replace(".", r"\.")):
         check_outputs(editable_copy)
+
+
+def test_given_nothing_changed_when_rebuilt_then_outputs_are_reused_not_rewritten(built_data_dir, mirror_dir, tmp_path):
+    import shutil
+
+    from etl.build import run_build
+
+    data_dir = tmp_path / "copy"
+    shutil.copytree(built_data_dir, data_dir)
+    manifest_before = (data_dir / "processed" / "manifest.json").read_bytes()
+    again = run_build(raw_dir=data_dir / "raw", processed_dir=data_dir / "processed", mirror=mirror_dir)
+    assert again.reused and (data_dir / "processed" / "manifest.json").read_bytes() == manifest_before
+    forced = run_build(raw_dir=data_dir / "raw", processed_dir=data_dir / "processed", mirror=mirror_dir, force=True)
+    assert not forced.reused and (data_dir / "processed" / "manifest.json").read_bytes() != manifest_before
