@@ -212,6 +212,7 @@ def main() -> None:
             cdp.remove_listener("Network.webSocketFrameReceived", on_frame)
             first_ws = tuple(ws_bytes)
             http_total = sum(r.get("encoded", 0) for r in http.values())
+            http_count = len(http)
             geo = {r["url"].rsplit("/", 1)[-1].split("?")[0]: r.get("encoded", 0) for r in http.values() if ".geojson" in r.get("url", "")}
             body_total = sum(bodies.values())
             by_kind: dict[str, list[int]] = {}
@@ -269,7 +270,7 @@ def main() -> None:
     print(f"filter change, State selectbox -> all 160 districts      {ms(select_all_s)}")
     print(f"shared URL /map?state=..&indicator=..&year=.. -> map (median of {len(url_times)})  {ms(statistics.median(url_times))}  "
           f"(min {ms(min(url_times))}, max {ms(max(url_times))})")
-    print(f"first map, HTTP transferred (encodedDataLength, {len(http)} responses)  {http_total / 1024:,.0f} KiB")
+    print(f"first map, HTTP transferred (encodedDataLength, {http_count} responses)  {http_total / 1024:,.0f} KiB")
     print(f"first map, HTTP response bodies (decoded)                {body_total / 1024:,.0f} KiB")
     for kind, (count, size) in sorted(by_kind.items(), key=lambda item: -item[1][1]):
         print(f"  {kind:<40} {count:5d} responses  {size / 1024:8,.0f} KiB transferred")

@@ -85,7 +85,7 @@ def assign_classes(values: pd.Series, scheme: ClassScheme) -> pd.Series:
     return pd.Series(classes, index=values.index, dtype="float").where(values.notna())
 
 
-def _bounds(features: list[dict]) -> tuple[float, float, float, float]:
+def feature_bounds(features: list[dict]) -> tuple[float, float, float, float]:
     """West, south, east, north of GeoJSON features (drives the map's extent)."""
     lons: list[float] = []
     lats: list[float] = []
@@ -208,7 +208,7 @@ def choropleth_map(
                 showlegend=False,
             )
         )
-    west, south, east, north = _bounds([features[code] for code in frame["code_state_district"]])
+    west, south, east, north = feature_bounds([features[code] for code in frame["code_state_district"]])
     pad_lon, pad_lat = 0.03 * (east - west) + 0.05, 0.03 * (north - south) + 0.05
     figure.update_geos(
         visible=False,

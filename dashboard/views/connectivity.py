@@ -49,7 +49,7 @@ coverage = state_rows.groupby("as_of")["state"].nunique().reset_index().sort_val
 snapshot = coverage["as_of"].iloc[-1] if len(coverage) else None
 latest = state_rows.loc[state_rows["as_of"] == snapshot].groupby("state", as_index=False).last()
 frame = pd.DataFrame({"state": dataset.state_names}).merge(latest, on="state", how="left")
-bounds = figures._bounds(list(dataset.features.values()))
+bounds = figures.feature_bounds(list(dataset.features.values()))
 st.plotly_chart(
     figures.state_figure_map(
         frame, data.current_geojson_urls()["states"], figures.quantile_scheme(frame["value"], ".0f", k=4),

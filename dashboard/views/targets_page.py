@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, figures, targets, ui
+from dashboard import data, figures, metrics, targets, ui
 from etl.targets import load_targets
 
 dataset = ui.require_dataset()
@@ -63,7 +63,7 @@ if target["measure"]["source"] == "none":
 
 value_text = rows["latest_value"].map(lambda v: figures.format_value(v, ".1f", target["unit"], ui.t("no_data").lower())) + " (" + rows["latest_year"].astype("string").fillna("—") + ")"
 rows = rows.assign(value_text=value_text)
-bounds = figures._bounds([dataset.features[c] for c in dataset.districts["code_state_district"] if state is None or dataset.districts.set_index("code_state_district").at[c, "state"] == state])
+bounds = figures.feature_bounds([dataset.features[c] for c in metrics.filter_state(dataset.districts, state)["code_state_district"]])
 district_rows = rows.loc[rows["level"] == "district"]
 state_rows = rows.loc[rows["level"] == "state"]
 if len(district_rows):
