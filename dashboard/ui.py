@@ -447,3 +447,15 @@ def _target_evaluations(token: str) -> pd.DataFrame:
 def cached_target_evaluations(dataset: data.Dataset) -> pd.DataFrame:
     """Status of every target for every geography it applies to, once per build."""
     return _target_evaluations(dataset.manifest["built_at"] + dataset.manifest.get("code_version", ""))
+
+
+def next_update(as_of: str | None, frequency: str | None) -> str:
+    """When the next release is expected: as-of plus the release period (years), or a word."""
+    if frequency in (None, "irregular"):
+        return t("update_irregular")
+    if frequency == "none":
+        return t("update_none")
+    if not as_of or not frequency.startswith("P") or not frequency.endswith("Y"):
+        return "—"
+    year = int(str(as_of)[:4]) + int(frequency[1:-1])
+    return t("update_expected", year=year)

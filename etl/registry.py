@@ -27,6 +27,7 @@ class SourceFile:
     sha256: str | None
     as_of: str | None
     optional: bool = False
+    update_frequency: str | None = None  # ISO 8601 period (P1Y, P2Y, P10Y), "none" or "irregular"
 
     @property
     def relative_path(self) -> Path:

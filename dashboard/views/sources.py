@@ -22,6 +22,7 @@ rows = [
         ui.t("publisher"): entry.publisher,
         ui.t("licence"): entry.licence,
         ui.t("as_of"): entry.as_of or "—",
+        ui.t("next_update"): ui.next_update(entry.as_of, entry.update_frequency),
         ui.t("checksum"): (verified[entry.id][:12] + "… ✓") if entry.id in verified else "—",
         "URL": entry.url or entry.official_page or "—",
     }
@@ -48,4 +49,13 @@ if len(notes):
 else:
     st.write(ui.t("quality_empty"))
 
+st.subheader(ui.t("methods_title"))
 st.markdown(ui.t("urban_rural_method"))
+for key in ("method_modelled_values", "method_index", "method_targets", "method_gaps"):
+    with st.expander(ui.t(key + "_title")):
+        st.markdown(ui.t(key))
+validation = [note["detail"] for note in dataset.quality["notes"] if note["kind"] == "validation"]
+if validation:
+    with st.expander(ui.t("method_validation_title")):
+        for detail in validation:
+            st.markdown(f"- {detail}")
