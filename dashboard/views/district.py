@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dashboard import composite, data, figures, metrics, ui
+from dashboard import composite, data, figures, metrics, targets, ui
+from etl.targets import load_targets
 
 dataset = ui.require_dataset()
 catalogue = data.catalogue()
@@ -105,3 +106,39 @@ st.dataframe(
     hide_index=True, width="stretch",
 )
 st.caption(ui.t("peers_note"))
+
+st.subheader(ui.t("district_targets_title"))
+evaluations = ui.cached_target_evaluations(dataset)
+target_rows = []
+for target in load_targets():
+    rows = evaluations.loc[evaluations["target_id"] == target["id"]]
+    own = rows.loc[(rows["level"] == "district") & (rows["code"] == code)]
+    level = "district"
+    if own.empty:
+        own, level = rows.loc[(rows["level"] == "state") & (rows["code"] == row["state"])], "state"
+    if own.empty:
+        own, level = rows.loc[rows["level"] == "national"], "national"
+    item = own.iloc[0]
+    target_rows.append(
+        {
+            ui.t("target"): target["title"][ui.language()],
+            ui.t("measured_for"): ui.t(f"level_{level}"),
+            ui.t("status"): f"{targets.STATUS_STYLE[item['status']][1]} {ui.t('status_' + item['status'])}",
+            ui.t("latest"): figures.format_value(item["latest_value"], ".1f", no_data="—") + (f" ({item['latest_year']})" if pd.notna(item["latest_year"]) else ""),
+            ui.t("deadline"): target["deadline"],
+        }
+    )
+st.dataframe(pd.DataFrame(target_rows), hide_index=True, width="stretch")
+st.caption(ui.t("district_targets_note"))
+
+st.subheader(ui.t("state_connectivity_title", state=row["state"]))
+state_figures = dataset.published.loc[(dataset.published["geography_level"] == "state") & (dataset.published["state"] == row["state"]) & dataset.published["value"].notna()]
+if state_figures.empty:
+    st.caption(ui.t("no_state_figures"))
+else:
+    latest = state_figures.sort_values(["year", "as_of"]).groupby("indicator", as_index=False).last()
+    st.dataframe(
+        latest.assign(marker=ui.t("state_figure_marker"))[["indicator", "value", "unit", "year", "publisher", "confidence", "marker"]]
+        .rename(columns={"marker": ui.t("measured_for")}),
+        hide_index=True, width="stretch",
+    )
