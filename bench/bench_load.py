@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import threading
@@ -40,6 +41,12 @@ STATES = ["Sabah", "all", "Sarawak", "Perak", "Johor", "Kelantan", "Selangor", "
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its reaped children, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 class Sampler(threading.Thread):
@@ -140,10 +147,12 @@ def main() -> None:
         server.wait_healthy()
         rss_idle = server.rss_mib()
         sampler = Sampler(server)
+        cpu_before = cpu_seconds(server.pid)
         started = time.perf_counter()
         sampler.start()
         completed = asyncio.run(run(server.base_url, args.users, args.actions, codes, indicators, timings, errors, args.limit))
         elapsed = time.perf_counter() - started
+        server_cpu = cpu_seconds(server.pid) - cpu_before
         sampler.stop_event.set()
         sampler.join(timeout=10)
         rss_after = server.rss_mib()
@@ -165,6 +174,8 @@ def main() -> None:
     if sampler.health:
         print(f"/_stcore/health under load       median {1000 * statistics.median(sampler.health):.0f} ms   max {1000 * max(sampler.health):.0f} ms   "
               f"failures {sampler.health_failures}  ({len(sampler.health)} probes)")
+    print(f"server CPU during the run        {server_cpu:.1f} s of {elapsed:.1f} s wall ({server_cpu / max(1, len(timings) + 1):.2f} s per map view; "
+          f"{os.cpu_count()} cores shared with chromium)")
     print(f"server RSS  idle {rss_idle:.0f} MiB   peak under load {max(sampler.rss):.0f} MiB   after load {rss_after:.0f} MiB   "
           f"5 s after sessions closed {rss_settled:.0f} MiB")
     print(f"server alive at the end          {alive}")

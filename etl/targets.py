@@ -39,8 +39,9 @@ def check_targets(targets: list[dict], indicator_ids: set[str], published_ids: s
             problems.append(f"{name}: comparator {target['comparator']!r} must be one of {sorted(COMPARATORS)}")
         if target["scope"] not in SCOPES:
             problems.append(f"{name}: scope {target['scope']!r} must be one of {sorted(SCOPES)}")
-        if set(target["title"]) != {"en", "ms"}:
-            problems.append(f"{name}: title needs 'en' and 'ms'")
+        for key in ("title", "unit"):
+            if not isinstance(target[key], dict) or set(target[key]) != {"en", "ms"}:
+                problems.append(f"{name}: {key} needs 'en' and 'ms'")
         if not target["policy"].get("document"):
             problems.append(f"{name}: policy.document (its source) is required")
         if not isinstance(target["threshold"], (int, float)) or target["deadline"] < target["baseline_year"]:

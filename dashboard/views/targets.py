@@ -40,7 +40,7 @@ summary = pd.DataFrame(
         ui.t("target"): [t["title"][lang] for t in target_list],
         ui.t("status"): [status_text(national.at[t["id"], "status"]) for t in target_list],
         ui.t("latest"): [figures.format_value(national.at[t["id"], "latest_value"], ".1f", no_data="—") + (f" ({national.at[t['id'], 'latest_year']})" if pd.notna(national.at[t["id"], "latest_year"]) else "") for t in target_list],
-        ui.t("target_value"): [f"{t['comparator']} {t['threshold']:g} {t['unit']}" for t in target_list],
+        ui.t("target_value"): [f"{t['comparator']} {t['threshold']:g} {t['unit'][lang]}" for t in target_list],
         ui.t("deadline"): [t["deadline"] for t in target_list],
         ui.t("projected"): [projected_text(national.loc[t["id"]]) for t in target_list],
         ui.t("source"): [t["policy"]["document"] + (f" ({t['policy']['reported_by']})" if t["policy"].get("reported_by") else "") for t in target_list],
@@ -61,7 +61,7 @@ if target["measure"]["source"] == "none":
     st.info(ui.t("not_measurable_note"), icon=":material/help:")
     st.stop()
 
-value_text = rows["latest_value"].map(lambda v: figures.format_value(v, ".1f", target["unit"], ui.t("no_data").lower())) + " (" + rows["latest_year"].astype("string").fillna("—") + ")"
+value_text = rows["latest_value"].map(lambda v: figures.format_value(v, ".1f", target["unit"][lang], ui.t("no_data").lower())) + " (" + rows["latest_year"].astype("string").fillna("—") + ")"
 rows = rows.assign(value_text=value_text)
 bounds = figures.feature_bounds([dataset.features[c] for c in metrics.filter_state(dataset.districts, state)["code_state_district"]])
 district_rows = rows.loc[rows["level"] == "district"]
@@ -89,7 +89,7 @@ elif len(state_rows):
 series = {row.geography: row.series for row in rows.itertuples() if row.series and (row.level == "national" or (row.level == "state" and row.geography == state))}
 if series:
     ui.chart(
-        figures.target_trend_chart(series, float(target["threshold"]), int(target["deadline"]), unit=target["unit"],
+        figures.target_trend_chart(series, float(target["threshold"]), int(target["deadline"]), unit=target["unit"][lang],
                                    threshold_label=ui.t("target_line", value=f"{target['comparator']} {target['threshold']:g}"), deadline_label=ui.t("deadline_line", year=target["deadline"])),
         "target_trend",
         pd.DataFrame([{"geography": name, "year": year, "value": value} for name, values in series.items() for year, value in values.items()]),

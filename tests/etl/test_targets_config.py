@@ -11,7 +11,7 @@ from etl.targets import check_targets, load_targets
 
 GOOD = {
     "id": "t1", "title": {"en": "T", "ms": "T"}, "measure": {"source": "indicators", "indicators": ["internet_hh_pct"]},
-    "comparator": ">=", "threshold": 100, "unit": "%", "baseline_year": 2024, "deadline": 2025, "scope": "every_district",
+    "comparator": ">=", "threshold": 100, "unit": {"en": "%", "ms": "%"}, "baseline_year": 2024, "deadline": 2025, "scope": "every_district",
     "policy": {"document": "12MP"},
 }
 
