@@ -30,7 +30,7 @@ import pandas as pd
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from etl import config  # noqa: E402
+from etl import config
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -149,6 +149,7 @@ def choose_state(page, state: str) -> None:
 
 
 def main() -> None:
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     directory = data_dir()
@@ -194,8 +195,8 @@ def main() -> None:
             def on_response(response) -> None:
                 try:
                     bodies[response.url] = bodies.get(response.url, 0) + len(response.body())
-                except Exception:  # redirects, websocket upgrades
-                    pass
+                except PlaywrightError:  # redirects and websocket upgrades have no body
+                    bodies.setdefault("(no body)", 0)
 
             page.on("response", on_response)
 

@@ -27,11 +27,21 @@ import urllib.request
 from pathlib import Path
 
 import pandas as pd
+from playwright.async_api import Error as PlaywrightError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_browser import CHROMIUM, CHROMIUM_ARGS, EXCEPTION, KNOWN_PROBE_404, MAP_SHOWS_JS, Server, data_dir, district_codes  # noqa: E402
+from bench_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXCEPTION,
+    KNOWN_PROBE_404,
+    MAP_SHOWS_JS,
+    Server,
+    data_dir,
+    district_codes,
+)
 
 ACTION_TIMEOUT_MS = 30_000
 INDICATORS = ["piped_water_hh_pct", "poverty_absolute_pct", "household_income_median_rm", "clinics_per_10k", "internet_hh_pct", "students_per_teacher"]
@@ -49,6 +59,35 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
+def browser_cpu_seconds() -> float:
+    """CPU time of this script's descendant processes other than the server: Playwright's driver and chromium."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    mine, total = {os.getpid()}, 0.0
+    changed = True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in mine and pid not in mine and pid not in EXCLUDED_PIDS:
+                mine.add(pid)
+                changed = True
+    for pid in mine - {os.getpid()}:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            pass
+    return total
+
+
+EXCLUDED_PIDS: set[int] = set()
+BROWSER_CPU: list[float] = []  # at the start and the end of the load phase  # the server (measured on its own)
+
+
 class Sampler(threading.Thread):
     """Samples the server's RSS and /_stcore/health latency every 0.25 s while the load runs."""
 
@@ -57,6 +96,8 @@ class Sampler(threading.Thread):
         self.server, self.stop_event = server, threading.Event()
         self.rss: list[float] = []
         self.health: list[float] = []
+        self.health_at: list[float] = []  # seconds since the sampler started
+        self.t0 = time.perf_counter()
         self.health_failures = 0
 
     def run(self) -> None:
@@ -67,6 +108,7 @@ class Sampler(threading.Thread):
                 with urllib.request.urlopen(self.server.base_url + "/_stcore/health", timeout=5) as response:
                     response.read()
                 self.health.append(time.perf_counter() - started)
+                self.health_at.append(started - self.t0)
             except OSError:
                 self.health_failures += 1
             self.stop_event.wait(0.25)
@@ -100,7 +142,7 @@ async def user(browser, base_url: str, number: int, actions: int, codes: dict[st
                 timings.append(time.perf_counter() - started)
                 if await page.locator(EXCEPTION).count():
                     errors.append(f"user {number} {state}/{indicator}: stException after the map was drawn")
-            except Exception as error:  # timeouts, navigation failures
+            except PlaywrightError as error:  # timeouts (a subclass), navigation failures
                 errors.append(f"user {number} {state}/{indicator}: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
     finally:
         await context.close()
@@ -116,11 +158,13 @@ async def run(base_url: str, users: int, actions: int, codes, indicators, timing
             warm: list[float] = []
             await user(browser, base_url, 0, 1, codes, indicators, warm, errors)
             yield_point = time.perf_counter()
+            BROWSER_CPU.append(browser_cpu_seconds())
             tasks = [user(browser, base_url, number, actions, codes, indicators, timings, errors) for number in range(users)]
             try:
                 await asyncio.wait_for(asyncio.gather(*tasks), timeout=limit)
+                BROWSER_CPU.append(browser_cpu_seconds())
                 return True
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 errors.append(f"overall limit of {limit:.0f} s reached after {time.perf_counter() - yield_point:.0f} s")
                 return False
         finally:
@@ -145,6 +189,7 @@ def main() -> None:
     sampler = None
     try:
         server.wait_healthy()
+        EXCLUDED_PIDS.add(server.pid)
         rss_idle = server.rss_mib()
         sampler = Sampler(server)
         cpu_before = cpu_seconds(server.pid)
@@ -173,9 +218,14 @@ def main() -> None:
               f"min {min(timings):.2f} s   max {max(timings):.2f} s")
     if sampler.health:
         print(f"/_stcore/health under load       median {1000 * statistics.median(sampler.health):.0f} ms   max {1000 * max(sampler.health):.0f} ms   "
-              f"failures {sampler.health_failures}  ({len(sampler.health)} probes)")
+              f"failures {sampler.health_failures}  ({len(sampler.health)} probes; "
+              f"slowest at {sampler.health_at[sampler.health.index(max(sampler.health))]:.1f} s into the run; "
+              f"{sum(h > 0.5 for h in sampler.health)} probes over 500 ms)")
     print(f"server CPU during the run        {server_cpu:.1f} s of {elapsed:.1f} s wall ({server_cpu / max(1, len(timings) + 1):.2f} s per map view; "
           f"{os.cpu_count()} cores shared with chromium)")
+    if len(BROWSER_CPU) == 2:
+        print(f"browser CPU (chromium + driver) during the {args.users} sessions: {BROWSER_CPU[1] - BROWSER_CPU[0]:.1f} s "
+              "(same machine: client and server compete for the cores)")
     print(f"server RSS  idle {rss_idle:.0f} MiB   peak under load {max(sampler.rss):.0f} MiB   after load {rss_after:.0f} MiB   "
           f"5 s after sessions closed {rss_settled:.0f} MiB")
     print(f"server alive at the end          {alive}")

@@ -32,8 +32,8 @@ from shapely import affinity
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import composite, data, figures, metrics  # noqa: E402
-from etl import access, config, geography  # noqa: E402
+from dashboard import composite, data, figures, metrics
+from etl import access, config, geography
 
 LAT_STEP = 8.0  # degrees between copies (Malaysia spans 6.5 degrees of latitude)
 LON_STEP = 20.5  # for the side-by-side layout (Malaysia spans 19.6 degrees of longitude)
@@ -78,7 +78,7 @@ class Synthetic:
             d["code_state_district"] = [code(c, k) for c in d["code_state_district"]]
             d["state"] = [state_name(s, k) for s in d["state"]]
             d["code_state"] = d["code_state"].astype(str) + ("" if k == 0 else f"_{k}")
-            d["geometry"] = d.geometry.map(lambda g: affinity.translate(g, **shift(offset)))
+            d["geometry"] = d.geometry.map(lambda g, o=offset: affinity.translate(g, **shift(o)))
             districts.append(d)
             i = real.indicators.copy()
             i["code_state_district"] = [code(c, k) for c in i["code_state_district"]]
