@@ -20,5 +20,10 @@ run: build  ## build the data, then start the dashboard on http://localhost:$(PO
 test: install  ## the whole test suite (unit, contract, AppTest, browser, fault injection)
 	$(PYTHON) -m pytest
 
-bench: install  ## print build, load and payload figures
+bench: build  ## print build, page, export, browser, load and scale figures (see bench/README.md)
 	$(PYTHON) bench/bench_foundation.py
+	$(PYTHON) bench/bench_pages.py
+	$(PYTHON) bench/bench_export.py
+	$(PYTHON) bench/bench_browser.py
+	$(PYTHON) bench/bench_load.py
+	$(PYTHON) bench/bench_scale.py
