@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import briefing, data, export, figures, metrics  # noqa: E402
+from dashboard import briefing, data, export, figures, metrics, texts  # noqa: E402
 from etl import config  # noqa: E402
 from etl.build import run_build  # noqa: E402
 
@@ -45,7 +45,7 @@ def national_map(dataset: data.Dataset):
     frame = metrics.indicator_frame(dataset.districts, dataset.indicators, "population", 2025)
     figure = figures.choropleth_map(frame, dataset.features, figures.quantile_scheme(frame["value"], entry["format"]), value_label="Population",
                                     unit="persons", fmt=entry["format"], state_lines=figures.state_border_lines(dataset.states))
-    source = export.indicator_source_line(entry, data.sources(), dataset.manifest, "en")
+    source = texts.source_line(entry, data.sources(), dataset.manifest, "en")
     return figure, source
 
 

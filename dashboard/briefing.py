@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import composite, data, export, figures, i18n, metrics, priorities, targets
+from dashboard import composite, data, export, figures, i18n, metrics, priorities, targets, texts
 from etl.targets import load_targets
 
 PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, mm
@@ -278,7 +278,7 @@ def _style_chart(figure: go.Figure) -> go.Figure:
 
 
 def _as_of_range(brief: Brief, indicator_ids: list[str]) -> tuple[str, str]:
-    dates = sorted({export.indicator_as_of(brief.catalogue[i], brief.dataset.manifest) for i in indicator_ids if i in brief.catalogue} - {""})
+    dates = sorted({texts.indicator_as_of(brief.catalogue[i], brief.dataset.manifest) for i in indicator_ids if i in brief.catalogue} - {""})
     return (dates[0], dates[-1]) if dates else ("—", "—")
 
 
@@ -387,19 +387,6 @@ def _domain_indicator(brief: Brief, domain: composite.DomainSpec) -> tuple[str, 
     return None
 
 
-def gap_sentence(brief: Brief, gap: dict, direction: str, fmt: str, unit: str) -> str:
-    """ui.gap_sentence without Streamlit (same locale keys)."""
-    values = {
-        "rural": _fmt(gap["rural_mean"], fmt, unit), "urban": _fmt(gap["urban_mean"], fmt, unit),
-        "difference": _fmt(abs(gap["difference"]), fmt, unit), "ratio": _fmt(gap["ratio"], ".2f"),
-    }
-    if pd.isna(gap["difference"]):
-        return brief.t("gap_sentence_missing")
-    if direction == "context":
-        return brief.t("gap_sentence_context", **values)
-    return brief.t("gap_sentence_behind" if gap["shortfall"] > 0 else "gap_sentence_ahead", **values)
-
-
 def domain_page(pdf, brief: Brief, domain: composite.DomainSpec) -> None:
     chosen = _domain_indicator(brief, domain)
     label = domain.label[brief.lang]
@@ -415,7 +402,7 @@ def domain_page(pdf, brief: Brief, domain: composite.DomainSpec) -> None:
     frame = metrics.filter_state(metrics.weighted_frame(brief.dataset.districts, brief.dataset.indicators, indicator, year), brief.state)
     means = metrics.class_means(frame)
     gap = metrics.rural_urban_gap(frame, direction)
-    _para(pdf, gap_sentence(brief, gap, direction, fmt, unit), size=11, markdown=True)
+    _para(pdf, texts.gap_sentence(gap, direction, fmt, unit, brief.lang), size=11, markdown=True)
     by_class = means.set_index("urban_class")
     _para(
         pdf,
@@ -430,7 +417,7 @@ def domain_page(pdf, brief: Brief, domain: composite.DomainSpec) -> None:
     _chart(pdf, brief, _style_chart(figure), PAGE_H - 14 - pdf.get_y() - 16)
     brief.cite(indicator, "population")
     others = [brief.label(i.id) for i in domain.indicators if i.id != indicator and i.id in brief.catalogue]
-    notes = [export.indicator_source_line(entry, brief.registry, brief.dataset.manifest, brief.lang), brief.t("weights_note")]
+    notes = [texts.source_line(entry, brief.registry, brief.dataset.manifest, brief.lang), brief.t("weights_note")]
     if others:
         notes.append(brief.t("brief_domain_uses", others=", ".join(others)))
     _para(pdf, " ".join(notes), size=7.5, colour=MUTED, gap=0)

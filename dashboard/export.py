@@ -297,21 +297,6 @@ def file_name(*parts: object, extension: str) -> str:
 # --- provenance helpers (pure; the pages and the briefing share them) ----------------------------
 
 
-def indicator_as_of(entry: Mapping, manifest: Mapping) -> str:
-    """Latest data-as-of date among an indicator's sources (from the build manifest), or ''."""
-    dates = [str(manifest.get("data_as_of", {}).get(source_id) or "") for source_id in entry["sources"]]
-    return max(dates, default="")
-
-
-def indicator_source_line(entry: Mapping, registry: Mapping, manifest: Mapping, lang: str) -> str:
-    """'Source: … Data as of … Method: …' for one catalogue entry, in lang (ui.source_line without Streamlit)."""
-    publishers = list(dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"] if source_id in registry))
-    return i18n.translate(
-        "source_line", lang, sources="; ".join(publishers), as_of=indicator_as_of(entry, manifest) or "—",
-        method=i18n.translate(f"method_{entry['method']}", lang),
-    )
-
-
 def _field(entry, name: str):
     return entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
 

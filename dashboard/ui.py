@@ -10,7 +10,7 @@ import streamlit as st
 
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from dashboard import access, composite, data, figures, i18n, metrics
+from dashboard import access, composite, data, figures, i18n, metrics, texts
 from etl.schemas import STATE_NAMES
 
 # Plotly fetches a world base map from its CDN even when hidden; serve local empty layers instead.
@@ -104,14 +104,7 @@ def unit(indicator_id: str) -> str:
 
 def source_line(indicator_id: str, dataset: data.Dataset) -> str:
     """'Source: … Data as of … Method: …' for one indicator, from the catalogue and the manifest."""
-    entry = data.catalogue()[indicator_id]
-    registry = data.sources()
-    if not entry["sources"]:  # an imported indicator: its declared source and import provenance
-        provenance = entry.get("provenance", {})
-        return t("source_line", sources=provenance.get("declared_source") or t("method_imported"), as_of=str(provenance.get("imported_at", "—"))[:10], method=t("method_imported"))
-    publishers = list(dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"] if source_id in registry))
-    as_of = max(str(dataset.manifest["data_as_of"].get(source_id) or "") for source_id in entry["sources"]) or "—"
-    return t("source_line", sources="; ".join(publishers), as_of=as_of, method=t(f"method_{entry['method']}"))
+    return texts.source_line(data.catalogue()[indicator_id], data.sources(), dataset.manifest, language())
 
 
 def label_with_domain(indicator_id: str) -> str:
@@ -139,18 +132,7 @@ def indicator_options(dataset: data.Dataset, prefer_directional: bool = False) -
 
 
 def gap_sentence(gap: dict, direction: str, fmt: str, unit: str) -> str:
-    """One plain sentence on the rural-urban gap, worded by the indicator's better direction."""
-    values = {
-        "rural": figures.format_value(gap["rural_mean"], fmt, unit),
-        "urban": figures.format_value(gap["urban_mean"], fmt, unit),
-        "difference": figures.format_value(abs(gap["difference"]), fmt, unit),
-        "ratio": figures.format_value(gap["ratio"], ".2f"),
-    }
-    if pd.isna(gap["difference"]):
-        return t("gap_sentence_missing")
-    if direction == "context":
-        return t("gap_sentence_context", **values)
-    return t("gap_sentence_behind" if gap["shortfall"] > 0 else "gap_sentence_ahead", **values)
+    return texts.gap_sentence(gap, direction, fmt, unit, language())
 
 
 def gap_change_sentence(first_year: int, first: float, last_year: int, last: float, direction: str, fmt: str, unit: str) -> str:

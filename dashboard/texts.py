@@ -1,0 +1,46 @@
+"""Sentences built from data, in either language, shared by the pages, exports and briefing pack.
+Pure: no Streamlit (pages pass ui.language())."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from dashboard import figures, i18n
+
+
+def indicator_as_of(entry: Mapping, manifest: Mapping) -> str:
+    """Latest data-as-of date among an indicator's sources (from the build manifest), or ''."""
+    dates = [str(manifest.get("data_as_of", {}).get(source_id) or "") for source_id in entry["sources"]]
+    return max(dates, default="")
+
+
+def source_line(entry: Mapping, registry: Mapping, manifest: Mapping, lang: str) -> str:
+    """'Source: … Data as of … Method: …' for one catalogue entry (imported ones: their declared source)."""
+    if not entry["sources"]:
+        provenance = entry.get("provenance", {})
+        return i18n.translate(
+            "source_line", lang, sources=provenance.get("declared_source") or i18n.translate("method_imported", lang),
+            as_of=str(provenance.get("imported_at", "—"))[:10], method=i18n.translate("method_imported", lang),
+        )
+    publishers = list(dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"] if source_id in registry))
+    return i18n.translate(
+        "source_line", lang, sources="; ".join(publishers), as_of=indicator_as_of(entry, manifest) or "—",
+        method=i18n.translate(f"method_{entry['method']}", lang),
+    )
+
+
+def gap_sentence(gap: dict, direction: str, fmt: str, unit: str, lang: str) -> str:
+    """One plain sentence on the rural-urban gap, worded by the indicator's better direction."""
+    values = {
+        "rural": figures.format_value(gap["rural_mean"], fmt, unit),
+        "urban": figures.format_value(gap["urban_mean"], fmt, unit),
+        "difference": figures.format_value(abs(gap["difference"]), fmt, unit),
+        "ratio": figures.format_value(gap["ratio"], ".2f"),
+    }
+    if pd.isna(gap["difference"]):
+        return i18n.translate("gap_sentence_missing", lang)
+    if direction == "context":
+        return i18n.translate("gap_sentence_context", lang, **values)
+    return i18n.translate("gap_sentence_behind" if gap["shortfall"] > 0 else "gap_sentence_ahead", lang, **values)
