@@ -251,5 +251,6 @@ def test_indicator_choice_survives_a_language_switch(journey, sabah):
     choose(page, "Negeri", "Sabah")  # any later interaction reruns with the stale label
     wait_for_map(page, len(sabah))
     journey.screenshot(page, "g_language_switch_keeps_indicator")
-    assert page.locator(".js-plotly-plot .legendtitletext").all_text_contents() == ["% penduduk"], "the indicator was reset"
+    # auto-waiting: for a moment after a rerun the previous chart can still be on the page beside the new one
+    expect(page.locator(".js-plotly-plot .legendtitletext"), "the indicator was reset").to_have_text(["% penduduk"])
     assert page.get_by_role("combobox", name="Penunjuk").input_value().endswith("Peratus penduduk bandar"), "stale label"

@@ -1,0 +1,62 @@
+"""Browser journeys for sharing: a planner re-weights the index, exports a PNG and a CSV from the
+map, and a state official opens a shared link and lands on the same view."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.e2e
+expect = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed").expect
+EXCEPTION = '[data-testid="stException"]'
+DISTRICT_PATHS = ".js-plotly-plot .choroplethlocation"
+
+
+@pytest.fixture
+def page(browser, app_server, artifacts_dir, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    page.screenshot(path=str(artifacts_dir / f"{request.node.name}.png"), full_page=True)
+    assert page.locator(EXCEPTION).count() == 0
+    context.close()
+
+
+def test_planner_changes_index_weights_and_the_link_keeps_them(page, app_server):
+    page.goto(app_server.base_url + "/index")
+    page.locator(DISTRICT_PATHS).first.wait_for()
+    page.get_by_text("Domain weights", exact=True).click()
+    slider = page.get_by_role("slider").first  # connectivity
+    slider.focus()
+    page.keyboard.press("Home")  # weight 0: the index is re-ranked without connectivity
+    page.wait_for_url("**w_connectivity=0**")
+    expect(page.get_by_text("Jurang AI-access index")).to_be_visible()
+    shared = page.url
+    page.goto(shared)
+    page.locator(DISTRICT_PATHS).first.wait_for()
+    page.get_by_text("Domain weights", exact=True).click()
+    expect(page.get_by_role("slider").first).to_have_attribute("aria-valuetext", "0.00")  # restored from the link
+
+
+def test_planner_exports_the_map_as_png_and_csv(page, app_server):
+    page.goto(app_server.base_url + "/map?state=Kedah&indicator=piped_water_hh_pct&year=2024")
+    page.locator(DISTRICT_PATHS).first.wait_for()
+    with page.expect_download(timeout=60_000) as png:
+        page.locator('[data-testid="stDownloadButton"] button', has_text="PNG").first.click()
+    image = Image.open(png.value.path())
+    assert image.format == "PNG" and image.size[0] >= 1600
+    with page.expect_download() as table:
+        page.locator('[data-testid="stDownloadButton"] button', has_text="CSV").first.click()
+    rows = list(csv.DictReader(io.StringIO(open(table.value.path(), encoding="utf-8-sig").read())))
+    assert len(rows) == 12 and {row["state"] for row in rows} == {"Kedah"}  # Kedah's 12 districts, nothing else
+
+
+def test_state_official_opens_a_shared_link_and_lands_on_the_same_view(page, app_server):
+    page.goto(app_server.base_url + "/district?state=Sabah&district=12_24&lang=ms")
+    expect(page.get_by_role("heading", name="Tongod, Sabah")).to_be_visible()
+    expect(page.get_by_text("Profil daerah").first).to_be_visible()
+    assert "district=12_24" in page.url and "state=Sabah" in page.url
