@@ -32,7 +32,7 @@ def gap_to_state_urban(frame: pd.DataFrame, count: int) -> pd.DataFrame:
     """
     urban = frame.loc[frame["urban_class"] == "urban"]
     reference = {state: weighted_mean(group["index"], group["population"]) for state, group in urban.groupby("state")}
-    scored = frame.loc[frame["urban_class"] != "urban"].assign(reference=lambda f: f["state"].map(reference))
+    scored = frame.loc[frame["urban_class"] != "urban"].assign(reference=lambda f: f["state"].map(reference).astype(float))
     scored = scored.assign(gap=scored["reference"] - scored["index"]).dropna(subset=["gap"])
     chosen = scored.loc[scored["gap"] > 0].nlargest(count, "gap")
     return chosen.assign(reason=GAP_TO_STATE_URBAN, value=chosen["gap"])

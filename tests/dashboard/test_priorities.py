@@ -44,3 +44,10 @@ def test_priority_list_says_why_each_district_is_listed():
     table = priorities.priority_list(FRAME, 2)
     assert set(table["reason"]) == {priorities.LOWEST_INDEX, priorities.GAP_TO_STATE_URBAN, priorities.AGRI_WEAK_CONNECTIVITY}
     assert table["value"].notna().all()
+
+
+def test_a_state_with_only_urban_districts_gives_no_gap_entries():
+    # e.g. W.P. Putrajaya: one urban district, nothing below it to list
+    single = FRAME.loc[FRAME["code_state_district"] == "1_1"]
+    assert priorities.gap_to_state_urban(single, 5).empty
+    assert priorities.GAP_TO_STATE_URBAN not in set(priorities.priority_list(single, 5)["reason"])
