@@ -281,7 +281,36 @@ def figure_bytes(
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
     printed = print_figure(figure, title=title, subtitle=subtitle, source_line=source_line, as_of=as_of, width=width, height=height, lang=lang)
-    return render(printed, fmt, width, height, scale if scale is not None else (2.0 if fmt == "png" else 1.0))
+    image = render(printed, fmt, width, height, scale if scale is not None else (2.0 if fmt == "png" else 1.0))
+    description = " — ".join(part for part in (subtitle, _footer_text(source_line, as_of, lang)) if part)
+    return with_alt_text(image, fmt, title, description)
+
+
+def with_alt_text(image: bytes, fmt: str, title: str, description: str) -> bytes:
+    """Embed a text alternative: PNG Title/Description text chunks, SVG <title>/<desc>, PDF Title/Subject.
+
+    Slide tools and screen readers read these, so a pasted chart still says what it shows."""
+    if fmt == "png":
+        from PIL import Image, PngImagePlugin
+
+        info = PngImagePlugin.PngInfo()
+        info.add_itxt("Title", title)
+        info.add_itxt("Description", description)
+        out = io.BytesIO()
+        Image.open(io.BytesIO(image)).save(out, format="PNG", pnginfo=info)
+        return out.getvalue()
+    if fmt == "svg":
+        text = image.decode("utf-8")
+        start = text.index(">", text.index("<svg")) + 1
+        accessible = f"<title>{html.escape(title)}</title><desc>{html.escape(description)}</desc>"
+        return (text[:start] + accessible + text[start:]).replace("<svg ", '<svg role="img" ', 1).encode("utf-8")
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(image)))
+    writer.add_metadata({"/Title": title, "/Subject": description, "/Creator": BRAND})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def file_name(*parts: object, extension: str) -> str:

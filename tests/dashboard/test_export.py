@@ -292,3 +292,23 @@ def test_missing_browser_is_a_clear_error_not_a_hang(monkeypatch):
     monkeypatch.setattr(export.shutil, "which", lambda name: None)
     with pytest.raises(export.ExportError, match="No Chromium found"):
         cold.render(bar_figure(), "png", 100, 100)
+
+
+def test_exported_images_carry_a_text_alternative():
+    # synthetic: a tiny valid image of each kind, with alt text added
+    import io as _io
+
+    from PIL import Image
+    from pypdf import PdfReader, PdfWriter
+
+    png = _io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(png, format="PNG")
+    tagged = Image.open(_io.BytesIO(export.with_alt_text(png.getvalue(), "png", "Piped water, 2024", "Kedah — Source: DOSM")))
+    assert tagged.info["Title"] == "Piped water, 2024" and "DOSM" in tagged.info["Description"]
+    svg = export.with_alt_text(b'<svg xmlns="http://www.w3.org/2000/svg" width="4"><g/></svg>', "svg", "A & B", "desc").decode()
+    assert '<svg role="img"' in svg and "<title>A &amp; B</title><desc>desc</desc>" in svg
+    writer, pdf = PdfWriter(), _io.BytesIO()
+    writer.add_blank_page(10, 10)
+    writer.write(pdf)
+    reader = PdfReader(_io.BytesIO(export.with_alt_text(pdf.getvalue(), "pdf", "T", "D")))
+    assert reader.metadata.title == "T" and reader.metadata.subject == "D"
