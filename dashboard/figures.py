@@ -116,6 +116,15 @@ def state_border_lines(states) -> tuple[list, list]:
     return lons, lats
 
 
+def _district_shapes(codes: list[str], colour: str, features: dict[str, dict], geojson_url: str | None, **style) -> go.Choropleth:
+    """District shapes in one flat colour: from the served file when given, else only these features inline."""
+    return go.Choropleth(
+        geojson=geojson_url or {"type": "FeatureCollection", "features": [features[code] for code in codes]},
+        featureidkey="properties.code_state_district", locations=codes, z=[0] * len(codes),
+        colorscale=[[0, colour], [1, colour]], showscale=False, **style,
+    )
+
+
 def choropleth_map(
     frame: pd.DataFrame,
     features: dict[str, dict],
@@ -157,22 +166,11 @@ def choropleth_map(
         mask = classes.isna() if class_index is None else classes == class_index
         if not mask.any():
             continue
-        codes = frame.loc[mask, "code_state_district"].tolist()
         figure.add_trace(
-            go.Choropleth(
-                geojson=geojson_url or {"type": "FeatureCollection", "features": [features[code] for code in codes]},
-                featureidkey="properties.code_state_district",
-                locations=codes,
-                z=[0] * len(codes),
-                colorscale=[[0, colour], [1, colour]],
-                showscale=False,
-                marker_line_color="white",
-                marker_line_width=0.4,
-                customdata=customdata[mask.to_numpy()],
-                hovertemplate=template,
-                name=label,
-                showlegend=True,
-                legendrank=(class_index if class_index is not None else 999),
+            _district_shapes(
+                frame.loc[mask, "code_state_district"].tolist(), colour, features, geojson_url,
+                marker_line_color="white", marker_line_width=0.4, customdata=customdata[mask.to_numpy()], hovertemplate=template,
+                name=label, showlegend=True, legendrank=(class_index if class_index is not None else 999),
             )
         )
     if state_lines is not None:
@@ -194,19 +192,8 @@ def choropleth_map(
     if highlight:
         chosen = [code for code in highlight if code in features]
         figure.add_trace(
-            go.Choropleth(
-                geojson=geojson_url or {"type": "FeatureCollection", "features": [features[code] for code in chosen]},
-                featureidkey="properties.code_state_district",
-                locations=chosen,
-                z=[0] * len(chosen),
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-                showscale=False,
-                marker_line_color=HIGHLIGHT_COLOUR,
-                marker_line_width=2.5,
-                hoverinfo="skip",
-                name="selected",
-                showlegend=False,
-            )
+            _district_shapes(chosen, "rgba(0,0,0,0)", features, geojson_url, marker_line_color=HIGHLIGHT_COLOUR, marker_line_width=2.5,
+                             hoverinfo="skip", name="selected", showlegend=False)
         )
     west, south, east, north = feature_bounds([features[code] for code in frame["code_state_district"]])
     pad_lon, pad_lat = 0.03 * (east - west) + 0.05, 0.03 * (north - south) + 0.05
