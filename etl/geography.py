@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from etl import config
@@ -67,9 +68,16 @@ def resolve_districts(
     for s, alias, code in aliases[["state", "alias", "code_state_district"]].itertuples(index=False):
         lookup.setdefault((normalise_name(s), normalise_name(alias)), code)
 
-    keys = list(zip(frame[state_col].map(normalise_name), frame[district_col].map(normalise_name)))
-    codes = pd.Series([lookup.get(key) for key in keys], index=frame.index, dtype="object")
-
+    # sources repeat a few hundred names over up to ~400k rows: resolve each distinct pair once, then map
+    states, state_names = pd.factorize(frame[state_col], use_na_sentinel=False)
+    districts, district_names = pd.factorize(frame[district_col], use_na_sentinel=False)
+    width = max(len(district_names), 1)
+    pair_ids, pairs = pd.factorize(states.astype("int64") * width + districts)
+    state_keys = [normalise_name(name) for name in state_names]
+    district_keys = [normalise_name(name) for name in district_names]
+    keys = [(state_keys[pair // width], district_keys[pair % width]) for pair in pairs]
+    pair_codes = np.array([lookup.get(key) for key in keys], dtype=object)
+    codes = pd.Series(pair_codes[pair_ids], index=frame.index, dtype="object")
     unknown = codes.isna()
     if unknown.any():
         bad = frame.loc[unknown, [state_col, district_col]].assign(row=frame.index[unknown])
@@ -91,7 +99,7 @@ def resolve_districts(
             "this source's transform does not handle merged districts."
         )
     excluded_mask = codes == ""
-    from_alias = pd.Series([key not in canonical_keys for key in keys], index=frame.index)
+    from_alias = pd.Series(np.array([key not in canonical_keys for key in keys], dtype=bool)[pair_ids], index=frame.index)
     aliased_mask = from_alias & ~excluded_mask
     aliased = (
         frame.loc[aliased_mask, [state_col, district_col]]
