@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard import briefing, data, export, figures, metrics, texts  # noqa: E402
+from dashboard import briefing, data, export, figures, metrics, renderer, texts  # noqa: E402
 from etl import config  # noqa: E402
 from etl.build import run_build  # noqa: E402
 
@@ -56,19 +56,19 @@ def pages(pack: bytes) -> int:
 
 
 def run(dataset: data.Dataset, state: str) -> bool:
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; browser {export.browser_path()}")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; browser {renderer.browser_path()}")
     figure, source = national_map(dataset)
     ok = True
 
     print("\nchart export, national district map (1600 x 900; PNG at scale 2):")
     print(f"  {'format':<6} {'cold (browser start + render)':>30} {'warm (median of 5)':>20} {'size':>10}")
     for fmt in export.FORMATS:
-        export.BROWSER.stop()
+        renderer.BROWSER.stop()
         cold, _ = timed(lambda: export.figure_bytes(figure, fmt, title="Population, 2025", subtitle="All states", source_line=source))
         warm, payload = timed(lambda: export.figure_bytes(figure, fmt, title="Population, 2025", subtitle="All states", source_line=source), repeat=5)
         ok &= warm < WARM_BAR_S
         print(f"  {fmt:<6} {cold:>28.2f} s {warm:>18.2f} s {len(payload) / 1024:>7.0f} KiB")
-    print(f"  browsers started in this process: {export.BROWSER.starts} (one per cold measurement; warm exports reuse it)")
+    print(f"  browsers started in this process: {renderer.BROWSER.starts} (one per cold measurement; warm exports reuse it)")
 
     frame = metrics.weighted_frame(dataset.districts, dataset.indicators, "household_income_median_rm", 2024)
     strip = figures.class_strip_plot(frame, {c: c for c in metrics.URBAN_CLASS_ORDER}, metrics.class_means(frame), value_label="Median household income",
@@ -78,7 +78,7 @@ def run(dataset: data.Dataset, state: str) -> bool:
 
     print("\nbriefing packs (A4 landscape, English):")
     today = date(2026, 1, 1)
-    export.BROWSER.stop()
+    renderer.BROWSER.stop()
     cold_state, pack = timed(lambda: briefing.build_briefing(dataset, state, "en", generated=today))
     print(f"  {state:<10} cold browser: {cold_state:6.2f} s  {pages(pack):>3} pages  {len(pack) / 1024:6.0f} KiB")
     warm_state, pack = timed(lambda: briefing.build_briefing(dataset, state, "ms", generated=today), repeat=3)

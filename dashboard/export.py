@@ -1,35 +1,27 @@
-"""Exports that leave the app: print-ready charts (PNG/SVG/PDF), tables (CSV/XLSX) and districts (GeoJSON).
+"""File writers for what leaves the app: print-ready charts (PNG/SVG/PDF), tables (CSV/XLSX)
+and districts (GeoJSON).
 
-Charts are rendered server-side by kaleido in Debian's Chromium. One browser is kept warm per
-process (started on the first export, shared by every thread and session) instead of one per
-image. Kaleido makes no third-party requests: MathJax is off, plotly.js comes from the plotly
-package, and geo maps get their (empty) base-map layers from dashboard/static/topojson/.
-
-Everything here except the browser is a pure function: figures, frames and dicts in, bytes out.
-No Streamlit.
+Charts are drawn by the warm browser (dashboard.renderer); everything else here is a pure
+function: figures, frames and dicts in, bytes out. No Streamlit. Source and definition rows
+come from dashboard.provenance.
 """
 
 from __future__ import annotations
 
-import asyncio
-import atexit
 import html
 import io
 import json
 import math
-import os
-import shutil
 import textwrap
-import threading
 from collections.abc import Iterable, Mapping
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import i18n
+from dashboard import i18n, provenance
+from dashboard.renderer import ExportError, render  # noqa: F401  (callers catch ExportError from export)
 
 FORMATS = ("png", "svg", "pdf")
 MIME_TYPES = {
@@ -44,139 +36,6 @@ EXPORT_FONT = "DejaVu Sans"  # Debian fonts-dejavu-core, installed by .ci/run: t
 TEXT_COLOUR = "#1f2933"
 MUTED_COLOUR = "#52606d"
 BRAND = "Jurang"
-TOPOJSON_DIR = Path(__file__).resolve().parent / "static" / "topojson"
-TOPOJSON_URL = TOPOJSON_DIR.as_uri() + "/"  # kaleido's `topojson` is plotly.js's topojsonURL (a folder)
-DEBIAN_CHROMIUM = "/usr/bin/chromium"
-BROWSER_ENV_VAR = "BROWSER_PATH"  # the override choreographer (kaleido's browser driver) also honours
-START_TIMEOUT_S = 60.0
-RENDER_TIMEOUT_S = 60.0
-
-
-class ExportError(RuntimeError):
-    """A static image could not be made: no browser, the browser failed, or the figure did not render."""
-
-
-# --- the warm browser ---------------------------------------------------------------------------
-
-
-def browser_path() -> str:
-    """The Chromium to drive: $BROWSER_PATH, else Debian's /usr/bin/chromium, else `chromium` on PATH.
-
-    Set explicitly so a browser downloaded into a user folder (kaleido_get_chrome) never wins.
-    """
-    candidates = [os.environ.get(BROWSER_ENV_VAR), DEBIAN_CHROMIUM, shutil.which("chromium"), shutil.which("chromium-browser")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
-            return candidate
-    raise ExportError(f"No Chromium found for chart export: install Debian's chromium (apt-get install chromium) or set {BROWSER_ENV_VAR}.")
-
-
-class WarmBrowser:
-    """One Chromium (through kaleido) on its own event-loop thread, started lazily, shared by all threads.
-
-    Not kaleido.start_sync_server: that server hangs every later call forever when the browser
-    fails to start, and its request/reply queues mix up answers under concurrent callers.
-    Here each render is a future on the browser's loop (kaleido queues renders for its tab),
-    with a timeout; a browser failure closes it, and the next export starts a fresh one.
-    """
-
-    def __init__(self, log_requests: bool = False) -> None:
-        self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._kaleido = None
-        self.starts = 0  # how many browsers this process has started (tests: stays 1 when warm)
-        self.log_requests = log_requests
-        self.requests: list[str] = []  # with log_requests: every URL the browser loaded (proof of no third-party requests)
-        atexit.register(self.stop)
-
-    @property
-    def running(self) -> bool:
-        return self._kaleido is not None
-
-    def _ensure(self):
-        with self._lock:
-            if self._kaleido is not None:
-                return self._loop, self._kaleido
-            import kaleido  # imported here: importing the app must not need a browser
-
-            path = browser_path()
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, name="jurang-kaleido", daemon=True)
-            thread.start()
-
-            opened: list = []  # the browser object, so a start that fails half-way can still be closed
-
-            async def open_browser():
-                browser = kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT_S, mathjax=False, path=path)
-                opened.append(browser)
-                await browser.open()
-                if self.log_requests:
-                    async def record(event: dict) -> None:
-                        self.requests.append(event["params"]["request"]["url"])
-
-                    for tab in browser.tabs.values():
-                        await tab.send_command("Network.enable")
-                        tab.subscribe("Network.requestWillBeSent", record, repeating=True)
-                return browser
-
-            try:
-                browser = asyncio.run_coroutine_threadsafe(open_browser(), loop).result(START_TIMEOUT_S)
-            except Exception as error:  # noqa: BLE001 — any start failure becomes one clear error
-                if opened:
-                    try:
-                        asyncio.run_coroutine_threadsafe(opened[0].close(), loop).result(15)
-                    except Exception:  # noqa: BLE001 — best effort: never leave a half-started Chromium
-                        pass
-                loop.call_soon_threadsafe(loop.stop)
-                thread.join(5)
-                raise ExportError(f"Could not start Chromium ({path}) for chart export: {type(error).__name__}: {error}") from error
-            self._loop, self._thread, self._kaleido = loop, thread, browser
-            self.starts += 1
-            return loop, browser
-
-    def render(self, figure: go.Figure | dict, fmt: str, width: int, height: int, scale: float = 1.0) -> bytes:
-        """The figure as PNG/SVG/PDF bytes at width x height CSS pixels (PNG multiplied by scale)."""
-        if fmt not in FORMATS:
-            raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
-        from kaleido.errors import KaleidoError
-
-        loop, browser = self._ensure()
-        options = {"format": fmt, "width": int(width), "height": int(height), "scale": float(scale)}
-        future = asyncio.run_coroutine_threadsafe(browser.calc_fig(figure, opts=options, topojson=TOPOJSON_URL), loop)
-        try:
-            result = future.result(RENDER_TIMEOUT_S + 5)
-        except KaleidoError as error:  # plotly.js refused the figure: the browser is fine
-            raise ExportError(f"Plotly could not render the figure as {fmt}: {error}") from error
-        except Exception as error:  # noqa: BLE001 — timeout or browser gone: restart next time
-            future.cancel()
-            self.stop()
-            raise ExportError(f"Chart export failed ({type(error).__name__}: {error}); the browser will be restarted on the next export.") from error
-        return result if isinstance(result, bytes) else bytes(result)
-
-    def stop(self) -> None:
-        """Close the browser and its loop (at exit, or to measure a cold start)."""
-        with self._lock:
-            loop, thread, browser = self._loop, self._thread, self._kaleido
-            self._loop = self._thread = self._kaleido = None
-        if loop is None:
-            return
-        try:
-            asyncio.run_coroutine_threadsafe(browser.close(), loop).result(15)
-        except Exception:  # noqa: BLE001 — closing a broken browser must not raise at exit
-            pass
-        loop.call_soon_threadsafe(loop.stop)
-        if thread is not None:
-            thread.join(5)
-
-
-BROWSER = WarmBrowser()
-
-
-def render(figure: go.Figure | dict, fmt: str, width: int, height: int, scale: float = 1.0) -> bytes:
-    """Render with the process's warm browser (started on first use)."""
-    return BROWSER.render(figure, fmt, width, height, scale)
-
 
 # --- print-ready charts ---------------------------------------------------------------------
 
@@ -323,58 +182,6 @@ def file_name(*parts: object, extension: str) -> str:
     return f"{stem.strip('_')}.{extension}"
 
 
-# --- provenance helpers (pure; the pages and the briefing share them) ----------------------------
-
-
-def _field(entry, name: str):
-    return entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
-
-
-def source_rows(sources: Iterable, manifest: Mapping | None = None) -> list[dict]:
-    """One dict per source (registry SourceFile entries or dicts): id, title, publisher, licence,
-    attribution, as_of (the build manifest's date first, else the registry's) and url."""
-    as_of_built = (manifest or {}).get("data_as_of", {})
-    rows = []
-    for entry in sources:
-        source_id = _field(entry, "id")
-        rows.append(
-            {
-                "id": source_id,
-                "title": _field(entry, "title") or "",
-                "publisher": _field(entry, "publisher") or "",
-                "licence": _field(entry, "licence") or "",
-                "attribution": _field(entry, "attribution") or "",
-                "as_of": str(as_of_built.get(source_id) or _field(entry, "as_of") or ""),
-                "url": _field(entry, "url") or _field(entry, "official_page") or "",
-            }
-        )
-    return rows
-
-
-def definition_rows(indicator_ids: Iterable[str], catalogue: Mapping[str, Mapping], lang: str) -> list[dict]:
-    """One dict per indicator: id, label, unit, method, definition, sources (in lang)."""
-    rows = []
-    for indicator_id in indicator_ids:
-        entry = catalogue[indicator_id]
-        rows.append(
-            {
-                "id": indicator_id,
-                "label": entry["label"][lang],
-                "unit": entry["unit"][lang],
-                "method": i18n.translate(f"method_{entry['method']}", lang),
-                "definition": " ".join(str(entry["definition"][lang]).split()),
-                "sources": ", ".join(entry["sources"]),
-            }
-        )
-    return rows
-
-
-def sources_for(indicator_ids: Iterable[str], catalogue: Mapping[str, Mapping], registry: Mapping) -> list:
-    """Registry entries cited by these indicators, in registry order."""
-    cited = {source_id for indicator_id in indicator_ids for source_id in catalogue[indicator_id]["sources"]}
-    return [entry for source_id, entry in registry.items() if source_id in cited]
-
-
 # --- tables -------------------------------------------------------------------------------------
 
 
@@ -455,7 +262,7 @@ def table_xlsx(
         row += 1
         sheet.cell(row=row, column=1, value=note).data_type = "s"
     row += 2
-    source_table = source_rows(sources, manifest)
+    source_table = provenance.source_rows(sources, manifest)
     keys = ["id", "title", "publisher", "licence", "attribution", "as_of", "url"]
     header = [t(f"export_col_{key}") for key in keys]
     row = _write_rows(sheet, header, ([item[key] for key in keys] for item in source_table), row)

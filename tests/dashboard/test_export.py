@@ -1,7 +1,7 @@
 """Exports: print-ready charts (PNG/SVG/PDF through one warm Chromium), CSV, XLSX and GeoJSON.
 
 Pure parts run on small synthetic frames; the rendering tests share the process's one warm
-browser (dashboard.export.BROWSER), and the real-data parts use the session build.
+browser (dashboard.renderer.BROWSER), and the real-data parts use the session build.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from dashboard import export, figures, i18n, metrics
+from dashboard import export, figures, i18n, metrics, provenance, renderer
 
 SOURCE = "Source: Department of Statistics Malaysia (DOSM). Data as of 2024-01-01. Method: as published."
 FRAME = pd.DataFrame(
@@ -97,19 +97,19 @@ def test_page_template_makes_no_third_party_requests():
 
     page = PageGenerator(mathjax=False).generate_index()
     assert "http://" not in page and "https://" not in page, "no MathJax or plotly.js from a CDN"
-    assert export.TOPOJSON_URL.startswith("file://")
-    assert (export.TOPOJSON_DIR / "world_110m.json").is_file() and (export.TOPOJSON_DIR / "world_50m.json").is_file()
+    assert renderer.TOPOJSON_URL.startswith("file://")
+    assert (renderer.TOPOJSON_DIR / "world_110m.json").is_file() and (renderer.TOPOJSON_DIR / "world_50m.json").is_file()
 
 
 def test_browser_path_prefers_debian_chromium(monkeypatch, tmp_path):
-    monkeypatch.delenv(export.BROWSER_ENV_VAR, raising=False)
-    if (chromium := Path(export.DEBIAN_CHROMIUM)).is_file():
-        assert export.browser_path() == str(chromium)
+    monkeypatch.delenv(renderer.BROWSER_ENV_VAR, raising=False)
+    if (chromium := Path(renderer.DEBIAN_CHROMIUM)).is_file():
+        assert renderer.browser_path() == str(chromium)
     fake = tmp_path / "chrome"
     fake.write_text("#!/bin/sh\n")
     fake.chmod(0o755)
-    monkeypatch.setenv(export.BROWSER_ENV_VAR, str(fake))
-    assert export.browser_path() == str(fake)
+    monkeypatch.setenv(renderer.BROWSER_ENV_VAR, str(fake))
+    assert renderer.browser_path() == str(fake)
 
 
 # --- tables and districts (pure) -----------------------------------------------------------------
@@ -152,10 +152,10 @@ def test_source_and_definition_rows_from_the_real_registry():
     from dashboard import data
 
     catalogue, registry = data.catalogue(), data.sources()
-    rows = export.source_rows(export.sources_for(["household_income_median_rm"], catalogue, registry))
+    rows = provenance.source_rows(provenance.sources_for(["household_income_median_rm"], catalogue, registry))
     assert [row["id"] for row in rows] == ["opendosm_hh_income_district"]
     assert rows[0]["publisher"] and rows[0]["licence"] and rows[0]["url"].startswith("https://")
-    definition = export.definition_rows(["household_income_median_rm"], catalogue, "ms")[0]
+    definition = provenance.definition_rows(["household_income_median_rm"], catalogue, "ms")[0]
     assert definition["label"] == catalogue["household_income_median_rm"]["label"]["ms"]
 
 
@@ -193,11 +193,11 @@ def test_geojson_missing_value_is_null(dataset):
 @pytest.fixture(scope="module")
 def browser():
     try:
-        export.browser_path()
+        renderer.browser_path()
     except export.ExportError as error:
         pytest.skip(str(error))
     export.render(go.Figure(), "svg", 200, 100)  # start (or reuse) the process's warm browser
-    return export.BROWSER
+    return renderer.BROWSER
 
 
 def test_png_is_high_resolution_and_carries_the_footer(browser):
@@ -273,7 +273,7 @@ def test_a_stopped_browser_starts_again_on_the_next_export(browser):
 
 def test_the_browser_loads_only_local_files(browser, dataset):
     """Every URL Chromium loads while rendering a map and a chart is file:, data: or blob: — no CDN."""
-    logged = export.WarmBrowser(log_requests=True)
+    logged = renderer.WarmBrowser(log_requests=True)
     try:
         frame = metrics.indicator_frame(dataset.districts, dataset.indicators, "population", 2025)
         geo = figures.choropleth_map(frame.head(20), dataset.features, figures.quantile_scheme(frame["value"], ",.0f"), value_label="P", unit="persons", fmt=",.0f")
@@ -281,13 +281,13 @@ def test_the_browser_loads_only_local_files(browser, dataset):
             logged.render(export.print_figure(figure, title="t", source_line=SOURCE), fmt, 800, 450)
     finally:
         logged.stop()
-    assert any(url.startswith(export.TOPOJSON_URL) for url in logged.requests), "the local base map was used"
+    assert any(url.startswith(renderer.TOPOJSON_URL) for url in logged.requests), "the local base map was used"
     assert logged.requests and all(url.split(":", 1)[0] in ("file", "data", "blob") for url in logged.requests), logged.requests
 
 
 def test_missing_browser_is_a_clear_error_not_a_hang(monkeypatch):
-    cold = export.WarmBrowser()
-    monkeypatch.setenv(export.BROWSER_ENV_VAR, "/nonexistent/chromium")
+    cold = renderer.WarmBrowser()
+    monkeypatch.setenv(renderer.BROWSER_ENV_VAR, "/nonexistent/chromium")
     monkeypatch.setattr(export, "DEBIAN_CHROMIUM", "/nonexistent/chromium")
     monkeypatch.setattr(export.shutil, "which", lambda name: None)
     with pytest.raises(export.ExportError, match="No Chromium found"):
