@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import composite, data, export, figures, i18n, metrics, priorities, targets, texts
+from dashboard import composite, data, export, figures, i18n, metrics, priorities, provenance, targets, texts
 from etl.targets import load_targets
 
 PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, mm
@@ -495,9 +495,9 @@ def methods_page(pdf, brief: Brief) -> None:
     pdf.set_font(FONT_FAMILY, "B", 12)
     pdf.cell(CONTENT_W, 7, brief.t("brief_sources_heading"), new_x="LMARGIN", new_y="NEXT")
     boundaries = [entry for source_id, entry in brief.registry.items() if source_id == "dosm_district_boundaries"]
-    cited = export.sources_for(brief.cited, brief.catalogue, brief.registry)
+    cited = provenance.sources_for(brief.cited, brief.catalogue, brief.registry)
     entries = [*boundaries, *[entry for entry in cited if entry not in boundaries]]
-    rows = [[row["publisher"], row["title"], row["licence"], row["as_of"] or "—", row["url"] or "—"] for row in export.source_rows(entries, brief.dataset.manifest)]
+    rows = [[row["publisher"], row["title"], row["licence"], row["as_of"] or "—", row["url"] or "—"] for row in provenance.source_rows(entries, brief.dataset.manifest)]
     header = [brief.t("export_col_publisher"), brief.t("export_col_title"), brief.t("export_col_licence"), brief.t("export_col_as_of"), brief.t("export_col_url")]
     _table(pdf, header, rows, (50, 62, 32, 20, 105), size=7)
     manifest = brief.dataset.manifest

@@ -39,7 +39,7 @@ def chart(figure, key: str, table: pd.DataFrame | None, *, title: str, subtitle:
 
 def downloads(figure, key: str, table: pd.DataFrame | None, *, title: str, subtitle: str = "", source: str = "", indicators: list[str] | None = None) -> None:
     """Download buttons for one chart: images are rendered only when clicked (one warm browser)."""
-    from dashboard import export
+    from dashboard import export, provenance
 
     dataset = data.current_dataset()
     dates = [value for value in dataset.manifest["data_as_of"].values() if value]
@@ -61,7 +61,7 @@ def downloads(figure, key: str, table: pd.DataFrame | None, *, title: str, subti
         ids = indicators or []
         columns[4].download_button(
             "XLSX",
-            data=lambda: export.table_xlsx(table, export.sources_for(ids, catalogue, registry), export.definition_rows(ids, catalogue, language()),
+            data=lambda: export.table_xlsx(table, provenance.sources_for(ids, catalogue, registry), provenance.definition_rows(ids, catalogue, language()),
                                            lang=language(), manifest=dataset.manifest),
             file_name=export.file_name(*stem, extension="xlsx"), mime=export.MIME_TYPES["xlsx"], key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
         )
