@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +39,28 @@ class Dataset:
     facilities: pd.DataFrame  # points: facility_id, kind, name, code_state_district, lon, lat, …
     published: pd.DataFrame  # figures published for the nation, strata, states, districts and seats (with citations)
     features: dict[str, dict]  # code_state_district -> GeoJSON feature (for the map)
+    cache: OrderedDict = field(default_factory=OrderedDict, compare=False, repr=False)  # results computed from this build
+
+    CACHE_ENTRIES = 256  # index tables per weighting, rank bands, target evaluations… (all small)
+
+    @property
+    def token(self) -> str:
+        """Identifies this build (changes whenever a build replaces the outputs)."""
+        return str(self.manifest.get("built_at", "")) + str(self.manifest.get("code_version", ""))
+
+    def memo(self, key: tuple, compute: Callable):
+        """compute() once per key for this build, shared by every session (least recently used dropped).
+
+        Lives and dies with the dataset, so a rebuild can never serve a stale result.
+        """
+        if key in self.cache:
+            self.cache.move_to_end(key)
+            return self.cache[key]
+        value = compute()
+        self.cache[key] = value
+        while len(self.cache) > self.CACHE_ENTRIES:
+            self.cache.popitem(last=False)
+        return value
 
     @property
     def state_names(self) -> list[str]:

@@ -124,8 +124,25 @@ def gaps_by_state(frame: pd.DataFrame, direction: str, value_col: str = "value",
     return pd.DataFrame(rows)
 
 
+def balanced_panel(frames_by_year: dict[int, pd.DataFrame], value_col: str = "value") -> tuple[dict[int, pd.DataFrame], list[str]]:
+    """Like for like over time: keep, in every year's frame, only the districts that have a value
+    in every year compared; the others' values become NaN. Returns the frames and the codes left
+    out (sorted), so a change can never come from a changing set of districts."""
+    if not frames_by_year:
+        return {}, []
+    present = [set(frame.loc[frame[value_col].notna(), "code_state_district"]) for frame in frames_by_year.values()]
+    everywhere = set.intersection(*present)
+    left_out = sorted(set.union(*present) - everywhere)
+    balanced = {
+        year: frame.assign(**{value_col: frame[value_col].where(frame["code_state_district"].isin(everywhere))})
+        for year, frame in frames_by_year.items()
+    }
+    return balanced, left_out
+
+
 def gap_over_time(frames_by_year: dict[int, pd.DataFrame], direction: str) -> pd.DataFrame:
-    """The national gap for each year, and its change since the first year with a gap."""
+    """The national gap for each year, and its change since the first year with a gap. Pass
+    frames through balanced_panel first: a change must compare the same districts."""
     rows = [{"year": year, **rural_urban_gap(frame, direction)} for year, frame in sorted(frames_by_year.items())]
     table = pd.DataFrame(rows)
     if table.empty:

@@ -37,6 +37,26 @@ def chart(figure, key: str, table: pd.DataFrame | None, *, title: str, subtitle:
             st.dataframe(table, hide_index=True, width="stretch")
 
 
+def scene_chart(scene, figure_name: str, table_name: str, key: str, *, subtitle: str = "", alt: str = "") -> None:
+    """A scene's figure with its downloads and its table one click away. The CSV/XLSX carry the
+    scene table's values exactly as `python -m dashboard.scene --format csv` writes them."""
+    table = scene.tables[table_name]
+    figure = scene.figure(figure_name)
+    st.plotly_chart(figure, config=PLOTLY_CONFIG, width="stretch", key=key)
+    downloads(figure, key, table.frame, title=table.title, subtitle=subtitle, source=table.source, indicators=list(table.indicators))
+    with st.expander(t("view_as_table"), icon=":material/table_view:"):
+        if alt:
+            st.caption(alt)
+        st.dataframe(table.display(), hide_index=True, width="stretch")
+
+
+def scene_for(dataset: data.Dataset, selection):
+    """The scene of this page's selection (computed once per build and selection, shared by sessions)."""
+    from dashboard import scene
+
+    return scene.build_selection(dataset, selection)
+
+
 def downloads(figure, key: str, table: pd.DataFrame | None, *, title: str, subtitle: str = "", source: str = "", indicators: list[str] | None = None) -> None:
     """Download buttons for one chart: images are rendered only when clicked (one warm browser)."""
     from dashboard import export, provenance
@@ -418,7 +438,7 @@ def method_hover(frame: pd.DataFrame, entry: dict) -> pd.Series | str:
 @st.cache_data(max_entries=4, show_spinner=False)
 def _target_evaluations(token: str) -> pd.DataFrame:
     from dashboard import targets
-    from etl.targets import load_targets
+    from etl.target_registry import load_targets
 
     dataset = data.current_dataset()
     population, _ = metrics.population_for_year(dataset.indicators, 2100)

@@ -1,0 +1,71 @@
+"""The analysts' interface: exactly what a page shows, headless.
+
+    python -m dashboard.scene PAGE [QUERY] [--format json|csv] [--table NAME] [--out FILE]
+
+    python -m dashboard.scene gaps "indicator=household_income_median_rm&state=Sabah"
+    python -m dashboard.scene index "w_connectivity=0&state=Kedah" --format csv --table ranking
+
+JSON (default): {"page", "selection", "data_as_of", "tables": {name: [records]}, "sentences",
+"sources", "notices"}. CSV: one table (--table; the first one when omitted). Exit codes: 0 done,
+1 the data is not built, 2 an unknown page, table or value in the query (one line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from dashboard import data
+from dashboard.selection import PAGES, SelectionError
+
+EXIT_NOT_BUILT, EXIT_USAGE = 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m dashboard.scene", description="Print the scene of a Jurang page (the numbers a page shows).")
+    parser.add_argument("page", help=f"one of: {', '.join(PAGES)}")
+    parser.add_argument("query", nargs="?", default="", help="the page's query string, as in its link (e.g. 'indicator=internet_hh_pct&state=Sabah')")
+    parser.add_argument("--format", choices=("json", "csv"), default="json")
+    parser.add_argument("--table", help="with --format csv: the table to write (default: the first)")
+    parser.add_argument("--out", type=Path, help="write to this file instead of standard output")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    from dashboard import scene  # after argument parsing, so --help is instant
+
+    try:
+        dataset = data.current_dataset()
+    except data.DataNotBuiltError as error:
+        print(f"error: the data has not been built ({error}). Run `python -m etl build` first.", file=sys.stderr)
+        return EXIT_NOT_BUILT
+    try:
+        parsed = scene.parse_for(dataset, arguments.page, arguments.query)
+    except SelectionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if parsed.ignored:
+        print(f"error: not recognised in the query: {', '.join(sorted(set(parsed.ignored)))} (check the page's options)", file=sys.stderr)
+        return EXIT_USAGE
+    result = scene.build_selection(dataset, parsed.selection)
+    if arguments.format == "json":
+        text = json.dumps(result.as_json(), ensure_ascii=False, indent=1, default=str)
+    else:
+        name = arguments.table or next(iter(result.tables), None)
+        if name not in result.tables:
+            print(f"error: no table {name!r} in the {arguments.page} scene; tables: {', '.join(result.tables)}", file=sys.stderr)
+            return EXIT_USAGE
+        text = result.tables[name].frame.drop(columns=["geometry"], errors="ignore").to_csv(index=False)
+    if arguments.out:
+        arguments.out.parent.mkdir(parents=True, exist_ok=True)
+        arguments.out.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+"""Computations several scenes share, each made in one place and cached per build.
+
+Pure (no Streamlit): results are memoised on the Dataset (dashboard.data.Dataset.memo), so every
+session, the briefing pack and the command line reuse them, and a rebuild starts afresh.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard import composite, data, figures, metrics, priorities, provenance, targets, texts
+from dashboard.scene.base import Words
+from dashboard.selection import MEASURES, Options, Selection
+from etl.target_registry import load_targets
+
+PRIORITY_INPUTS = ("agricultural_dependence_pct", "internet_hh_pct")
+RANK_DRAWS = 500
+
+
+def catalogue() -> dict[str, dict]:
+    return data.catalogue()
+
+
+def words(selection: Selection) -> Words:
+    return Words(selection.lang, catalogue())
+
+
+def options(dataset: data.Dataset) -> Options:
+    """Every value a Selection may take in this build (states, indicators, years, districts, targets)."""
+
+    def build() -> Options:
+        entries = catalogue()
+        values = dataset.indicators.loc[dataset.indicators["value"].notna(), ["indicator", "year"]].drop_duplicates()
+        years = {indicator: tuple(sorted(int(y) for y in group["year"])) for indicator, group in values.groupby("indicator")}
+        domains = list(dict.fromkeys(entry["domain"] for entry in entries.values()))
+        present = [indicator for indicator in entries if indicator in years]
+
+        def order(indicator: str, directional_first: bool) -> tuple:
+            entry = entries[indicator]
+            return (directional_first and entry["direction"] == "context", domains.index(entry["domain"]), present.index(indicator))
+
+        districts = dataset.districts.sort_values("code_state_district")
+        return Options(
+            states=tuple(dataset.state_names),
+            indicators=tuple(sorted(present, key=lambda i: order(i, False))),
+            directional=tuple(sorted(present, key=lambda i: order(i, True))),
+            years=years,
+            districts={code: (name, state) for code, name, state in zip(districts["code_state_district"], districts["district"], districts["state"])},
+            targets=tuple(target["id"] for target in target_list()),
+            default_weights=composite.load_index_spec().default_weights,
+            measures=MEASURES,
+        )
+
+    return dataset.memo(("options",), build)
+
+
+def target_list() -> list[dict]:
+    return load_targets()
+
+
+def latest_population(dataset: data.Dataset) -> tuple[pd.Series, int]:
+    """District population of the latest year DOSM publishes (the one 'latest' rule for weights)."""
+    years = metrics.indicator_years(dataset.indicators, "population")
+    return dataset.memo(("population", years[-1]), lambda: metrics.population_for_year(dataset.indicators, years[-1]))
+
+
+def data_as_of(dataset: data.Dataset) -> str:
+    dates = [value for value in dataset.manifest["data_as_of"].values() if value]
+    return max(dates) if dates else ""
+
+
+def source_line(indicator: str, dataset: data.Dataset, lang: str) -> str:
+    return texts.source_line(catalogue()[indicator], data.sources(), dataset.manifest, lang)
+
+
+def source_rows(indicators: list[str] | tuple[str, ...], dataset: data.Dataset) -> list[dict]:
+    """Publisher, title, licence, as-of and URL of every source behind these indicators."""
+    return provenance.source_rows(provenance.sources_for(indicators, catalogue(), data.sources()), dataset.manifest)
+
+
+# --- the index ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexResult:
+    """The index for one weighting: every district's row, the year of each input, the spec used
+    (imported series in place of the ones they replace) and those replacements."""
+
+    table: pd.DataFrame  # composite.index_table + population, weakest_score, priority inputs
+    years: dict[str, int]
+    spec: composite.IndexSpec
+    replacements: dict[str, str]  # replaced id -> imported id
+    weights: dict[str, float]
+
+
+def index_spec(dataset: data.Dataset, use_imported: bool = True) -> tuple[composite.IndexSpec, dict[str, str]]:
+    spec = composite.load_index_spec()
+    if not use_imported:
+        return spec, {}
+    present = set(dataset.indicators.loc[dataset.indicators["value"].notna(), "indicator"])
+    return composite.with_replacements(spec, catalogue(), present)
+
+
+def index_result(dataset: data.Dataset, selection: Selection) -> IndexResult:
+    """The index for the selection's weights (and imports), with what the priority lists need."""
+    weights = selection.weights
+
+    def build() -> IndexResult:
+        spec, replacements = index_spec(dataset, selection.use_imported)
+        table, years = composite.index_table(dataset.districts, dataset.indicators, spec, dict(weights))
+        domain_ids = [domain.id for domain in spec.domains]
+        population, _ = latest_population(dataset)
+        table = table.assign(population=table["code_state_district"].map(population), weakest_score=table[domain_ids].min(axis=1, skipna=True))
+        wide, _ = composite.latest_values(dataset.indicators, list(PRIORITY_INPUTS))
+        for column in PRIORITY_INPUTS:
+            table[column] = table["code_state_district"].map(wide[column]) if column in wide.columns else float("nan")
+        return IndexResult(table, years, spec, replacements, dict(weights))
+
+    return dataset.memo(("index", weights, selection.use_imported), build)
+
+
+def rank_bands(dataset: data.Dataset, selection: Selection) -> pd.DataFrame:
+    """Median need-rank and 5-95 % interval under Dirichlet-perturbed weights (500 draws)."""
+    result = index_result(dataset, selection)
+
+    def build() -> pd.DataFrame:
+        table = result.table.set_index("code_state_district")
+        scores = table[[domain.id for domain in result.spec.domains]]
+        return composite.rank_uncertainty(scores.loc[table["index"].notna()], result.weights)
+
+    return dataset.memo(("rank_bands", selection.weights, selection.use_imported), build)
+
+
+def index_source_line(result: IndexResult, words: Words) -> str:
+    """Which indicators (and years) feed the index, how each was made, and any imported replacement."""
+    entries = catalogue()
+    replaced_by = {new: old for old, new in result.replacements.items()}
+
+    def describe(indicator: str) -> str:
+        text = f"{words.label(indicator)} {result.years[indicator]}"
+        if indicator in replaced_by:
+            old = replaced_by[indicator]
+            return text + " (" + words.t("replaces", replaced=entries[old]["label"][words.lang] if old in entries else old) + ")"
+        method = entries[indicator]["method"]
+        return text + (f" ({words.t('method_' + method)})" if method in ("modelled", "imported") else "")
+
+    parts = [describe(i) for i in result.spec.indicator_ids if i in result.years]
+    missing = [words.label(i) if i in entries else i for i in result.spec.indicator_ids if i not in result.years]
+    line = words.t("index_inputs", inputs="; ".join(parts))
+    return line + (" " + words.t("index_missing_inputs", inputs=", ".join(missing)) if missing else "")
+
+
+def priority_table(result: IndexResult, state: str | None, count: int = 5) -> pd.DataFrame:
+    """Where to act first in scope: one row per (district, reason), with the weakest domain."""
+    frame = metrics.filter_state(result.table, state)
+    listed = priorities.priority_list(frame, count)
+    return listed.merge(frame[["code_state_district", "weakest_domain"]], on="code_state_district", how="left")
+
+
+def reason_text(row, words: Words, domain_labels: dict[str, str]) -> str:
+    """Why a district is on the priority list, with its numbers (the one wording for screen and paper)."""
+    fmt = metrics_format
+    if row.reason == priorities.LOWEST_INDEX:
+        weakest = domain_labels.get(row.weakest_domain, "—") if isinstance(row.weakest_domain, str) else "—"
+        return words.t("brief_why_lowest_index", index=fmt(row.index), domain=weakest)
+    if row.reason == priorities.GAP_TO_STATE_URBAN:
+        return words.t("brief_why_gap_to_state_urban", gap=fmt(row.value), state=row.state, reference=fmt(row.reference))
+    return words.t("brief_why_agri_weak_connectivity", value=fmt(row.value, ".1f"), reference=fmt(row.reference, ".1f"))
+
+
+def metrics_format(value, fmt: str = ".0f") -> str:
+    return figures.format_value(value, fmt, no_data="—")
+
+
+# --- targets -----------------------------------------------------------------------------------------
+
+
+def target_evaluations(dataset: data.Dataset) -> pd.DataFrame:
+    """Status of every target for every geography it applies to, once per build."""
+
+    def build() -> pd.DataFrame:
+        population, _ = latest_population(dataset)
+        frames = [targets.evaluate_target(target, dataset.published, dataset.indicators, dataset.districts, population) for target in target_list()]
+        return pd.concat(frames, ignore_index=True)
+
+    return dataset.memo(("targets",), build)
+
+
+# --- comparisons over time: the same districts in every year --------------------------------------
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Class means and the rural-urban gap per year, on a balanced panel of districts."""
+
+    class_means: pd.DataFrame  # year, urban_class, mean, districts_with_data, …
+    gaps: pd.DataFrame  # year, urban_mean, rural_mean, difference, ratio, shortfall, change_in_difference
+    compared: list[str]  # codes with a value in every year
+    left_out: list[str]  # codes with a value in some year but not all
+
+
+def trend(dataset: data.Dataset, indicator: str, years: list[int], state: str | None, direction: str) -> Trend:
+    """The gap over `years` computed only on districts with a value in every one of them."""
+
+    def build() -> Trend:
+        frames = {year: metrics.filter_state(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year), state) for year in years}
+        balanced, left_out = metrics.balanced_panel(frames)
+        means = pd.concat([metrics.class_means(frame).assign(year=year) for year, frame in balanced.items()], ignore_index=True) if balanced else pd.DataFrame()
+        compared = sorted(set(next(iter(balanced.values())).dropna(subset=["value"])["code_state_district"])) if balanced else []
+        return Trend(means, metrics.gap_over_time(balanced, direction), compared, left_out)
+
+    return dataset.memo(("trend", indicator, tuple(years), state, direction), build)
+
+
+def panel_sentence(result: Trend, dataset: data.Dataset, words: Words, years: list[int]) -> str:
+    """Which districts a comparison over time uses, naming those left out."""
+    span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
+    if not result.left_out:
+        return words.t("panel_all", count=len(result.compared), years=span)
+    names = dataset.districts.set_index("code_state_district")
+    listed = ", ".join(f"{names.at[code, 'district']} ({names.at[code, 'state']})" for code in result.left_out)
+    return words.t("panel_left_out", count=len(result.compared), years=span, names=listed)
+
+
+def gap_change_sentence(gaps: pd.DataFrame, direction: str, fmt: str, unit: str, words: Words) -> str | None:
+    """How the rural-urban difference moved between the first and last year with a gap."""
+    measured = gaps.dropna(subset=["difference"])
+    if len(measured) < 2:
+        return None
+    first, last = measured.iloc[0], measured.iloc[-1]
+    signed = "+" + fmt.lstrip("+")
+    values = {"first_year": int(first["year"]), "last_year": int(last["year"]),
+              "first": figures.format_value(first["difference"], signed, unit), "last": figures.format_value(last["difference"], signed, unit)}
+    if direction == "context":
+        return words.t("gap_change_context", **values)
+    sign = -1 if direction == "higher_is_better" else 1
+    narrowing = sign * last["difference"] < sign * first["difference"]
+    return words.t("gap_change_narrowing" if narrowing else "gap_change_widening", **values)

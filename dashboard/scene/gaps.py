@@ -1,0 +1,89 @@
+"""Gaps scene: how far rural districts are behind urban ones for one indicator and year."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import data, figures, metrics
+from dashboard.scene import common
+from dashboard.scene.base import Scene, Table
+from dashboard.selection import Selection
+
+
+def build(dataset: data.Dataset, selection: Selection) -> Scene:
+    words = common.words(selection)
+    indicator, year, state = selection.indicator, selection.year, selection.state
+    entry = common.catalogue()[indicator]
+    unit, fmt, direction = words.unit(indicator), entry["format"], entry["direction"]
+    signed = "+" + fmt.lstrip("+")
+    label = words.label(indicator)
+    source = common.source_line(indicator, dataset, selection.lang)
+    scope = state or words.t("malaysia")
+    class_labels = words.class_labels
+    scene = Scene("gaps", selection, common.data_as_of(dataset), sources=common.source_rows([indicator, "population"], dataset))
+
+    frame = metrics.filter_state(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year), state)
+    means = metrics.class_means(frame)
+    gap = metrics.rural_urban_gap(frame, direction)
+    value_labels = {"value": f"{label} ({unit})" if unit else label}
+    scene.tables["class_means"] = Table(
+        means.assign(year=year, indicator=indicator), title=f"{label}, {year}", source=source, indicators=(indicator,),
+        labels={"urban_class": words.t("urban_class"), "mean": words.t("weighted_mean"), "districts_with_data": words.t("with_data"), "districts": words.t("districts_shown")},
+        formats={"mean": fmt}, no_data=words.no_data,
+    )
+    scene.tables["gap"] = Table(
+        pd.DataFrame([{"indicator": indicator, "year": year, "scope": scope, **gap, "definition": "district_classes_census_2020"}]),
+        title=words.t("gap_rural_urban"), source=source, indicators=(indicator,), formats={"difference": signed}, no_data=words.no_data,
+    )
+    scene.sentences["gap"] = common.texts.gap_sentence(gap, direction, fmt, unit, selection.lang)
+    scene.sentences["definition"] = words.t("definition_district_classes")
+
+    distribution = frame[["code_state_district", "district", "state", "urban_class", "value", "population"]].sort_values("value")
+    scene.tables["distribution"] = Table(
+        distribution, title=f"{label}: {words.t('distribution_title', year=year)}", source=source, indicators=(indicator, "population"),
+        labels={"district": words.t("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), **value_labels, "population": words.t("population_year", year=year)},
+        formats={"value": fmt, "population": ",.0f"}, no_data=words.no_data,
+    )
+    scene.figure_builders["distribution"] = lambda: figures.class_strip_plot(
+        frame, class_labels, means, value_label=label, unit=unit, fmt=fmt, mean_label=words.t("weighted_mean"),
+    )
+
+    years = [y for y in common.options(dataset).years.get(indicator, ()) if y <= year] or [year]
+    if len(years) > 1:
+        over_time = common.trend(dataset, indicator, years, state, direction)
+        panel = common.panel_sentence(over_time, dataset, words, years)
+        scene.tables["trend"] = Table(
+            over_time.class_means[["year", "urban_class", "mean", "districts_with_data"]], title=f"{label}: {words.t('trend_title')}",
+            source=f"{source} {panel}", indicators=(indicator, "population"), formats={"mean": fmt}, no_data=words.no_data,
+            labels={"year": words.t("year"), "urban_class": words.t("urban_class"), "mean": words.t("weighted_mean")},
+        )
+        scene.tables["gap_over_time"] = Table(
+            over_time.gaps[["year", "urban_mean", "rural_mean", "difference", "change_in_difference"]], title=words.t("trend_title"),
+            source=f"{source} {panel}", indicators=(indicator,), formats={c: fmt for c in ("urban_mean", "rural_mean")} | {"difference": signed, "change_in_difference": signed},
+            no_data=words.no_data,
+        )
+        scene.figure_builders["trend"] = lambda: figures.class_trend_chart(over_time.class_means, class_labels, value_label=label, unit=unit, fmt=fmt)
+        change = common.gap_change_sentence(over_time.gaps, direction, fmt, unit, words)
+        if change:
+            scene.sentences["gap_change"] = change
+        scene.sentences["panel"] = panel
+
+    by_state = metrics.gaps_by_state(frame, direction)
+    scene.tables["state_gaps"] = Table(
+        by_state[["state", "urban_mean", "semi_urban_mean", "rural_mean", "difference", "urban_districts", "rural_districts"]],
+        title=words.t("state_gaps_title"), source=source, indicators=(indicator,),
+        labels={"state": words.t("state"), "urban_mean": class_labels["urban"], "semi_urban_mean": class_labels["semi_urban"], "rural_mean": class_labels["rural"],
+                "difference": words.t("gap_rural_urban"), "urban_districts": words.t("urban_districts"), "rural_districts": words.t("rural_districts")},
+        formats={"urban_mean": fmt, "semi_urban_mean": fmt, "rural_mean": fmt, "difference": signed}, no_data=words.no_data,
+    )
+
+    theil = metrics.theil_decomposition(frame)
+    inequality = {"gini": metrics.weighted_gini(frame["value"], frame["population"]), "theil": theil["theil"], "theil_between_share_pct": 100 * theil["between_share"]}
+    income_years = common.options(dataset).years.get(metrics.INCOME_INDICATOR, ())
+    if income_years and indicator != metrics.INCOME_INDICATOR:
+        income_year = min(income_years, key=lambda candidate: (abs(candidate - year), candidate))
+        income = metrics.indicator_frame(dataset.districts, dataset.indicators, metrics.INCOME_INDICATOR, income_year).set_index("code_state_district")["value"]
+        inequality["concentration_by_income"] = metrics.concentration_index(frame.assign(income=frame["code_state_district"].map(income)), "income")
+        inequality["income_year"] = income_year
+    scene.tables["inequality"] = Table(pd.DataFrame([inequality]), title=words.t("inequality_title"), source=source, indicators=(indicator,))
+    return scene
