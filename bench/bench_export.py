@@ -19,11 +19,9 @@ import time
 from datetime import date
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dashboard import briefing, data, export, figures, metrics, renderer, texts  # noqa: E402
-from etl import config  # noqa: E402
-from etl.build import run_build  # noqa: E402
+from dashboard import briefing, data, export, figures, metrics, renderer, texts
+from etl import config
+from etl.build import run_build
 
 WARM_BAR_S = 2.0
 STATE_PACK_BAR_S = 20.0

@@ -11,16 +11,13 @@ import json
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dashboard import data, figures, metrics  # noqa: E402
-from etl import config  # noqa: E402
-from etl.build import run_build  # noqa: E402
+from dashboard import data, figures, metrics
+from etl import config
+from etl.build import run_build
 
 
 def timed(function, repeat: int = 1) -> tuple[float, object]:

@@ -29,9 +29,6 @@ from pathlib import Path
 import pandas as pd
 from playwright.async_api import Error as PlaywrightError
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from bench_browser import (
     CHROMIUM,
     CHROMIUM_ARGS,

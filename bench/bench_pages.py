@@ -7,13 +7,9 @@ Run: python bench/bench_pages.py   (uses the built data in data/processed, or $J
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from dashboard import composite, data, figures, metrics  # noqa: E402
+from dashboard import composite, data, figures, metrics
 
 URL = "app/static/generated/districts.geojson"  # the shapes are referenced, not embedded
 STATES_URL = "app/static/generated/states.geojson"

@@ -21,16 +21,12 @@ from __future__ import annotations
 import os
 import platform
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from shapely import affinity
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import composite, data, figures, metrics
 from etl import access, config, geography

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # make `dashboard` and `etl` importable
+import streamlit as st
 
-import streamlit as st  # noqa: E402
-
-from dashboard import i18n, ui  # noqa: E402
-from dashboard import navigation as navigation_registry  # noqa: E402
+from dashboard import i18n, ui  # importable from the editable install (`make install`: pip install -e .)
+from dashboard import navigation as navigation_registry
 
 
 # A local icon: a Material icon name here would make the browser fetch it from Google Fonts.

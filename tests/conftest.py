@@ -1,33 +1,43 @@
-"""Fixtures shared by every test folder: where the real-data mirror is, and one real build per session.
+"""Fixtures and markers shared by every test folder.
 
-The mirror is read-only input. Nothing from it is ever copied into the repository; tests that
-need a build get one in a pytest temporary folder.
+Real data: `mirror_dir` is the read-only real-data mirror; `built_data_dir` is THE real build of
+the session (one `run_build` from the mirror into a pytest temporary folder, shared by tests/etl,
+tests/dashboard, tests/app and tests/e2e). Both skip cleanly when the mirror is absent. Nothing
+from the mirror is ever copied into the repository, and data/processed is never read or written.
+
+Markers (registered in pyproject.toml) are applied here so that the tiers select consistently:
+- e2e: every test under tests/e2e (browser);
+- apptest: every test under tests/app (Streamlit AppTest);
+- integration: every test that needs the mirror, directly or through the real build.
+`make test-fast` runs `-m "not e2e and not apptest"`; `make test` runs everything.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-MIRROR_ENV_VAR = "JURANG_MIRROR"
-DEFAULT_MIRROR = REPO_ROOT.parent / "shared" / "data" / "raw"
-MIRROR_MISSING = "real-data mirror not available: set JURANG_MIRROR"
+from helpers_data import REPO_ROOT, resolve_mirror
+
+TESTS_DIR = REPO_ROOT / "tests"
+MARKERS_BY_FOLDER = {"e2e": "e2e", "app": "apptest"}
+MIRROR_FIXTURE = "mirror_dir"
 
 
-def resolve_mirror() -> tuple[Path | None, str]:
-    """The mirror folder (JURANG_MIRROR, else <repo>/../shared/data/raw) and, if absent, why."""
-    value = os.environ.get(MIRROR_ENV_VAR)
-    if value:
-        path = Path(value).expanduser()
-        if path.is_dir():
-            return path, ""
-        return None, f"{MIRROR_MISSING} ({MIRROR_ENV_VAR}={value} is not a directory)"
-    if DEFAULT_MIRROR.is_dir():
-        return DEFAULT_MIRROR, ""
-    return None, MIRROR_MISSING
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path))
+        try:
+            folder = path.relative_to(TESTS_DIR).parts[0]
+        except (ValueError, IndexError):
+            folder = ""
+        marker = MARKERS_BY_FOLDER.get(folder)
+        if marker and item.get_closest_marker(marker) is None:
+            item.add_marker(marker)
+        # fixturenames is the closure: a test using built_data_dir (or a fixture built on it) needs the mirror.
+        if MIRROR_FIXTURE in getattr(item, "fixturenames", ()) and item.get_closest_marker("integration") is None:
+            item.add_marker("integration")
 
 
 @pytest.fixture(scope="session")
@@ -47,9 +57,14 @@ def built_data_dir(mirror_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
     (districts, boundaries, states, indicators parquet, quality.json, manifest.json). Point the
     code at it with monkeypatch.setenv("JURANG_DATA_DIR", str(built_data_dir)). Treat it as
     read-only: copy it into tmp_path before editing anything (other tests share it).
+    A failed build fails every test that needs it with one message (pytest re-raises the cached
+    error; the build is not retried).
     """
     from etl.build import run_build
 
     root = tmp_path_factory.mktemp("built_data")
-    run_build(raw_dir=root / "raw", processed_dir=root / "processed", mirror=mirror_dir)
+    try:
+        run_build(raw_dir=root / "raw", processed_dir=root / "processed", mirror=mirror_dir)
+    except Exception as error:
+        pytest.fail(f"the real build from {mirror_dir} failed: {type(error).__name__}: {error}", pytrace=False)
     return root

@@ -1,24 +1,23 @@
-"""AppTest fixtures: one real build per session; each test points JURANG_DATA_DIR at it.
+"""AppTest fixtures: the session's one real build (built_data_dir, tests/conftest.py); each test
+points JURANG_DATA_DIR at it.
 
-The build is session-scoped; the environment variable is set per test (monkeypatch), so it never
-leaks into other test folders that run later in the same session.
+The environment variable is set per test (monkeypatch), so it never leaks into other test folders
+that run later in the same session. Every test here is marked `apptest` (tests/conftest.py).
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ -> helpers_data
-import helpers_data  # noqa: E402
+import helpers_data
 
 
 @pytest.fixture(scope="session")
-def real_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def real_data_dir(built_data_dir: Path) -> Path:
     """Data folder (raw/, processed/) of the session's real build; read-only for tests."""
-    return helpers_data.build_once(tmp_path_factory)
+    return built_data_dir
 
 
 @pytest.fixture

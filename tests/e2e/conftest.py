@@ -1,4 +1,5 @@
-"""Browser fixtures: the real build, a `streamlit run` server over it, and Debian's chromium.
+"""Browser fixtures: the session's real build, a `streamlit run` server over it, and Debian's chromium.
+Every test here is marked `e2e` (tests/conftest.py).
 
 Nothing is downloaded: Playwright drives /usr/bin/chromium (the test skips when it is missing).
 The server is the documented command (`python -m streamlit run dashboard/app.py`, cwd = repo
@@ -17,8 +18,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/ -> helpers_data
-import helpers_data  # noqa: E402
+import helpers_data
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -37,9 +37,9 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 @pytest.fixture(scope="session")
-def e2e_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Data folder of the session's real build (shared with tests/app when both run)."""
-    return helpers_data.build_once(tmp_path_factory)
+def e2e_data_dir(built_data_dir: Path) -> Path:
+    """Data folder of the session's one real build (built_data_dir, tests/conftest.py)."""
+    return built_data_dir
 
 
 class Server:
