@@ -29,7 +29,7 @@ import pandas as pd
 from shapely import affinity
 
 from dashboard import composite, data, figures, metrics
-from etl import access, config, geography
+from etl import accessibility as access, config, geography
 
 LAT_STEP = 8.0  # degrees between copies (Malaysia spans 6.5 degrees of latitude)
 LON_STEP = 20.5  # for the side-by-side layout (Malaysia spans 19.6 degrees of longitude)

@@ -28,7 +28,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import composite, data, export, figures, i18n, metrics, priorities, provenance, targets, texts
-from etl.targets import load_targets
+from etl.target_registry import load_targets
 
 PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, mm
 MARGIN = 14.0

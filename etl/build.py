@@ -26,7 +26,7 @@ import pandas as pd
 
 from etl import config, geography, importer, schemas
 from etl.catalogue import check_catalogue, load_catalogue
-from etl.targets import check_targets, load_targets
+from etl.target_registry import check_targets, load_targets
 from etl.context import QualityLog, StepContext, StepOutput
 from etl.errors import FetchError, SourceValidationError
 from etl.fetch import Downloader, FetchResult, download_url, fetch_file

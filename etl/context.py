@@ -17,7 +17,6 @@ import pandera.pandas as pa
 
 from etl import geography
 from etl.fetch import FetchResult
-from etl.indicators import INDICATOR_COLUMNS
 from etl.registry import SourceFile
 from etl.validate import read_source, validate_source
 
@@ -96,6 +95,3 @@ class StepContext:
         rows = self.population.loc[self.population["indicator"] == indicator, ["code_state_district", "year", "value"]]
         return rows.reset_index(drop=True)
 
-
-def empty_indicators() -> pd.DataFrame:
-    return pd.DataFrame({column: pd.Series(dtype="object" if column not in ("year", "value") else ("int64" if column == "year" else "float64")) for column in INDICATOR_COLUMNS})

@@ -97,12 +97,6 @@ def read_upload(data: bytes, filename: str, sheet: str | int | None = 0) -> pd.D
         raise ImportFileError(f"{filename} cannot be read as a CSV table ({error})") from error
 
 
-def read_table(path: Path, sheet: str | int | None = 0) -> tuple[pd.DataFrame, str]:
-    """(table, sha256 of the file bytes)."""
-    data = Path(path).read_bytes()
-    return read_upload(data, Path(path).name, sheet), sha256_bytes(data)
-
-
 # --- validation (pure) ---------------------------------------------------------------------------------
 
 

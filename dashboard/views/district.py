@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import composite, data, figures, metrics, targets, ui
-from etl.targets import load_targets
+from etl.target_registry import load_targets
 
 dataset = ui.require_dataset()
 catalogue = data.catalogue()

@@ -26,6 +26,7 @@ from etl.context import StepContext, StepOutput
 from etl.errors import OutputValidationError, SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
+from etl.sources.census import read_census_seats
 
 DUN_SOURCE = "dosm_census_dun"
 PARLIMEN_SOURCE = "dosm_census_parlimen"
@@ -107,11 +108,6 @@ CROP_AREA_SCHEMA = DataFrameSchema(
 
 
 # --- readers (the only I/O) -------------------------------------------------------------------
-
-
-def read_census_seats(path: Path) -> pd.DataFrame:
-    """Census seat table (UTF-8 with BOM)."""
-    return pd.read_csv(path, encoding="utf-8-sig")
 
 
 def read_boundaries(path: Path) -> gpd.GeoDataFrame:

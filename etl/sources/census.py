@@ -27,6 +27,11 @@ def read_census_district(path: Path) -> pd.DataFrame:
     return frame[USED_COLUMNS]
 
 
+def read_census_seats(path: Path) -> pd.DataFrame:
+    """Census 2020 by seat, parliament (census_parlimen.csv) or state seat (census_dun.csv): UTF-8 with BOM."""
+    return pd.read_csv(path, encoding="utf-8-sig")
+
+
 def classify_urban(urban_share_pct: pd.Series) -> pd.Series:
     """urban (>= 60 %), semi_urban (30-60 %), rural (< 30 %); NaN stays NaN."""
     classes = np.select(

@@ -17,7 +17,7 @@ Decisions (see also the catalogue definitions)
 - Clinics whose point lies more than COORDINATE_TOLERANCE_KM outside their labelled district have
   coordinates that are evidently wrong (e.g. a Selangor clinic placed in Sabah) and are left out of the
   access model, not out of the counts.
-- Access: E2SFCA (etl/access.py) with clinics as supply (capacity 1 each), 30 km straight-line
+- Access: E2SFCA (etl/accessibility.py) with clinics as supply (capacity 1 each), 30 km straight-line
   catchment in Luo & Qi's 1.00/0.68/0.22 zones, aggregated to districts population-weighted by the
   district each demand point lies in; plus the share of people beyond 5 km of the nearest clinic or
   hospital (hospital outpatient departments are the primary-care point of several Sarawak towns whose
@@ -40,11 +40,12 @@ import pandera.pandas as pa
 import shapely
 from pandera.pandas import Check, Column, DataFrameSchema
 
-from etl import access, geography
+from etl import accessibility, geography
 from etl.context import StepContext, StepOutput
 from etl.errors import SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
+from etl.sources.census import read_census_seats
 from etl.validate import validate_source
 
 FACILITIES = "moh_facilities"
@@ -103,11 +104,6 @@ def read_facilities(path: Path) -> pd.DataFrame:
 
 def read_hospital_beds(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"date": str})
-
-
-def read_census_seats(path: Path) -> pd.DataFrame:
-    """Census 2020 by seat (UTF-8 with BOM)."""
-    return pd.read_csv(path, encoding="utf-8-sig")
 
 
 def read_boundaries(path: Path) -> gpd.GeoDataFrame:
@@ -247,7 +243,7 @@ def distance_to_label_km(facilities: pd.DataFrame, spatial: pd.DataFrame, distri
         polygons = districts.set_index("code_state_district").geometry.reindex(rows["code_state_district"]).to_numpy()
         lines = shapely.shortest_line(points, polygons)
         start, end = shapely.get_point(lines, 0), shapely.get_point(lines, 1)
-        km = access.haversine_km(shapely.get_x(start), shapely.get_y(start), shapely.get_x(end), shapely.get_y(end)).diagonal()
+        km = accessibility.haversine_km(shapely.get_x(start), shapely.get_y(start), shapely.get_x(end), shapely.get_y(end)).diagonal()
         result[measure] = km
     return result
 
@@ -540,16 +536,16 @@ def access_by_district(
     Returns (per-district frame: code_state_district, access_per_10k, beyond_pct, fallback),
     the demand frame with access_per_10k and nearest_km, and the supply ratios.
     """
-    result = access.e2sfca(demand, clinics, "population")
-    seats = demand.assign(access_per_10k=result.access, nearest_km=access.nearest_distance_km(demand, facilities))
-    mean_access = access.weighted_mean_by(seats, "access_per_10k", "population", "code_state_district")
-    beyond = access.share_beyond_pct(seats, "nearest_km", "population", "code_state_district", threshold_km)
+    result = accessibility.e2sfca(demand, clinics, "population")
+    seats = demand.assign(access_per_10k=result.access, nearest_km=accessibility.nearest_distance_km(demand, facilities))
+    mean_access = accessibility.weighted_mean_by(seats, "access_per_10k", "population", "code_state_district")
+    beyond = accessibility.share_beyond_pct(seats, "nearest_km", "population", "code_state_district", threshold_km)
     per_district = pd.DataFrame({"access_per_10k": mean_access, "beyond_pct": beyond}).reindex(district_points["code_state_district"])
     empty = district_points.loc[per_district["access_per_10k"].isna().to_numpy()]
     per_district["fallback"] = False
     if len(empty):
-        at_point = access.access_at(empty, clinics, result.supply_ratio)
-        nearest = access.nearest_distance_km(empty, facilities)
+        at_point = accessibility.access_at(empty, clinics, result.supply_ratio)
+        nearest = accessibility.nearest_distance_km(empty, facilities)
         codes = empty["code_state_district"].to_numpy()
         per_district.loc[codes, "access_per_10k"] = at_point.to_numpy()
         per_district.loc[codes, "beyond_pct"] = np.where(nearest.to_numpy() > threshold_km, 100.0, 0.0)
@@ -746,7 +742,7 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
         "consistency_check",
         f"access model: {len(clinics):,} clinics (E2SFCA supply; {len(facilities):,} clinics and hospitals for the nearest distance) x "
         f"{len(located):,} demand points; {int(ratios.isna().sum())} clinics have no demand "
-        f"point within {access.LUO_QI_ZONES[-1][0]:g} km (no ratio); {len(fallback)} districts hold no demand point and are scored "
+        f"point within {accessibility.LUO_QI_ZONES[-1][0]:g} km (no ratio); {len(fallback)} districts hold no demand point and are scored "
         "at their own representative point",
         rows=fallback,
     )

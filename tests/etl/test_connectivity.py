@@ -1,5 +1,5 @@
-"""Connectivity (etl/sources/connectivity.py, etl/sources/digital_hh.py): the model, the published
-figures and the optional OpenDOSM feeds.
+"""Connectivity (etl/connectivity_model.py, etl/connectivity_validation.py, etl/sources/connectivity*.py,
+etl/sources/digital_hh.py): the model, its validation, the published figures and the optional OpenDOSM feeds.
 
 Unit tests build small synthetic frames (labelled synthetic; answers known by construction).
 Integration tests (marked) read the outputs of one real build (fixture built_data_dir).
@@ -22,7 +22,8 @@ from etl.errors import SourceValidationError
 from etl.fetch import FetchResult
 from etl.registry import load_registry
 from etl.schemas import published_figures_output
-from etl.sources import connectivity, digital_hh
+from etl import connectivity_model, connectivity_validation
+from etl.sources import connectivity_published, digital_hh
 from etl.validate import validate_source
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "digital_hh_state_fixture.csv"
@@ -58,8 +59,8 @@ def synthetic_country(n: int = 60, seed: int = 7) -> tuple[pd.DataFrame, pd.Seri
 @pytest.fixture(scope="module")
 def synthetic_estimate():
     values, households, urban = synthetic_country()
-    z, scale = connectivity.standardise(values, households)
-    return connectivity.estimate_internet(z, households, urban, TARGETS, connectivity.ModelSpec(draws=200), scale=scale), values, households, urban
+    z, scale = connectivity_model.standardise(values, households)
+    return connectivity_model.estimate_internet(z, households, urban, TARGETS, connectivity_model.ModelSpec(draws=200), scale=scale), values, households, urban
 
 
 # --- the model on frames with a known answer ---------------------------------------------------------------
@@ -72,11 +73,11 @@ def test_given_rates_made_by_a_known_model_when_intercepts_are_solved_then_the_t
     urban_share = np.array([0.0, 0.2, 0.5, 0.8, 1.0])
     alpha_u, alpha_r, gamma = 3.0, 1.5, 0.7
     urban_w, rural_w = households * urban_share, households * (1 - urban_share)
-    true_urban = connectivity.expit(alpha_u + gamma * score) @ urban_w / urban_w.sum()
-    true_rural = connectivity.expit(alpha_r + gamma * score) @ rural_w / rural_w.sum()
+    true_urban = connectivity_model.expit(alpha_u + gamma * score) @ urban_w / urban_w.sum()
+    true_rural = connectivity_model.expit(alpha_r + gamma * score) @ rural_w / rural_w.sum()
 
-    solved_u = connectivity.solve_intercepts(gamma * score, urban_w, true_urban)
-    solved_r = connectivity.solve_intercepts(gamma * score, rural_w, true_rural)
+    solved_u = connectivity_model.solve_intercepts(gamma * score, urban_w, true_urban)
+    solved_r = connectivity_model.solve_intercepts(gamma * score, rural_w, true_rural)
 
     assert solved_u[0] == pytest.approx(alpha_u, abs=1e-9)
     assert solved_r[0] == pytest.approx(alpha_r, abs=1e-9)
@@ -88,12 +89,12 @@ def test_given_a_country_where_covariates_explain_the_whole_gap_when_calibrated_
     households = np.array([50.0, 80.0, 120.0, 300.0, 250.0, 400.0, 500.0])
     urban_share = np.array([0.0, 0.0, 0.2, 0.6, 0.7, 0.95, 1.0])
     alpha, gamma = 2.8, 1.3
-    truth = connectivity.expit(alpha + gamma * score)
+    truth = connectivity_model.expit(alpha + gamma * score)
     urban_w, rural_w = households * urban_share, households * (1 - urban_share)
     urban_t = np.array([truth[0] @ urban_w / urban_w.sum()])
     rural_t = np.array([truth[0] @ rural_w / rural_w.sum()])
 
-    calibration = connectivity.calibrate(score, households, urban_share, urban_t, rural_t, between_share=np.array([1.0]))
+    calibration = connectivity_model.calibrate(score, households, urban_share, urban_t, rural_t, between_share=np.array([1.0]))
 
     assert calibration.gamma_full[0] == pytest.approx(gamma, abs=1e-6)
     assert calibration.alpha_urban[0] == pytest.approx(alpha, abs=1e-6)
@@ -104,10 +105,10 @@ def test_given_a_country_where_covariates_explain_the_whole_gap_when_calibrated_
 def test_given_no_between_district_share_when_calibrated_then_the_estimate_is_the_naive_stratum_mix():
     # between_share 0: every urban part gets 98.8 and every rural part 90.3, exactly the naive estimate
     values, households, urban = synthetic_country(n=12)
-    z, _ = connectivity.standardise(values, households)
-    spec = connectivity.ModelSpec(between_share=0.0, draws=20)
+    z, _ = connectivity_model.standardise(values, households)
+    spec = connectivity_model.ModelSpec(between_share=0.0, draws=20)
 
-    estimate = connectivity.estimate_internet(z, households, urban, TARGETS, spec)
+    estimate = connectivity_model.estimate_internet(z, households, urban, TARGETS, spec)
 
     naive = urban * TARGETS["urban"] + (1 - urban) * TARGETS["rural"]
     np.testing.assert_allclose(estimate.table["value"].to_numpy(), naive.to_numpy(), atol=1e-6)
@@ -119,8 +120,8 @@ def test_given_covariates_that_cannot_explain_the_gap_when_calibrated_then_model
     households = np.array([100.0, 100.0, 100.0, 100.0])
     urban_share = np.array([0.0, 0.1, 0.9, 1.0])
 
-    with pytest.raises(connectivity.ModelError, match="urban-rural gap"):
-        connectivity.calibrate(score, households, urban_share, np.array([0.988]), np.array([0.903]), np.array([0.5]))
+    with pytest.raises(connectivity_model.ModelError, match="urban-rural gap"):
+        connectivity_model.calibrate(score, households, urban_share, np.array([0.988]), np.array([0.903]), np.array([0.5]))
 
 
 # --- calibration invariants ---------------------------------------------------------------------------------
@@ -158,28 +159,29 @@ def test_given_fully_rural_districts_with_different_covariates_then_they_do_not_
     assert rural.max() - rural.min() > 5
 
 
-@pytest.mark.parametrize("covariate", [c.indicator for c in connectivity.COVARIATES])
+@pytest.mark.parametrize("covariate", [c.indicator for c in connectivity_model.COVARIATES])
 def test_given_fixed_parameters_when_one_covariate_improves_then_the_rate_rises(covariate):
     # Monotone in the documented direction: z is already signed, so a higher z means better connected
-    k = list(connectivity.COVARIATES).index(next(c for c in connectivity.COVARIATES if c.indicator == covariate))
+    k = list(connectivity_model.COVARIATES).index(next(c for c in connectivity_model.COVARIATES if c.indicator == covariate))
     rates = []
     for step in np.linspace(-3, 3, 13):
-        z = np.zeros(len(connectivity.COVARIATES))
+        z = np.zeros(len(connectivity_model.COVARIATES))
         z[k] = step
-        rates.append(connectivity.predict_rates(z, alpha_urban=4.3, alpha_rural=3.2, gamma=1.1, urban_share=0.3))
+        score = connectivity_model.composite_scores(z.reshape(1, -1), np.full((1, len(z)), 1 / len(z)))[0, 0]
+        rates.append(0.3 * connectivity_model.expit(4.3 + 1.1 * score) + 0.7 * connectivity_model.expit(3.2 + 1.1 * score))
     assert all(b > a for a, b in zip(rates, rates[1:]))
 
 
-@pytest.mark.parametrize("covariate", connectivity.COVARIATES, ids=lambda c: c.indicator)
+@pytest.mark.parametrize("covariate", connectivity_model.COVARIATES, ids=lambda c: c.indicator)
 def test_given_a_district_whose_raw_covariate_moves_the_better_way_when_re_estimated_then_its_value_does_not_fall(covariate):
     # The whole pipeline (standardise, recalibrate) on the synthetic country: one small rural district moves
     values, households, urban = synthetic_country()
     code = households[urban == 0].idxmin()
-    spec = connectivity.ModelSpec(draws=10)
+    spec = connectivity_model.ModelSpec(draws=10)
 
     def value_of(frame: pd.DataFrame) -> float:
-        z, _ = connectivity.standardise(frame, households)
-        return connectivity.estimate_internet(z, households, urban, TARGETS, spec).table.set_index("code_state_district").loc[code, "value"]
+        z, _ = connectivity_model.standardise(frame, households)
+        return connectivity_model.estimate_internet(z, households, urban, TARGETS, spec).table.set_index("code_state_district").loc[code, "value"]
 
     moved = values.copy()
     spread = values[covariate.indicator].std()
@@ -193,7 +195,7 @@ def test_given_the_covariate_list_then_each_sign_is_documented_in_the_catalogue_
 
     definition = load_catalogue(include_custom=False)["internet_hh_pct"]["definition"]["en"]
     for phrase, covariate in [("electricity access (+)", "electricity_hh_pct"), ("piped water\n        access (+)", "piped_water_hh_pct"), ("absolute poverty (-)", "poverty_absolute_pct")]:
-        sign = "+" if next(c for c in connectivity.COVARIATES if c.indicator == covariate).direction > 0 else "-"
+        sign = "+" if next(c for c in connectivity_model.COVARIATES if c.indicator == covariate).direction > 0 else "-"
         assert f"({sign})" in phrase and " ".join(phrase.split()) in " ".join(definition.split())
 
 
@@ -201,7 +203,7 @@ def test_given_the_covariate_list_then_each_sign_is_documented_in_the_catalogue_
 
 
 def test_given_values_published_as_text_ranges_when_parsed_then_value_is_nan_and_the_text_is_kept():
-    value, text = connectivity.parse_values(pd.Series(["96.8", "300-400", ">50", "1099"]))
+    value, text = connectivity_published.parse_values(pd.Series(["96.8", "300-400", ">50", "1099"]))
 
     assert value.tolist()[0] == 96.8 and value.tolist()[3] == 1099.0
     assert value.isna().tolist() == [False, True, True, False]
@@ -209,10 +211,10 @@ def test_given_values_published_as_text_ranges_when_parsed_then_value_is_nan_and
 
 
 def test_given_indicator_ids_then_concepts_keep_coverage_apart_from_household_take_up():
-    assert connectivity.concept_of("hh_internet_access") == "household_access"
-    assert connectivity.concept_of("4g_coverage_populated_areas") == "network_coverage"
-    assert connectivity.concept_of("hh_broadband_penetration") == "subscriptions"
-    assert connectivity.concept_of("indiv_internet_use") == "individual_use"
+    assert connectivity_published.concept_of("hh_internet_access") == "household_access"
+    assert connectivity_published.concept_of("4g_coverage_populated_areas") == "network_coverage"
+    assert connectivity_published.concept_of("hh_broadband_penetration") == "subscriptions"
+    assert connectivity_published.concept_of("indiv_internet_use") == "individual_use"
 
 
 def test_given_two_rows_for_one_place_when_flagged_then_the_later_and_more_confident_row_is_latest():
@@ -224,7 +226,7 @@ def test_given_two_rows_for_one_place_when_flagged_then_the_later_and_more_confi
         }
     )
 
-    assert connectivity.latest_flags(frame).tolist() == [False, True, False]
+    assert connectivity_published.latest_flags(frame).tolist() == [False, True, False]
 
 
 def test_given_a_carried_number_that_differs_from_the_transcription_when_compared_then_it_is_reported():
@@ -233,7 +235,7 @@ def test_given_a_carried_number_that_differs_from_the_transcription_when_compare
     raw = pd.DataFrame(keys | {"value": ["1", "2", "3"]})
     reference = pd.DataFrame({k: v[:2] for k, v in keys.items()} | {"value": ["1", "2.5"], "source_id": ["pub_x", "pub_x"]})
 
-    comparison = connectivity.compare_with_transcriptions(reference, {"pub_x": raw}).iloc[0]
+    comparison = connectivity_published.compare_with_transcriptions(reference, {"pub_x": raw}).iloc[0]
 
     assert (comparison["read"], comparison["carried"], comparison["not_carried"], comparison["only_in_reference"]) == (3, 1, 2, 1)
 
@@ -244,17 +246,17 @@ def test_given_published_rows_without_the_2024_strata_when_targets_are_read_then
     )
 
     with pytest.raises(SourceValidationError, match=r"published_connectivity\.csv.*urban"):
-        connectivity.stratum_targets(published)
+        connectivity_model.stratum_targets(published)
 
 
 def test_given_known_orderings_then_rank_correlation_is_exact():
     a = pd.Series([1.0, 2.0, 3.0, 4.0])
 
-    assert connectivity.rank_correlation(a, a * 10) == pytest.approx(1.0)
-    assert connectivity.rank_correlation(a, -a) == pytest.approx(-1.0)
-    assert np.isnan(connectivity.rank_correlation(a[:2], a[:2]))
-    assert connectivity.strength(0.2) == "weak" and connectivity.strength(-0.45) == "moderate" and connectivity.strength(0.9, 16) == "strong"
-    assert connectivity.strength(0.66, 6) == "strong, indicative only (n < 10)"
+    assert connectivity_validation.rank_correlation(a, a * 10) == pytest.approx(1.0)
+    assert connectivity_validation.rank_correlation(a, -a) == pytest.approx(-1.0)
+    assert np.isnan(connectivity_validation.rank_correlation(a[:2], a[:2]))
+    assert connectivity_validation.strength(0.2) == "weak" and connectivity_validation.strength(-0.45) == "moderate" and connectivity_validation.strength(0.9, 16) == "strong"
+    assert connectivity_validation.strength(0.66, 6) == "strong, indicative only (n < 10)"
 
 
 def test_given_seat_duns_when_weighted_then_each_seat_sums_to_one_and_federal_seats_fall_back_to_density():
@@ -265,7 +267,7 @@ def test_given_seat_duns_when_weighted_then_each_seat_sums_to_one_and_federal_se
     households = pd.Series({"1_1": 1000.0, "1_2": 1000.0, "14_1": 5000.0})
     area = pd.Series({"1_1": 10.0, "1_2": 10.0, "14_1": 2.0})
 
-    weights = connectivity.seat_household_weights(dun_weights, dun_households, seat_weights, households, area).set_index(["parlimen", "code_state_district"])["hh_weight"]
+    weights = connectivity_validation.seat_household_weights(dun_weights, dun_households, seat_weights, households, area).set_index(["parlimen", "code_state_district"])["hh_weight"]
 
     assert weights[("A", "1_1")] == pytest.approx(250 / 400) and weights[("A", "1_2")] == pytest.approx(150 / 400)
     assert weights[("B", "14_1")] == pytest.approx(1.0)
@@ -285,7 +287,7 @@ def test_given_the_synthetic_fixture_of_the_documented_schema_when_validated_the
     sabah_2023 = rows.query("state == 'Sabah' and year == 2023 and indicator == 'hh_internet_access'")
     assert sabah_2023["value"].tolist() == [86.0] and sabah_2023["as_of"].tolist() == ["2023-01-01"]
     assert set(rows["source_type"]) == {"official_feed"}
-    assert list(rows.columns) == connectivity.REFERENCE_COLUMNS
+    assert list(rows.columns) == connectivity_published.REFERENCE_COLUMNS
 
 
 @pytest.mark.parametrize(
@@ -347,7 +349,7 @@ def test_given_a_reachable_feed_when_the_step_reads_it_then_its_rows_are_carried
     entry = load_registry()[digital_hh.STATE_SOURCE]
     ctx = StepContext({entry.id: FetchResult(entry, FIXTURE, "", 0, "test")}, districts=None, aliases=None, census=None, population=None, quality=QualityLog())
 
-    rows = connectivity._feed_rows(ctx)
+    rows = connectivity_published.feed_rows(ctx)
 
     assert len(rows) == 17 and set(rows["source_id"]) == {entry.id}
     assert [a["rows_read"] for a in ctx.quality.accounts] == [6]
@@ -462,7 +464,7 @@ def test_given_the_real_build_then_no_published_state_figure_becomes_a_district_
 @pytest.mark.integration
 def test_given_the_real_build_then_the_carried_figures_match_the_transcriptions(quality):
     accounts = {a["source"]: a for a in quality["accounts"]}
-    for source_id in connectivity.PUBLISHED_SOURCES:
+    for source_id in connectivity_published.PUBLISHED_SOURCES:
         assert accounts[source_id]["rows_read"] == accounts[source_id]["rows_used"], source_id
     check = next(n for n in quality["notes"] if n["source"] == "published_figures" and n["kind"] == "consistency_check")
     assert "every number matches" in check["detail"]

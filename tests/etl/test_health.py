@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from etl import access, geography
+from etl import accessibility, geography
 from etl.errors import SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS
 from etl.sources import health
 
-KM_PER_DEGREE = access.EARTH_RADIUS_KM * math.pi / 180
+KM_PER_DEGREE = accessibility.EARTH_RADIUS_KM * math.pi / 180
 
 # --- synthetic geography ------------------------------------------------------------------------
 

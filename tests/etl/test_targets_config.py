@@ -7,7 +7,7 @@ import copy
 import pytest
 
 from etl.errors import OutputValidationError
-from etl.targets import check_targets, load_targets
+from etl.target_registry import check_targets, load_targets
 
 GOOD = {
     "id": "t1", "title": {"en": "T", "ms": "T"}, "measure": {"source": "indicators", "indicators": ["internet_hh_pct"]},

@@ -1,0 +1,267 @@
+"""Published connectivity figures: the measured layers carried into published_figures.parquet.
+
+Numbers compiled from DOSM and MCMC releases (household internet/computer/mobile access, 4G/5G
+coverage of populated areas, broadband per 100 households, community internet centres, school
+connectivity) live in data/reference/published_connectivity.csv, each with year, as-of date,
+publisher, source URL and a confidence flag. Only numbers and citations are carried, never the
+wording of the pages. They stay at the level they were published (national, urban/rural, state,
+district, parliament seat): a state figure is never written into a district value. The carried
+rows are checked against the transcriptions in the mirror (pub_* sources) at every build. Rows
+from the OpenDOSM household-ICT feeds (etl/sources/digital_hh.py) are added when those optional
+files were reachable.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pandera.pandas as pa
+from pandera.pandas import Check, Column, DataFrameSchema
+
+from etl import config, geography, overlay
+from etl.context import StepContext
+from etl.errors import SourceValidationError
+from etl.schemas import STATE_NAMES
+from etl.sources import digital_hh
+from etl.validate import describe_failures
+
+REFERENCE_CSV = config.REFERENCE_DIR / "published_connectivity.csv"
+REFERENCE_LABEL = "data/reference/published_connectivity.csv"
+PUBLISHED_SOURCES = ["pub_household_internet", "pub_mobile_coverage", "pub_broadband", "pub_community_internet_centres", "pub_schools_internet"]
+PARLIMEN_SOURCE = "dosm_parlimen_boundaries"
+OUTPUT_NAME = "published_figures.parquet"
+GEOGRAPHY_LEVELS = ["national", "national_stratum", "state", "district", "parliament"]
+CONFIDENCE_LEVELS = ["high", "medium", "low"]
+SOURCE_TYPES = ["news_quoting_official", "research_citing_official", "secondary_blog", "official_feed"]
+KEY_COLUMNS = ["indicator", "geography_level", "state", "area", "year", "as_of", "value"]
+REFERENCE_COLUMNS = ["source_id", *KEY_COLUMNS[:-1], "value", "unit", "data_source", "publisher", "source_type", "confidence", "source_url", "note"]
+
+# what each published indicator measures (so a supply-side coverage figure is never read as take-up)
+CONCEPTS = [
+    (r"^hh_.*_(access|HIES)$|^hh_internet_via_", "household_access"),
+    (r"^indiv_|^internet_users_|^persons15plus_|^internet_penetration_", "individual_use"),
+    (r"_coverage_populated_areas$", "network_coverage"),
+    (r"penetration$|_subscriptions$", "subscriptions"),
+    (r"^fibre_premises", "fibre_infrastructure"),
+    (r"centres", "community_centres"),
+    (r"^schools_", "school_connectivity"),
+]
+
+
+# --- schemas ----------------------------------------------------------------------------------------
+
+AS_OF_PATTERN = r"^$|^\d{4}(-\d{2}(-\d{2})?)?$"
+
+REFERENCE_SCHEMA = DataFrameSchema(
+    {
+        "source_id": Column(str, Check.isin(PUBLISHED_SOURCES)),
+        "indicator": Column(str, Check.str_matches(r"^[A-Za-z0-9_]+$")),
+        "geography_level": Column(str, Check.isin(GEOGRAPHY_LEVELS)),
+        "state": Column(str, Check.isin(["Malaysia", *STATE_NAMES])),
+        "area": Column(str),
+        "year": Column(int, Check.in_range(2000, 2030), coerce=True),
+        "as_of": Column(str, Check.str_matches(AS_OF_PATTERN)),
+        "value": Column(str, Check.str_length(min_value=1)),
+        "unit": Column(str, Check.str_length(min_value=1)),
+        "data_source": Column(str, Check.str_length(min_value=1)),
+        "publisher": Column(str, Check.str_length(min_value=1)),
+        "source_type": Column(str, Check.isin(SOURCE_TYPES)),
+        "confidence": Column(str, Check.isin(CONFIDENCE_LEVELS)),
+        "source_url": Column(str, Check.str_matches(r"^https?://")),
+        "note": Column(str),
+    },
+    unique=KEY_COLUMNS,
+    strict=True,
+)
+
+# the transcriptions in the mirror (pub_*): what the cross-check relies on
+TRANSCRIPTION_SCHEMA = DataFrameSchema(
+    {column: Column(str) for column in KEY_COLUMNS},
+    strict=False,
+)
+
+
+# --- readers (the only I/O) --------------------------------------------------------------------------
+
+
+def read_text_table(path: Path) -> pd.DataFrame:
+    """A CSV with every cell as text (blanks as ''), so numbers are compared as published."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+# --- pure transforms --------------------------------------------------------------------------------
+
+
+def concept_of(indicator: str) -> str:
+    """What a published indicator measures (household_access, network_coverage, …)."""
+    for pattern, concept in CONCEPTS:
+        if re.search(pattern, indicator):
+            return concept
+    return "other"
+
+
+def compare_with_transcriptions(reference: pd.DataFrame, transcriptions: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per source: rows in the mirror's transcription, carried unchanged, not carried, and
+    reference rows that the transcription does not contain (changed or invented numbers).
+
+    Keys compare the text of indicator, geography, state, area, year, as_of and value.
+    Returns source_id, read, carried, not_carried, only_in_reference, examples.
+    """
+    rows = []
+    for source_id, raw in transcriptions.items():
+        carried_keys = set(reference.loc[reference["source_id"] == source_id, KEY_COLUMNS].astype(str).itertuples(index=False, name=None))
+        raw_keys = list(raw[KEY_COLUMNS].astype(str).itertuples(index=False, name=None))
+        missing = [key for key in raw_keys if key not in carried_keys]
+        extra = sorted(carried_keys - set(raw_keys))
+        rows.append(
+            {
+                "source_id": source_id,
+                "read": len(raw_keys),
+                "carried": len(raw_keys) - len(missing),
+                "not_carried": len(missing),
+                "only_in_reference": len(extra),
+                "examples": "; ".join(" / ".join(part for part in key if part) for key in (missing + extra)[:5]),
+            }
+        )
+    return pd.DataFrame(rows, columns=["source_id", "read", "carried", "not_carried", "only_in_reference", "examples"])
+
+
+def parse_values(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(value, value_text): numbers as floats; ranges/inequalities ('300-400', '>50') stay text with value NaN."""
+    value = pd.to_numeric(text, errors="coerce")
+    value_text = text.where(value.isna())
+    return value.astype(float), value_text
+
+
+def latest_flags(frame: pd.DataFrame) -> pd.Series:
+    """True for the most recent row of each indicator and place (ties: the more confident row)."""
+    rank = frame["confidence"].map({level: i for i, level in enumerate(CONFIDENCE_LEVELS)})
+    order = frame.assign(_rank=rank).sort_values(["year", "as_of", "_rank"], ascending=[False, False, True])
+    first = ~order.duplicated(["indicator", "geography_level", "state", "area"])
+    return first.reindex(frame.index)
+
+
+def published_figures(
+    reference: pd.DataFrame,
+    feed_rows: pd.DataFrame,
+    district_codes: pd.Series,
+    seat_districts: pd.DataFrame,
+    points: pd.DataFrame,
+) -> pd.DataFrame:
+    """The published_figures.parquet table.
+
+    reference / feed_rows: REFERENCE_COLUMNS rows. district_codes: code_state_district of each
+    reference row that is a district (index aligned, NaN elsewhere). seat_districts: area,
+    code_parlimen, codes (';'-joined districts the seat overlaps). points: geography_level,
+    area, lon, lat (a representative point of each district or seat polygon).
+    """
+    frame = pd.concat([reference, feed_rows], ignore_index=True) if len(feed_rows) else reference.reset_index(drop=True)
+    value, value_text = parse_values(frame["value"].astype(str))
+    codes = district_codes.reindex(frame.index)
+    seats = seat_districts.set_index("area")
+    is_seat = frame["geography_level"] == "parliament"
+    codes = codes.where(~is_seat, frame["area"].map(seats["codes"]))
+    located = frame[["geography_level", "area"]].merge(points, on=["geography_level", "area"], how="left")
+    out = frame.assign(
+        concept=frame["indicator"].map(concept_of),
+        year=frame["year"].astype(int),
+        value=value,
+        value_text=value_text,
+        code_state_district=codes.astype("object"),
+        code_parlimen=frame["area"].map(seats["code_parlimen"]).where(is_seat).astype("object"),
+        lon=located["lon"].to_numpy(dtype=float),
+        lat=located["lat"].to_numpy(dtype=float),
+    )
+    out["latest"] = latest_flags(out)
+    return out[PUBLISHED_COLUMNS]
+
+
+PUBLISHED_COLUMNS = [
+    "source_id", "indicator", "concept", "geography_level", "state", "area", "code_state_district", "code_parlimen",
+    "lon", "lat", "year", "as_of", "value", "value_text", "unit", "data_source", "publisher", "source_type",
+    "confidence", "source_url", "note", "latest",
+]
+
+
+
+# --- step parts (read through the step context) ----------------------------------------------------------
+
+
+def read_reference() -> pd.DataFrame:
+    """The carried figures, validated (errors name the reference file and column)."""
+    try:
+        frame = read_text_table(REFERENCE_CSV)
+    except (OSError, ValueError) as error:
+        raise SourceValidationError(f"[{REFERENCE_LABEL}] cannot be read ({type(error).__name__}: {error})") from error
+    try:
+        return REFERENCE_SCHEMA.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        details = "\n  ".join(describe_failures(errors.failure_cases))
+        raise SourceValidationError(f"[{REFERENCE_LABEL}] does not match its expected schema (0-based data rows):\n  {details}") from errors
+
+
+def cross_check(ctx: StepContext, reference: pd.DataFrame) -> None:
+    """Every carried row must match the mirror's transcription (and every transcribed row be carried)."""
+    transcriptions = {source_id: ctx.read(source_id, read_text_table, TRANSCRIPTION_SCHEMA) for source_id in PUBLISHED_SOURCES if source_id in ctx.fetched}
+    comparison = compare_with_transcriptions(reference, transcriptions)
+    for row in comparison.itertuples(index=False):
+        ctx.quality.account(
+            row.source_id, read=row.read, used=row.carried, rejected=row.not_carried,
+            detail=f"carried into {REFERENCE_LABEL} without quotes (numbers, dates, citations, confidence); rejected = transcribed rows missing from the reference",
+        )
+    bad = comparison.loc[(comparison["not_carried"] > 0) | (comparison["only_in_reference"] > 0)]
+    ctx.quality.note(
+        "published_figures",
+        "consistency_check",
+        f"{len(reference)} carried rows checked against the transcriptions of {len(transcriptions)} sources: "
+        + ("every number matches" if bad.empty else f"{int(bad['not_carried'].sum())} transcribed rows not carried, {int(bad['only_in_reference'].sum())} carried rows not in a transcription: update {REFERENCE_LABEL}"),
+        rows=bad.to_dict("records"),
+        warn=not bad.empty,
+    )
+
+
+def feed_rows(ctx: StepContext) -> pd.DataFrame:
+    """Rows of the optional OpenDOSM feeds that were reachable; a note for those that were not."""
+    parts = []
+    for source_id in digital_hh.FEED_SOURCES:
+        if source_id not in ctx.fetched:
+            ctx.quality.note(source_id, "decision", f"{source_id} not reachable: household ICT access by state comes from the published figures only")
+            continue
+        frame = ctx.read(source_id, digital_hh.read_digital_hh, digital_hh.DIGITAL_HH_SCHEMA)
+        rows = digital_hh.feed_to_published(frame, source_id, ctx.entry(source_id).url)
+        ctx.quality.account(source_id, read=len(frame), used=len(frame), detail=f"{len(rows)} state/national shares carried into {OUTPUT_NAME}")
+        parts.append(rows)
+    return pd.concat(parts, ignore_index=True)[REFERENCE_COLUMNS] if parts else pd.DataFrame(columns=REFERENCE_COLUMNS)
+
+
+def locate(ctx: StepContext, reference: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Where the published rows are: district codes of district rows; seats' districts and overlay weights; representative points."""
+    district_rows = reference.loc[reference["geography_level"] == "district"]
+    resolved = geography.resolve_districts(district_rows, ctx.districts, ctx.aliases, REFERENCE_LABEL, state_col="state", district_col="area")
+    for state, name, code in resolved.aliased.itertuples(index=False):
+        ctx.quality.note("published_figures", "alias_used", f"{state} / {name!r} -> {code}")
+    codes = resolved.frame["code_state_district"]
+
+    seat_names = sorted(set(reference.loc[reference["geography_level"] == "parliament", "area"]))
+    seats = ctx.read(PARLIMEN_SOURCE, gpd.read_file)
+    missing = sorted(set(seat_names) - set(seats["parlimen"]))
+    if missing:
+        raise SourceValidationError(f"[{REFERENCE_LABEL}] column 'area': parliament seats not in {ctx.label(PARLIMEN_SOURCE)}: {missing}")
+    chosen = seats.loc[seats["parlimen"].isin(seat_names)].reset_index(drop=True)
+    weights = overlay.seat_district_weights(chosen, ctx.districts, "parlimen", group_key="code_state") if len(chosen) else pd.DataFrame(columns=["parlimen", *overlay.WEIGHT_COLUMNS])
+    seat_districts = pd.DataFrame(
+        {
+            "area": chosen["parlimen"],
+            "code_parlimen": chosen["parlimen"].str.split(" ").str[0],
+            "codes": chosen["parlimen"].map(weights.groupby("parlimen")["code_state_district"].agg(";".join)),
+        }
+    )
+    district_points = ctx.districts.set_index("code_state_district").geometry.representative_point()
+    rows = [{"geography_level": "district", "area": area, "lon": district_points[code].x, "lat": district_points[code].y} for area, code in zip(district_rows.loc[codes.index, "area"], codes)]
+    rows += [{"geography_level": "parliament", "area": name, "lon": point.x, "lat": point.y} for name, point in zip(chosen["parlimen"], chosen.geometry.representative_point())]
+    points = pd.DataFrame(rows, columns=["geography_level", "area", "lon", "lat"]).drop_duplicates(["geography_level", "area"])
+    return codes, seat_districts, weights, points
+
