@@ -10,7 +10,7 @@ import streamlit as st
 
 from streamlit.errors import StreamlitSecretNotFoundError
 
-from dashboard import access, composite, data, figures, i18n, metrics, texts
+from dashboard import access, composite, data, figures, i18n, metrics, selection, texts
 from etl.schemas import STATE_NAMES
 
 # Plotly fetches a world base map from its CDN even when hidden; serve local empty layers instead.
@@ -37,17 +37,38 @@ def chart(figure, key: str, table: pd.DataFrame | None, *, title: str, subtitle:
             st.dataframe(table, hide_index=True, width="stretch")
 
 
-def scene_chart(scene, figure_name: str, table_name: str, key: str, *, subtitle: str = "", alt: str = "") -> None:
+def scene_chart(scene, figure_name: str, table_name: str, key: str, *, subtitle: str = "", alt: str = "", figure_options: dict | None = None) -> None:
     """A scene's figure with its downloads and its table one click away. The CSV/XLSX carry the
-    scene table's values exactly as `python -m dashboard.scene --format csv` writes them."""
+    scene table's values exactly as `python -m dashboard.scene --format csv` writes them.
+    figure_options: what only the app knows (e.g. the served shapes' URL for maps)."""
     table = scene.tables[table_name]
-    figure = scene.figure(figure_name)
+    figure = scene.figure_builders[figure_name](**(figure_options or {}))
     st.plotly_chart(figure, config=PLOTLY_CONFIG, width="stretch", key=key)
     downloads(figure, key, table.frame, title=table.title, subtitle=subtitle, source=table.source, indicators=list(table.indicators))
     with st.expander(t("view_as_table"), icon=":material/table_view:"):
         if alt:
             st.caption(alt)
         st.dataframe(table.display(), hide_index=True, width="stretch")
+
+
+def url_weights() -> tuple[tuple[str, float], ...]:
+    """Index weights a link carries (w_<domain>), for pages without the sliders: they show the
+    same index as the index page the link came from. Unrecognised values are ignored with a notice."""
+    weights = []
+    for domain_id in composite.load_index_spec().default_weights:
+        raw = st.query_params.get(selection.WEIGHT_PREFIX + domain_id)
+        if raw is None:
+            continue
+        value = selection.parse_weight(raw)
+        if value is None:
+            st.session_state.setdefault("_ignored_params", []).append(selection.WEIGHT_PREFIX + domain_id)
+        else:
+            weights.append((domain_id, value))
+    return tuple(weights)
+
+
+def domain_labels() -> dict[str, str]:
+    return {domain.id: domain.label[language()] for domain in composite.load_index_spec().domains}
 
 
 def scene_for(dataset: data.Dataset, selection):
@@ -281,14 +302,11 @@ def _weight_from_url(param: str, default: float) -> float:
     raw = st.query_params.get(param)
     if raw is None:
         return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not 0.0 <= value <= 1.0:  # NaN fails too
+    value = selection.parse_weight(raw)
+    if value is None:
         st.session_state.setdefault("_ignored_params", []).append(param)
         return default
-    return round(value / 0.025) * 0.025
+    return value
 
 
 def index_spec(dataset: data.Dataset) -> tuple[composite.IndexSpec, dict[str, str]]:
