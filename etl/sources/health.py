@@ -223,8 +223,9 @@ def clinic_type(names: pd.Series) -> pd.Series:
 
 def facility_id(frame: pd.DataFrame) -> pd.Series:
     """Stable id from the row's identifying fields (the file has no facility code)."""
-    keys = frame[["state", "district", "type", "name", "address"]].fillna("").astype(str).agg("|".join, axis=1)
-    return "moh:" + keys.map(lambda key: hashlib.sha1(key.encode("utf-8")).hexdigest()[:12])
+    parts = frame[["state", "district", "type", "name", "address"]].fillna("").astype(str)
+    keys = parts["state"].str.cat([parts[column] for column in ["district", "type", "name", "address"]], sep="|")
+    return "moh:" + pd.Series([hashlib.sha1(key.encode("utf-8")).hexdigest()[:12] for key in keys], index=frame.index, dtype="str")
 
 
 def distance_to_label_km(facilities: pd.DataFrame, spatial: pd.DataFrame, districts: gpd.GeoDataFrame) -> pd.Series:

@@ -165,18 +165,20 @@ def aggregates_outside_range(districts: pd.DataFrame, aggregates: pd.DataFrame, 
     of that state and year is published (a blank district could lie anywhere).
     Returns state, year, column, value, low, high.
     """
-    problems = []
     ranges = districts.groupby(["state", "year"])[columns].agg(["min", "max", "count", "size"])
-    for row in aggregates.itertuples(index=False):
-        key = (row.state, row.year)
-        if key not in ranges.index:
-            continue
-        for column in columns:
-            value, low, high = getattr(row, column), ranges.loc[key, (column, "min")], ranges.loc[key, (column, "max")]
-            complete = ranges.loc[key, (column, "count")] == ranges.loc[key, (column, "size")]
-            if complete and pd.notna(value) and not (low - tolerance <= value <= high + tolerance):
-                problems.append({"state": row.state, "year": row.year, "column": column, "value": value, "low": low, "high": high})
-    return pd.DataFrame(problems, columns=["state", "year", "column", "value", "low", "high"])
+    keyed = aggregates.reset_index(drop=True)
+    parts = []
+    for position, column in enumerate(columns):  # a few columns; each compared for all rows at once
+        stats = ranges[column].reset_index().rename(columns={"min": "low", "max": "high"})
+        rows = keyed[["state", "year", column]].rename(columns={column: "value"}).assign(row=keyed.index, position=position, column=column)
+        rows = rows.merge(stats, on=["state", "year"], how="inner")
+        inside = (rows["low"] - tolerance <= rows["value"]) & (rows["value"] <= rows["high"] + tolerance)
+        parts.append(rows.loc[(rows["count"] == rows["size"]) & rows["value"].notna() & ~inside])
+    columns_out = ["state", "year", "column", "value", "low", "high"]
+    if not parts:
+        return pd.DataFrame(columns=columns_out)
+    # the order of the row-by-row check: aggregate row, then column
+    return pd.concat(parts).sort_values(["row", "position"])[columns_out].reset_index(drop=True)
 
 
 def survey_indicators(resolved: pd.DataFrame, columns: dict[str, str], source_id: str) -> pd.DataFrame:
