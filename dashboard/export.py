@@ -21,9 +21,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dashboard import i18n, provenance
-from dashboard.renderer import ExportError, render  # noqa: F401  (callers catch ExportError from export)
+from dashboard.renderer import FORMATS, ExportError, render  # noqa: F401  (callers catch ExportError from export)
 
-FORMATS = ("png", "svg", "pdf")
 MIME_TYPES = {
     "png": "image/png",
     "svg": "image/svg+xml",

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+FORMATS = ("png", "svg", "pdf")
 TOPOJSON_DIR = Path(__file__).resolve().parent / "static" / "topojson"
 TOPOJSON_URL = TOPOJSON_DIR.as_uri() + "/"  # kaleido's `topojson` is plotly.js's topojsonURL (a folder)
 DEBIAN_CHROMIUM = "/usr/bin/chromium"

@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader
 
 from dashboard import briefing, i18n, targets
+from dashboard.scene import briefing as briefing_scene
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATES = ["Johor", "Sabah", "Pulau Pinang", "W.P. Kuala Lumpur"]
@@ -29,38 +30,25 @@ def run_cli(*arguments: str, data_dir: Path | None = None) -> subprocess.Complet
 # --- pure ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("given, expected", [("Sabah", "Sabah"), ("sabah", "Sabah"), ("  PULAU pinang ", "Pulau Pinang"), ("kuala lumpur", "W.P. Kuala Lumpur"),
-                                             ("W.P. Kuala Lumpur", "W.P. Kuala Lumpur"), ("all", None), ("", None), (None, None)])
-def test_state_names_resolve_to_the_datasets_spelling(given, expected):
-    assert briefing.resolve_state(given, STATES) == expected
-
-
-def test_unknown_state_lists_the_valid_ones():
-    with pytest.raises(briefing.UnknownStateError) as caught:
-        briefing.resolve_state("Atlantis", STATES)
-    assert "Atlantis" in str(caught.value) and all(state in str(caught.value) for state in STATES)
-
-
 def test_domain_scores_by_urban_class_are_population_weighted():
     frame = pd.DataFrame({"urban_class": ["urban", "urban", "rural", "semi_urban"], "population": [300.0, 100.0, 50.0, 10.0],
                           "connectivity": [80.0, 40.0, 30.0, np.nan], "health": [60.0, 60.0, np.nan, 20.0]})
-    scores = briefing.domain_class_scores(frame, ["connectivity", "health"])
+    scores = briefing_scene.domain_class_scores(frame, ["connectivity", "health"])
     assert scores.loc["urban", "connectivity"] == pytest.approx(70.0)  # (300*80 + 100*40) / 400
     assert scores.loc["rural", "connectivity"] == 30.0
     assert np.isnan(scores.loc["semi_urban", "connectivity"]) and np.isnan(scores.loc["rural", "health"]), "missing is not 0"
 
 
-def test_target_summary_gives_the_nation_then_the_scope():
+def test_target_summary_gives_the_scopes_own_status():
     # synthetic evaluation rows for one district-scoped target
     evaluation = pd.DataFrame({
         "level": ["national", "district", "district", "district"],
         "code": [None, "a", "b", "c"],
         "status": [targets.NEEDS_ACCELERATION, targets.ACHIEVED, targets.MOVING_AWAY, targets.MOVING_AWAY],
     })
-    text = briefing.target_summary(evaluation, "S", {"b", "c"}, lambda status: status)
-    assert text.startswith("→ needs_acceleration") and text.endswith("moving_away 2")
+    assert briefing_scene.target_summary(evaluation, "S", {"b", "c"}, lambda status: status) == "moving_away 2"
     state_level = pd.DataFrame({"level": ["national", "state"], "code": [None, "S"], "status": [targets.ACHIEVED, targets.ON_TRACK]})
-    assert briefing.target_summary(state_level, "S", set(), lambda status: status).endswith("S: on_track")
+    assert briefing_scene.target_summary(state_level, "S", set(), lambda status: status) == "S: on_track"
 
 
 def test_fonts_come_from_the_system_package():
@@ -75,7 +63,7 @@ def test_cli_rejects_an_unknown_state_with_the_valid_list(built_data_dir, tmp_pa
     out = tmp_path / "pack.pdf"
     result = run_cli("--state", "Atlantis", "--lang", "en", "--out", str(out), data_dir=built_data_dir)
     assert result.returncode != 0
-    assert "Unknown state 'Atlantis'" in result.stderr and "Sabah" in result.stderr and "W.P. Labuan" in result.stderr
+    assert result.returncode == 2 and "unknown state 'Atlantis'" in result.stderr and "Sabah" in result.stderr and "W.P. Labuan" in result.stderr
     assert "Traceback" not in result.stderr
     assert not out.exists()
 
@@ -150,23 +138,25 @@ def test_state_pack_is_in_malay_with_charts_and_sources(malay_state_pack, datase
         assert english not in text, f"English left in the Malay pack: {english!r}"
     index_page = reader.pages[1].extract_text()
     assert _t("index_unit") in index_page, "the kaleido index map (its legend title) is placed on the page"
-    table, _ = briefing.index_frame(dataset, briefing.composite.load_index_spec())
-    lowest = table.loc[table["state"] == "Sabah"].nsmallest(1, "index")["district"].iloc[0]
+    from dashboard import scene
+
+    ranking = scene.build(dataset, "index", "state=Sabah").table("ranking")
+    lowest = ranking.nsmallest(1, "index")["district"].iloc[0]
     priorities_page = next(page.extract_text() for page in reader.pages if page.extract_text().split("\n", 1)[1].startswith(_t("brief_section_priorities")))
     assert lowest in priorities_page and _t("brief_reason_lowest_index") in priorities_page, "the lowest-index district of Sabah is listed with its reason"
     assert "Department of Statistics Malaysia (DOSM)" in text and "CC BY 4.0" in text, "sources with publisher and licence"
     assert reader.metadata.title.endswith("Sabah")
 
 
-def _page_text(pdf) -> str:
-    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages)
+def test_targets_page_lists_every_target_with_its_numbers(dataset):
+    from dashboard import scene
 
-
-def test_targets_page_lists_every_target_with_its_status(dataset):
-    brief = briefing.prepare(dataset, "Perlis", "en")
+    brief = briefing.Brief(scene.build(dataset, "briefing", "state=Perlis"), dataset, briefing.date(2026, 11, 30))
     pdf = briefing._new_pdf(brief)
     briefing.targets_page(pdf, brief)
-    text = _page_text(pdf).replace("\n", " ")
-    for target in briefing.load_targets():
-        assert target["title"]["en"][:30] in text
-    assert i18n.translate("brief_status_not_measurable", "en") in text  # listed, never dropped
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages).replace("\n", " ")
+    table = brief.scene.table("targets")
+    for row in table.itertuples(index=False):
+        assert row.target[:30] in text and str(row.deadline) in text
+    assert i18n.translate("status_not_measurable", "en") in text  # listed, never dropped
+    assert i18n.translate("brief_col_malaysia_latest", "en") in text and i18n.translate("brief_col_threshold", "en") in text

@@ -1,0 +1,152 @@
+"""Briefing scene: every number of the briefing pack, taken from the page scenes it summarises.
+
+The index, its ranking and the priority list come from the index and overview scenes for the
+same Selection (weights and imported replacements included), each domain page from the gaps
+scene of that domain's indicator, the targets from the shared evaluations — so the PDF shows
+exactly what the pages show. dashboard/briefing.py only lays this scene out.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard import data, figures, metrics, targets, texts
+from dashboard.scene import common
+from dashboard.scene.base import Scene, Table, Words
+from dashboard.selection import Selection
+
+PRIORITY_COUNT = 5
+NATIONAL_RANKING_ROWS = 20  # the national pack lists the 20 districts most in need; a state pack all of its districts
+
+
+def domain_class_scores(frame: pd.DataFrame, domain_ids: list[str]) -> pd.DataFrame:
+    """Population-weighted mean domain score per urban class (rows urban, semi_urban, rural)."""
+    return pd.DataFrame(
+        {domain: metrics.class_means(frame, value_col=domain).set_index("urban_class")["mean"] for domain in domain_ids}
+    ).reindex(metrics.URBAN_CLASS_ORDER)
+
+
+def target_summary(evaluation: pd.DataFrame, state: str | None, scope_codes: set[str], status_label) -> str:
+    """The scope's line for one target: a state's own figure, or its districts counted by status."""
+    districts = evaluation.loc[(evaluation["level"] == "district") & evaluation["code"].isin(scope_codes)]
+    own_state = evaluation.loc[(evaluation["level"] == "state") & (evaluation["code"] == state)] if state else evaluation.iloc[0:0]
+    if len(own_state):
+        return f"{state}: {status_label(own_state.iloc[0]['status'])}"
+    if len(districts):
+        counts = districts["status"].value_counts()
+        return " · ".join(f"{status_label(status)} {counts[status]}" for status in targets.STATUSES if status in counts)
+    return ""
+
+
+def _number_format(value) -> str:
+    """Large counts with separators and no decimals (9,000,000 premises), shares with one decimal."""
+    return ",.0f" if pd.notna(value) and abs(float(value)) >= 1000 else ".1f"
+
+
+def targets_table(dataset: data.Dataset, selection: Selection, words: Words, scope_codes: set[str]) -> pd.DataFrame:
+    """One row per target: threshold and deadline as the source gives them, Malaysia's latest value
+    (year) and status, and the scope's own status (a state figure, or its districts by status)."""
+    evaluations = common.target_evaluations(dataset)
+
+    def status_label(status: str) -> str:
+        return f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}"
+
+    rows = []
+    for target in common.target_list():
+        evaluation = evaluations.loc[evaluations["target_id"] == target["id"]]
+        national = evaluation.loc[evaluation["level"] == "national"].iloc[0]
+        unit = target["unit"][selection.lang]
+        latest = figures.format_value(national["latest_value"], _number_format(national["latest_value"]), unit, no_data="—")
+        rows.append({
+            "target_id": target["id"], "target": target["title"][selection.lang],
+            "threshold": f"{target['comparator']} {figures.format_value(float(target['threshold']), _number_format(target['threshold']))} {unit}", "deadline": int(target["deadline"]),
+            "national_latest_value": national["latest_value"], "national_latest_year": national["latest_year"],
+            "national_latest": latest + (f" ({int(national['latest_year'])})" if pd.notna(national["latest_year"]) else ""),
+            "national_status": national["status"], "national_status_text": status_label(national["status"]),
+            "scope_status_text": target_summary(evaluation, selection.state, scope_codes, status_label),
+        })
+    return pd.DataFrame(rows)
+
+
+def build(dataset: data.Dataset, selection: Selection) -> Scene:
+    from dashboard.scene import build_selection
+
+    words = common.words(selection)
+    state = selection.state
+    result = common.index_result(dataset, selection)
+    index_scene = build_selection(dataset, selection.replace(page="index"))
+    overview_scene = build_selection(dataset, selection.replace(page="overview"))
+    domain_labels = {domain.id: domain.label[selection.lang] for domain in result.spec.domains}
+    scope_table = metrics.filter_state(result.table, state)
+    cited = [i for i in result.spec.indicator_ids if i in result.years]
+    scene = Scene("briefing", selection, common.data_as_of(dataset))
+    scene.sentences["scope"] = words.t("brief_scope_national", districts=len(scope_table)) if state is None else words.t("brief_scope_state", state=state, districts=len(scope_table))
+    scene.sentences["scope_short"] = state or words.t("brief_malaysia")
+    scene.sentences["weights"] = index_scene.sentences["weights"]
+    scene.sentences["index_inputs"] = index_scene.sentences["index_inputs"]
+    if "low_coverage" in index_scene.sentences:
+        scene.sentences["low_coverage"] = index_scene.sentences["low_coverage"]
+
+    # the index: the same table as the index page, with its map
+    ranking = index_scene.tables["ranking"]
+    scene.tables["index"] = ranking
+    scored = scope_table.dropna(subset=["index"])
+    lowest = ", ".join(f"{row.district} ({row.index:.0f})" for row in scored.nsmallest(3, "index").itertuples())
+    scene.sentences["index_summary"] = words.t("brief_index_summary", scored=len(scored), districts=len(scope_table),
+                                               median=figures.format_value(scored["index"].median(), ".0f", no_data="—"), lowest=lowest or "—")
+    listed = ranking.frame if state is not None else ranking.frame.head(NATIONAL_RANKING_ROWS)
+    scene.tables["index_ranking"] = Table(listed[["need_rank", "district", "state", "urban_class", "index", "weakest_domain"]], title=ranking.title,
+                                          source=ranking.source, indicators=ranking.indicators, formats={"index": ".0f"}, no_data="—")
+    scene.figure_builders["index_map"] = lambda: index_scene.figure_builders["index_map"](height=600)
+
+    # urban-rural gaps by domain
+    scores = domain_class_scores(scope_table, list(domain_labels))
+    gap_rows = scores.T.assign(gap_points=lambda frame: frame["rural"] - frame["urban"]).reset_index(names="domain")
+    scene.tables["domain_class_scores"] = Table(gap_rows, title=words.t("brief_section_gaps"), source=words.t("brief_gaps_note"), indicators=tuple(cited),
+                                                formats={"urban": ".0f", "semi_urban": ".0f", "rural": ".0f", "gap_points": "+.0f"}, no_data="—")
+    scene.figure_builders["domain_class_scores"] = lambda: figures.domain_comparison_chart(
+        scores.rename(index=words.class_labels), domain_labels, axis_label=words.t("brief_domain_score_axis"))
+
+    # one page per domain: its first index input with a value in scope, as on the gaps page
+    codes = set(scope_table["code_state_district"])
+    for domain in result.spec.domains:
+        chosen = next((i.id for i in domain.indicators if i.id in result.years and _has_value(dataset, i.id, result.years[i.id], codes)), None)
+        if chosen is None:
+            scene.sentences[f"domain_{domain.id}_missing"] = words.t(
+                "brief_domain_no_data", scope=scene.sentences["scope_short"],
+                indicators=", ".join(words.label(i.id) if i.id in common.catalogue() else i.id for i in domain.indicators))
+            continue
+        gaps_scene = build_selection(dataset, selection.replace(page="gaps", indicator=chosen, year=result.years[chosen]))
+        scene.tables[f"domain_{domain.id}"] = gaps_scene.tables["distribution"]
+        scene.tables[f"domain_{domain.id}_means"] = gaps_scene.tables["class_means"]
+        scene.sentences[f"domain_{domain.id}_gap"] = gaps_scene.sentences["gap"]
+        scene.figure_builders[f"domain_{domain.id}"] = gaps_scene.figure_builders["distribution"]
+        others = [words.label(i.id) for i in domain.indicators if i.id != chosen and i.id in common.catalogue()]
+        notes = [texts.source_line(common.catalogue()[chosen], data.sources(), dataset.manifest, selection.lang), words.t("weights_note")]
+        if others:
+            notes.append(words.t("brief_domain_uses", others=", ".join(others)))
+        scene.sentences[f"domain_{domain.id}_notes"] = " ".join(notes)
+
+    # targets and priorities
+    scene.tables["targets"] = Table(targets_table(dataset, selection, words, codes), title=words.t("brief_section_targets"), source=words.t("brief_targets_method"))
+    scene.tables["priorities"] = overview_scene.tables["priorities"]
+
+    cited_all = list(dict.fromkeys(["population", "urban_share_pct", *cited, *common.PRIORITY_INPUTS,
+                                    *[i for t in common.target_list() for i in t["measure"].get("indicators", []) if i in common.catalogue()]]))
+    boundaries = [entry for source_id, entry in data.sources().items() if source_id == "dosm_district_boundaries"]
+    from dashboard import provenance
+
+    cited_sources = provenance.sources_for(cited_all, common.catalogue(), data.sources())
+    scene.sources = provenance.source_rows([*boundaries, *[entry for entry in cited_sources if entry not in boundaries]], dataset.manifest)
+    scene.tables["sources"] = Table(pd.DataFrame(scene.sources), title=words.t("brief_sources_heading"))
+    modelled = [words.label(i) for i in cited_all if common.catalogue()[i]["method"] == "modelled"]
+    scene.sentences["modelled"] = words.t("brief_method_modelled", indicators=", ".join(modelled)) if modelled else words.t("brief_method_modelled_none")
+    dates = sorted({texts.indicator_as_of(common.catalogue()[i], dataset.manifest) for i in ["population", "urban_share_pct", *cited]} - {""})
+    scene.sentences["data_as_of"] = words.t("brief_data_as_of", first=dates[0] if dates else "—", last=dates[-1] if dates else "—")
+    return scene
+
+
+def _has_value(dataset: data.Dataset, indicator: str, year: int, codes: set[str]) -> bool:
+    rows = dataset.indicators
+    present = rows.loc[(rows["indicator"] == indicator) & (rows["year"] == year) & rows["value"].notna(), "code_state_district"]
+    return bool(present.isin(codes).any())
