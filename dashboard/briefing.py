@@ -109,7 +109,7 @@ class Brief:
 
     @property
     def domain_labels(self) -> dict[str, str]:
-        return {domain.id: domain.label[self.lang] for domain in composite.load_index_spec().domains}
+        return {domain.id: domain.label[self.lang] for domain in data.index_spec().domains}
 
 
 def _capitalised(text: str) -> str:
@@ -342,7 +342,7 @@ def priorities_page(pdf, brief: Brief) -> None:
 def methods_page(pdf, brief: Brief) -> None:
     _section(pdf, brief, brief.t("brief_section_methods"))
     _para(pdf, brief.t("urban_rural_method"), size=9)
-    _para(pdf, brief.t("brief_method_index", share=int(100 * composite.load_index_spec().min_coverage)), size=9)
+    _para(pdf, brief.t("brief_method_index", share=int(100 * data.index_spec().min_coverage)), size=9)
     _para(pdf, brief.t("brief_method_gaps"), size=9)
     _para(pdf, brief.scene.sentences["modelled"], size=9)
     _para(pdf, brief.t("brief_method_priorities"), size=9, gap=3)
@@ -392,7 +392,7 @@ def briefing_scene(dataset: data.Dataset, query: str | Mapping[str, str] = "", *
 def layout(scene: Scene, dataset: data.Dataset, generated: date | None = None) -> bytes:
     """The briefing scene laid out as a PDF (A4 landscape), charts placed after rendering."""
     brief = Brief(scene, dataset, generated or date.today())
-    spec = composite.load_index_spec()
+    spec = data.index_spec()
     contents = [
         brief.t("brief_section_index"), brief.t("brief_section_gaps"),
         *(domain.label[brief.lang] for domain in spec.domains),

@@ -110,11 +110,38 @@ def _catalogue(token: str) -> dict[str, dict]:
 def catalogue() -> dict[str, dict]:
     """Indicator catalogue keyed by id (labels, units, formats, definitions, sources), including
     imported custom indicators; re-read when a build changes the manifest."""
+    return _catalogue(_token_or_empty())
+
+
+@lru_cache(maxsize=2)
+def _index_spec(token: str):
+    from dashboard import composite
+
+    return composite.load_index_spec()
+
+
+def index_spec():
+    """The index configuration (data/reference/index.yaml): domains, weights, goalposts; read once per build."""
+    return _index_spec(_token_or_empty())
+
+
+@lru_cache(maxsize=2)
+def _targets(token: str) -> tuple[dict, ...]:
+    from etl.target_registry import load_targets
+
+    return tuple(load_targets())
+
+
+def targets() -> tuple[dict, ...]:
+    """The targets (data/reference/targets.yaml) with their sources; read once per build."""
+    return _targets(_token_or_empty())
+
+
+def _token_or_empty() -> str:
     try:
-        token = manifest_token()
+        return manifest_token()
     except DataNotBuiltError:
-        token = ""
-    return _catalogue(token)
+        return ""
 
 
 def sources() -> dict[str, SourceFile]:

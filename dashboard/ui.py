@@ -55,7 +55,7 @@ def url_weights() -> tuple[tuple[str, float], ...]:
     """Index weights a link carries (w_<domain>), for pages without the sliders: they show the
     same index as the index page the link came from. Unrecognised values are ignored with a notice."""
     weights = []
-    for domain_id in composite.load_index_spec().default_weights:
+    for domain_id in data.index_spec().default_weights:
         raw = st.query_params.get(selection.WEIGHT_PREFIX + domain_id)
         if raw is None:
             continue
@@ -68,7 +68,7 @@ def url_weights() -> tuple[tuple[str, float], ...]:
 
 
 def domain_labels() -> dict[str, str]:
-    return {domain.id: domain.label[language()] for domain in composite.load_index_spec().domains}
+    return {domain.id: domain.label[language()] for domain in data.index_spec().domains}
 
 
 def scene_for(dataset: data.Dataset, selection):
@@ -312,7 +312,7 @@ def _weight_from_url(param: str, default: float) -> float:
 def index_spec(dataset: data.Dataset) -> tuple[composite.IndexSpec, dict[str, str]]:
     """The index configuration, with imported indicators standing in where they declare `replaces`."""
     present = set(dataset.indicators.loc[dataset.indicators["value"].notna(), "indicator"])
-    return composite.with_replacements(composite.load_index_spec(), data.catalogue(), present)
+    return composite.with_replacements(data.index_spec(), data.catalogue(), present)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -330,7 +330,7 @@ def cached_index_table(dataset: data.Dataset, weights: tuple) -> tuple[pd.DataFr
 @st.cache_data(max_entries=64, show_spinner=False)
 def _rank_bands(token: str, weights: tuple) -> pd.DataFrame:
     table, _ = _index_table(token, weights)
-    spec = composite.load_index_spec()  # domain ids do not change with replacements
+    spec = data.index_spec()  # domain ids do not change with replacements
     scores = table.set_index("code_state_district")[[domain.id for domain in spec.domains]]
     return composite.rank_uncertainty(scores.loc[table.set_index("code_state_district")["index"].notna()], dict(weights))
 
@@ -381,25 +381,6 @@ def as_of_line(dataset: data.Dataset) -> str:
     return t("as_of_line", built_at=dataset.manifest["built_at"][:10], latest=max(dates) if dates else "—")
 
 
-def facility_overlays(dataset: data.Dataset, layers: list[str], codes: set[str]) -> list:
-    """Map traces for the chosen facility layers, limited to the districts shown."""
-    facilities = dataset.facilities.loc[dataset.facilities["code_state_district"].isin(codes)].dropna(subset=["lon", "lat"])
-    traces = []
-    for layer in layers or []:
-        points = facilities.loc[facilities["kind"].str.startswith(layer)]
-        if points.empty:
-            continue
-        if layer == "school":
-            details = (
-                points["school_type"].fillna("") + " · " + points["students"].map(lambda v: figures.format_value(v, ",.0f")) + " " + t("students")
-                + " · " + points["rural"].map({True: t("rural_school"), False: t("urban_school")}).fillna("")
-            )
-        else:
-            details = points["facility_type"].fillna("").astype(str)
-        traces.append(figures.facility_layer(points, layer, f"{t('layer_' + layer)} ({len(points):,})", details))
-    return traces
-
-
 # --- sign-in and state scope ---------------------------------------------------------------------
 
 
@@ -439,18 +420,6 @@ def current_scope() -> access.Scope:
 def state_borders(dataset: data.Dataset, state: str | None) -> tuple[str, list[str]]:
     """State outlines for a map: every state, or just the one shown (shapes served as a file)."""
     return data.current_geojson_urls()["states"], dataset.state_names if state is None else [state]
-
-
-def method_hover(frame: pd.DataFrame, entry: dict) -> pd.Series | str:
-    """Extra hover line for modelled or imported values (with the interval when there is one)."""
-    method = entry["method"]
-    if method not in ("modelled", "imported"):
-        return ""
-    label = "<br><i>" + t("method_" + method) + "</i>"
-    if {"lower", "upper"} <= set(frame.columns) and frame["lower"].notna().any():
-        interval = frame["lower"].map(lambda v: figures.format_value(v, entry["format"])) + "–" + frame["upper"].map(lambda v: figures.format_value(v, entry["format"]))
-        return label + " (" + t("interval_90") + ": " + interval.where(frame["lower"].notna(), "—") + ")"
-    return label
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

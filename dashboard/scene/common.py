@@ -13,7 +13,6 @@ import pandas as pd
 from dashboard import composite, data, figures, metrics, priorities, provenance, targets, texts
 from dashboard.scene.base import Words
 from dashboard.selection import MEASURES, Options, Selection
-from etl.target_registry import load_targets
 
 PRIORITY_INPUTS = ("agricultural_dependence_pct", "internet_hh_pct")
 RANK_DRAWS = 500
@@ -49,7 +48,7 @@ def options(dataset: data.Dataset) -> Options:
             years=years,
             districts={code: (name, state) for code, name, state in zip(districts["code_state_district"], districts["district"], districts["state"])},
             targets=tuple(target["id"] for target in target_list()),
-            default_weights=composite.load_index_spec().default_weights,
+            default_weights=data.index_spec().default_weights,
             measures=MEASURES,
         )
 
@@ -57,7 +56,7 @@ def options(dataset: data.Dataset) -> Options:
 
 
 def target_list() -> list[dict]:
-    return load_targets()
+    return list(data.targets())
 
 
 def latest_population(dataset: data.Dataset) -> tuple[pd.Series, int]:
@@ -96,7 +95,7 @@ class IndexResult:
 
 
 def index_spec(dataset: data.Dataset, use_imported: bool = True) -> tuple[composite.IndexSpec, dict[str, str]]:
-    spec = composite.load_index_spec()
+    spec = data.index_spec()
     if not use_imported:
         return spec, {}
     present = set(dataset.indicators.loc[dataset.indicators["value"].notna(), "indicator"])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import composite, data, ui
+from dashboard import data, ui
 from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
-spec = composite.load_index_spec()
+spec = data.index_spec()
 
 st.title(ui.t("index_title"))
 st.caption(ui.t("index_intro"))
