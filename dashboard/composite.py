@@ -149,24 +149,49 @@ def rank_uncertainty(
     )
 
 
-def latest_values(indicators: pd.DataFrame, indicator_ids: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
-    """Wide frame (district x indicator) of each indicator's latest year with data, and that year.
+MAX_VALUE_AGE_YEARS = 3  # a district's value may be this many years older than the indicator's latest release
 
-    The index combines indicators published in different years (e.g. HIES 2024, MOH 2022);
-    the year used for each is returned so pages can say so.
+
+def latest_values(indicators: pd.DataFrame, indicator_ids: list[str], max_age: int = MAX_VALUE_AGE_YEARS) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Wide frame (district x indicator) of each district's most recent value, and each indicator's
+    latest release year.
+
+    A district missing from the latest release keeps its own most recent value when it is at most
+    `max_age` years older (HIES 2024 omits W.P. Kuala Lumpur: its 2022 values stand in); older
+    values are dropped, never carried forward silently. `value_years` (see latest_value_years)
+    says which year each value comes from, so pages can mark "2022 value".
     """
-    rows = indicators.loc[indicators["indicator"].isin(indicator_ids) & indicators["value"].notna()]
+    wide, _, years = _latest_with_years(indicators, indicator_ids, max_age)
+    return wide, years
+
+
+def latest_value_years(indicators: pd.DataFrame, indicator_ids: list[str], max_age: int = MAX_VALUE_AGE_YEARS) -> pd.DataFrame:
+    """District x indicator: the year of each value latest_values returns (NaN where none)."""
+    return _latest_with_years(indicators, indicator_ids, max_age)[1]
+
+
+def _latest_with_years(indicators: pd.DataFrame, indicator_ids: list[str], max_age: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    rows = indicators.loc[indicators["indicator"].isin(indicator_ids) & indicators["value"].notna(), ["code_state_district", "indicator", "year", "value"]]
     latest = rows.groupby("indicator")["year"].max()
-    chosen = rows.merge(latest.rename("latest"), left_on="indicator", right_index=True)
-    chosen = chosen.loc[chosen["year"] == chosen["latest"]]
-    wide = chosen.pivot_table(index="code_state_district", columns="indicator", values="value", aggfunc="first")
-    return wide, {indicator: int(year) for indicator, year in latest.items()}
+    recent = rows.loc[rows["year"] >= rows["indicator"].map(latest) - max_age]
+    newest = recent.sort_values("year").drop_duplicates(["code_state_district", "indicator"], keep="last")
+    wide = newest.pivot(index="code_state_district", columns="indicator", values="value")
+    value_years = newest.pivot(index="code_state_district", columns="indicator", values="year")
+    return wide, value_years, {indicator: int(year) for indicator, year in latest.items()}
+
+
+def older_values(value_years: pd.DataFrame, years: dict[str, int]) -> pd.Series:
+    """Per district, the inputs taken from an earlier release: {indicator: year} (empty when none)."""
+    older = {}
+    for code, row in value_years.iterrows():
+        older[code] = {indicator: int(year) for indicator, year in row.items() if pd.notna(year) and int(year) < years.get(indicator, int(year))}
+    return pd.Series(older, dtype=object)
 
 
 def index_table(districts: pd.DataFrame, indicators: pd.DataFrame, spec: IndexSpec, weights: dict[str, float] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
     """The index for every district (all 160 rows, NaN where nothing is known), with the
     district attributes, need rank nationally and within state, and the years used."""
-    wide, years = latest_values(indicators, spec.indicator_ids)
+    wide, value_years, years = _latest_with_years(indicators, spec.indicator_ids, MAX_VALUE_AGE_YEARS)
     wide = wide.reindex(districts["code_state_district"])
     scored = compute_index(wide, spec, weights)
     table = districts[["code_state_district", "code_state", "state", "district", "urban_class"]].set_index("code_state_district").join(scored)
@@ -175,6 +200,7 @@ def index_table(districts: pd.DataFrame, indicators: pd.DataFrame, spec: IndexSp
     domain_ids = [domain.id for domain in spec.domains]
     weakest = table[domain_ids].idxmin(axis=1, skipna=True) if table[domain_ids].notna().any().any() else None
     table["weakest_domain"] = weakest
+    table["older_inputs"] = older_values(value_years, years).reindex(table.index).map(lambda found: found if isinstance(found, dict) else {})
     return table.reset_index(), years
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard import data, figures, metrics
+from dashboard import composite, data, figures, metrics
 from dashboard.scene import common
 from dashboard.scene.base import Scene, Table
 from dashboard.selection import Selection
@@ -30,17 +30,19 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.sentences["weights"] = words.t("brief_weights", weights=weights_label(result.weights, domain_labels))
 
     table = result.table
+    older_text = table["older_inputs"].map(lambda found: "; ".join(words.t("value_from_year", label=words.label(i), year=y) for i, y in found.items()))
+    table = table.assign(older_inputs_text=older_text)
     shown = metrics.filter_state(table, state)
     scored = int(table["index"].notna().sum())
     bands = common.rank_bands(dataset, selection)
     ranked = shown.join(bands, on="code_state_district").sort_values(["rank_median", "need_rank"])
     columns = ["code_state_district", "need_rank", "state_need_rank", "district", "state", "urban_class", "index", *domain_ids, "coverage", "low_coverage", "weakest_domain",
-               "rank_median", "rank_low", "rank_high"]
+               "older_inputs_text", "rank_median", "rank_low", "rank_high"]
     score_formats = {column: ".0f" for column in ["index", *domain_ids]}
     scene.tables["ranking"] = Table(
         ranked.sort_values("need_rank")[columns], title=words.t("index_title"), source=index_line, indicators=cited,
         labels={"need_rank": words.t("need_rank"), "district": words.t("district"), "state": words.t("state"), "index": words.t("index_name"),
-                **domain_labels, "coverage": words.t("coverage")},
+                **domain_labels, "coverage": words.t("coverage"), "older_inputs_text": words.t("older_inputs")},
         formats={**score_formats, "coverage": ".0%"}, no_data=words.no_data,
     )
     view = ranked if state is not None else ranked.head(NATIONAL_RANK_ROWS)
@@ -52,6 +54,10 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         no_data=words.no_data,
     )
     low = shown.loc[shown["low_coverage"].fillna(False).astype(bool) & shown["index"].notna(), "district"].tolist()
+    older = shown.loc[shown["older_inputs_text"] != ""]
+    if len(older):
+        items = ", ".join(f"{row.district} ({row.older_inputs_text})" for row in older.itertuples(index=False))
+        scene.sentences["older_values"] = words.t("older_values_note", years=composite.MAX_VALUE_AGE_YEARS, items=items)
     if low:
         scene.sentences["low_coverage"] = words.t("low_coverage_note", districts=", ".join(low), share=int(100 * result.spec.min_coverage))
 
@@ -59,6 +65,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         "<br>" + words.t("need_rank") + ": " + shown["need_rank"].astype("string").fillna("—") + f" / {scored}"
         + "<br>" + words.t("coverage") + ": " + (100 * shown["coverage"]).round().astype("Int64").astype("string").fillna("—") + " %"
         + "<br>" + words.t("weakest_domain") + ": " + shown["weakest_domain"].map(domain_labels).fillna("—")
+        + shown["older_inputs_text"].map(lambda text: f"<br><i>{text}</i>" if text else "")
     )
     scene.figure_builders["index_map"] = lambda geojson_url=None, state_borders=None, height=620: figures.choropleth_map(
         shown.rename(columns={"index": "value"}), dataset.features, figures.fixed_scheme(figures.INDEX_BREAKS, ".0f"),

@@ -22,6 +22,8 @@ subtitle = scene.sentences["scope"]
 ui.scene_chart(scene, "index_map", "ranking", "index_map", subtitle=subtitle,
                figure_options={"geojson_url": data.current_geojson_urls()["districts"], "state_borders": ui.state_borders(dataset, state)})
 st.caption(scene.sentences["index_inputs"])
+if "older_values" in scene.sentences:
+    st.caption(scene.sentences["older_values"])
 if "low_coverage" in scene.sentences:
     st.warning(scene.sentences["low_coverage"], icon=":material/info:")
 

@@ -85,3 +85,20 @@ def test_an_imported_indicator_replaces_the_modelled_one_it_declares():
     assert spec.indicator_ids[0] == "measured_internet" and spec.domains[0].indicators[0].lower == 50
     unchanged, none = composite.with_replacements(SPEC, catalogue, present=set())  # no data imported: keep the model
     assert unchanged is SPEC and none == {}
+
+
+def test_latest_value_within_a_stated_age_is_used_and_marked():
+    # synthetic: district "a" is in the 2024 release; "b" only in 2022 (2 years older: kept, marked);
+    # "c" only in 2019 (5 years older: dropped, not carried forward)
+    rows = pd.DataFrame({
+        "code_state_district": ["a", "a", "b", "c"],
+        "indicator": ["income"] * 4,
+        "year": [2022, 2024, 2022, 2019],
+        "value": [5.0, 6.0, 7.0, 8.0],
+    })
+    wide, years = composite.latest_values(rows, ["income"], max_age=3)
+    assert years == {"income": 2024}
+    assert wide["income"].to_dict() == {"a": 6.0, "b": 7.0}
+    value_years = composite.latest_value_years(rows, ["income"], max_age=3)
+    older = composite.older_values(value_years, years)
+    assert older["a"] == {} and older["b"] == {"income": 2022}
