@@ -10,8 +10,9 @@ PY := $(VENV)/bin/python
 # Re-installs only when a pin or the package definition changes (the stamp is older than them).
 STAMP := $(VENV)/.jurang-installed
 PYTEST := $(PY) -m pytest
-# Fast tier: everything but the browser and the AppTest matrix (unit, contract, real-build tests).
-FAST := -m "not e2e and not apptest"
+# Fast tier: unit, contract and real-build tests; not the browser, the AppTest matrix or the slow tests
+# (fault injection, extra rebuilds, CLI subprocesses). Markers: pyproject.toml and tests/conftest.py.
+FAST := -m "not e2e and not apptest and not slow"
 
 .PHONY: install build run check test test-fast lint bench clean-venv
 
@@ -21,13 +22,15 @@ $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Jurang needs Python 3.11 or newer; this is " + sys.version.split()[0] + " (set PYTHON=...)")'
 	@$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); echo "could not create $(VENV) with $(PYTHON): on Debian/Ubuntu run 'apt-get install python3-venv'"; exit 1; }
 
-# --no-compile: Python writes bytecode on first import anyway; compiling every installed file up front
-# (plotly, pandas, streamlit...) triples the time of a fresh install (about 3 min vs 1 min here).
+# pip byte-compiles on one core (2/3 of a fresh install's time here): install with --no-compile, then
+# compile site-packages on every core. Keep the bytecode: with PYTHONDONTWRITEBYTECODE set, a process
+# without it compiles pandas/plotly/streamlit from source at every start (about twice the import time).
 PIP_INSTALL := $(PY) -m pip install --quiet --disable-pip-version-check --no-compile
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 	$(PIP_INSTALL) -r requirements.txt -r requirements-dev.txt
 	$(PIP_INSTALL) --no-deps -e .
+	@$(PY) -m compileall -q -j 0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_path("purelib"))')" >/dev/null || true
 	@touch $@
 
 build: install  ## fetch (or mirror), validate and transform every source into data/processed
@@ -42,7 +45,7 @@ run: build  ## build the data, then start the dashboard on http://localhost:$(PO
 test: install  ## the whole test suite (unit, contract, AppTest, browser, fault injection)
 	$(PYTEST)
 
-test-fast: install  ## unit + contract + real-build tests: no browser, no AppTest matrix
+test-fast: install  ## unit + contract + real-build tests: no browser, no AppTest matrix, no fault injection
 	$(PYTEST) $(FAST)
 
 lint: install  ## ruff check (rules in pyproject.toml); never rewrites files

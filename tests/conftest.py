@@ -8,8 +8,11 @@ from the mirror is ever copied into the repository, and data/processed is never 
 Markers (registered in pyproject.toml) are applied here so that the tiers select consistently:
 - e2e: every test under tests/e2e (browser);
 - apptest: every test under tests/app (Streamlit AppTest);
-- integration: every test that needs the mirror, directly or through the real build.
-`make test-fast` runs `-m "not e2e and not apptest"`; `make test` runs everything.
+- integration: every test that needs the mirror, directly or through the real build;
+- slow: tests that pay for more than the shared build: fault injection (tests/etl/test_faults.py),
+  extra rebuilds (`rebuilt` in the name) and CLI runs in a subprocess (`cli` in the name, or the
+  fixtures in SLOW_FIXTURES). A test file may also mark its own tests `slow`.
+`make test-fast` runs `-m "not e2e and not apptest and not slow"`; `make test` runs everything.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from helpers_data import REPO_ROOT, resolve_mirror
 TESTS_DIR = REPO_ROOT / "tests"
 MARKERS_BY_FOLDER = {"e2e": "e2e", "app": "apptest"}
 MIRROR_FIXTURE = "mirror_dir"
+SLOW_FILES = {"tests/etl/test_faults.py"}  # a real build per injected fault
+SLOW_NAME_WORDS = {"cli", "rebuilt"}  # a CLI in a subprocess (imports the whole stack); another full build
+SLOW_FIXTURES = {"malay_state_pack"}  # module fixtures that run a CLI in a subprocess
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -36,8 +42,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if marker and item.get_closest_marker(marker) is None:
             item.add_marker(marker)
         # fixturenames is the closure: a test using built_data_dir (or a fixture built on it) needs the mirror.
-        if MIRROR_FIXTURE in getattr(item, "fixturenames", ()) and item.get_closest_marker("integration") is None:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if MIRROR_FIXTURE in fixtures and item.get_closest_marker("integration") is None:
             item.add_marker("integration")
+        words = set(getattr(item, "originalname", item.name).split("_"))
+        relative = item.nodeid.split("::", 1)[0]
+        if item.get_closest_marker("slow") is None and (
+            relative in SLOW_FILES or words & SLOW_NAME_WORDS or fixtures & SLOW_FIXTURES
+        ):
+            item.add_marker("slow")
 
 
 @pytest.fixture(scope="session")

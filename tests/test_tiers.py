@@ -1,7 +1,7 @@
 """The test tiers themselves: markers registered and applied the same way everywhere.
 
 This file sits in tests/ itself, needs no mirror and no browser, so both tiers (`make test-fast`:
--m "not e2e and not apptest"; `make test`: everything) always collect at least these tests and
+-m "not e2e and not apptest and not slow"; `make test`: everything) always collect at least these tests and
 pytest never exits 5 ("no tests collected"), even on a machine without the real-data mirror.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-TIER_MARKERS = ("integration", "e2e", "apptest")
+TIER_MARKERS = ("integration", "e2e", "apptest", "slow")
 TESTS_DIR = Path(__file__).resolve().parent
 
 
