@@ -253,9 +253,9 @@ def index_page(pdf, brief: Brief) -> None:
     _para(pdf, scene.sentences["index_summary"], size=10, markdown=True)
     _chart(pdf, brief, _style_chart(scene.figure("index_map")), PAGE_H - 14 - pdf.get_y() - 14)
     _para(pdf, scene.sentences["index_inputs"], size=7.5, colour=MUTED, gap=0)
-    for name in ("older_values", "low_coverage"):
-        if name in scene.sentences:
-            _para(pdf, scene.sentences[name], size=7.5, colour=MUTED, gap=0)
+    for name, sentence in scene.sentences.items():
+        if name in ("older_values", "low_coverage") or name.startswith("unmeasured_"):
+            _para(pdf, sentence, size=7.5, colour=MUTED, gap=0)
     ranking = scene.tables["index_ranking"]
     pdf.add_page()
     _heading(pdf, brief.t("brief_index_ranking", count=len(ranking.frame)), size=13)

@@ -26,6 +26,7 @@ class IndicatorSpec:
     lower: float  # goalpost scored 0 (or 100 when lower is better)
     upper: float  # goalpost scored 100 (or 0 when lower is better)
     direction: str  # higher_is_better | lower_is_better
+    measured_only: bool = False  # modelled rows of this indicator stay out of the index (they are computed from other inputs)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ def parse_index_spec(document: dict) -> IndexSpec:
     domains = []
     for domain in document["domains"]:
         indicators = tuple(
-            IndicatorSpec(item["id"], float(item["goalposts"][0]), float(item["goalposts"][1]), item["direction"]) for item in domain["indicators"]
+            IndicatorSpec(item["id"], float(item["goalposts"][0]), float(item["goalposts"][1]), item["direction"], bool(item.get("measured_only", False)))
+            for item in domain["indicators"]
         )
         for indicator in indicators:
             if indicator.direction not in ("higher_is_better", "lower_is_better"):
@@ -188,10 +190,19 @@ def older_values(value_years: pd.DataFrame, years: dict[str, int]) -> pd.Series:
     return pd.Series(older, dtype=object)
 
 
+def index_inputs(indicators: pd.DataFrame, spec: IndexSpec) -> pd.DataFrame:
+    """The indicator rows the index may use: for a `measured_only` input, its modelled rows are left
+    out, so no index input is computed from other index inputs (it counts nothing twice)."""
+    measured_only = [indicator.id for domain in spec.domains for indicator in domain.indicators if indicator.measured_only]
+    if not measured_only or "method" not in indicators.columns:
+        return indicators
+    return indicators.loc[~(indicators["indicator"].isin(measured_only) & (indicators["method"] == "modelled"))]
+
+
 def index_table(districts: pd.DataFrame, indicators: pd.DataFrame, spec: IndexSpec, weights: dict[str, float] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
     """The index for every district (all 160 rows, NaN where nothing is known), with the
     district attributes, need rank nationally and within state, and the years used."""
-    wide, value_years, years = _latest_with_years(indicators, spec.indicator_ids, MAX_VALUE_AGE_YEARS)
+    wide, value_years, years = _latest_with_years(index_inputs(indicators, spec), spec.indicator_ids, MAX_VALUE_AGE_YEARS)
     wide = wide.reindex(districts["code_state_district"])
     scored = compute_index(wide, spec, weights)
     table = districts[["code_state_district", "code_state", "state", "district", "urban_class"]].set_index("code_state_district").join(scored)
@@ -212,7 +223,8 @@ def with_replacements(spec: IndexSpec, catalogue: dict[str, dict], present: set[
     if not replacements:
         return spec, {}
     domains = tuple(
-        DomainSpec(domain.id, domain.label, domain.weight, tuple(IndicatorSpec(replacements.get(i.id, i.id), i.lower, i.upper, i.direction) for i in domain.indicators))
+        DomainSpec(domain.id, domain.label, domain.weight,
+                   tuple(IndicatorSpec(replacements.get(i.id, i.id), i.lower, i.upper, i.direction, i.measured_only) for i in domain.indicators))
         for domain in spec.domains
     )
     return IndexSpec(domains, spec.min_coverage), replacements

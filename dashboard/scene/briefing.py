@@ -84,9 +84,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.sentences["scope_short"] = state or words.t("brief_malaysia")
     scene.sentences["weights"] = index_scene.sentences["weights"]
     scene.sentences["index_inputs"] = index_scene.sentences["index_inputs"]
-    for name in ("low_coverage", "older_values"):
-        if name in index_scene.sentences:
-            scene.sentences[name] = index_scene.sentences[name]
+    for name, sentence in index_scene.sentences.items():
+        if name in ("low_coverage", "older_values") or name.startswith("unmeasured_"):
+            scene.sentences[name] = sentence
 
     # the index: the same table as the index page, with its map
     ranking = index_scene.tables["ranking"]

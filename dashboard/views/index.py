@@ -22,6 +22,9 @@ subtitle = scene.sentences["scope"]
 ui.scene_chart(scene, "index_map", "ranking", "index_map", subtitle=subtitle,
                figure_options={"geojson_url": data.current_geojson_urls()["districts"], "state_borders": ui.state_borders(dataset, state)})
 st.caption(scene.sentences["index_inputs"])
+for name, sentence in scene.sentences.items():
+    if name.startswith("unmeasured_"):
+        st.info(sentence, icon=":material/signal_cellular_nodata:")
 if "older_values" in scene.sentences:
     st.caption(scene.sentences["older_values"])
 if "low_coverage" in scene.sentences:
@@ -41,3 +44,8 @@ st.dataframe(
     hide_index=True, width="stretch",
     column_config={**progress, ranking.labels["coverage"]: st.column_config.ProgressColumn(ranking.labels["coverage"], min_value=0, max_value=1, format="percent")},
 )
+
+with st.expander(ui.t("domain_correlation_title"), icon=":material/join_inner:"):
+    correlation = scene.tables["domain_correlation"]
+    st.caption(correlation.source)
+    st.dataframe(correlation.display(), hide_index=True, width="stretch")

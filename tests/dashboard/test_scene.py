@@ -239,3 +239,32 @@ def test_state_pack_with_non_default_weights_shows_the_index_pages_numbers(built
         assert line in text, f"{row.district}: rank and index as on the index page ({line!r})"
     share = round(100 * 0.1 / (0.1 + 0.6 + 3 * 0.175), 1)
     assert f"Connectivity {share:g} %" in text, "the pack states the weights it used"
+
+
+def test_default_index_counts_nothing_twice_and_keeps_the_territories_economy(dataset, indicators):
+    from dashboard import composite, data, scene
+
+    spec = data.index_spec()
+    modelled_from_inputs = {"internet_hh_pct"}  # the connectivity model's covariates are income, poverty, amenities…
+    for domain in spec.domains:
+        for indicator in domain.indicators:
+            if indicator.id in modelled_from_inputs:
+                assert indicator.measured_only, f"{indicator.id} enters the index only where measured"
+    used = composite.index_inputs(indicators, spec)
+    assert not ((used["indicator"] == "internet_hh_pct") & (used["method"] == "modelled")).any()
+    result = scene.build(dataset, "index", "")
+    ranking = result.table("ranking").set_index("district")
+    if not ((indicators["indicator"] == "internet_hh_pct") & (indicators["method"] != "modelled") & indicators["value"].notna()).any():
+        assert ranking["connectivity"].isna().all() and "unmeasured_connectivity" in result.sentences
+    for territory in ["W.P. Kuala Lumpur", "W.P. Putrajaya", "W.P. Labuan", "Perlis"]:
+        assert pd.notna(ranking.at[territory, "economy"]), f"{territory} keeps its economy domain from HIES 2022"
+        assert "2022 value" in ranking.at[territory, "older_inputs_text"] and territory in result.sentences["older_values"]
+    correlation = result.table("domain_correlation").set_index("domain")
+    assert correlation.loc["economy", "economy"] == pytest.approx(1.0)
+
+
+def test_overview_health_card_does_not_put_rural_ahead(dataset):
+    from dashboard import scene
+
+    health = scene.build(dataset, "overview", "").table("headlines").set_index("domain").loc["health"]
+    assert health["indicator"] == "population_beyond_5km_facility_pct" and health["shortfall"] > 0, "rural people live further from care"
