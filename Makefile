@@ -11,7 +11,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.jurang-installed
 PYTEST := $(PY) -m pytest
 # Fast tier: unit, contract and real-build tests; not the browser, the AppTest matrix or the slow tests
-# (fault injection, extra rebuilds, CLI subprocesses). Markers: pyproject.toml and tests/conftest.py.
+# (fault injection, extra rebuilds, CLI subprocesses, Chromium renders). Markers: pyproject.toml, tests/conftest.py.
 FAST := -m "not e2e and not apptest and not slow"
 
 .PHONY: install build run check test test-fast lint bench clean-venv
@@ -45,7 +45,7 @@ run: build  ## build the data, then start the dashboard on http://localhost:$(PO
 test: install  ## the whole test suite (unit, contract, AppTest, browser, fault injection)
 	$(PYTEST)
 
-test-fast: install  ## unit + contract + real-build tests: no browser, no AppTest matrix, no fault injection
+test-fast: install  ## unit + contract + real-build tests: no browser/Chromium, no AppTest matrix, no fault injection
 	$(PYTEST) $(FAST)
 
 lint: install  ## ruff check (rules in pyproject.toml); never rewrites files

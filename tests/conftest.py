@@ -10,8 +10,9 @@ Markers (registered in pyproject.toml) are applied here so that the tiers select
 - apptest: every test under tests/app (Streamlit AppTest);
 - integration: every test that needs the mirror, directly or through the real build;
 - slow: tests that pay for more than the shared build: fault injection (tests/etl/test_faults.py),
-  extra rebuilds (`rebuilt` in the name) and CLI runs in a subprocess (`cli` in the name, or the
-  fixtures in SLOW_FIXTURES). A test file may also mark its own tests `slow`.
+  extra rebuilds (`rebuilt` in the name), CLI runs in a subprocess (`cli` in the name), and
+  Chromium renders of exports and briefing packs (`pack` in the name, or a fixture in SLOW_FIXTURES).
+  A test file may also mark its own tests `slow` (clearer than these name rules).
 `make test-fast` runs `-m "not e2e and not apptest and not slow"`; `make test` runs everything.
 """
 
@@ -27,8 +28,8 @@ TESTS_DIR = REPO_ROOT / "tests"
 MARKERS_BY_FOLDER = {"e2e": "e2e", "app": "apptest"}
 MIRROR_FIXTURE = "mirror_dir"
 SLOW_FILES = {"tests/etl/test_faults.py"}  # a real build per injected fault
-SLOW_NAME_WORDS = {"cli", "rebuilt"}  # a CLI in a subprocess (imports the whole stack); another full build
-SLOW_FIXTURES = {"malay_state_pack"}  # module fixtures that run a CLI in a subprocess
+SLOW_NAME_WORDS = {"cli", "rebuilt", "pack"}  # CLI subprocess (imports the whole stack); another build; a PDF pack
+SLOW_FIXTURES = {"malay_state_pack", "browser"}  # a CLI pack run; the warm Chromium of the export tests
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
