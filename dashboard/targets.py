@@ -10,13 +10,26 @@ threshold by the deadline:
 Growth is compound (CAGR) as in the Eurostat method, except where compounding breaks down:
 a threshold at a natural ceiling (e.g. 100 %), a zero or negative value, or a gap target
 (values around 0). There the observed and required changes are linear (units per year).
-Fewer than two observations give "insufficient data" — never a guess.
+
+Rules before any trend, in this order (so unmet is unmet and stale is stale):
+1. no observation at all: "insufficient data" (the only case);
+2. the latest observation meets the threshold: "achieved";
+3. the deadline has passed (current year > deadline year) and it is not met:
+   - the latest observation is from before the deadline year: "not met, deadline passed"
+     (`not_met_stale`; shown with "last measured <year>") — a trend from old data cannot
+     say a passed deadline was met;
+   - the latest observation is from the deadline year or later: "deadline missed";
+4. one observation, not met: "not met; no trend yet" — a distance, never a guess of a trend;
+5. otherwise the Open SDG ratio above.
+A trend status on data older than the deadline is still a projection: the scene says
+"last measured <year>" beside it.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 
@@ -25,9 +38,13 @@ NEEDS_ACCELERATION = "needs_acceleration"
 LIMITED_PROGRESS = "limited_progress"
 MOVING_AWAY = "moving_away"
 ACHIEVED = "achieved"
-INSUFFICIENT_DATA = "insufficient_data"
+NOT_MET = "not_met"  # one observation, short of the threshold: no trend yet
+NOT_MET_STALE = "not_met_stale"  # deadline passed, last observation before it and short of the threshold
+MISSED = "missed"  # deadline passed, observed at or after it and short of the threshold
+INSUFFICIENT_DATA = "insufficient_data"  # no observation at all
 NOT_MEASURABLE = "not_measurable"
-STATUSES = [ACHIEVED, ON_TRACK, NEEDS_ACCELERATION, LIMITED_PROGRESS, MOVING_AWAY, INSUFFICIENT_DATA, NOT_MEASURABLE]
+STATUSES = [ACHIEVED, ON_TRACK, NEEDS_ACCELERATION, LIMITED_PROGRESS, MOVING_AWAY, NOT_MET, NOT_MET_STALE, MISSED, INSUFFICIENT_DATA, NOT_MEASURABLE]
+TREND_STATUSES = (ON_TRACK, NEEDS_ACCELERATION, LIMITED_PROGRESS, MOVING_AWAY)
 
 ON_TRACK_RATIO = 0.95
 ACCELERATION_RATIO = 0.6
@@ -62,12 +79,15 @@ def assess(
     deadline: int,
     baseline_year: int | None = None,
     ceiling: float | None = None,
+    current_year: int | None = None,
 ) -> Progress:
     """Status of one geography's series (index = year, values) against one target.
 
     baseline_year: the target's baseline; the first observation on or after it is the start
     (the first observation if none is given). ceiling: the natural maximum (100 for a
     percentage), which switches to linear growth when the threshold sits at it.
+    current_year: today's year, for the deadline rules (module docstring); None leaves the
+    calendar out (a pure trend reading).
     """
     if comparator not in COMPARATORS:
         raise ValueError(f"comparator must be one of {sorted(COMPARATORS)}, got {comparator!r}")
@@ -80,8 +100,11 @@ def assess(
     distance = 0.0 if _met(latest, threshold, comparator) else abs(threshold - latest)
     if _met(latest, threshold, comparator):
         return Progress(ACHIEVED, latest_year, latest, 0.0, math.nan, "", float(latest_year))
+    if current_year is not None and current_year > deadline:
+        status = NOT_MET_STALE if latest_year < deadline else MISSED
+        return Progress(status, latest_year, latest, distance, math.nan, "", None)
     if len(observed) < 2:
-        return Progress(INSUFFICIENT_DATA, latest_year, latest, distance, math.nan, "", None)
+        return Progress(NOT_MET, latest_year, latest, distance, math.nan, "", None)
 
     start_year, start = int(observed.index[0]), float(observed.iloc[0])
     elapsed = latest_year - start_year
@@ -98,7 +121,7 @@ def assess(
         required_rate = (threshold / start) ** (1 / remaining_from_start) - 1
         method = "compound"
     ratio = observed_rate / required_rate if required_rate != 0 else math.nan
-    status = classify_ratio(ratio)
+    status = classify_ratio(ratio) if not math.isnan(ratio) else NOT_MET
     return Progress(status, latest_year, latest, distance, ratio, method, projected_year(latest_year, latest, threshold, observed_rate, linear))
 
 
@@ -134,9 +157,35 @@ STATUS_STYLE = {  # Okabe-Ito colours (colour-blind safe) plus a symbol, so stat
     NEEDS_ACCELERATION: ("#F0E442", "→"),
     LIMITED_PROGRESS: ("#E69F00", "⇢"),
     MOVING_AWAY: ("#D55E00", "↘"),
+    NOT_MET: ("#CC79A7", "✗"),  # Okabe-Ito reddish purple
+    NOT_MET_STALE: ("#882255", "⌛"),  # Paul Tol wine: not met, and nothing measured since before the deadline
+    MISSED: ("#332288", "⊗"),  # Paul Tol indigo
     INSUFFICIENT_DATA: ("#BBBBBB", "?"),
     NOT_MEASURABLE: ("#E5E5E5", "–"),
 }
+
+UNIT_SCALES = {"million": 1_000_000.0, "thousand": 1_000.0}  # a leading word in a published unit
+
+
+def normalise_units(published: pd.DataFrame) -> pd.DataFrame:
+    """Published figures in one unit per indicator: a unit that starts with a scale word
+    ("million premises") becomes the base unit ("premises") and its value is multiplied out.
+
+    Why: sources publish one indicator at different scales (national fibre in millions of
+    premises, state fibre in premises); a series or a comparison must not mix them.
+    """
+    if published.empty or "unit" not in published.columns:
+        return published
+    first_word = published["unit"].fillna("").astype(str).str.strip().str.split(" ", n=1).str[0].str.lower()
+    scale = first_word.map(UNIT_SCALES)
+    scaled = scale.notna()
+    if not scaled.any():
+        return published
+    rest = published["unit"].fillna("").astype(str).str.strip().str.split(" ", n=1).str[1].fillna("")
+    return published.assign(
+        value=published["value"].where(~scaled, published["value"] * scale),
+        unit=published["unit"].where(~scaled, rest),
+    )
 
 
 def published_series(published: pd.DataFrame, indicator_ids: list[str], level: str, place: str | None = None) -> pd.Series:
@@ -160,17 +209,22 @@ def gap_series(published: pd.DataFrame, indicator_ids: list[str]) -> pd.Series:
     return (wide["urban"] - wide["rural"]).dropna()
 
 
-def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFrame, districts: pd.DataFrame, population: pd.Series) -> pd.DataFrame:
+def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFrame, districts: pd.DataFrame, population: pd.Series,
+                    current_year: int | None = None) -> pd.DataFrame:
     """One row per geography the target applies to: level, geography, code, status and numbers.
 
     population (code -> persons) weights the national value of district-measured targets.
+    current_year: the year the deadline rules judge against (today's year when None).
+    Published figures are read in one unit per indicator (normalise_units).
     """
+    current_year = date.today().year if current_year is None else current_year
+    published = normalise_units(published)
     measure = target["measure"]
     source = measure["source"]
     ids = measure.get("indicators", [])
 
     def row(level: str, geography: str, code: str | None, series: pd.Series) -> dict:
-        progress = assess(series, float(target["threshold"]), target["comparator"], int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"))
+        progress = assess(series, float(target["threshold"]), target["comparator"], int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"), current_year)
         return {"target_id": target["id"], "level": level, "geography": geography, "code": code, "observations": int(series.notna().sum()),
                 "series": series.dropna().to_dict(), **progress.__dict__}
 

@@ -56,11 +56,80 @@ def test_already_met_is_achieved():
     assert result.status == targets.ACHIEVED and result.distance == 0
 
 
-def test_one_observation_is_insufficient_data_not_a_guess():
-    result = targets.assess(series({2022: 60}), 80, ">=", 2025)
-    assert result.status == targets.INSUFFICIENT_DATA and result.projected_year is None
-    assert result.latest_value == 60 and result.distance == 20
+def test_one_observation_short_of_the_threshold_is_not_met_never_insufficient_data():
+    # one value, 20 points short, deadline ahead: a distance, no trend and no guess
+    result = targets.assess(series({2022: 60}), 80, ">=", 2025, current_year=2024)
+    assert result.status == targets.NOT_MET and result.projected_year is None
+    assert result.latest_value == 60 and result.latest_year == 2022 and result.distance == 20
+    # the clinic case: 11.5 % of people beyond 5 km against "at most 10 %" by 2030
+    clinic = targets.assess(series({2022: 11.5}), 10, "<=", 2030, baseline_year=2022, ceiling=100, current_year=2026)
+    assert clinic.status == targets.NOT_MET and clinic.distance == pytest.approx(1.5)
+
+
+def test_insufficient_data_only_without_any_observation():
     assert targets.assess(series({}), 80, ">=", 2025).status == targets.INSUFFICIENT_DATA
+    assert targets.assess(series({2022: float("nan")}), 80, ">=", 2025, current_year=2026).status == targets.INSUFFICIENT_DATA
+
+
+def test_data_that_stopped_before_a_passed_deadline_is_not_on_track():
+    # fibre: 4.95 M (2020) -> 7.74 M (2022); 9 M by 2025. The trend alone says on track (~2022.7),
+    # but in 2026 the deadline has passed and nothing was measured after 2022: not met, stale.
+    fibre = series({2020: 4.95e6, 2021: 6.43e6, 2022: 7.74e6})
+    trend_only = targets.assess(fibre, 9e6, ">=", 2025, baseline_year=2020)
+    assert trend_only.status == targets.ON_TRACK
+    stale = targets.assess(fibre, 9e6, ">=", 2025, baseline_year=2020, current_year=2026)
+    assert stale.status == targets.NOT_MET_STALE
+    assert stale.latest_year == 2022 and stale.distance == pytest.approx(1.26e6) and stale.projected_year is None
+    # one stale observation: stale wins over "no trend yet" (the deadline is the news)
+    assert targets.assess(series({2021: 95.18}), 100, ">=", 2025, current_year=2026).status == targets.NOT_MET_STALE
+
+
+def test_measured_at_or_after_a_passed_deadline_and_short_is_missed():
+    # 96.81 % in 2025 against 100 % by 2025, judged in 2026: missed, 3.19 points short
+    missed = targets.assess(series({2020: 90.0, 2025: 96.81}), 100, ">=", 2025, ceiling=100, current_year=2026)
+    assert missed.status == targets.MISSED and missed.distance == pytest.approx(3.19)
+    # during the deadline year the trend still decides (2 pts/yr needed, 2 observed)
+    running = targets.assess(series({2020: 90.0, 2022: 94.0}), 100, ">=", 2025, ceiling=100, current_year=2025)
+    assert running.status == targets.ON_TRACK
+
+
+def test_met_is_achieved_even_after_the_deadline():
+    result = targets.assess(series({2021: 900, 2025: 1099}), 1097, ">=", 2024, current_year=2026)
+    assert result.status == targets.ACHIEVED and result.latest_year == 2025
+
+
+def test_every_status_has_a_distinct_colour_and_symbol_and_words_in_both_languages():
+    from dashboard import i18n
+
+    assert set(targets.STATUS_STYLE) == set(targets.STATUSES)
+    colours = [colour for colour, _ in targets.STATUS_STYLE.values()]
+    symbols = [symbol for _, symbol in targets.STATUS_STYLE.values()]
+    assert len(set(colours)) == len(colours) and len(set(symbols)) == len(symbols)
+    for language in ("en", "ms"):
+        strings = i18n.strings(language)
+        for status in targets.STATUSES:
+            assert strings.get(f"status_{status}") and strings.get(f"brief_status_{status}"), (language, status)
+
+
+def test_published_figures_are_read_in_one_unit_per_indicator():
+    # national fibre in millions of premises, state fibre in premises
+    published = pd.DataFrame(
+        {
+            "indicator": "fibre_premises_passed", "geography_level": ["national", "national", "state"], "state": ["Malaysia", "Malaysia", "Sabah"],
+            "year": [2021, 2022, 2022], "as_of": ["2021-09-30", "2022-12-31", "2022-09-30"], "value": [6.43, 7.74, 171554.0],
+            "unit": ["million premises", "million premises", "premises with fibre access (of 251,165 planned)"], "confidence": "high",
+        }
+    )
+    normalised = targets.normalise_units(published)
+    assert normalised["value"].tolist() == pytest.approx([6_430_000, 7_740_000, 171_554])
+    assert normalised["unit"].tolist() == ["premises", "premises", "premises with fibre access (of 251,165 planned)"]
+    assert published["value"].iloc[0] == 6.43  # the input is not modified
+    target = {"id": "fibre", "measure": {"source": "published", "indicators": ["fibre_premises_passed"]}, "threshold": 9_000_000, "comparator": ">=",
+              "deadline": 2025, "baseline_year": 2020, "scope": "national"}
+    rows = targets.evaluate_target(target, published, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), current_year=2026)
+    national = rows.iloc[0]
+    assert national["latest_value"] == pytest.approx(7_740_000) and national["status"] == targets.NOT_MET_STALE
+    assert national["distance"] == pytest.approx(1_260_000)
 
 
 def test_gap_target_towards_zero_is_linear():
@@ -98,11 +167,80 @@ def test_evaluate_a_district_target_gives_every_district_and_a_weighted_national
     districts = pd.DataFrame({"code_state_district": ["1_1", "1_2", "1_3"], "district": ["A", "B", "C"], "state": "S", "urban_class": ["rural", "urban", "rural"]})
     target = {"id": "t", "measure": {"source": "indicators", "indicators": ["x"]}, "threshold": 100, "comparator": ">=", "deadline": 2025,
               "baseline_year": 2024, "ceiling": 100, "scope": "every_district"}
-    rows = targets.evaluate_target(target, pd.DataFrame(columns=["indicator", "geography_level", "state", "value", "confidence", "year", "as_of", "area"]),
-                                   indicators, districts, pd.Series({"1_1": 100.0, "1_2": 300.0}))
+    published = pd.DataFrame(columns=["indicator", "geography_level", "state", "value", "confidence", "year", "as_of", "area", "unit"])
+    rows = targets.evaluate_target(target, published, indicators, districts, pd.Series({"1_1": 100.0, "1_2": 300.0}), current_year=2025)
     national = rows.loc[rows["level"] == "national"].iloc[0]
     assert national["latest_value"] == pytest.approx(95.0)  # (80*100 + 100*300) / 400
     by_code = rows.set_index("code")["status"].to_dict()
-    assert by_code["1_1"] == targets.INSUFFICIENT_DATA and by_code["1_2"] == targets.ACHIEVED and by_code["1_3"] == targets.INSUFFICIENT_DATA
-    rollup = targets.state_rollup(rows.loc[rows["level"] == "district"], districts)
-    assert rollup.set_index("state").loc["S", targets.INSUFFICIENT_DATA] == 2
+    # 1_1 measured once at 80 (short of 100): not met; 1_3 has no value at all: insufficient data
+    assert by_code["1_1"] == targets.NOT_MET and by_code["1_2"] == targets.ACHIEVED and by_code["1_3"] == targets.INSUFFICIENT_DATA
+    rollup = targets.state_rollup(rows.loc[rows["level"] == "district"], districts).set_index("state")
+    assert rollup.loc["S", targets.NOT_MET] == 1 and rollup.loc["S", targets.INSUFFICIENT_DATA] == 1 and rollup.loc["S", targets.ACHIEVED] == 1
+    # a year after the deadline, the same single 2024 value is stale
+    later = targets.evaluate_target(target, published, indicators, districts, pd.Series({"1_1": 100.0, "1_2": 300.0}), current_year=2026)
+    assert later.set_index("code").at["1_1", "status"] == targets.NOT_MET_STALE
+
+
+def test_scene_words_say_when_a_status_was_last_measured():
+    from dashboard.scene import targets as scene_targets
+    from dashboard.scene.base import Words
+
+    words = Words("en", {})
+    stale = scene_targets.status_text(targets.NOT_MET_STALE, 2022, 2025, words)
+    assert stale.startswith(targets.STATUS_STYLE[targets.NOT_MET_STALE][1]) and "last measured 2022" in stale
+    assert scene_targets.status_text(targets.ACHIEVED, 2022, 2025, words) == "✔ achieved"
+    assert scene_targets.projected_text(targets.NOT_MET_STALE, 2023.4, words) == "—"
+    assert scene_targets.projected_text(targets.ON_TRACK, 2023.4, words) == "2023"
+    fibre = {"unit": {"en": "premises", "ms": "premis"}, "format": ",.0f", "comparator": ">=", "threshold": 9000000}
+    assert scene_targets.value_text(7_740_000.0, 2022, fibre, words) == "7,740,000 premises (2022)"
+    assert scene_targets.value_text(float("nan"), None, fibre, words) == "no data"
+    assert scene_targets.threshold_text(fibre, "en") == ">= 9,000,000 premises"
+
+
+# --- on the real build -------------------------------------------------------------------------------
+
+CLINIC = "jurang_clinic_5km"
+
+
+@pytest.fixture(scope="module")
+def real_dataset(built_data_dir):
+    """The session's real build, read through dashboard.data (JURANG_DATA_DIR for this module)."""
+    import helpers_data
+    from dashboard import data
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(helpers_data.DATA_DIR_ENV_VAR, str(built_data_dir))
+        yield data.current_dataset()
+
+
+@pytest.mark.integration
+def test_real_clinic_target_every_measured_district_short_of_the_threshold_is_not_met(real_dataset, built_data_dir):
+    from dashboard import scene
+
+    indicators = pd.read_parquet(built_data_dir / "processed" / "indicators.parquet")
+    values = indicators.loc[(indicators["indicator"] == "population_beyond_5km_facility_pct") & indicators["value"].notna()]
+    latest = values.sort_values("year").groupby("code_state_district")["value"].last()  # one value per district on this build
+    short = set(latest.index[latest > 10])
+    assert short, "the build has districts beyond the 10 % threshold"
+    rows = scene.build(real_dataset, "targets", f"target={CLINIC}").table("status")
+    districts = rows.loc[rows["level"] == "district"].set_index("code")
+    measured = districts.loc[districts.index.isin(latest.index)]
+    assert set(measured.index[measured["status"] == targets.NOT_MET]) == short
+    assert not (measured["status"] == targets.INSUFFICIENT_DATA).any()
+    assert set(districts.index[districts["status"] == targets.INSUFFICIENT_DATA]) == set(districts.index) - set(latest.index)
+    for code in short:
+        assert districts.at[code, "distance"] == pytest.approx(latest[code] - 10)
+        assert districts.at[code, "status_text"].startswith("✗ not met; no trend yet")
+
+
+@pytest.mark.integration
+def test_real_fibre_target_is_read_in_premises_and_is_not_on_track_past_its_deadline(real_dataset):
+    from dashboard import scene
+
+    result = scene.build(real_dataset, "targets", "target=jendela2_fibre_9m")
+    national = result.table("status").set_index("level").loc["national"]
+    assert national["latest_value"] > 1_000_000  # premises, not millions
+    assert national["status"] not in (targets.ON_TRACK, targets.NEEDS_ACCELERATION, targets.LIMITED_PROGRESS, targets.INSUFFICIENT_DATA)
+    if national["latest_year"] < 2025 and national["latest_value"] < 9_000_000:
+        assert national["status"] == targets.NOT_MET_STALE and f"last measured {national['latest_year']}" in national["status_text"]
+    assert (result.table("trend")["value"] > 1_000_000).all()

@@ -1,0 +1,203 @@
+"""Targets scene: every tracked target with its source and national status, and one target for
+every geography it applies to (status map, districts per state, trend, details).
+
+Statuses come from dashboard.targets (Open SDG / Eurostat ratio, with the rules that keep unmet
+unmet and stale stale); the wording of each status, value and projected year is made here once,
+so the page, the briefing pack and `python -m dashboard.scene targets` say the same. Pure.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from dashboard import data, figures, targets
+from dashboard.scene import common
+from dashboard.scene.base import Scene, Table, Words
+from dashboard.scene.connectivity import shapes
+from dashboard.selection import Selection
+
+DEFAULT_FORMAT = ".1f"
+NO_PROJECTION = (targets.NOT_MET, targets.NOT_MET_STALE, targets.MISSED, targets.INSUFFICIENT_DATA, targets.NOT_MEASURABLE)
+SUMMARY_COLUMNS = ["target", "status_text", "latest_text", "threshold_text", "deadline", "projected_text", "source"]
+
+
+def value_format(target: dict) -> str:
+    return target.get("format", DEFAULT_FORMAT)
+
+
+def status_labels(words: Words) -> dict[str, str]:
+    return {status: words.t(f"status_{status}") for status in targets.STATUSES}
+
+
+def status_text(status: str, latest_year, deadline: int, words: Words) -> str:
+    """Symbol and words of a status; a status judged on data older than the deadline says when
+    it was last measured (never only a colour, never a silent projection)."""
+    text = f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}"
+    measured = latest_year is not None and not (isinstance(latest_year, float) and math.isnan(latest_year))
+    if status not in (targets.ACHIEVED, targets.INSUFFICIENT_DATA, targets.NOT_MEASURABLE) and measured and int(latest_year) < int(deadline):
+        text += " · " + words.t("last_measured", year=int(latest_year))
+    return text
+
+
+def projected_text(status: str, projected_year, words: Words) -> str:
+    """When the threshold is reached at the current trend; a dash where no trend is judged."""
+    if status == targets.ACHIEVED:
+        return words.t("reached")
+    if status in NO_PROJECTION:
+        return "—"
+    return f"{projected_year:.0f}" if projected_year is not None and pd.notna(projected_year) else words.t("not_at_current_trend")
+
+
+def value_text(value, year, target: dict, words: Words) -> str:
+    """'7,740,000 premises (2022)'; missing is 'no data', never 0."""
+    shown = figures.format_value(value, value_format(target), target["unit"][words.lang], words.t("no_data").lower())
+    return shown + (f" ({int(year)})" if year is not None and pd.notna(year) else "")
+
+
+def threshold_text(target: dict, lang: str) -> str:
+    return f"{target['comparator']} {format(target['threshold'], value_format(target) if value_format(target) != DEFAULT_FORMAT else 'g')} {target['unit'][lang]}"
+
+
+def policy_source(target: dict) -> str:
+    policy = target["policy"]
+    return policy["document"] + (f" ({policy['reported_by']})" if policy.get("reported_by") else "")
+
+
+def describe(rows: pd.DataFrame, target: dict, words: Words) -> pd.DataFrame:
+    """Evaluation rows with their words: status, value, projected year (one wording everywhere)."""
+    deadline = int(target["deadline"])
+    return rows.assign(
+        status_text=[status_text(s, y, deadline, words) for s, y in zip(rows["status"], rows["latest_year"])],
+        value_text=[value_text(v, y, target, words) for v, y in zip(rows["latest_value"], rows["latest_year"])],
+        projected_text=[projected_text(s, p, words) for s, p in zip(rows["status"], rows["projected_year"])],
+    )
+
+
+def summary_table(evaluations: pd.DataFrame, target_list: list[dict], words: Words) -> pd.DataFrame:
+    """One row per target: the nation's status, latest value, threshold, deadline and source."""
+    national = evaluations.loc[evaluations["level"] == "national"].set_index("target_id")
+    rows = []
+    for target in target_list:
+        row = national.loc[target["id"]]
+        latest_year = None if pd.isna(row["latest_year"]) else int(row["latest_year"])
+        rows.append({
+            "target_id": target["id"], "target": target["title"][words.lang], "status": row["status"],
+            "status_text": status_text(row["status"], latest_year, target["deadline"], words),
+            "latest_value": row["latest_value"], "latest_year": latest_year,
+            "latest_text": figures.format_value(row["latest_value"], value_format(target), no_data="—") + (f" ({latest_year})" if latest_year is not None else ""),
+            "comparator": target["comparator"], "threshold": float(target["threshold"]), "unit": target["unit"][words.lang],
+            "threshold_text": threshold_text(target, words.lang), "deadline": int(target["deadline"]),
+            "projected_year": row["projected_year"], "projected_text": projected_text(row["status"], row["projected_year"], words),
+            "source": policy_source(target),
+        })
+    frame = pd.DataFrame(rows)
+    return frame.astype({"latest_year": "Int64"})
+
+
+def in_scope(rows: pd.DataFrame, state: str | None, states_by_code: pd.Series) -> pd.DataFrame:
+    """The rows a state view shows: the nation, that state, its districts (all when state is None)."""
+    if state is None:
+        return rows
+    keep = (rows["level"] == "national") | ((rows["level"] == "state") & (rows["code"] == state)) | ((rows["level"] == "district") & (rows["code"].map(states_by_code) == state))
+    return rows.loc[keep]
+
+
+def build(dataset: data.Dataset, selection: Selection) -> Scene:
+    words = common.words(selection)
+    lang, state = selection.lang, selection.state
+    target_list = common.target_list()
+    by_id = {target["id"]: target for target in target_list}
+    evaluations = common.target_evaluations(dataset)
+    labels = status_labels(words)
+    scene = Scene("targets", selection, common.data_as_of(dataset))
+    scene.sentences["intro"] = words.t("targets_intro")
+    scene.sentences["status_method_note"] = words.t("status_method_note")
+
+    summary = summary_table(evaluations, target_list, words)
+    scene.tables["summary"] = Table(
+        summary, title=words.t("national_status_title"), source=words.t("status_method_note"),
+        labels={"target": words.t("target"), "status_text": words.t("status"), "latest_text": words.t("latest"), "threshold_text": words.t("target_value"),
+                "deadline": words.t("deadline"), "projected_text": words.t("projected"), "source": words.t("source")},
+        no_data=words.no_data,
+    )
+
+    target = by_id[selection.target]
+    fmt = value_format(target)
+    policy = target["policy"]
+    source = f"{words.t('source')}: {policy['document']}, {policy['year']}" + (f"; {policy['reported_by']}" if policy.get("reported_by") else "")
+    scene.sentences["target_heading"] = f"**{target['title'][lang]}** — {source}"
+    if target.get("note"):
+        scene.sentences["target_note"] = target["note"][lang]
+    scene.sources = [{"publisher": policy.get("reported_by", ""), "title": policy["document"], "licence": "", "as_of": str(policy["year"]), "url": ""}]
+    if target["measure"]["source"] == "none":
+        scene.sentences["not_measurable"] = words.t("not_measurable_note")
+        return scene
+    if target["measure"]["source"] == "indicators":
+        scene.sources += common.source_rows([i for i in target["measure"].get("indicators", []) if i in common.catalogue()], dataset)
+
+    states_by_code = dataset.districts.set_index("code_state_district")["state"]
+    rows = describe(evaluations.loc[evaluations["target_id"] == target["id"]], target, words)
+    rows = rows.assign(state=rows["code"].map(states_by_code).where(rows["level"] == "district", rows["code"].where(rows["level"] == "state")))
+    shown = in_scope(rows, state, states_by_code)
+    columns = ["level", "geography", "code", "state", "status", "status_text", "latest_value", "latest_year", "value_text", "distance", "ratio", "method",
+               "projected_year", "projected_text", "observations"]
+    row_labels = {"geography": words.t("place"), "status_text": words.t("status"), "value_text": words.t("latest"), "distance": words.t("distance_to_target"),
+                  "ratio": words.t("progress_ratio"), "method": words.t("method"), "projected_text": words.t("projected"), "observations": words.t("observations")}
+    row_formats = {"distance": fmt, "ratio": ".2f", "latest_value": fmt}
+    scene.tables["status"] = Table(
+        shown[columns].assign(target_id=target["id"]).reset_index(drop=True), title=target["title"][lang], source=source,
+        indicators=tuple(i for i in target["measure"].get("indicators", []) if i in common.catalogue()),
+        labels=row_labels, formats=row_formats, no_data=words.no_data,
+    )
+
+    district_rows = rows.loc[rows["level"] == "district"]
+    state_rows = rows.loc[rows["level"] == "state"]
+    map_level = "district" if len(district_rows) else ("state" if len(state_rows) else None)
+    if map_level:
+        mapped = shown.loc[shown["level"] == map_level]
+        scene.tables["map"] = Table(
+            mapped[["code", "geography", "state", "status", "status_text", "value_text", "latest_value", "latest_year", "distance", "projected_year", "projected_text"]].reset_index(drop=True),
+            title=target["title"][lang], source=source, labels={k: v for k, v in row_labels.items() if k in mapped.columns} | {"state": words.t("state")},
+            formats=row_formats, no_data=words.no_data,
+        )
+        bounds_codes = list(dataset.features) if state is None else [c for c, s in states_by_code.items() if s == state]
+        bounds = figures.feature_bounds([dataset.features[c] for c in bounds_codes if c in dataset.features])
+        key = "properties.code_state_district" if map_level == "district" else "properties.state"
+        shape_kind = "districts" if map_level == "district" else "states"
+        scene.figure_builders["map"] = lambda geojson_urls=None: figures.status_map(
+            mapped, shapes(dataset, geojson_urls)[shape_kind], key, labels, targets.STATUS_STYLE, bounds, value_label=words.t("latest"),
+        )
+        scene.sentences["map_level"] = map_level
+        if map_level == "state":
+            scene.sentences["state_marker"] = words.t("state_figure_marker")
+    if len(district_rows):
+        rollup = targets.state_rollup(district_rows, dataset.districts)
+        scene.tables["rollup"] = Table(
+            rollup, title=words.t("state_rollup_title"), source=source,
+            labels={"state": words.t("state")} | {s: f"{targets.STATUS_STYLE[s][1]} {labels[s]}" for s in targets.STATUSES if s in rollup.columns},
+            no_data=words.no_data,
+        )
+
+    # the national series, plus the chosen state's (all states at once would be unreadable)
+    series = {row.geography: row.series for row in rows.itertuples() if row.series and (row.level == "national" or (row.level == "state" and row.geography == state))}
+    if series:
+        trend = pd.DataFrame([{"geography": name, "year": int(year), "value": float(value)} for name, values in series.items() for year, value in sorted(values.items())])
+        scene.tables["trend"] = Table(
+            trend.assign(target_id=target["id"], unit=target["unit"][lang]), title=target["title"][lang], source=source,
+            labels={"geography": words.t("place"), "year": words.t("year"), "value": target["unit"][lang]}, formats={"value": fmt}, no_data=words.no_data,
+        )
+        threshold_value = format(target["threshold"], fmt if fmt != DEFAULT_FORMAT else "g")
+        scene.figure_builders["trend"] = lambda: figures.target_trend_chart(
+            series, float(target["threshold"]), int(target["deadline"]), unit=target["unit"][lang],
+            threshold_label=words.t("target_line", value=f"{target['comparator']} {threshold_value}"), deadline_label=words.t("deadline_line", year=target["deadline"]),
+        )
+        scene.sentences["trend_subtitle"] = ", ".join(series)
+
+    details = shown.loc[shown["level"] != "district"] if len(district_rows) == 0 else shown.loc[shown["level"] == "national"]
+    scene.tables["details"] = Table(
+        details[["geography", "status", "status_text", "value_text", "latest_value", "latest_year", "distance", "ratio", "method", "projected_year", "projected_text", "observations"]].reset_index(drop=True),
+        title=target["title"][lang], source=source, labels=row_labels, formats=row_formats, no_data=words.no_data,
+    )
+    return scene

@@ -1,0 +1,157 @@
+"""Targets and connectivity scenes on the real build, against hand calculations in plain pandas.
+
+Given the session's real build, when the scene is built from a query string, then its numbers are
+the processed rows (missing stays missing, restated releases supersede first ones), every target is
+listed, and each status carries its words and symbol.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import helpers_data
+from dashboard import targets
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def dataset(built_data_dir: Path):
+    from dashboard import data
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(helpers_data.DATA_DIR_ENV_VAR, str(built_data_dir))
+        yield data.current_dataset()
+
+
+@pytest.fixture(scope="module")
+def published(built_data_dir: Path) -> pd.DataFrame:
+    return pd.read_parquet(built_data_dir / "processed" / "published_figures.parquet")
+
+
+def build(dataset, page: str, query: str = ""):
+    from dashboard import scene
+
+    return scene.build(dataset, page, query)
+
+
+# --- targets
+
+def test_summary_lists_every_target_once_with_words_for_its_status(dataset):
+    from dashboard.scene import common
+
+    summary = build(dataset, "targets").table("summary")
+    assert summary["target_id"].tolist() == [target["id"] for target in common.target_list()]
+    assert set(summary["status"]) <= set(targets.STATUSES)
+    for row in summary.itertuples():
+        assert row.status_text.startswith(targets.STATUS_STYLE[row.status][1])
+    not_measurable = summary.loc[summary["status"] == targets.NOT_MEASURABLE]
+    assert not_measurable["latest_value"].isna().all() and (not_measurable["latest_text"] == "—").all()
+
+
+def test_no_trend_status_past_a_passed_deadline(dataset):
+    """Today is after 2025: nothing with a 2025-or-earlier deadline may be on track, needing acceleration or of limited progress."""
+    from datetime import date
+
+    evaluations = build(dataset, "targets").table("summary")
+    passed = evaluations.loc[evaluations["deadline"] < date.today().year]
+    assert not passed["status"].isin(targets.TREND_STATUSES).any(), passed[["target_id", "status"]]
+
+
+def test_state_target_rows_are_the_published_state_series(dataset, published):
+    result = build(dataset, "targets", "target=jendela2_5g_80&state=Sabah")
+    rows = result.table("status")
+    assert set(rows["level"]) == {"national", "state"} and rows.loc[rows["level"] == "state", "geography"].tolist() == ["Sabah"]
+    sabah = published.loc[(published["indicator"] == "5g_coverage_populated_areas") & (published["geography_level"] == "state") & (published["state"] == "Sabah")
+                          & published["value"].notna() & (published["confidence"] != "low")]
+    last = sabah.sort_values(["year", "as_of"]).groupby("year")["value"].last()
+    state_row = rows.loc[rows["level"] == "state"].iloc[0]
+    assert state_row["latest_year"] == last.index.max() and state_row["latest_value"] == pytest.approx(last.iloc[-1])
+    trend = result.table("trend")
+    assert trend.loc[trend["geography"] == "Sabah"].set_index("year")["value"].to_dict() == pytest.approx(last.to_dict())
+    assert "map" in result.figure_builders and result.sentences["map_level"] == "state"
+
+
+def test_district_target_rollup_counts_the_status_rows(dataset):
+    result = build(dataset, "targets", "target=jurang_clinic_5km&state=Sabah&lang=ms")
+    rows = result.table("status")
+    assert set(rows.loc[rows["level"] == "district", "state"]) == {"Sabah"}
+    everyone = build(dataset, "targets", "target=jurang_clinic_5km").table("status")
+    sabah_counts = everyone.loc[(everyone["level"] == "district") & (everyone["state"] == "Sabah"), "status"].value_counts()
+    rollup = result.table("rollup").set_index("state").loc["Sabah"]
+    for status, count in sabah_counts.items():
+        assert rollup[status] == count
+    assert "belum dicapai" in " ".join(rows["status_text"]) or rows["status"].ne(targets.NOT_MET).all()
+    figure = result.figure("map")
+    assert {trace.name.split(" ")[0] for trace in figure.data} <= {symbol for _, symbol in targets.STATUS_STYLE.values()}
+
+
+def test_not_measurable_target_says_so_and_has_no_rows(dataset):
+    result = build(dataset, "targets", "target=rural_5g_85")
+    assert "not_measurable" in result.sentences and "status" not in result.tables
+
+
+# --- connectivity
+
+def test_national_series_takes_the_restated_release_and_leaves_out_low_confidence(dataset, published):
+    series = build(dataset, "connectivity").table("national_series")
+    rows = published.loc[(published["geography_level"] == "national") & (published["indicator"] == "hh_internet_access") & (published["confidence"] != "low")]
+    expected = rows.sort_values("as_of").groupby("year")["value"].last()
+    shown = series.loc[series["indicator"] == "hh_internet_access"].set_index("year")["value"]
+    assert shown.to_dict() == pytest.approx(expected.to_dict())
+    assert (series["confidence"] != "low").all()
+
+
+def test_strata_difference_is_rural_minus_urban(dataset, published):
+    strata = build(dataset, "connectivity").table("strata").set_index("area")
+    rows = published.loc[(published["geography_level"] == "national_stratum") & (published["indicator"] == "hh_internet_access")].set_index("area")
+    assert strata.at["rural", "rural_minus_urban_pp"] == pytest.approx(rows.at["rural", "value"] - rows.at["urban", "value"])
+    assert strata.at["rural", "delta_text"] == f"{rows.at['rural', 'value'] - rows.at['urban', 'value']:+.1f} pp"
+
+
+@pytest.mark.parametrize("measure", ["5g_coverage_populated_areas", "4g_coverage_populated_areas", "hh_broadband_penetration"])
+def test_state_snapshot_lists_every_state_and_missing_stays_missing(dataset, published, measure):
+    result = build(dataset, "connectivity", f"measure={measure}")
+    snapshot = result.table("state_snapshot")
+    assert snapshot["state"].tolist() == dataset.state_names
+    rows = published.loc[(published["geography_level"] == "state") & (published["indicator"] == measure) & published["value"].notna()]
+    if rows.empty:
+        assert snapshot["value"].isna().all()
+        return
+    coverage = rows.groupby("as_of")["state"].nunique()
+    best = coverage.loc[coverage == coverage.max()].index.max()
+    chosen = rows.loc[rows["as_of"] == best].groupby("state")["value"].last()
+    values = snapshot.set_index("state")["value"]
+    assert values.dropna().to_dict() == pytest.approx(chosen.to_dict())
+    assert values.drop(chosen.index).isna().all()  # no release for the snapshot: no data, never 0
+    assert f"{best}" in result.sentences["snapshot"] and f"{len(chosen)}" in result.sentences["snapshot"]
+    shown = result.tables["state_snapshot"].display()[result.tables["state_snapshot"].labels["value"]]
+    assert (shown[values.isna().to_numpy()] == "No data").all()
+
+
+def test_local_points_are_percentages_with_a_point(dataset):
+    points = build(dataset, "connectivity").table("local_points")
+    assert points["unit"].str.contains("%").all() and points[["lon", "lat", "value"]].notna().all().all()
+    assert not points.duplicated(["indicator", "area"]).any()
+
+
+def test_validation_notes_come_from_the_quality_report(dataset):
+    result = build(dataset, "connectivity")
+    notes = [note for note in dataset.quality.get("notes", []) if isinstance(note, dict) and note.get("kind") == "validation"]
+    if "modelled_definition" in result.sentences:
+        assert result.table("validation_notes")["detail"].tolist() == [str(note.get("detail", "")) for note in notes]
+
+
+def test_validation_notes_are_read_whatever_shape_the_notes_take():
+    from types import SimpleNamespace
+
+    from dashboard.scene.connectivity import validation_notes
+
+    record = {"source": "internet_hh_pct", "kind": "validation", "detail": "rho 0.9", "rows": [{"comparison": "a", "rho": 0.9, "n": 13}]}
+    assert validation_notes({"notes": [record, {"kind": "alias_used", "detail": "x"}]})[0]["detail"] == "rho 0.9"
+    assert validation_notes({"notes": {"validation": [{"source": "s", "message": "rho 0.8"}]}})[0]["detail"] == "rho 0.8"
+    assert validation_notes({"notes": [SimpleNamespace(kind="validation", text="rho 0.7", source="s", rows=None)]})[0]["detail"] == "rho 0.7"
+    assert validation_notes({}) == [] and validation_notes(None) == []
