@@ -1,0 +1,215 @@
+"""District profile scene: one district against its state, its urban class and the nation.
+
+Index values come from common.index_result, so the profile shows the same index as the index page
+for the same weights and imported replacements; group means are weighted by the latest population.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+
+from dashboard import composite, data, figures, metrics, targets
+from dashboard.scene import common
+from dashboard.scene.base import Scene, Table
+from dashboard.selection import Selection, SelectionError
+
+VALUE_COLUMNS = {"district_value": None, "state_value": "state", "class_value": "urban_class", "nation_value": "nation"}
+
+
+@dataclasses.dataclass
+class IndicatorTable(Table):
+    """A table with one indicator per row: each row's values use that indicator's number format
+    (the `format` column), and a figure that does not apply to an indicator reads '—', not
+    'no data' (no class figure for counts, no group figure where the catalogue says none)."""
+
+    def display(self, columns: list[str] | None = None) -> pd.DataFrame:
+        shown = self.frame.astype({column: object for column in VALUE_COLUMNS})
+        for column, group in VALUE_COLUMNS.items():
+            applies = shown["group_figures"].map(lambda aggregate, group=group: _applies(aggregate, group))
+            shown[column] = [
+                figures.format_value(value, fmt, no_data=self.no_data) if applied else "—"
+                for value, fmt, applied in zip(self.frame[column], self.frame["format"], applies)
+            ]
+        return Table.display(dataclasses.replace(self, frame=shown), columns)
+
+
+def _applies(aggregate: str, group: str | None) -> bool:
+    """Whether a group figure exists for an indicator aggregated this way (catalogue `aggregate`)."""
+    if group is None:
+        return True
+    if group == "urban_class":
+        return aggregate == "weighted_mean"
+    return aggregate != "none"
+
+
+def peer_features(dataset: data.Dataset, spec: composite.IndexSpec) -> pd.DataFrame:
+    """What makes districts alike: the index inputs (latest year), urban share and log density."""
+
+    def build() -> pd.DataFrame:
+        districts = dataset.districts.set_index("code_state_district")
+        wide, _ = composite.latest_values(dataset.indicators, spec.indicator_ids)
+        return wide.reindex(districts.index).assign(
+            urban_share_pct=districts["urban_share_pct"], log_density=np.log10(districts["population_2020"] / districts["area_km2"]),
+        )
+
+    return dataset.memo(("peer_features", tuple(spec.indicator_ids)), build)
+
+
+def domain_comparison(table: pd.DataFrame, row: pd.Series, domain_ids: list[str]) -> pd.DataFrame:
+    """Domain scores of the district, and population-weighted means for its state, its urban class and Malaysia."""
+    own = table.loc[table["code_state_district"] == row.name]
+    members = {
+        "district": own,
+        "state": table.loc[table["state"] == row["state"]],
+        "urban_class": table.loc[table["urban_class"] == row["urban_class"]],
+        "nation": table,
+    }
+    records = []
+    for group, frame in members.items():
+        scores = {domain: (float(own[domain].iloc[0]) if group == "district" else metrics.weighted_mean(frame[domain], frame["population"])) for domain in domain_ids}
+        records.append({"group": group, **scores})
+    return pd.DataFrame(records)
+
+
+def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, state: str, lang: str) -> pd.DataFrame:
+    """Each target measured as close to the district as it is measured: the district, else its state, else Malaysia."""
+    rows = []
+    for target in target_list:
+        measured = evaluations.loc[evaluations["target_id"] == target["id"]]
+        candidates = [
+            ("district", measured.loc[(measured["level"] == "district") & (measured["code"] == code)]),
+            ("state", measured.loc[(measured["level"] == "state") & (measured["code"] == state)]),
+            ("national", measured.loc[measured["level"] == "national"]),
+        ]
+        level, found = next(((level, found) for level, found in candidates if not found.empty), (None, None))
+        if found is None:
+            continue
+        item = found.iloc[0]
+        rows.append({
+            "target_id": target["id"], "target": target["title"][lang], "measured_for": level, "status": item["status"],
+            "latest_value": item["latest_value"], "latest_year": item["latest_year"], "deadline": target["deadline"],
+        })
+    frame = pd.DataFrame(rows, columns=["target_id", "target", "measured_for", "status", "latest_value", "latest_year", "deadline"])
+    return frame.astype({"latest_value": float, "latest_year": "Int64"})
+
+
+def state_figures(published: pd.DataFrame, state: str) -> pd.DataFrame:
+    """The latest figure of each indicator a publisher gives for the whole state (not per district)."""
+    rows = published.loc[(published["geography_level"] == "state") & (published["state"] == state) & published["value"].notna()]
+    latest = rows.sort_values(["year", "as_of"]).groupby("indicator", as_index=False).last()
+    return latest[["indicator", "value", "unit", "year", "publisher", "confidence"]].assign(measured_for="state")
+
+
+def build(dataset: data.Dataset, selection: Selection) -> Scene:
+    words = common.words(selection)
+    lang = selection.lang
+    code = selection.district
+    districts = dataset.districts.set_index("code_state_district")
+    if code not in districts.index:
+        raise SelectionError(f"unknown district {code!r}")
+    row = districts.loc[code]
+    name, state, urban_class = row["district"], row["state"], row["urban_class"]
+    catalogue = common.catalogue()
+    result = common.index_result(dataset, selection)
+    domain_ids = [domain.id for domain in result.spec.domains]
+    domain_labels = {domain.id: domain.label[lang] for domain in result.spec.domains}
+    class_labels = words.class_labels
+    peers_label = words.t("class_peers", urban_class=class_labels[urban_class])
+    state_label = state if state != name else f"{state} ({words.t('state')})"  # single-district territories: Perlis, W.P. …
+    group_names = {"district": name, "state": state_label, "urban_class": peers_label, "nation": words.t("malaysia")}
+    index_source = common.index_source_line(result, words)
+    indicators = [indicator for indicator in catalogue if indicator in common.options(dataset).years]
+    scene = Scene("district", selection, common.data_as_of(dataset), sources=common.source_rows(indicators, dataset))
+
+    # --- the cards
+    population, population_year = common.latest_population(dataset)
+    scores = result.table.set_index("code_state_district")
+    own = scores.loc[code]
+    scene.tables["summary"] = Table(
+        pd.DataFrame([{
+            "code_state_district": code, "district": name, "state": state, "urban_class": urban_class, "urban_share_pct": row["urban_share_pct"],
+            "population": population.get(code, np.nan), "population_year": population_year, "area_km2": row["area_km2"],
+            "index": own["index"], "need_rank": own["need_rank"], "state_need_rank": own["state_need_rank"], "state_districts": int((scores["state"] == state).sum()),
+        }]),
+        title=f"{name}, {state}", source=index_source, indicators=tuple(result.spec.indicator_ids) + ("population",),
+        labels={"urban_class": words.t("urban_class"), "population": words.t("population_year", year=population_year), "area_km2": words.t("area"), "index": words.t("index_name")},
+        formats={"population": ",.0f", "area_km2": ",.0f", "index": ".0f"}, no_data=words.no_data, value_labels={"urban_class": class_labels},
+    )
+    scene.sentences["heading"] = f"{name}, {state}"
+    scene.sentences["urban_share"] = words.t("urban_share_help", share=figures.format_value(row["urban_share_pct"], ".0f"))
+    scene.sentences["rank"] = words.t("rank_help", rank=own["need_rank"], state_rank=own["state_need_rank"], state=state, states=int((scores["state"] == state).sum()))
+    scene.sentences["index_source"] = index_source
+
+    # --- domain scores against the state, the class and the nation
+    comparison = domain_comparison(result.table, row, domain_ids).assign(name=lambda frame: frame["group"].map(group_names))
+    comparison = comparison[["group", "name", *domain_ids]]
+    scene.tables["domains"] = Table(
+        comparison, title=f"{words.t('domain_profile_title')}: {name}", source=index_source, indicators=tuple(result.spec.indicator_ids),
+        labels={"name": "", **domain_labels}, formats={domain: ".1f" for domain in domain_ids}, no_data=words.no_data,
+    )
+    scene.figure_builders["domains"] = lambda: figures.domain_comparison_chart(
+        comparison.set_index("name")[domain_ids], domain_labels, axis_label=words.t("domain_score"),
+    )
+
+    # --- every indicator at its latest year
+    profile = metrics.district_profile(dataset.districts, dataset.indicators, catalogue, code)
+    verdict = np.select([profile["better_than_nation"] > 0, profile["better_than_nation"] < 0, profile["better_than_nation"] == 0], ["better", "worse", "same"], default="")
+    indicator_frame = pd.DataFrame({
+        "domain": profile["domain"], "indicator": profile["indicator"], "unit": profile["indicator"].map(words.unit), "year": profile["year"],
+        "district_value": profile["district"], "state_value": profile["state"], "class_value": profile["urban_class"], "nation_value": profile["nation"],
+        "vs_nation": pd.Series(verdict, index=profile.index).replace("", None), "method": profile["method"],
+        "group_figures": profile["group_figures"], "format": profile["indicator"].map(lambda indicator: catalogue[indicator]["format"]),
+    })
+    scene.tables["indicators"] = IndicatorTable(
+        indicator_frame, title=f"{words.t('indicators_title')}: {name}", source=words.t("profile_note"), indicators=tuple(indicator_frame["indicator"]),
+        labels={"domain": words.t("domain"), "indicator": words.t("indicator"), "unit": words.t("unit"), "year": words.t("year"),
+                "district_value": name, "state_value": state_label, "class_value": peers_label, "nation_value": words.t("malaysia"),
+                "vs_nation": words.t("vs_nation"), "method": words.t("method")},
+        no_data=words.no_data,
+        value_labels={
+            "domain": {domain: words.t("domain_" + domain) for domain in indicator_frame["domain"].unique()},
+            "indicator": {indicator: words.label(indicator) for indicator in indicator_frame["indicator"]},
+            "vs_nation": {"better": "▲ " + words.t("better"), "worse": "▼ " + words.t("worse"), "same": "= " + words.t("same")},
+            "method": {method: words.t("method_" + method) for method in indicator_frame["method"].unique()},
+        },
+    )
+
+    # --- the most similar districts
+    peers = metrics.similar_districts(peer_features(dataset, result.spec), code, count=5)
+    peer_frame = districts.loc[peers.index, ["district", "state", "urban_class"]].assign(
+        index=scores.loc[peers.index, "index"], distance=peers["distance"], features_compared=peers["features_compared"],
+    ).reset_index(names="code_state_district")
+    scene.tables["peers"] = Table(
+        peer_frame, title=f"{words.t('peers_title')}: {name}", source=words.t("peers_note"), indicators=tuple(result.spec.indicator_ids),
+        labels={"district": words.t("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), "index": words.t("index_name"), "distance": words.t("similarity_distance")},
+        formats={"index": ".0f", "distance": ".2f"}, no_data=words.no_data, value_labels={"urban_class": class_labels},
+    )
+
+    # --- targets, measured as close to the district as they are measured
+    measured = target_rows(common.target_evaluations(dataset), common.target_list(), code, state, lang)
+    statuses = {status: f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}" for status in measured["status"].unique()}
+    scene.tables["targets"] = Table(
+        measured,
+        title=f"{words.t('district_targets_title')}: {name}", source=words.t("district_targets_note"),
+        labels={"target": words.t("target"), "measured_for": words.t("measured_for"), "status": words.t("status"), "latest_value": words.t("latest"),
+                "latest_year": words.t("year"), "deadline": words.t("deadline")},
+        formats={"latest_value": ".1f"}, no_data=words.no_data,
+        value_labels={"measured_for": {level: words.t(f"level_{level}") for level in ("district", "state", "national")}, "status": statuses},
+    )
+
+    # --- connectivity the state's publishers give for the whole state
+    published = state_figures(dataset.published, state)
+    scene.sentences["state_figures_title"] = words.t("state_connectivity_title", state=state)
+    if published.empty:
+        scene.sentences["state_figures"] = words.t("no_state_figures")
+    else:
+        scene.tables["state_figures"] = Table(
+            published, title=words.t("state_connectivity_title", state=state), source=words.t("state_figure_marker"),
+            labels={column: column for column in ("indicator", "value", "unit", "year", "publisher", "confidence")} | {"measured_for": words.t("measured_for")},
+            no_data=words.no_data, value_labels={"measured_for": {"state": words.t("state_figure_marker")}},
+        )
+    return scene
+
