@@ -317,10 +317,10 @@ def targets_page(pdf, brief: Brief) -> None:
     if scoped:
         header.append(brief.t("brief_col_scope_status", scope=brief.scope_short))
         widths = (80, 28, 18, 36, 45, 62)
-    rows = [[row.target, row.threshold, str(row.deadline), row.national_latest, row.national_status_text, *([row.scope_status_text or "—"] if scoped else [])]
+    rows = [[row.target, row.threshold_text, str(row.deadline), row.latest_text, row.status_text, *([row.scope_status_text or "—"] if scoped else [])]
             for row in table.itertuples(index=False)]
-    _table(pdf, header, rows, widths, size=8)
-    _para(pdf, brief.t("brief_targets_method"), size=7.5, colour=MUTED, gap=0)
+    _table(pdf, header, rows, widths, size=7.5)
+    _para(pdf, brief.scene.tables["targets"].source, size=7, colour=MUTED, gap=0)
 
 
 def priorities_page(pdf, brief: Brief) -> None:

@@ -158,7 +158,7 @@ STATUS_STYLE = {  # Okabe-Ito colours (colour-blind safe) plus a symbol, so stat
     LIMITED_PROGRESS: ("#E69F00", "⇢"),
     MOVING_AWAY: ("#D55E00", "↘"),
     NOT_MET: ("#CC79A7", "✗"),  # Okabe-Ito reddish purple
-    NOT_MET_STALE: ("#882255", "⌛"),  # Paul Tol wine: not met, and nothing measured since before the deadline
+    NOT_MET_STALE: ("#882255", "◷"),  # Paul Tol wine: not met, and nothing measured since before the deadline (a clock: DejaVu has it)
     MISSED: ("#332288", "⊗"),  # Paul Tol indigo
     INSUFFICIENT_DATA: ("#BBBBBB", "?"),
     NOT_MEASURABLE: ("#E5E5E5", "–"),

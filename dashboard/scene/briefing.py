@@ -12,6 +12,7 @@ import pandas as pd
 
 from dashboard import data, figures, metrics, targets, texts
 from dashboard.scene import common
+from dashboard.scene import targets as target_scene
 from dashboard.scene.base import Scene, Table, Words
 from dashboard.selection import Selection
 
@@ -38,34 +39,20 @@ def target_summary(evaluation: pd.DataFrame, state: str | None, scope_codes: set
     return ""
 
 
-def _number_format(value) -> str:
-    """Large counts with separators and no decimals (9,000,000 premises), shares with one decimal."""
-    return ",.0f" if pd.notna(value) and abs(float(value)) >= 1000 else ".1f"
-
-
 def targets_table(dataset: data.Dataset, selection: Selection, words: Words, scope_codes: set[str]) -> pd.DataFrame:
-    """One row per target: threshold and deadline as the source gives them, Malaysia's latest value
-    (year) and status, and the scope's own status (a state figure, or its districts by status)."""
+    """The targets page's summary (threshold and deadline as the source gives them, Malaysia's latest
+    value and status, from the targets scene's own wording) plus the scope's status: a state's own
+    figure, or its districts counted by status."""
     evaluations = common.target_evaluations(dataset)
+    summary = target_scene.summary_table(evaluations, common.target_list(), words)
 
     def status_label(status: str) -> str:
         return f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}"
 
-    rows = []
-    for target in common.target_list():
-        evaluation = evaluations.loc[evaluations["target_id"] == target["id"]]
-        national = evaluation.loc[evaluation["level"] == "national"].iloc[0]
-        unit = target["unit"][selection.lang]
-        latest = figures.format_value(national["latest_value"], _number_format(national["latest_value"]), unit, no_data="—")
-        rows.append({
-            "target_id": target["id"], "target": target["title"][selection.lang],
-            "threshold": f"{target['comparator']} {figures.format_value(float(target['threshold']), _number_format(target['threshold']))} {unit}", "deadline": int(target["deadline"]),
-            "national_latest_value": national["latest_value"], "national_latest_year": national["latest_year"],
-            "national_latest": latest + (f" ({int(national['latest_year'])})" if pd.notna(national["latest_year"]) else ""),
-            "national_status": national["status"], "national_status_text": status_label(national["status"]),
-            "scope_status_text": target_summary(evaluation, selection.state, scope_codes, status_label),
-        })
-    return pd.DataFrame(rows)
+    by_id = {target["id"]: target for target in common.target_list()}
+    latest = [target_scene.value_text(row.latest_value, row.latest_year, by_id[row.target_id], words) for row in summary.itertuples(index=False)]
+    scope = [target_summary(evaluations.loc[evaluations["target_id"] == target_id], selection.state, scope_codes, status_label) for target_id in summary["target_id"]]
+    return summary.assign(latest_text=latest, scope_status_text=scope)
 
 
 def build(dataset: data.Dataset, selection: Selection) -> Scene:
@@ -129,7 +116,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.sentences[f"domain_{domain.id}_notes"] = " ".join(notes)
 
     # targets and priorities
-    scene.tables["targets"] = Table(targets_table(dataset, selection, words, codes), title=words.t("brief_section_targets"), source=words.t("brief_targets_method"))
+    scene.tables["targets"] = Table(targets_table(dataset, selection, words, codes), title=words.t("brief_section_targets"), source=words.t("status_method_note"))
     scene.tables["priorities"] = overview_scene.tables["priorities"]
 
     cited_all = list(dict.fromkeys(["population", "urban_share_pct", *cited, *common.PRIORITY_INPUTS,

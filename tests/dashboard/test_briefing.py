@@ -160,3 +160,11 @@ def test_targets_page_lists_every_target_with_its_numbers(dataset):
         assert row.target[:30] in text and str(row.deadline) in text
     assert i18n.translate("status_not_measurable", "en") in text  # listed, never dropped
     assert i18n.translate("brief_col_malaysia_latest", "en") in text and i18n.translate("brief_col_threshold", "en") in text
+
+
+def test_every_status_symbol_prints_in_the_pack_font():
+    from fontTools.ttLib import TTFont
+
+    glyphs = TTFont(str(briefing.font_paths()[""])).getBestCmap()
+    missing = {status: symbol for status, (_, symbol) in targets.STATUS_STYLE.items() if any(ord(ch) not in glyphs for ch in symbol)}
+    assert not missing, f"status symbols the PDF font cannot draw: {missing}"
