@@ -18,7 +18,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from etl import config
-from etl.build import MANIFEST
+from etl.contract import MANIFEST
 from etl.catalogue import load_catalogue
 from etl.registry import SourceFile, load_registry
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 
 from etl import config
 from etl.errors import OutputValidationError
@@ -24,8 +23,7 @@ def load_catalogue(path: Path = CATALOGUE_YAML, custom_dir: Path | None = None, 
     """Built-in entries, then every custom entry from custom_dir (default <data_dir>/custom).
 
     A custom id that repeats a built-in id is an error (it would silently change a definition)."""
-    with open(path, encoding="utf-8") as handle:
-        entries = yaml.safe_load(handle)["indicators"]
+    entries = config.read_yaml(path)["indicators"]
     catalogue = {entry["id"]: entry for entry in entries}
     if include_custom:
         from etl.importer import load_custom_entries  # local: the importer imports the geography stack

@@ -9,8 +9,8 @@ import geopandas as gpd
 import pandas as pd
 
 from etl import schemas
-from etl.build import MANIFEST, OUTPUT_FILES
 from etl.build import file_sha256
+from etl.contract import DISTRICTS, INDICATORS, MANIFEST, OUTPUT_FILES, PUBLISHED_FIGURES
 from etl.errors import OutputValidationError
 from etl.validate import validate_output
 
@@ -29,11 +29,11 @@ def check_outputs(processed_dir: Path) -> list[str]:
         if file_sha256(path) != manifest.get("outputs", {}).get(name, {}).get("sha256"):
             raise OutputValidationError(f"{name} differs from the checksum in manifest.json (edited by hand or partially written)")
         checked.append(f"{name}: checksum matches manifest")
-    indicators = pd.read_parquet(processed_dir / "indicators.parquet")
-    validate_output(schemas.indicators_output, indicators, "indicators.parquet")
-    validate_output(schemas.published_figures_output, pd.read_parquet(processed_dir / "published_figures.parquet"), "published_figures.parquet")
-    districts = gpd.read_parquet(processed_dir / "districts.parquet")
-    validate_output(schemas.districts_output, pd.DataFrame(districts.drop(columns="geometry")), "districts.parquet")
+    indicators = pd.read_parquet(processed_dir / INDICATORS)
+    validate_output(schemas.indicators_output, indicators, INDICATORS)
+    validate_output(schemas.published_figures_output, pd.read_parquet(processed_dir / PUBLISHED_FIGURES), PUBLISHED_FIGURES)
+    districts = gpd.read_parquet(processed_dir / DISTRICTS)
+    validate_output(schemas.districts_output, pd.DataFrame(districts.drop(columns="geometry")), DISTRICTS)
     unknown_codes = set(indicators["code_state_district"]) - set(districts["code_state_district"])
     if unknown_codes:
         raise OutputValidationError(f"indicators.parquet has district codes not in districts.parquet: {sorted(unknown_codes)}")

@@ -13,6 +13,7 @@ import pandas as pd
 
 VALIDATION_INDICATORS = ["4g_coverage_populated_areas", "mobile_internet_coverage_populated_areas"]
 STATE_VALIDATION = ("5g_coverage_populated_areas", "2024-07-03")
+INDICATIVE_BELOW_N = 10  # fewer pairs than this cannot establish agreement
 
 
 def rank_correlation(a: pd.Series, b: pd.Series) -> float:
@@ -30,7 +31,7 @@ def strength(rho: float, n: int | None = None) -> str:
     if np.isnan(rho):
         return "undefined"
     word = "weak" if abs(rho) < 0.3 else "moderate" if abs(rho) < 0.6 else "strong"
-    return f"{word}, indicative only (n < 10)" if n is not None and n < 10 else word
+    return f"{word}, indicative only (n < {INDICATIVE_BELOW_N})" if n is not None and n < INDICATIVE_BELOW_N else word
 
 
 def seat_household_weights(dun_weights: pd.DataFrame, dun_households: pd.DataFrame, seat_weights: pd.DataFrame, households: pd.Series, area_km2: pd.Series) -> pd.DataFrame:

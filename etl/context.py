@@ -17,35 +17,9 @@ import pandera.pandas as pa
 
 from etl import geography
 from etl.fetch import FetchResult
+from etl.quality import QualityLog  # noqa: F401  (re-exported: steps and tests import it from here)
 from etl.registry import SourceFile
 from etl.validate import read_source, validate_source
-
-
-@dataclass
-class QualityLog:
-    """Everything the build set aside, repaired or checked — written to quality.json."""
-
-    notes: list[dict] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    accounts: list[dict] = field(default_factory=list)
-
-    def note(self, source: str, kind: str, detail: str, rows: list | None = None, warn: bool = False) -> None:
-        """Record one finding. For kind "no_data", rows are dicts: code_state_district, indicator,
-        year (None = every year), reason — one per explained gap."""
-        self.notes.append({"source": source, "kind": kind, "detail": detail, "rows": rows or []})
-        if warn:
-            self.warnings.append(f"[{source}] {detail}")
-
-    def account(self, source: str, read: int, used: int, rejected: int = 0, unmatched: int = 0, aggregate: int = 0, detail: str = "") -> None:
-        """Row accounting for one source: read = used + rejected + unmatched + aggregate rows dropped."""
-        if read != used + rejected + unmatched + aggregate:
-            raise AssertionError(f"[{source}] row accounting does not add up: {read} read != {used} used + {rejected} rejected + {unmatched} unmatched + {aggregate} aggregate")
-        self.accounts.append(
-            {"source": source, "rows_read": read, "rows_used": used, "rows_rejected": rejected, "rows_unmatched": unmatched, "rows_aggregate": aggregate, "detail": detail}
-        )
-
-    def as_json(self) -> dict:
-        return {"accounts": self.accounts, "notes": self.notes}
 
 
 @dataclass
@@ -64,6 +38,7 @@ class StepContext:
     population: pd.DataFrame  # long indicators: population, population_age_5_19 … (persons)
     quality: QualityLog
     indicators_so_far: pd.DataFrame | None = None  # long indicators of the core and earlier domain steps (set by the build)
+    parsed: dict = field(default_factory=dict, repr=False)  # raw frames already read this build (see read)
 
     def entry(self, source_id: str) -> SourceFile:
         return self.fetched[source_id].entry
@@ -76,18 +51,26 @@ class StepContext:
         return f"{entry.id}: {entry.relative_path}"
 
     def read(self, source_id: str, reader: Callable[[Path], pd.DataFrame], schema: pa.DataFrameSchema | None = None) -> pd.DataFrame:
-        """Parse a raw file and validate it (lazily) against its schema; errors name source and file."""
-        frame = read_source(self.entry(source_id), self.path(source_id), reader)
-        return frame if schema is None else validate_source(schema, frame, self.entry(source_id))
+        """Parse a raw file and validate it (lazily) against its schema; errors name source and file.
+
+        Several steps read the same file (seat tables and boundaries, the school list): each is
+        parsed and validated once per build, and every caller gets its own copy."""
+        parse_key, valid_key = (source_id, reader), (source_id, reader, id(schema))
+        if valid_key not in self.parsed:
+            if parse_key not in self.parsed:
+                self.parsed[parse_key] = read_source(self.entry(source_id), self.path(source_id), reader)
+            frame = self.parsed[parse_key]
+            self.parsed[valid_key] = frame if schema is None else validate_source(schema, frame.copy(), self.entry(source_id))
+        return self.parsed[valid_key].copy()
 
     def resolve(self, frame: pd.DataFrame, source_id: str, state_col: str = "state", district_col: str = "district", allow_groups: bool = False) -> geography.Resolution:
         """Map names to code_state_district; report aliases used and knowingly excluded names."""
         resolution = geography.resolve_districts(frame, self.districts, self.aliases, self.label(source_id), state_col, district_col, allow_groups)
         for state, name, code in resolution.aliased.itertuples(index=False):
-            self.quality.note(source_id, "alias_used", f"{state} / {name!r} -> {code}")
+            self.quality.note(source_id, "alias_used", column=district_col, count=1, values={"state": state, "name": name, "code": code})
         for state, name in resolution.excluded.itertuples(index=False):
             # a known exclusion (blank code in the alias table): a note, not a warning
-            self.quality.note(source_id, "excluded_district", f"{state} / {name!r} is outside the canonical 160 districts (see district_aliases.csv)")
+            self.quality.note(source_id, "excluded_district", column=district_col, count=1, values={"state": state, "name": name})
         return resolution
 
     def population_of(self, indicator: str = "population") -> pd.DataFrame:

@@ -111,6 +111,11 @@ def resolve_districts(
     return Resolution(frame=resolved, excluded=excluded, aliased=aliased)
 
 
+def read_boundaries(path: Path) -> gpd.GeoDataFrame:
+    """A boundary file (GeoJSON) as published: district, parliament or state-seat polygons."""
+    return gpd.read_file(path)
+
+
 def repair_geometry(boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Make every polygon valid, keeping only polygonal parts (slivers/lines from the repair dropped)."""
     repaired = boundaries.copy()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-INDICATOR_COLUMNS = ["code_state_district", "indicator", "year", "value", "method", "source_ids"]
+from etl.contract import INDICATOR_COLUMNS
 
 
 def long_indicator(

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
 from etl import config
 
@@ -55,5 +54,4 @@ def parse_registry(document: dict) -> dict[str, SourceFile]:
 @lru_cache(maxsize=4)
 def load_registry(path: Path = config.SOURCES_YAML) -> dict[str, SourceFile]:
     """All registered files, keyed by id."""
-    with open(path, encoding="utf-8") as handle:
-        return parse_registry(yaml.safe_load(handle))
+    return parse_registry(config.read_yaml(path))

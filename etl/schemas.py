@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pandera.pandas import Check, Column, DataFrameSchema
 
+from etl import contract
+from etl.contract import METHODS
+
 CODE_PATTERN = r"^\d{1,2}_\d{1,2}$"
 STATE_NAMES = [
     "Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Pulau Pinang", "Perak",
@@ -11,7 +14,6 @@ STATE_NAMES = [
     "W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya",
 ]
 URBAN_CLASSES = ["urban", "semi_urban", "rural"]
-METHODS = ["observed", "derived", "modelled", "imported"]  # imported: a user's own district data (etl/importer.py)
 
 # --- raw tables ------------------------------------------------------------------------
 
@@ -71,20 +73,28 @@ population_district = DataFrameSchema(
     unique=["state", "district", "date", "sex", "age", "ethnicity"],
 )
 
-# --- processed outputs (the contract the dashboard relies on) ----------------------------
+# --- processed outputs: the column contracts of etl/contract.py plus their checks ----------
 
-indicators_output = DataFrameSchema(
-    {
-        "code_state_district": Column(str, Check.str_matches(CODE_PATTERN)),
-        "indicator": Column(str),
-        "year": Column(int, Check.in_range(1970, 2100)),
-        "value": Column(float, nullable=True),
-        "method": Column(str, Check.isin(METHODS)),
-        "source_ids": Column(str),
-        # optional interval of a modelled value (e.g. internet_hh_pct); NaN for every other row
-        "lower": Column(float, nullable=True, required=False),
-        "upper": Column(float, nullable=True, required=False),
-    },
+PYTHON_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def output_schema(table: str, column_checks: dict[str, Check | list[Check]], unique_columns: tuple[str, ...] = (), **options) -> DataFrameSchema:
+    """The pandera schema of a processed table: the contract's columns (dtype, nullable, required)
+    with the checks given per column name."""
+    return DataFrameSchema(
+        {
+            column.name: Column(
+                PYTHON_TYPES[column.dtype], column_checks.get(column.name), nullable=column.nullable, required=column.required, unique=column.name in unique_columns
+            )
+            for column in contract.COLUMNS[table]
+        },
+        **options,
+    )
+
+
+indicators_output = output_schema(
+    contract.INDICATORS,
+    {"code_state_district": Check.str_matches(CODE_PATTERN), "year": Check.in_range(1970, 2100), "method": Check.isin(METHODS)},
     unique=["code_state_district", "indicator", "year"],
     checks=[
         Check(
@@ -97,32 +107,18 @@ indicators_output = DataFrameSchema(
 
 PUBLISHED_GEOGRAPHY_LEVELS = ["national", "national_stratum", "state", "district", "parliament"]
 
-# published connectivity figures (etl/sources/connectivity.py): measured at their own level, never as district values
-published_figures_output = DataFrameSchema(
+# published connectivity figures (etl/sources/connectivity_published.py): measured at their own level, never as district values
+published_figures_output = output_schema(
+    contract.PUBLISHED_FIGURES,
     {
-        "source_id": Column(str),
-        "indicator": Column(str),
-        "concept": Column(str),
-        "geography_level": Column(str, Check.isin(PUBLISHED_GEOGRAPHY_LEVELS)),
-        "state": Column(str, Check.isin(["Malaysia", *STATE_NAMES])),
-        "area": Column(str),
-        # district rows: their district; seat rows: the districts the seat overlaps, ';'-joined
-        "code_state_district": Column(str, Check.str_matches(r"^\d{1,2}_\d{1,2}(;\d{1,2}_\d{1,2})*$"), nullable=True),
-        "code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$"), nullable=True),
-        "lon": Column(float, Check.in_range(99, 120), nullable=True),
-        "lat": Column(float, Check.in_range(0.5, 7.5), nullable=True),
-        "year": Column(int, Check.in_range(2000, 2100)),
-        "as_of": Column(str),
-        "value": Column(float, nullable=True),
-        "value_text": Column(str, nullable=True),  # ranges / inequalities as published ("300-400"), value NaN
-        "unit": Column(str),
-        "data_source": Column(str),
-        "publisher": Column(str),
-        "source_type": Column(str),
-        "confidence": Column(str, Check.isin(["high", "medium", "low"])),
-        "source_url": Column(str),
-        "note": Column(str),
-        "latest": Column(bool),
+        "geography_level": Check.isin(PUBLISHED_GEOGRAPHY_LEVELS),
+        "state": Check.isin(["Malaysia", *STATE_NAMES]),
+        "code_state_district": Check.str_matches(r"^\d{1,2}_\d{1,2}(;\d{1,2}_\d{1,2})*$"),
+        "code_parlimen": Check.str_matches(r"^P\.\d{3}$"),
+        "lon": Check.in_range(99, 120),
+        "lat": Check.in_range(0.5, 7.5),
+        "year": Check.in_range(2000, 2100),
+        "confidence": Check.isin(["high", "medium", "low"]),
     },
     checks=[
         Check(lambda frame: frame["value"].notna() | frame["value_text"].notna(), error="every row has a value or a value_text"),
@@ -134,17 +130,18 @@ published_figures_output = DataFrameSchema(
     strict=True,
 )
 
-districts_output = DataFrameSchema(
+districts_output = output_schema(
+    contract.DISTRICTS,
     {
-        "code_state_district": Column(str, Check.str_matches(CODE_PATTERN), unique=True),
-        "code_state": Column(int, Check.in_range(1, 16)),
-        "state": Column(str, Check.isin(STATE_NAMES)),
-        "district": Column(str),
-        "area_km2": Column(float, Check.gt(0)),
-        "population_2020": Column(float, Check.gt(0)),
-        "urban_share_pct": Column(float, Check.in_range(0, 100)),
-        "urban_class": Column(str, Check.isin(URBAN_CLASSES)),
+        "code_state_district": Check.str_matches(CODE_PATTERN),
+        "code_state": Check.in_range(1, 16),
+        "state": Check.isin(STATE_NAMES),
+        "area_km2": Check.gt(0),
+        "population_2020": Check.gt(0),
+        "urban_share_pct": Check.in_range(0, 100),
+        "urban_class": Check.isin(URBAN_CLASSES),
     },
+    unique_columns=("code_state_district",),
     checks=[Check(lambda frame: len(frame) == 160, error="expected exactly 160 districts")],
     strict=False,
 )

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 
 from etl import config
 from etl.errors import OutputValidationError
@@ -18,8 +17,7 @@ REQUIRED = {"id", "title", "measure", "comparator", "threshold", "unit", "baseli
 
 
 def load_targets(path: Path = TARGETS_YAML) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["targets"]
+    return config.read_yaml(path)["targets"]
 
 
 def check_targets(targets: list[dict], indicator_ids: set[str], published_ids: set[str]) -> None:

@@ -21,7 +21,7 @@ import geopandas as gpd
 import pandas as pd
 from pandera.pandas import Check, Column, DataFrameSchema
 
-from etl import overlay
+from etl import geography, overlay
 from etl.context import StepContext, StepOutput
 from etl.errors import OutputValidationError, SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
@@ -108,10 +108,6 @@ CROP_AREA_SCHEMA = DataFrameSchema(
 
 
 # --- readers (the only I/O) -------------------------------------------------------------------
-
-
-def read_boundaries(path: Path) -> gpd.GeoDataFrame:
-    return gpd.read_file(path)
 
 
 def read_crop_area(path: Path) -> pd.DataFrame:
@@ -237,8 +233,8 @@ def crop_no_data(area: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
 def _establishments(ctx: StepContext) -> pd.DataFrame:
     dun = ctx.read(DUN_SOURCE, read_census_seats, CENSUS_DUN_SCHEMA)
     parlimen = ctx.read(PARLIMEN_SOURCE, read_census_seats, CENSUS_PARLIMEN_SCHEMA)
-    dun_shapes = ctx.read(DUN_BOUNDARIES, read_boundaries)
-    parlimen_shapes = ctx.read(PARLIMEN_BOUNDARIES, read_boundaries)
+    dun_shapes = ctx.read(DUN_BOUNDARIES, geography.read_boundaries)
+    parlimen_shapes = ctx.read(PARLIMEN_BOUNDARIES, geography.read_boundaries)
 
     mismatch = parlimen_minus_dun(parlimen, dun, [*SECTORS, *AGRI_PARTS])
     if not mismatch.empty:

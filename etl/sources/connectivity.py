@@ -13,12 +13,11 @@ This module runs them in order and writes their findings to the quality log.
 
 from __future__ import annotations
 
-import geopandas as gpd
 import pandas as pd
 from pandera.pandas import Check, Column, DataFrameSchema
 
 from etl import connectivity_validation as validation
-from etl import overlay
+from etl import geography, overlay
 from etl.connectivity_model import COVARIATES, INDICATOR, MODEL_YEAR, Estimate, covariate_table, estimate_internet, household_weights, standardise, stratum_targets
 from etl.context import StepContext, StepOutput
 from etl.indicators import INDICATOR_COLUMNS
@@ -81,7 +80,7 @@ def _seat_weights(ctx: StepContext, seat_weights: pd.DataFrame, households: pd.S
     if seat_weights.empty:
         return pd.DataFrame(columns=["parlimen", "code_state_district", "hh_weight"])
     seats = sorted(set(seat_weights["parlimen"]))
-    dun_shapes = ctx.read(DUN_BOUNDARIES, gpd.read_file)
+    dun_shapes = ctx.read(DUN_BOUNDARIES, geography.read_boundaries)
     dun_shapes = dun_shapes.loc[dun_shapes["parlimen"].isin(seats)].reset_index(drop=True)
     dun_households = ctx.read(DUN_CENSUS, read_census_seats, DUN_HOUSEHOLDS_SCHEMA)
     dun_weights = overlay.seat_district_weights(dun_shapes, ctx.districts, "code_state_dun", group_key="code_state") if len(dun_shapes) else pd.DataFrame(columns=["code_state_dun", *overlay.WEIGHT_COLUMNS])
@@ -146,11 +145,12 @@ def _note_validation(ctx: StepContext, published: pd.DataFrame, estimates: pd.Se
     state_counts = pairs["state"].value_counts()
     within_state = pairs.loc[pairs["state"] == state_counts.index[0]] if len(state_counts) else pairs.iloc[0:0]
     rho_within = validation.rank_correlation(within_state["published"], within_state["modelled_internet_hh_pct"])
+    within = state_counts.index[0] if len(state_counts) else "-"
     summary = [
-        {"comparison": "district and seat coverage (4G / mobile internet, latest 2021-2025)", "rho": round(rho_all, 3), "n": len(pairs), "strength": validation.strength(rho_all, len(pairs))},
-        {"comparison": "district and seat 4G coverage only", "rho": round(rho_4g, 3), "n": len(only_4g), "strength": validation.strength(rho_4g, len(only_4g))},
-        {"comparison": f"district and seat coverage within {state_counts.index[0] if len(state_counts) else '-'} only", "rho": round(rho_within, 3), "n": len(within_state), "strength": validation.strength(rho_within, len(within_state))},
-        {"comparison": f"state 5G coverage ({as_of}) vs modelled state means", "rho": round(rho_state, 3), "n": len(state_pairs), "strength": validation.strength(rho_state, len(state_pairs))},
+        _comparison("coverage_all", "district and seat coverage (4G / mobile internet, latest 2021-2025)", rho_all, len(pairs)),
+        _comparison("coverage_4g", "district and seat 4G coverage only", rho_4g, len(only_4g)),
+        _comparison("coverage_within_state", f"district and seat coverage within {within} only", rho_within, len(within_state), state=within),
+        _comparison("state_5g", f"state 5G coverage ({as_of}) vs modelled state means", rho_state, len(state_pairs), as_of=as_of),
     ]
     ctx.quality.note(
         "internet_hh_pct", "validation",
@@ -158,4 +158,13 @@ def _note_validation(ctx: StepContext, published: pd.DataFrame, estimates: pd.Se
         + "; ".join(f"{s['comparison']}: rho {s['rho']:.2f} (n={s['n']}, {s['strength']})" for s in summary)
         + ". Coverage of populated areas is a supply-side figure from other years, not household take-up, and n is small: read this as a sanity check, not as accuracy.",
         rows=[*summary, *pairs.assign(kind="area_pair").to_dict("records"), *state_pairs.assign(kind="state_pair").to_dict("records")],
+        column=INDICATOR, count=len(summary), values={"comparisons": summary},
     )
+
+
+def _comparison(comparison_id: str, comparison: str, rho: float, n: int, **context: str) -> dict:
+    """One line of the validation summary, as fields (the dashboard words it in each language)."""
+    return {
+        "comparison_id": comparison_id, "comparison": comparison, "rho": round(rho, 3), "n": n, "strength": validation.strength(rho, n),
+        "strength_level": validation.strength(rho), "indicative_only": n < validation.INDICATIVE_BELOW_N, **context,
+    }

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import geopandas as gpd
 import pandas as pd
 import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
@@ -242,11 +241,11 @@ def locate(ctx: StepContext, reference: pd.DataFrame) -> tuple[pd.Series, pd.Dat
     district_rows = reference.loc[reference["geography_level"] == "district"]
     resolved = geography.resolve_districts(district_rows, ctx.districts, ctx.aliases, REFERENCE_LABEL, state_col="state", district_col="area")
     for state, name, code in resolved.aliased.itertuples(index=False):
-        ctx.quality.note("published_figures", "alias_used", f"{state} / {name!r} -> {code}")
+        ctx.quality.note("published_figures", "alias_used", column="area", count=1, values={"state": state, "name": name, "code": code})
     codes = resolved.frame["code_state_district"]
 
     seat_names = sorted(set(reference.loc[reference["geography_level"] == "parliament", "area"]))
-    seats = ctx.read(PARLIMEN_SOURCE, gpd.read_file)
+    seats = ctx.read(PARLIMEN_SOURCE, geography.read_boundaries)
     missing = sorted(set(seat_names) - set(seats["parlimen"]))
     if missing:
         raise SourceValidationError(f"[{REFERENCE_LABEL}] column 'area': parliament seats not in {ctx.label(PARLIMEN_SOURCE)}: {missing}")

@@ -106,10 +106,6 @@ def read_hospital_beds(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype={"date": str})
 
 
-def read_boundaries(path: Path) -> gpd.GeoDataFrame:
-    return gpd.read_file(path)
-
-
 def read_school_points(path: Path) -> pd.DataFrame:
     """school.json (a list of records, numbers as strings): the columns the demand model uses.
 
@@ -571,7 +567,7 @@ def access_indicators(per_district: pd.DataFrame, year: int = SNAPSHOT_YEAR) -> 
 
 
 def _read_boundaries(ctx: StepContext, source_id: str, schema: pa.DataFrameSchema) -> gpd.GeoDataFrame:
-    boundaries = ctx.read(source_id, read_boundaries)
+    boundaries = ctx.read(source_id, geography.read_boundaries)
     validate_source(schema, pd.DataFrame(boundaries.drop(columns="geometry")), ctx.entry(source_id))
     return boundaries
 

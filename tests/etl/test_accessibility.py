@@ -65,6 +65,21 @@ def test_given_a_point_with_no_supply_in_reach_when_paired_then_its_nearest_dist
     np.testing.assert_allclose(pairs.nearest_km, [3.0, 497.0], atol=1e-9)
 
 
+@pytest.mark.parametrize("max_km", [0.0, 30.0])
+def test_given_supply_far_away_and_spread_in_longitude_when_nearest_is_sought_then_it_matches_a_full_scan(max_km):
+    # Synthetic: a few clinics over Malaysia's longitudes, villages as far as Borneo; the widening
+    # latitude bands must find exactly the full scan's nearest (same haversine term, so equal to the bit)
+    rng = np.random.default_rng(11)
+    points = pd.DataFrame({"lon": rng.uniform(99.5, 119.5, 500), "lat": rng.uniform(0.8, 7.4, 500)})
+    supply = pd.DataFrame({"lon": rng.uniform(100, 104, 7), "lat": rng.uniform(1, 2, 7)})
+    full = accessibility.haversine_km(points["lon"], points["lat"], supply["lon"], supply["lat"])
+
+    pairs = accessibility.pairs_within(points, supply, max_km, chunk_rows=32)
+
+    np.testing.assert_allclose(pairs.nearest_km, full.min(axis=1), rtol=1e-12)
+    assert (pairs.nearest_km > 100).any()  # some nearest clinics lie far beyond the first band
+
+
 # --- stepwise weights -----------------------------------------------------------------------
 
 

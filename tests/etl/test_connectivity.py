@@ -159,6 +159,29 @@ def test_given_fully_rural_districts_with_different_covariates_then_they_do_not_
     assert rural.max() - rural.min() > 5
 
 
+def test_given_increasing_functions_when_solved_together_then_each_root_is_found_to_the_tolerance():
+    # Synthetic: roots of x^3 + x - c (one per row) from a poor start, bracket [-40, 40]
+    targets = np.array([-30.0, 0.0, 2.0, 1000.0])
+    roots = connectivity_model.increasing_root(lambda x: (x**3 + x - targets, 3 * x**2 + 1), np.full(4, -40.0), np.full(4, 40.0), np.full(4, 35.0))
+
+    np.testing.assert_allclose(roots**3 + roots, targets, atol=1e-9)
+
+
+def test_given_the_full_gap_gamma_then_one_intercept_reproduces_both_strata():
+    values, households, urban = synthetic_country()
+    z, _ = connectivity_model.standardise(values, households)
+    score = connectivity_model.composite_scores(z.to_numpy(), np.full((1, z.shape[1]), 1 / z.shape[1]))
+    h, u = households.to_numpy(), urban.to_numpy()
+    urban_w, rural_w = h * u, h * (1 - u)
+
+    gamma = connectivity_model.full_gap_gamma(score, urban_w, rural_w, np.array([0.988]), np.array([0.903]))
+    alpha = connectivity_model.solve_intercepts(gamma[:, None] * score, urban_w, np.array([0.988]))
+    rate = connectivity_model.expit(alpha[:, None] + gamma[:, None] * score)[0]
+
+    assert rate @ urban_w / urban_w.sum() == pytest.approx(0.988, abs=1e-10)
+    assert rate @ rural_w / rural_w.sum() == pytest.approx(0.903, abs=1e-10)
+
+
 @pytest.mark.parametrize("covariate", [c.indicator for c in connectivity_model.COVARIATES])
 def test_given_fixed_parameters_when_one_covariate_improves_then_the_rate_rises(covariate):
     # Monotone in the documented direction: z is already signed, so a higher z means better connected

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import geopandas as gpd
@@ -11,8 +14,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from etl import config
-from etl.build import MANIFEST, OUTPUT_FILES
+from etl import config, contract
+from etl.contract import MANIFEST, OUTPUT_FILES
 from etl.check import check_outputs
 from etl.errors import OutputValidationError
 from etl.fetch import sha256_of
@@ -76,11 +79,39 @@ def test_given_a_real_build_when_inspected_then_no_warnings_and_only_known_quali
     assert {note["kind"] for note in quality} <= KNOWN_NOTE_KINDS
 
 
-KNOWN_NOTE_KINDS = {
-    "geometry_repaired", "alias_used", "consistency_check", "excluded_district", "no_data", "group_value",
-    "series_break", "reconciliation", "decision", "spatial_assignment", "rejected_coordinates", "missing_values",
-    "validation", "source_unavailable",
-}
+KNOWN_NOTE_KINDS = set(contract.NOTE_KINDS)
+
+
+def test_given_a_real_build_then_every_quality_note_is_a_structured_record(processed):
+    notes = json.loads((processed / contract.QUALITY).read_text(encoding="utf-8"))["notes"]
+
+    assert all(tuple(note) == contract.QUALITY_NOTE_FIELDS for note in notes)
+    templated = [note for note in notes if note["kind"] in contract.NOTE_TEMPLATES]
+    assert templated and all(note["detail"] == contract.note_sentence(note["kind"], note["values"], note["count"]) for note in templated)
+    excluded = [note for note in notes if note["kind"] == "excluded_district"]
+    assert excluded and all({"state", "name"} <= set(note["values"]) and note["file"] for note in excluded)
+    validation = next(note for note in notes if note["kind"] == "validation")
+    assert [c["comparison_id"] for c in validation["values"]["comparisons"]] == ["coverage_all", "coverage_4g", "coverage_within_state", "state_5g"]
+
+
+def test_given_the_dashboard_reader_when_imported_then_the_etl_stack_stays_out():
+    # dashboard/data.py needs the contract's names, not the build: importing it must not pull in the ETL
+    code = "import sys, dashboard.data; print(sorted(m for m in sys.modules if m in ('etl.build', 'etl.pipeline', 'etl.sources', 'pandera')))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_given_nothing_changed_when_checked_then_no_data_library_is_imported(built_data_dir, mirror_dir, tmp_path):
+    # the no-op answer of `python -m etl build` must not pay for pandas, geopandas or pandera
+    data_dir = tmp_path / "copy"
+    shutil.copytree(built_data_dir, data_dir)
+    code = (
+        "import sys; from etl.__main__ import answered_up_to_date; assert answered_up_to_date(['build']); "
+        "print(sorted(m for m in ('pandas', 'geopandas', 'pandera', 'typer', 'rich') if m in sys.modules))"
+    )
+    env = os.environ | {config.DATA_DIR_ENV_VAR: str(data_dir), config.MIRROR_ENV_VAR: str(mirror_dir)}
+    out = subprocess.run([sys.executable, "-c", code], cwd=config.PROJECT_ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
 
 
 def test_given_a_real_build_then_every_missing_value_is_explained_in_the_quality_report(indicators, processed):

@@ -19,7 +19,8 @@ import pandas as pd
 import pytest
 
 from etl import config
-from etl.build import MANIFEST, OUTPUT_FILES, run_build
+from etl.build import run_build
+from etl.contract import MANIFEST, OUTPUT_FILES
 from etl.errors import ChecksumMismatchError, EtlError, FetchError, SourceValidationError, UnknownDistrictError
 from etl.fetch import sha256_of
 from etl.registry import SourceFile, load_registry

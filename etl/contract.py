@@ -1,0 +1,135 @@
+"""The processed-data contract: output file names, the manifest, column contracts and quality-note fields.
+
+Plain data and the standard library only, so the dashboard can import it without the ETL stack
+(pandas, geopandas, pandera). The ETL writes exactly these files (etl/build.py), builds the pandera
+checks of its outputs from these column lists (etl/schemas.py), and records quality notes with
+these fields (etl/context.py); dashboard/data.py reads them by the same names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# --- files ------------------------------------------------------------------------------------------
+
+DISTRICTS = "districts.parquet"  # GeoParquet, EPSG:4326: display geometry + attributes, one row per district
+BOUNDARIES = "boundaries.parquet"  # full-resolution district polygons (code_state_district, geometry)
+STATES = "states.parquet"  # state outlines dissolved from the display geometry
+INDICATORS = "indicators.parquet"  # long: one row per district, indicator and year
+FACILITIES = "facilities.parquet"  # points: schools, clinics, hospitals with their district
+PUBLISHED_FIGURES = "published_figures.parquet"  # figures at the level they were published (never written into districts)
+QUALITY = "quality.json"  # row accounts and quality notes of the build
+MANIFEST = "manifest.json"  # written last: build time, code version, inputs' sha256, outputs' rows and sha256
+OUTPUT_FILES = [DISTRICTS, BOUNDARIES, STATES, INDICATORS, FACILITIES, PUBLISHED_FIGURES, QUALITY]
+
+
+# --- columns ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnContract:
+    """One column of a processed table: its name, dtype, and whether it may be blank or absent."""
+
+    name: str
+    dtype: str  # "str", "int", "float" or "bool"
+    nullable: bool = False
+    required: bool = True
+    description: str = ""
+
+
+C = ColumnContract
+INDICATOR_COLUMNS = ["code_state_district", "indicator", "year", "value", "method", "source_ids"]
+INTERVAL_COLUMNS = ["lower", "upper"]  # optional interval of modelled values
+FACILITY_COLUMNS = ["facility_id", "kind", "name", "code_state_district", "lon", "lat", "source_id"]
+METHODS = ["observed", "derived", "modelled", "imported"]  # imported: a user's own district data (etl/importer.py)
+
+COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
+    INDICATORS: (
+        C("code_state_district", "str"),
+        C("indicator", "str", description="id in data/reference/indicators.yaml"),
+        C("year", "int"),
+        C("value", "float", nullable=True, description="NaN = no data (explained in quality.json), never 0"),
+        C("method", "str", description=" / ".join(METHODS)),
+        C("source_ids", "str", description="';'-joined ids of data/sources.yaml"),
+        C("lower", "float", nullable=True, required=False, description="5 % bound of a modelled value"),
+        C("upper", "float", nullable=True, required=False, description="95 % bound of a modelled value"),
+    ),
+    DISTRICTS: (
+        C("code_state_district", "str"),
+        C("code_state", "int"),
+        C("state", "str"),
+        C("district", "str"),
+        C("area_km2", "float", description="measured in an equal-area projection"),
+        C("population_2020", "float", description="Census 2020"),
+        C("urban_share_pct", "float", description="Census 2020 urban population share"),
+        C("urban_class", "str", description="urban >= 60 %, semi_urban 30-60 %, rural < 30 % (PLANMalaysia bands)"),
+    ),
+    PUBLISHED_FIGURES: (
+        C("source_id", "str"),
+        C("indicator", "str"),
+        C("concept", "str", description="what the figure measures: household_access, network_coverage, …"),
+        C("geography_level", "str"),
+        C("state", "str"),
+        C("area", "str"),
+        C("code_state_district", "str", nullable=True, description="district rows: their district; seat rows: the districts the seat overlaps, ';'-joined"),
+        C("code_parlimen", "str", nullable=True),
+        C("lon", "float", nullable=True),
+        C("lat", "float", nullable=True),
+        C("year", "int"),
+        C("as_of", "str"),
+        C("value", "float", nullable=True),
+        C("value_text", "str", nullable=True, description="ranges / inequalities as published ('300-400'), value NaN"),
+        C("unit", "str"),
+        C("data_source", "str"),
+        C("publisher", "str"),
+        C("source_type", "str"),
+        C("confidence", "str"),
+        C("source_url", "str"),
+        C("note", "str"),
+        C("latest", "bool"),
+    ),
+    FACILITIES: tuple(C(name, "float" if name in ("lon", "lat") else "str", nullable=name in ("code_state_district", "lon", "lat")) for name in FACILITY_COLUMNS),
+}
+
+
+def column_names(table: str) -> list[str]:
+    """The contract's columns of one processed table, in order."""
+    return [column.name for column in COLUMNS[table]]
+
+
+# --- quality notes ------------------------------------------------------------------------------------
+
+# Every note in quality.json["notes"] is a record with these fields. `detail` is the English sentence
+# generated from the others (a kind in NOTE_TEMPLATES is written from its values alone); readers
+# should use the fields, and show `detail` only as the build's own wording.
+QUALITY_NOTE_FIELDS = (
+    "source",  # source id (data/sources.yaml), "published_figures", an indicator id or "custom:<id>"
+    "kind",  # one of NOTE_KINDS
+    "file",  # the raw file the note is about, when there is one
+    "column",  # the column the note is about, when there is one
+    "count",  # how many rows / names / values the note covers
+    "values",  # named figures of the note (dict), e.g. state and name of an excluded district
+    "detail",  # the sentence, generated from the fields above
+    "rows",  # the rows behind the note (list of records), e.g. one per explained gap
+)
+QUALITY_ACCOUNT_FIELDS = ("source", "rows_read", "rows_used", "rows_rejected", "rows_unmatched", "rows_aggregate", "detail")
+
+NOTE_KINDS = (
+    "geometry_repaired", "alias_used", "consistency_check", "excluded_district", "no_data", "group_value",
+    "series_break", "reconciliation", "decision", "spatial_assignment", "rejected_coordinates", "missing_values",
+    "validation", "source_unavailable", "duplicate_rows",
+)
+
+# The sentence of a note kind, from its values (str.format fields); kinds not listed carry a sentence
+# written by their step.
+NOTE_TEMPLATES = {
+    "alias_used": "{state} / {name!r} -> {code}",
+    "excluded_district": "{state} / {name!r} is outside the canonical 160 districts (see district_aliases.csv)",
+    "geometry_repaired": "{count} invalid district polygons repaired with make_valid",
+    "source_unavailable": "optional file not reachable, the build continues without it ({error})",
+}
+
+
+def note_sentence(kind: str, values: dict, count: int | None = None) -> str:
+    """The English sentence of a templated note kind, from its values."""
+    return NOTE_TEMPLATES[kind].format(count=count, **values)
