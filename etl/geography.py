@@ -91,14 +91,14 @@ def resolve_districts(
             f"Add each to data/reference/district_aliases.csv (with its code_state_district, or blank "
             "to exclude it knowingly), then rebuild."
         )
-    groups = codes.str.contains(GROUP_SEPARATOR, regex=False)
+    groups = pd.Series(np.array([GROUP_SEPARATOR in code for code in pair_codes], dtype=bool)[pair_ids], index=frame.index)
     if groups.any() and not allow_groups:
         names = sorted(set(frame.loc[groups, district_col]))
         raise SourceValidationError(
             f"[{source_label}] column {district_col!r}: {names} cover several canonical districts; "
             "this source's transform does not handle merged districts."
         )
-    excluded_mask = codes == ""
+    excluded_mask = pd.Series((pair_codes == "")[pair_ids], index=frame.index)
     from_alias = pd.Series(np.array([key not in canonical_keys for key in keys], dtype=bool)[pair_ids], index=frame.index)
     aliased_mask = from_alias & ~excluded_mask
     aliased = (
