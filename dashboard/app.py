@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import i18n, ui  # importable from the editable install (`make install`: pip install -e .)
+from dashboard import i18n, signin, ui, url_state  # importable from the editable install (`make install`: pip install -e .)
 from dashboard import navigation as navigation_registry
 
 
@@ -23,11 +23,11 @@ with st.sidebar:
         options=list(i18n.LANGUAGES),
         format_func=i18n.LANGUAGES.get,
         key="lang",
-        on_change=ui.keep_selections_on_language_change,
+        on_change=url_state.keep_selections_on_language_change,
     )
 
 st.query_params["lang"] = st.session_state["lang"]
-ui.resolve_scope()
+signin.resolve_scope()
 
 sections: dict[str, list[st.Page]] = {}
 for spec in navigation_registry.PAGES:

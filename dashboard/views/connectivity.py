@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import chart_downloads, data, ui, url_state
 from dashboard.scene import common, connectivity
 from dashboard.scene.base import Words
 from dashboard.selection import Selection
@@ -18,14 +18,14 @@ link = {ui.t("source"): st.column_config.LinkColumn(ui.t("source"))}
 st.title(ui.t("connectivity_title"))
 national_box = st.container()  # filled below, once the chosen measure is known
 st.subheader(ui.t("state_figures_title"))
-measure = ui.url_selectbox(ui.t("measure"), list(measures), "state_measure", "measure", measures.get)
+measure = url_state.url_selectbox(ui.t("measure"), list(measures), "state_measure", "measure", measures.get)
 scene = ui.scene_for(dataset, Selection(page="connectivity", lang=ui.language(), measure=measure))
 shapes = {"geojson_urls": data.current_geojson_urls()}
 
 with national_box:
     st.markdown(scene.sentences["intro"])
     st.subheader(ui.t("national_series_title"))
-    ui.scene_chart(scene, "national_series", "national_series", "national_series", subtitle=ui.t("malaysia"))
+    chart_downloads.scene_chart(scene, "national_series", "national_series", "national_series", subtitle=ui.t("malaysia"))
     if "strata" in scene.tables:
         strata = scene.table("strata")
         cards = st.columns(3)
@@ -34,7 +34,7 @@ with national_box:
         cards[2].metric(ui.t("measured_by"), strata["measured_by"].iloc[0], help=str(strata["source_url"].iloc[0]))
     st.caption(scene.sentences["national_series_note"])
 
-ui.scene_chart(scene, "state_map", "state_snapshot", "state_figures", subtitle=measures[measure], figure_options=shapes)
+chart_downloads.scene_chart(scene, "state_map", "state_snapshot", "state_figures", subtitle=measures[measure], figure_options=shapes)
 st.caption(scene.sentences["snapshot"])
 st.dataframe(scene.tables["state_releases"].display(), hide_index=True, width="stretch", column_config=link)
 st.caption(scene.sentences["state_figures_note"])
@@ -42,7 +42,7 @@ if "low_confidence" in scene.sentences:
     st.warning(scene.sentences["low_confidence"])
 
 st.subheader(ui.t("local_figures_title"))
-ui.scene_chart(scene, "local_map", "local_points", "local_figures", subtitle=ui.t("malaysia"), figure_options=shapes)
+chart_downloads.scene_chart(scene, "local_map", "local_points", "local_figures", subtitle=ui.t("malaysia"), figure_options=shapes)
 st.dataframe(scene.tables["local_points"].display(), hide_index=True, width="stretch", column_config=link)
 st.caption(scene.sentences["local_figures_note"])
 

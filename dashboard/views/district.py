@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import figures, ui
+from dashboard import chart_downloads, figures, ui, url_state
 from dashboard.scene import common
 from dashboard.selection import Selection
 
@@ -13,7 +13,7 @@ options = common.options(dataset)
 
 st.title(ui.t("district_title"))
 column_state, column_district = st.columns(2)
-state = ui.state_selector(dataset, container=column_state)
+state = url_state.state_selector(dataset, container=column_state)
 
 
 def district_name(code: str) -> str:
@@ -21,9 +21,9 @@ def district_name(code: str) -> str:
     return name if state else f"{name} · {in_state}"
 
 
-code = ui.url_selectbox(ui.t("district"), options.districts_in(state), "district_code", "district", district_name, container=column_district)
-weights = ui.url_weights()  # a link from the index page shows the index it was weighted with
-ui.notify_ignored_params()
+code = url_state.url_selectbox(ui.t("district"), options.districts_in(state), "district_code", "district", district_name, container=column_district)
+weights = url_state.url_weights()  # a link from the index page shows the index it was weighted with
+url_state.notify_ignored_params()
 
 scene = ui.scene_for(dataset, Selection(page="district", lang=ui.language(), state=state, district=code, weights=weights))
 summary = scene.tables["summary"]
@@ -38,7 +38,7 @@ cards[2].metric(summary.labels["area_km2"], figures.format_value(card["area_km2"
 cards[3].metric(summary.labels["index"], shown[summary.labels["index"]], help=scene.sentences["rank"])
 
 st.subheader(ui.t("domain_profile_title"))
-ui.scene_chart(scene, "domains", "domains", "domain_profile", subtitle=card["state"])
+chart_downloads.scene_chart(scene, "domains", "domains", "domain_profile", subtitle=card["state"])
 st.caption(scene.sentences["index_source"])
 
 st.subheader(ui.t("indicators_title"))

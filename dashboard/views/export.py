@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import briefing, data, export, i18n, metrics, ui
+from dashboard import briefing, data, export, i18n, metrics, signin, ui
 
 dataset = ui.require_dataset()
-scope = ui.current_scope()
+scope = signin.current_scope()
 
 st.title(ui.t("export_title"))
 st.markdown(ui.t("export_intro"))

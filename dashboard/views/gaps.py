@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import figures, metrics, ui
+from dashboard import chart_downloads, figures, metrics, ui, url_state
 from dashboard.scene import common
 from dashboard.selection import Selection
 
@@ -15,11 +15,11 @@ st.title(ui.t("gaps_title"))
 st.caption(ui.t("gaps_intro"))
 
 column_indicator, column_year, column_state = st.columns([3, 1, 2])
-indicator = ui.url_selectbox(ui.t("indicator"), list(options.directional), "gap_indicator", "indicator", ui.label_with_domain, container=column_indicator)
+indicator = url_state.url_selectbox(ui.t("indicator"), list(options.directional), "gap_indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = list(options.years[indicator])
-year = ui.url_selectbox(ui.t("year"), years, f"gap_year_{indicator}", "year", default=options.latest_year(indicator), container=column_year)
-state = ui.state_selector(dataset, container=column_state)
-ui.notify_ignored_params()
+year = url_state.url_selectbox(ui.t("year"), years, f"gap_year_{indicator}", "year", default=options.latest_year(indicator), container=column_year)
+state = url_state.state_selector(dataset, container=column_state)
+url_state.notify_ignored_params()
 
 scene = ui.scene_for(dataset, Selection(page="gaps", lang=ui.language(), indicator=indicator, year=year, state=state))
 scope = state or ui.t("malaysia")
@@ -39,12 +39,12 @@ st.markdown(scene.sentences["gap"])
 st.caption(scene.sentences["definition"])
 
 st.subheader(ui.t("distribution_title", year=year))
-ui.scene_chart(scene, "distribution", "distribution", "gap_strip", subtitle=scope)
+chart_downloads.scene_chart(scene, "distribution", "distribution", "gap_strip", subtitle=scope)
 st.caption(f"{scene.tables['distribution'].source} {ui.t('weights_note')}")
 
 if "trend" in scene.tables:
     st.subheader(ui.t("trend_title"))
-    ui.scene_chart(scene, "trend", "trend", "gap_trend", subtitle=scope)
+    chart_downloads.scene_chart(scene, "trend", "trend", "gap_trend", subtitle=scope)
     if "gap_change" in scene.sentences:
         st.markdown(scene.sentences["gap_change"])
     st.caption(scene.sentences["panel"])

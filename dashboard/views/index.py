@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import chart_downloads, data, ui, url_state
 from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
@@ -13,13 +13,13 @@ spec = data.index_spec()
 st.title(ui.t("index_title"))
 st.caption(ui.t("index_intro"))
 
-weights = ui.weight_sliders(spec)
-state = ui.state_selector(dataset)
-ui.notify_ignored_params()
+weights = url_state.weight_sliders(spec)
+state = url_state.state_selector(dataset)
+url_state.notify_ignored_params()
 scene = ui.scene_for(dataset, Selection(page="index", lang=ui.language(), state=state, weights=tuple(weights.items())))
 subtitle = scene.sentences["scope"]
 
-ui.scene_chart(scene, "index_map", "ranking", "index_map", subtitle=subtitle,
+chart_downloads.scene_chart(scene, "index_map", "ranking", "index_map", subtitle=subtitle,
                figure_options={"geojson_url": data.current_geojson_urls()["districts"], "state_borders": ui.state_borders(dataset, state)})
 st.caption(scene.sentences["index_inputs"])
 for name, sentence in scene.sentences.items():
@@ -32,7 +32,7 @@ if "low_coverage" in scene.sentences:
 
 st.subheader(ui.t("rank_uncertainty_title"))
 st.caption(ui.t("rank_uncertainty_intro"))
-ui.scene_chart(scene, "rank_intervals", "rank_intervals", "rank_chart", subtitle=subtitle)
+chart_downloads.scene_chart(scene, "rank_intervals", "rank_intervals", "rank_chart", subtitle=subtitle)
 
 st.subheader(ui.t("domain_breakdown_title"))
 ranking = scene.tables["ranking"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, export, figures, ui
+from dashboard import chart_downloads, data, export, figures, ui, url_state
 from dashboard.scene import common
 from dashboard.scene.map import LAYERS
 from dashboard.selection import Selection
@@ -16,10 +16,10 @@ st.title(ui.t("map_title"))
 st.caption(ui.t("map_intro"))
 
 column_indicator, column_year, column_state = st.columns([3, 1, 2])
-indicator = ui.url_selectbox(ui.t("indicator"), list(options.indicators), "indicator", "indicator", ui.label_with_domain, container=column_indicator)
+indicator = url_state.url_selectbox(ui.t("indicator"), list(options.indicators), "indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = list(options.years[indicator])
-year = ui.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.latest_year(indicator), container=column_year)
-state = ui.state_selector(dataset, container=column_state)
+year = url_state.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.latest_year(indicator), container=column_year)
+state = url_state.state_selector(dataset, container=column_state)
 
 
 def district_name(code: str) -> str:
@@ -27,8 +27,8 @@ def district_name(code: str) -> str:
     return name if state else f"{name} · {in_state}"
 
 
-highlight = ui.url_multiselect(ui.t("districts"), options.districts_in(state), f"districts_{state}", "districts", district_name, help=ui.t("districts_help"))
-ui.notify_ignored_params()
+highlight = url_state.url_multiselect(ui.t("districts"), options.districts_in(state), f"districts_{state}", "districts", district_name, help=ui.t("districts_help"))
+url_state.notify_ignored_params()
 
 layers = st.pills(ui.t("facility_layers"), list(LAYERS), selection_mode="multi", format_func=lambda k: ui.t(f"layer_{k}"), key="layers")
 scene = ui.scene_for(dataset, Selection(page="map", lang=ui.language(), indicator=indicator, year=year, state=state, districts=tuple(highlight)))
@@ -36,8 +36,8 @@ ranking = scene.tables["districts"]
 scope = state or ui.t("malaysia")
 
 figure = scene.figure_builders["map"](layers=tuple(layers or ()), geojson_url=data.current_geojson_urls()["districts"], state_borders=ui.state_borders(dataset, state))
-st.plotly_chart(figure, config=ui.PLOTLY_CONFIG, width="stretch", key="map")
-ui.downloads(figure, "map", ranking.frame, title=ranking.title, subtitle=scope, source=ranking.source, indicators=list(ranking.indicators))
+st.plotly_chart(figure, config=chart_downloads.PLOTLY_CONFIG, width="stretch", key="map")
+chart_downloads.downloads(figure, "map", ranking.frame, title=ranking.title, subtitle=scope, source=ranking.source, indicators=list(ranking.indicators))
 st.caption(f"{scene.sentences['source']} {scene.sentences['classes_note']}")
 
 summary = scene.tables["summary"]

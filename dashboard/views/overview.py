@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, figures, ui
+from dashboard import chart_downloads, data, figures, ui, url_state
 from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
@@ -13,9 +13,9 @@ catalogue = data.catalogue()
 
 st.title(ui.t("overview_title"))
 st.markdown(ui.t("overview_intro"))
-state = ui.state_selector(dataset)
-weights = ui.url_weights()
-ui.notify_ignored_params()
+state = url_state.state_selector(dataset)
+weights = url_state.url_weights()
+url_state.notify_ignored_params()
 scope = ui.t("malaysia") if state is None else state
 scene = ui.scene_for(dataset, Selection(page="overview", lang=ui.language(), state=state, weights=weights))
 
@@ -48,7 +48,7 @@ for column, row in zip(columns, headlines.itertuples(index=False)):
 st.caption(scene.sentences["definition"])
 
 st.subheader(ui.t("index_map_title", scope=scope))
-ui.scene_chart(scene, "index_map", "index_map", "overview_map", subtitle=scope,
+chart_downloads.scene_chart(scene, "index_map", "index_map", "overview_map", subtitle=scope,
                figure_options={"geojson_url": data.current_geojson_urls()["districts"], "state_borders": ui.state_borders(dataset, state)})
 st.caption(scene.sentences["index_inputs"])
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, ui
+from dashboard import chart_downloads, data, ui, url_state
 from dashboard.scene import common
 from dashboard.selection import Selection
 
@@ -15,11 +15,11 @@ titles = {target["id"]: target["title"][ui.language()] for target in common.targ
 
 st.title(ui.t("targets_title"))
 national_box = st.container()  # filled below, once the chosen target is known
-state = ui.state_selector(dataset)
-ui.notify_ignored_params()
+state = url_state.state_selector(dataset)
+url_state.notify_ignored_params()
 
 st.subheader(ui.t("target_detail_title"))
-chosen = ui.url_selectbox(ui.t("target"), list(options.targets), "target", "target", titles.get)
+chosen = url_state.url_selectbox(ui.t("target"), list(options.targets), "target", "target", titles.get)
 scene = ui.scene_for(dataset, Selection(page="targets", lang=ui.language(), state=state, target=chosen))
 
 with national_box:
@@ -37,12 +37,12 @@ if "not_measurable" in scene.sentences:
 
 scope = state or ui.t("malaysia")
 if "map" in scene.figure_builders:
-    ui.scene_chart(scene, "map", "map", "target_map", subtitle=scope, figure_options={"geojson_urls": data.current_geojson_urls()})
+    chart_downloads.scene_chart(scene, "map", "map", "target_map", subtitle=scope, figure_options={"geojson_urls": data.current_geojson_urls()})
     if "state_marker" in scene.sentences:
         st.caption(scene.sentences["state_marker"])
 if "rollup" in scene.tables:
     st.markdown(f"**{scene.tables['rollup'].title}**")
     st.dataframe(scene.tables["rollup"].display(), hide_index=True, width="stretch")
 if "trend" in scene.figure_builders:
-    ui.scene_chart(scene, "trend", "trend", "target_trend", subtitle=scene.sentences["trend_subtitle"])
+    chart_downloads.scene_chart(scene, "trend", "trend", "target_trend", subtitle=scene.sentences["trend_subtitle"])
 st.dataframe(scene.tables["details"].display(), hide_index=True, width="stretch")

@@ -16,7 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import helpers_data
-from dashboard import i18n, navigation, ui
+from dashboard import i18n, navigation, url_state
 from etl.catalogue import load_catalogue
 from etl.registry import load_registry
 
@@ -33,7 +33,7 @@ STATES = [
     "Perlis", "Selangor", "Terengganu", "Sabah", "Sarawak", "W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya",
 ]
 INDICATORS = list(load_catalogue())  # every catalogue indicator must be on the map
-ALL_STATES = getattr(ui, "ALL", None)  # the state selectbox's "All states" value
+ALL_STATES = url_state.ALL  # the state selectbox's "All states" value
 
 
 def navigation_pages() -> dict[str, tuple[str | None, bool]]:

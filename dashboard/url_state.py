@@ -1,0 +1,144 @@
+"""Selections that live in the URL: widgets seeded once per session from the link (unknown values
+ignored and named in a notice), and written back so a copied link reopens the same view. Values are
+checked with the same rules as dashboard.selection (the command line's parser)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, selection, signin
+from dashboard.ui import language, t
+
+
+ALL = "all"  # query-string value for "no filter" (e.g. all states)
+
+
+def _encode(value) -> str:
+    return ALL if value is None else str(value)
+
+
+def _from_url(param: str, options: list, key: str) -> None:
+    """Seed a widget's state from the URL once per session; unknown values are ignored with a notice."""
+    if key in st.session_state or param not in st.query_params:
+        return
+    raw = st.query_params[param]
+    matches = [option for option in options if _encode(option) == raw]
+    if matches:
+        st.session_state[key] = matches[0]
+    else:
+        st.session_state.setdefault("_ignored_params", []).append(param)
+
+
+def _remember_widget(key: str) -> None:
+    st.session_state.setdefault("_translated_widgets", set()).add(key)
+
+
+def keep_selections_on_language_change() -> None:
+    """on_change of the language switch: re-assert every selection made through the URL-aware
+    widgets. Their labels are translated, and without this Streamlit would match the old-language
+    label against the new options and silently fall back to the default."""
+    for key in st.session_state.get("_translated_widgets", set()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def url_selectbox(label: str, options: list, key: str, param: str, format_func=str, default=None, container=st, **kwargs):
+    """A selectbox whose value is read from and written to the query parameter `param`."""
+    _from_url(param, options, key)
+    if key not in st.session_state or st.session_state[key] not in options:
+        st.session_state[key] = default if default in options else options[0]
+    _remember_widget(key)
+    value = container.selectbox(label, options, key=key, format_func=format_func, **kwargs)
+    st.query_params[param] = _encode(value)
+    return value
+
+
+def url_multiselect(label: str, options: list, key: str, param: str, format_func=str, container=st, **kwargs) -> list:
+    """A multiselect mirrored in the query string as comma-separated values (unknown ones dropped)."""
+    if key not in st.session_state and param in st.query_params:
+        wanted = st.query_params[param].split(",")
+        chosen = [option for option in options if _encode(option) in wanted]
+        if len(chosen) < len([w for w in wanted if w]):
+            st.session_state.setdefault("_ignored_params", []).append(param)
+        st.session_state[key] = chosen
+    _remember_widget(key)
+    value = container.multiselect(label, options, key=key, format_func=format_func, **kwargs)
+    if value:
+        st.query_params[param] = ",".join(_encode(v) for v in value)
+    elif param in st.query_params:
+        del st.query_params[param]
+    return value
+
+
+def state_selector(dataset: data.Dataset, container=st) -> str | None:
+    """The state filter shared by every page (URL `state`); returns None for all states.
+
+    A state official (signed in, scoped to a state) lands on their state; they can still choose
+    other states and the national view for context.
+    """
+    options = [ALL, *dataset.state_names]
+    scope = signin.current_scope()
+    default = scope.state if scope.role == "state" else ALL
+    chosen = url_selectbox(t("state"), options, "state", "state", lambda s: t("all_states") if s == ALL else s, default=default, container=container)
+    return None if chosen == ALL else chosen
+
+
+def notify_ignored_params() -> None:
+    """Say once which URL values were not understood (never echo them back into the page)."""
+    ignored = st.session_state.pop("_ignored_params", None)
+    if ignored:
+        st.info(t("ignored_params", params=", ".join(sorted(set(ignored)))), icon=":material/link_off:")
+
+
+def weight_sliders(spec) -> dict[str, float]:
+    """One slider per domain (0-1), seeded from the URL (`w_<domain>`) or the defaults; a reset button."""
+    defaults = spec.default_weights
+    if st.session_state.pop("_reset_weights", False):
+        for domain_id, weight in defaults.items():
+            st.session_state[f"weight_{domain_id}"] = weight
+    with st.expander(t("weights_title"), expanded=False, icon=":material/tune:"):
+        columns = st.columns(len(spec.domains))
+        weights = {}
+        for column, domain in zip(columns, spec.domains):
+            key, param = f"weight_{domain.id}", f"w_{domain.id}"
+            if key not in st.session_state:
+                st.session_state[key] = _weight_from_url(param, domain.weight)
+            weights[domain.id] = column.slider(domain.label[language()], 0.0, 1.0, step=0.025, key=key)
+            if abs(weights[domain.id] - domain.weight) > 1e-9:
+                st.query_params[param] = f"{weights[domain.id]:g}"
+            elif param in st.query_params:
+                del st.query_params[param]
+        if st.button(t("reset_weights"), icon=":material/restart_alt:"):
+            st.session_state["_reset_weights"] = True
+            st.rerun()
+    if sum(weights.values()) == 0:
+        st.warning(t("zero_weights"))
+        return defaults
+    return weights
+
+
+def _weight_from_url(param: str, default: float) -> float:
+    raw = st.query_params.get(param)
+    if raw is None:
+        return default
+    value = selection.parse_weight(raw)
+    if value is None:
+        st.session_state.setdefault("_ignored_params", []).append(param)
+        return default
+    return value
+
+
+def url_weights() -> tuple[tuple[str, float], ...]:
+    """Index weights a link carries (w_<domain>), for pages without the sliders: they show the
+    same index as the index page the link came from. Unrecognised values are ignored with a notice."""
+    weights = []
+    for domain_id in data.index_spec().default_weights:
+        raw = st.query_params.get(selection.WEIGHT_PREFIX + domain_id)
+        if raw is None:
+            continue
+        value = selection.parse_weight(raw)
+        if value is None:
+            st.session_state.setdefault("_ignored_params", []).append(selection.WEIGHT_PREFIX + domain_id)
+        else:
+            weights.append((domain_id, value))
+    return tuple(weights)
