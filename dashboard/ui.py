@@ -84,15 +84,3 @@ def gap_delta_text(shortfall: float, fmt: str) -> str:
 def state_borders(dataset: data.Dataset, state: str | None) -> tuple[str, list[str]]:
     """State outlines for a map: every state, or just the one shown (shapes served as a file)."""
     return data.current_geojson_urls()["states"], dataset.state_names if state is None else [state]
-
-
-def next_update(as_of: str | None, frequency: str | None) -> str:
-    """When the next release is expected: as-of plus the release period (years), or a word."""
-    if frequency in (None, "irregular"):
-        return t("update_irregular")
-    if frequency == "none":
-        return t("update_none")
-    if not as_of or not frequency.startswith("P") or not frequency.endswith("Y"):
-        return "—"
-    year = int(str(as_of)[:4]) + int(frequency[1:-1])
-    return t("update_expected", year=year)
