@@ -268,3 +268,31 @@ def test_overview_health_card_does_not_put_rural_ahead(dataset):
 
     health = scene.build(dataset, "overview", "").table("headlines").set_index("domain").loc["health"]
     assert health["indicator"] == "population_beyond_5km_facility_pct" and health["shortfall"] > 0, "rural people live further from care"
+
+
+def _catalogue_ids() -> list[str]:
+    from etl.catalogue import load_catalogue
+
+    return list(load_catalogue())
+
+
+@pytest.mark.parametrize("lang", ["en", "ms"])
+@pytest.mark.parametrize("indicator", _catalogue_ids())
+def test_map_scene_for_every_indicator_at_its_latest_year(dataset, indicators, indicator, lang):
+    from dashboard import scene
+    from etl.catalogue import load_catalogue
+
+    present = indicators.loc[(indicators["indicator"] == indicator) & indicators["value"].notna()]
+    assert len(present), f"catalogue indicator {indicator!r} has no values in the build"
+    latest = int(present["year"].max())
+    result = scene.build(dataset, "map", f"indicator={indicator}&lang={lang}")
+    assert result.selection.year == latest
+    table = result.tables["districts"]
+    assert len(table.frame) == 160
+    expected = present.loc[present["year"] == latest].set_index("code_state_district")["value"]
+    shown = table.frame.set_index("code_state_district")["value"]
+    assert shown.reindex(expected.index).tolist() == pytest.approx(expected.tolist())
+    assert shown.drop(expected.index).isna().all(), "districts without a value stay missing, never 0"
+    entry = load_catalogue()[indicator]
+    assert table.labels["value"] == f"{entry['label'][lang]} ({entry['unit'][lang]})"
+    assert str(latest) in result.sentences["classes_note"]
