@@ -1,7 +1,12 @@
-"""Print the foundation's figures: ETL build time (cold and cached raw), data load, map build and payload.
+"""Print the foundation's figures: ETL build time (whole process), no-op rebuild, per-step times,
+app data load, map build and payload; end with one JSON line for side-by-side comparison.
 
-Run: python bench/bench_foundation.py [--mirror DIR]   (default mirror: $JURANG_MIRROR or ../shared/data/raw)
-Everything is built into a temporary folder; the project's data/ is not touched.
+Run: python bench/bench_foundation.py [--mirror DIR] [--runs 5] [--repo PATH]
+  --repo PATH   time the ETL of another checkout (e.g. `git worktree add /tmp/prev HEAD~3`), so two
+                commits can be measured in the same minute with the same script:
+                python bench/bench_foundation.py --repo /tmp/prev; python bench/bench_foundation.py
+Build times are wall times of the whole process (`python -m etl build`, imports included), medians
+of --runs runs. Everything is built into a temporary folder; the project's data/ is not touched.
 """
 
 from __future__ import annotations
@@ -11,13 +16,15 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from dashboard import data, figures, metrics
 from etl import config
-from etl.build import run_build
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def timed(function, repeat: int = 1) -> tuple[float, object]:
@@ -31,27 +38,48 @@ def timed(function, repeat: int = 1) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    default_mirror = config.mirror_from_env() or config.PROJECT_ROOT.parent / "shared" / "data" / "raw"
-    parser.add_argument("--mirror", type=Path, default=default_mirror)
-    args = parser.parse_args()
+def run_etl(repo: Path, data_dir: Path, mirror: Path, *args: str) -> float:
+    """Wall time of one `python -m etl build` process in `repo` (imports included)."""
+    env = os.environ | {config.DATA_DIR_ENV_VAR: str(data_dir), config.MIRROR_ENV_VAR: str(mirror)}
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "etl", "build", *args], cwd=repo, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+
+def etl_figures(repo: Path, mirror: Path, runs: int) -> dict:
+    """Full (--force) and no-op build medians, and per-step medians from each build's manifest."""
     with tempfile.TemporaryDirectory() as temp:
-        raw, processed = Path(temp) / "raw", Path(temp) / "processed"
-        cold, result = timed(lambda: run_build(raw_dir=raw, processed_dir=processed, mirror=args.mirror))
-        cached, _ = timed(lambda: run_build(raw_dir=raw, processed_dir=processed, mirror=args.mirror, force=True), repeat=3)
-        noop, reused = timed(lambda: run_build(raw_dir=raw, processed_dir=processed, mirror=args.mirror), repeat=3)
-        print(f"etl build, cold (copy + checksum {len(result.fetched)} files): {cold:.2f} s")
-        print(f"etl build, raw files cached (median of 3):            {cached:.2f} s")
-        print(f"etl no-op rebuild (nothing changed, outputs reused={reused.reused}): {noop:.2f} s")
-        for step in result.steps:
-            print(f"  {step.name:<28} {step.seconds:6.2f} s  {step.rows:>7,} rows")
+        data_dir = Path(temp)
+        cold = run_etl(repo, data_dir, mirror)  # copies and checksums the raw files once
+        full, steps = [], {}
+        for _ in range(runs):
+            full.append(run_etl(repo, data_dir, mirror, "--force"))
+            manifest = json.loads((data_dir / "processed" / "manifest.json").read_text(encoding="utf-8"))
+            for step in manifest["steps"]:
+                steps.setdefault(step["name"], []).append(step["seconds"])
+        noop = [run_etl(repo, data_dir, mirror) for _ in range(runs)]
+    return {
+        "cold_build_s": round(cold, 3),
+        "full_build_s": round(statistics.median(full), 3),
+        "noop_build_s": round(statistics.median(noop), 3),
+        "steps_s": {name: round(statistics.median(values), 3) for name, values in steps.items()},
+        "runs": runs,
+    }
 
+
+def app_figures(mirror: Path) -> dict:
+    """App-side figures on a fresh build: uncached data load, map figure build and payload."""
+    from dashboard import data, figures, metrics
+    from etl.build import run_build
+
+    out = {}
+    with tempfile.TemporaryDirectory() as temp:
+        processed = Path(temp) / "processed"
+        run_build(raw_dir=Path(temp) / "raw", processed_dir=processed, mirror=mirror)
         token = data.manifest_token(processed)
         load, dataset = timed(lambda: data.load_dataset.__wrapped__(token, processed), repeat=3)
         print(f"app data load (uncached, median of 3):               {load * 1000:.0f} ms")
+        out["app_load_ms"] = round(load * 1000, 1)
 
         catalogue = data.catalogue()
         national = metrics.indicator_frame(dataset.districts, dataset.indicators, "population", 2025)
@@ -77,6 +105,32 @@ def main() -> None:
         print(f"map payload, national figure JSON, shapes served once (app): {len(served_map(national).to_json()) / 1024:.0f} KiB")
         print(f"map payload, Sarawak figure JSON:                    {len(state_fig.to_json()) / 1024:.0f} KiB")
         print(f"district display GeoJSON (160 districts):            {geojson_bytes / 1024:.0f} KiB")
+        out |= {"map_build_ms": round(national_s * 1000, 1), "map_json_kib": round(len(payload) / 1024, 1)}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    default_mirror = config.mirror_from_env() or config.PROJECT_ROOT.parent / "shared" / "data" / "raw"
+    parser.add_argument("--mirror", type=Path, default=default_mirror)
+    parser.add_argument("--runs", type=int, default=5, help="runs per median (at least 5 for a comparison)")
+    parser.add_argument("--repo", type=Path, default=REPO, help="checkout whose ETL is timed (default: this one)")
+    parser.add_argument("--etl-only", action="store_true", help="skip the app-side figures")
+    args = parser.parse_args()
+    repo = args.repo.resolve()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; ETL of {repo} at {commit}")
+    figures_etl = etl_figures(repo, args.mirror, args.runs)
+    print(f"etl build, cold (copy + checksum raw files):                 {figures_etl['cold_build_s']:.2f} s")
+    print(f"etl build --force, whole process (median of {args.runs}):          {figures_etl['full_build_s']:.2f} s")
+    print(f"etl no-op rebuild, whole process (median of {args.runs}):          {figures_etl['noop_build_s']:.2f} s")
+    for name, seconds in figures_etl["steps_s"].items():
+        print(f"  {name:<28} {seconds:6.2f} s")
+    result = {"commit": commit, **figures_etl}
+    if not args.etl_only and repo == REPO:
+        result |= app_figures(args.mirror)
+    print(json.dumps(result, separators=(",", ":")))
 
 
 if __name__ == "__main__":
