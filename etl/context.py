@@ -63,6 +63,10 @@ class StepContext:
             self.parsed[valid_key] = frame if schema is None else validate_source(schema, frame.copy(), self.entry(source_id))
         return self.parsed[valid_key].copy()
 
+    def validate(self, source_id: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
+        """Validate a table derived from a raw file (e.g. from a parse shared by two steps); errors name source and file."""
+        return validate_source(schema, frame, self.entry(source_id))
+
     def resolve(self, frame: pd.DataFrame, source_id: str, state_col: str = "state", district_col: str = "district", allow_groups: bool = False) -> geography.Resolution:
         """Map names to code_state_district; report aliases used and knowingly excluded names."""
         resolution = geography.resolve_districts(frame, self.districts, self.aliases, self.label(source_id), state_col, district_col, allow_groups)

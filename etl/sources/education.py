@@ -154,12 +154,17 @@ def read_json_records(path: Path) -> pd.DataFrame:
 
 
 def read_school_points(path: Path) -> pd.DataFrame:
+    """The school list as the education step uses it (school_points_table of the parsed file)."""
+    return school_points_table(read_json_records(path))
+
+
+def school_points_table(records: pd.DataFrame) -> pd.DataFrame:
     """The school list: coordinatexx/yy renamed lon/lat; blank text fields become missing.
 
     Numbers arrive as strings; the schema coerces them, so a non-numeric value is reported
     with its row instead of silently becoming NaN.
     """
-    frame = read_json_records(path).rename(columns={"coordinatexx": "lon", "coordinateyy": "lat"})
+    frame = records.rename(columns={"coordinatexx": "lon", "coordinateyy": "lat"})
     for column in ("students", "teachers", "lon", "lat"):
         if column in frame:
             frame[column] = frame[column].mask(frame[column].str.strip() == "")
@@ -511,7 +516,8 @@ def _note_units(ctx: StepContext, units: pd.DataFrame, names: pd.DataFrame) -> N
 
 def _located_schools(ctx: StepContext) -> pd.DataFrame:
     """Read the school list and lookups, place every school in a district, account for the rows."""
-    points = ctx.read(POINTS_ID, read_school_points, school_points_schema)
+    # parsed once per build, shared with the health step (demand weights)
+    points = ctx.validate(POINTS_ID, school_points_schema, school_points_table(ctx.read(POINTS_ID, read_json_records)))
     ppd = ctx.read(PPD_ID, read_json_records, ppd_schema)
     states = ctx.read(STATES_ID, read_json_records, school_states_schema)
     ctx.quality.account(PPD_ID, read=len(ppd), used=len(ppd), detail="education: education office (PPD) of each school, kept on the facility rows")

@@ -30,7 +30,6 @@ Decisions (see also the catalogue definitions)
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -46,6 +45,7 @@ from etl.errors import SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
 from etl.sources.census import read_census_seats
+from etl.sources.education import read_json_records
 from etl.validate import validate_source
 
 FACILITIES = "moh_facilities"
@@ -107,11 +107,15 @@ def read_hospital_beds(path: Path) -> pd.DataFrame:
 
 
 def read_school_points(path: Path) -> pd.DataFrame:
-    """school.json (a list of records, numbers as strings): the columns the demand model uses.
+    """school.json (a list of records, numbers as strings): the columns the demand model uses."""
+    return school_demand_table(read_json_records(path))
+
+
+def school_demand_table(records: pd.DataFrame) -> pd.DataFrame:
+    """The school list's columns the demand model uses.
 
     Coordinates and pupils are parsed as numbers; a blank or unparseable one becomes NaN (counted as
     unusable in the row accounting)."""
-    records = pd.DataFrame(json.loads(path.read_text(encoding="utf-8")))
     missing = [column for column in ["schoolcode", "level", "students", "coordinatexx", "coordinateyy"] if column not in records.columns]
     if missing:
         return records  # the schema names the missing columns
@@ -680,7 +684,8 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     dun_boundaries = _read_boundaries(ctx, DUN_BOUNDARIES, dun_boundaries_raw)
     parlimen_census = ctx.read(CENSUS_PARLIMEN, read_census_seats, census_parlimen_raw)
     parlimen_boundaries = _read_boundaries(ctx, PARLIMEN_BOUNDARIES, parlimen_boundaries_raw)
-    schools = ctx.read(SCHOOLS, read_school_points, school_points_raw)
+    # the same parse of school.json as the education step (ctx.read keeps it for the build)
+    schools = ctx.validate(SCHOOLS, school_points_raw, school_demand_table(ctx.read(SCHOOLS, read_json_records)))
     seats = demand_seats(dun_census, dun_boundaries, parlimen_census, parlimen_boundaries)
     demand = demand_points(seats, schools)
 
