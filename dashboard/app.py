@@ -35,4 +35,5 @@ for spec in navigation_registry.PAGES:
     page = st.Page(spec.path, title=ui.t(spec.title_key), icon=f":material/{spec.icon}:", **options)
     sections.setdefault(ui.t(spec.section_key) if spec.section_key else "", []).append(page)
 navigation = st.navigation(sections)
+url_state.note_page(navigation.url_path)
 navigation.run()

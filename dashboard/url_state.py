@@ -17,16 +17,41 @@ def _encode(value) -> str:
     return ALL if value is None else str(value)
 
 
+KEPT = "_kept"  # session key: selections that hold across pages ({"state": …, "year": …})
+PAGE_CHANGED = "_page_changed"  # session key: True on the first run of a page after another one
+
+
+def note_page(page_id: str) -> None:
+    """Called by app.py before each run of a page: remembers whether the page just changed (a
+    widget left over from another page must then take the kept selection, not its stale value)."""
+    st.session_state[PAGE_CHANGED] = st.session_state.get("_page") != page_id
+    st.session_state["_page"] = page_id
+
+
 def _from_url(param: str, options: list, key: str) -> None:
-    """Seed a widget's state from the URL once per session; unknown values are ignored with a notice."""
+    """Seed a widget's state from the URL once per session; unknown values are ignored with a
+    notice — only the first time the session reads that parameter (the link as opened), so a
+    later change (e.g. another indicator without the link's year) raises no false alarm."""
     if key in st.session_state or param not in st.query_params:
         return
     raw = st.query_params[param]
     matches = [option for option in options if _encode(option) == raw]
+    read = st.session_state.setdefault("_params_read", set())
     if matches:
         st.session_state[key] = matches[0]
-    else:
+    elif param not in read:
         st.session_state.setdefault("_ignored_params", []).append(param)
+    read.add(param)
+
+
+def _from_kept(name: str | None, options: list, key: str) -> None:
+    """Seed a widget from the session's kept selection (a state chosen on one page stays chosen on
+    the next: Streamlit forgets the widgets of a page it leaves, the session keeps this)."""
+    if name is None or (key in st.session_state and not st.session_state.get(PAGE_CHANGED, False)):
+        return  # on a page's own reruns the widget's value (the user's latest choice) stands
+    kept = st.session_state.get(KEPT, {})
+    if name in kept and kept[name] in options:
+        st.session_state[key] = kept[name]
 
 
 def _remember_widget(key: str) -> None:
@@ -42,15 +67,24 @@ def keep_selections_on_language_change() -> None:
             st.session_state[key] = st.session_state[key]
 
 
-def url_selectbox(label: str, options: list, key: str, param: str, format_func=str, default=None, container=st, **kwargs):
-    """A selectbox whose value is read from and written to the query parameter `param`."""
+def url_selectbox(label: str, options: list, key: str, param: str, format_func=str, default=None, container=st, keep_as: str | None = None, **kwargs):
+    """A selectbox whose value is read from and written to the query parameter `param`; with
+    keep_as, the value also holds across pages for the session (state, year)."""
+    _from_kept(keep_as, options, key)
     _from_url(param, options, key)
     if key not in st.session_state or st.session_state[key] not in options:
         st.session_state[key] = default if default in options else options[0]
     _remember_widget(key)
     value = container.selectbox(label, options, key=key, format_func=format_func, **kwargs)
     st.query_params[param] = _encode(value)
+    if keep_as is not None:
+        st.session_state.setdefault(KEPT, {})[keep_as] = value
     return value
+
+
+def kept(name: str, default=None):
+    """A selection kept across pages this session (e.g. the state), or default."""
+    return st.session_state.get(KEPT, {}).get(name, default)
 
 
 def url_multiselect(label: str, options: list, key: str, param: str, format_func=str, container=st, **kwargs) -> list:
@@ -79,7 +113,8 @@ def state_selector(dataset: data.Dataset, container=st) -> str | None:
     options = [ALL, *dataset.state_names]
     scope = signin.current_scope()
     default = scope.state if scope.role == "state" else ALL
-    chosen = url_selectbox(t("state"), options, "state", "state", lambda s: t("all_states") if s == ALL else s, default=default, container=container)
+    chosen = url_selectbox(t("state"), options, "state", "state", lambda s: t("all_states") if s == ALL else s, default=default, container=container,
+                           keep_as="state")
     return None if chosen == ALL else chosen
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import briefing, data, export, i18n, metrics, signin, ui
+from dashboard import briefing, data, export, i18n, metrics, signin, ui, url_state
 
 dataset = ui.require_dataset()
 scope = signin.current_scope()
@@ -15,7 +15,10 @@ st.markdown(ui.t("export_intro"))
 st.subheader(ui.t("briefing_title"))
 allowed = scope.export_states(dataset.state_names)
 column_scope, column_lang = st.columns([2, 1])
-pack_state = column_scope.selectbox(ui.t("pack_scope"), allowed, format_func=lambda s: ui.t("malaysia") if s is None else s, key="pack_state")
+chosen_state = url_state.kept("state")  # the state chosen on the other pages (or the official's own)
+chosen_state = None if chosen_state in (None, url_state.ALL) else chosen_state
+pack_state = column_scope.selectbox(ui.t("pack_scope"), allowed, index=allowed.index(chosen_state) if chosen_state in allowed else 0,
+                                    format_func=lambda s: ui.t("malaysia") if s is None else s, key="pack_state")
 pack_lang = column_lang.selectbox(ui.t("language"), list(i18n.LANGUAGES), index=list(i18n.LANGUAGES).index(ui.language()), format_func=i18n.LANGUAGES.get, key="pack_lang")
 if scope.role == "state":
     st.caption(ui.t("pack_scoped", state=scope.state))

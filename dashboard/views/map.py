@@ -18,7 +18,7 @@ st.caption(ui.t("map_intro"))
 column_indicator, column_year, column_state = st.columns([3, 1, 2])
 indicator = url_state.url_selectbox(ui.t("indicator"), list(options.indicators), "indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = list(options.years[indicator])
-year = url_state.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.latest_year(indicator), container=column_year)
+year = url_state.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.latest_year(indicator), container=column_year, keep_as="year")
 state = url_state.state_selector(dataset, container=column_state)
 
 

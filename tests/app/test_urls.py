@@ -92,3 +92,27 @@ def test_every_state_filtered_page_renders_for_every_state(real_data, page, stat
     assert not at.exception, [item.message for item in at.exception]
     if page != "views/gaps.py":  # the gaps page compares classes nationally and has no state filter
         assert at.session_state["state"] == state
+
+
+def test_a_chosen_state_stays_chosen_on_every_page(real_data):
+    """A Sabah official opens /?state=Sabah, then moves between pages (links without the query):
+    Sabah stays selected everywhere, and the briefing pack's scope defaults to it."""
+    at = run_page("views/overview.py", {"state": "Sabah"})
+    assert at.session_state["state"] == "Sabah"
+    for page in ["views/map.py", "views/index.py", "views/targets.py", "views/district.py", "views/gaps.py", "views/overview.py"]:
+        for key in list(at.query_params):
+            del at.query_params[key]
+        at.switch_page(page).run()
+        assert not at.exception, [item.message for item in at.exception]
+        assert at.session_state["state"] == "Sabah", page
+    for key in list(at.query_params):
+        del at.query_params[key]
+    at.switch_page("views/export.py").run()
+    assert at.selectbox(key="pack_state").value == "Sabah"
+
+
+def test_changing_the_indicator_raises_no_false_alarm(real_data):
+    at = run_page("views/map.py", {"indicator": "household_income_median_rm", "year": "2019"})
+    assert not at.info, "a valid link gets no notice"
+    at.selectbox(key="indicator").set_value("piped_water_hh_pct").run()
+    assert not at.exception and not at.info, "the link's year does not apply to the new indicator: no 'not recognised' notice"
