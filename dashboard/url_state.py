@@ -136,7 +136,10 @@ def weight_sliders(spec) -> dict[str, float]:
         weights = {}
         for column, domain in zip(columns, spec.domains):
             key, param = f"weight_{domain.id}", f"w_{domain.id}"
-            if key not in st.session_state:
+            kept_weights = st.session_state.get(KEPT, {}).get("weights", {})
+            if st.session_state.get(PAGE_CHANGED, False) and domain.id in kept_weights:
+                st.session_state[key] = kept_weights[domain.id]  # back on the index page: the weights chosen before
+            elif key not in st.session_state:
                 st.session_state[key] = _weight_from_url(param, domain.weight)
             weights[domain.id] = column.slider(domain.label[language()], 0.0, 1.0, step=0.025, key=key)
             if abs(weights[domain.id] - domain.weight) > 1e-9:
@@ -146,10 +149,20 @@ def weight_sliders(spec) -> dict[str, float]:
         if st.button(t("reset_weights"), icon=":material/restart_alt:"):
             st.session_state["_reset_weights"] = True
             st.rerun()
+    st.session_state.setdefault(KEPT, {})["weights"] = dict(weights)
     if sum(weights.values()) == 0:
         st.warning(t("zero_weights"))
         return defaults
     return weights
+
+
+def kept_weights_query() -> str:
+    """The index weights chosen this session that differ from the defaults, as a link's query
+    ('w_economy=0.5'), so a pack or another page shows the same index as the index page."""
+    chosen = kept("weights", {})
+    defaults = data.index_spec().default_weights
+    return "&".join(f"{selection.WEIGHT_PREFIX}{domain}={weight:g}" for domain, weight in chosen.items()
+                    if domain in defaults and abs(weight - defaults[domain]) > 1e-9 and any(chosen.values()))
 
 
 def _weight_from_url(param: str, default: float) -> float:
@@ -167,9 +180,12 @@ def url_weights() -> tuple[tuple[str, float], ...]:
     """Index weights a link carries (w_<domain>), for pages without the sliders: they show the
     same index as the index page the link came from. Unrecognised values are ignored with a notice."""
     weights = []
+    kept_weights = kept("weights", {})
     for domain_id in data.index_spec().default_weights:
         raw = st.query_params.get(selection.WEIGHT_PREFIX + domain_id)
         if raw is None:
+            if domain_id in kept_weights and any(kept_weights.values()):
+                weights.append((domain_id, kept_weights[domain_id]))  # chosen on the index page this session
             continue
         value = selection.parse_weight(raw)
         if value is None:

@@ -22,14 +22,17 @@ pack_state = column_scope.selectbox(ui.t("pack_scope"), allowed, index=allowed.i
 pack_lang = column_lang.selectbox(ui.t("language"), list(i18n.LANGUAGES), index=list(i18n.LANGUAGES).index(ui.language()), format_func=i18n.LANGUAGES.get, key="pack_lang")
 if scope.role == "state":
     st.caption(ui.t("pack_scoped", state=scope.state))
+weights_query = url_state.kept_weights_query()
+if weights_query:
+    st.caption(ui.t("pack_weights", weights=weights_query.replace("&", ", ").replace("w_", "")))
 st.download_button(
     ui.t("build_pack"),
-    data=lambda: briefing.build_briefing(dataset, pack_state, pack_lang),
+    data=lambda: briefing.build_briefing(dataset, pack_state, pack_lang, query=weights_query),
     file_name=export.file_name("briefing", pack_state or "malaysia", pack_lang, extension="pdf"),
     mime=export.MIME_TYPES["pdf"], icon=":material/picture_as_pdf:", type="primary", on_click="ignore", key="pack_download",
 )
 st.caption(ui.t("pack_contents"))
-st.code(f"python -m dashboard.briefing --state {'all' if pack_state is None else repr(pack_state)} --lang {pack_lang} --out briefing.pdf", language="bash")
+st.code(f"python -m dashboard.briefing{' ' + repr(weights_query) if weights_query else ''} --state {'all' if pack_state is None else repr(pack_state)} --lang {pack_lang} --out briefing.pdf", language="bash")
 
 st.subheader(ui.t("geojson_title"))
 catalogue = data.catalogue()

@@ -116,3 +116,15 @@ def test_changing_the_indicator_raises_no_false_alarm(real_data):
     assert not at.info, "a valid link gets no notice"
     at.selectbox(key="indicator").set_value("piped_water_hh_pct").run()
     assert not at.exception and not at.info, "the link's year does not apply to the new indicator: no 'not recognised' notice"
+
+
+def test_index_weights_follow_the_user_to_other_pages_and_the_pack(real_data):
+    at = run_page("views/index.py", {"w_economy": "0.5"})
+    assert at.slider(key="weight_economy").value == 0.5
+    for key in list(at.query_params):
+        del at.query_params[key]
+    at.switch_page("views/export.py").run()
+    assert not at.exception, [item.message for item in at.exception]
+    assert any("economy=0.5" in caption.value for caption in at.caption), "the pack says it uses the chosen weights"
+    at.switch_page("views/index.py").run()
+    assert at.slider(key="weight_economy").value == 0.5, "back on the index page, the weights chosen before"
