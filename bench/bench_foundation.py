@@ -1,10 +1,11 @@
 """Print the foundation's figures: ETL build time (whole process), no-op rebuild, per-step times,
 app data load, map build and payload; end with one JSON line for side-by-side comparison.
 
-Run: python bench/bench_foundation.py [--mirror DIR] [--runs 5] [--repo PATH]
-  --repo PATH   time the ETL of another checkout (e.g. `git worktree add /tmp/prev HEAD~3`), so two
-                commits can be measured in the same minute with the same script:
-                python bench/bench_foundation.py --repo /tmp/prev; python bench/bench_foundation.py
+Run: python bench/bench_foundation.py [--mirror DIR] [--runs 5] [--repo PATH] [--against PATH]
+  --repo PATH     time the ETL of another checkout (default: this one)
+  --against PATH  also time a second checkout (e.g. `git worktree add /tmp/prev HEAD~3`), runs
+                  alternating between the two, and report the ratio: two commits side by side
+                  in the same minutes, under the same load
 Build times are wall times of the whole process (`python -m etl build`, imports included), medians
 of --runs runs. Everything is built into a temporary folder; the project's data/ is not touched.
 """
@@ -46,25 +47,36 @@ def run_etl(repo: Path, data_dir: Path, mirror: Path, *args: str) -> float:
     return time.perf_counter() - started
 
 
-def etl_figures(repo: Path, mirror: Path, runs: int) -> dict:
-    """Full (--force) and no-op build medians, and per-step medians from each build's manifest."""
+def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
+    """Per repo: full (--force) and no-op build medians, and per-step medians from each build's manifest.
+
+    With several repos the runs alternate (A, B, A, B, …), so a shared machine's changing load
+    falls on both alike."""
     with tempfile.TemporaryDirectory() as temp:
-        data_dir = Path(temp)
-        cold = run_etl(repo, data_dir, mirror)  # copies and checksums the raw files once
-        full, steps = [], {}
+        data_dirs = [Path(temp) / str(i) for i in range(len(repos))]
+        cold = [run_etl(repo, data_dir, mirror) for repo, data_dir in zip(repos, data_dirs)]  # copies and checksums the raw files once
+        full = [[] for _ in repos]
+        steps = [{} for _ in repos]
+        noop = [[] for _ in repos]
         for _ in range(runs):
-            full.append(run_etl(repo, data_dir, mirror, "--force"))
-            manifest = json.loads((data_dir / "processed" / "manifest.json").read_text(encoding="utf-8"))
-            for step in manifest["steps"]:
-                steps.setdefault(step["name"], []).append(step["seconds"])
-        noop = [run_etl(repo, data_dir, mirror) for _ in range(runs)]
-    return {
-        "cold_build_s": round(cold, 3),
-        "full_build_s": round(statistics.median(full), 3),
-        "noop_build_s": round(statistics.median(noop), 3),
-        "steps_s": {name: round(statistics.median(values), 3) for name, values in steps.items()},
-        "runs": runs,
-    }
+            for i, (repo, data_dir) in enumerate(zip(repos, data_dirs)):
+                full[i].append(run_etl(repo, data_dir, mirror, "--force"))
+                manifest = json.loads((data_dir / "processed" / "manifest.json").read_text(encoding="utf-8"))
+                for step in manifest["steps"]:
+                    steps[i].setdefault(step["name"], []).append(step["seconds"])
+        for _ in range(runs):
+            for i, (repo, data_dir) in enumerate(zip(repos, data_dirs)):
+                noop[i].append(run_etl(repo, data_dir, mirror))
+    return [
+        {
+            "cold_build_s": round(cold[i], 3),
+            "full_build_s": round(statistics.median(full[i]), 3),
+            "noop_build_s": round(statistics.median(noop[i]), 3),
+            "steps_s": {name: round(statistics.median(values), 3) for name, values in steps[i].items()},
+            "runs": runs,
+        }
+        for i in range(len(repos))
+    ]
 
 
 def app_figures(mirror: Path) -> dict:
@@ -115,20 +127,34 @@ def main() -> None:
     parser.add_argument("--mirror", type=Path, default=default_mirror)
     parser.add_argument("--runs", type=int, default=5, help="runs per median (at least 5 for a comparison)")
     parser.add_argument("--repo", type=Path, default=REPO, help="checkout whose ETL is timed (default: this one)")
+    parser.add_argument("--against", type=Path, help="a second checkout timed in alternation with --repo (e.g. the previous commit)")
     parser.add_argument("--etl-only", action="store_true", help="skip the app-side figures")
     args = parser.parse_args()
-    repo = args.repo.resolve()
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+    repos = [args.repo.resolve(), *([args.against.resolve()] if args.against else [])]
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; ETL of {repo} at {commit}")
-    figures_etl = etl_figures(repo, args.mirror, args.runs)
-    print(f"etl build, cold (copy + checksum raw files):                 {figures_etl['cold_build_s']:.2f} s")
-    print(f"etl build --force, whole process (median of {args.runs}):          {figures_etl['full_build_s']:.2f} s")
-    print(f"etl no-op rebuild, whole process (median of {args.runs}):          {figures_etl['noop_build_s']:.2f} s")
-    for name, seconds in figures_etl["steps_s"].items():
-        print(f"  {name:<28} {seconds:6.2f} s")
-    result = {"commit": commit, **figures_etl}
-    if not args.etl_only and repo == REPO:
+    def commit_of(repo: Path) -> str:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    results = []
+    for repo, figures_etl in zip(repos, etl_figures(repos, args.mirror, args.runs)):
+        print(f"ETL of {repo} at {commit_of(repo)}")
+        print(f"  etl build, cold (copy + checksum raw files):        {figures_etl['cold_build_s']:.2f} s")
+        print(f"  etl build --force, whole process (median of {args.runs}): {figures_etl['full_build_s']:.2f} s")
+        print(f"  etl no-op rebuild, whole process (median of {args.runs}): {figures_etl['noop_build_s']:.2f} s")
+        for name, seconds in figures_etl["steps_s"].items():
+            print(f"    {name:<28} {seconds:6.2f} s")
+        results.append({"commit": commit_of(repo), **figures_etl})
+    result = results[0]
+    if len(results) > 1:
+        other = results[1]
+        result = result | {
+            "against": other,
+            "full_build_ratio": round(other["full_build_s"] / result["full_build_s"], 2),
+            "noop_build_ratio": round(other["noop_build_s"] / result["noop_build_s"], 2),
+        }
+        print(f"speed-up vs {other['commit']}: full build x{result['full_build_ratio']}, no-op x{result['noop_build_ratio']}")
+    if not args.etl_only and repos[0] == REPO:
         result |= app_figures(args.mirror)
     print(json.dumps(result, separators=(",", ":")))
 
