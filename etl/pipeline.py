@@ -34,20 +34,21 @@ from etl.validate import validate_output
 POPULATION_CHECK_TOLERANCE = 0.001  # estimates vs census totals (2020): rounding to 0.1 thousand per district
 
 # Domain steps, run in this order after the core steps: (progress label, step function).
-# Steps over 0.5 s (2-core machine, bench/bench_foundation.py) and why:
+# Steps over 0.5 s and why (medians of 5 whole builds, bench/bench_foundation.py, on the shared 2-core
+# machine at load ~3, shared with other work, so read them as relative sizes):
 DOMAIN_STEPS: list[tuple[str, Callable[[StepContext], StepOutput]]] = [
-    # ~0.5 s: four survey tables, each validated, resolved and checked against its state totals
+    # ~0.55 s: four survey tables, each validated, resolved and checked against its state totals
     ("household context (HIES)", household.build_household),
-    # ~1 s: three MOE tables (~45k rows) reconciled at two levels, and the 6 MB school list parsed,
+    # ~1.2 s: three MOE tables (~45k rows) reconciled at two levels, and the 6 MB school list parsed,
     # validated and placed in districts (point in polygon, nearest polygon for coastal schools)
     ("education (MOE)", education.build_education),
-    # ~1.5 s: the school list again (demand weights), facilities placed and measured against their
+    # ~2 s: the school list (shared parse) as demand weights, facilities placed and measured against their
     # labelled district, seat polygons, and E2SFCA over ~10k demand points x ~3k facilities
     ("health (MOH)", health.build_health),
-    # ~1 s: the areal overlay of 600 state seats and 222 parliament seats with the full-resolution
+    # ~1.4 s: the areal overlay of 600 state seats and 222 parliament seats with the full-resolution
     # district polygons (shapely intersections dominate), plus two 20k-row crop tables
     ("agriculture (DOSM, DOA)", agriculture.build_agriculture),
-    # ~0.7 s: the seat overlays of the published figures and 401 calibrations (point + 400 draws);
+    # ~1.1 s: the seat overlays of the published figures and 401 calibrations (point + 400 draws);
     # after household, education and health: its model reads their indicators (ctx.indicators_so_far)
     ("connectivity (DOSM, MCMC)", connectivity.build_connectivity),
 ]
@@ -181,7 +182,7 @@ def run_steps(
     ctx = StepContext(fetched_all, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality)
     ctx.districts = _timed(result, progress, "canonical districts", lambda: build_districts(ctx))
     ctx.census = _timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
-    # ~0.6 s: 383k rows (every sex, age band and ethnicity) read, validated (types, ranges, 6-column key) and resolved
+    # ~0.8 s: 383k rows (every sex, age band and ethnicity) read, validated (types, ranges, 6-column key) and resolved
     ctx.population = _timed(result, progress, "population 2020-2025", lambda: build_population(ctx))
 
     core = pd.concat(
@@ -213,6 +214,7 @@ def run_steps(
         validate_output(schemas.districts_output, pd.DataFrame(display.drop(columns="geometry")), "districts.parquet")
         return display, boundaries, states
 
+    # ~0.5 s: coverage simplification of 160 full-resolution districts and the dissolve into 16 states
     display, boundaries, states = _timed(result, progress, "district geometry", district_tables, lambda tables: len(tables[0]))
     tables = {
         "districts.parquet": display,
