@@ -4,12 +4,16 @@ Open access when no mapping is configured. With Streamlit's OpenID Connect login
 (`[auth]` in .streamlit/secrets.toml) and a mapping file named by JURANG_ACCESS_FILE, a state
 official lands on their state (and still sees peers and national context) and exports are scoped
 to that state; ministry users see and export everything.
+
+Imported data: anyone who may view may *preview* an upload (private to their session); only
+ministry users may *publish* it for everyone or withdraw it (can_publish). Open access has no
+publisher in the app: the deployer publishes with `python -m etl import-indicator`.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
@@ -22,10 +26,21 @@ ROLES = {"ministry", "state", "none"}
 class Scope:
     role: str  # "ministry" (everything), "state" (one state), "open" (no login configured), "none" (no access)
     state: str | None = None
+    user: str | None = field(default=None, compare=False)  # the signed-in e-mail (for the import log); not part of the scope
 
     @property
     def can_view(self) -> bool:
         return self.role != "none"
+
+    @property
+    def can_preview(self) -> bool:
+        """May check an upload and see it on the map, gaps and index, in this session only."""
+        return self.can_view
+
+    @property
+    def can_publish(self) -> bool:
+        """May publish an imported series for everyone, or withdraw one (see can_publish)."""
+        return can_publish(self)
 
     def export_states(self, all_states: list[str]) -> list[str | None]:
         """States this user may export briefing packs for (None = the national pack)."""
@@ -35,6 +50,14 @@ class Scope:
 
 
 OPEN = Scope("open")
+
+
+def can_publish(scope: Scope) -> bool:
+    """Publishing changes what every user sees, so only a signed-in ministry user may do it.
+
+    The ministry role exists only when sign-in and an access file are configured; open access
+    ("open") and state officials may preview only."""
+    return scope.role == "ministry" and bool(scope.user)
 
 
 def parse_access(document: dict, valid_states: set[str]) -> dict:
@@ -68,8 +91,8 @@ def scope_for(email: str | None, access: dict | None) -> Scope:
     for kind, candidate in (("users", address), ("domains", domain)):
         for rule in access["rules"]:
             if rule["kind"] == kind and rule["match"] == candidate:
-                return Scope(rule["role"], rule["state"] if rule["role"] == "state" else None)
-    return Scope(access["default"])
+                return Scope(rule["role"], rule["state"] if rule["role"] == "state" else None, user=address)
+    return Scope(access["default"], user=address)
 
 
 def load_access(valid_states: set[str], path: Path | None = None) -> dict | None:

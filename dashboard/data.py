@@ -11,6 +11,8 @@ import json
 import os
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -109,8 +111,25 @@ def _catalogue(token: str) -> dict[str, dict]:
 
 def catalogue() -> dict[str, dict]:
     """Indicator catalogue keyed by id (labels, units, formats, definitions, sources), including
-    imported custom indicators; re-read when a build changes the manifest."""
-    return _catalogue(_token_or_empty())
+    imported custom indicators; re-read when a build changes the manifest. Inside
+    catalogue_overlay(), also the entries of one session's private preview."""
+    shared = _catalogue(_token_or_empty())
+    extra = _CATALOGUE_OVERLAY.get()
+    return {**shared, **extra} if extra else shared
+
+
+_CATALOGUE_OVERLAY: ContextVar[dict[str, dict] | None] = ContextVar("catalogue_overlay", default=None)
+
+
+@contextmanager
+def catalogue_overlay(entries: dict[str, dict]):
+    """Within this block (this thread only: one Streamlit session's script run), catalogue() also
+    holds `entries` — a previewed upload — while the shared cached catalogue stays untouched."""
+    token = _CATALOGUE_OVERLAY.set(entries)
+    try:
+        yield
+    finally:
+        _CATALOGUE_OVERLAY.reset(token)
 
 
 @lru_cache(maxsize=2)

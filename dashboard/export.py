@@ -184,22 +184,49 @@ def file_name(*parts: object, extension: str) -> str:
 # --- tables -------------------------------------------------------------------------------------
 
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may read a cell starting so as a formula (CSV injection)
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet shows as text: a leading apostrophe when it starts like a formula.
+
+    Numbers written as text ("-3.5", "+60") are left alone: they cannot run anything and a
+    negative number should stay a number."""
+    if not text.startswith(FORMULA_PREFIXES):
+        return text
+    try:
+        float(text)
+    except ValueError:
+        return "'" + text
+    return text
+
+
 def table_csv(frame: pd.DataFrame) -> bytes:
     """The frame as UTF-8 CSV with a byte-order mark (Excel then reads Malay text and ² correctly);
-    missing values are empty cells, never 0."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    missing values are empty cells, never 0. Text cells and headers that start like a formula
+    (= + - @ tab CR) get a leading apostrophe; numbers are written as numbers."""
+    safe = frame.rename(columns=lambda column: neutralise(column) if isinstance(column, str) else column)
+    text_columns = [position for position, dtype in enumerate(safe.dtypes) if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype))]
+    if text_columns:
+        safe = safe.copy()
+        for position in text_columns:
+            safe.isetitem(position, safe.iloc[:, position].map(lambda value: neutralise(value) if isinstance(value, str) else value))
+    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")  # CRLF (RFC 4180): a cell holding a bare CR is then quoted
 
 
 def _cell(value):
-    """A value openpyxl writes faithfully: NaN/NA -> empty, numpy scalars -> Python, lists -> text."""
+    """A value openpyxl writes faithfully: NaN/NA -> empty, numpy scalars -> Python, lists -> text,
+    text neutralised against formula injection (see neutralise)."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
     if isinstance(value, (float, np.floating)) and math.isnan(float(value)):
         return None
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
     if isinstance(value, (list, tuple, set, np.ndarray)):
-        return ", ".join(str(item) for item in value)
+        value = ", ".join(str(item) for item in value)
+    if isinstance(value, str):
+        return neutralise(value)
     return value
 
 

@@ -1,4 +1,4 @@
-"""The command line (typer): python -m etl build | check | fetch | import-indicator (see etl/__main__.py)."""
+"""The command line (typer): python -m etl build | check | fetch | import-indicator | withdraw-indicator (see etl/__main__.py)."""
 
 from __future__ import annotations
 
@@ -112,7 +112,7 @@ def import_indicator(
     allow_negative: bool = typer.Option(False, "--allow-negative", help="Accept negative values (non-percentage units)."),
     sheet: str = typer.Option("0", "--sheet", help="Excel sheet name or 0-based index."),
 ) -> None:
-    """Check a district table and store it as a custom indicator (merged at the next build)."""
+    """Check a district table and publish it as a custom indicator for everyone (merged at the next build; logged)."""
     from etl import geography, importer
     from etl.catalogue import load_catalogue
 
@@ -141,5 +141,21 @@ def import_indicator(
         f"[green]Imported[/green] {len(accepted)} values for {accepted['code_state_district'].nunique()} districts "
         f"({', '.join(str(y) for y in sorted(accepted['year'].unique()))}) as {indicator_id!r} → {paths[0]} and {paths[1].name}"
     )
-    console.print("Run `python -m etl build` to merge it into the dashboard data (method: imported).")
+    console.print("Run `python -m etl build` to merge it into the dashboard data (method: imported). Logged in custom/imports.jsonl.")
 
+
+
+@app.command("withdraw-indicator")
+def withdraw_indicator(
+    indicator_id: str = typer.Argument(..., help="Id of a published import (a file in <data>/custom)."),
+) -> None:
+    """Take a published import out of everyone's dashboard (from the next build); logged in custom/imports.jsonl."""
+    from etl import import_log, importer
+
+    try:
+        moved = importer.withdraw(indicator_id, import_log.cli_user(), "cli")
+    except EtlError as error:
+        console.print(f"[bold red]Not withdrawn[/bold red]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    console.print(f"[green]Withdrawn[/green] {indicator_id!r}: files kept on record in {escape(str(moved[0].parent)) if moved else '-'}.")
+    console.print("Run `python -m etl build` so the dashboard no longer shows it.")

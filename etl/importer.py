@@ -1,13 +1,17 @@
-"""Bring your own district data: check a planner's table and store it as a custom indicator.
+"""Bring your own district data: check a planner's table, preview it, publish it by right.
 
 One path for the command line (`python -m etl import-indicator FILE …`) and the app's upload
-page: read_upload (CSV in UTF-8, or Excel .xlsx) -> validate_custom (pure: names through the
-alias table, years, value ranges, duplicates) -> store_custom (<data_dir>/custom/<id>.csv and
-<id>.yaml: catalogue entry + provenance). Nothing is dropped silently: a table with any problem
-is refused as a whole, every problem listed with its spreadsheet row numbers, and unknown
-district names come with close matches. The next build merges every stored indicator into
-indicators.parquet (method "imported") and the catalogue; `replaces` names the indicator it
-stands in for (e.g. a regulator's measured coverage for the modelled internet_hh_pct).
+page: read_upload (CSV in UTF-8, or Excel .xlsx, within size/row/column/cell limits; zip parts
+checked before unpacking; formulas refused, never evaluated) -> validate_custom (pure: names
+through the alias table, years, value ranges, units, duplicates) -> prepare_import (the
+catalogue entry; nothing written: the app's private preview) -> publish (<data_dir>/custom/<id>.csv
+and <id>.yaml, plus a line in custom/imports.jsonl: who, when, checksum) or withdraw (files moved
+to custom/withdrawn/, logged). Nothing is dropped silently: a table with any problem is refused
+as a whole, every problem listed with its spreadsheet row numbers, and unknown district names
+come with close matches. The next build merges every published indicator into indicators.parquet
+(method "imported") and the catalogue; `replaces` names the indicator it stands in for (e.g. a
+regulator's measured coverage for the modelled internet_hh_pct). Who may publish is decided by
+the caller: the deployer's command line, or a signed-in ministry user in the app.
 """
 
 from __future__ import annotations
@@ -26,13 +30,14 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from etl import config
+from etl import config, import_log
 from etl.errors import EtlError, SourceValidationError
 from etl.geography import GROUP_SEPARATOR, normalise_name
 
 TEMPLATE_CSV = config.REFERENCE_DIR / "custom_indicator_template.csv"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 MIN_YEAR = 1970
+MARKUP = re.compile(r"<\s*[a-zA-Z/!?]|\]\s*\(")  # an HTML tag or a Markdown link in a label, unit or source
 MAX_LISTED = 10  # rows named per problem
 CUSTOM_COLUMNS = ["code_state_district", "state", "district", "year", "value"]
 # header names accepted (English template, Malay headers, common variants) -> canonical column
@@ -45,8 +50,21 @@ HEADER_SYNONYMS = {
 }
 
 
+# Limits on what a file may hold (a district table is at most 160 districts x a few dozen years).
+# Checked before parsing where a cheap check exists, so a hostile file costs little to refuse.
+MAX_UPLOAD_MB = 5  # keep equal to server.maxUploadSize in .streamlit/config.toml
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_ROWS = 20_000  # data rows (160 districts x 125 years)
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 200  # longest district name is ~30 characters
+MAX_LABEL_CHARS = 120  # labels, units, declared source
+MAX_ZIP_ENTRIES = 200  # an .xlsx written by Excel or LibreOffice holds 10-30 parts
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_ZIP_RATIO = 100  # uncompressed / compressed size of one part (spreadsheet XML is ~5-20x)
+
+
 class ImportFileError(EtlError):
-    """The uploaded file cannot be read as a table (encoding, format, empty)."""
+    """The uploaded file cannot be read as a table (encoding, format, empty, too large, hostile)."""
 
 
 @dataclass
@@ -70,18 +88,132 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_upload(data: bytes, filename: str, sheet: str | int | None = 0) -> pd.DataFrame:
-    """A CSV (UTF-8, with or without BOM) or Excel (.xlsx/.xlsm) file as a table of text cells."""
-    suffix = Path(filename).suffix.lower()
+def check_size(data: bytes, filename: str) -> None:
+    """Refuse an empty or oversized file before anything else looks at it."""
     if not data:
         raise ImportFileError(f"{filename} is empty")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise ImportFileError(f"{filename} is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB (a district table is far smaller: check that this is the right file)")
+
+
+def _check_shape(rows: int, columns: int, filename: str) -> None:
+    if rows > MAX_ROWS:
+        raise ImportFileError(f"{filename} has more than {MAX_ROWS:,} data rows; a district table has at most one row per district and year")
+    if columns > MAX_COLUMNS:
+        raise ImportFileError(f"{filename} has {columns:,} columns; the limit is {MAX_COLUMNS} (the template has 5: district, code_state_district, state, year, value)")
+
+
+def _check_cells(frame: pd.DataFrame, filename: str) -> None:
+    """Refuse any text cell (or header) longer than MAX_CELL_CHARS, or written as a formula (=…):
+    a district table holds names, codes and numbers, and a formula is neither evaluated nor kept."""
+    for position, column in enumerate(frame.columns):
+        if len(str(column)) > MAX_CELL_CHARS:
+            raise ImportFileError(f"{filename}: the header of column {position + 1} is longer than {MAX_CELL_CHARS} characters")
+        texts = frame[column].map(lambda value: value.strip() if isinstance(value, str) else "")
+        lengths = texts.str.len()
+        if len(lengths) and lengths.max() > MAX_CELL_CHARS:
+            row = int(lengths.idxmax()) + 2
+            raise ImportFileError(f"{filename}: a cell in column {position + 1}, row {row}, is longer than {MAX_CELL_CHARS} characters")
+        formulas = texts.str.startswith("=")
+        if len(formulas) and formulas.any():
+            row = int(formulas.idxmax()) + 2
+            raise ImportFileError(f"{filename}: the cell in column {position + 1}, row {row}, is a formula (starts with '='); formulas are not evaluated. Enter the value itself")
+
+
+def _check_zip(data: bytes, filename: str) -> None:
+    """An .xlsx is a zip: refuse too many parts, too much unpacked data or a suspicious
+    compression ratio (a zip bomb) from the zip directory alone, before any part is unpacked."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise ImportFileError(f"{filename} cannot be read as an Excel workbook (not a valid .xlsx file: {error})") from error
+    if len(parts) > MAX_ZIP_ENTRIES:
+        raise ImportFileError(f"{filename} holds {len(parts):,} parts; an Excel workbook has far fewer (limit {MAX_ZIP_ENTRIES}): refused as unsafe")
+    unpacked = sum(part.file_size for part in parts)
+    if unpacked > MAX_UNZIPPED_BYTES:
+        raise ImportFileError(f"{filename} would unpack to {unpacked / 1024 / 1024:,.0f} MB (limit {MAX_UNZIPPED_BYTES // 1024 // 1024} MB): refused as unsafe")
+    for part in parts:
+        if part.file_size > 1024 * 1024 and part.file_size > MAX_ZIP_RATIO * max(part.compress_size, 1):
+            raise ImportFileError(f"{filename}: part {part.filename[:60]!r} is compressed more than {MAX_ZIP_RATIO}:1 (a 'zip bomb' pattern): refused as unsafe")
+    if "xl/workbook.xml" not in {part.filename for part in parts}:
+        raise ImportFileError(f"{filename} cannot be read as an Excel workbook (no xl/workbook.xml: not an .xlsx file)")
+
+
+def _read_xlsx(data: bytes, filename: str, sheet: str | int | None) -> pd.DataFrame:
+    """One sheet of an .xlsx as a table, read with openpyxl in read-only mode, row by row within
+    the limits. Formula cells are refused, never evaluated (and a formula's cached result, which
+    the file itself supplies, is not trusted either): the planner pastes values instead."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    _check_zip(data, filename)
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
+    except (ValueError, KeyError, OSError, TypeError, zipfile.BadZipFile) as error:
+        raise ImportFileError(f"{filename} cannot be read as an Excel workbook ({type(error).__name__}: {str(error)[:200]})") from error
+    try:
+        names = workbook.sheetnames
+        if isinstance(sheet, int):
+            if not 0 <= sheet < len(names):
+                raise ImportFileError(f"{filename} has no sheet number {sheet} (it has {len(names)})")
+            worksheet = workbook[names[sheet]]
+        elif sheet is None:
+            worksheet = workbook[names[0]]
+        elif sheet in names:
+            worksheet = workbook[sheet]
+        else:
+            raise ImportFileError(f"{filename} has no sheet {str(sheet)[:60]!r}; sheets: {', '.join(names)[:200]}")
+        declared_rows, declared_columns = worksheet.max_row, worksheet.max_column  # the sheet's stated size, when it states one
+        _check_shape((declared_rows or 1) - 1, declared_columns or 0, filename)
+        rows: list[tuple] = []
+        for number, row in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS + 1), start=1):
+            if number > MAX_ROWS + 1:
+                _check_shape(number - 1, 0, filename)
+            cells = list(row)
+            while cells and cells[-1].value is None:  # trailing empty cells of a formatted row
+                cells.pop()
+            if len(cells) > MAX_COLUMNS:
+                raise ImportFileError(f"{filename} has more than {MAX_COLUMNS} columns (row {number}); the template has 5: district, code_state_district, state, year, value")
+            for position, cell in enumerate(cells, start=1):
+                if getattr(cell, "data_type", None) == "f":
+                    raise ImportFileError(
+                        f"{filename}: cell {get_column_letter(position)}{number} holds a formula; formulas are not evaluated. "
+                        "Copy the sheet and use Paste Special -> Values, then upload again"
+                    )
+            rows.append(tuple(cell.value for cell in cells))
+    finally:
+        workbook.close()
+    while rows and not any(value is not None and str(value).strip() != "" for value in rows[-1]):
+        rows.pop()  # trailing empty rows (kept in the middle: row numbers in messages are the sheet's)
+    if not rows:
+        raise ImportFileError(f"{filename}: the sheet is empty")
+    width = max(len(row) for row in rows)
+    header = [f"column_{i + 1}" if i >= len(rows[0]) or rows[0][i] is None else str(rows[0][i]) for i in range(width)]
+    body = [list(row) + [None] * (width - len(row)) for row in rows[1:]]
+    frame = pd.DataFrame(body, columns=header, dtype=object)
+    _check_cells(frame, filename)
+    return frame
+
+
+def read_upload(data: bytes, filename: str, sheet: str | int | None = 0) -> pd.DataFrame:
+    """A CSV (UTF-8, with or without BOM) or Excel (.xlsx/.xlsm) file as a table of text cells,
+    within the size, row, column and cell-length limits above (ImportFileError otherwise)."""
+    suffix = Path(filename).suffix.lower()
+    check_size(data, filename)
     if suffix in (".xlsx", ".xlsm"):
-        try:
-            return pd.read_excel(io.BytesIO(data), sheet_name=sheet, dtype=object, engine="openpyxl")
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile) as error:  # not a workbook, or no such sheet
-            raise ImportFileError(f"{filename} cannot be read as an Excel workbook ({type(error).__name__}: {error})") from error
+        return _read_xlsx(data, filename, sheet)
     if suffix == ".xls":
         raise ImportFileError(f"{filename}: the old Excel .xls format is not supported; save it as .xlsx or as 'CSV UTF-8'")
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ImportFileError(f"{filename} is UTF-16 text (Excel's 'Unicode Text'). In Excel use 'Save As' -> 'CSV UTF-8 (Comma delimited)', or upload the .xlsx file.")
+    if b"\x00" in data[:65536] or data[:4] in (b"PK\x03\x04", b"%PDF") or data[:2] == b"\xd0\xcf":
+        raise ImportFileError(f"{filename} is a binary file, not a CSV text table (an Excel workbook must end in .xlsx)")
+    if data.count(b"\n") > MAX_ROWS + 1:  # cheap: counted in C before any parsing
+        _check_shape(MAX_ROWS + 1, 0, filename)
+    header_end = data.find(b"\n")
+    header = data if header_end < 0 else data[:header_end]
+    _check_shape(0, header.count(b",") + 1, filename)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -92,9 +224,25 @@ def read_upload(data: bytes, filename: str, sheet: str | int | None = 0) -> pd.D
             "encoding (e.g. Windows-1252). In Excel use 'Save As' -> 'CSV UTF-8 (Comma delimited)', or upload the .xlsx file."
         ) from error
     try:
-        return pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise ImportFileError(f"{filename} cannot be read as a CSV table ({error})") from error
+        raise ImportFileError(f"{filename} cannot be read as a CSV table ({str(error)[:200]})") from error
+    _check_shape(len(frame), len(frame.columns), filename)
+    _check_cells(frame, filename)
+    return frame
+
+
+def check_text(name: str, value: str, required: bool = True) -> str | None:
+    """A problem with a free-text field (label, unit, source), or None: bounded length, one line."""
+    if not value or not value.strip():
+        return f"{name} is required" if required else None
+    if len(value) > MAX_LABEL_CHARS:
+        return f"{name} is longer than {MAX_LABEL_CHARS} characters"
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return f"{name} must be one line of text (no tabs, line breaks or control characters)"
+    if MARKUP.search(value):
+        return f"{name} must be plain text (no HTML tags or Markdown links)"
+    return None
 
 
 # --- validation (pure) ---------------------------------------------------------------------------------
@@ -223,7 +371,7 @@ def validate_custom(
         problems.append(f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns district, state, year, value (or code_state_district)")
         return ImportResult(empty, problems, suggestions)
     notes: list[str] = []
-    unfilled = table["year"].map(_blank) & table["value"].map(_blank)
+    unfilled = table["year"].map(_blank).astype(bool) & table["value"].map(_blank).astype(bool)
     if unfilled.any():  # template rows nobody filled in: said out loud, not silently dropped
         notes.append(f"{int(unfilled.sum())} rows with neither year nor value were left out (template rows not filled in): {_rows([int(i) + 2 for i in table.index[unfilled]])}")
         table = table.loc[~unfilled]
@@ -238,6 +386,8 @@ def validate_custom(
         issues.setdefault(message, []).append(row)
 
     records = []
+    with_percent: list[int] = []  # rows whose value carries a % sign
+    fractions: list[int] = []  # rows whose value lies strictly between 0 and 1 (0.62 beside 61%: mixed units)
     for position, (_, row) in enumerate(table.iterrows()):
         sheet_row = int(table.index[position]) + 2
         state = "" if "state" not in table.columns or _blank(row.get("state")) else str(row["state"]).strip()
@@ -281,6 +431,10 @@ def validate_custom(
             year = int(year_number)
 
         value = None if _blank(row["value"]) else _number(row["value"])
+        if value is not None and isinstance(row["value"], str) and row["value"].strip().endswith("%"):
+            with_percent.append(sheet_row)
+        elif value is not None and 0 < value < 1:
+            fractions.append(sheet_row)
         if _blank(row["value"]):
             flag("value is blank (leave the row out if there is no data; missing is never 0)", sheet_row)
         elif value is None:
@@ -293,6 +447,10 @@ def validate_custom(
         if code is not None and year is not None and value is not None:
             records.append({"code_state_district": code, "year": year, "value": value, "_row": sheet_row})
 
+    if with_percent and not percentage:
+        issues[f"value carries a % sign but the unit {unit.strip()[:40]!r} is not a percentage"] = with_percent
+    elif with_percent and fractions:
+        issues["mixed units: values written as fractions (0.62) beside values with a % sign (62%); use per cent for the whole column"] = fractions
     accepted = pd.DataFrame(records, columns=["code_state_district", "year", "value", "_row"])
     duplicated = accepted.duplicated(["code_state_district", "year"], keep=False)
     for (code, year), group in accepted.loc[duplicated].groupby(["code_state_district", "year"]):
@@ -491,9 +649,11 @@ class ImportRequest:
     sheet: str | int | None = 0
 
 
-def import_indicator(data: bytes, filename: str, request: ImportRequest, districts: pd.DataFrame, aliases: pd.DataFrame, catalogue: dict[str, dict], directory: Path | None = None) -> tuple[ImportResult, tuple[Path, Path] | None]:
-    """Read, validate and (only if every check passes) store one upload. catalogue: the built-in
-    entries (data/reference/indicators.yaml), for id clashes, --replaces and the default domain."""
+def prepare_import(data: bytes, filename: str, request: ImportRequest, districts: pd.DataFrame, aliases: pd.DataFrame, catalogue: dict[str, dict]) -> tuple[ImportResult, dict | None]:
+    """Read and validate one upload and make its catalogue entry, writing nothing: the upload
+    page's private preview and the first half of a publish. catalogue: the built-in entries
+    (data/reference/indicators.yaml), for id clashes, --replaces and the default domain.
+    Returns the result and the entry (None unless every check passed)."""
     try:
         frame = read_upload(data, filename, request.sheet)
     except ImportFileError as error:
@@ -503,8 +663,15 @@ def import_indicator(data: bytes, filename: str, request: ImportRequest, distric
         frame, districts, aliases, request.indicator_id, request.unit,
         known_ids=known, replaces=request.replaces or None, allow_negative=request.allow_negative,
     )
+    if len(request.indicator_id) > 60:
+        result.problems.append("the indicator id is longer than 60 characters")
     if not request.label_en.strip() or not request.label_ms.strip():
         result.problems.append("labels in both English and Malay are required")
+    for name, value, required in (("the English label", request.label_en, False), ("the Malay label", request.label_ms, False),
+                                  ("the unit", request.unit, False), ("the Malay unit", request.unit_ms, False), ("the source", request.declared_source, False)):
+        problem = check_text(name, value, required)
+        if problem:
+            result.problems.append(problem)
     if not result.ok:
         return result, None
     domain = request.domain or (catalogue[request.replaces]["domain"] if request.replaces else "custom")
@@ -512,6 +679,57 @@ def import_indicator(data: bytes, filename: str, request: ImportRequest, distric
         request.indicator_id, request.label_en.strip(), request.label_ms.strip(), request.unit.strip(), request.unit_ms.strip(),
         "higher_is_better" if request.higher_is_better else "lower_is_better",
         domain=domain, declared_source=request.declared_source.strip(), replaces=request.replaces or None,
-        file_name=Path(filename).name, sha256=sha256_bytes(data), accepted=result.accepted,
+        file_name=Path(filename).name[:MAX_LABEL_CHARS], sha256=sha256_bytes(data), accepted=result.accepted,
     )
-    return result, store_custom(result.accepted, entry, directory)
+    return result, entry
+
+
+def publish(accepted: pd.DataFrame, entry: dict, by: str, via: str, directory: Path | None = None) -> tuple[Path, Path]:
+    """Store a validated import for everyone (visible after the next build) and log who did it.
+
+    Callers decide who may: the app lets only ministry users publish (dashboard.access.can_publish);
+    the command line is the deployer's."""
+    directory = directory or custom_dir()
+    previous = load_custom_entries(directory).get(entry["id"])
+    paths = store_custom(accepted, entry, directory)
+    provenance = entry["provenance"]
+    import_log.append(
+        directory, "publish", entry["id"], by, via, file=provenance["file"], sha256=provenance["sha256"], rows=provenance["rows"],
+        replaces=entry.get("replaces"), replaced_earlier_sha256=(previous or {}).get("provenance", {}).get("sha256"),
+    )
+    return paths
+
+
+def withdraw(indicator_id: str, by: str, via: str, directory: Path | None = None) -> list[Path]:
+    """Take a published import out (from the next build on) and log it. Its files move to
+    custom/withdrawn/ with the time in their names, so what was shown stays on record.
+    Raises ImportFileError when no such import is stored."""
+    directory = directory or custom_dir()
+    entries = load_custom_entries(directory)
+    if indicator_id not in entries:
+        listed = ", ".join(sorted(entries)) or "none"
+        raise ImportFileError(f"no published import with id {indicator_id!r} in {directory} (published: {listed})")
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    archive = directory / "withdrawn"
+    archive.mkdir(parents=True, exist_ok=True)
+    moved = []
+    for suffix in (".csv", ".yaml"):
+        path = directory / f"{indicator_id}{suffix}"
+        if path.is_file():
+            target = archive / f"{indicator_id}.{stamp}{suffix}"
+            os.replace(path, target)
+            moved.append(target)
+    import_log.append(directory, "withdraw", indicator_id, by, via, sha256=entries[indicator_id].get("provenance", {}).get("sha256"))
+    return moved
+
+
+def import_indicator(
+    data: bytes, filename: str, request: ImportRequest, districts: pd.DataFrame, aliases: pd.DataFrame, catalogue: dict[str, dict],
+    directory: Path | None = None, *, by: str | None = None, via: str = "cli",
+) -> tuple[ImportResult, tuple[Path, Path] | None]:
+    """Read, validate and (only if every check passes) publish one file: the deployer's
+    command line (`python -m etl import-indicator`). by: who, for the log (default cli:<os user>)."""
+    result, entry = prepare_import(data, filename, request, districts, aliases, catalogue)
+    if entry is None:
+        return result, None
+    return result, publish(result.accepted, entry, by or import_log.cli_user(), via, directory)

@@ -319,3 +319,61 @@ def test_given_a_good_excel_file_when_imported_and_rebuilt_then_the_indicator_is
     assert set(rows["source_ids"]) == {"custom:coverage_test_pct"}
     catalogue = load_catalogue(custom_dir=data_dir / "custom")
     assert catalogue["coverage_test_pct"]["replaces"] == "internet_hh_pct"
+
+
+# --- publishing and withdrawing: the log -----------------------------------------------------------------------------
+
+
+def test_given_a_preview_when_prepared_then_nothing_is_written_and_the_entry_carries_the_checksum(districts, aliases, tmp_path, monkeypatch):
+    monkeypatch.setenv(config.DATA_DIR_ENV_VAR, str(tmp_path))
+    data = b"district,state,year,value\nPitas,Sabah,2024,61.5\n"
+
+    result, entry = importer.prepare_import(data, "agency.csv", request(), districts, aliases, CATALOGUE)
+
+    assert result.ok and entry["provenance"]["sha256"] == importer.sha256_bytes(data)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_given_a_publish_and_a_withdrawal_then_both_are_logged_and_the_files_kept_on_record(districts, aliases, tmp_path):
+    from etl import import_log
+
+    data = b"district,state,year,value\nPitas,Sabah,2024,61.5\n"
+    result, entry = importer.prepare_import(data, "agency.csv", request(), districts, aliases, CATALOGUE)
+    importer.publish(result.accepted, entry, by="planner@example.gov.my", via="app", directory=tmp_path)
+
+    moved = importer.withdraw("coverage_test_pct", by="cli:deployer", via="cli", directory=tmp_path)
+
+    assert importer.load_custom_entries(tmp_path) == {}
+    assert sorted(path.suffix for path in moved) == [".csv", ".yaml"] and all(path.parent == tmp_path / "withdrawn" for path in moved)
+    published, withdrawn = import_log.read(tmp_path)
+    assert published | {"at": ""} == {"action": "publish", "id": "coverage_test_pct", "by": "planner@example.gov.my", "via": "app", "at": "", "file": "agency.csv",
+                                      "sha256": importer.sha256_bytes(data), "rows": 1, "replaces": "internet_hh_pct", "replaced_earlier_sha256": None}
+    assert withdrawn["action"] == "withdraw" and withdrawn["by"] == "cli:deployer" and withdrawn["sha256"] == importer.sha256_bytes(data)
+    with pytest.raises(importer.ImportFileError, match="no published import with id 'coverage_test_pct'"):
+        importer.withdraw("coverage_test_pct", by="cli:deployer", via="cli", directory=tmp_path)
+
+
+def test_given_the_cli_import_then_the_log_names_the_os_user(districts, aliases, tmp_path):
+    from etl import import_log
+
+    importer.import_indicator(b"district,state,year,value\nPitas,Sabah,2024,61.5\n", "agency.csv", request(), districts, aliases, CATALOGUE, tmp_path)
+
+    (record,) = import_log.read(tmp_path)
+    assert record["by"].startswith("cli:") and record["via"] == "cli" and record["action"] == "publish"
+
+
+@pytest.mark.integration
+def test_given_a_published_import_when_the_cli_withdraws_it_then_exit_0_and_logged(data_dir, tmp_path):
+    from etl import import_log
+
+    good = tmp_path / "agency.csv"
+    good.write_text("district,state,year,value\nPitas,Sabah,2024,61.5\n", encoding="utf-8")
+    assert run_cli("import-indicator", str(good), *IMPORT_OPTIONS, data_dir=data_dir).returncode == 0
+
+    completed = run_cli("withdraw-indicator", "coverage_test_pct", data_dir=data_dir)
+    again = run_cli("withdraw-indicator", "coverage_test_pct", data_dir=data_dir)
+
+    assert completed.returncode == 0 and "Withdrawn 'coverage_test_pct'" in completed.stdout, completed.stdout + completed.stderr
+    assert again.returncode == 1 and "no published import" in again.stdout and "Traceback" not in again.stdout + again.stderr
+    assert [record["action"] for record in import_log.read(data_dir / "custom")] == ["publish", "withdraw"]
+    assert not (data_dir / "custom" / "coverage_test_pct.yaml").exists()
