@@ -88,3 +88,8 @@ def derive(dataset: data.Dataset, accepted: pd.DataFrame, entry: dict) -> Previe
     indicators = pd.concat([shared, rows.astype(shared.dtypes.to_dict())], ignore_index=True)
     derived = dataclasses.replace(dataset, indicators=indicators, cache=OrderedDict())
     return Preview(entry, accepted.reset_index(drop=True), derived, dataset.token)
+
+
+def shared_ranks(preview_ranking: pd.DataFrame, shared_ranking: pd.DataFrame):
+    """Each previewed district's need rank in the shared index (everyone's view), in preview order."""
+    return preview_ranking["code_state_district"].map(shared_ranking.set_index("code_state_district")["need_rank"]).to_numpy()

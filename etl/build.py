@@ -18,51 +18,17 @@ import shutil
 import ssl
 import time
 import urllib.request
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from etl import config
 from etl.contract import MANIFEST, OUTPUT_FILES  # noqa: F401  (re-exported for callers of the build)
 from etl.errors import FetchError
 from etl.fetch import Downloader, FetchResult, download_url, fetch_file
+from etl.build_result import BuildResult, Progress, file_sha256, timed
 from etl.quality import QualityLog
 from etl.registry import SourceFile, load_registry
 
 OPTIONAL_TIMEOUT_S = 5  # an optional file (e.g. an OpenDOSM feed) must never stall an offline build
-
-
-@dataclass
-class StepReport:
-    name: str
-    seconds: float
-    rows: int
-
-
-@dataclass
-class BuildResult:
-    steps: list[StepReport] = field(default_factory=list)
-    quality: QualityLog = field(default_factory=QualityLog)
-    fetched: dict[str, FetchResult] = field(default_factory=dict)
-    output_dir: Path | None = None
-    seconds: float = 0.0
-    reused: bool = False  # nothing changed since the last build: its outputs were kept
-
-    @property
-    def warnings(self) -> list[str]:
-        return self.quality.warnings
-
-
-Progress = Callable[[str], None]
-
-
-def _timed(result: BuildResult, progress: Progress, name: str, function: Callable[[], object], rows: Callable[[object], int] = len):
-    """Run one step, recording its time and row count for the closing summary."""
-    progress(name)
-    started = time.perf_counter()
-    value = function()
-    result.steps.append(StepReport(name, time.perf_counter() - started, rows(value)))
-    return value
 
 
 def fetch_all(registry: dict[str, SourceFile], raw_dir: Path, mirror: Path | None, downloader: Downloader) -> dict[str, FetchResult]:
@@ -104,10 +70,6 @@ def fetch_optional(
         except FetchError as error:
             quality.note(source_id, "source_unavailable", values={"error": str(error)})
     return fetched
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def build_fingerprint(fetched: dict[str, FetchResult], custom_dir: Path) -> str:
@@ -160,9 +122,9 @@ def run_build(
     result = BuildResult()
     result.quality.files = {source_id: str(entry.relative_path) for source_id, entry in registry.items()}
 
-    fetched = _timed(result, progress, "fetch and verify sources", lambda: fetch_all(registry, raw_dir, mirror, downloader))
+    fetched = timed(result, progress, "fetch and verify sources", lambda: fetch_all(registry, raw_dir, mirror, downloader))
     result.fetched = fetched
-    optional = _timed(result, progress, "optional sources", lambda: fetch_optional(registry, raw_dir, mirror, downloader, result.quality))
+    optional = timed(result, progress, "optional sources", lambda: fetch_optional(registry, raw_dir, mirror, downloader, result.quality))
     fingerprint = build_fingerprint({**fetched, **optional}, custom_dir)
     if not force and _previous_outputs_valid(processed_dir, fingerprint):
         result.reused = True

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from etl import schemas
-from etl.build import file_sha256
+from etl.build_result import file_sha256
 from etl.contract import DISTRICTS, INDICATORS, MANIFEST, OUTPUT_FILES, PUBLISHED_FIGURES
 from etl.errors import OutputValidationError
 from etl.validate import validate_output

@@ -20,7 +20,7 @@ import geopandas as gpd
 import pandas as pd
 
 from etl import config, geography, importer, schemas
-from etl.build import BuildResult, Progress, _timed, file_sha256
+from etl.build_result import BuildResult, Progress, file_sha256, timed
 from etl.catalogue import check_catalogue, load_catalogue
 from etl.context import QualityLog, StepContext, StepOutput
 from etl.contract import FACILITY_COLUMNS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, OUTPUT_FILES, PUBLISHED_FIGURES, QUALITY
@@ -180,10 +180,10 @@ def run_steps(
     """Run every step in dependency order and write the outputs (raises an EtlError, outputs untouched, if one fails)."""
     fetched = result.fetched
     ctx = StepContext(fetched_all, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality)
-    ctx.districts = _timed(result, progress, "canonical districts", lambda: build_districts(ctx))
-    ctx.census = _timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
+    ctx.districts = timed(result, progress, "canonical districts", lambda: build_districts(ctx))
+    ctx.census = timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
     # ~0.8 s: 383k rows (every sex, age band and ethnicity) read, validated (types, ranges, 6-column key) and resolved
-    ctx.population = _timed(result, progress, "population 2020-2025", lambda: build_population(ctx))
+    ctx.population = timed(result, progress, "population 2020-2025", lambda: build_population(ctx))
 
     core = pd.concat(
         [census.census_indicators(ctx.census), ctx.population, population.density_indicators(ctx.population, ctx.districts.set_index("code_state_district")["area_km2"])],
@@ -192,7 +192,7 @@ def run_steps(
     outputs = [StepOutput(core)]
     for name, step in DOMAIN_STEPS:
         ctx.indicators_so_far = pd.concat([output.indicators for output in outputs], ignore_index=True)
-        outputs.append(_timed(result, progress, name, lambda step=step: step(ctx), lambda out: len(out.indicators)))
+        outputs.append(timed(result, progress, name, lambda step=step: step(ctx), lambda out: len(out.indicators)))
 
     def indicators_table() -> pd.DataFrame:
         custom, entries = importer.load_custom_indicators(set(ctx.districts["code_state_district"]), custom_dir)
@@ -206,7 +206,7 @@ def run_steps(
         check_catalogue(load_catalogue(custom_dir=custom_dir), set(table["indicator"]), set(registry))
         return validate_output(schemas.indicators_output, table, "indicators.parquet")
 
-    indicators = _timed(result, progress, "indicators", indicators_table)
+    indicators = timed(result, progress, "indicators", indicators_table)
     check_population_against_census(indicators, result.quality)
 
     def district_tables():
@@ -215,7 +215,7 @@ def run_steps(
         return display, boundaries, states
 
     # ~0.5 s: coverage simplification of 160 full-resolution districts and the dissolve into 16 states
-    display, boundaries, states = _timed(result, progress, "district geometry", district_tables, lambda tables: len(tables[0]))
+    display, boundaries, states = timed(result, progress, "district geometry", district_tables, lambda tables: len(tables[0]))
     tables = {
         "districts.parquet": display,
         "boundaries.parquet": boundaries,
@@ -226,4 +226,4 @@ def run_steps(
     }
     check_targets(load_targets(), set(indicators["indicator"]), set(tables[PUBLISHED_FIGURES]["indicator"]))
     manifest_base = _manifest_base(fetched, result) | {"optional_inputs": _inputs(optional), "fingerprint": fingerprint}
-    _timed(result, progress, "write outputs", lambda: write_outputs(processed_dir, tables, result.quality, manifest_base), lambda _: len(tables) + 2)
+    timed(result, progress, "write outputs", lambda: write_outputs(processed_dir, tables, result.quality, manifest_base), lambda _: len(tables) + 2)

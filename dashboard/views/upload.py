@@ -93,10 +93,9 @@ if current is not None:
     st.warning(ui.t("upload_preview_banner"), icon=":material/visibility_lock:")
     st.text(ui.t("upload_preview_what", values=provenance["rows"], districts=provenance["districts"], years=", ".join(map(str, provenance["years"]))))
     st.text(f"{current.indicator_id} · {current.entry['label'][ui.language()]} ({current.entry['unit'][ui.language()]}) · {provenance['file']} · {provenance['declared_source']}")
-    shared_ranks = None
+    shared_ranking = None
     if current.replaces:  # the shared index, built outside the preview's catalogue so the shared cache stays clean
         shared_ranking = ui.scene_for(dataset, Selection(page="index", lang=ui.language())).tables["ranking"].frame
-        shared_ranks = shared_ranking.set_index("code_state_district")["need_rank"]
     with current.scope() as session_data:
         map_scene = ui.scene_for(session_data, current.selection("map", ui.language()))
         st.subheader(ui.t("upload_preview_map"))
@@ -117,7 +116,7 @@ if current is not None:
             st.text(index_scene.sentences["index_inputs"])
             ranking = index_scene.tables["ranking"]
             shown = ranking.display(["need_rank", "district", "state", "index"])
-            shown[ui.t("upload_rank_shared")] = ranking.frame["code_state_district"].map(shared_ranks).to_numpy()
+            shown[ui.t("upload_rank_shared")] = preview.shared_ranks(ranking.frame, shared_ranking)
             st.dataframe(shown, hide_index=True, width="stretch")
         else:
             st.caption(ui.t("upload_preview_index_unchanged"))

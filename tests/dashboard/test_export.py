@@ -288,9 +288,9 @@ def test_the_browser_loads_only_local_files(browser, dataset):
 def test_missing_browser_is_a_clear_error_not_a_hang(monkeypatch):
     cold = renderer.WarmBrowser()
     monkeypatch.setenv(renderer.BROWSER_ENV_VAR, "/nonexistent/chromium")
-    monkeypatch.setattr(export, "DEBIAN_CHROMIUM", "/nonexistent/chromium")
-    monkeypatch.setattr(export.shutil, "which", lambda name: None)
-    with pytest.raises(export.ExportError, match="No Chromium found"):
+    monkeypatch.setattr(renderer, "DEBIAN_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(renderer.shutil, "which", lambda name: None)
+    with pytest.raises(renderer.ExportError, match="No Chromium found"):
         cold.render(bar_figure(), "png", 100, 100)
 
 
