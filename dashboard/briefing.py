@@ -38,7 +38,8 @@ MARGIN = 14.0
 CONTENT_W = PAGE_W - 2 * MARGIN
 PT_PER_MM = 72 / 25.4
 CHART_PX_PER_MM = 4.8  # kaleido draws charts at this many CSS px per mm of slot (fonts below are in px)
-CHART_FONT_PX = 15
+CHART_FONT_PX = 15  # 15 px at 4.8 px/mm is 3.1 mm (8.9 pt) on paper: ticks, categories and legends stay readable in print
+CHART_LABEL_PX = 12  # district names on a state map
 FONT_FAMILY = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}  # both in Debian fonts-dejavu-core
 FONT_DIRS = (Path(__file__).resolve().parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
@@ -209,9 +210,37 @@ def _table(pdf, header: list[str], rows: list[list[str]], widths: tuple[float, .
 
 
 def _style_chart(figure: go.Figure) -> go.Figure:
-    """Pack charts: the project's font, sizes readable at print scale, white paper."""
+    """Pack charts: the project's font at fixed print sizes, white paper, and margins set here
+    (wide enough for ticks, categories and a legend above the plot) rather than left to the
+    browser's automatic margins, so every category label and tick lands inside the slot."""
     figure.update_layout(font={"family": export.EXPORT_FONT, "size": CHART_FONT_PX, "color": export.TEXT_COLOUR}, paper_bgcolor="white")
     figure.update_traces(marker_size=11, selector={"type": "scatter", "mode": "markers"})
+    if any(trace.type in ("choropleth", "scattergeo") for trace in figure.data):
+        return figure
+    figure.update_layout(margin={"l": 16, "r": 16, "t": 16, "b": round(CHART_FONT_PX * 3.2), "autoexpand": True},
+                         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom", "font": {"size": CHART_FONT_PX}})
+    figure.update_xaxes(tickfont={"size": CHART_FONT_PX}, automargin=True, title_font={"size": CHART_FONT_PX})
+    figure.update_yaxes(tickfont={"size": CHART_FONT_PX - 1}, automargin=True, title_font={"size": CHART_FONT_PX}, title_standoff=10)
+    return figure
+
+
+def _footnote_height(pdf, texts: list[str], size: float = 7.5) -> float:
+    """The height in mm that _para will take for these notes (so a chart above them leaves room)."""
+    pdf.set_font(FONT_FAMILY, "", size)
+    return sum(pdf.multi_cell(CONTENT_W, size * 0.47, text, dry_run=True, output="HEIGHT") for text in texts)
+
+
+def _index_map(brief: Brief, height_mm: float) -> go.Figure:
+    """The index map; on a state pack with each district's name where it fits at print size."""
+    figure = _style_chart(brief.scene.figure("index_map"))
+    if brief.scene.selection.state is None:
+        return figure
+    ranking = brief.scene.tables["index"].frame
+    scheme = figures.fixed_scheme(figures.INDEX_BREAKS, ".0f")
+    classes = figures.assign_classes(ranking["index"], scheme)
+    fills = {code: (scheme.colours[int(c)] if pd.notna(c) else figures.NO_DATA_COLOUR) for code, c in zip(ranking["code_state_district"], classes)}
+    figure.add_trace(figures.district_labels(ranking, brief.dataset.features, width_px=CONTENT_W * CHART_PX_PER_MM, height_px=height_mm * CHART_PX_PER_MM,
+                                             font_px=CHART_LABEL_PX, fill_colours=fills))
     return figure
 
 
@@ -251,11 +280,12 @@ def index_page(pdf, brief: Brief) -> None:
     _section(pdf, brief, brief.t("brief_section_index"))
     _para(pdf, brief.t("brief_index_intro") + " " + scene.sentences["weights"], size=9.5)
     _para(pdf, scene.sentences["index_summary"], size=10, markdown=True)
-    _chart(pdf, brief, _style_chart(scene.figure("index_map")), PAGE_H - 14 - pdf.get_y() - 14)
-    _para(pdf, scene.sentences["index_inputs"], size=7.5, colour=MUTED, gap=0)
-    for name, sentence in scene.sentences.items():
-        if name in ("older_values", "low_coverage") or name.startswith("unmeasured_"):
-            _para(pdf, sentence, size=7.5, colour=MUTED, gap=0)
+    notes = [scene.sentences["index_inputs"], *(sentence for name, sentence in scene.sentences.items()
+                                                if name in ("older_values", "low_coverage") or name.startswith("unmeasured_"))]
+    height = max(60.0, PAGE_H - 16 - pdf.get_y() - 2 - _footnote_height(pdf, notes))  # the notes stay on the map's page
+    _chart(pdf, brief, _index_map(brief, height), height)
+    for note in notes:
+        _para(pdf, note, size=7.5, colour=MUTED, gap=0)
     ranking = scene.tables["index_ranking"]
     pdf.add_page()
     _heading(pdf, brief.t("brief_index_ranking", count=len(ranking.frame)), size=13)
@@ -360,13 +390,14 @@ def methods_page(pdf, brief: Brief) -> None:
 
 
 def _place_charts(document: bytes, slots: list[Slot]) -> bytes:
-    """Render each slot's figure to vector PDF (warm browser) and draw it into its slot."""
+    """Render each slot's figure to vector PDF (warm browser; page cropped and clipped to the figure,
+    see export.figure_pdf) and draw it into its slot."""
     from pypdf import PdfReader, PdfWriter, Transformation
 
     writer = PdfWriter(clone_from=io.BytesIO(document))
     for slot in slots:
         width_px, height_px = round(slot.w * CHART_PX_PER_MM), round(slot.h * CHART_PX_PER_MM)
-        chart = PdfReader(io.BytesIO(renderer.render(slot.figure, "pdf", width_px, height_px))).pages[0]
+        chart = PdfReader(io.BytesIO(export.figure_pdf(slot.figure, width_px, height_px))).pages[0]
         box = chart.mediabox
         chart_w, chart_h = float(box.width), float(box.height)
         scale = min(slot.w * PT_PER_MM / chart_w, slot.h * PT_PER_MM / chart_h)
@@ -392,6 +423,11 @@ def briefing_scene(dataset: data.Dataset, query: str | Mapping[str, str] = "", *
 
 def layout(scene: Scene, dataset: data.Dataset, generated: date | None = None) -> bytes:
     """The briefing scene laid out as a PDF (A4 landscape), charts placed after rendering."""
+    return layout_with_slots(scene, dataset, generated)[0]
+
+
+def layout_with_slots(scene: Scene, dataset: data.Dataset, generated: date | None = None) -> tuple[bytes, list[Slot]]:
+    """The pack and where each chart was placed (page, mm box): tests check charts stay in their slots."""
     brief = Brief(scene, dataset, generated or date.today())
     spec = data.index_spec()
     contents = [
@@ -408,7 +444,7 @@ def layout(scene: Scene, dataset: data.Dataset, generated: date | None = None) -
     targets_page(pdf, brief)
     priorities_page(pdf, brief)
     methods_page(pdf, brief)
-    return _place_charts(bytes(pdf.output()), brief.slots)
+    return _place_charts(bytes(pdf.output()), brief.slots), brief.slots
 
 
 def build_briefing(dataset: data.Dataset, state: str | None, lang: str, *, generated: date | None = None, query: str | Mapping[str, str] = "") -> bytes:

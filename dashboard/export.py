@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import i18n, provenance
+from dashboard import figures, i18n, provenance
 from dashboard.renderer import FORMATS, ExportError, render  # noqa: F401  (callers catch ExportError from export)
 
 MIME_TYPES = {
@@ -105,6 +105,10 @@ def print_figure(
         legend=legend,
         paper_bgcolor="white",
     )
+    if not is_geo:  # ticks with separators ("4,000", never "4k") and axis titles kept clear of them
+        printed.for_each_yaxis(lambda axis: axis.update(tickformat=figures.TICK_FORMAT) if axis.tickformat is None and axis.type in (None, "linear", "-") else None)
+        printed.update_xaxes(automargin=True)
+        printed.update_yaxes(automargin=True, title_standoff=12)
     if footer_lines:
         printed.add_annotation(
             text="<br>".join(html.escape(line) for line in footer_lines),
@@ -139,9 +143,74 @@ def figure_bytes(
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
     printed = print_figure(figure, title=title, subtitle=subtitle, source_line=source_line, as_of=as_of, width=width, height=height, lang=lang)
-    image = render(printed, fmt, width, height, scale if scale is not None else (2.0 if fmt == "png" else 1.0))
+    if fmt == "pdf":
+        image = figure_pdf(printed, width, height)
+    else:
+        image = render(printed, fmt, width, height, scale if scale is not None else (2.0 if fmt == "png" else 1.0))
     description = " — ".join(part for part in (subtitle, _footer_text(source_line, as_of, lang)) if part)
     return with_alt_text(image, fmt, title, description)
+
+
+# Kaleido prints PDFs through Chromium's Page.printToPDF with 0.1 in margins on a page the size of the
+# figure: the figure is shrunk to the printable width, so for a figure wider than tall the bottom
+# 2 m (1 - H/W) of it falls outside the printable area and is clipped (some viewers show it, others
+# cut the category labels). A blank band below the figure takes the cut; the page is then cropped
+# back to exactly the figure, with a clip, so nothing can draw outside it in any viewer.
+PDF_BAND_PX = 28  # > 2 x 0.1 in at the worst shrink (~19 px)
+DEFAULT_MARGIN_PX = 80  # plotly's default margin when a figure sets none
+PT_PER_PX = 0.75  # a CSS pixel is 1/96 in
+
+
+def _print_transform(page) -> tuple[float, float, float]:
+    """(pt per figure px, left offset pt, top offset pt) of a kaleido PDF page: the product of the
+    first two `cm` operators (Chromium's flip to top-down, then the margin offset and shrink)."""
+    from pypdf.generic import ContentStream
+
+    matrices = []
+    for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
+        if operator == b"cm":
+            matrices.append([float(value) for value in operands])
+            if len(matrices) == 2:
+                break
+    if len(matrices) < 2:
+        raise ExportError("Unexpected PDF from the browser: no print transform found.")
+    (a1, _, _, d1, e1, f1), (a2, _, _, d2, e2, f2) = matrices
+    scale = a1 * a2
+    left = a1 * e2 + e1
+    top = float(page.mediabox.top) - (d1 * f2 + f1)
+    if scale <= 0 or abs(d1 * d2 + scale) > 1e-3 * scale:  # expect a uniform scale with y flipped
+        raise ExportError("Unexpected PDF from the browser: the figure is not drawn at a uniform scale.")
+    return scale, left, top
+
+
+def figure_pdf(figure: go.Figure, width: int, height: int) -> bytes:
+    """The figure as a one-page vector PDF whose page is exactly the figure (width x height px at
+    0.75 pt per px), nothing clipped by the browser's print margins and nothing drawn outside."""
+    from pypdf import PdfReader, PdfWriter, Transformation
+    from pypdf.generic import ContentStream, RectangleObject
+
+    padded = go.Figure(figure)
+    margin = padded.layout.margin
+    padded.update_layout(width=width, height=height + PDF_BAND_PX, margin_b=(margin.b if margin.b is not None else DEFAULT_MARGIN_PX) + PDF_BAND_PX)
+    reader = PdfReader(io.BytesIO(render(padded, "pdf", width, height + PDF_BAND_PX)))
+    page = reader.pages[0]
+    scale, left, top = _print_transform(page)
+    page_top = float(page.mediabox.top)
+    if top + scale * height > page_top - left + 0.5:  # the browser's bottom margin equals its left one
+        raise ExportError("The browser's print margins would still cut the figure: increase PDF_BAND_PX.")
+    box = (left, page_top - top - scale * height, left + scale * width, page_top - top)
+    writer = PdfWriter()
+    added = writer.add_page(page)
+    content = ContentStream(added.get_contents(), writer)
+    clip = f"q {box[0]:.4f} {box[1]:.4f} {box[2] - box[0]:.4f} {box[3] - box[1]:.4f} re W n\n".encode()
+    content.set_data(clip + content.get_data() + b"\nQ\n")
+    added.replace_contents(content)
+    # the figure's corner to the origin at 0.75 pt per px (CSS pixels at 96 dpi), as kaleido v0 made it
+    added.add_transformation(Transformation().translate(-box[0], -box[1]).scale(PT_PER_PX / scale, PT_PER_PX / scale))
+    added.mediabox = added.cropbox = added.trimbox = RectangleObject((0, 0, PT_PER_PX * width, PT_PER_PX * height))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def with_alt_text(image: bytes, fmt: str, title: str, description: str) -> bytes:

@@ -21,6 +21,39 @@ NO_DATA_COLOUR = "#d4d4d4"
 HIGHLIGHT_COLOUR = "#d7301f"
 STATE_LINE_COLOUR = "#4d4d4d"
 FONT_FAMILY = "Source Sans Pro, Arial, sans-serif"
+TICK_FORMAT = ",~r"  # d3: thousands separators, no SI suffix ("4,000" not "4k"), no trailing zeros
+GRID_COLOUR = "#e5e7eb"
+AXIS_TITLE_CHARS = 42  # a y-axis title longer than this wraps onto a second line instead of running off the chart
+
+
+def wrap_title(text: str, chars: int = AXIS_TITLE_CHARS) -> str:
+    """An axis title broken into lines of at most `chars` characters (plotly <br>), so a long
+    indicator name never runs past the plot's height."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, chars, break_long_words=False)) if len(text) > chars else text
+
+
+def year_axis(years) -> dict:
+    """X-axis settings for years: one tick per year (never a year repeated at half-year ticks)
+    while there are few years, whole years only beyond that."""
+    present = sorted({int(year) for year in years if pd.notna(year)})
+    if present and present[-1] - present[0] <= 15:
+        return {"tickmode": "linear", "tick0": present[0], "dtick": 1, "tickformat": "d"}
+    return {"tickformat": "d", "dtick": 5 if present else None}
+
+
+def padded_range(values, pad_share: float = 0.08, floor: float | None = None) -> list[float]:
+    """An axis range around `values` with a margin on both sides (one value gets ±1)."""
+    present = [float(value) for value in values if value is not None and pd.notna(value)]
+    if not present:
+        return [0.0, 1.0]
+    low, high = min(present), max(present)
+    pad = (high - low) * pad_share if high > low else max(1.0, abs(high) * 0.05)
+    low, high = low - pad, high + pad
+    if floor is not None:
+        low = max(floor, low)
+    return [low, high]
 
 
 @dataclass(frozen=True)
@@ -248,6 +281,7 @@ def class_strip_plot(
                 mode="markers",
                 name=class_labels[urban_class],
                 marker={"color": URBAN_CLASS_COLOURS[urban_class], "symbol": URBAN_CLASS_SYMBOLS[urban_class], "size": 8, "opacity": 0.75, "line": {"width": 0.5, "color": "white"}},
+                legendrank=position + 1,
                 customdata=np.column_stack([members["district"], members["state"], members["value"].map(lambda v: format_value(v, fmt, unit))]),
                 hovertemplate="<b>%{customdata[0]}</b> · %{customdata[1]}<br>" + value_label + ": %{customdata[2]}<extra></extra>",
             )
@@ -257,14 +291,17 @@ def class_strip_plot(
             figure.add_trace(
                 go.Scatter(
                     x=[position - 0.4, position + 0.4], y=[mean, mean], mode="lines", line={"color": "#1f2933", "width": 3},
-                    name=mean_label, showlegend=position == 0, legendgroup="mean",
+                    name=mean_label, showlegend=position == 0, legendgroup="mean", legendrank=10,
                     hovertemplate=f"{class_labels[urban_class]} — {mean_label}: {format_value(mean, fmt, unit)}<extra></extra>",
                 )
             )
-    figure.update_xaxes(tickvals=[0, 1, 2], ticktext=[class_labels[c] for c in ["urban", "semi_urban", "rural"]], range=[-0.6, 2.6], showgrid=False)
-    figure.update_yaxes(title_text=f"{value_label} ({unit})", gridcolor="#e5e7eb", zeroline=False)
+    # categories at fixed positions: no zero line (it would cross "urban" at x = 0), labels kept inside the margins
+    figure.update_xaxes(tickmode="array", tickvals=[0, 1, 2], ticktext=[class_labels[c] for c in ["urban", "semi_urban", "rural"]], range=[-0.6, 2.6],
+                        showgrid=False, zeroline=False, showline=False, ticks="", automargin=True)
+    figure.update_yaxes(title_text=wrap_title(f"{value_label} ({unit})" if unit else value_label), title_standoff=12, gridcolor=GRID_COLOUR, zeroline=False,
+                        tickformat=TICK_FORMAT, automargin=True)
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
-                         legend={"orientation": "h", "y": -0.12})
+                         legend={"orientation": "h", "y": -0.12, "traceorder": "normal"})
     return figure
 
 
@@ -282,8 +319,8 @@ def class_trend_chart(trend: pd.DataFrame, class_labels: dict[str, str], *, valu
                 customdata=rows["mean"].map(lambda v: format_value(v, fmt, unit)),
             )
         )
-    figure.update_xaxes(tickformat="d", dtick=1 if trend["year"].nunique() < 12 else None, showgrid=False)
-    figure.update_yaxes(title_text=f"{value_label} ({unit})", gridcolor="#e5e7eb")
+    figure.update_xaxes(**year_axis(trend["year"]), showgrid=False, zeroline=False, automargin=True)
+    figure.update_yaxes(title_text=wrap_title(f"{value_label} ({unit})" if unit else value_label), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, automargin=True)
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
                          legend={"orientation": "h", "y": -0.2})
     return figure
@@ -316,16 +353,21 @@ def rank_interval_chart(frame: pd.DataFrame, *, rank_label: str, interval_label:
             hovertemplate="<b>%{y}</b><br>" + rank_label + ": %{customdata[0]}<br>" + interval_label + ": %{customdata[1]:.0f}–%{customdata[2]:.0f}<extra></extra>",
         )
     )
-    figure.update_yaxes(autorange="reversed", showgrid=False)
-    figure.update_xaxes(title_text=f"{rank_label} (1 = most behind, of {total})", range=[0, total + 1], gridcolor="#e5e7eb")
+    figure.update_yaxes(autorange="reversed", showgrid=False, automargin=True)
+    low = float(frame["rank_low"].min()) if len(frame) else 1.0
+    high = float(frame["rank_high"].max()) if len(frame) else float(total)
+    pad = max(1.0, 0.05 * (high - low))  # the axis fits the intervals shown, not all `total` ranks
+    figure.update_xaxes(title_text=f"{rank_label} (1 = most behind, of {total})", range=[max(0.0, low - pad), min(total + 1.0, high + pad)],
+                        gridcolor=GRID_COLOUR, tickformat="d", zeroline=False, automargin=True)
     figure.update_layout(height=max(240, 60 + height_per_row * len(frame)), margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
                          font={"family": FONT_FAMILY}, showlegend=False)
     return figure
 
 
-def domain_comparison_chart(scores: pd.DataFrame, domain_labels: dict[str, str], *, axis_label: str, height: int = 320) -> go.Figure:
+def domain_comparison_chart(scores: pd.DataFrame, domain_labels: dict[str, str], *, axis_label: str, height: int = 320, no_data_label: str = "no data") -> go.Figure:
     """Grouped bars of domain scores (0-100): one group per domain, one bar per row of `scores`
-    (e.g. the district, its state, its urban class, the nation). Missing scores are simply absent."""
+    (e.g. the district, its state, its urban class, the nation). Missing scores are absent, and a
+    domain with no score at all says so (an empty group must not read as 0)."""
     palette = ["#253494", "#41b6c4", "#a1dab4", "#969696"]
     figure = go.Figure()
     for position, (name, row) in enumerate(scores.iterrows()):
@@ -335,7 +377,13 @@ def domain_comparison_chart(scores: pd.DataFrame, domain_labels: dict[str, str],
                 hovertemplate="%{x}: %{y:.0f}<extra>" + str(name) + "</extra>",
             )
         )
-    figure.update_yaxes(range=[0, 100], title_text=axis_label, gridcolor="#e5e7eb")
+    for domain in scores.columns:
+        if scores[domain].isna().all():
+            figure.add_annotation(x=domain_labels[domain], y=4, yanchor="bottom", text=no_data_label, showarrow=False, font={"color": "#52606d"})
+    categories = [domain_labels[d] for d in scores.columns]
+    figure.update_xaxes(type="category", categoryorder="array", categoryarray=categories, tickmode="array", tickvals=categories, ticktext=categories,
+                        automargin=True, showgrid=False)
+    figure.update_yaxes(range=[0, 100], title_text=axis_label, gridcolor=GRID_COLOUR, tickformat="d", automargin=True)
     figure.update_layout(barmode="group", height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
                          font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
     return figure
@@ -377,8 +425,8 @@ def series_chart(frame: pd.DataFrame, series_labels: dict[str, str], *, unit: st
                 hovertemplate="%{x}: %{y:" + fmt + "} " + unit + "<extra>" + label + "</extra>",
             )
         )
-    figure.update_xaxes(tickformat="d", showgrid=False)
-    figure.update_yaxes(title_text=unit, gridcolor="#e5e7eb")
+    figure.update_xaxes(**year_axis(frame["year"]), showgrid=False, automargin=True)
+    figure.update_yaxes(title_text=wrap_title(unit), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, automargin=True)
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
                          legend={"orientation": "h", "y": -0.2})
     return figure
@@ -477,7 +525,85 @@ def target_trend_chart(series: dict[str, dict], threshold: float, deadline: int,
                                     line={"color": SERIES_COLOURS[position % 4], "width": 3}, marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9}))
     figure.add_hline(y=threshold, line_dash="dash", line_color="#D55E00", annotation_text=threshold_label, annotation_position="top left")
     figure.add_vline(x=deadline, line_dash="dot", line_color="#4d4d4d", annotation_text=deadline_label, annotation_position="top right")
-    figure.update_xaxes(tickformat="d", showgrid=False)
-    figure.update_yaxes(title_text=unit, gridcolor="#e5e7eb")
+    years = [year for values in series.values() for year in values] + [deadline]
+    observed = [value for values in series.values() for value in values.values()]
+    # the threshold in context: the axis spans the observations and the target line, padded
+    y_range = padded_range([*observed, threshold], pad_share=0.15, floor=0.0 if min([*observed, threshold]) >= 0 else None)
+    figure.update_xaxes(**year_axis(years), range=[min(years) - 0.5, max(years) + 0.5], showgrid=False, automargin=True)
+    figure.update_yaxes(title_text=wrap_title(unit), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, range=y_range, automargin=True)
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
+    return figure
+
+
+LABEL_CHAR_EM = 0.6  # DejaVu Sans averages about 0.6 em per character
+
+
+def district_labels(frame: pd.DataFrame, features: dict[str, dict], *, width_px: float, height_px: float, font_px: float = 11,
+                    bounds: tuple[float, float, float, float] | None = None, fill_colours: dict[str, str] | None = None) -> go.Scattergeo:
+    """District names over a map, each at its district's pole of inaccessibility, kept only where
+    the name fits inside the district at the map's drawn scale (a state map; nationally few fit).
+
+    frame: code_state_district, district. width_px/height_px: the map's plot area; bounds: the
+    map's west, south, east, north (default: the districts' own extent, padded as choropleth_map).
+    fill_colours: code -> the district's fill, so names on dark fills are written in white.
+    """
+    from shapely.geometry import box, shape
+    from shapely.ops import polylabel
+
+    codes = [code for code in frame["code_state_district"] if code in features]
+    if bounds is None:
+        west, south, east, north = feature_bounds([features[code] for code in codes])
+        pad_lon, pad_lat = 0.03 * (east - west) + 0.05, 0.03 * (north - south) + 0.05
+        bounds = (west - pad_lon, south - pad_lat, east + pad_lon, north + pad_lat)
+    west, south, east, north = bounds
+    px_per_degree = min(width_px / (east - west), height_px / (north - south))  # mercator near the equator: ~equal scales
+    names = frame.set_index("code_state_district")["district"]
+    lons, lats, texts, colours = [], [], [], []
+    for code in codes:
+        geometry = shape(features[code]["geometry"])
+        largest = max(getattr(geometry, "geoms", [geometry]), key=lambda part: part.area)
+        point = polylabel(largest, tolerance=0.005)
+        name = str(names[code])
+        half_w = len(name) * LABEL_CHAR_EM * font_px / px_per_degree / 2
+        half_h = 0.6 * font_px / px_per_degree
+        if largest.buffer(0.002).contains(box(point.x - half_w, point.y - half_h, point.x + half_w, point.y + half_h)):
+            lons.append(point.x)
+            lats.append(point.y)
+            texts.append(name)
+            colours.append("white" if _is_dark((fill_colours or {}).get(code, "#ffffff")) else "#1f2933")
+    return go.Scattergeo(lon=lons, lat=lats, text=texts, mode="text", textfont={"size": font_px, "color": colours},
+                         hoverinfo="skip", showlegend=False, name="district names")
+
+
+def _is_dark(colour: str) -> bool:
+    """Whether a #rrggbb fill needs white text (relative luminance below 0.35)."""
+    red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.35
+
+
+def outlook_fan_chart(observed: dict[str, dict], fans: dict[str, list[dict]], threshold: float, deadline: int, *, unit: str, title: str, median_label: str,
+                      band_labels: tuple[str, str], threshold_label: str, deadline_label: str, height: int = 380) -> go.Figure:
+    """A target outlook as a fan: observations (name -> {year: value}), then the trend model's 10-90 % and
+    25-75 % bands and median (name -> [{year, q10, q25, q50, q75, q90}]), with the threshold and deadline.
+    The title says it is a modelled projection (the scene's words)."""
+    figure = go.Figure()
+    for position, (name, bands) in enumerate(fans.items()):
+        colour = SERIES_COLOURS[position % 4]
+        years = [band["year"] for band in bands]
+        for (low, high), label, opacity in ((("q10", "q90"), band_labels[0], 0.15), (("q25", "q75"), band_labels[1], 0.3)):
+            figure.add_trace(go.Scatter(x=years + years[::-1], y=[b[high] for b in bands] + [b[low] for b in bands][::-1], fill="toself", mode="lines",
+                                        line={"width": 0}, fillcolor=colour, opacity=opacity, name=f"{name}: {label}", hoverinfo="skip"))
+        figure.add_trace(go.Scatter(x=years, y=[b["q50"] for b in bands], mode="lines", line={"color": colour, "dash": "dash", "width": 2}, name=f"{name}: {median_label}"))
+        values = observed.get(name, {})
+        seen = sorted(values)
+        figure.add_trace(go.Scatter(x=seen, y=[values[y] for y in seen], mode="lines+markers", name=name,
+                                    line={"color": colour, "width": 3}, marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9}))
+    figure.add_hline(y=threshold, line_dash="dash", line_color="#D55E00", annotation_text=threshold_label, annotation_position="top left")
+    figure.add_vline(x=deadline, line_dash="dot", line_color="#4d4d4d", annotation_text=deadline_label, annotation_position="top right")
+    years = [year for values in observed.values() for year in values] + [band["year"] for bands in fans.values() for band in bands] + [deadline]
+    shown = [v for values in observed.values() for v in values.values()] + [b[q] for bands in fans.values() for b in bands for q in ("q10", "q90")] + [threshold]
+    figure.update_xaxes(**year_axis(years), range=[min(years) - 0.5, max(years) + 0.5], showgrid=False, automargin=True)
+    figure.update_yaxes(title_text=wrap_title(unit), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, range=padded_range(shown, pad_share=0.1), automargin=True)
+    figure.update_layout(title={"text": title, "font": {"size": 14}}, height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10}, plot_bgcolor="white",
+                         font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
     return figure

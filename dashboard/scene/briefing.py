@@ -93,7 +93,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.tables["domain_class_scores"] = Table(gap_rows, title=words.t("brief_section_gaps"), source=words.t("brief_gaps_note"), indicators=tuple(cited),
                                                 formats={"urban": ".0f", "semi_urban": ".0f", "rural": ".0f", "gap_points": "+.0f"}, no_data="—")
     scene.figure_builders["domain_class_scores"] = lambda: figures.domain_comparison_chart(
-        scores.rename(index=words.class_labels), domain_labels, axis_label=words.t("brief_domain_score_axis"))
+        scores.rename(index=words.class_labels), domain_labels, axis_label=words.t("brief_domain_score_axis"), no_data_label=words.no_data)
 
     # one page per domain: its first index input with a value in scope, as on the gaps page
     codes = set(scope_table["code_state_district"])

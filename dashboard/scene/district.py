@@ -151,7 +151,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         labels={"name": "", **domain_labels}, formats={domain: ".1f" for domain in domain_ids}, no_data=words.no_data,
     )
     scene.figure_builders["domains"] = lambda: figures.domain_comparison_chart(
-        comparison.set_index("name")[domain_ids], domain_labels, axis_label=words.t("domain_score"),
+        comparison.set_index("name")[domain_ids], domain_labels, axis_label=words.t("domain_score"), no_data_label=words.no_data,
     )
 
     # --- every indicator at its latest year
