@@ -296,3 +296,43 @@ def test_map_scene_for_every_indicator_at_its_latest_year(dataset, indicators, i
     entry = load_catalogue()[indicator]
     assert table.labels["value"] == f"{entry['label'][lang]} ({entry['unit'][lang]})"
     assert str(latest) in result.sentences["classes_note"]
+
+
+# --- every sentence with a number, recomputed from the processed tables -------------------------------
+
+
+def test_gap_sentence_numbers_are_the_population_weighted_class_means(dataset, indicators, districts):
+    from dashboard import figures, scene
+
+    result = scene.build(dataset, "gaps", "indicator=piped_water_hh_pct&year=2024")
+    values = indicators.loc[(indicators["indicator"] == "piped_water_hh_pct") & (indicators["year"] == 2024)].set_index("code_state_district")["value"]
+    population = indicators.loc[(indicators["indicator"] == "population") & (indicators["year"] == 2024)].set_index("code_state_district")["value"]
+    frame = districts.set_index("code_state_district").assign(value=values, weight=population).dropna(subset=["value"])
+    means = {c: np.average(g["value"], weights=g["weight"]) for c, g in frame.groupby("urban_class")}
+    sentence = result.sentences["gap"]
+    for urban_class in ("rural", "urban"):
+        assert figures.format_value(means[urban_class], ".1f") in sentence, (urban_class, sentence)
+    assert figures.format_value(abs(means["rural"] - means["urban"]), ".1f") in sentence
+
+
+def test_index_summary_sentence_is_the_median_and_the_three_lowest(dataset):
+    from dashboard import scene
+
+    pack = scene.build(dataset, "briefing", "state=Kelantan")
+    ranking = scene.build(dataset, "index", "state=Kelantan").table("ranking").dropna(subset=["index"])
+    sentence = pack.sentences["index_summary"]
+    assert f"**{ranking['index'].median():.0f}**" in sentence
+    for row in ranking.nsmallest(3, "index").itertuples(index=False):
+        assert f"{row.district} ({row.index:.0f})" in sentence
+    assert f"{len(ranking)} of {len(ranking)}" in sentence
+
+
+def test_official_strata_sentence_quotes_the_published_figures(dataset):
+    from dashboard import scene
+
+    published = dataset.published
+    strata = published.loc[(published["geography_level"] == "national_stratum") & (published["indicator"] == "hh_internet_access")].set_index("area")
+    sentence = scene.build(dataset, "overview", "").sentences["official_connectivity"]
+    for area in ("urban", "rural"):
+        assert f"{strata.at[area, 'value']:.1f}" in sentence
+    assert str(int(strata.at["rural", "year"])) in sentence
