@@ -1,4 +1,5 @@
-"""Progress towards targets (Open SDG / Eurostat method): status, distance and projected year.
+"""Progress towards targets (Open SDG / Eurostat method): status, distance and projected year,
+and each row's outlook (dashboard.outlook: paces, projected year with interval, chance by the deadline).
 
 Pure functions, no Streamlit. For a target "indicator <comparator> threshold by deadline",
 compare the observed annual growth since the baseline with the growth required to reach the
@@ -32,6 +33,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
+
+from dashboard import outlook
 
 ON_TRACK = "on_track"
 NEEDS_ACCELERATION = "needs_acceleration"
@@ -224,14 +227,16 @@ def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFr
     ids = measure.get("indicators", [])
 
     def row(level: str, geography: str, code: str | None, series: pd.Series) -> dict:
-        progress = assess(series, float(target["threshold"]), target["comparator"], int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"), current_year)
+        arguments = (float(target["threshold"]), target["comparator"], int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"), current_year)
+        progress = assess(series, *arguments)
         return {"target_id": target["id"], "level": level, "geography": geography, "code": code, "observations": int(series.notna().sum()),
-                "series": series.dropna().to_dict(), **progress.__dict__}
+                "series": series.dropna().to_dict(), **progress.__dict__, **outlook_columns(outlook.assess(series.dropna().to_dict(), *arguments))}
 
     if source == "none":
         return pd.DataFrame([{"target_id": target["id"], "level": "national", "geography": "Malaysia", "code": None, "observations": 0, "series": {},
                               "status": NOT_MEASURABLE, "latest_year": None, "latest_value": float("nan"), "distance": float("nan"),
-                              "ratio": float("nan"), "method": "", "projected_year": None}])
+                              "ratio": float("nan"), "method": "", "projected_year": None,
+                              **outlook_columns(outlook.Outlook(outlook.NO_DATA, "", 0, math.nan, math.nan, None, None, None, None))}])
     rows = []
     if source == "gap":
         rows.append(row("national", "Malaysia", None, gap_series(published, ids)))
@@ -252,6 +257,14 @@ def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFr
         for district in chosen.itertuples(index=False):
             rows.append(row("district", district.district, district.code_state_district, by_code.get(district.code_state_district, pd.Series(dtype=float))))
     return pd.DataFrame(rows)
+
+
+def outlook_columns(result: outlook.Outlook) -> dict:
+    """An outlook as the evaluation table's columns (snake_case, units in the names)."""
+    return {"outlook_basis": result.basis, "outlook_scale": result.scale, "required_pace_per_year": result.required_pace,
+            "observed_pace_per_year": result.observed_pace, "probability_by_deadline": result.probability,
+            "outlook_year": result.projected_year, "outlook_year_low": result.projected_low, "outlook_year_high": result.projected_high,
+            "met_year": result.met_year}
 
 
 def state_rollup(district_rows: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:

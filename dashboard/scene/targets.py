@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from dashboard import data, figures, targets
+from dashboard import data, figures, outlook, targets
 from dashboard.scene import common
 from dashboard.scene.base import Scene, Table, Words
 from dashboard.scene.connectivity import shapes
@@ -21,6 +21,10 @@ from dashboard.selection import Selection
 DEFAULT_FORMAT = ".1f"
 NO_PROJECTION = (targets.NOT_MET, targets.NOT_MET_STALE, targets.MISSED, targets.INSUFFICIENT_DATA, targets.NOT_MEASURABLE)
 SUMMARY_COLUMNS = ["target", "status_text", "latest_text", "threshold_text", "deadline", "projected_text", "source"]
+
+
+OUTLOOK_COLUMNS = ["required_pace_per_year", "observed_pace_per_year", "probability_by_deadline", "outlook_year", "outlook_year_low", "outlook_year_high",
+                   "outlook_basis", "outlook_scale", "outlook_text"]
 
 
 def value_format(target: dict) -> str:
@@ -60,6 +64,64 @@ def threshold_text(target: dict, lang: str) -> str:
     return f"{target['comparator']} {format(target['threshold'], value_format(target) if value_format(target) != DEFAULT_FORMAT else 'g')} {target['unit'][lang]}"
 
 
+def is_percentage(target: dict) -> bool:
+    unit = target["unit"]["en"]
+    return unit.startswith("%") or unit.startswith("percentage points")
+
+
+def pace_text(pace: float, target: dict, words: Words) -> str:
+    """'+2.1 points a year' / '+250,000 premises a year' (signed, in the target's unit)."""
+    fmt = value_format(target)
+    unit = words.t("outlook_points") if is_percentage(target) else target["unit"][words.lang]
+    return words.t("outlook_per_year", value=format(pace, "+" + fmt.lstrip("+")), unit=unit)
+
+
+def chance_text(chance: float, words: Words) -> str:
+    """'about 1 chance in 5' from a fixed ladder; the extremes said as such."""
+    if chance < 0.01:
+        return words.t("outlook_chance_below")
+    if chance > 0.99:
+        return words.t("outlook_chance_above")
+    k, n = outlook.chance_words(chance)
+    return words.t("outlook_chance_one" if k == 1 else "outlook_chance_many", k=k, n=n)
+
+
+def _year(value) -> str:
+    """A crossing year as the first whole year at or past it (2030.4 -> 2031: the 2030 value is still short)."""
+    return f"{math.ceil(round(value, 6)):.0f}"
+
+
+def outlook_text(row, target: dict, words: Words) -> str:
+    """The outlook in one sentence: needed vs managed pace, the chance by the deadline, and when the
+    trend reaches the threshold — or what was measured, once the deadline decides."""
+    if not isinstance(row.outlook_basis, str) or row.outlook_basis == outlook.NO_DATA:
+        return "—"
+    deadline = int(target["deadline"])
+    threshold = threshold_text(target, words.lang).split(" ", 1)[1]
+    if row.outlook_basis == outlook.MEASURED:
+        met = row.met_year if row.met_year is not None and pd.notna(row.met_year) else None
+        latest = int(row.latest_year) if row.latest_year is not None and pd.notna(row.latest_year) else None
+        if met is not None:
+            return words.t("outlook_met_by_deadline" if int(met) <= deadline else "outlook_met_late", year=int(met), deadline=deadline)
+        if latest is not None and latest >= deadline:
+            return words.t("outlook_short_measured", year=latest, deadline=deadline)
+        return words.t("outlook_stale", year=latest, deadline=deadline)
+    parts = [words.t("outlook_needs", pace=pace_text(row.required_pace_per_year, target, words))]
+    if pd.notna(row.observed_pace_per_year):
+        parts.append(words.t("outlook_managed", pace=pace_text(row.observed_pace_per_year, target, words)))
+    if row.outlook_basis == outlook.PACE_ONLY:
+        parts.append(words.t("outlook_two_points" if row.observations == 2 else "outlook_one_point"))
+        return "; ".join(parts)
+    parts.append(words.t("outlook_chance", chance=chance_text(row.probability_by_deadline, words), threshold=threshold, deadline=deadline))
+    if row.outlook_year is None or pd.isna(row.outlook_year):
+        parts.append(words.t("outlook_not_reached"))
+    else:
+        high = words.t("outlook_not_in_sight") if row.outlook_year_high is None or pd.isna(row.outlook_year_high) else _year(row.outlook_year_high)
+        low = _year(row.outlook_year_low) if row.outlook_year_low is not None and pd.notna(row.outlook_year_low) else "—"
+        parts.append(words.t("outlook_reaches", year=_year(row.outlook_year), low=low, high=high))
+    return "; ".join(parts)
+
+
 def policy_source(target: dict) -> str:
     policy = target["policy"]
     return policy["document"] + (f" ({policy['reported_by']})" if policy.get("reported_by") else "")
@@ -72,15 +134,17 @@ def describe(rows: pd.DataFrame, target: dict, words: Words) -> pd.DataFrame:
         status_text=[status_text(s, y, deadline, words) for s, y in zip(rows["status"], rows["latest_year"])],
         value_text=[value_text(v, y, target, words) for v, y in zip(rows["latest_value"], rows["latest_year"])],
         projected_text=[projected_text(s, p, words) for s, p in zip(rows["status"], rows["projected_year"])],
+        outlook_text=[outlook_text(row, target, words) for row in rows.itertuples()],
     )
 
 
 def summary_table(evaluations: pd.DataFrame, target_list: list[dict], words: Words) -> pd.DataFrame:
-    """One row per target: the nation's status, latest value, threshold, deadline and source."""
+    """One row per target: the nation's status, latest value, threshold, deadline, outlook and source."""
     national = evaluations.loc[evaluations["level"] == "national"].set_index("target_id")
     rows = []
     for target in target_list:
         row = national.loc[target["id"]]
+        described = next(describe(national.loc[[target["id"]]].reset_index(), target, words).itertuples())
         latest_year = None if pd.isna(row["latest_year"]) else int(row["latest_year"])
         rows.append({
             "target_id": target["id"], "target": target["title"][words.lang], "status": row["status"],
@@ -90,6 +154,7 @@ def summary_table(evaluations: pd.DataFrame, target_list: list[dict], words: Wor
             "comparator": target["comparator"], "threshold": float(target["threshold"]), "unit": target["unit"][words.lang],
             "threshold_text": threshold_text(target, words.lang), "deadline": int(target["deadline"]),
             "projected_year": row["projected_year"], "projected_text": projected_text(row["status"], row["projected_year"], words),
+            **{column: getattr(described, column) for column in OUTLOOK_COLUMNS},
             "source": policy_source(target),
         })
     frame = pd.DataFrame(rows)
@@ -119,7 +184,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.tables["summary"] = Table(
         summary, title=words.t("national_status_title"), source=words.t("status_method_note"),
         labels={"target": words.t("target"), "status_text": words.t("status"), "latest_text": words.t("latest"), "threshold_text": words.t("target_value"),
-                "deadline": words.t("deadline"), "projected_text": words.t("projected"), "source": words.t("source")},
+                "deadline": words.t("deadline"), "projected_text": words.t("projected"), "outlook_text": words.t("outlook_title"), "source": words.t("source")},
         no_data=words.no_data,
     )
 
@@ -142,10 +207,12 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     rows = rows.assign(state=rows["code"].map(states_by_code).where(rows["level"] == "district", rows["code"].where(rows["level"] == "state")))
     shown = in_scope(rows, state, states_by_code)
     columns = ["level", "geography", "code", "state", "status", "status_text", "latest_value", "latest_year", "value_text", "distance", "ratio", "method",
-               "projected_year", "projected_text", "observations"]
+               "projected_year", "projected_text", "observations", *OUTLOOK_COLUMNS]
     row_labels = {"geography": words.t("place"), "status_text": words.t("status"), "value_text": words.t("latest"), "distance": words.t("distance_to_target"),
-                  "ratio": words.t("progress_ratio"), "method": words.t("method"), "projected_text": words.t("projected"), "observations": words.t("observations")}
-    row_formats = {"distance": fmt, "ratio": ".2f", "latest_value": fmt}
+                  "ratio": words.t("progress_ratio"), "method": words.t("method"), "projected_text": words.t("projected"), "observations": words.t("observations"),
+                  "outlook_text": words.t("outlook_title")}
+    row_formats = {"distance": fmt, "ratio": ".2f", "latest_value": fmt, "required_pace_per_year": fmt, "observed_pace_per_year": fmt, "probability_by_deadline": ".2f",
+                   "outlook_year": ".1f", "outlook_year_low": ".1f", "outlook_year_high": ".1f"}
     scene.tables["status"] = Table(
         shown[columns].assign(target_id=target["id"]).reset_index(drop=True), title=target["title"][lang], source=source,
         indicators=tuple(i for i in target["measure"].get("indicators", []) if i in common.catalogue()),
@@ -195,9 +262,34 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         )
         scene.sentences["trend_subtitle"] = ", ".join(series)
 
+    # the outlook: one sentence per shown row of the nation and the chosen state, a fan where a trend model applies
+    for row in rows.loc[(rows["level"] == "national") | ((rows["level"] == "state") & (rows["geography"] == state))].itertuples():
+        scene.sentences[f"outlook_{row.level}"] = f"**{row.geography}** — {row.outlook_text}"
+    fans = {row.geography: outlook.fan(row.series, float(target["threshold"]), int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"))
+            for row in rows.itertuples() if row.outlook_basis == outlook.MODEL and (row.level == "national" or (row.level == "state" and row.geography == state))}
+    fans = {name: bands for name, bands in fans.items() if bands}
+    if fans:
+        fan_table = pd.DataFrame([{"geography": name, **band} for name, bands in fans.items() for band in bands])
+        band_labels = {f"q{q}": words.t("outlook_quantile", q=q) for q in (10, 25, 50, 75, 90)}
+        scene.tables["outlook_fan"] = Table(
+            fan_table.assign(target_id=target["id"], unit=target["unit"][lang], kind="modelled_projection"),
+            title=words.t("outlook_fan_title", target=target["title"][lang]), source=source + " · " + words.t("outlook_fan_caption"),
+            labels={"geography": words.t("place"), "year": words.t("year")} | band_labels, formats=dict.fromkeys(band_labels, fmt), no_data=words.no_data,
+        )
+        observed = {name: series[name] for name in fans if name in series}
+        scene.figure_builders["outlook_fan"] = lambda: figures.outlook_fan_chart(
+            observed, fans, float(target["threshold"]), int(target["deadline"]), unit=target["unit"][lang],
+            title=words.t("outlook_fan_title", target=target["title"][lang]), median_label=words.t("outlook_median"),
+            band_labels=(words.t("outlook_band_outer"), words.t("outlook_band_inner")), threshold_label=words.t("target_line", value=threshold_text(target, lang)),
+            deadline_label=words.t("deadline_line", year=target["deadline"]),
+        )
+        scene.sentences["outlook_fan_caption"] = words.t("outlook_fan_caption")
+    scene.sentences["outlook_method"] = words.t("method_outlook")
+
     details = shown.loc[shown["level"] != "district"] if len(district_rows) == 0 else shown.loc[shown["level"] == "national"]
     scene.tables["details"] = Table(
-        details[["geography", "status", "status_text", "value_text", "latest_value", "latest_year", "distance", "ratio", "method", "projected_year", "projected_text", "observations"]].reset_index(drop=True),
+        details[["geography", "status", "status_text", "value_text", "latest_value", "latest_year", "distance", "ratio", "method", "projected_year", "projected_text",
+                 "observations", *OUTLOOK_COLUMNS]].reset_index(drop=True),
         title=target["title"][lang], source=source, labels=row_labels, formats=row_formats, no_data=words.no_data,
     )
     return scene

@@ -1,5 +1,6 @@
 """Targets page: widgets and the rendering of the targets scene (dashboard/scene/targets.py) — every
-tracked target with its source, each geography's status, and when it is reached at the current trend."""
+tracked target with its source, each geography's status, when it is reached at the current trend, and
+its outlook (pace needed vs managed, chance by the deadline, a fan chart of the trend model)."""
 
 from __future__ import annotations
 
@@ -45,4 +46,14 @@ if "rollup" in scene.tables:
     st.dataframe(scene.tables["rollup"].display(), hide_index=True, width="stretch")
 if "trend" in scene.figure_builders:
     chart_downloads.scene_chart(scene, "trend", "trend", "target_trend", subtitle=scene.sentences["trend_subtitle"])
+
+st.subheader(ui.t("outlook_section_title"))
+for level in ("national", "state"):
+    if f"outlook_{level}" in scene.sentences:
+        st.markdown(scene.sentences[f"outlook_{level}"])
+if "outlook_fan" in scene.figure_builders:
+    chart_downloads.scene_chart(scene, "outlook_fan", "outlook_fan", "target_outlook_fan", subtitle=scope)
+    st.caption(scene.sentences["outlook_fan_caption"])
+with st.expander(ui.t("method_outlook_title"), icon=":material/functions:"):
+    st.markdown(scene.sentences["outlook_method"])
 st.dataframe(scene.tables["details"].display(), hide_index=True, width="stretch")
