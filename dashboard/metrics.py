@@ -120,7 +120,8 @@ def gaps_by_state(frame: pd.DataFrame, direction: str, value_col: str = "value",
         means = class_means(members, value_col, weight_col).set_index("urban_class")
         gap = gap_from_means(means.at["urban", "mean"], means.at["rural", "mean"], direction)
         rows.append({"state": state, **gap, "semi_urban_mean": means.at["semi_urban", "mean"],
-                     "urban_districts": int(means.at["urban", "districts"]), "rural_districts": int(means.at["rural", "districts"])})
+                     "urban_districts": int(means.at["urban", "districts"]), "semi_urban_districts": int(means.at["semi_urban", "districts"]),
+                     "rural_districts": int(means.at["rural", "districts"])})
     return pd.DataFrame(rows)
 
 

@@ -25,11 +25,11 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     frame = metrics.filter_state(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year), state)
     means = metrics.class_means(frame)
     gap = metrics.rural_urban_gap(frame, direction)
-    value_labels = {"value": f"{label} ({unit})" if unit else label}
+    value_header = {"value": f"{label} ({unit})" if unit else label}
     scene.tables["class_means"] = Table(
         means.assign(year=year, indicator=indicator), title=f"{label}, {year}", source=source, indicators=(indicator,),
         labels={"urban_class": words.t("urban_class"), "mean": words.t("weighted_mean"), "districts_with_data": words.t("with_data"), "districts": words.t("districts_shown")},
-        formats={"mean": fmt}, no_data=words.no_data,
+        formats={"mean": fmt}, no_data=words.no_data, value_labels={"urban_class": class_labels},
     )
     scene.tables["gap"] = Table(
         pd.DataFrame([{"indicator": indicator, "year": year, "scope": scope, **gap, "definition": "district_classes_census_2020"}]),
@@ -41,8 +41,8 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     distribution = frame[["code_state_district", "district", "state", "urban_class", "value", "population"]].sort_values("value")
     scene.tables["distribution"] = Table(
         distribution, title=f"{label}: {words.t('distribution_title', year=year)}", source=source, indicators=(indicator, "population"),
-        labels={"district": words.t("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), **value_labels, "population": words.t("population_year", year=year)},
-        formats={"value": fmt, "population": ",.0f"}, no_data=words.no_data,
+        labels={"district": words.t("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), **value_header, "population": words.t("population_year", year=year)},
+        formats={"value": fmt, "population": ",.0f"}, no_data=words.no_data, value_labels={"urban_class": class_labels},
     )
     scene.figure_builders["distribution"] = lambda: figures.class_strip_plot(
         frame, class_labels, means, value_label=label, unit=unit, fmt=fmt, mean_label=words.t("weighted_mean"),
@@ -55,7 +55,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.tables["trend"] = Table(
             over_time.class_means[["year", "urban_class", "mean", "districts_with_data"]], title=f"{label}: {words.t('trend_title')}",
             source=f"{source} {panel}", indicators=(indicator, "population"), formats={"mean": fmt}, no_data=words.no_data,
-            labels={"year": words.t("year"), "urban_class": words.t("urban_class"), "mean": words.t("weighted_mean")},
+            labels={"year": words.t("year"), "urban_class": words.t("urban_class"), "mean": words.t("weighted_mean")}, value_labels={"urban_class": class_labels},
         )
         scene.tables["gap_over_time"] = Table(
             over_time.gaps[["year", "urban_mean", "rural_mean", "difference", "change_in_difference"]], title=words.t("trend_title"),
@@ -70,11 +70,13 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
 
     by_state = metrics.gaps_by_state(frame, direction)
     scene.tables["state_gaps"] = Table(
-        by_state[["state", "urban_mean", "semi_urban_mean", "rural_mean", "difference", "urban_districts", "rural_districts"]],
+        by_state[["state", "urban_mean", "semi_urban_mean", "rural_mean", "difference", "urban_districts", "semi_urban_districts", "rural_districts"]],
         title=words.t("state_gaps_title"), source=source, indicators=(indicator,),
         labels={"state": words.t("state"), "urban_mean": class_labels["urban"], "semi_urban_mean": class_labels["semi_urban"], "rural_mean": class_labels["rural"],
                 "difference": words.t("gap_rural_urban"), "urban_districts": words.t("urban_districts"), "rural_districts": words.t("rural_districts")},
         formats={"urban_mean": fmt, "semi_urban_mean": fmt, "rural_mean": fmt, "difference": signed}, no_data=words.no_data,
+        empty_groups={**{f"{c}_mean": ((f"{c}_districts",), words.t("no_district_of_class")) for c in ("urban", "semi_urban", "rural")},
+                      "difference": (("urban_districts", "rural_districts"), "—")},
     )
 
     theil = metrics.theil_decomposition(frame)
