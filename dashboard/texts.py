@@ -31,12 +31,17 @@ def source_line(entry: Mapping, registry: Mapping, manifest: Mapping, lang: str)
     )
 
 
+def difference_unit(unit: str, lang: str) -> str:
+    """The unit of a difference between two values: points, not percent, for shares ('% of households')."""
+    return i18n.translate("percentage_points", lang) if unit.strip().startswith("%") else unit
+
+
 def gap_sentence(gap: dict, direction: str, fmt: str, unit: str, lang: str) -> str:
     """One plain sentence on the rural-urban gap, worded by the indicator's better direction."""
     values = {
         "rural": figures.format_value(gap["rural_mean"], fmt, unit),
         "urban": figures.format_value(gap["urban_mean"], fmt, unit),
-        "difference": figures.format_value(abs(gap["difference"]), fmt, unit),
+        "difference": figures.format_value(abs(gap["difference"]), fmt, difference_unit(unit, lang)),
         "ratio": figures.format_value(gap["ratio"], ".2f"),
     }
     if pd.isna(gap["difference"]):

@@ -230,8 +230,9 @@ def gap_change_sentence(gaps: pd.DataFrame, direction: str, fmt: str, unit: str,
         return None
     first, last = measured.iloc[0], measured.iloc[-1]
     signed = "+" + fmt.lstrip("+")
+    points = texts.difference_unit(unit, words.lang)
     values = {"first_year": int(first["year"]), "last_year": int(last["year"]),
-              "first": figures.format_value(first["difference"], signed, unit), "last": figures.format_value(last["difference"], signed, unit)}
+              "first": figures.format_value(first["difference"], signed, points), "last": figures.format_value(last["difference"], signed, points)}
     if direction == "context":
         return words.t("gap_change_context", **values)
     sign = -1 if direction == "higher_is_better" else 1

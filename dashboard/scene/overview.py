@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import data, figures, metrics
+from dashboard import data, figures, metrics, texts
 from dashboard.scene import common
 from dashboard.scene.base import Scene, Table
 from dashboard.selection import Selection
@@ -76,7 +76,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         if pd.notna(row.shortfall_change):
             scene.sentences[f"gap_since_{row.domain}"] = words.t(
                 "gap_since_panel", year=int(row.first_year), count=int(row.districts_compared),
-                change=figures.format_value(abs(row.shortfall_change), fmt, unit), direction=words.t("narrowed" if row.shortfall_change < 0 else "widened"),
+                change=figures.format_value(abs(row.shortfall_change), fmt, texts.difference_unit(unit, selection.lang)), direction=words.t("narrowed" if row.shortfall_change < 0 else "widened"),
             )
         if "official_rural" in headlines.columns and pd.notna(getattr(row, "official_rural", None)):
             scene.sentences[f"official_{row.domain}"] = words.t(
