@@ -151,6 +151,20 @@ def index_source_line(result: IndexResult, words: Words) -> str:
     return line + (" " + words.t("index_missing_inputs", inputs=", ".join(missing)) if missing else "")
 
 
+def unmeasured_sentences(result: IndexResult, words: Words) -> dict[str, str]:
+    """For each index domain measured nowhere (or only in some districts): what the index does
+    about it, in a sentence (the domain is left out and the others reweighted)."""
+    sentences = {}
+    for domain in result.spec.domains:
+        measured, total = int(result.table[domain.id].notna().sum()), len(result.table)
+        label = domain.label[words.lang]
+        if measured == 0:
+            sentences[f"unmeasured_{domain.id}"] = words.t("domain_not_measured", domain=label)
+        elif measured < total:
+            sentences[f"unmeasured_{domain.id}"] = words.t("domain_partly_measured", domain=label, count=measured, total=total)
+    return sentences
+
+
 def priority_table(result: IndexResult, state: str | None, count: int = 5) -> pd.DataFrame:
     """Where to act first in scope: one row per (district, reason), with the weakest domain."""
     frame = metrics.filter_state(result.table, state)
@@ -200,11 +214,17 @@ class Trend:
     left_out: list[str]  # codes with a value in some year but not all
 
 
+def weighted_frame(dataset: data.Dataset, indicator: str, year: int) -> pd.DataFrame:
+    """metrics.weighted_frame of this build, once per (indicator, year): every state's trend shares
+    it (callers only read or filter it: never modify it)."""
+    return dataset.memo(("weighted_frame", indicator, year), lambda: metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year))
+
+
 def trend(dataset: data.Dataset, indicator: str, years: list[int], state: str | None, direction: str) -> Trend:
     """The gap over `years` computed only on districts with a value in every one of them."""
 
     def build() -> Trend:
-        frames = {year: metrics.filter_state(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year), state) for year in years}
+        frames = {year: metrics.filter_state(weighted_frame(dataset, indicator, year), state) for year in years}
         balanced, left_out = metrics.balanced_panel(frames)
         means = pd.concat([metrics.class_means(frame).assign(year=year) for year, frame in balanced.items()], ignore_index=True) if balanced else pd.DataFrame()
         compared = sorted(set(next(iter(balanced.values())).dropna(subset=["value"])["code_state_district"])) if balanced else []

@@ -77,12 +77,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.figure_builders["rank_intervals"] = lambda: figures.rank_interval_chart(
         view, rank_label=words.t("need_rank"), interval_label=words.t("rank_interval"), total=scored,
     )
-    for domain_id, label in domain_labels.items():
-        measured = int(table[domain_id].notna().sum())
-        if measured == 0:
-            scene.sentences[f"unmeasured_{domain_id}"] = words.t("domain_not_measured", domain=label)
-        elif measured < len(table):
-            scene.sentences[f"unmeasured_{domain_id}"] = words.t("domain_partly_measured", domain=label, count=measured, total=len(table))
+    scene.sentences.update(common.unmeasured_sentences(result, words))
     correlation = table[domain_ids].corr(method="spearman").rename_axis("domain").reset_index()
     scene.tables["domain_correlation"] = Table(correlation, title=words.t("domain_correlation_title"), source=words.t("domain_correlation_note"),
                                                indicators=cited, labels={"domain": words.t("brief_col_domain"), **domain_labels},

@@ -92,6 +92,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         formats={"index": ".0f", "coverage": ".0%"}, no_data=words.no_data,
     )
     scene.sentences["index_inputs"] = index_line
+    scene.sentences.update(common.unmeasured_sentences(result, words))
     scene.figure_builders["index_map"] = lambda geojson_url=None, state_borders=None, height=480: figures.choropleth_map(
         shown.rename(columns={"index": "value"}), dataset.features, figures.fixed_scheme(figures.INDEX_BREAKS, ".0f"),
         value_label=words.t("index_name"), unit=words.t("index_unit"), fmt=".0f", no_data_label=words.no_data,
