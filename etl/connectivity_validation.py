@@ -91,3 +91,115 @@ def state_aggregates(estimates: pd.Series, households: pd.Series, state_of: pd.S
     """Household-weighted state means of district estimates."""
     frame = pd.DataFrame({"value": estimates, "w": households, "state": state_of}).dropna()
     return (frame["value"] * frame["w"]).groupby(frame["state"]).sum() / frame["w"].groupby(frame["state"]).sum()
+
+
+# --- out of sample, against naive baselines -------------------------------------------------------------
+
+PREDICTORS = ("model", "piped_water", "state_mean", "national_mean")
+SCHEMES = ("leave_one_out", "leave_one_state_out")
+WITHIN_STATE_MIN_POINTS = 3  # a rank correlation needs at least three places in a state
+OUT_OF_SAMPLE_COLUMNS = ["scheme", "predictor", "n", "mae_pp", "n_common", "mae_common_pp", "rho", "within_state_rho", "within_state_states", "within_state_points"]
+
+
+def coverage_points(published: pd.DataFrame, estimates: pd.Series, piped_water: pd.Series, seat_weights: pd.DataFrame) -> pd.DataFrame:
+    """The latest usable coverage figure of each district / seat (4G or mobile-internet coverage of
+    populated areas; low-confidence rows left out) with the modelled share and piped water of the
+    same place (seats: household-weighted means of their districts): state, area, published, model, piped_water."""
+    rows = published.loc[
+        published["indicator"].isin(VALIDATION_INDICATORS) & published["geography_level"].isin(["district", "parliament"])
+        & published["value"].notna() & (published["confidence"] != "low")
+    ]
+    rows = rows.sort_values(["year", "as_of"]).groupby(["geography_level", "area"], as_index=False).last()
+    return pd.DataFrame(
+        {
+            "geography_level": rows["geography_level"], "state": rows["state"], "area": rows["area"], "indicator": rows["indicator"],
+            "year": rows["year"], "published": rows["value"].astype(float),
+            "model": area_estimates(rows, estimates, seat_weights).to_numpy(), "piped_water": area_estimates(rows, piped_water, seat_weights).to_numpy(),
+        }
+    ).reset_index(drop=True)
+
+
+def _linear_prediction(train: pd.DataFrame, test: pd.DataFrame, column: str) -> pd.Series:
+    """Ordinary least squares published ~ a + b * column on train, predicted on test, kept within 0-100."""
+    usable = train[[column, "published"]].dropna()
+    if len(usable) < 2 or usable[column].nunique() < 2:
+        return pd.Series(np.nan, index=test.index)
+    slope, intercept = np.polyfit(usable[column], usable["published"], 1)
+    return (intercept + slope * test[column]).clip(0, 100)
+
+
+def out_of_sample_predictions(points: pd.DataFrame, scheme: str) -> pd.DataFrame:
+    """Each place's published figure predicted without it: leave_one_out (k-fold with k = n) or
+    leave_one_state_out. Predictors: the model and piped water (each through a straight line fitted
+    on the other places), the mean of the other places in the same state (leave-one-out only; NaN
+    where the state has no other place), and the mean of all the other places."""
+    folds = points.index.to_series() if scheme == "leave_one_out" else points["state"]
+    predicted = pd.DataFrame(index=points.index, columns=list(PREDICTORS), dtype=float)
+    for fold in folds.unique():
+        test = points.loc[folds == fold]
+        train = points.loc[folds != fold]
+        predicted.loc[test.index, "model"] = _linear_prediction(train, test, "model")
+        predicted.loc[test.index, "piped_water"] = _linear_prediction(train, test, "piped_water")
+        same_state = train.groupby("state")["published"].mean()
+        predicted.loc[test.index, "state_mean"] = test["state"].map(same_state).to_numpy(dtype=float) if scheme == "leave_one_out" else np.nan
+        predicted.loc[test.index, "national_mean"] = float(train["published"].mean()) if len(train) else np.nan
+    return predicted
+
+
+def within_state_agreement(points: pd.DataFrame, column: str) -> tuple[float, int, int]:
+    """Mean Spearman rho of a predictor against the published figures within each state with at
+    least WITHIN_STATE_MIN_POINTS places: (rho, states, places). NaN when the predictor is constant
+    within every state (a state mean cannot rank places)."""
+    rhos, states, places = [], 0, 0
+    for _, group in points.groupby("state"):
+        if len(group) < WITHIN_STATE_MIN_POINTS:
+            continue
+        rho = rank_correlation(group["published"], group[column]) if group[column].nunique() > 1 else float("nan")
+        states, places = states + 1, places + len(group)
+        if not np.isnan(rho):
+            rhos.append(rho)
+    return (float(np.mean(rhos)) if rhos else float("nan")), states, places
+
+
+def out_of_sample(points: pd.DataFrame) -> pd.DataFrame:
+    """Mean absolute error (percentage points) of each predictor out of sample, on the places it
+    predicts and on the places every predictor of the scheme predicts (a fair comparison), the
+    rank correlation of its predictions with the published figures, and its within-state rank
+    agreement: OUT_OF_SAMPLE_COLUMNS, one row per scheme and predictor."""
+    rows = []
+    for scheme in SCHEMES:
+        predicted = out_of_sample_predictions(points, scheme)
+        usable = [p for p in PREDICTORS if predicted[p].notna().any()]
+        common = predicted[usable].notna().all(axis=1)
+        for predictor in PREDICTORS:
+            column = predicted[predictor]
+            error = (column - points["published"]).abs()
+            # a state's (or the nation's) mean is one number for every place of the state: it cannot rank them
+            within = within_state_agreement(points, predictor) if predictor in ("model", "piped_water") else within_state_agreement(points.assign(_flat=0.0), "_flat")
+            rows.append(
+                {
+                    "scheme": scheme, "predictor": predictor, "n": int(column.notna().sum()),
+                    "mae_pp": round(float(error.mean()), 2) if column.notna().any() else float("nan"),
+                    "n_common": int(common.sum()) if predictor in usable else 0,
+                    "mae_common_pp": round(float(error[common].mean()), 2) if predictor in usable and common.any() else float("nan"),
+                    # the mean of the other places falls as a place's own figure rises: its rank says nothing
+                    "rho": round(rank_correlation(points["published"], column), 3) if predictor != "national_mean" else float("nan"),
+                    "within_state_rho": round(within[0], 3), "within_state_states": within[1], "within_state_points": within[2],
+                }
+            )
+    return pd.DataFrame(rows, columns=OUT_OF_SAMPLE_COLUMNS)
+
+
+def beats_baselines(table: pd.DataFrame, scheme: str = "leave_one_out") -> bool:
+    """True when the model's error on the common places is below every baseline's in that scheme
+    (scheme leave_one_state_out compares with piped water and the national mean only)."""
+    rows = table.loc[(table["scheme"] == scheme) & table["mae_common_pp"].notna()].set_index("predictor")["mae_common_pp"]
+    if "model" not in rows.index or len(rows) < 2:
+        return False
+    return bool(rows["model"] < rows.drop("model").min())
+
+
+def ranks_within_states_better(table: pd.DataFrame, scheme: str = "leave_one_out") -> bool:
+    """True when the model's within-state rank agreement beats piped water's."""
+    rows = table.loc[table["scheme"] == scheme].set_index("predictor")["within_state_rho"]
+    return bool(rows.get("model", np.nan) > rows.get("piped_water", np.nan))

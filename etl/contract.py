@@ -40,6 +40,7 @@ class ColumnContract:
 C = ColumnContract
 INDICATOR_COLUMNS = ["code_state_district", "indicator", "year", "value", "method", "source_ids"]
 INTERVAL_COLUMNS = ["lower", "upper"]  # optional interval of modelled values
+NOTE_COLUMNS = ["method_note"]  # optional: how one value was made (e.g. which seat figure reached the district)
 FACILITY_COLUMNS = ["facility_id", "kind", "name", "code_state_district", "lon", "lat", "source_id"]
 METHODS = ["observed", "derived", "modelled", "imported"]  # imported: a user's own district data (etl/importer.py)
 
@@ -53,6 +54,7 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C("source_ids", "str", description="';'-joined ids of data/sources.yaml"),
         C("lower", "float", nullable=True, required=False, description="5 % bound of a modelled value"),
         C("upper", "float", nullable=True, required=False, description="95 % bound of a modelled value"),
+        C("method_note", "str", nullable=True, required=False, description="how this value was made, when the method alone does not say (seat overlay, district figure)"),
     ),
     DISTRICTS: (
         C("code_state_district", "str"),
@@ -118,6 +120,7 @@ NOTE_KINDS = (
     "geometry_repaired", "alias_used", "consistency_check", "excluded_district", "no_data", "group_value",
     "series_break", "reconciliation", "decision", "spatial_assignment", "rejected_coordinates", "missing_values",
     "validation", "source_unavailable", "duplicate_rows",
+    "not_used",  # a published row deliberately not turned into a district value, with its reason (values: reason_id)
 )
 
 # The sentence of a note kind, from its values (str.format fields); kinds not listed carry a sentence

@@ -138,3 +138,41 @@ def reconcile_totals(
     table.index = table.index.set_names(["group", "column"])
     table["difference"] = table["apportioned_total"] - table["seat_total"]
     return table.reset_index()
+
+
+def seat_population_overlay(
+    dun_weights: pd.DataFrame,
+    duns: pd.DataFrame,
+    seat_weights: pd.DataFrame,
+    seat_area_km2: pd.Series,
+    district_population: pd.Series,
+    district_area_km2: pd.Series,
+) -> pd.DataFrame:
+    """Population of each parliament seat in each district it overlaps, both ways round.
+
+    dun_weights: code_state_dun, code_state_district, weight (area shares of each state seat, DUN);
+    duns: code_state_dun, parlimen, population_total (Census 2020); seat_weights: parlimen,
+    code_state_district, weight (area shares of the seat itself) with seat_area_km2 by parlimen,
+    used for seats without DUNs (the Federal Territories): their piece of a district holds the
+    district's mean density. district_population and district_area_km2 are indexed by
+    code_state_district.
+
+    Each DUN's people are shared among districts by area (people are assumed spread evenly within
+    a DUN, a much smaller unit than a seat). Returns parlimen, code_state_district, population,
+    seat_share (of the seat's people living in the district; sums to 1 per seat) and
+    district_share (of the district's people living in the seat; clipped to 1).
+    """
+    by_dun = dun_weights.merge(duns[["code_state_dun", "parlimen", "population_total"]], on="code_state_dun", how="inner")
+    by_dun = by_dun.assign(population=by_dun["weight"] * by_dun["population_total"]).groupby(["parlimen", "code_state_district"], as_index=False)["population"].sum()
+    fallback = seat_weights.loc[~seat_weights["parlimen"].isin(by_dun["parlimen"]), ["parlimen", "code_state_district", "weight"]]
+    density = fallback["code_state_district"].map(district_population / district_area_km2).astype(float)
+    piece_km2 = fallback["weight"].astype(float) * fallback["parlimen"].map(seat_area_km2).astype(float)
+    fallback = fallback.assign(population=(piece_km2 * density).clip(upper=fallback["code_state_district"].map(district_population).astype(float)))
+    joined = pd.concat([by_dun, fallback[["parlimen", "code_state_district", "population"]]], ignore_index=True)
+    joined = joined.loc[joined["population"] > 0]
+    seat_total = joined.groupby("parlimen")["population"].transform("sum")
+    district_total = joined["code_state_district"].map(district_population).astype(float)
+    return joined.assign(
+        seat_share=joined["population"] / seat_total,
+        district_share=(joined["population"] / district_total).clip(upper=1.0),
+    ).sort_values(["parlimen", "code_state_district"]).reset_index(drop=True)

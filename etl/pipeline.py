@@ -23,7 +23,7 @@ from etl import config, geography, importer, schemas
 from etl.build_result import BuildResult, Progress, file_sha256, timed
 from etl.catalogue import check_catalogue, load_catalogue
 from etl.context import QualityLog, StepContext, StepOutput
-from etl.contract import FACILITY_COLUMNS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, OUTPUT_FILES, PUBLISHED_FIGURES, QUALITY
+from etl.contract import FACILITY_COLUMNS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, NOTE_COLUMNS, OUTPUT_FILES, PUBLISHED_FIGURES, QUALITY
 from etl.errors import SourceValidationError
 from etl.fetch import FetchResult
 from etl.registry import SourceFile
@@ -202,7 +202,7 @@ def run_steps(
             replaced = f"; replaces {entry['replaces']} in the index" if entry.get("replaces") else ""
             result.quality.note(f"custom:{indicator_id}", "decision", f"user-imported indicator merged with method 'imported' (declared source: {entry['provenance']['declared_source']}){replaced}")
         table = pd.concat([output.indicators for output in outputs] + ([custom] if len(custom) else []), ignore_index=True)
-        table = table.reindex(columns=[*INDICATOR_COLUMNS, *INTERVAL_COLUMNS]).astype({column: "float64" for column in INTERVAL_COLUMNS})
+        table = table.reindex(columns=[*INDICATOR_COLUMNS, *INTERVAL_COLUMNS, *NOTE_COLUMNS]).astype({column: "float64" for column in INTERVAL_COLUMNS} | {column: "object" for column in NOTE_COLUMNS})
         check_catalogue(load_catalogue(custom_dir=custom_dir), set(table["indicator"]), set(registry))
         return validate_output(schemas.indicators_output, table, "indicators.parquet")
 

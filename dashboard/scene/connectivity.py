@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from dashboard import connectivity_evidence as evidence
 from dashboard import data, figures, metrics
 from dashboard.scene import common
 from dashboard.scene.base import Scene, Table, Words
@@ -21,6 +22,8 @@ SERIES = {"hh_internet_access": "series_internet", "hh_computer_access": "series
 MEASURE_KEYS = {"5g_coverage_populated_areas": "measure_5g", "4g_coverage_populated_areas": "measure_4g", "hh_broadband_penetration": "measure_broadband"}
 MODELLED = "internet_hh_pct"
 LINK_COLUMNS = ("source_url",)
+PREDICTORS = ("model", "piped_water", "state_mean", "national_mean")
+REASON_IDS = ("state_figure", "no_reference_year", "low_confidence", "not_a_coverage_share", "measure_not_defined", "range_not_a_number", "seat_below_district_share", "superseded")
 
 
 def measure_labels(words: Words) -> dict[str, str]:
@@ -179,9 +182,126 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
                                                  title=words.t("method_validation_title"))
         comparisons = [row for note in notes for row in note["rows"] if isinstance(row, Mapping) and "comparison" in row]
         if comparisons:
-            scene.tables["validation"] = Table(
+            scene.tables["validation_rank"] = Table(
                 pd.DataFrame(comparisons)[[c for c in ("comparison", "rho", "n", "strength") if c in pd.DataFrame(comparisons).columns]],
                 title=words.t("method_validation_title"), indicators=(MODELLED,), formats={"rho": ".2f"}, no_data=words.no_data,
             )
-        scene.sources = common.source_rows([MODELLED], dataset)
+        add_out_of_sample(scene, dataset, words)
+        scene.sources = common.source_rows([MODELLED, *evidence.MEASURED], dataset)
+    add_district_evidence(scene, dataset, words, selection.state)
+    add_published_use(scene, dataset, words)
     return scene
+
+
+def out_of_sample_note(quality: Mapping | None) -> dict | None:
+    """The build's out-of-sample validation of the modelled estimate (values and points), if any."""
+    notes = quality.get("notes", []) if isinstance(quality, Mapping) else []
+    for note in notes if isinstance(notes, list) else []:
+        if isinstance(note, Mapping) and (note.get("values") or {}).get("kind") == "out_of_sample":
+            return dict(note)
+    return None
+
+
+def add_out_of_sample(scene: Scene, dataset: data.Dataset, words: Words) -> None:
+    """Table `validation`: the model against naive baselines, out of sample; and the verdict in words."""
+    note = out_of_sample_note(dataset.quality)
+    if note is None:
+        return
+    values = note["values"]
+    table = pd.DataFrame(values["out_of_sample"])
+    table = table.assign(
+        predictor_label=table["predictor"].map(lambda p: words.t("predictor_" + p)), scheme_label=table["scheme"].map(lambda s: words.t("scheme_" + s)),
+    )
+    scene.tables["validation"] = Table(
+        table[["scheme", "scheme_label", "predictor", "predictor_label", "n", "mae_pp", "n_common", "mae_common_pp", "rho", "within_state_rho", "within_state_states", "within_state_points"]],
+        title=words.t("oos_title"), source=words.t("oos_note"), indicators=(MODELLED, *evidence.MEASURED[:2]),
+        labels={"scheme_label": words.t("oos_scheme"), "predictor_label": words.t("oos_predictor"), "n": "n", "mae_pp": words.t("oos_mae"), "n_common": words.t("oos_n_common"),
+                "mae_common_pp": words.t("oos_mae_common"), "rho": words.t("oos_rho"), "within_state_rho": words.t("oos_within_state")},
+        formats={"mae_pp": ".1f", "mae_common_pp": ".1f", "rho": ".2f", "within_state_rho": ".2f"}, no_data=words.no_data,
+    )
+    points = pd.DataFrame([row for row in note.get("rows") or [] if isinstance(row, Mapping)])
+    if len(points):
+        scene.tables["validation_points"] = Table(
+            points.drop(columns=[c for c in ("kind",) if c in points.columns]), title=words.t("oos_points_title"), indicators=(MODELLED,),
+            labels={"area": words.t("place"), "state": words.t("state"), "year": words.t("year"), "published": words.t("oos_published"), "model": words.t("oos_model_value"),
+                    "piped_water": words.t("predictor_piped_water")},
+            formats={"published": ".2f", "model": ".1f", "piped_water": ".1f"}, no_data=words.no_data,
+        )
+    loo = table.loc[table["scheme"] == "leave_one_out"].set_index("predictor")
+    figures_text = {p: figures.format_value(loo.at[p, "mae_common_pp"], ".1f") if p in loo.index else "—" for p in PREDICTORS}
+    scene.sentences["validation_verdict"] = words.t(
+        "oos_verdict_beats" if values.get("beats_baselines") else "oos_verdict_not_beats",
+        n=int(loo.at["model", "n_common"]) if "model" in loo.index else 0, model=figures_text["model"], piped_water=figures_text["piped_water"],
+        state_mean=figures_text["state_mean"], national_mean=figures_text["national_mean"],
+    ) + " " + words.t(
+        "oos_within_better" if values.get("ranks_within_states_better") else "oos_within_worse",
+        model=figures.format_value(loo.at["model", "within_state_rho"], ".2f") if "model" in loo.index else "—",
+        piped_water=figures.format_value(loo.at["piped_water", "within_state_rho"], ".2f") if "piped_water" in loo.index else "—",
+        states=int(loo.at["model", "within_state_states"]) if "model" in loo.index else 0,
+    )
+
+
+def district_evidence(dataset: data.Dataset) -> pd.DataFrame:
+    """Every district's measured and modelled connectivity and the one shown first (memoised per build)."""
+
+    def build() -> pd.DataFrame:
+        imported = tuple(i for i, entry in common.catalogue().items() if entry.get("replaces") == MODELLED)
+        frame = evidence.district_evidence(dataset.districts, dataset.indicators, evidence.provenance_rows(dataset.quality), imported)
+        names = dataset.districts[["code_state_district", "district", "state", "urban_class"]]
+        return names.merge(frame, on="code_state_district", how="left")
+
+    return dataset.memo(("connectivity_evidence",), build)
+
+
+def add_district_evidence(scene: Scene, dataset: data.Dataset, words: Words, state: str | None) -> None:
+    """Table `districts`: per district (of the state, if one is chosen), measured vs modelled with method and year, and the one shown first."""
+    frame = metrics.filter_state(district_evidence(dataset), state)
+    methods = {m: words.t("method_" + m) for m in ("observed", "derived", "modelled", "imported")}
+    indicator_names = {i: words.label(i) for i in (*evidence.MEASURED, MODELLED) if i in common.catalogue()}
+    scene.tables["districts"] = Table(
+        frame.reset_index(drop=True), title=words.t("evidence_title"), source=words.t("evidence_rule", age=evidence.MEASURED_MAX_AGE_YEARS),
+        indicators=(MODELLED, *evidence.MEASURED),
+        labels={"district": words.t("district"), "state": words.t("state"), "measured_indicator": words.t("evidence_measured"), "measured_value": words.t("value"),
+                "measured_year": words.t("year"), "measured_method": words.t("evidence_method"), "measured_note": words.t("evidence_how"),
+                "modelled_value": words.t("evidence_modelled"), "modelled_year": words.t("year"), "shown": words.t("evidence_shown")},
+        formats={"measured_value": ".1f", "modelled_value": ".1f", "modelled_lower": ".1f", "modelled_upper": ".1f", "shown_value": ".1f"}, no_data=words.no_data,
+        value_labels={"measured_method": methods, "modelled_method": methods, "shown_method": methods, "measured_indicator": indicator_names, "shown_indicator": indicator_names,
+                      "shown": {k: words.t("evidence_shown_" + k) for k in ("imported", "measured", "modelled", "none")}, "urban_class": words.class_labels},
+    )
+    measured = int(frame["measured_value"].notna().sum())
+    scene.sentences["evidence_rule"] = words.t("evidence_rule", age=evidence.MEASURED_MAX_AGE_YEARS)
+    scene.sentences["evidence_count"] = words.t("evidence_count", measured=measured, districts=len(frame), shown=int((frame["shown"] == "measured").sum()))
+
+
+def published_account(quality: Mapping | None) -> pd.DataFrame:
+    """Every sub-national published row not used as a district value, with its reason (from the build's notes)."""
+    notes = quality.get("notes", []) if isinstance(quality, Mapping) else []
+    rows = []
+    for note in notes if isinstance(notes, list) else []:
+        if isinstance(note, Mapping) and note.get("kind") == "not_used":
+            reason = (note.get("values") or {}).get("reason_id")
+            rows += [{"source_id": note.get("source"), **row, "reason_id": reason} for row in note.get("rows") or [] if isinstance(row, Mapping)]
+    return pd.DataFrame(rows)
+
+
+def add_published_use(scene: Scene, dataset: data.Dataset, words: Words) -> None:
+    """Tables `published_use` (counts per source and reason) and `published_not_used` (the seat and district rows not used, each with its reason)."""
+    account = published_account(dataset.quality)
+    if account.empty:
+        return
+    reasons = {r: words.t("unused_reason_" + r) for r in REASON_IDS}
+    used = evidence.provenance_rows(dataset.quality)
+    counts = account.groupby(["source_id", "reason_id"], as_index=False).size().rename(columns={"size": "rows"})
+    scene.tables["published_use"] = Table(
+        counts, title=words.t("published_use_title"), source=words.t("published_use_note", used=int(len(used)), not_used=int(len(account))),
+        labels={"source_id": words.t("source"), "reason_id": words.t("unused_reason"), "rows": words.t("unused_rows")}, value_labels={"reason_id": reasons},
+    )
+    local = account.loc[account.get("geography_level", pd.Series(dtype=object)).isin(["district", "parliament"])]
+    columns = [c for c in ("source_id", "indicator", "geography_level", "state", "area", "year", "value", "confidence", "reason_id", "largest_district", "largest_district_share") if c in local.columns]
+    scene.tables["published_not_used"] = Table(
+        local[columns].reset_index(drop=True), title=words.t("published_not_used_title"), source=words.t("published_use_title"),
+        labels={"area": words.t("place"), "indicator": words.t("indicator"), "year": words.t("year"), "value": words.t("value"), "reason_id": words.t("unused_reason"),
+                "largest_district": words.t("largest_district"), "largest_district_share": words.t("largest_district_share")},
+        formats={"largest_district_share": ".0%"}, value_labels={"reason_id": reasons}, no_data=words.no_data,
+    )
+    scene.sentences["published_use"] = words.t("published_use_note", used=int(len(used)), not_used=int(len(account)))

@@ -8,18 +8,65 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import data, figures, metrics
+from dashboard import connectivity_evidence, data, figures, metrics
 from dashboard.scene import common
+from dashboard.scene import connectivity as connectivity_scene
 from dashboard.scene.base import Scene, Table, Words
 from dashboard.selection import Selection
 
 LAYERS = ("school", "clinic", "hospital")
-TABLE_COLUMNS = ["rank", "code_state_district", "district", "state", "urban_class", "value", "lower", "upper", "method", "source_ids", "highlighted"]
+TABLE_COLUMNS = ["rank", "code_state_district", "district", "state", "urban_class", "value", "lower", "upper", "method", "method_note", "source_ids", "highlighted"]
+MEASURED_COLUMNS = ["measured_indicator", "measured_value", "measured_year", "measured_method", "measured_publisher", "measured_source_url"]
 
 
 def national_frame(dataset: data.Dataset, indicator: str, year: int) -> pd.DataFrame:
     """Every district with its value for (indicator, year), NaN where there is none (memoised per build)."""
-    return dataset.memo(("map_frame", indicator, year), lambda: metrics.indicator_frame(dataset.districts, dataset.indicators, indicator, year))
+    def build() -> pd.DataFrame:
+        frame = metrics.indicator_frame(dataset.districts, dataset.indicators, indicator, year)
+        if "method_note" in dataset.indicators.columns:  # how a measured value reached the district (seat overlay)
+            notes = dataset.indicators.loc[(dataset.indicators["indicator"] == indicator) & (dataset.indicators["year"] == year)].set_index("code_state_district")["method_note"]
+            frame = frame.assign(method_note=frame["code_state_district"].map(notes))
+        if indicator == connectivity_evidence.MODELLED:  # measured first: a published local figure sits beside the estimate
+            evidence = connectivity_scene.district_evidence(dataset).set_index("code_state_district")
+            frame = frame.assign(**{column: frame["code_state_district"].map(evidence[column]) for column in MEASURED_COLUMNS})
+        return frame
+
+    return dataset.memo(("map_frame", indicator, year), build)
+
+
+def row_method_hover(frame: pd.DataFrame, entry: dict, year: int, words: Words) -> pd.Series:
+    """Per district: the value's own method and year (observed / derived from a seat figure), and how it
+    reached the district; for the modelled estimate, the district's published local figure beside it."""
+    hover = pd.Series("", index=frame.index, dtype=object)
+    if entry["method"] not in ("modelled", "imported") and "method" in frame.columns:
+        present = frame["value"].notna() & frame["method"].notna()
+        label = frame["method"].map(lambda m: words.t("method_" + m) if isinstance(m, str) else "")
+        hover = hover.where(~present, "<br><i>" + label + f" ({year})</i>")
+        if "method_note" in frame.columns:
+            notes = frame["method_note"].where(present & frame["method_note"].notna())
+            hover = hover + notes.map(lambda n: "<br>" + _wrap(n) if isinstance(n, str) else "")
+    if "measured_value" in frame.columns:
+        measured = frame["measured_value"].notna()
+        lines = frame.loc[measured].apply(
+            lambda row: "<br><b>" + words.t(
+                "hover_measured", measure=words.label(row["measured_indicator"]), value=figures.format_value(row["measured_value"], ".1f", "%"),
+                year=int(row["measured_year"]), method=words.t("method_" + str(row["measured_method"])),
+            ) + "</b>", axis=1,
+        ) if measured.any() else pd.Series(dtype=object)
+        hover = hover + lines.reindex(frame.index).fillna("")
+    return hover
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    """Hover text broken into lines of about `width` characters."""
+    words_, lines, line = text.split(), [], ""
+    for word in words_:
+        if line and len(line) + len(word) + 1 > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}".strip()
+    return "<br>".join([*lines, line] if line else lines)
 
 
 def method_hover(frame: pd.DataFrame, entry: dict, words: Words) -> pd.Series | str:
@@ -70,12 +117,18 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
 
     ranked = metrics.ranked(shown, highlight)
     ranked = ranked.assign(highlighted=ranked["code_state_district"].isin(highlight))
-    table = ranked[[column for column in TABLE_COLUMNS if column in ranked.columns]].assign(indicator=indicator, year=year, unit=entry["unit"]["en"])
+    table = ranked[[column for column in [*TABLE_COLUMNS, *MEASURED_COLUMNS] if column in ranked.columns]].assign(indicator=indicator, year=year, unit=entry["unit"]["en"])
     value_header = f"{label} ({unit})"
     scene.tables["districts"] = Table(
         table, title=f"{label}, {year}", source=source, indicators=(indicator,),
-        labels={"rank": words.t("rank"), "district": words.t("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), "value": value_header},
-        formats={"value": fmt}, no_data=words.no_data, value_labels={"urban_class": words.class_labels},
+        labels={"rank": words.t("rank"), "district": words.t("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), "value": value_header,
+                **({"method": words.t("evidence_method"), "method_note": words.t("evidence_how")} if table.get("method_note", pd.Series(dtype=object)).notna().any() else {}),
+                **({"measured_indicator": words.t("evidence_measured"), "measured_value": words.t("value"), "measured_year": words.t("year"), "measured_method": words.t("evidence_method")}
+                   if "measured_value" in table.columns else {})},
+        formats={"value": fmt, "measured_value": ".1f"}, no_data=words.no_data,
+        value_labels={"urban_class": words.class_labels, "method": {m: words.t("method_" + m) for m in ("observed", "derived", "modelled", "imported")},
+                      "measured_method": {m: words.t("method_" + m) for m in ("observed", "derived")},
+                      "measured_indicator": {i: words.label(i) for i in connectivity_evidence.MEASURED if i in common.catalogue()}},
     )
     summary = metrics.summarise(shown)
     scene.tables["summary"] = Table(
@@ -89,7 +142,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.sentences["definition"] = entry["definition"][selection.lang]
 
     class_names = shown["urban_class"].map(words.class_labels)
-    extra_hover = "<br>" + words.t("urban_class") + ": " + class_names + method_hover(shown, entry, words)
+    extra_hover = "<br>" + words.t("urban_class") + ": " + class_names + method_hover(shown, entry, words) + row_method_hover(shown, entry, year, words)
     legend_title = unit if method in ("observed", "derived") else f"{unit} — {words.t('method_' + method)}"
 
     def map_figure(layers=(), geojson_url: str | None = None, state_borders: tuple | None = None):

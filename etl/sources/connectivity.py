@@ -6,8 +6,11 @@ Three rooms, one job each:
   against the mirror's transcriptions.
 - etl/connectivity_model.py: the modelled internet_hh_pct 2024 (method "modelled", with a 5-95 %
   interval), calibrated to the published urban and rural shares.
+- etl/connectivity_measured.py: the published district and seat coverage figures carried to
+  districts (coverage_*_populated_pct; seats through the seat-district population overlay), and
+  the account of every sub-national published row (used, or the reason it is not).
 - etl/connectivity_validation.py: the estimate against published district / seat coverage and
-  the state 5G table (rank correlation).
+  the state 5G table (rank correlation), and out of sample against naive baselines.
 This module runs them in order and writes their findings to the quality log.
 """
 
@@ -16,9 +19,10 @@ from __future__ import annotations
 import pandas as pd
 from pandera.pandas import Check, Column, DataFrameSchema
 
+from etl import connectivity_measured as measured
 from etl import connectivity_validation as validation
 from etl import geography, overlay
-from etl.connectivity_model import COVARIATES, INDICATOR, MODEL_YEAR, Estimate, covariate_table, estimate_internet, household_weights, standardise, stratum_targets
+from etl.connectivity_model import COVARIATES, INDICATOR, MODEL_YEAR, Estimate, covariate_table, estimate_internet, household_weights, latest_values, standardise, stratum_targets
 from etl.context import StepContext, StepOutput
 from etl.indicators import INDICATOR_COLUMNS
 from etl.sources import connectivity_published
@@ -27,12 +31,14 @@ from etl.sources.census import read_census_seats
 DUN_BOUNDARIES = "dosm_dun_boundaries"
 DUN_CENSUS = "dosm_census_dun"
 
-# Census 2020 households per state seat (DUN): the weights that carry district estimates to a parliament seat
+# Census 2020 households and people per state seat (DUN): the weights that carry district estimates
+# to a parliament seat, and seat figures to districts
 DUN_HOUSEHOLDS_SCHEMA = DataFrameSchema(
     {
         "code_state_dun": Column(str, unique=True),
         "parlimen": Column(str),
         "household_total": Column(float, Check.ge(0), coerce=True),
+        "population_total": Column(float, Check.ge(0), coerce=True),
     },
     strict=False,
 )
@@ -65,27 +71,80 @@ def build_connectivity(ctx: StepContext) -> StepOutput:
     _note_model(ctx, estimate, targets, years, values, urban)
 
     estimates = estimate.table.set_index("code_state_district")["value"]
-    weights = _seat_weights(ctx, seat_weights, households)
-    _note_validation(ctx, published, estimates, weights, households, ctx.districts.set_index("code_state_district")["state"])
+    dun_weights, duns = _dun_overlay(ctx, seat_weights)
+    weights = _seat_weights(dun_weights, duns, seat_weights, households, ctx.districts.set_index("code_state_district")["area_km2"])
+    state_of = ctx.districts.set_index("code_state_district")["state"]
+    _note_validation(ctx, published, estimates, weights, households, state_of)
+
+    coverage_rows = _measured_coverage(ctx, published, dun_weights, duns, seat_weights, indicators)
+    piped_water = latest_piped_water(indicators, district_codes)
+    _note_out_of_sample(ctx, published, estimates, piped_water, weights, state_of)
 
     rows = estimate.table.assign(
         indicator=INDICATOR, year=MODEL_YEAR, method="modelled",
         source_ids=";".join(["pub_household_internet", *sorted({_source_of(c.indicator) for c in COVARIATES}), "dosm_census_district", "opendosm_population_district"]),
     )[[*INDICATOR_COLUMNS, "lower", "upper"]]
-    return StepOutput(rows.reset_index(drop=True), tables={connectivity_published.OUTPUT_NAME: published})
+    table = pd.concat([rows, coverage_rows], ignore_index=True)
+    return StepOutput(table, tables={connectivity_published.OUTPUT_NAME: published})
 
 
-def _seat_weights(ctx: StepContext, seat_weights: pd.DataFrame, households: pd.Series) -> pd.DataFrame:
+def latest_piped_water(indicators: pd.DataFrame, codes: pd.Index) -> pd.Series:
+    """Each district's latest piped-water share up to the model year (the naive baseline of the validation)."""
+    latest = latest_values(indicators, "piped_water_hh_pct", MODEL_YEAR).set_index("code_state_district")["value"]
+    return latest.reindex(codes).astype(float)
+
+
+def _dun_overlay(ctx: StepContext, seat_weights: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Area weights DUN -> district for the DUNs of the published seats, and their Census 2020 households and people."""
+    seats = sorted(set(seat_weights["parlimen"])) if len(seat_weights) else []
+    dun_shapes = ctx.read(DUN_BOUNDARIES, geography.read_boundaries)
+    dun_shapes = dun_shapes.loc[dun_shapes["parlimen"].isin(seats)].reset_index(drop=True)
+    duns = ctx.read(DUN_CENSUS, read_census_seats, DUN_HOUSEHOLDS_SCHEMA)
+    dun_weights = overlay.seat_district_weights(dun_shapes, ctx.districts, "code_state_dun", group_key="code_state") if len(dun_shapes) else pd.DataFrame(columns=["code_state_dun", *overlay.WEIGHT_COLUMNS])
+    return dun_weights, duns
+
+
+def _seat_weights(dun_weights: pd.DataFrame, duns: pd.DataFrame, seat_weights: pd.DataFrame, households: pd.Series, area: pd.Series) -> pd.DataFrame:
     """Household weights seat -> district for the published seats (through their DUNs)."""
     if seat_weights.empty:
         return pd.DataFrame(columns=["parlimen", "code_state_district", "hh_weight"])
-    seats = sorted(set(seat_weights["parlimen"]))
-    dun_shapes = ctx.read(DUN_BOUNDARIES, geography.read_boundaries)
-    dun_shapes = dun_shapes.loc[dun_shapes["parlimen"].isin(seats)].reset_index(drop=True)
-    dun_households = ctx.read(DUN_CENSUS, read_census_seats, DUN_HOUSEHOLDS_SCHEMA)
-    dun_weights = overlay.seat_district_weights(dun_shapes, ctx.districts, "code_state_dun", group_key="code_state") if len(dun_shapes) else pd.DataFrame(columns=["code_state_dun", *overlay.WEIGHT_COLUMNS])
-    area = ctx.districts.set_index("code_state_district")["area_km2"]
-    return validation.seat_household_weights(dun_weights, dun_households, seat_weights, households, area)
+    return validation.seat_household_weights(dun_weights, duns, seat_weights, households, area)
+
+
+def _measured_coverage(ctx: StepContext, published: pd.DataFrame, dun_weights: pd.DataFrame, duns: pd.DataFrame, seat_weights: pd.DataFrame, indicators: pd.DataFrame) -> pd.DataFrame:
+    """The measured coverage indicators by district, their provenance and the account of every sub-national published row."""
+    districts = ctx.districts.set_index("code_state_district")
+    population = indicators.loc[(indicators["indicator"] == "population_census") & (indicators["year"] == 2020)].set_index("code_state_district")["value"]
+    seats = ctx.read(connectivity_published.PARLIMEN_SOURCE, geography.read_boundaries)
+    seats = seats.loc[seats["parlimen"].isin(seat_weights["parlimen"])] if len(seat_weights) else seats.iloc[0:0]
+    seat_area = pd.Series(seats.to_crs(geography.EQUAL_AREA_CRS).geometry.area.to_numpy() / 1e6, index=seats["parlimen"].to_numpy())
+    seat_overlay = overlay.seat_population_overlay(dun_weights, duns, seat_weights, seat_area, population.reindex(districts.index), districts["area_km2"]) if len(seat_weights) else pd.DataFrame(
+        columns=["parlimen", "code_state_district", "population", "seat_share", "district_share"])
+    rows, provenance, account = measured.measured_coverage(published, seat_overlay, districts["district"])
+    used = account.loc[account["status"] != "not_used"]
+    ctx.quality.note(
+        measured.PROVENANCE_SOURCE, "decision",
+        f"{len(rows)} district values of {rows['indicator'].nunique()} measured coverage indicators ({', '.join(sorted(rows['indicator'].unique()))}) "
+        f"in {rows['code_state_district'].nunique()} districts: {int((rows['method'] == 'observed').sum())} from district figures (observed), "
+        f"{int((rows['method'] == 'derived').sum())} from seat figures through the seat-district population overlay (derived; the seats must hold at least "
+        f"{measured.MIN_DISTRICT_SHARE:.0%} of a district's people); {len(used)} of {len(account)} sub-national published rows used",
+        column="code_state_district", count=len(rows), values={"kind": "district_provenance", "min_district_share": measured.MIN_DISTRICT_SHARE},
+        rows=provenance.to_dict("records"),
+    )
+    unused = account.loc[account["status"] == "not_used"]
+    for (source_id, reason_id), group in unused.groupby(["source_id", "reason_id"], sort=True):
+        ctx.quality.note(
+            source_id, "not_used", f"{len(group)} sub-national rows not used as district values: {measured.REASONS[reason_id]}",
+            column="indicator", count=len(group), values={"reason_id": reason_id, "indicators": sorted(group["indicator"].unique())},
+            rows=group.drop(columns=["status", "districts", "district_indicator"]).to_dict("records"),
+        )
+    ctx.quality.note(
+        measured.PROVENANCE_SOURCE, "consistency_check",
+        f"every sub-national published row accounted for: {len(account)} rows = {len(used)} used ({int((account['status'] == 'used_district').sum())} district, "
+        f"{int((account['status'] == 'used_via_seat').sum())} seat) + {len(unused)} not used with a reason",
+        count=len(account), values={"kind": "account"}, rows=measured.account_summary(account).to_dict("records"),
+    )
+    return rows
 
 
 def _source_of(indicator: str) -> str:
@@ -168,3 +227,30 @@ def _comparison(comparison_id: str, comparison: str, rho: float, n: int, **conte
         "comparison_id": comparison_id, "comparison": comparison, "rho": round(rho, 3), "n": n, "strength": validation.strength(rho, n),
         "strength_level": validation.strength(rho), "indicative_only": n < validation.INDICATIVE_BELOW_N, **context,
     }
+
+
+def _note_out_of_sample(ctx: StepContext, published: pd.DataFrame, estimates: pd.Series, piped_water: pd.Series, seat_weights: pd.DataFrame, state_of: pd.Series) -> None:
+    """The modelled estimate out of sample against naive baselines (piped water alone, state mean, national mean)."""
+    points = validation.coverage_points(published, estimates, piped_water, seat_weights)
+    table = validation.out_of_sample(points)
+    beats = validation.beats_baselines(table)
+    beats_unseen_states = validation.beats_baselines(table, "leave_one_state_out")
+    ranks_better = validation.ranks_within_states_better(table)
+    loo = table.loc[table["scheme"] == "leave_one_out"].set_index("predictor")
+    loso = table.loc[table["scheme"] == "leave_one_state_out"].set_index("predictor")
+    ctx.quality.note(
+        INDICATOR, "validation",
+        f"out of sample ({len(points)} district/seat coverage figures, leave-one-out; each predictor maps to coverage through a straight line fitted without the place): "
+        + "; ".join(f"{name} MAE {loo.at[name, 'mae_common_pp']:.1f} pp (n={loo.at[name, 'n_common']})" for name in validation.PREDICTORS if pd.notna(loo.at[name, "mae_common_pp"]))
+        + f"; within-state rank agreement: model rho {loo.at['model', 'within_state_rho']:.2f}, piped water {loo.at['piped_water', 'within_state_rho']:.2f} "
+        f"({loo.at['model', 'within_state_states']} states with {validation.WITHIN_STATE_MIN_POINTS}+ places); leaving out whole states: model MAE "
+        f"{loso.at['model', 'mae_pp']:.1f} pp vs piped water {loso.at['piped_water', 'mae_pp']:.1f} pp. "
+        + ("The model has the smallest error of all, " if beats else "The model does not beat the baselines on error, ")
+        + ("and ranks places within a state better than piped water alone." if ranks_better else "but piped water alone ranks places within a state better than the model: "
+           "it is a rough gap-filler, not a district figure.")
+        + " Coverage is a different measure from household take-up, so the error is in coverage points after a straight-line mapping.",
+        column=INDICATOR, count=len(points),
+        values={"kind": "out_of_sample", "beats_baselines": beats, "beats_baselines_unseen_states": beats_unseen_states, "ranks_within_states_better": ranks_better,
+                "out_of_sample": table.to_dict("records")},
+        rows=points.assign(kind="oos_point").to_dict("records"),
+    )

@@ -29,12 +29,12 @@ from etl.validate import describe_failures
 
 REFERENCE_CSV = config.REFERENCE_DIR / "published_connectivity.csv"
 REFERENCE_LABEL = "data/reference/published_connectivity.csv"
-PUBLISHED_SOURCES = ["pub_household_internet", "pub_mobile_coverage", "pub_broadband", "pub_community_internet_centres", "pub_schools_internet"]
+PUBLISHED_SOURCES = ["pub_household_internet", "pub_mobile_coverage", "pub_broadband", "pub_community_internet_centres", "pub_schools_internet", "pub_connectivity_local"]
 PARLIMEN_SOURCE = "dosm_parlimen_boundaries"
 OUTPUT_NAME = "published_figures.parquet"
 GEOGRAPHY_LEVELS = ["national", "national_stratum", "state", "district", "parliament"]
 CONFIDENCE_LEVELS = ["high", "medium", "low"]
-SOURCE_TYPES = ["news_quoting_official", "research_citing_official", "secondary_blog", "official_feed"]
+SOURCE_TYPES = ["news_quoting_official", "research_citing_official", "secondary_blog", "official_feed", "secondary_summary", "official_statement", "official_statement_via_news"]
 KEY_COLUMNS = ["indicator", "geography_level", "state", "area", "year", "as_of", "value"]
 REFERENCE_COLUMNS = ["source_id", *KEY_COLUMNS[:-1], "value", "unit", "data_source", "publisher", "source_type", "confidence", "source_url", "note"]
 
@@ -43,10 +43,11 @@ CONCEPTS = [
     (r"^hh_.*_(access|HIES)$|^hh_internet_via_", "household_access"),
     (r"^indiv_|^internet_users_|^persons15plus_|^internet_penetration_", "individual_use"),
     (r"_coverage_populated_areas$", "network_coverage"),
-    (r"penetration$|_subscriptions$", "subscriptions"),
+    (r"penetration$|_subscriptions$|_per100$", "subscriptions"),
     (r"^fibre_premises", "fibre_infrastructure"),
     (r"centres", "community_centres"),
     (r"^schools_", "school_connectivity"),
+    (r"coverage", "network_coverage"),  # other bases (DNB's own 5G estimate, a state's settlement areas), own ids
 ]
 
 
@@ -112,20 +113,39 @@ def compare_with_transcriptions(reference: pd.DataFrame, transcriptions: dict[st
     rows = []
     for source_id, raw in transcriptions.items():
         carried_keys = set(reference.loc[reference["source_id"] == source_id, KEY_COLUMNS].astype(str).itertuples(index=False, name=None))
-        raw_keys = list(raw[KEY_COLUMNS].astype(str).itertuples(index=False, name=None))
+        keyed = normalise_years(raw[KEY_COLUMNS].astype(str))
+        no_year = keyed["year"] == ""
+        raw_keys = list(keyed.loc[~no_year].itertuples(index=False, name=None))
         missing = [key for key in raw_keys if key not in carried_keys]
         extra = sorted(carried_keys - set(raw_keys))
         rows.append(
             {
                 "source_id": source_id,
-                "read": len(raw_keys),
+                "read": len(keyed),
                 "carried": len(raw_keys) - len(missing),
                 "not_carried": len(missing),
+                "no_year": int(no_year.sum()),
                 "only_in_reference": len(extra),
                 "examples": "; ".join(" / ".join(part for part in key if part) for key in (missing + extra)[:5]),
             }
         )
-    return pd.DataFrame(rows, columns=["source_id", "read", "carried", "not_carried", "only_in_reference", "examples"])
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+COMPARISON_COLUMNS = ["source_id", "read", "carried", "not_carried", "no_year", "only_in_reference", "examples"]
+
+
+def normalise_years(keys: pd.DataFrame) -> pd.DataFrame:
+    """Years as whole numbers ('2022.0' -> '2022', as one transcription writes them); blank stays blank."""
+    year = keys["year"].str.strip()
+    numeric = pd.to_numeric(year, errors="coerce")
+    whole = numeric.notna() & (numeric == numeric.round())
+    return keys.assign(year=year.where(~whole, numeric.where(whole).map(lambda v: str(int(v)) if pd.notna(v) else "")))
+
+
+def rows_without_year(raw: pd.DataFrame) -> pd.DataFrame:
+    """Transcribed rows with no reference year: never carried (a year would be invented), listed instead."""
+    return raw.loc[raw["year"].astype(str).str.strip() == "", [c for c in KEY_COLUMNS if c != "year"] + [c for c in ("confidence", "note") if c in raw.columns]]
 
 
 def parse_values(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -208,9 +228,17 @@ def cross_check(ctx: StepContext, reference: pd.DataFrame) -> None:
     comparison = compare_with_transcriptions(reference, transcriptions)
     for row in comparison.itertuples(index=False):
         ctx.quality.account(
-            row.source_id, read=row.read, used=row.carried, rejected=row.not_carried,
-            detail=f"carried into {REFERENCE_LABEL} without quotes (numbers, dates, citations, confidence); rejected = transcribed rows missing from the reference",
+            row.source_id, read=row.read, used=row.carried, rejected=row.not_carried + row.no_year,
+            detail=f"carried into {REFERENCE_LABEL} without quotes (numbers, dates, citations, confidence); rejected = transcribed rows missing from the reference"
+            + (f", {row.no_year} of them without a reference year (listed, never given one)" if row.no_year else ""),
         )
+        undated = rows_without_year(transcriptions[row.source_id])
+        if len(undated):
+            ctx.quality.note(
+                row.source_id, "not_used", f"{len(undated)} transcribed rows without a reference year: not carried (a year would have to be guessed)",
+                column="year", count=len(undated), values={"reason_id": "no_reference_year", "indicators": sorted(undated["indicator"].unique())},
+                rows=undated.to_dict("records"),
+            )
     bad = comparison.loc[(comparison["not_carried"] > 0) | (comparison["only_in_reference"] > 0)]
     ctx.quality.note(
         "published_figures",

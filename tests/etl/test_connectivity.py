@@ -21,7 +21,7 @@ from etl.errors import SourceValidationError
 from etl.fetch import FetchResult
 from etl.registry import load_registry
 from etl.schemas import published_figures_output
-from etl import connectivity_model, connectivity_validation
+from etl import connectivity_measured, connectivity_model, connectivity_validation, overlay
 from etl.sources import connectivity_published, digital_hh
 from etl.validate import validate_source
 
@@ -488,8 +488,11 @@ def test_given_the_real_build_then_no_published_state_figure_becomes_a_district_
 @pytest.mark.integration
 def test_given_the_real_build_then_the_carried_figures_match_the_transcriptions(quality):
     accounts = {a["source"]: a for a in quality["accounts"]}
+    undated = {n["source"]: n["count"] for n in quality["notes"] if n["kind"] == "not_used" and n["values"].get("reason_id") == "no_reference_year"}
     for source_id in connectivity_published.PUBLISHED_SOURCES:
-        assert accounts[source_id]["rows_read"] == accounts[source_id]["rows_used"], source_id
+        # every transcribed row is carried, except rows without a reference year, which are listed instead
+        assert accounts[source_id]["rows_read"] == accounts[source_id]["rows_used"] + undated.get(source_id, 0), source_id
+        assert accounts[source_id]["rows_rejected"] == undated.get(source_id, 0), source_id
     check = next(n for n in quality["notes"] if n["source"] == "published_figures" and n["kind"] == "consistency_check")
     assert "every number matches" in check["detail"]
 
@@ -504,3 +507,182 @@ def test_given_an_offline_real_build_then_the_optional_feeds_are_noted_and_the_m
     reached = {item["id"] for item in manifest["optional_inputs"]}
     noted = {n["source"] for n in quality["notes"] if n["kind"] == "source_unavailable"}
     assert reached | noted == set(digital_hh.FEED_SOURCES)
+
+
+# --- measured coverage: seats to districts by population (synthetic, answers by hand) --------------------------
+
+
+def synthetic_overlay_inputs():
+    """Synthetic: seat P.1 A has two DUNs (N.1: 1,000 people, 60 % of its area in district 1_1 and 40 % in 1_2;
+    N.2: 500 people, all in 1_2); seat P.2 B has no DUNs (a federal territory): its 10 km2 lie wholly in 1_3
+    (5,000 people on 50 km2). District people: 1_1 2,000, 1_2 1,000, 1_3 5,000."""
+    dun_weights = pd.DataFrame({"code_state_dun": ["1_N.1", "1_N.1", "1_N.2"], "code_state_district": ["1_1", "1_2", "1_2"], "weight": [0.6, 0.4, 1.0]})
+    duns = pd.DataFrame({"code_state_dun": ["1_N.1", "1_N.2"], "parlimen": ["P.1 A", "P.1 A"], "population_total": [1000.0, 500.0]})
+    seat_weights = pd.DataFrame({"parlimen": ["P.1 A", "P.1 A", "P.2 B"], "code_state_district": ["1_1", "1_2", "1_3"], "weight": [0.5, 0.5, 1.0]})
+    population = pd.Series({"1_1": 2000.0, "1_2": 1000.0, "1_3": 5000.0})
+    area = pd.Series({"1_1": 100.0, "1_2": 100.0, "1_3": 50.0})
+    return dun_weights, duns, seat_weights, pd.Series({"P.1 A": 20.0, "P.2 B": 10.0}), population, area
+
+
+def test_given_seats_with_and_without_duns_when_overlaid_by_population_then_both_shares_are_the_hand_computed_ones():
+    table = overlay.seat_population_overlay(*synthetic_overlay_inputs()).set_index(["parlimen", "code_state_district"])
+    # P.1 A: 600 people in 1_1 (0.6 x 1,000), 900 in 1_2 (0.4 x 1,000 + 500)
+    assert table.loc[("P.1 A", "1_1"), "population"] == pytest.approx(600)
+    assert table.loc[("P.1 A", "1_2"), "population"] == pytest.approx(900)
+    assert table.loc[("P.1 A", "1_1"), "seat_share"] == pytest.approx(0.4) and table.loc[("P.1 A", "1_2"), "seat_share"] == pytest.approx(0.6)
+    assert table.loc[("P.1 A", "1_1"), "district_share"] == pytest.approx(0.3) and table.loc[("P.1 A", "1_2"), "district_share"] == pytest.approx(0.9)
+    # P.2 B: 10 km2 at 100 people/km2 = 1,000 people = 20 % of 1_3
+    assert table.loc[("P.2 B", "1_3"), "population"] == pytest.approx(1000) and table.loc[("P.2 B", "1_3"), "district_share"] == pytest.approx(0.2)
+
+
+def published_rows(rows: list[dict]) -> pd.DataFrame:
+    """Synthetic published_figures rows with defaults for the columns the measured step reads."""
+    base = {"source_id": "pub_x", "state": "S", "code_state_district": None, "as_of": "", "confidence": "high", "publisher": "P", "source_url": "https://example.org"}
+    return pd.DataFrame([{**base, **row} for row in rows])
+
+
+def test_given_published_rows_when_carried_to_districts_then_each_is_used_or_has_its_reason():
+    seat_overlay = overlay.seat_population_overlay(*synthetic_overlay_inputs())
+    names = pd.Series({"1_1": "One", "1_2": "Two", "1_3": "Three"})
+    published = published_rows([
+        {"indicator": "4g_coverage_populated_areas", "geography_level": "parliament", "area": "P.1 A", "year": 2021, "as_of": "2021-06", "value": 80.0},
+        {"indicator": "4g_coverage_populated_areas", "geography_level": "parliament", "area": "P.1 A", "year": 2021, "as_of": "2021-03", "value": 70.0},  # earlier release
+        {"indicator": "4g_coverage_populated_areas", "geography_level": "district", "area": "One", "code_state_district": "1_1", "year": 2021, "value": 95.0},
+        {"indicator": "mobile_internet_coverage_populated_areas", "geography_level": "parliament", "area": "P.2 B", "year": 2024, "value": 99.0},  # 20 % of 1_3
+        {"indicator": "4g_coverage_populated_areas", "geography_level": "state", "area": "", "year": 2021, "value": 90.0},
+        {"indicator": "4g_coverage_populated_areas", "geography_level": "district", "area": "Three", "code_state_district": "1_3", "year": 2021, "value": 60.0, "confidence": "low"},
+        {"indicator": "fibre_premises_passed", "geography_level": "parliament", "area": "P.1 A", "year": 2021, "value": 6000.0},
+        {"indicator": "internet_access_rate_unspecified", "geography_level": "parliament", "area": "P.1 A", "year": 2020, "value": 92.0},
+    ])
+    rows, provenance, account = connectivity_measured.measured_coverage(published, seat_overlay, names)
+
+    values = rows.set_index(["code_state_district", "indicator", "year"])
+    assert values.loc[("1_1", "coverage_4g_populated_pct", 2021), "value"] == 95.0  # the district's own figure
+    assert values.loc[("1_1", "coverage_4g_populated_pct", 2021), "method"] == "observed"
+    assert values.loc[("1_2", "coverage_4g_populated_pct", 2021), "value"] == 80.0  # the seat holds 90 % of 1_2: the later release
+    assert values.loc[("1_2", "coverage_4g_populated_pct", 2021), "method"] == "derived"
+    assert "P.1 A" in values.loc[("1_2", "coverage_4g_populated_pct", 2021), "method_note"]
+    assert "Two 60%, One 40%" in values.loc[("1_2", "coverage_4g_populated_pct", 2021), "method_note"]  # the seat spans two districts and says so
+    assert ("1_3", "coverage_internet_populated_pct", 2024) not in values.index  # a seat holding 20 % of a district does not speak for it
+    assert len(provenance) == len(rows)
+
+    assert len(account) == len(published)  # every sub-national row once
+    by_value = account.set_index(["geography_level", "area", "value"])
+    assert by_value.loc[("parliament", "P.1 A", 80.0), "status"] == "used_via_seat"
+    assert by_value.loc[("parliament", "P.1 A", 80.0), "districts"] == "1_2"
+    assert by_value.loc[("district", "One", 95.0), "status"] == "used_district"
+    reasons = account.loc[account["status"] == "not_used"].set_index("value")["reason_id"].to_dict()
+    assert reasons == {70.0: "superseded", 99.0: "seat_below_district_share", 90.0: "state_figure", 60.0: "low_confidence", 6000.0: "not_a_coverage_share", 92.0: "measure_not_defined"}
+    assert account.loc[account["status"] == "not_used", "reason"].notna().all()
+
+
+def test_given_two_seats_in_one_district_when_carried_then_the_value_is_their_population_weighted_mean():
+    # Synthetic: seats X (600 people in d) and Y (300 people in d) in a district of 1,000 people
+    seat_overlay = pd.DataFrame({"parlimen": ["X", "Y"], "code_state_district": ["d", "d"], "population": [600.0, 300.0], "seat_share": [1.0, 1.0], "district_share": [0.6, 0.3]})
+    published = published_rows([
+        {"indicator": "4g_coverage_populated_areas", "geography_level": "parliament", "area": "X", "year": 2021, "value": 90.0},
+        {"indicator": "4g_coverage_populated_areas", "geography_level": "parliament", "area": "Y", "year": 2021, "value": 60.0},
+    ])
+    rows, _, account = connectivity_measured.measured_coverage(published, seat_overlay, pd.Series({"d": "D"}))
+    assert rows["value"].tolist() == [pytest.approx((600 * 90 + 300 * 60) / 900)]
+    assert set(account["status"]) == {"used_via_seat"}
+
+
+def test_given_years_written_as_decimals_when_compared_then_they_match_and_undated_rows_are_counted_apart():
+    reference = pd.DataFrame([{"source_id": "s", "indicator": "i", "geography_level": "state", "state": "Kedah", "area": "", "year": 2022, "as_of": "2022-03", "value": "97.89"}])
+    raw = pd.DataFrame([
+        {"indicator": "i", "geography_level": "state", "state": "Kedah", "area": "", "year": "2022.0", "as_of": "2022-03", "value": "97.89"},
+        {"indicator": "i", "geography_level": "state", "state": "Melaka", "area": "", "year": "", "as_of": "", "value": "99.78"},
+    ])
+    row = connectivity_published.compare_with_transcriptions(reference, {"s": raw}).iloc[0]
+    assert (row["read"], row["carried"], row["not_carried"], row["no_year"], row["only_in_reference"]) == (2, 1, 0, 1, 0)
+
+
+# --- the model out of sample (synthetic, answers by construction) --------------------------------------------
+
+
+def synthetic_points(noise: float, seed: int = 3) -> pd.DataFrame:
+    """Synthetic: 12 places in 3 states; published = 2 x model - 100 (+ noise); piped water unrelated noise."""
+    rng = np.random.default_rng(seed)
+    model = np.linspace(60, 99, 12)
+    return pd.DataFrame({
+        "state": ["A"] * 4 + ["B"] * 4 + ["C"] * 4, "area": [f"p{i}" for i in range(12)],
+        "published": np.clip(2 * model - 100 + rng.normal(0, noise, 12), 0, 100), "model": model, "piped_water": rng.uniform(50, 100, 12),
+    })
+
+
+def test_given_coverage_that_is_a_straight_line_of_the_model_when_validated_out_of_sample_then_the_model_wins_with_no_error():
+    table = connectivity_validation.out_of_sample(synthetic_points(noise=0.0)).set_index(["scheme", "predictor"])
+    assert table.loc[("leave_one_out", "model"), "mae_pp"] == pytest.approx(0.0, abs=1e-6)
+    assert table.loc[("leave_one_out", "model"), "within_state_rho"] == pytest.approx(1.0)
+    assert np.isnan(table.loc[("leave_one_out", "state_mean"), "within_state_rho"])  # a state mean cannot rank places
+    assert table.loc[("leave_one_state_out", "state_mean"), "n"] == 0  # no other place of the state is left to average
+    assert connectivity_validation.beats_baselines(table.reset_index())
+
+
+def test_given_leave_one_out_then_the_state_mean_is_the_mean_of_the_other_places_of_the_state():
+    points = synthetic_points(noise=0.0)
+    predicted = connectivity_validation.out_of_sample_predictions(points, "leave_one_out")
+    assert predicted.loc[0, "state_mean"] == pytest.approx(points.loc[1:3, "published"].mean())
+    assert predicted.loc[0, "national_mean"] == pytest.approx(points.loc[1:, "published"].mean())
+
+
+def test_given_a_model_unrelated_to_coverage_when_validated_then_it_does_not_beat_the_baselines():
+    points = synthetic_points(noise=0.0)
+    points = points.assign(model=np.random.default_rng(9).uniform(60, 99, 12), piped_water=points["model"])  # piped water is now the true driver
+    table = connectivity_validation.out_of_sample(points)
+    assert not connectivity_validation.beats_baselines(table)
+    assert not connectivity_validation.ranks_within_states_better(table)
+
+
+# --- the real build: every published sub-national row used or explained; the validation recorded ---------------
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_every_published_sub_national_row_is_used_or_explained(quality, mirror_dir: Path):
+    sub_national = 0
+    for source_id in connectivity_published.PUBLISHED_SOURCES:
+        entry = load_registry()[source_id]
+        raw = pd.read_csv(mirror_dir / entry.source / entry.file, dtype=str, keep_default_na=False)
+        sub_national += int(raw["geography_level"].isin(connectivity_measured.SUB_NATIONAL).sum())
+    account = next(n for n in quality["notes"] if n["values"].get("kind") == "account")
+    not_used = [n for n in quality["notes"] if n["kind"] == "not_used"]
+    undated = sum(n["count"] for n in not_used if n["values"]["reason_id"] == "no_reference_year")
+    assert account["count"] + undated == sub_national
+    listed = sum(n["count"] for n in not_used)
+    used = sum(row["rows"] for row in account["rows"] if row["status"] != "not_used")
+    assert used + listed == sub_national  # every row is used, or listed in a note with its reason
+    assert all(n["values"]["reason_id"] in connectivity_measured.REASONS and n["rows"] for n in not_used)
+    assert used >= 15  # the seats and districts of the two coverage files reach districts
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_measured_coverage_is_per_district_with_method_year_and_how(processed):
+    indicators = pd.read_parquet(processed / "indicators.parquet")
+    measured = indicators.loc[indicators["indicator"].isin(connectivity_measured.MEASURED.values())]
+    assert len(measured) >= 20 and measured["value"].between(0, 100).all()
+    assert set(measured["method"]) == {"observed", "derived"}
+    assert measured["method_note"].notna().all()
+    assert indicators.loc[~indicators["indicator"].isin(connectivity_measured.MEASURED.values()), "method_note"].isna().all()
+    # coverage is never written into the household measure
+    assert set(indicators.loc[indicators["indicator"] == "internet_hh_pct", "method"]) == {"modelled"}
+    # Song (Sarawak) has its own published district figure for 2022: 32.04 %, as published
+    song = measured.loc[(measured["code_state_district"] == "13_22") & (measured["year"] == 2022)]
+    assert song["value"].tolist() == [32.04] and song["method"].tolist() == ["observed"]
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_the_out_of_sample_validation_against_baselines_is_recorded(quality):
+    note = next(n for n in quality["notes"] if n["values"].get("kind") == "out_of_sample")
+    table = pd.DataFrame(note["values"]["out_of_sample"])
+    assert set(table["predictor"]) == set(connectivity_validation.PREDICTORS) and set(table["scheme"]) == set(connectivity_validation.SCHEMES)
+    assert note["values"]["beats_baselines"] == connectivity_validation.beats_baselines(table)
+    assert ("does not beat" in note["detail"]) != note["values"]["beats_baselines"]  # the verdict is said plainly either way
+    assert note["count"] >= 15
+
+
+def test_given_the_index_configuration_then_measured_coverage_stays_out_of_it():
+    from dashboard import composite
+
+    spec = composite.load_index_spec()
+    assert not set(spec.indicator_ids) & set(connectivity_measured.MEASURED.values())
