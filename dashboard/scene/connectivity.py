@@ -263,7 +263,7 @@ def add_district_evidence(scene: Scene, dataset: data.Dataset, words: Words, sta
         indicators=(MODELLED, *evidence.MEASURED),
         labels={"district": words.t("district"), "state": words.t("state"), "measured_indicator": words.t("evidence_measured"), "measured_value": words.t("value"),
                 "measured_year": words.t("year"), "measured_method": words.t("evidence_method"), "measured_note": words.t("evidence_how"),
-                "modelled_value": words.t("evidence_modelled"), "modelled_year": words.t("year"), "shown": words.t("evidence_shown")},
+                "modelled_value": words.t("evidence_modelled"), "modelled_year": words.t("evidence_modelled_year"), "shown": words.t("evidence_shown")},
         formats={"measured_value": ".1f", "modelled_value": ".1f", "modelled_lower": ".1f", "modelled_upper": ".1f", "shown_value": ".1f"}, no_data=words.no_data,
         value_labels={"measured_method": methods, "modelled_method": methods, "shown_method": methods, "measured_indicator": indicator_names, "shown_indicator": indicator_names,
                       "shown": {k: words.t("evidence_shown_" + k) for k in ("imported", "measured", "modelled", "none")}, "urban_class": words.class_labels},

@@ -46,9 +46,26 @@ chart_downloads.scene_chart(scene, "local_map", "local_points", "local_figures",
 st.dataframe(scene.tables["local_points"].display(), hide_index=True, width="stretch", column_config=link)
 st.caption(scene.sentences["local_figures_note"])
 
+st.subheader(ui.t("evidence_title"))
+st.caption(scene.sentences["evidence_rule"])
+st.markdown(scene.sentences["evidence_count"])
+st.dataframe(scene.tables["districts"].display(), hide_index=True, width="stretch")
+if "published_use" in scene.tables:
+    with st.expander(scene.tables["published_use"].title):
+        st.caption(scene.sentences["published_use"])
+        st.dataframe(scene.tables["published_use"].display(), hide_index=True, width="stretch")
+        st.dataframe(scene.tables["published_not_used"].display(), hide_index=True, width="stretch")
+
 st.subheader(ui.t("modelled_title"))
 if "modelled_definition" in scene.sentences:
     st.markdown(scene.sentences["modelled_definition"])
+    if "validation" in scene.tables:
+        st.subheader(scene.tables["validation"].title)
+        st.markdown(scene.sentences["validation_verdict"])
+        st.dataframe(scene.tables["validation"].display(), hide_index=True, width="stretch")
+        st.caption(scene.tables["validation"].source)
+        with st.expander(scene.tables["validation_points"].title):
+            st.dataframe(scene.tables["validation_points"].display(), hide_index=True, width="stretch")
     for detail in scene.table("validation_notes")["detail"]:
         st.info(detail, icon=":material/fact_check:")
     st.page_link("views/map.py", label=ui.t("open_on_map"), icon=":material/map:", query_params={"indicator": "internet_hh_pct"})

@@ -686,3 +686,14 @@ def test_given_the_index_configuration_then_measured_coverage_stays_out_of_it():
 
     spec = composite.load_index_spec()
     assert not set(spec.indicator_ids) & set(connectivity_measured.MEASURED.values())
+
+
+@pytest.mark.integration
+def test_given_the_real_build_then_measured_coverage_is_below_the_index_rule_for_entering(processed):
+    # index.yaml: a measured series enters only when one release covers at least min_coverage of the districts
+    from dashboard import composite
+
+    indicators = pd.read_parquet(processed / "indicators.parquet")
+    measured = indicators.loc[indicators["indicator"].isin(connectivity_measured.MEASURED.values())]
+    widest_release = measured.groupby(["indicator", "year"])["code_state_district"].nunique().max()
+    assert widest_release < composite.load_index_spec().min_coverage * 160
