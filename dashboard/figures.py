@@ -607,3 +607,20 @@ def outlook_fan_chart(observed: dict[str, dict], fans: dict[str, list[dict]], th
     figure.update_layout(title={"text": title, "font": {"size": 14}}, height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10}, plot_bgcolor="white",
                          font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
     return figure
+
+
+def scenario_gap_chart(labels: list[str], before: list[float], after: list[float], *, title: str, before_label: str, after_label: str, axis_label: str,
+                       caption: str, height_per_row: int = 46) -> go.Figure:
+    """A scenario's rural shortfall before and after, one pair of bars per measure; the title says
+    "scenario" and the caption under the chart carries the assumptions (the scene's words)."""
+    figure = go.Figure()
+    figure.add_trace(go.Bar(y=labels, x=before, orientation="h", name=before_label, marker_color="#7f8c8d", texttemplate="%{x:.2f}", textposition="outside"))
+    figure.add_trace(go.Bar(y=labels, x=after, orientation="h", name=after_label, marker_color="#d95f0e", marker_pattern_shape="/",
+                            texttemplate="%{x:.2f}", textposition="outside"))
+    figure.update_yaxes(autorange="reversed", automargin=True)
+    figure.update_xaxes(title_text=wrap_title(axis_label, 80), gridcolor=GRID_COLOUR, zeroline=True, zerolinecolor="#4d4d4d", automargin=True)
+    figure.add_annotation(text=wrap_title(caption, 140), xref="paper", yref="paper", x=0, y=-0.02, yanchor="top", showarrow=False, align="left",
+                          font={"size": 10, "color": "#4d4d4d"}, yshift=-40)
+    figure.update_layout(title={"text": title, "font": {"size": 14}}, barmode="group", height=160 + height_per_row * max(len(labels), 1),
+                         margin={"l": 10, "r": 30, "t": 50, "b": 110}, plot_bgcolor="white", font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
+    return figure

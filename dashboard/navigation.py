@@ -29,6 +29,7 @@ PAGES = [
     PageSpec("district.py", "nav_district", "location_city", "district", "nav_section_explore"),
     PageSpec("connectivity.py", "nav_connectivity", "cell_tower", "connectivity", "nav_section_explore"),
     PageSpec("targets.py", "nav_targets", "flag", "targets", "nav_section_track"),
+    PageSpec("plan.py", "nav_plan", "calculate", "plan", "nav_section_track"),
     PageSpec("export.py", "nav_export", "download", "export", "nav_section_share"),
     PageSpec("upload.py", "nav_upload", "upload_file", "upload", "nav_section_share"),
     PageSpec("sources.py", "nav_sources", "description", "sources", "nav_section_share"),

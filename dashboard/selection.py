@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, urlencode
 ALL = "all"  # query-string value for "no filter" (all states)
 LANGUAGES = ("en", "ms")
 DEFAULT_LANGUAGE = "en"
-PAGES = ("overview", "map", "gaps", "index", "district", "connectivity", "targets", "sources", "briefing")
+PAGES = ("overview", "map", "gaps", "index", "district", "connectivity", "targets", "plan", "sources", "briefing")
 GEOGRAPHIES = ("district",)  # Parlimen and DUN seats join here
 WEIGHT_STEP = 0.025  # the index sliders' step; URL weights are rounded to it
 WEIGHT_PREFIX = "w_"
@@ -75,7 +75,7 @@ class Selection:
     target: str | None = None
     measure: str | None = None  # the connectivity page's state measure
     use_imported: bool = True  # imported series stand in where they declare `replaces`
-    scenario: str | None = None  # reserved for the planner
+    scenario: str | None = None  # the planner's scenario, canonical (dashboard.planner.Scenario.to_string)
 
     @property
     def weight_map(self) -> dict[str, float]:
@@ -117,6 +117,8 @@ class Selection:
                 query[name] = str(value)
         if self.districts:
             query["districts"] = ",".join(self.districts)
+        if self.scenario:
+            query["scenario"] = self.scenario
         defaults = options.default_weights if options else {}
         for domain, weight in self.weights:
             if not math.isclose(weight, defaults.get(domain, math.nan)):
@@ -172,6 +174,16 @@ def parse_weight(raw: str) -> float | None:
     return round(value / WEIGHT_STEP) * WEIGHT_STEP
 
 
+def scenario_value(text: str, options: Options) -> str | None:
+    """The canonical scenario string, or None when it does not read (planner.scenario_problem says why)."""
+    from dashboard import planner
+
+    try:
+        return planner.parse_scenario(text, set(options.indicators), set(options.districts)).to_string() or None
+    except planner.ScenarioError:
+        return None
+
+
 def query_mapping(query: str | Mapping[str, str]) -> dict[str, str]:
     """A query string ('a=1&b=2', with or without '?') or a mapping, as {name: last value}."""
     if isinstance(query, str):
@@ -224,6 +236,8 @@ def parse(query: str | Mapping[str, str], options: Options, page: str = "overvie
         take("measure", values["measure"] if values["measure"] in options.measures else None)
     if "imports" in values:
         take("use_imported", {"on": True, "off": False}.get(values["imports"]))
+    if values.get("scenario", "").strip():
+        take("scenario", scenario_value(values["scenario"], options))
     weights = {}
     for domain in options.default_weights:
         name = WEIGHT_PREFIX + domain

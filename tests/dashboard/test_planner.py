@@ -1,0 +1,226 @@
+"""What-if planner (dashboard.planner, dashboard/scene/plan.py): the scenario string is validated,
+a scenario never touches measured values outside its derived copy, the results move the way the
+assumptions say, and the optimiser is never beaten by the greedy rule or 1,000 random picks."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import planner
+from dashboard.selection import Options, Selection, parse
+
+CODES = {"1_1", "1_2", "12_6", "12_24"}
+INDICATORS = {"internet_hh_pct", "piped_water_hh_pct", "population_beyond_5km_facility_pct"}
+
+
+# --- the scenario string ---------------------------------------------------------------------------
+
+
+def test_a_scenario_reads_into_its_canonical_form():
+    text = "internet_hh_pct:90.0:12_6,12_24,12_6; cost=internet_hh_pct:1500 ;budget=2e3x"
+    with pytest.raises(planner.ScenarioError, match="budget"):
+        planner.parse_scenario(text, INDICATORS, CODES)
+    scenario = planner.parse_scenario("internet_hh_pct:90.0:12_6,12_24,12_6;cost=internet_hh_pct:1500;budget=2000000;optimise=gap:internet_hh_pct:urban_mean",
+                                      INDICATORS, CODES)
+    assert scenario.to_string() == "internet_hh_pct:90:12_6,12_24;cost=internet_hh_pct:1500;budget=2000000;optimise=gap:internet_hh_pct:urban_mean"
+    assert planner.parse_scenario(scenario.to_string(), INDICATORS, CODES) == scenario
+
+
+@pytest.mark.parametrize("bad", [
+    "internet_hh_pct:101:12_6",  # not a percentage
+    "internet_hh_pct:90:99_99",  # unknown district
+    "internet_hh_pct:90:<script>",  # hostile
+    "students_per_teacher:10:12_6",  # not a plannable action
+    "internet_hh_pct:90",  # missing part
+    "optimise=best:internet_hh_pct:90",  # unknown objective
+    "health_facility_internet:90:12_6",  # facilities take 'all'
+    "internet_hh_pct:all:12_6",
+    "cost=internet_hh_pct:-5",
+    "internet_hh_pct:90:lowest_rural_0",
+    "x" * (planner.MAX_SCENARIO_CHARS + 1),
+])
+def test_an_unreadable_scenario_is_refused_naming_why(bad):
+    with pytest.raises(planner.ScenarioError):
+        planner.parse_scenario(bad, INDICATORS, CODES)
+
+
+def test_the_selection_takes_a_valid_scenario_and_names_a_hostile_one():
+    options = Options(states=("Johor",), indicators=tuple(sorted(INDICATORS)), directional=tuple(sorted(INDICATORS)), years={}, districts={c: (c, "Johor") for c in CODES},
+                      targets=(), default_weights={"connectivity": 1.0})
+    good = parse({"scenario": "internet_hh_pct:90.0:12_6"}, options, "plan")
+    assert good.selection.scenario == "internet_hh_pct:90:12_6" and not good.ignored
+    assert good.selection.to_query()["scenario"] == "internet_hh_pct:90:12_6"
+    hostile = parse({"scenario": "internet_hh_pct:90:'; DROP TABLE--"}, options, "plan")
+    assert hostile.selection.scenario is None and hostile.ignored == ("scenario",)
+    assert parse({"scenario": ""}, options, "plan").ignored == ()
+    assert planner.add_to_scenario("budget=5", action="internet_hh_pct", level="90", districts="1_1", budget=10) == "budget=10;internet_hh_pct:90:1_1"
+
+
+# --- applying a scenario on a synthetic build --------------------------------------------------------
+
+
+def synthetic_base() -> tuple[planner.Baseline, pd.DataFrame]:
+    districts = pd.DataFrame({"code_state_district": ["1_1", "1_2", "1_3", "1_4"], "state": "Johor", "district": ["A", "B", "C", "D"],
+                              "urban_class": ["urban", "urban", "rural", "rural"]})
+    population = pd.Series({"1_1": 1000.0, "1_2": 3000.0, "1_3": 1000.0, "1_4": 1000.0})
+    rows = [{"code_state_district": c, "indicator": "internet_hh_pct", "year": 2024, "value": v, "method": "modelled", "source_ids": ""}
+            for c, v in zip(districts["code_state_district"], [96.0, 100.0, 80.0, 90.0])]
+    rows += [{"code_state_district": c, "indicator": "internet_hh_pct", "year": 2020, "value": 50.0, "method": "observed", "source_ids": ""} for c in ["1_3"]]
+    rows += [{"code_state_district": c, "indicator": "households_census", "year": 2020, "value": p / 4, "method": "observed", "source_ids": ""} for c, p in population.items()]
+    indicators = pd.DataFrame(rows)
+    facilities = pd.DataFrame({"code_state_district": ["1_3", "1_3", "1_4"], "kind": "clinic", "facility_type": ["klinik_desa", "kkia", "klinik_desa"], "sector": "government"})
+    return planner.baseline(districts, indicators, facilities, population), indicators
+
+
+def test_a_scenario_raises_only_the_chosen_districts_in_a_derived_copy():
+    base, indicators = synthetic_base()
+    original = indicators.copy(deep=True)
+    scenario = planner.parse_scenario("internet_hh_pct:urban_mean:lowest_rural_1;cost=internet_hh_pct:100", INDICATORS, {"1_1", "1_2", "1_3", "1_4"})
+    costs = planner.unit_costs(scenario, base)
+    planned = planner.plan_changes(scenario, base, costs)
+    # the urban mean is population-weighted: (96 * 1000 + 100 * 3000) / 4000 = 99; the lowest rural district is 1_3 (80)
+    assert planned["code_state_district"].tolist() == ["1_3"] and planned["scenario_value"].iloc[0] == pytest.approx(99.0)
+    # 19 points of 250 households at RM100 each; people reached = 19 % of 1,000
+    assert planned["units"].iloc[0] == pytest.approx(47.5) and planned["cost_rm"].iloc[0] == pytest.approx(4750.0)
+    assert planned["people_reached"].iloc[0] == pytest.approx(190.0)
+    derived = planner.apply(indicators, base, planned)
+    pd.testing.assert_frame_equal(indicators, original)  # the input is never modified
+    changed = derived["value"] != indicators["value"]
+    assert derived.loc[changed, ["code_state_district", "year"]].values.tolist() == [["1_3", 2024]]  # only the latest release of the chosen district
+    assert derived.loc[changed, "scenario"].all() and derived.loc[changed, "method"].eq("modelled").all()  # the method stays what it was
+
+
+def test_a_scenario_never_makes_a_value_worse_and_the_best_of_two_stands():
+    base, _ = synthetic_base()
+    scenario = planner.parse_scenario("internet_hh_pct:85:1_3,1_4;internet_hh_pct:95:1_3", INDICATORS, {"1_1", "1_2", "1_3", "1_4"})
+    planned = planner.plan_changes(scenario, base, planner.unit_costs(scenario, base)).set_index("code_state_district")
+    assert planned.at["1_3", "scenario_value"] == 95 and planned.at["1_4", "scenario_value"] == 90 and planned.at["1_4", "change"] == 0
+
+
+def test_the_health_facility_action_is_costed_at_the_published_average_per_site():
+    base, _ = synthetic_base()
+    average, sites = planner.facility_default_cost(base)
+    assert sites == 3 and average == pytest.approx(650_000_000 / 3)
+    scenario = planner.parse_scenario("health_facility_internet:all:1_3", INDICATORS, {"1_1", "1_2", "1_3", "1_4"})
+    costs = planner.unit_costs(scenario, base)
+    assert costs[planner.FACILITY_ACTION][1] == "average" and costs["internet_hh_pct"] == (None, "none")  # blank where none is published
+    planned = planner.plan_changes(scenario, base, costs)
+    assert planned["units"].iloc[0] == 2 and planned["cost_rm"].iloc[0] == pytest.approx(2 * average)
+
+
+# --- the optimiser ---------------------------------------------------------------------------------
+
+
+def test_the_optimiser_finds_the_knapsack_optimum_the_greedy_rule_misses():
+    # values 60, 100, 120 at costs 10, 20, 30, budget 50: greedy (ratio 6, 5, 4) takes the first two (160); best is 100 + 120 = 220
+    options = planner.Candidates(["a", "b", "c"], np.array([60.0, 100.0, 120.0]), np.array([10.0, 20.0, 30.0]))
+    assert planner.objective_value(planner.greedy(options, 50), options) == 160
+    assert planner.optimise(options, 50).tolist() == [0, 1, 1]
+
+
+def test_a_capped_objective_counts_the_gap_at_most_and_spends_no_more_than_needed():
+    options = planner.Candidates(["a", "b", "c"], np.array([3.0, 2.0, 2.0]), np.array([1.0, 1.0, 1.0]), cap=4.0)
+    pick = planner.optimise(options, 3)
+    assert planner.objective_value(pick, options) == 4.0 and pick.sum() == 2
+
+
+def test_the_optimiser_beats_greedy_and_random_on_160_synthetic_districts():
+    rng = np.random.default_rng(3)
+    options = planner.Candidates([f"1_{i}" for i in range(160)], rng.gamma(2, 1, 160), rng.gamma(2, 1e6, 160))
+    budget = options.cost.sum() / 5
+    best = planner.objective_value(planner.optimise(options, budget), options)
+    assert best >= planner.objective_value(planner.greedy(options, budget), options)
+    assert best >= max(planner.objective_value(pick, options) for pick in planner.random_picks(options, budget))
+    assert options.cost @ planner.optimise(options, budget) <= budget
+
+
+# --- on the real build -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def real_dataset(built_data_dir):
+    import helpers_data
+    from dashboard import data
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(helpers_data.DATA_DIR_ENV_VAR, str(built_data_dir))
+        yield data.current_dataset()
+
+
+def lowest_rural(dataset, count: int) -> list[str]:
+    from dashboard.scene import plan
+
+    base = plan.baseline(dataset)
+    return planner.resolve_districts(f"lowest_rural_{count}", base, "internet_hh_pct")
+
+
+@pytest.mark.integration
+def test_raising_the_ten_lowest_rural_districts_to_the_urban_mean_shrinks_the_gap_and_touches_nothing_else(real_dataset, built_data_dir):
+    import helpers_data
+    from dashboard.scene import plan
+
+    codes = lowest_rural(real_dataset, 10)
+    assert len(codes) == 10
+    query = f"scenario=internet_hh_pct:urban_mean:{','.join(codes)};cost=internet_hh_pct:1000"
+    before = real_dataset.indicators.copy(deep=True)
+    env = {**os.environ, helpers_data.DATA_DIR_ENV_VAR: str(built_data_dir)}
+    done = subprocess.run([sys.executable, "-m", "dashboard.scene", "plan", query], capture_output=True, text=True, env=env, cwd=helpers_data.REPO_ROOT, check=True)
+    result = json.loads(done.stdout)
+    gap = next(row for row in result["tables"]["gaps"] if row["id"] == "internet_hh_pct")
+    assert gap["shortfall_after"] < gap["shortfall_before"] and gap["districts_compared"] == gap["districts_compared"]
+    summary = result["tables"]["summary"][0]
+    assert summary["cost_rm"] > 0 and summary["cost_rm"] == pytest.approx(sum(row["cost_rm"] for row in result["tables"]["interventions"]))
+    assert {row["code_state_district"] for row in result["tables"]["interventions"]} == set(codes)
+    assert any("modelled" in notice.lower() for notice in result["notices"])  # the baseline is modelled, and says so
+    # every other district keeps its value; the shared dataset is untouched by a scene build
+    base = plan.baseline(real_dataset)
+    scenario = planner.parse_scenario(query.removeprefix("scenario="), {"internet_hh_pct"}, set(real_dataset.districts["code_state_district"]))
+    derived = planner.apply(real_dataset.indicators, base, planner.plan_changes(scenario, base, planner.unit_costs(scenario, base)))
+    others = ~derived["code_state_district"].isin(codes) | (derived["indicator"] != "internet_hh_pct")
+    pd.testing.assert_series_equal(derived.loc[others, "value"], real_dataset.indicators.loc[others, "value"])
+    from dashboard import scene
+
+    scene.build(real_dataset, "plan", query)
+    pd.testing.assert_frame_equal(real_dataset.indicators, before)
+    csv = subprocess.run([sys.executable, "-m", "dashboard.scene", "plan", query, "--format", "csv", "--table", "gaps"], capture_output=True, text=True, env=env,
+                         cwd=helpers_data.REPO_ROOT, check=True)
+    assert "shortfall_after" in pd.read_csv(io.StringIO(csv.stdout)).columns
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("objective", "indicator", "level", "cost"), [
+    ("gap", "internet_hh_pct", "urban_mean", 1000), ("people", "internet_hh_pct", "95", 1000), ("lowest_index", "piped_water_hh_pct", "95", 800),
+])
+def test_the_optimiser_is_at_least_as_good_as_greedy_and_1000_random_picks_on_the_real_build(real_dataset, objective, indicator, level, cost):
+    from dashboard import scene
+
+    query = f"scenario=cost={indicator}:{cost};budget=60000000;optimise={objective}:{indicator}:{level}"
+    result = scene.build(real_dataset, "plan", query)
+    compared = result.table("optimiser").set_index("method")["objective_value"]
+    assert compared["milp"] >= compared["greedy"] - 1e-9 and compared["milp"] >= compared["random_best"] - 1e-9
+    picks = result.table("picks")
+    assert len(picks) and picks["why"].str.len().gt(0).all() and picks["cost_rm"].sum() <= 60_000_000
+    assert all("scenario" in table.title.lower() for name, table in result.tables.items() if name not in ("assumptions",))
+
+
+@pytest.mark.integration
+def test_a_plan_without_a_scenario_says_how_to_start_and_changes_nothing(real_dataset):
+    from dashboard import scene
+
+    result = scene.build(real_dataset, "plan", "")
+    assert "empty" in result.sentences and set(result.tables) == {"assumptions"}
+    assumptions = result.table("assumptions").set_index("action")
+    assert pd.isna(assumptions.at["internet_hh_pct", "cost_per_unit_rm"])  # no published unit cost: blank
+    assert assumptions.at[planner.FACILITY_ACTION, "cost_origin"] == "average" and "Average, not a unit cost" in assumptions.at[planner.FACILITY_ACTION, "cost_note"]
+
+
+def test_selection_default_has_no_scenario():
+    assert Selection(page="plan").scenario is None
