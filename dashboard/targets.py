@@ -248,8 +248,11 @@ def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFr
     else:  # district indicator
         values = indicators.loc[indicators["indicator"].isin(ids) & indicators["value"].notna(), ["code_state_district", "year", "value"]]
         chosen = districts if target["scope"] != "rural_districts" else districts.loc[districts["urban_class"] == "rural"]
+        # like for like: the national series uses only districts measured in every year it spans
+        years = values["year"].nunique()
+        every_year = values.groupby("code_state_district")["year"].nunique().pipe(lambda counts: counts[counts == years].index)
         national = {}
-        for year, group in values.groupby("year"):
+        for year, group in values.loc[values["code_state_district"].isin(every_year)].groupby("year"):
             weights = group["code_state_district"].map(population)
             national[year] = float((group["value"] * weights).sum() / weights.sum())
         rows.append(row("national", "Malaysia", None, pd.Series(national, dtype=float)))

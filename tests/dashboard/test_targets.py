@@ -244,3 +244,14 @@ def test_real_fibre_target_is_read_in_premises_and_is_not_on_track_past_its_dead
     if national["latest_year"] < 2025 and national["latest_value"] < 9_000_000:
         assert national["status"] == targets.NOT_MET_STALE and f"last measured {national['latest_year']}" in national["status_text"]
     assert (result.table("trend")["value"] > 1_000_000).all()
+
+
+def test_a_district_target_national_series_compares_the_same_districts():
+    # synthetic: district "b" is measured only in 2024; the national series must not move because of it
+    target = {"id": "t", "measure": {"source": "indicators", "indicators": ["x_pct"]}, "scope": "every_district", "threshold": 100.0,
+              "comparator": ">=", "deadline": 2030, "baseline_year": 2020}
+    indicators = pd.DataFrame({"code_state_district": ["a", "a", "b"], "indicator": ["x_pct"] * 3, "year": [2020, 2024, 2024], "value": [50.0, 60.0, 10.0]})
+    districts = pd.DataFrame({"code_state_district": ["a", "b"], "district": ["A", "B"], "urban_class": ["rural", "rural"]})
+    rows = targets.evaluate_target(target, pd.DataFrame(), indicators, districts, pd.Series({"a": 100.0, "b": 100.0}))
+    national = rows.loc[rows["level"] == "national"].iloc[0]
+    assert national["series"] == {2020: 50.0, 2024: 60.0}, "b, measured in one year only, is left out of the change"
