@@ -3,6 +3,7 @@ builds from data (domains, urban classes, methods) has a string in both."""
 
 from __future__ import annotations
 
+import collections
 import re
 
 import pytest
@@ -41,9 +42,6 @@ def test_every_data_driven_label_has_a_string(language):
 @pytest.mark.parametrize("language", ["en", "ms"])
 def test_no_key_is_defined_twice(language):
     """YAML keeps the last of two equal keys silently; a second definition would hide the first."""
-    import collections
-    import re
-
     text = (i18n.LOCALES_DIR / f"{language}.yaml").read_text(encoding="utf-8")
     keys = re.findall(r"^([A-Za-z0-9_]+):", text, flags=re.M)
     assert not [key for key, count in collections.Counter(keys).items() if count > 1]
