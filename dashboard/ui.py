@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, figures, i18n, texts
+from dashboard import data, figures, i18n
 
 
 def language() -> str:
@@ -46,33 +46,10 @@ def unit(indicator_id: str) -> str:
     return data.catalogue()[indicator_id]["unit"][language()]
 
 
-def source_line(indicator_id: str, dataset: data.Dataset) -> str:
-    """'Source: … Data as of … Method: …' for one indicator, from the catalogue and the manifest."""
-    return texts.source_line(data.catalogue()[indicator_id], data.sources(), dataset.manifest, language())
-
-
 def label_with_domain(indicator_id: str) -> str:
     """'Domain · Label' so the indicator list reads grouped by domain."""
     entry = data.catalogue()[indicator_id]
     return f"{t('domain_' + entry['domain'])} · {entry['label'][language()]}"
-
-
-def indicator_options(dataset: data.Dataset, prefer_directional: bool = False) -> list[str]:
-    """Indicator ids that have data, ordered by domain (catalogue order within a domain).
-
-    With prefer_directional, indicators with a better direction come before context ones.
-    """
-    catalogue = data.catalogue()
-    present = set(dataset.indicators.loc[dataset.indicators["value"].notna(), "indicator"])
-    domains = list(dict.fromkeys(entry["domain"] for entry in catalogue.values()))
-    ids = [indicator for indicator in catalogue if indicator in present]
-
-    def order(indicator: str) -> tuple:
-        entry = catalogue[indicator]
-        context_last = prefer_directional and entry["direction"] == "context"
-        return (context_last, domains.index(entry["domain"]), ids.index(indicator))
-
-    return sorted(ids, key=order)
 
 
 def gap_delta_text(shortfall: float, fmt: str) -> str:

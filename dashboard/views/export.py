@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import briefing, data, export, i18n, metrics, signin, ui, url_state
+from dashboard import briefing, data, export, i18n, signin, ui, url_state
+from dashboard.scene import common
+from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
 scope = signin.current_scope()
@@ -35,19 +37,19 @@ st.caption(ui.t("pack_contents"))
 st.code(f"python -m dashboard.briefing{' ' + repr(weights_query) if weights_query else ''} --state {'all' if pack_state is None else repr(pack_state)} --lang {pack_lang} --out briefing.pdf", language="bash")
 
 st.subheader(ui.t("geojson_title"))
-catalogue = data.catalogue()
-options = ui.indicator_options(dataset)
+options = common.options(dataset)
 column_indicator, column_year, column_state = st.columns([3, 1, 2])
-indicator = column_indicator.selectbox(ui.t("indicator"), options, format_func=ui.label_with_domain, key="geo_indicator")
-years = metrics.indicator_years(dataset.indicators, indicator)
+indicator = column_indicator.selectbox(ui.t("indicator"), list(options.indicators), format_func=ui.label_with_domain, key="geo_indicator")
+years = list(options.years[indicator])
 year = column_year.selectbox(ui.t("year"), years, index=len(years) - 1, key=f"geo_year_{indicator}")
-geo_state = column_state.selectbox(ui.t("state"), [None, *dataset.state_names], format_func=lambda s: ui.t("all_states") if s is None else s, key="geo_state")
-values = metrics.filter_state(metrics.indicator_frame(dataset.districts, dataset.indicators, indicator, year), geo_state)
+geo_state = column_state.selectbox(ui.t("state"), [None, *options.states], format_func=lambda s: ui.t("all_states") if s is None else s, key="geo_state")
+mapped = ui.scene_for(dataset, Selection(page="map", lang=ui.language(), indicator=indicator, year=year, state=geo_state))  # the map's own numbers
+values = mapped.tables["districts"]
 st.download_button(
     ui.t("download_geojson"),
-    data=lambda: export.districts_geojson(dataset.districts, values[["code_state_district", "value", "method", "source_ids"]],
-                                          extra={"indicator": indicator, "year": int(year), "unit": catalogue[indicator]["unit"]["en"]}),
+    data=lambda: export.districts_geojson(dataset.districts, values.frame[["code_state_district", "value", "method", "source_ids"]],
+                                          extra={"indicator": indicator, "year": int(year), "unit": data.catalogue()[indicator]["unit"]["en"]}),
     file_name=export.file_name(indicator, year, geo_state or "malaysia", extension="geojson"), mime="application/geo+json",
     icon=":material/download:", on_click="ignore", key="geojson_download",
 )
-st.caption(ui.source_line(indicator, dataset))
+st.caption(values.source)
