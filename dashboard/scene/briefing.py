@@ -95,16 +95,25 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.figure_builders["domain_class_scores"] = lambda: figures.domain_comparison_chart(
         scores.rename(index=words.class_labels), domain_labels, axis_label=words.t("brief_domain_score_axis"), no_data_label=words.no_data)
 
-    # one page per domain: its first index input with a value in scope, as on the gaps page
+    # one page per domain: its first index input with a value in scope, as on the gaps page; a domain
+    # the index cannot measure yet (connectivity) shows its indicator as the map does, labelled
+    # with its method and why it is not in the index
     codes = set(scope_table["code_state_district"])
+    options = common.options(dataset)
     for domain in result.spec.domains:
         chosen = next((i.id for i in domain.indicators if i.id in result.years and _has_value(dataset, i.id, result.years[i.id], codes)), None)
+        year = result.years.get(chosen)
+        if chosen is None:
+            fallback = next((i.id for i in domain.indicators if options.latest_year(i.id) and _has_value(dataset, i.id, options.latest_year(i.id), codes)), None)
+            if fallback is not None:
+                chosen, year = fallback, options.latest_year(fallback)
+                scene.sentences[f"domain_{domain.id}_not_in_index"] = words.t("domain_not_measured", domain=domain.label[selection.lang])
         if chosen is None:
             scene.sentences[f"domain_{domain.id}_missing"] = words.t(
                 "brief_domain_no_data", scope=scene.sentences["scope_short"],
                 indicators=", ".join(words.label(i.id) if i.id in common.catalogue() else i.id for i in domain.indicators))
             continue
-        gaps_scene = build_selection(dataset, selection.replace(page="gaps", indicator=chosen, year=result.years[chosen]))
+        gaps_scene = build_selection(dataset, selection.replace(page="gaps", indicator=chosen, year=year))
         scene.tables[f"domain_{domain.id}"] = gaps_scene.tables["distribution"]
         scene.tables[f"domain_{domain.id}_means"] = gaps_scene.tables["class_means"]
         scene.sentences[f"domain_{domain.id}_gap"] = gaps_scene.sentences["gap"]
@@ -113,7 +122,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         notes = [texts.source_line(common.catalogue()[chosen], data.sources(), dataset.manifest, selection.lang), words.t("weights_note")]
         if others:
             notes.append(words.t("brief_domain_uses", others=", ".join(others)))
-        scene.sentences[f"domain_{domain.id}_notes"] = " ".join(notes)
+        scene.sentences[f"domain_{domain.id}_notes"] = " ".join([*notes, scene.sentences.get(f"domain_{domain.id}_not_in_index", "")]).strip()
 
     # targets and priorities
     scene.tables["targets"] = Table(targets_table(dataset, selection, words, codes), title=words.t("brief_section_targets"), source=words.t("status_method_note"))
