@@ -333,8 +333,16 @@ def domain_page(pdf, brief: Brief, domain: composite.DomainSpec) -> None:
     )
     figure = scene.figure(f"domain_{domain.id}")
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
-    _chart(pdf, brief, _style_chart(figure), PAGE_H - 14 - pdf.get_y() - 16)
-    _para(pdf, scene.sentences[f"domain_{domain.id}_notes"], size=7.5, colour=MUTED, gap=0)
+    notes = scene.sentences[f"domain_{domain.id}_notes"]
+    _chart(pdf, brief, _style_chart(figure), PAGE_H - 14 - pdf.get_y() - _notes_height(pdf, notes, 7.5))
+    _para(pdf, notes, size=7.5, colour=MUTED, gap=0)
+
+
+def _notes_height(pdf, text: str, size: float) -> float:
+    """Height (mm) a muted note will take below a chart, so the chart leaves room for all of it."""
+    pdf.set_font(FONT_FAMILY, "", size)
+    lines = pdf.multi_cell(CONTENT_W, size * 0.47, text, dry_run=True, output="LINES")
+    return len(lines) * size * 0.47 + 4
 
 
 def targets_page(pdf, brief: Brief) -> None:

@@ -119,7 +119,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.sentences[f"domain_{domain.id}_gap"] = gaps_scene.sentences["gap"]
         scene.figure_builders[f"domain_{domain.id}"] = gaps_scene.figure_builders["distribution"]
         others = [words.label(i.id) for i in domain.indicators if i.id != chosen and i.id in common.catalogue()]
-        notes = [texts.source_line(common.catalogue()[chosen], data.sources(), dataset.manifest, selection.lang), words.t("weights_note")]
+        notes = [texts.source_line(common.catalogue()[chosen], data.sources(), dataset.manifest, selection.lang), gaps_scene.sentences["definition"]]
         if others:
             notes.append(words.t("brief_domain_uses", others=", ".join(others)))
         scene.sentences[f"domain_{domain.id}_notes"] = " ".join([*notes, scene.sentences.get(f"domain_{domain.id}_not_in_index", "")]).strip()
