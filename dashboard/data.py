@@ -1,7 +1,8 @@
 """The dashboard's only reader of processed outputs and reference files.
 
 Loaded tables are cached once per process (shared by every session) and keyed on the
-manifest's checksum, so a rebuild is picked up without restarting the app.
+manifest's checksum, so a rebuild is picked up without restarting the app. A build is read from
+its own folder (processed/current resolved once), so a rebuild in progress is never mixed in.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from etl import config
-from etl.contract import MANIFEST
+from etl.contract import MANIFEST, build_folder
 from etl.catalogue import load_catalogue
 from etl.registry import SourceFile, load_registry
 
@@ -77,6 +78,13 @@ def manifest_token(processed_dir: Path | None = None) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def served_build(processed_dir: Path | None = None) -> tuple[str, Path]:
+    """(manifest checksum, folder) of the build being served, resolved once: every file of the
+    dataset is then read from that one folder, which a later build never changes (etl/contract.py)."""
+    folder = build_folder(processed_dir or config.processed_dir())
+    return manifest_token(folder), folder
+
+
 def _features(districts: gpd.GeoDataFrame) -> dict[str, dict]:
     geojson = json.loads(districts[["code_state_district", "geometry"]].to_json(drop_id=True))
     return {feature["properties"]["code_state_district"]: feature for feature in geojson["features"]}
@@ -98,10 +106,19 @@ def load_dataset(token: str, processed_dir: Path) -> Dataset:
     return Dataset(districts, states, indicators, manifest, quality, facilities, published, _features(districts))
 
 
+RESOLVE_ATTEMPTS = 3  # a build folder removed while being read (older than the kept builds): resolve again
+
+
 def current_dataset() -> Dataset:
-    """The dataset of the latest successful build."""
-    processed_dir = config.processed_dir()
-    return load_dataset(manifest_token(processed_dir), processed_dir)
+    """The dataset of the latest successful build (all of its files from one build folder)."""
+    for attempt in range(RESOLVE_ATTEMPTS):
+        token, folder = served_build()
+        try:
+            return load_dataset(token, folder)
+        except DataNotBuiltError:
+            if attempt == RESOLVE_ATTEMPTS - 1 or served_build()[1] == folder:
+                raise
+    raise DataNotBuiltError("no build could be read")  # not reached: the loop returns or raises
 
 
 @lru_cache(maxsize=2)
@@ -203,5 +220,5 @@ def geojson_urls(token: str, processed_dir: Path) -> dict[str, str]:
 
 
 def current_geojson_urls() -> dict[str, str]:
-    processed_dir = config.processed_dir()
-    return geojson_urls(manifest_token(processed_dir), processed_dir)
+    token, folder = served_build()
+    return geojson_urls(token, folder)

@@ -32,10 +32,29 @@ def scene_for(dataset: data.Dataset, selection):
 def require_dataset() -> data.Dataset:
     """The built dataset, or a clear message (not a traceback) and stop when it is missing."""
     try:
-        return data.current_dataset()
+        dataset = data.current_dataset()
     except data.DataNotBuiltError:
         st.warning(t("data_not_built"), icon=":material/database:")
         st.stop()
+    note_data_update(dataset)
+    return dataset
+
+
+SESSION_BUILD_KEY = "_data_build"  # the build this session last showed (its token)
+
+
+def build_date(dataset: data.Dataset) -> str:
+    """The build's time as shown in the update notice: '2025-06-01 14:03 UTC'."""
+    built_at = str(dataset.manifest.get("built_at", ""))
+    return f"{built_at[:10]} {built_at[11:16]} UTC" if len(built_at) >= 16 else built_at
+
+
+def note_data_update(dataset: data.Dataset) -> None:
+    """Once, when a rebuild replaced the data this session was showing: a notice naming the new build."""
+    previous = st.session_state.get(SESSION_BUILD_KEY)
+    st.session_state[SESSION_BUILD_KEY] = dataset.token
+    if previous is not None and previous != dataset.token:
+        st.toast(t("data_updated", date=build_date(dataset)), icon=":material/update:")
 
 
 def label(indicator_id: str) -> str:

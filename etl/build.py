@@ -5,8 +5,9 @@ build (a fingerprint of inputs, reference files and ETL code); it imports only t
 so an up-to-date rebuild returns in a fraction of a second. The steps themselves (etl/pipeline.py:
 core districts, census and population, then the domain steps in etl/sources/*) are imported only
 when outputs must be rebuilt. Outputs are written to a staging folder, validated against their
-contracts, and only then moved over the previous outputs (manifest.json last), so a failed build
-leaves the last good outputs untouched.
+contracts, and only then published as a new folder processed/builds/<time>-<sha>/ that the
+processed/current link is switched to in one step (etl/pipeline.py publish_build): a failed or
+killed build leaves the served outputs untouched, and a reader never sees two builds mixed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 from etl import config
-from etl.contract import MANIFEST, OUTPUT_FILES  # noqa: F401  (re-exported for callers of the build)
+from etl.contract import MANIFEST, OUTPUT_FILES, build_folder  # noqa: F401  (re-exported for callers of the build)
 from etl.errors import FetchError
 from etl.fetch import Downloader, FetchResult, download_url, fetch_file
 from etl.build_result import BuildResult, Progress, file_sha256, timed
@@ -88,6 +89,7 @@ def build_fingerprint(fetched: dict[str, FetchResult], custom_dir: Path) -> str:
 
 def _previous_outputs_valid(processed_dir: Path, fingerprint: str) -> bool:
     """The last build had this fingerprint and its outputs are all present and unaltered."""
+    processed_dir = build_folder(processed_dir)
     manifest_path = processed_dir / MANIFEST
     if not manifest_path.is_file():
         return False

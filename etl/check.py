@@ -10,13 +10,14 @@ import pandas as pd
 
 from etl import schemas
 from etl.build_result import file_sha256
-from etl.contract import DISTRICTS, INDICATORS, MANIFEST, OUTPUT_FILES, PUBLISHED_FIGURES
+from etl.contract import DISTRICTS, INDICATORS, MANIFEST, OUTPUT_FILES, PUBLISHED_FIGURES, build_folder
 from etl.errors import OutputValidationError
 from etl.validate import validate_output
 
 
 def check_outputs(processed_dir: Path) -> list[str]:
-    """Every output exists, matches its manifest checksum and validates; returns what was checked."""
+    """Every output of the served build exists, matches its manifest checksum and validates; returns what was checked."""
+    processed_dir = build_folder(processed_dir)
     manifest_path = processed_dir / MANIFEST
     if not manifest_path.is_file():
         raise OutputValidationError(f"{manifest_path} not found: run `python -m etl build` first")

@@ -3,12 +3,14 @@
 Plain data and the standard library only, so the dashboard can import it without the ETL stack
 (pandas, geopandas, pandera). The ETL writes exactly these files (etl/build.py), builds the pandera
 checks of its outputs from these column lists (etl/schemas.py), and records quality notes with
-these fields (etl/context.py); dashboard/data.py reads them by the same names.
+these fields (etl/context.py); dashboard/data.py reads them by the same names, from the folder
+build_folder() names.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 # --- files ------------------------------------------------------------------------------------------
 
@@ -21,6 +23,21 @@ PUBLISHED_FIGURES = "published_figures.parquet"  # figures at the level they wer
 QUALITY = "quality.json"  # row accounts and quality notes of the build
 MANIFEST = "manifest.json"  # written last: build time, code version, inputs' sha256, outputs' rows and sha256
 OUTPUT_FILES = [DISTRICTS, BOUNDARIES, STATES, INDICATORS, FACILITIES, PUBLISHED_FIGURES, QUALITY]
+
+# Layout of processed/: each build is a complete folder builds/<name>/ (never changed once published);
+# `current` is a symlink to the served one, replaced in one os.replace, so a reader that resolves it
+# once reads one build's files only. processed/<file> are fixed symlinks through current/ (etl check,
+# tests and other readers keep their paths). A folder of plain files (a copy) is read as it is.
+BUILDS_DIR = "builds"
+CURRENT = "current"
+BUILDS_KEPT = 3  # the served build and the two before it (a session may still be reading one)
+
+
+def build_folder(processed_dir: Path) -> Path:
+    """The folder holding one complete build: processed/current resolved once, or processed/ itself
+    when it holds plain files (a copy that followed the links, or outputs from before builds/)."""
+    current = processed_dir / CURRENT
+    return current.resolve() if current.is_symlink() else processed_dir
 
 
 # --- columns ----------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 Core steps make the canonical districts, census and population that every domain step needs;
 domain steps (etl/sources/*) then each add indicators (and facility points). The tables are
-validated against their contracts (etl/contract.py, etl/schemas.py) and written atomically.
+validated against their contracts (etl/contract.py, etl/schemas.py) and published as one build
+folder that readers switch to in a single step (publish_build).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -23,7 +25,10 @@ from etl import config, geography, importer, schemas
 from etl.build_result import BuildResult, Progress, file_sha256, timed
 from etl.catalogue import check_catalogue, load_catalogue
 from etl.context import QualityLog, StepContext, StepOutput
-from etl.contract import FACILITY_COLUMNS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, NOTE_COLUMNS, OUTPUT_FILES, PUBLISHED_FIGURES, QUALITY
+from etl.contract import (
+    BUILDS_DIR, BUILDS_KEPT, CURRENT, FACILITY_COLUMNS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, NOTE_COLUMNS, OUTPUT_FILES,
+    PUBLISHED_FIGURES, QUALITY, build_folder,
+)
 from etl.errors import SourceValidationError
 from etl.fetch import FetchResult
 from etl.registry import SourceFile
@@ -121,10 +126,14 @@ def _git_version() -> str:
         return "unknown"
 
 
+STALE_STAGING_S = 3600  # a staging folder this old was left by a killed build (a live one is minutes old at most)
+
+
 def write_outputs(processed_dir: Path, tables: dict[str, pd.DataFrame], quality: QualityLog, manifest_base: dict) -> Path:
-    """Write every output into a staging folder, then move them into place, manifest last."""
-    processed_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=processed_dir, prefix=".staging-"))
+    """Write every output into a staging folder, then publish it as one build folder (see publish_build)."""
+    builds = processed_dir / BUILDS_DIR
+    builds.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=builds, prefix=".staging-"))
     try:
         for name, table in tables.items():
             table.to_parquet(staging / name, index=False)  # GeoDataFrames are written as GeoParquet
@@ -133,11 +142,55 @@ def write_outputs(processed_dir: Path, tables: dict[str, pd.DataFrame], quality:
         outputs = {name: {"rows": rows[name], "sha256": file_sha256(staging / name)} for name in OUTPUT_FILES}
         manifest = {**manifest_base, "outputs": outputs}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        for name in [*OUTPUT_FILES, MANIFEST]:
-            os.replace(staging / name, processed_dir / name)
+        return publish_build(processed_dir, staging, manifest["built_at"])
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return processed_dir
+
+
+def _replace_symlink(link: Path, target: str) -> None:
+    """Point `link` at `target` in one os.replace (a reader sees the old link or the new, never none)."""
+    if link.is_symlink() and os.readlink(link) == target:
+        return
+    if link.is_dir() and not link.is_symlink():  # a copy of processed/ that followed the links: plain files
+        shutil.rmtree(link)
+    temporary = link.with_name(f".{link.name}.{os.getpid()}.link")
+    temporary.unlink(missing_ok=True)
+    temporary.symlink_to(target)
+    os.replace(temporary, link)
+
+
+def publish_build(processed_dir: Path, staging: Path, built_at: str) -> Path:
+    """Rename a complete, validated staging folder to builds/<time>-<manifest sha>, switch
+    processed/current to it (the one atomic step readers see), keep processed/<file> links through
+    current/, and drop all but the last BUILDS_KEPT builds. Returns the new build folder."""
+    stamp = built_at.replace("-", "").replace(":", "").replace("+0000", "Z")
+    folder = processed_dir / BUILDS_DIR / f"{stamp}-{file_sha256(staging / MANIFEST)[:12]}"
+    if folder.exists():  # the same manifest published again (a forced rebuild within the second): it is this build
+        shutil.rmtree(staging)
+    else:
+        os.rename(staging, folder)
+    _replace_symlink(processed_dir / CURRENT, f"{BUILDS_DIR}/{folder.name}")
+    for name in [*OUTPUT_FILES, MANIFEST]:
+        _replace_symlink(processed_dir / name, f"{CURRENT}/{name}")
+    prune_builds(processed_dir)
+    return folder
+
+
+def prune_builds(processed_dir: Path, keep: int = BUILDS_KEPT) -> list[Path]:
+    """Remove build folders beyond the newest `keep` (never the served one) and staging folders left
+    by killed builds; returns what was removed."""
+    builds = processed_dir / BUILDS_DIR
+    served = build_folder(processed_dir)
+    published = sorted((path for path in builds.iterdir() if path.is_dir() and not path.name.startswith(".")), key=lambda path: path.name)
+    removed = [path for path in published[:-keep] if path.resolve() != served]
+    now = time.time()
+    removed += [
+        path for path in [*builds.glob(".staging-*"), *processed_dir.glob(".staging-*")]
+        if path.is_dir() and now - path.stat().st_mtime > STALE_STAGING_S
+    ]
+    for path in removed:
+        shutil.rmtree(path, ignore_errors=True)
+    return removed
 
 
 def _inputs(fetched: dict[str, FetchResult]) -> list[dict]:
