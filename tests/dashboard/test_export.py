@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 import threading
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -233,9 +232,7 @@ def test_geo_choropleth_renders_offline_with_local_base_map(browser, dataset):
     frame = metrics.indicator_frame(dataset.districts, dataset.indicators, "population", 2025)
     figure = figures.choropleth_map(frame, dataset.features, figures.quantile_scheme(frame["value"], ",.0f"), value_label="Population", unit="persons", fmt=",.0f",
                                     state_lines=figures.state_border_lines(dataset.states))
-    started = time.perf_counter()
     payload = export.figure_bytes(figure, "pdf", title="Population, 2025", subtitle="All states", source_line=SOURCE)
-    assert time.perf_counter() - started < 10
     text = PdfReader(io.BytesIO(payload)).pages[0].extract_text()
     assert "Population, 2025" in text and "persons" in text, "title and legend are in the PDF"
 
@@ -258,9 +255,7 @@ def test_one_warm_browser_serves_every_export_and_concurrent_threads(browser):
         thread.join(60)
     assert not errors
     assert results == {600: (600, 400), 700: (700, 400), 800: (800, 400)}, "each caller gets its own image"
-    started = time.perf_counter()
-    export.figure_bytes(bar_figure(), "svg", title="warm")
-    assert time.perf_counter() - started < 2, "a warm export takes well under 2 s"
+    export.figure_bytes(bar_figure(), "svg", title="warm")  # how long it takes: bench/bench_export.py
     assert browser.starts == starts, "no new browser per image"
 
 
