@@ -87,7 +87,7 @@ def build_must_fail(error: type[EtlError], good_build: Path, mirror: Path, raw: 
     assert after[MANIFEST] == before[MANIFEST], "manifest.json was changed by a failed build"
     assert after["indicators.parquet"] == before["indicators.parquet"], "indicators.parquet was changed"
     assert after == before, "a processed output was changed by a failed build"
-    assert not list(processed.glob(".staging-*")), "staging folder left behind"
+    assert not list(processed.glob(".staging-*")) and not list(processed.glob("builds/.staging-*")), "staging folder left behind"
     return str(caught.value)
 
 
