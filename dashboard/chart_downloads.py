@@ -39,25 +39,28 @@ def downloads(figure, key: str, table: pd.DataFrame | None, *, title: str, subti
     dates = [value for value in dataset.manifest["data_as_of"].values() if value]
     as_of = max(dates) if dates else ""  # repeated in the footer only if the source line lacks it
     stem = [key, subtitle]
-    columns = st.columns([1, 1, 1, 1, 1, 3])
-    for column, fmt in zip(columns, ("png", "svg", "pdf")):
-        column.download_button(
+    # one row that wraps (a flex container, buttons as wide as their label): at 1,024 px a column
+    # per button squeezed the labels to single letters
+    row = st.container(horizontal=True, gap="small")
+    for fmt in ("png", "svg", "pdf"):
+        row.download_button(
             fmt.upper(),
             data=lambda fmt=fmt: export.figure_bytes(inline_shapes(figure), fmt, title=title, subtitle=subtitle, source_line=source, as_of=as_of, lang=language()),
             file_name=export.file_name(*stem, extension=fmt), mime=export.MIME_TYPES[fmt], key=f"{key}_{fmt}", icon=":material/download:",
-            on_click="ignore", help=t("download_image", fmt=fmt.upper()),
+            on_click="ignore", help=t("download_image", fmt=fmt.upper()), width="content",
         )
     if table is not None:
-        columns[3].download_button("CSV", data=lambda: export.table_csv(table), file_name=export.file_name(*stem, extension="csv"),
-                                   mime=export.MIME_TYPES["csv"], key=f"{key}_csv", icon=":material/download:", on_click="ignore")
+        row.download_button("CSV", data=lambda: export.table_csv(table), file_name=export.file_name(*stem, extension="csv"),
+                            mime=export.MIME_TYPES["csv"], key=f"{key}_csv", icon=":material/download:", on_click="ignore", width="content")
         registry = data.sources()
         catalogue = data.catalogue()
         ids = indicators or []
-        columns[4].download_button(
+        row.download_button(
             "XLSX",
             data=lambda: export.table_xlsx(table, provenance.sources_for(ids, catalogue, registry), provenance.definition_rows(ids, catalogue, language()),
                                            lang=language(), manifest=dataset.manifest),
             file_name=export.file_name(*stem, extension="xlsx"), mime=export.MIME_TYPES["xlsx"], key=f"{key}_xlsx", icon=":material/download:", on_click="ignore",
+            width="content",
         )
 
 

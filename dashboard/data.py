@@ -222,3 +222,17 @@ def geojson_urls(token: str, processed_dir: Path) -> dict[str, str]:
 def current_geojson_urls() -> dict[str, str]:
     token, folder = served_build()
     return geojson_urls(token, folder)
+
+
+PUBLISHED_LABELS_FILE = "published_indicators.yaml"
+
+
+@lru_cache(maxsize=1)
+def published_labels() -> dict:
+    """Words for the ids of published figures (data/reference/published_indicators.yaml):
+    {"indicators": {id: {label, unit}}, "units": {published unit text: unit shown}}, each in en/ms."""
+    import yaml
+
+    with open(config.REFERENCE_DIR / PUBLISHED_LABELS_FILE, encoding="utf-8") as handle:
+        loaded = yaml.safe_load(handle) or {}
+    return {"indicators": loaded.get("indicators") or {}, "units": loaded.get("units") or {}}

@@ -75,6 +75,7 @@ def url_selectbox(label: str, options: list, key: str, param: str, format_func=s
     if key not in st.session_state or st.session_state[key] not in options:
         st.session_state[key] = default if default in options else options[0]
     _remember_widget(key)
+    kwargs.setdefault("placeholder", t("choose_option"))  # Streamlit's own placeholder is English
     value = container.selectbox(label, options, key=key, format_func=format_func, **kwargs)
     st.query_params[param] = _encode(value)
     if keep_as is not None:
@@ -96,6 +97,7 @@ def url_multiselect(label: str, options: list, key: str, param: str, format_func
             st.session_state.setdefault("_ignored_params", []).append(param)
         st.session_state[key] = chosen
     _remember_widget(key)
+    kwargs.setdefault("placeholder", t("choose_options"))  # Streamlit's own placeholder ("Choose options") is English
     value = container.multiselect(label, options, key=key, format_func=format_func, **kwargs)
     if value:
         st.query_params[param] = ",".join(_encode(v) for v in value)

@@ -14,8 +14,9 @@ import pandas as pd
 
 from dashboard import connectivity_evidence as evidence
 from dashboard import data, figures, metrics
-from dashboard.scene import common
+from dashboard.scene import common, published_words
 from dashboard.scene.base import Scene, Table, Words
+from dashboard.scene.sources import note_detail
 from dashboard.selection import Selection
 
 SERIES = {"hh_internet_access": "series_internet", "hh_computer_access": "series_computer", "hh_mobile_phone_access": "series_mobile"}
@@ -162,11 +163,13 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
 
     # --- district and seat figures
     points = local_points(published)
+    points = points.assign(indicator_label=points["indicator"].map(published_words.indicator_labels(points["indicator"], selection.lang)))
     scene.tables["local_points"] = Table(
         points, title=words.t("local_figures_title"), source=words.t("local_figures_note"),
         labels={"area": words.t("place"), "indicator": words.t("indicator"), "year": words.t("year"), "value": words.t("value"), "publisher": words.t("publisher"),
                 "confidence": words.t("confidence"), **link},
-        formats={"value": ".2f"}, no_data=words.no_data,
+        formats={"value": ".1f"}, no_data=words.no_data,
+        value_labels={"indicator": published_words.indicator_labels(points["indicator"], selection.lang), "confidence": published_words.confidence_labels(words)},
     )
     scene.figure_builders["local_map"] = lambda geojson_urls=None: figures.coverage_points_map(
         points, shapes(dataset, geojson_urls)["districts"], list(dataset.features), value_label=words.t("local_figures_title"), bounds=bounds,
@@ -178,6 +181,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     if entry and metrics.indicator_years(dataset.indicators, MODELLED):
         scene.sentences["modelled_definition"] = entry["definition"][selection.lang]
         notes = validation_notes(dataset.quality)
+        said = [note_detail(note, words) for note in dataset.quality.get("notes", []) if isinstance(note, Mapping) and note.get("kind") == "validation"]
+        if len(said) == len(notes):  # each note in the selection's language (from its structured comparisons)
+            notes = [{**note, "detail": text} for note, text in zip(notes, said)]
         scene.tables["validation_notes"] = Table(pd.DataFrame(notes, columns=["source", "detail"]) if notes else pd.DataFrame(columns=["source", "detail"]),
                                                  title=words.t("method_validation_title"))
         comparisons = [row for note in notes for row in note["rows"] if isinstance(row, Mapping) and "comparison" in row]
@@ -294,7 +300,8 @@ def add_published_use(scene: Scene, dataset: data.Dataset, words: Words) -> None
     counts = account.groupby(["source_id", "reason_id"], as_index=False).size().rename(columns={"size": "rows"})
     scene.tables["published_use"] = Table(
         counts, title=words.t("published_use_title"), source=words.t("published_use_note", used=int(len(used)), not_used=int(len(account))),
-        labels={"source_id": words.t("source"), "reason_id": words.t("unused_reason"), "rows": words.t("unused_rows")}, value_labels={"reason_id": reasons},
+        labels={"source_id": words.t("source"), "reason_id": words.t("unused_reason"), "rows": words.t("unused_rows")},
+        value_labels={"reason_id": reasons, "source_id": {i: entry.title for i, entry in data.sources().items()}},
     )
     local = account.loc[account.get("geography_level", pd.Series(dtype=object)).isin(["district", "parliament"])]
     columns = [c for c in ("source_id", "indicator", "geography_level", "state", "area", "year", "value", "confidence", "reason_id", "largest_district", "largest_district_share") if c in local.columns]
@@ -302,6 +309,7 @@ def add_published_use(scene: Scene, dataset: data.Dataset, words: Words) -> None
         local[columns].reset_index(drop=True), title=words.t("published_not_used_title"), source=words.t("published_use_title"),
         labels={"area": words.t("place"), "indicator": words.t("indicator"), "year": words.t("year"), "value": words.t("value"), "reason_id": words.t("unused_reason"),
                 "largest_district": words.t("largest_district"), "largest_district_share": words.t("largest_district_share")},
-        formats={"largest_district_share": ".0%"}, value_labels={"reason_id": reasons}, no_data=words.no_data,
+        formats={"largest_district_share": ".0%", "value": ".1f"}, no_data=words.no_data,
+        value_labels={"reason_id": reasons, "indicator": published_words.indicator_labels(local["indicator"], words.lang) if "indicator" in local.columns else {}},
     )
     scene.sentences["published_use"] = words.t("published_use_note", used=int(len(used)), not_used=int(len(account)))

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import composite, data, figures, metrics, targets
-from dashboard.scene import common
+from dashboard.scene import common, published_words
 from dashboard.scene.base import Scene, Table
 from dashboard.selection import Selection, SelectionError
 
@@ -74,8 +74,9 @@ def domain_comparison(table: pd.DataFrame, row: pd.Series, domain_ids: list[str]
     return pd.DataFrame(records)
 
 
-def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, state: str, lang: str) -> pd.DataFrame:
-    """Each target measured as close to the district as it is measured: the district, else its state, else Malaysia."""
+def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, state: str, lang: str, no_data: str = "no data") -> pd.DataFrame:
+    """Each target measured as close to the district as it is measured: the district, else its state, else Malaysia
+    (the latest value in the target's own format and unit)."""
     rows = []
     for target in target_list:
         measured = evaluations.loc[evaluations["target_id"] == target["id"]]
@@ -91,8 +92,9 @@ def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, s
         rows.append({
             "target_id": target["id"], "target": target["title"][lang], "measured_for": level, "status": item["status"],
             "latest_value": item["latest_value"], "latest_year": item["latest_year"], "deadline": target["deadline"],
+            "latest_text": figures.format_value(item["latest_value"], target.get("format", ".1f"), target["unit"][lang], no_data),
         })
-    frame = pd.DataFrame(rows, columns=["target_id", "target", "measured_for", "status", "latest_value", "latest_year", "deadline"])
+    frame = pd.DataFrame(rows, columns=["target_id", "target", "measured_for", "status", "latest_text", "latest_value", "latest_year", "deadline"])
     return frame.astype({"latest_value": float, "latest_year": "Int64"})
 
 
@@ -189,12 +191,12 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     )
 
     # --- targets, measured as close to the district as they are measured
-    measured = target_rows(common.target_evaluations(dataset), common.target_list(), code, state, lang)
+    measured = target_rows(common.target_evaluations(dataset), common.target_list(), code, state, lang, words.no_data)
     statuses = {status: f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}" for status in measured["status"].unique()}
     scene.tables["targets"] = Table(
         measured,
         title=f"{words.t('district_targets_title')}: {name}", source=words.t("district_targets_note"),
-        labels={"target": words.t("target"), "measured_for": words.t("measured_for"), "status": words.t("status"), "latest_value": words.t("latest"),
+        labels={"target": words.t("target"), "measured_for": words.t("measured_for"), "status": words.t("status"), "latest_text": words.t("latest"),
                 "latest_year": words.t("year"), "deadline": words.t("deadline")},
         formats={"latest_value": ".1f"}, no_data=words.no_data,
         value_labels={"measured_for": {level: words.t(f"level_{level}") for level in ("district", "state", "national")}, "status": statuses},
@@ -206,10 +208,16 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     if published.empty:
         scene.sentences["state_figures"] = words.t("no_state_figures")
     else:
+        lang_units = [published_words.unit_text(i, u, lang) for i, u in zip(published["indicator"], published["unit"])]
+        published = published.assign(value_text=published_words.formatted_values(published, words), unit_text=lang_units)
+        published = published[["indicator", "value_text", "unit_text", "year", "publisher", "confidence", "measured_for", "value", "unit"]]
         scene.tables["state_figures"] = Table(
             published, title=words.t("state_connectivity_title", state=state), source=words.t("state_figure_marker"),
-            labels={column: column for column in ("indicator", "value", "unit", "year", "publisher", "confidence")} | {"measured_for": words.t("measured_for")},
-            no_data=words.no_data, value_labels={"measured_for": {"state": words.t("state_figure_marker")}},
+            labels={"indicator": words.t("indicator"), "value_text": words.t("value"), "unit_text": words.t("unit"), "year": words.t("year"),
+                    "publisher": words.t("publisher"), "confidence": words.t("confidence"), "measured_for": words.t("measured_for")},
+            no_data=words.no_data,
+            value_labels={"indicator": published_words.indicator_labels(published["indicator"], lang), "confidence": published_words.confidence_labels(words),
+                          "measured_for": {"state": words.t("state_figure_marker")}},
         )
     return scene
 

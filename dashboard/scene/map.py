@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import connectivity_evidence, data, figures, metrics
+from dashboard import connectivity_evidence, data, figures, i18n, metrics
 from dashboard.scene import common
 from dashboard.scene import connectivity as connectivity_scene
 from dashboard.scene.base import Scene, Table, Words
@@ -95,7 +95,8 @@ def facility_overlays(dataset: data.Dataset, layers, codes: set[str], words: Wor
                 + " · " + points["rural"].map({True: words.t("rural_school"), False: words.t("urban_school")}).fillna("")
             )
         else:
-            details = points["facility_type"].fillna("").astype(str)
+            types = {kind: words.t("facility_" + kind) for kind in points["facility_type"].dropna().unique() if "facility_" + kind in i18n.strings("en")}
+            details = points["facility_type"].map(lambda kind, types=types: types.get(kind, kind.replace("_", " ") if isinstance(kind, str) else ""))
         traces.append(figures.facility_layer(points, layer, f"{words.t('layer_' + layer)} ({len(points):,})", details))
     return traces
 

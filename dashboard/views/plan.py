@@ -40,7 +40,7 @@ with st.expander(ui.t("plan_add_title"), expanded=not st.session_state[SCENARIO_
                               format_func=lambda mode: ui.t("plan_level_urban_mean") if mode == "urban_mean" else ui.t("plan_level_number"))
         level = st.number_input(ui.t("plan_level_value"), min_value=0.0, max_value=100.0, value=90.0, step=0.5)
         lowest = st.number_input(ui.t("plan_lowest_rural"), min_value=0, max_value=len(options.districts), value=10, step=1)
-        chosen = st.multiselect(ui.t("plan_districts_chosen"), list(options.districts), format_func=district_name)
+        chosen = st.multiselect(ui.t("plan_districts_chosen"), list(options.districts), format_func=district_name, placeholder=ui.t("choose_options"))
         cost = st.number_input(ui.t("plan_cost_input"), min_value=0.0, value=None, step=100.0, help=ui.t("plan_cost_help"))
         submitted = st.form_submit_button(ui.t("plan_add_button"), icon=":material/add:")
     with st.form("plan_optimise"):

@@ -22,11 +22,12 @@ st.caption(ui.t("quality_accounts_intro"))
 accounts = scene.tables["accounts"]
 st.dataframe(accounts.display([c for c in accounts.labels if c in accounts.frame.columns]), hide_index=True, width="stretch")
 notes = scene.tables["quality_notes"]
-records = notes.records()
-if records:
-    kinds = sorted({record["kind"] for record in records})
-    chosen = st.multiselect(ui.t("note_kinds"), kinds, default=[k for k in kinds if k != "alias_used"], key="note_kinds")
-    st.dataframe([{notes.labels[key]: value for key, value in record.items()} for record in records if record["kind"] in chosen], hide_index=True, width="stretch")
+kinds = notes.value_labels["kind"]
+if kinds:
+    chosen = st.multiselect(ui.t("note_kinds"), sorted(kinds, key=kinds.get), default=[k for k in sorted(kinds, key=kinds.get) if k != "alias_used"], format_func=kinds.get,
+                            key="note_kinds", placeholder=ui.t("choose_options"))
+    shown = notes.display(list(notes.labels))
+    st.dataframe([row for row, kind in zip(shown.to_dict("records"), notes.frame["kind"]) if kind in chosen], hide_index=True, width="stretch")
 else:
     st.write(ui.t("quality_empty"))
 

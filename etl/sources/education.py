@@ -457,7 +457,7 @@ def _table_units(ctx: StepContext, source_id: str, value_col: str, stages: list[
     }
     rejected = sum(int(counts.get(reason, 0)) for reason in rejected_reasons)
     detail = "; ".join(
-        [f"education: used {len(resolution.frame)} district total rows {TABLE_FIRST_YEAR}-2022 (stages {', '.join(stages)})"]
+        [f"education: used {len(resolution.frame)} district total rows {TABLE_FIRST_YEAR}-2022 (stages {', '.join(stage.replace('_', '-') for stage in stages)})"]
         + [f"rejected {int(counts[reason])} {text}" for reason, text in rejected_reasons.items() if counts.get(reason, 0)]
         + [f"aggregate {int(counts.get('aggregate', 0))} national/state total rows dropped"]
         + ([f"unmatched {unmatched} rows of districts outside the canonical 160"] if unmatched else [])
