@@ -14,7 +14,7 @@ CUT_SHORT = "el => el.scrollWidth > el.clientWidth + 1"  # text wider than its b
 @pytest.fixture
 def page(browser, app_server):
     context = browser.new_context(viewport=NARROW)
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(90_000)  # a generous wait costs nothing when the page is quick; CI machines are shared
     yield context.new_page()
     context.close()
 

@@ -18,7 +18,7 @@ DISTRICT_PATHS = ".js-plotly-plot .choroplethlocation"
 @pytest.fixture
 def page(browser, app_server, artifacts_dir, request):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    context.set_default_timeout(30_000)
+    context.set_default_timeout(90_000)  # a generous wait costs nothing when the page is quick; CI machines are shared
     page = context.new_page()
     yield page
     page.screenshot(path=str(artifacts_dir / f"{request.node.name}.png"), full_page=True)
