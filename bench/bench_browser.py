@@ -12,9 +12,12 @@ Run: python bench/bench_browser.py   (uses $JURANG_DATA_DIR or data/, built by `
 
 from __future__ import annotations
 
+import argparse
 import base64
+import json
 import os
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -69,19 +72,26 @@ def rss_mib(pid: int) -> float:
 
 
 class Server:
-    """Our own `streamlit run dashboard/app.py` on a free loopback port; stop() ends it by PID."""
+    """Our own server on a free loopback port (JURANG_TIMINGS=1: it logs each script run's time);
+    stop() ends it by PID. launcher "run" = `streamlit run dashboard/app.py` (as `make run`),
+    "serve" = deploy/serve.py (the same, with the warm-up started at process start)."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, launcher: str = "run", repo: Path = REPO_ROOT):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(tempfile.mkstemp(prefix="bench_streamlit_", suffix=".log")[1])
-        env = {**os.environ, "JURANG_DATA_DIR": str(data_dir)}
-        command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(self.port),
+        self.log_paths = [self.log_path]
+        env = {**os.environ, "JURANG_DATA_DIR": str(data_dir), "JURANG_TIMINGS": "1"}
+        if repo != REPO_ROOT:  # another checkout's packages ahead of this one's editable install
+            env["PYTHONPATH"] = str(repo) + os.pathsep + env.get("PYTHONPATH", "")
+        entry = ["-m", "streamlit", "run", "dashboard/app.py"] if launcher == "run" else ["deploy/serve.py"]
+        command = [sys.executable, *entry, "--server.port", str(self.port),
                    "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
         self.started = time.perf_counter()
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(command, cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT)
         self.pid = self.process.pid
+        self.pids = [self.pid]
 
     def wait_healthy(self, timeout: float = 60) -> float:
         """Seconds from process start until /_stcore/health answers ok."""
@@ -98,17 +108,117 @@ class Server:
             time.sleep(0.05)
         raise RuntimeError(f"streamlit not healthy after {timeout} s")
 
+    def rss_each(self) -> list[float]:
+        return [rss_mib(pid) for pid in self.pids]
+
     def rss_mib(self) -> float:
-        return rss_mib(self.pid)
+        return sum(self.rss_each())
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=5)
+
+
+class ProxiedServer(Server):
+    """deploy/start.sh on free loopback ports: nginx in front of `replicas` Streamlit replicas.
+    pids are the replicas' (memory, script-time logs); stop() ends start.sh, which stops its children."""
+
+    def __init__(self, data_dir: Path, replicas: int = 2):
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.run_dir = Path(tempfile.mkdtemp(prefix="bench_deploy_"))
+        first = free_port_block(replicas)
+        self.replica_ports = [first + i for i in range(replicas)]
+        self.log_path = self.run_dir / "start.log"
+        self.log_paths = [self.run_dir / f"replica-{port}.log" for port in self.replica_ports]
+        self.access_log = self.run_dir / "access.log"
+        env = {**os.environ, "JURANG_DATA_DIR": str(data_dir), "JURANG_TIMINGS": "1", "PYTHON": sys.executable}
+        command = ["bash", "deploy/start.sh", "--replicas", str(replicas), "--port", str(self.port), "--first-replica-port", str(first), "--run-dir", str(self.run_dir)]
+        self.started = time.perf_counter()
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.pid = self.process.pid
+        self.pids: list[int] = []
+
+    def wait_healthy(self, timeout: float = 90) -> float:
+        """Seconds from start until start.sh reports every replica and the proxy healthy."""
+        deadline = time.perf_counter() + timeout
+        while time.perf_counter() < deadline:
+            text = self.log_path.read_text(errors="replace")
+            if self.process.poll() is not None:
+                raise RuntimeError(f"deploy/start.sh exited with {self.process.returncode}:\n{text[-3000:]}")
+            if "jurang: ready at" in text:
+                self.pids = [int(pid) for pid in re.findall(r"replica \d+/\d+ pid (\d+)", text)]
+                return time.perf_counter() - self.started
+            time.sleep(0.05)
+        raise RuntimeError(f"deploy/start.sh not ready after {timeout} s")
+
+    def sessions_per_replica(self) -> dict[str, int]:
+        """WebSocket sessions (GET /_stcore/stream) each replica served, from nginx's access log."""
+        counts: dict[str, int] = {}
+        if self.access_log.exists():
+            for line in self.access_log.read_text(errors="replace").splitlines():
+                if "/_stcore/stream" in line and (match := re.search(r"upstream=(\S+)", line)):
+                    counts[match.group(1)] = counts.get(match.group(1), 0) + 1
+        return counts
+
+    def stop(self) -> None:
+        super().stop()
+        for pid in self.pids:  # start.sh stops them; make sure (by PID) none outlives the bench
+            try:
+                os.kill(pid, 0)
+            except OSError:
+                continue
+            os.kill(pid, signal.SIGTERM)
+
+
+def free_port_block(count: int) -> int:
+    """A first port such that `count` consecutive loopback ports are free."""
+    for _ in range(50):
+        first = free_port()
+        if first + count < 65535 and all(port_free(first + i) for i in range(count)):
+            return first
+    raise RuntimeError("no block of free ports")
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def script_times(log_paths: list[Path], since: dict[Path, int] | None = None) -> list[tuple[str, float]]:
+    """(page, milliseconds) of every script run logged (JURANG_TIMINGS=1), after byte offsets `since`."""
+    runs = []
+    for path in log_paths:
+        if not path.exists():
+            continue
+        text = path.read_bytes()[(since or {}).get(path, 0):].decode(errors="replace")
+        runs += [(page, float(ms)) for page, ms in re.findall(r"jurang-rerun page=(\S+) ms=([\d.]+)", text)]
+    return runs
+
+
+def log_offsets(log_paths: list[Path]) -> dict[Path, int]:
+    return {path: path.stat().st_size if path.exists() else 0 for path in log_paths}
+
+
+def warmup_timings(log_paths: list[Path]) -> list[dict]:
+    found = []
+    for path in log_paths:
+        if path.exists():
+            found += [json.loads(line.split(" ", 1)[1]) for line in path.read_text(errors="replace").splitlines() if line.startswith("jurang-warmup ")]
+    return found
 
 
 def data_dir() -> Path:
@@ -147,141 +257,243 @@ def choose_state(page, state: str) -> None:
     page.keyboard.press("Enter")
 
 
-def main() -> None:
+def start_server(directory: Path, via: str, launcher: str, replicas: int, repo: Path = REPO_ROOT) -> Server:
+    """The server to measure: direct (one process) or through deploy/start.sh (nginx + replicas), from `repo`."""
+    if via == "proxy":
+        server = ProxiedServer(directory, replicas)
+    else:
+        server = Server(directory, launcher, repo)
+    return server
+
+
+def measure(browser, directory: Path, codes: dict[str, list[str]], via: str, launcher: str, replicas: int, repo: Path, console_errors: list[str]) -> dict:
+    """One full pass: cold start to first map (with where the time goes), bytes, reload, selectbox and URL repaints."""
     from playwright.sync_api import Error as PlaywrightError
+
+    states = ["Sabah", "Perak", "Johor", "Sarawak", "Kedah", "Selangor"]
+    server = start_server(directory, via, launcher, replicas, repo)
+    figures: dict = {"via": via, "launcher": launcher if via == "direct" else "serve", "replicas": replicas if via == "proxy" else 1, "repo": str(repo)}
+    try:
+        health_s = server.wait_healthy()
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+
+        def on_console(message) -> None:
+            url = (message.location or {}).get("url", "")
+            if message.type == "error" and not ("404" in message.text and KNOWN_PROBE_404.match(url)):
+                console_errors.append(f"{message.text} ({url})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: console_errors.append(f"pageerror: {error}"))
+
+        # Bytes and moments: CDP sees every HTTP response's encoded length and every WebSocket frame, with timestamps.
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        http: dict[str, dict] = {}
+        moments: dict[str, float] = {}
+        ws_bytes = [0, 0]  # received payload bytes, frames
+
+        def on_request(event) -> None:
+            http.setdefault(event["requestId"], {}).update(requested=event["timestamp"])
+            if event.get("type") == "Document":
+                moments.setdefault("document", event["timestamp"])
+
+        def on_handshake(event) -> None:
+            moments.setdefault("websocket", event["timestamp"])
+
+        def on_frame(event) -> None:
+            response = event["response"]
+            payload = response["payloadData"]
+            body = base64.b64decode(payload) if response.get("opcode") == 2 else payload.encode()
+            ws_bytes[0] += len(body)
+            ws_bytes[1] += 1
+            moments.setdefault("first_frame", event["timestamp"])
+            if b"choropleth" in body and "figure_frame" not in moments:
+                moments["figure_frame"] = event["timestamp"]
+                moments["figure_bytes"] = len(body)
+
+        cdp.on("Network.requestWillBeSent", on_request)
+        cdp.on("Network.webSocketWillSendHandshakeRequest", on_handshake)
+        cdp.on("Network.responseReceived", lambda e: http.setdefault(e["requestId"], {}).update(url=e["response"]["url"], encoding=e["response"].get("headers", {}).get("content-encoding", e["response"].get("headers", {}).get("Content-Encoding", ""))))
+        cdp.on("Network.loadingFinished", lambda e: http.setdefault(e["requestId"], {}).update(encoded=e["encodedDataLength"]))
+        cdp.on("Network.webSocketFrameReceived", on_frame)
+        bodies: dict[str, int] = {}
+
+        def on_response(response) -> None:
+            try:
+                bodies[response.url] = bodies.get(response.url, 0) + len(response.body())
+            except PlaywrightError:  # redirects and websocket upgrades have no body
+                bodies.setdefault("(no body)", 0)
+
+        page.on("response", on_response)
+
+        # (a) cold start -> first map painted (the first page load in a fresh browser context)
+        offsets = log_offsets(server.log_paths)
+        goto_started = time.perf_counter()
+        page.goto(server.base_url + "/map")
+        wait_for_map(page, codes["all"], timeout_ms=60_000)
+        page.locator(DISTRICT_PATHS).first.wait_for(state="visible")
+        painted = time.perf_counter()
+        page.wait_for_timeout(500)  # let trailing responses finish before counting bytes
+        page.remove_listener("response", on_response)
+        cdp.remove_listener("Network.webSocketFrameReceived", on_frame)
+        first_runs = script_times(server.log_paths, offsets)
+        figures.update(health_s=round(health_s, 3), first_map_s=round(painted - server.started, 3), open_to_map_s=round(painted - goto_started, 3))
+        if {"document", "websocket", "figure_frame"} <= set(moments):
+            to_ws = moments["websocket"] - moments["document"]
+            to_figure = moments["figure_frame"] - moments["websocket"]
+            figures["first_map_breakdown_s"] = {
+                "page_open_to_websocket (HTML + JS download, parse, start)": round(to_ws, 3),
+                "websocket_to_figure_received (server: session + script run)": round(to_figure, 3),
+                "figure_received_to_painted (browser: plotly.js load + render)": round((painted - goto_started) - to_ws - to_figure, 3),
+            }
+            figures["figure_frame_kib"] = round(moments["figure_bytes"] / 1024, 1)
+            # what the browser fetches only once the figure has arrived (plotly.js chunk, the shapes): on the critical path
+            late = [r for r in http.values() if r.get("requested", 0) >= moments["figure_frame"]]
+            figures["fetched_after_figure"] = {"responses": len(late), "kib_transferred": round(sum(r.get("encoded", 0) for r in late) / 1024, 1),
+                                               "files": sorted(urllib.parse.urlparse(r.get("url", "")).path.rsplit("/", 1)[-1] for r in late)[:8]}
+        figures["first_script_run_ms"] = first_runs[0][1] if first_runs else None
+        figures["warmup_s"] = warmup_timings(server.log_paths)
+        figures["http_transferred_kib"] = round(sum(r.get("encoded", 0) for r in http.values()) / 1024, 1)
+        figures["http_responses"] = len(http)
+        figures["http_bodies_kib"] = round(sum(bodies.values()) / 1024, 1)
+        by_kind: dict[str, list] = {}
+        for r in http.values():
+            path = urllib.parse.urlparse(r.get("url", "")).path
+            kind = ("GeoJSON shapes" if path.endswith(".geojson") else
+                    "Streamlit frontend " + (path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else "other")
+                    if "/static/" in path else path if path.startswith("/_stcore") else "page / other")
+            entry = by_kind.setdefault(kind, [0, 0, set()])
+            entry[0] += 1
+            entry[1] += r.get("encoded", 0)
+            entry[2].add(r.get("encoding") or "identity")
+        figures["http_by_kind"] = {kind: {"responses": n, "kib": round(size / 1024, 1), "encodings": sorted(enc)} for kind, (n, size, enc) in by_kind.items()}
+        figures["websocket_first_map_kib"] = round(ws_bytes[0] / 1024, 1)
+        figures["first_visit_total_kib"] = round(figures["http_transferred_kib"] + figures["websocket_first_map_kib"], 1)
+
+        reload_started = time.perf_counter()
+        page.reload()
+        wait_for_map(page, codes["all"])
+        figures["warm_reload_s"] = round(time.perf_counter() - reload_started, 3)
+
+        # (b1) State selectbox change -> repaint (same session, a Streamlit rerun)
+        offsets = log_offsets(server.log_paths)
+        select_times = []
+        for state in states:
+            started = time.perf_counter()
+            choose_state(page, state)
+            wait_for_map(page, codes[state])
+            select_times.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        choose_state(page, "All states")
+        wait_for_map(page, codes["all"])
+        figures["select_all_ms"] = round(1000 * (time.perf_counter() - started))
+        select_runs = [ms for _, ms in script_times(server.log_paths, offsets)]
+        figures["select_ms"] = {"median": round(1000 * statistics.median(select_times)), "min": round(1000 * min(select_times)), "max": round(1000 * max(select_times)),
+                                "each": {state: round(1000 * t) for state, t in zip(states, select_times)}}
+        figures["select_script_run_ms_median"] = round(statistics.median(select_runs), 1) if select_runs else None
+
+        # (b2) a shared URL /map?state=... opened by navigation (a new session each time)
+        url_times = []
+        for state in states:
+            started = time.perf_counter()
+            page.goto(map_url(server.base_url, state))
+            wait_for_map(page, codes[state])
+            url_times.append(time.perf_counter() - started)
+        figures["shared_url_ms"] = {"median": round(1000 * statistics.median(url_times)), "min": round(1000 * min(url_times)), "max": round(1000 * max(url_times))}
+        figures["exceptions"] = page.locator(EXCEPTION).count()
+        context.close()
+        figures["server_rss_mib"] = [round(value) for value in server.rss_each()]
+        if isinstance(server, ProxiedServer):
+            figures["sessions_per_replica"] = server.sessions_per_replica()
+    finally:
+        server.stop()
+    return figures
+
+
+def report(figures: dict) -> None:
+    """The figures of one pass, as a person reads them."""
+    where = f"through nginx + {figures['replicas']} replicas (deploy/start.sh)" if figures["via"] == "proxy" else f"direct ({figures['launcher']}: " + (
+        "streamlit run dashboard/app.py" if figures["launcher"] == "run" else "deploy/serve.py") + ")"
+    print(f"-- Map page {where}, app from {figures['repo']}")
+    print(f"cold start: process start -> healthy                     {figures['health_s']:6.2f} s")
+    print(f"cold start: process start -> first map painted (/map)    {figures['first_map_s']:6.2f} s  (of which page open -> map {figures['open_to_map_s']:.2f} s)")
+    for step, seconds in figures.get("first_map_breakdown_s", {}).items():
+        print(f"    {step:<66} {seconds:6.2f} s")
+    print(f"    first script run on the server (app.py + page, imports included)   {figures['first_script_run_ms'] or float('nan'):8.0f} ms")
+    print(f"    figure message (WebSocket frame with the choropleth)               {figures.get('figure_frame_kib', float('nan')):8.1f} KiB")
+    if "fetched_after_figure" in figures:
+        late = figures["fetched_after_figure"]
+        print(f"    fetched only after the figure arrived: {late['responses']} responses, {late['kib_transferred']:,.0f} KiB ({', '.join(late['files'])})")
+    for timings in figures["warmup_s"]:
+        print(f"    warm-up thread (s): {timings}")
+    print(f"warm reload of /map (new session, browser cache warm)    {figures['warm_reload_s']:6.2f} s")
+    select = figures["select_ms"]
+    print(f"State selectbox -> repaint (median of {len(select['each'])})              {select['median']:,} ms  (min {select['min']}, max {select['max']}; "
+          f"server script run median {figures['select_script_run_ms_median']} ms)")
+    print(f"State selectbox -> all 160 districts                     {figures['select_all_ms']:,} ms")
+    url = figures["shared_url_ms"]
+    print(f"shared URL /map?state=..&indicator=..&year=.. -> map     {url['median']:,} ms  (median; min {url['min']}, max {url['max']})")
+    print(f"first visit over the wire: HTTP {figures['http_transferred_kib']:,.0f} KiB ({figures['http_responses']} responses; bodies {figures['http_bodies_kib']:,.0f} KiB) "
+          f"+ WebSocket {figures['websocket_first_map_kib']:,.0f} KiB = {figures['first_visit_total_kib']:,.0f} KiB")
+    for kind, entry in sorted(figures["http_by_kind"].items(), key=lambda item: -item[1]["kib"]):
+        print(f"    {kind:<40} {entry['responses']:5d} responses  {entry['kib']:8,.0f} KiB  {'/'.join(entry['encodings'])}")
+    print(f"server RSS at the end (MiB, per process)                 {figures['server_rss_mib']}")
+    if "sessions_per_replica" in figures:
+        print(f"WebSocket sessions per replica                           {figures['sessions_per_replica']}")
+
+
+KEYS = ("first_map_s", "open_to_map_s", "warm_reload_s", "select_ms.median", "shared_url_ms.median", "first_visit_total_kib")
+
+
+def pick(figures: dict, key: str):
+    for part in key.split("."):
+        figures = figures[part]
+    return figures
+
+
+def main() -> None:
     from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--via", choices=("direct", "proxy"), default="direct", help="direct to one server, or through deploy/start.sh (nginx + replicas)")
+    parser.add_argument("--launcher", choices=("run", "serve"), default="run", help="direct: `streamlit run` (as make run) or deploy/serve.py (warm-up at start)")
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="the checkout whose app is served (direct only)")
+    parser.add_argument("--against", type=Path, help="also measure this checkout's app (e.g. `git worktree add /tmp/prev HEAD`), alternating runs")
+    parser.add_argument("--rounds", type=int, default=1, help="with --against: A/B pairs (medians)")
+    args = parser.parse_args()
 
     directory = data_dir()
     codes = district_codes(directory)
-    states = ["Sabah", "Perak", "Johor", "Sarawak", "Kedah", "Selangor"]
     console_errors: list[str] = []
-
+    results: dict[str, list[dict]] = {"a": [], "b": []}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # launched before the clock starts
-        server = Server(directory)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # launched before any clock starts
         try:
-            health_s = server.wait_healthy()
-            context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
-            context.set_default_timeout(30_000)
-            page = context.new_page()
-
-            def on_console(message) -> None:
-                url = (message.location or {}).get("url", "")
-                if message.type == "error" and not ("404" in message.text and KNOWN_PROBE_404.match(url)):
-                    console_errors.append(f"{message.text} ({url})")
-
-            page.on("console", on_console)
-            page.on("pageerror", lambda error: console_errors.append(f"pageerror: {error}"))
-
-            # (c) bytes: CDP sees every HTTP response's encoded length and every WebSocket frame.
-            cdp = context.new_cdp_session(page)
-            cdp.send("Network.enable")
-            http: dict[str, dict] = {}
-            ws_bytes = [0, 0]  # received payload bytes, frames
-
-            cdp.on("Network.responseReceived", lambda e: http.setdefault(e["requestId"], {}).update(url=e["response"]["url"]))
-            cdp.on("Network.loadingFinished", lambda e: http.setdefault(e["requestId"], {}).update(encoded=e["encodedDataLength"]))
-
-            def on_frame(event) -> None:
-                response = event["response"]
-                payload = response["payloadData"]
-                ws_bytes[0] += len(base64.b64decode(payload)) if response.get("opcode") == 2 else len(payload.encode())
-                ws_bytes[1] += 1
-
-            cdp.on("Network.webSocketFrameReceived", on_frame)
-            bodies: dict[str, int] = {}
-
-            def on_response(response) -> None:
-                try:
-                    bodies[response.url] = bodies.get(response.url, 0) + len(response.body())
-                except PlaywrightError:  # redirects and websocket upgrades have no body
-                    bodies.setdefault("(no body)", 0)
-
-            page.on("response", on_response)
-
-            # (a) cold start -> first map painted (the first page load in a fresh browser context)
-            goto_started = time.perf_counter()
-            page.goto(server.base_url + "/map")
-            wait_for_map(page, codes["all"], timeout_ms=60_000)
-            page.locator(DISTRICT_PATHS).first.wait_for(state="visible")
-            painted = time.perf_counter()
-            first_map_s = painted - server.started
-            goto_map_s = painted - goto_started
-            page.wait_for_timeout(500)  # let trailing responses finish before counting bytes
-            page.remove_listener("response", on_response)
-            cdp.remove_listener("Network.webSocketFrameReceived", on_frame)
-            first_ws = tuple(ws_bytes)
-            http_total = sum(r.get("encoded", 0) for r in http.values())
-            http_count = len(http)
-            geo = {r["url"].rsplit("/", 1)[-1].split("?")[0]: r.get("encoded", 0) for r in http.values() if ".geojson" in r.get("url", "")}
-            body_total = sum(bodies.values())
-            by_kind: dict[str, list[int]] = {}
-            for r in http.values():
-                path = urllib.parse.urlparse(r.get("url", "")).path
-                kind = ("GeoJSON shapes" if path.endswith(".geojson") else
-                        "Streamlit frontend " + (path.rsplit(".", 1)[-1] if "/static/" in path and "." in path.rsplit("/", 1)[-1] else "other")
-                        if "/static/" in path else path if path.startswith("/_stcore") else "page / other")
-                entry = by_kind.setdefault(kind, [0, 0])
-                entry[0] += 1
-                entry[1] += r.get("encoded", 0)
-            geo_body = {u.rsplit("/", 1)[-1].split("?")[0]: n for u, n in bodies.items() if ".geojson" in u}
-            # second view of the same page (browser cache warm, same server): a reload
-            reload_started = time.perf_counter()
-            page.reload()
-            wait_for_map(page, codes["all"])
-            warm_reload_s = time.perf_counter() - reload_started
-
-            # (b1) State selectbox change -> repaint (same session, a Streamlit rerun)
-            select_times = []
-            for state in states:
-                started = time.perf_counter()
-                choose_state(page, state)
-                wait_for_map(page, codes[state])
-                select_times.append(time.perf_counter() - started)
-            # back to all states once (160 districts: the biggest redraw)
-            started = time.perf_counter()
-            choose_state(page, "All states")
-            wait_for_map(page, codes["all"])
-            select_all_s = time.perf_counter() - started
-
-            # (b2) a shared URL /map?state=... opened by navigation (a new session each time)
-            url_times = []
-            for state in states:
-                started = time.perf_counter()
-                page.goto(map_url(server.base_url, state))
-                wait_for_map(page, codes[state])
-                url_times.append(time.perf_counter() - started)
-            exceptions = page.locator(EXCEPTION).count()
-            context.close()
-            rss = server.rss_mib()
+            for _ in range(args.rounds if args.against else 1):
+                results["a"].append(measure(browser, directory, codes, args.via, args.launcher, args.replicas, args.repo, console_errors))
+                if args.against:
+                    results["b"].append(measure(browser, directory, codes, "direct", "run", 1, args.against, console_errors))
         finally:
-            server.stop()
             browser.close()
 
-    def ms(seconds: float) -> str:
-        return f"{1000 * seconds:,.0f} ms"
-
-    print(f"bench_browser: Map page in chromium ({CHROMIUM}), own server pid {server.pid} on 127.0.0.1, data {directory}")
-    print(f"cold start: process start -> /_stcore/health ok          {health_s:6.2f} s")
-    print(f"cold start: process start -> first map painted (/map)    {first_map_s:6.2f} s  (of which page open -> map {goto_map_s:.2f} s)")
-    print(f"warm reload of /map (new session, browser cache warm)    {warm_reload_s:6.2f} s")
-    print(f"filter change, State selectbox -> repaint (median of {len(select_times)})  {ms(statistics.median(select_times))}  "
-          f"(min {ms(min(select_times))}, max {ms(max(select_times))}; each: {', '.join(f'{s} {1000 * t:.0f}' for s, t in zip(states, select_times))})")
-    print(f"filter change, State selectbox -> all 160 districts      {ms(select_all_s)}")
-    print(f"shared URL /map?state=..&indicator=..&year=.. -> map (median of {len(url_times)})  {ms(statistics.median(url_times))}  "
-          f"(min {ms(min(url_times))}, max {ms(max(url_times))})")
-    print(f"first map, HTTP transferred (encodedDataLength, {http_count} responses)  {http_total / 1024:,.0f} KiB")
-    print(f"first map, HTTP response bodies (decoded)                {body_total / 1024:,.0f} KiB")
-    for kind, (count, size) in sorted(by_kind.items(), key=lambda item: -item[1][1]):
-        print(f"  {kind:<40} {count:5d} responses  {size / 1024:8,.0f} KiB transferred")
-    for name in sorted(set(geo) | set(geo_body)):
-        print(f"  of which {name}: transferred {geo.get(name, 0) / 1024:,.0f} KiB, body {geo_body.get(name, 0) / 1024:,.0f} KiB")
-    print(f"first map, WebSocket frames received (figure + page)      {first_ws[0] / 1024:,.0f} KiB in {first_ws[1]} frames")
-    print(f"first map, total (HTTP transferred + WebSocket)           {(http_total + first_ws[0]) / 1024:,.0f} KiB")
-    print(f"server RSS at the end                                     {rss:,.0f} MiB")
+    print(f"bench_browser: Map page in chromium ({CHROMIUM}), data {directory}")
+    for run in results["a"] + results["b"]:
+        report(run)
+    exceptions = sum(run["exceptions"] for run in results["a"] + results["b"])
     print(f"errors: stException elements {exceptions}, console errors {len(console_errors)}")
     for error in console_errors[:10]:
         print("  console:", error[:300])
+    summary = {"bench": "browser", "via": args.via, "launcher": results["a"][0]["launcher"], "runs": results["a"],
+               "median": {key: statistics.median(pick(run, key) for run in results["a"]) for key in KEYS}}
+    if args.against:
+        summary["against"] = {"repo": str(args.against), "median": {key: statistics.median(pick(run, key) for run in results["b"]) for key in KEYS}}
+        summary["ratio_vs_against"] = {key: round(summary["median"][key] / summary["against"]["median"][key], 3) for key in KEYS}
+        print("ratio this / against (medians): " + ", ".join(f"{key} {value:.2f}" for key, value in summary["ratio_vs_against"].items()))
+    summary["errors"] = exceptions + len(console_errors)
+    print(json.dumps(summary, separators=(",", ":")))
     if exceptions or console_errors:
         sys.exit(1)
 

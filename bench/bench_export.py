@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import os
 import platform
 import statistics
@@ -57,6 +58,7 @@ def run(dataset: data.Dataset, state: str) -> bool:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; browser {renderer.browser_path()}")
     figure, source = national_map(dataset)
     ok = True
+    result: dict = {"bench": "export", "state": state, "export_s": {}}
 
     print("\nchart export, national district map (1600 x 900; PNG at scale 2):")
     print(f"  {'format':<6} {'cold (browser start + render)':>30} {'warm (median of 5)':>20} {'size':>10}")
@@ -65,6 +67,7 @@ def run(dataset: data.Dataset, state: str) -> bool:
         cold, _ = timed(lambda: export.figure_bytes(figure, fmt, title="Population, 2025", subtitle="All states", source_line=source))
         warm, payload = timed(lambda: export.figure_bytes(figure, fmt, title="Population, 2025", subtitle="All states", source_line=source), repeat=5)
         ok &= warm < WARM_BAR_S
+        result["export_s"][fmt] = {"cold": round(cold, 3), "warm": round(warm, 3), "kib": round(len(payload) / 1024, 1)}
         print(f"  {fmt:<6} {cold:>28.2f} s {warm:>18.2f} s {len(payload) / 1024:>7.0f} KiB")
     print(f"  browsers started in this process: {renderer.BROWSER.starts} (one per cold measurement; warm exports reuse it)")
 
@@ -84,8 +87,10 @@ def run(dataset: data.Dataset, state: str) -> bool:
     national, pack = timed(lambda: briefing.build_briefing(dataset, None, "en", generated=today))
     print(f"  {'Malaysia':<10} warm:         {national:6.2f} s  {pages(pack):>3} pages  {len(pack) / 1024:6.0f} KiB")
     ok &= max(cold_state, warm_state) < STATE_PACK_BAR_S
+    result.update(state_pack_cold_s=round(cold_state, 3), state_pack_warm_s=round(warm_state, 3), national_pack_s=round(national, 3), bars_met=bool(ok))
 
     print(f"\nbars: warm chart export < {WARM_BAR_S:.0f} s, state pack < {STATE_PACK_BAR_S:.0f} s: {'met' if ok else 'NOT MET'}")
+    print(json.dumps(result, separators=(",", ":")))
     return ok
 
 

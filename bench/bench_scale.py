@@ -18,6 +18,7 @@ Run: python bench/bench_scale.py   (uses $JURANG_DATA_DIR or data/, built by `py
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -181,6 +182,9 @@ def main() -> None:
     base = small["E2SFCA (etl.access.e2sfca)"][0]
     print(f"{'E2SFCA, 10 copies side by side in lon':<42} {base:9.4f} {side_by_side:9.4f} {side_by_side / base:7.1f}   "
           f"same latitudes: worst case for the latitude-band pruning | {len(demand):,} x {len(supply):,}")
+    layers = {layer: {"1x_s": round(small[layer][0], 4), "10x_s": round(large[layer][0], 4), "ratio": round(large[layer][0] / small[layer][0], 2)} for layer in small}
+    layers["E2SFCA side by side in lon"] = {"1x_s": round(base, 4), "10x_s": round(side_by_side, 4), "ratio": round(side_by_side / base, 2)}
+    print(json.dumps({"bench": "scale", "synthetic": True, "layers": layers}, separators=(",", ":")))
 
 
 if __name__ == "__main__":

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import time
 
-import streamlit as st
+_STARTED = time.perf_counter()  # this run's start: its imports count (the first run of a process pays them)
 
-from dashboard import i18n, signin, ui, url_state  # importable from the editable install (`make install`: pip install -e .)
-from dashboard import navigation as navigation_registry
+import os  # noqa: E402 — after the clock starts
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import streamlit as st  # noqa: E402
+
+from dashboard import i18n, signin, ui, url_state, warmup  # noqa: E402 — importable from the editable install (`make install`: pip install -e .)
+from dashboard import navigation as navigation_registry  # noqa: E402
+
+# JURANG_TIMINGS=1: one stderr line per script run (page, milliseconds), read by bench/bench_browser.py and bench_load.py.
+TIMINGS = bool(os.environ.get("JURANG_TIMINGS"))
 
 
 # A local icon: a Material icon name here would make the browser fetch it from Google Fonts.
@@ -36,4 +45,13 @@ for spec in navigation_registry.PAGES:
     sections.setdefault(ui.t(spec.section_key) if spec.section_key else "", []).append(page)
 navigation = st.navigation(sections)
 url_state.note_page(navigation.url_path)
-navigation.run()
+try:
+    with warmup.serving():
+        navigation.run()
+finally:
+    # After the first run (so it never competes with the first page): the other default scenes, once per
+    # process. deploy/serve.py starts it at process start instead. Not under AppTest (a test process).
+    if not st.get_option("global.appTest") and os.environ.get("JURANG_WARMUP", "1") != "0":
+        warmup.start()
+    if TIMINGS:
+        print(f"jurang-rerun page={navigation.url_path or 'overview'} ms={1000 * (time.perf_counter() - _STARTED):.1f}", file=sys.stderr, flush=True)

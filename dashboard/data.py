@@ -103,6 +103,9 @@ def load_dataset(token: str, processed_dir: Path) -> Dataset:
         published = pd.read_parquet(processed_dir / "published_figures.parquet")
     except FileNotFoundError as error:
         raise DataNotBuiltError(str(error)) from error
+    from dashboard import metrics
+
+    metrics.index_rows(indicators)  # shared read-only: (indicator, year) rows by lookup, not a 15k-row scan per call
     return Dataset(districts, states, indicators, manifest, quality, facilities, published, _features(districts))
 
 

@@ -2,14 +2,47 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
 DISTRICT_COLUMNS = ["code_state_district", "code_state", "state", "district", "urban_class"]
 
+# id(indicators table) -> (weak reference to it, its row count, {(indicator, year): row positions}): see index_rows.
+_ROW_INDEX: dict[int, tuple[weakref.ref, int, dict]] = {}
+
+
+def index_rows(indicators: pd.DataFrame) -> None:
+    """Let the functions below find an indicators table's (indicator, year) rows by lookup instead of
+    scanning all its rows on every call. Only for a table nobody modifies afterwards (a build's,
+    shared read-only: dashboard.data registers it); results are identical either way."""
+    positions = {(indicator, year): rows for (indicator, year), rows in indicators.groupby(["indicator", "year"], sort=False).indices.items()}
+    key = id(indicators)
+    _ROW_INDEX[key] = (weakref.ref(indicators, lambda _: _ROW_INDEX.pop(key, None)), len(indicators), positions)
+
+
+def _row_index(indicators: pd.DataFrame) -> dict | None:
+    entry = _ROW_INDEX.get(id(indicators))
+    if entry is None or entry[0]() is not indicators or entry[1] != len(indicators):
+        return None
+    return entry[2]
+
+
+def _rows(indicators: pd.DataFrame, indicator: str, year) -> pd.DataFrame:
+    """The table's rows for (indicator, year), in table order (a lookup when the table is indexed)."""
+    index = _row_index(indicators)
+    if index is None:
+        return indicators.loc[(indicators["indicator"] == indicator) & (indicators["year"] == year)]
+    return indicators.iloc[index.get((indicator, year), np.array([], dtype=np.intp))]
+
 
 def indicator_years(indicators: pd.DataFrame, indicator: str) -> list[int]:
     """Years with at least one non-missing value for the indicator, ascending."""
+    index = _row_index(indicators)
+    if index is not None:
+        present = indicators["value"].notna().to_numpy()
+        return sorted(int(year) for (name, year), rows in index.items() if name == indicator and present[rows].any())
     rows = indicators.loc[(indicators["indicator"] == indicator) & indicators["value"].notna(), "year"]
     return sorted(int(year) for year in rows.unique())
 
@@ -17,7 +50,7 @@ def indicator_years(indicators: pd.DataFrame, indicator: str) -> list[int]:
 def indicator_frame(districts: pd.DataFrame, indicators: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
     """Every district with its value for (indicator, year); districts without one get NaN, not 0."""
     columns = ["code_state_district", "value", "method", "source_ids", *[c for c in ("lower", "upper") if c in indicators.columns]]
-    rows = indicators.loc[(indicators["indicator"] == indicator) & (indicators["year"] == year), columns]
+    rows = _rows(indicators, indicator, year)[columns]
     frame = pd.DataFrame(districts[DISTRICT_COLUMNS]).merge(rows, on="code_state_district", how="left")
     return frame.reset_index(drop=True)
 
@@ -216,10 +249,13 @@ def concentration_index(frame: pd.DataFrame, rank_col: str, value_col: str = "va
 def population_for_year(indicators: pd.DataFrame, year: int) -> tuple[pd.Series, int]:
     """District population (persons) to weight a year's values: that year's estimate, or the
     nearest year DOSM publishes (2020 for earlier years). Returns (population by code, year used)."""
-    population = indicators.loc[indicators["indicator"] == "population"]
-    years = sorted(population["year"].unique())
+    index = _row_index(indicators)
+    if index is not None:
+        years = sorted(candidate for name, candidate in index if name == "population")
+    else:
+        years = sorted(indicators.loc[indicators["indicator"] == "population", "year"].unique())
     used = min(years, key=lambda candidate: (abs(candidate - year), candidate))
-    rows = population.loc[population["year"] == used]
+    rows = _rows(indicators, "population", used)
     return rows.set_index("code_state_district")["value"], int(used)
 
 
