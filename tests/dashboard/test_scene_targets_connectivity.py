@@ -142,7 +142,11 @@ def test_validation_notes_come_from_the_quality_report(dataset):
     result = build(dataset, "connectivity")
     notes = [note for note in dataset.quality.get("notes", []) if isinstance(note, dict) and note.get("kind") == "validation"]
     if "modelled_definition" in result.sentences:
-        assert result.table("validation_notes")["detail"].tolist() == [str(note.get("detail", "")) for note in notes]
+        shown = result.table("validation_notes")["detail"].tolist()
+        assert len(shown) == len(notes), "one line per validation note of the build"
+        for note, line in zip(notes, shown):  # written from the note's structured comparisons, in the page's language
+            for comparison in (note.get("values") or {}).get("comparisons", []):
+                assert f"{comparison['rho']}" in line and f"{comparison['n']}" in line
 
 
 def test_validation_notes_are_read_whatever_shape_the_notes_take():
