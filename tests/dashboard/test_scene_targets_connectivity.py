@@ -146,7 +146,7 @@ def test_validation_notes_come_from_the_quality_report(dataset):
         assert len(shown) == len(notes), "one line per validation note of the build"
         for note, line in zip(notes, shown):  # written from the note's structured comparisons, in the page's language
             for comparison in (note.get("values") or {}).get("comparisons", []):
-                assert f"{comparison['rho']}" in line and f"{comparison['n']}" in line
+                assert f"rho {comparison['rho']:.2f}" in line and f"n = {comparison['n']}" in line
 
 
 def test_validation_notes_are_read_whatever_shape_the_notes_take():
