@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
 from dashboard import access
-from etl.schemas import STATE_NAMES  # TODO: etl.contract once it holds the list (pandera-free)
+from etl.contract import STATE_NAMES
 from dashboard.ui import t
 
 

@@ -12,6 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+# DOSM's 13 states and 3 federal territories, in state-code order: the one list of states.
+STATE_NAMES = [
+    "Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Pulau Pinang", "Perak",
+    "Perlis", "Selangor", "Terengganu", "Sabah", "Sarawak",
+    "W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya",
+]
+
 # --- files ------------------------------------------------------------------------------------------
 
 DISTRICTS = "districts.parquet"  # GeoParquet, EPSG:4326: display geometry + attributes, one row per district

@@ -5,14 +5,9 @@ from __future__ import annotations
 from pandera.pandas import Check, Column, DataFrameSchema
 
 from etl import contract
-from etl.contract import METHODS
+from etl.contract import METHODS, STATE_NAMES
 
 CODE_PATTERN = r"^\d{1,2}_\d{1,2}$"
-STATE_NAMES = [
-    "Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Pulau Pinang", "Perak",
-    "Perlis", "Selangor", "Terengganu", "Sabah", "Sarawak",
-    "W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya",
-]
 URBAN_CLASSES = ["urban", "semi_urban", "rural"]
 
 # --- raw tables ------------------------------------------------------------------------
