@@ -120,14 +120,6 @@ def test_state_pack_cover_names_scope_date_and_data_as_of(malay_state_pack):
     assert "Data setakat" in cover
 
 
-@pytest.fixture(scope="module")
-def dataset(built_data_dir):
-    from dashboard import data
-
-    processed = built_data_dir / "processed"
-    return data.load_dataset(data.manifest_token(processed), processed)
-
-
 def test_state_pack_is_in_malay_with_charts_and_sources(malay_state_pack, dataset):
     _, out = malay_state_pack
     reader = PdfReader(io.BytesIO(out.read_bytes()))

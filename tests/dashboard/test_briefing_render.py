@@ -58,12 +58,6 @@ def slot_pixels(slot: briefing.Slot, dpi: int = DPI) -> tuple[int, int, int, int
 
 
 @pytest.fixture(scope="module")
-def dataset(built_data_dir):
-    processed = built_data_dir / "processed"
-    return data.load_dataset(data.manifest_token(processed), processed)
-
-
-@pytest.fixture(scope="module")
 def packs(dataset, tmp_path_factory) -> dict[str, dict]:
     """The national pack in English and the Sabah pack in Malay: bytes, slots, page texts, page images."""
     _browser()

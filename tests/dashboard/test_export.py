@@ -158,14 +158,6 @@ def test_source_and_definition_rows_from_the_real_registry():
     assert definition["label"] == catalogue["household_income_median_rm"]["label"]["ms"]
 
 
-@pytest.fixture(scope="module")
-def dataset(built_data_dir):
-    from dashboard import data
-
-    processed = built_data_dir / "processed"
-    return data.load_dataset(data.manifest_token(processed), processed)
-
-
 def test_geojson_has_every_district_or_the_filtered_ones(dataset):
     national = metrics.indicator_frame(dataset.districts, dataset.indicators, "population", 2025)
     document = json.loads(export.districts_geojson(dataset.districts, national, extra={"indicator": "population", "year": 2025}))

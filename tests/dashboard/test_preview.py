@@ -16,14 +16,6 @@ from etl import geography, importer
 
 
 @pytest.fixture(scope="module")
-def dataset(built_data_dir):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JURANG_DATA_DIR", str(built_data_dir))
-        processed = built_data_dir / "processed"
-        yield data.load_dataset(data.manifest_token(processed), processed)
-
-
-@pytest.fixture(scope="module")
 def previewed(dataset) -> preview.Preview:
     """Synthetic measured coverage for every district (60-99 %), replacing internet_hh_pct in the index."""
     codes = dataset.districts["code_state_district"].tolist()

@@ -75,16 +75,6 @@ def test_one_state_resolver():
 
 
 @pytest.fixture(scope="module")
-def dataset(built_data_dir):
-    from dashboard import data
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("JURANG_DATA_DIR", str(built_data_dir))
-        processed = built_data_dir / "processed"
-        yield data.load_dataset(data.manifest_token(processed), processed)
-
-
-@pytest.fixture(scope="module")
 def indicators(built_data_dir) -> pd.DataFrame:
     return pd.read_parquet(built_data_dir / "processed" / "indicators.parquet")
 

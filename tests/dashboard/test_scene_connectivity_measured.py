@@ -8,24 +8,13 @@ first, and the model's validation against naive baselines is the one the build r
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import helpers_data
 from dashboard import connectivity_evidence
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def dataset(built_data_dir: Path):
-    from dashboard import data
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(helpers_data.DATA_DIR_ENV_VAR, str(built_data_dir))
-        yield data.current_dataset()
 
 
 def build(dataset, page: str, query: str = ""):

@@ -12,19 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import helpers_data
 from dashboard import targets
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def dataset(built_data_dir: Path):
-    from dashboard import data
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(helpers_data.DATA_DIR_ENV_VAR, str(built_data_dir))
-        yield data.current_dataset()
 
 
 @pytest.fixture(scope="module")
