@@ -27,6 +27,18 @@ DOWNLOAD_TIMEOUT_S = 60
 Downloader = Callable[[str, Path], None]
 
 
+def _with_extractor(entry: SourceFile, downloader: Downloader) -> Downloader:
+    """For an entry whose URL is a larger file (`extract` in data/sources.yaml), a downloader that
+    keeps only the extract: e.g. the Malaysian tiles of Ookla's global Speedtest files."""
+    if entry.extract is None:
+        return downloader
+    if entry.extract == "malaysia_tiles":
+        from etl.sources.speedtest import malaysia_extractor  # the data stack only when an extract is made
+
+        return malaysia_extractor(downloader)
+    raise FetchError(f"[{entry.id}] unknown extract {entry.extract!r} in data/sources.yaml")
+
+
 @dataclass(frozen=True)
 class FetchResult:
     entry: SourceFile
@@ -117,8 +129,8 @@ def fetch_file(
             origin = f"mirror:{origin_path}"
         elif entry.url:
             try:
-                downloader(entry.url, temp_path)
-            except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as error:
+                _with_extractor(entry, downloader)(entry.url, temp_path)
+            except (urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError, ValueError) as error:
                 raise FetchError(
                     f"[{entry.id}] download of {entry.url} failed ({error}). Check the connection, "
                     f"or build offline with --mirror DIR / JURANG_MIRROR=DIR holding {entry.relative_path}."
