@@ -1,4 +1,4 @@
-"""The command line (typer): python -m etl build | check | fetch | import-indicator | withdraw-indicator (see etl/__main__.py)."""
+"""The command line (typer): python -m etl build | check | fetch | import-indicator | import-facility-status | withdraw-indicator (see etl/__main__.py)."""
 
 from __future__ import annotations
 
@@ -83,18 +83,24 @@ def check() -> None:
 
 @app.command()
 def fetch(mirror: Optional[Path] = MirrorOption) -> None:
-    """Only fetch and verify the raw files (data/raw)."""
-    from etl.build import fetch_all
+    """Only fetch and verify the raw files (data/raw), then the optional ones that can be had
+    (e.g. the Speedtest tiles: the Malaysian extract of Ookla's global files)."""
+    from etl.build import fetch_all, fetch_optional
     from etl.fetch import download_url
+    from etl.quality import QualityLog
     from etl.registry import load_registry
 
     mirror = mirror or config.mirror_from_env()
+    quality = QualityLog()
     try:
         fetched = fetch_all(load_registry(), config.raw_dir(), mirror, download_url)
+        fetched |= fetch_optional(load_registry(), config.raw_dir(), mirror, download_url, quality)
     except EtlError as error:
         _fail(error)
     for item in fetched.values():
         console.print(f"[green]ok[/green] {item.entry.relative_path} ({item.origin.split(':')[0]})")
+    for note in quality.notes:
+        console.print(f"[yellow]skipped[/yellow] optional {escape(note['source'])}: {escape(note['detail'])}", soft_wrap=True)
 
 
 @app.command("import-indicator")
@@ -143,6 +149,37 @@ def import_indicator(
     )
     console.print("Run `python -m etl build` to merge it into the dashboard data (method: imported). Logged in custom/imports.jsonl.")
 
+
+
+@app.command("import-facility-status")
+def import_facility_status(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV (UTF-8) or Excel .xlsx: code, connected, technology, speed_mbps, measured_on (template: data/reference/facility_status_template.csv)."),
+    kind: str = typer.Option("schools", "--kind", help="schools (MOE school codes, e.g. JBA0001) or clinics (MOH facility id or exact name)."),
+    source: str = typer.Option("", "--source", help="Declared source (agency, dataset, date), stored as provenance."),
+) -> None:
+    """Check a facility connection-status list against the last build's schools or clinics and store it (all or nothing) for the next build (method: imported)."""
+    from etl import facility_status, import_log, importer
+
+    try:
+        result, paths = facility_status.import_status(
+            file.read_bytes(), file.name, kind, facility_status.built_facilities(), importer.custom_dir(), declared_source=source, by=import_log.cli_user(),
+        )
+    except EtlError as error:
+        console.print(f"[bold red]Import failed[/bold red]: {escape(str(error))}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    if paths is None:
+        console.print(f"[bold red]Not imported[/bold red]: {len(result.problems)} problem(s) in {escape(file.name)}; nothing was stored.")
+        for problem in result.problems:
+            console.print(f"  [red]•[/red] {escape(problem)}", soft_wrap=True)
+        for code, matches in result.suggestions.items():
+            console.print(f"  [cyan]?[/cyan] {escape(code)} → did you mean: {escape(', '.join(matches) or 'no close match')}", soft_wrap=True)
+        raise typer.Exit(code=1) from None
+    accepted = result.accepted
+    console.print(
+        f"[green]Imported[/green] the status of {len(accepted)} {kind} ({int(accepted['connected'].sum())} connected) in "
+        f"{accepted['code_state_district'].nunique()} districts → {paths[0]} and {paths[1].name}"
+    )
+    console.print("Run `python -m etl build` to aggregate it by district (method: imported). Logged in custom/imports.jsonl.")
 
 
 @app.command("withdraw-indicator")

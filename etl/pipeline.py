@@ -21,18 +21,18 @@ from typing import Callable
 import geopandas as gpd
 import pandas as pd
 
-from etl import config, geography, importer, schemas
+from etl import config, facility_status, geography, importer, schemas
 from etl.build_result import BuildResult, Progress, file_sha256, timed
 from etl.catalogue import check_catalogue, load_catalogue
 from etl.context import QualityLog, StepContext, StepOutput
 from etl.contract import (
-    BUILDS_DIR, BUILDS_KEPT, CURRENT, FACILITY_COLUMNS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, NOTE_COLUMNS, OUTPUT_FILES,
-    PUBLISHED_FIGURES, QUALITY, build_folder,
+    BUILDS_DIR, BUILDS_KEPT, CURRENT, FACILITIES, FACILITY_COLUMNS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, NOTE_COLUMNS, OUTPUT_FILES,
+    PUBLISHED_FIGURES, QUALITY, SEAT_INDICATORS, SEAT_OVERLAY, SEATS, build_folder,
 )
 from etl.errors import SourceValidationError
 from etl.fetch import FetchResult
 from etl.registry import SourceFile
-from etl.sources import agriculture, census, connectivity, education, health, household, population
+from etl.sources import agriculture, census, connectivity, education, health, household, population, speedtest
 from etl.target_registry import check_targets, load_targets
 from etl.validate import validate_output
 
@@ -56,6 +56,8 @@ DOMAIN_STEPS: list[tuple[str, Callable[[StepContext], StepOutput]]] = [
     # ~1.1 s: the seat overlays of the published figures and 401 calibrations (point + 400 draws);
     # after household, education and health: its model reads their indicators (ctx.indicators_so_far)
     ("connectivity (DOSM, MCMC)", connectivity.build_connectivity),
+    ("Speedtest tiles (Ookla, optional)", speedtest.build_speedtest),
+    ("imported facility connection status", facility_status.build_facility_status),
 ]
 
 
@@ -232,7 +234,7 @@ def run_steps(
 ) -> None:
     """Run every step in dependency order and write the outputs (raises an EtlError, outputs untouched, if one fails)."""
     fetched = result.fetched
-    ctx = StepContext(fetched_all, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality)
+    ctx = StepContext(fetched_all, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality, custom_dir=custom_dir)
     ctx.districts = timed(result, progress, "canonical districts", lambda: build_districts(ctx))
     ctx.census = timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
     # ~0.8 s: 383k rows (every sex, age band and ethnicity) read, validated (types, ranges, 6-column key) and resolved
@@ -262,6 +264,19 @@ def run_steps(
     indicators = timed(result, progress, "indicators", indicators_table)
     check_population_against_census(indicators, result.quality)
 
+    def seat_tables() -> seats.SeatTables:
+        catalogue = load_catalogue(custom_dir=custom_dir)
+        tables = seats.build_seats(ctx, indicators, _facilities_table(outputs), catalogue)
+        check_catalogue(catalogue, set(tables.indicators["indicator"]), set(registry))
+        validate_output(schemas.seats_output, pd.DataFrame(tables.seats.drop(columns="geometry")), SEATS)
+        validate_output(schemas.seat_indicators_output, tables.indicators, SEAT_INDICATORS)
+        validate_output(schemas.seat_overlay_output, tables.overlay, SEAT_OVERLAY)
+        validate_output(schemas.facilities_output, tables.facilities, FACILITIES)
+        return tables
+
+    # after every district indicator (the seats carry them): the seat tables, overlay and facility seats
+    seat_output = timed(result, progress, "seats (DOSM census 2020, electoral boundaries)", seat_tables, lambda tables: len(tables.indicators))
+
     def district_tables():
         display, boundaries, states = assemble_districts(ctx.districts, ctx.census)
         validate_output(schemas.districts_output, pd.DataFrame(display.drop(columns="geometry")), "districts.parquet")
@@ -274,8 +289,11 @@ def run_steps(
         "boundaries.parquet": boundaries,
         "states.parquet": states,
         "indicators.parquet": indicators,
-        "facilities.parquet": _facilities_table(outputs),
+        FACILITIES: seat_output.facilities,
         PUBLISHED_FIGURES: validate_output(schemas.published_figures_output, _published_figures_table(outputs), PUBLISHED_FIGURES),
+        SEATS: seat_output.seats,
+        SEAT_INDICATORS: seat_output.indicators,
+        SEAT_OVERLAY: seat_output.overlay,
     }
     check_targets(load_targets(), set(indicators["indicator"]), set(tables[PUBLISHED_FIGURES]["indicator"]))
     manifest_base = _manifest_base(fetched, result) | {"optional_inputs": _inputs(optional), "fingerprint": fingerprint}

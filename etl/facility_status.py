@@ -1,0 +1,335 @@
+"""Facility connection status: a ministry's list of schools (or clinics) with their connection, by district.
+
+A ministry holds, per school (MOE school code, e.g. JBA0001) or clinic (MOH facility id or name),
+whether it is connected, by which technology, at what measured speed and when. Imported through
+`python -m etl import-facility-status FILE [--kind schools|clinics]`, the same rules as the district
+importer (etl/importer.py): the file is read within the same hostile-file limits (read_upload);
+every code is looked up in the last build's school or clinic list, unknown codes are listed with
+close matches (difflib) and the whole file is refused if any row has a problem; nothing leaves the
+machine. An accepted file is stored facility by facility, with each facility's district (and for
+schools MOE's urban/rural location flag) as the build placed it, under <data_dir>/custom/
+facility_status_<kind>.csv, its provenance (file, sha256, who, when, declared source) in
+facility_status_<kind>.json and a line in custom/imports.jsonl. The next build aggregates it to
+district indicators with method "imported" (build_facility_status):
+
+  schools_connected_pct           % of the listed schools that are connected
+  schools_connected_rural_pct     the same among MOE-rural schools (location "Luar Bandar")
+  schools_connected_urban_pct     the same among MOE-urban schools ("Bandar")
+  schools_below_20mbps_pct        % of the listed schools below the Giga benchmark of 20 Mbps: not
+                                  connected, or connected with a measured speed under 20 Mbps
+                                  (connected schools without a measured speed are left out of this share)
+  schools_speed_median_mbps       median measured speed of the connected schools with a measurement
+  clinics_connected_pct, clinics_speed_median_mbps   the same for clinics
+
+Giga (ITU/UNICEF) sets 20 Mbps per school as its school connectivity benchmark (ITU WSIS 2023; see
+data/reference/targets.yaml giga_school_20mbps and ../shared/data/POLICY_TARGETS.md). Percentages
+are over the facilities the file lists in the district, never over schools it does not mention.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from etl import config, import_log
+from etl.context import StepContext, StepOutput
+from etl.contract import INDICATOR_COLUMNS, NOTE_COLUMNS
+from etl.errors import SourceValidationError
+from etl.importer import MAX_LABEL_CHARS, MAX_LISTED, ImportFileError, check_text, read_upload, sha256_bytes
+
+TEMPLATE_CSV = config.REFERENCE_DIR / "facility_status_template.csv"
+KINDS = {"schools": ("school_primary", "school_secondary"), "clinics": ("clinic",)}
+ID_PREFIX = {"schools": "moe:", "clinics": "moh:"}
+GIGA_MBPS = 20  # Giga (ITU/UNICEF) school connectivity benchmark: 20 Mbps per school (ITU WSIS 2023)
+MIN_YEAR = 2000
+STATUS_COLUMNS = ["code", "facility_id", "name", "code_state_district", "rural", "connected", "technology", "speed_mbps", "measured_on"]
+TEMPLATE_COLUMNS = ["code", "connected", "technology", "speed_mbps", "measured_on"]
+HEADER_SYNONYMS = {
+    "code": "code", "school_code": "code", "kod_sekolah": "code", "kod": "code", "facility_id": "code", "id": "code", "name": "code", "nama": "code",
+    "connected": "connected", "bersambung": "connected", "disambung": "connected",
+    "technology": "technology", "teknologi": "technology",
+    "speed_mbps": "speed_mbps", "speed": "speed_mbps", "kelajuan_mbps": "speed_mbps", "kelajuan": "speed_mbps",
+    "measured_on": "measured_on", "date": "measured_on", "tarikh": "measured_on",
+}
+YES = {"yes", "y", "ya", "true", "1", "connected", "bersambung"}
+NO = {"no", "n", "tidak", "false", "0", "not connected", "tidak bersambung"}
+
+
+@dataclass
+class StatusResult:
+    """What validate_status found: accepted rows (all or none), every problem, suggestions for unknown codes."""
+
+    accepted: pd.DataFrame
+    problems: list[str] = field(default_factory=list)
+    suggestions: dict[str, list[str]] = field(default_factory=dict)
+    unknown_codes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and len(self.accepted) > 0
+
+
+def _rows(rows: list[int]) -> str:
+    listed = ", ".join(str(r) for r in rows[:MAX_LISTED])
+    return f"row{'s' if len(rows) > 1 else ''} {listed}{' …' if len(rows) > MAX_LISTED else ''}"
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
+
+
+def facility_list(facilities: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """The build's schools or clinics as code, facility_id, name, code_state_district, rural (schools only)."""
+    rows = facilities.loc[facilities["kind"].isin(KINDS[kind]) & facilities["code_state_district"].notna()]
+    rural = rows["rural"].astype("boolean") if kind == "schools" and "rural" in rows.columns else pd.Series(pd.NA, index=rows.index, dtype="boolean")
+    return pd.DataFrame({
+        "code": rows["facility_id"].astype(str).str.removeprefix(ID_PREFIX[kind]), "facility_id": rows["facility_id"].astype(str),
+        "name": rows["name"].astype(str), "code_state_district": rows["code_state_district"].astype(str), "rural": rural,
+    }).reset_index(drop=True)
+
+
+def validate_status(frame: pd.DataFrame, known: pd.DataFrame, kind: str, today: date | None = None) -> StatusResult:
+    """Check a status table against the known facilities (facility_list); accept every row or none.
+
+    frame: the table as read (text or Excel cells), columns code, connected, technology, speed_mbps,
+    measured_on (Malay headers kod_sekolah/bersambung/teknologi/kelajuan_mbps/tarikh accepted). For
+    clinics the code may be the MOH facility id or the clinic's exact name. Row numbers in messages
+    are spreadsheet rows (the header is row 1)."""
+    today = today or datetime.now(timezone.utc).date()
+    empty = pd.DataFrame(columns=STATUS_COLUMNS)
+    renamed = {}
+    for column in frame.columns:
+        key = re.sub(r"[\s\-]+", "_", str(column).strip().casefold())
+        if key in HEADER_SYNONYMS and HEADER_SYNONYMS[key] not in renamed.values():
+            renamed[column] = HEADER_SYNONYMS[key]
+    table = frame.rename(columns=renamed)[list(renamed.values())]
+    table = table.loc[~table.apply(lambda row: all(_blank(v) for v in row), axis=1)] if len(table) else table
+    missing = [column for column in ("code", "connected", "measured_on") if column not in table.columns]
+    if missing:
+        return StatusResult(empty, [f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns {', '.join(TEMPLATE_COLUMNS)}"])
+    if table.empty:
+        return StatusResult(empty, ["the table has no data rows"])
+
+    by_code = known.set_index(known["code"].str.upper())
+    by_name = known.drop_duplicates("name", keep=False).set_index(known.drop_duplicates("name", keep=False)["name"].str.casefold()) if kind == "clinics" else None
+    issues: dict[str, list[int]] = {}
+    unknown: dict[str, list[int]] = {}
+    records = []
+    for position, (_, row) in enumerate(table.iterrows()):
+        sheet_row = int(table.index[position]) + 2
+        code = "" if _blank(row["code"]) else str(row["code"]).strip()
+        match = None
+        if not code:
+            issues.setdefault("no facility code", []).append(sheet_row)
+        elif code.upper() in by_code.index:
+            match = by_code.loc[code.upper()]
+        elif by_name is not None and code.casefold() in by_name.index:
+            match = by_name.loc[code.casefold()]
+        else:
+            unknown.setdefault(code, []).append(sheet_row)
+        answer = "" if _blank(row["connected"]) else str(row["connected"]).strip().casefold()
+        connected = True if answer in YES else False if answer in NO else None
+        if connected is None:
+            issues.setdefault("connected must be yes or no (ya/tidak)", []).append(sheet_row)
+        speed = None
+        if "speed_mbps" in table.columns and not _blank(row["speed_mbps"]):
+            try:
+                speed = float(str(row["speed_mbps"]).replace(",", "").strip())
+            except ValueError:
+                issues.setdefault("speed_mbps is not a number (Mbps; leave blank if not measured)", []).append(sheet_row)
+            else:
+                if not 0 <= speed <= 100_000:
+                    issues.setdefault("speed_mbps outside 0-100,000 Mbps", []).append(sheet_row)
+                elif connected is False and speed > 0:
+                    issues.setdefault("a speed is given for a facility marked not connected", []).append(sheet_row)
+        measured = pd.to_datetime(str(row["measured_on"]).strip(), errors="coerce", format="ISO8601") if not _blank(row["measured_on"]) else pd.NaT
+        if pd.isna(measured):
+            issues.setdefault("measured_on is blank or not a date (YYYY-MM-DD)", []).append(sheet_row)
+        elif not MIN_YEAR <= measured.year or measured.date() > today:
+            issues.setdefault(f"measured_on outside {MIN_YEAR}-01-01 to today", []).append(sheet_row)
+        technology = "" if "technology" not in table.columns or _blank(row["technology"]) else str(row["technology"]).strip()
+        if check_text("technology", technology, required=False):
+            issues.setdefault(f"technology must be one line of plain text, at most {MAX_LABEL_CHARS} characters", []).append(sheet_row)
+        if match is not None:
+            records.append({
+                "code": match["code"], "facility_id": match["facility_id"], "name": match["name"], "code_state_district": match["code_state_district"],
+                "rural": match["rural"], "connected": connected, "technology": technology, "speed_mbps": speed,
+                "measured_on": None if pd.isna(measured) else measured.date().isoformat(), "_row": sheet_row,
+            })
+
+    problems = [f"{message}: {_rows(rows)}" for message, rows in issues.items()]
+    suggestions = {}
+    if unknown:
+        candidates = list(by_code.index) + (list(by_name.index) if by_name is not None else [])
+        for code in unknown:
+            matches = difflib.get_close_matches(code.upper() if code.upper() == code else code.casefold(), candidates, n=3, cutoff=0.6)
+            suggestions[code] = [by_code.loc[m, "code"] if m in by_code.index else by_name.loc[m, "name"] for m in matches]
+        listed = ", ".join(list(unknown)[:MAX_LISTED * 5]) + (" …" if len(unknown) > MAX_LISTED * 5 else "")
+        problems.insert(0, f"{len(unknown)} unknown {kind[:-1]} code(s), not in the build's {kind} list: {listed}")
+    accepted = pd.DataFrame(records, columns=[*STATUS_COLUMNS, "_row"])
+    duplicated = accepted.duplicated("code", keep=False)
+    for code, group in accepted.loc[duplicated].groupby("code"):
+        problems.append(f"{code} is listed more than once: {_rows(group['_row'].tolist())}")
+    if problems:
+        return StatusResult(empty, problems, suggestions, list(unknown))
+    return StatusResult(accepted.drop(columns="_row").reset_index(drop=True), [], suggestions, [])
+
+
+# --- storing and loading ----------------------------------------------------------------------------
+
+
+def status_paths(kind: str, directory: Path) -> tuple[Path, Path]:
+    """<custom>/facility_status_<kind>.csv (the rows) and .json (provenance; not .yaml, which is a custom indicator)."""
+    return directory / f"facility_status_{kind}.csv", directory / f"facility_status_{kind}.json"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+        out.write(text)
+    os.replace(temp, path)
+
+
+def built_facilities(data_dir: Path | None = None) -> pd.DataFrame:
+    """The last build's facility points (<data_dir>/processed/facilities.parquet): the school and clinic lists codes are checked against."""
+    path = (data_dir or config.data_dir()) / "processed" / "facilities.parquet"
+    if not path.is_file():
+        raise ImportFileError(f"no facility list found at {path}: run `python -m etl build` once before importing")
+    return pd.read_parquet(path)
+
+
+def import_status(
+    data: bytes, filename: str, kind: str, facilities: pd.DataFrame, directory: Path, *, declared_source: str = "", by: str | None = None, via: str = "cli",
+) -> tuple[StatusResult, tuple[Path, Path] | None]:
+    """Read, check and (only if every row passes) store one status file; log who did it."""
+    if kind not in KINDS:
+        raise ImportFileError(f"kind must be one of {sorted(KINDS)}, not {kind!r}")
+    problem = check_text("the source", declared_source, required=False)
+    try:
+        frame = read_upload(data, filename)
+    except ImportFileError as error:
+        return StatusResult(pd.DataFrame(columns=STATUS_COLUMNS), [str(error)]), None
+    result = validate_status(frame, facility_list(facilities, kind), kind)
+    if problem:
+        result.problems.append(problem)
+    if not result.ok:
+        return result, None
+    directory.mkdir(parents=True, exist_ok=True)
+    csv_path, json_path = status_paths(kind, directory)
+    provenance = {
+        "kind": kind, "file": Path(filename).name[:MAX_LABEL_CHARS], "sha256": sha256_bytes(data), "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "declared_source": declared_source.strip() or "not declared", "rows": int(len(result.accepted)), "districts": int(result.accepted["code_state_district"].nunique()),
+        "measured_from": min(result.accepted["measured_on"]), "measured_to": max(result.accepted["measured_on"]),
+    }
+    _atomic_write(csv_path, result.accepted[STATUS_COLUMNS].to_csv(index=False, lineterminator="\n"))
+    _atomic_write(json_path, json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")
+    import_log.append(directory, "publish", f"facility_status_{kind}", by or import_log.cli_user(), via, file=provenance["file"], sha256=provenance["sha256"], rows=provenance["rows"])
+    return result, (csv_path, json_path)
+
+
+def load_status(kind: str, directory: Path, district_codes: set[str]) -> tuple[pd.DataFrame, dict] | None:
+    """The stored status rows and provenance of one kind (None when nothing was imported), checked
+    again against today's districts."""
+    csv_path, json_path = status_paths(kind, directory)
+    if not csv_path.is_file():
+        return None
+    if not json_path.is_file():
+        raise SourceValidationError(f"[custom] {json_path} is missing (its rows {csv_path.name} exist): re-import the file")
+    rows = pd.read_csv(csv_path, dtype={"code": str, "code_state_district": str, "technology": str}, keep_default_na=False, na_values={"speed_mbps": [""], "rural": [""]})
+    problems = []
+    if list(rows.columns) != STATUS_COLUMNS:
+        problems.append(f"columns {list(rows.columns)} != {STATUS_COLUMNS}")
+    else:
+        unknown = sorted(set(rows["code_state_district"]) - district_codes)
+        if unknown:
+            problems.append(f"column 'code_state_district': unknown codes {unknown[:8]}")
+        if rows["code"].duplicated().any():
+            problems.append("a facility listed twice")
+    if problems:
+        raise SourceValidationError(f"[custom] {csv_path}: " + "; ".join(problems) + ". Re-import it with python -m etl import-facility-status")
+    rows = rows.assign(connected=rows["connected"].astype(str).str.casefold().eq("true"), rural=rows["rural"].map({True: True, False: False, "True": True, "False": False}).astype("boolean"))
+    return rows, json.loads(json_path.read_text(encoding="utf-8"))
+
+
+# --- pure aggregation ---------------------------------------------------------------------------------
+
+
+def _pct(part: pd.Series, whole: pd.Series) -> pd.Series:
+    return (part / whole.where(whole > 0) * 100).astype(float)
+
+
+def status_aggregates(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
+    """Per district: listed facilities, the connected shares (all; rural and urban for schools), the
+    share below the Giga 20 Mbps benchmark (schools) and the median measured speed."""
+    below = ~rows["connected"] | (rows["speed_mbps"] < GIGA_MBPS)
+    known_speed = ~rows["connected"] | rows["speed_mbps"].notna()
+    frame = rows.assign(
+        listed=1, connected_n=rows["connected"].astype(int), below_n=(below & known_speed).astype(int), known_n=known_speed.astype(int),
+        rural_n=rows["rural"].fillna(False).astype(bool).astype(int), urban_n=(rows["rural"] == False).fillna(False).astype(bool).astype(int),  # noqa: E712 (nullable boolean)
+    )
+    frame = frame.assign(rural_connected_n=frame["rural_n"] * frame["connected_n"], urban_connected_n=frame["urban_n"] * frame["connected_n"])
+    sums = frame.groupby("code_state_district")[["listed", "connected_n", "below_n", "known_n", "rural_n", "urban_n", "rural_connected_n", "urban_connected_n"]].sum()
+    measured = rows.loc[rows["connected"] & rows["speed_mbps"].notna()]
+    table = pd.DataFrame({
+        f"{kind}_connected_pct": _pct(sums["connected_n"], sums["listed"]),
+        f"{kind}_speed_median_mbps": measured.groupby("code_state_district")["speed_mbps"].median().reindex(sums.index).astype(float),
+        "listed": sums["listed"], "rural_listed": sums["rural_n"], "urban_listed": sums["urban_n"], "speed_known": sums["known_n"],
+    })
+    if kind == "schools":
+        table["schools_connected_rural_pct"] = _pct(sums["rural_connected_n"], sums["rural_n"])
+        table["schools_connected_urban_pct"] = _pct(sums["urban_connected_n"], sums["urban_n"])
+        table["schools_below_20mbps_pct"] = _pct(sums["below_n"], sums["known_n"])
+    return table.rename_axis("code_state_district").reset_index()
+
+
+def status_indicator_ids(kind: str) -> list[str]:
+    extra = ["schools_connected_rural_pct", "schools_connected_urban_pct", "schools_below_20mbps_pct"] if kind == "schools" else []
+    return [f"{kind}_connected_pct", *extra, f"{kind}_speed_median_mbps"]
+
+
+def status_indicators(rows: pd.DataFrame, kind: str, provenance: dict) -> pd.DataFrame:
+    """Long rows (method 'imported', year of the latest status date) of the districts the file covers;
+    a share with no facility behind it (e.g. no rural school listed) is NaN, never 0."""
+    aggregates = status_aggregates(rows, kind)
+    year = int(str(provenance["measured_to"])[:4])
+    note = f"imported {kind} status ({provenance['file']}, {provenance['measured_from']} to {provenance['measured_to']}; declared source: {provenance['declared_source']}): "
+    parts = [
+        pd.DataFrame({
+            "code_state_district": aggregates["code_state_district"], "indicator": indicator, "year": year, "value": aggregates[indicator].astype(float),
+            "method": "imported", "source_ids": f"custom:facility_status_{kind}",
+            "method_note": note + aggregates["listed"].astype(int).astype(str) + f" {kind} listed in the district",
+        })
+        for indicator in status_indicator_ids(kind)
+    ]
+    return pd.concat(parts, ignore_index=True)[[*INDICATOR_COLUMNS, *NOTE_COLUMNS]]
+
+
+# --- the build step -------------------------------------------------------------------------------------
+
+
+def build_facility_status(ctx: StepContext) -> StepOutput:
+    """District indicators of every imported facility status file (none imported: an empty output)."""
+    parts = []
+    codes = set(ctx.districts["code_state_district"].astype(str))
+    for kind in KINDS:
+        loaded = load_status(kind, ctx.custom_dir, codes) if ctx.custom_dir is not None else None
+        if loaded is None:
+            continue
+        rows, provenance = loaded
+        source = f"custom:facility_status_{kind}"
+        ctx.quality.account(source, read=len(rows), used=len(rows), detail=f"imported from {provenance['file']} (sha256 {provenance['sha256'][:12]}…) on {provenance['imported_at'][:10]}")
+        ctx.quality.note(
+            source, "decision",
+            f"{len(rows)} {kind} with a connection status ({provenance['measured_from']} to {provenance['measured_to']}) in {rows['code_state_district'].nunique()} districts "
+            f"merged with method 'imported' (declared source: {provenance['declared_source']}); shares are over the {kind} the file lists, districts it does not cover have no value",
+        )
+        parts.append(status_indicators(rows, kind, provenance))
+    return StepOutput(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*INDICATOR_COLUMNS, *NOTE_COLUMNS]))
