@@ -21,7 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from etl import config
-from etl.contract import MANIFEST, build_folder
+from etl.contract import MANIFEST, SEAT_INDICATORS, SEATS, build_folder
 from etl.catalogue import load_catalogue
 from etl.registry import SourceFile, load_registry
 
@@ -42,7 +42,10 @@ class Dataset:
     facilities: pd.DataFrame  # points: facility_id, kind, name, code_state_district, lon, lat, …
     published: pd.DataFrame  # figures published for the nation, strata, states, districts and seats (with citations)
     features: dict[str, dict]  # code_state_district -> GeoJSON feature (for the map)
+    geography: str = "district"  # the level of `districts` (see at())
+    folder: Path | None = None  # the build folder the tables were read from (seat tables are read from it on demand)
     cache: OrderedDict = field(default_factory=OrderedDict, compare=False, repr=False)  # results computed from this build
+    levels: dict = field(default_factory=dict, compare=False, repr=False)  # geography -> Dataset of that level (at())
 
     CACHE_ENTRIES = 256  # index tables per weighting, rank bands, target evaluations… (all small)
 
@@ -69,6 +72,25 @@ class Dataset:
     def state_names(self) -> list[str]:
         return list(dict.fromkeys(self.districts.sort_values("code_state")["state"]))
 
+    def at(self, geography: str) -> Dataset:
+        """This build at one geography level: "district" (itself), "parlimen" or "dun" (seats).
+
+        A seat level is the same build seen through its seats: `districts` holds the seats and
+        `indicators` their values, keyed like districts (code_state_district = the seat's code,
+        district = "P.209 Julau"), so every scene works on any level unchanged. Seat values carried
+        from districts keep from_districts = True (shown as "estimated from districts"). Read from the
+        build's folder on first use (the first district map never waits for seat tables).
+        """
+        if geography == self.geography:
+            return self
+        if self.geography != "district":
+            raise ValueError("at() is asked of the district dataset")
+        if geography not in SEAT_LEVELS:
+            raise ValueError(f"unknown geography {geography!r}; levels: district, {', '.join(SEAT_LEVELS)}")
+        if geography not in self.levels:
+            self.levels[geography] = _seat_dataset(self, geography)
+        return self.levels[geography]
+
 
 def manifest_token(processed_dir: Path | None = None) -> str:
     """Checksum of manifest.json: changes whenever a build replaces the outputs."""
@@ -83,6 +105,36 @@ def served_build(processed_dir: Path | None = None) -> tuple[str, Path]:
     dataset is then read from that one folder, which a later build never changes (etl/contract.py)."""
     folder = build_folder(processed_dir or config.processed_dir())
     return manifest_token(folder), folder
+
+
+SEAT_LEVELS = ("parlimen", "dun")
+# facilities.parquet: the column holding each facility's seat, per level
+FACILITY_SEAT_COLUMNS = {"parlimen": "code_parlimen", "dun": "code_seat_dun"}
+
+
+def _seat_dataset(base: Dataset, geography: str) -> Dataset:
+    """The seats of one level as a Dataset keyed like districts (see Dataset.at)."""
+    if base.folder is None:
+        raise DataNotBuiltError("seat tables need the build folder")
+    try:
+        seats = gpd.read_parquet(base.folder / SEATS)
+        seat_values = pd.read_parquet(base.folder / SEAT_INDICATORS)
+    except FileNotFoundError as error:
+        raise DataNotBuiltError(str(error)) from error
+    seats = seats.loc[seats["geography"] == geography].rename(columns={"code_seat": "code_state_district"})
+    district_names = base.districts.set_index("code_state_district")["district"]
+    overlapped = seats["districts_overlapped"].fillna("").str.split(";").map(lambda codes: ", ".join(district_names.get(code, code) for code in codes if code))
+    areas = seats.assign(district=seats["seat_code_label"] + " " + seats["seat"], districts_overlapped_names=overlapped).reset_index(drop=True)
+    indicators = (
+        seat_values.loc[seat_values["geography"] == geography].drop(columns="geography")
+        .rename(columns={"code_seat": "code_state_district"}).reset_index(drop=True)
+    )
+    from dashboard import metrics
+
+    metrics.index_rows(indicators)
+    facilities = base.facilities.assign(code_state_district=base.facilities[FACILITY_SEAT_COLUMNS[geography]])
+    return Dataset(areas, base.states, indicators, base.manifest, base.quality, facilities, base.published, _features(areas),
+                   geography=geography, folder=base.folder)
 
 
 def _features(districts: gpd.GeoDataFrame) -> dict[str, dict]:
@@ -106,7 +158,7 @@ def load_dataset(token: str, processed_dir: Path) -> Dataset:
     from dashboard import metrics
 
     metrics.index_rows(indicators)  # shared read-only: (indicator, year) rows by lookup, not a 15k-row scan per call
-    return Dataset(districts, states, indicators, manifest, quality, facilities, published, _features(districts))
+    return Dataset(districts, states, indicators, manifest, quality, facilities, published, _features(districts), folder=processed_dir)
 
 
 RESOLVE_ATTEMPTS = 3  # a build folder removed while being read (older than the kept builds): resolve again
@@ -225,6 +277,23 @@ def geojson_urls(token: str, processed_dir: Path) -> dict[str, str]:
 def current_geojson_urls() -> dict[str, str]:
     token, folder = served_build()
     return geojson_urls(token, folder)
+
+
+@lru_cache(maxsize=4)
+def _seat_geojson_url(token: str, processed_dir: Path, geography: str) -> str:
+    areas = load_dataset(token, processed_dir).at(geography)
+    name = f"{geography}-{token[:16]}.geojson"
+    _write_once(GENERATED_DIR / name, {"type": "FeatureCollection", "features": list(areas.features.values())})
+    return f"app/static/generated/{name}"
+
+
+def area_geojson_url(geography: str) -> str:
+    """URL of the served shapes of one geography level (districts, or Parlimen / DUN seats), written
+    once per build on first use, like geojson_urls."""
+    token, folder = served_build()
+    if geography == "district":
+        return geojson_urls(token, folder)["districts"]
+    return _seat_geojson_url(token, folder, geography)
 
 
 PUBLISHED_LABELS_FILE = "published_indicators.yaml"

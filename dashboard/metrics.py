@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 DISTRICT_COLUMNS = ["code_state_district", "code_state", "state", "district", "urban_class"]
+SEAT_COLUMNS = ["districts_overlapped_names"]  # seats (dashboard.data.Dataset.at): the districts their people live in
 
 # id(indicators table) -> (weak reference to it, its row count, {(indicator, year): row positions}): see index_rows.
 _ROW_INDEX: dict[int, tuple[weakref.ref, int, dict]] = {}
@@ -49,9 +50,9 @@ def indicator_years(indicators: pd.DataFrame, indicator: str) -> list[int]:
 
 def indicator_frame(districts: pd.DataFrame, indicators: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
     """Every district with its value for (indicator, year); districts without one get NaN, not 0."""
-    columns = ["code_state_district", "value", "method", "source_ids", *[c for c in ("lower", "upper") if c in indicators.columns]]
+    columns = ["code_state_district", "value", "method", "source_ids", *[c for c in ("lower", "upper", "from_districts") if c in indicators.columns]]
     rows = _rows(indicators, indicator, year)[columns]
-    frame = pd.DataFrame(districts[DISTRICT_COLUMNS]).merge(rows, on="code_state_district", how="left")
+    frame = pd.DataFrame(districts[[*DISTRICT_COLUMNS, *[c for c in SEAT_COLUMNS if c in districts.columns]]]).merge(rows, on="code_state_district", how="left")
     return frame.reset_index(drop=True)
 
 

@@ -25,7 +25,8 @@ ALL = "all"  # query-string value for "no filter" (all states)
 LANGUAGES = ("en", "ms")
 DEFAULT_LANGUAGE = "en"
 PAGES = ("overview", "map", "gaps", "index", "district", "connectivity", "targets", "plan", "sources", "briefing")
-GEOGRAPHIES = ("district",)  # Parlimen and DUN seats join here
+GEOGRAPHIES = ("district", "parlimen", "dun")  # DOSM districts, Parliament seats, state seats (DUN)
+SEAT_PAGES = ("map", "gaps", "index", "targets", "district")  # pages with the geography switch; the others show districts
 WEIGHT_STEP = 0.025  # the index sliders' step; URL weights are rounded to it
 WEIGHT_PREFIX = "w_"
 MEASURES = ("5g_coverage_populated_areas", "4g_coverage_populated_areas", "hh_broadband_penetration")
@@ -96,11 +97,12 @@ class Selection:
         if self.page == "district" and district is None:
             candidates = options.districts_in(self.state)
             district = candidates[0] if candidates else None
+        geography = self.geography if self.page in SEAT_PAGES else "district"
         weights = {**options.default_weights, **self.weight_map}
         if not any(weights.values()):  # all zero: nothing to weigh, so the defaults
             weights = dict(options.default_weights)
         return self.replace(
-            indicator=indicator, year=year, district=district, measure=self.measure or options.measures[0],
+            geography=geography, indicator=indicator, year=year, district=district, measure=self.measure or options.measures[0],
             target=self.target or (options.targets[0] if options.targets else None),
             weights=tuple((domain, float(weights[domain])) for domain in options.default_weights),
         )

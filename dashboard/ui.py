@@ -29,6 +29,12 @@ def scene_for(dataset: data.Dataset, selection):
     return scene.build_selection(dataset, selection)
 
 
+def geography_note(scene) -> None:
+    """On a seat map or table: how seat values not published per seat were estimated."""
+    if "from_districts" in scene.sentences:
+        st.caption(scene.sentences["from_districts"])
+
+
 def require_dataset() -> data.Dataset:
     """The built dataset, or a clear message (not a traceback) and stop when it is missing."""
     try:

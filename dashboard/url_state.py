@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import data, selection, signin
+from dashboard.selection import GEOGRAPHIES
 from dashboard.ui import language, t
 
 
@@ -118,6 +119,14 @@ def state_selector(dataset: data.Dataset, container=st) -> str | None:
     chosen = url_selectbox(t("state"), options, "state", "state", lambda s: t("all_states") if s == ALL else s, default=default, container=container,
                            keep_as="state")
     return None if chosen == ALL else chosen
+
+
+def geography_selector(dataset: data.Dataset, container=st) -> data.Dataset:
+    """The areas switch shared by the seat pages (URL `geo`: district · parlimen · dun), kept across
+    pages; returns the dataset at the chosen level (its areas, values and options)."""
+    chosen = url_selectbox(t("geography"), list(GEOGRAPHIES), "geo", "geo", lambda g: t(f"geography_{g}"), default="district",
+                           container=container, keep_as="geo", help=t("geography_help"))
+    return dataset.at(chosen)
 
 
 def notify_ignored_params() -> None:

@@ -105,9 +105,15 @@ class Words:
 
     lang: str
     catalogue: dict
+    geography: str = "district"  # the areas a scene lists: districts or Parlimen / DUN seats
 
     def t(self, key: str, **values) -> str:
         return i18n.translate(key, self.lang, **values)
+
+    def geo(self, key: str, **values) -> str:
+        """A string that names the scene's areas: `key` for districts, `key`_parlimen / `key`_dun for
+        seats ("District" / "Parliament seat"; the urban/rural definition of districts or seats)."""
+        return self.t(key if self.geography == "district" else f"{key}_{self.geography}", **values)
 
     def label(self, indicator: str) -> str:
         return self.catalogue[indicator]["label"][self.lang]

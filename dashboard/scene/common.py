@@ -23,7 +23,7 @@ def catalogue() -> dict[str, dict]:
 
 
 def words(selection: Selection) -> Words:
-    return Words(selection.lang, catalogue())
+    return Words(selection.lang, catalogue(), selection.geography)
 
 
 def options(dataset: data.Dataset) -> Options:

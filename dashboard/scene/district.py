@@ -105,6 +105,51 @@ def state_figures(published: pd.DataFrame, state: str) -> pd.DataFrame:
     return latest[["indicator", "value", "unit", "year", "publisher", "confidence"]].assign(measured_for="state")
 
 
+def seat_figures(published: pd.DataFrame, code_parlimen: str) -> pd.DataFrame:
+    """Every figure published for one Parliament seat (all years: a Member asks how it moved)."""
+    rows = published.loc[(published["code_parlimen"] == code_parlimen) & (published["geography_level"] == "parliament")]
+    return rows.sort_values(["indicator", "year"])
+
+
+def facility_counts(facilities: pd.DataFrame, code: str) -> pd.DataFrame:
+    """Schools, clinics and hospitals placed in one area, with the share of schools MOE lists as rural."""
+    inside = facilities.loc[facilities["code_state_district"] == code]
+    records = []
+    for kind, points in inside.groupby(inside["kind"].str.split("_").str[0]):
+        rural = points["rural"].dropna().astype(bool) if "rural" in points.columns and kind == "school" else pd.Series(dtype=bool)
+        records.append({"kind": kind, "count": len(points), "rural_pct": 100 * rural.mean() if len(rural) else np.nan})
+    return pd.DataFrame(records, columns=["kind", "count", "rural_pct"])
+
+
+def add_seat_tables(scene: Scene, dataset: data.Dataset, row: pd.Series, code: str, words) -> None:
+    """A seat's own evidence: the figures published for it (with dates and sources), the facilities in
+    it, and the districts its people live in."""
+    name = row["district"]
+    scene.sentences["seat_overlaps"] = words.t("seat_overlaps", districts=row.get("districts_overlapped_names", ""))
+    counts = facility_counts(dataset.facilities, code)
+    scene.tables["facilities"] = Table(
+        counts, title=f"{words.t('seat_facilities_title')}: {name}", source=words.t("seat_facilities_note"),
+        labels={"kind": words.t("facility_kind"), "count": words.t("facility_count"), "rural_pct": words.t("rural_schools_pct")},
+        formats={"count": ",.0f", "rural_pct": ".0f"}, no_data="—", value_labels={"kind": {k: words.t("layer_" + k) for k in ("school", "clinic", "hospital")}},
+    )
+    published = seat_figures(dataset.published, row["code_parlimen"])
+    scene.sentences["seat_figures_title"] = words.t("seat_figures_title", seat=row["code_parlimen"])
+    if published.empty:
+        scene.sentences["seat_figures"] = words.t("no_seat_figures", seat=row["code_parlimen"])
+        return
+    lang = words.lang
+    shown = published.assign(
+        value_text=published_words.formatted_values(published, words),
+        unit_text=[published_words.unit_text(i, u, lang) for i, u in zip(published["indicator"], published["unit"])],
+    )[["indicator", "value_text", "unit_text", "year", "as_of", "publisher", "data_source", "source_url", "value", "unit"]]
+    scene.tables["seat_figures"] = Table(
+        shown, title=scene.sentences["seat_figures_title"], source=words.t("seat_figures_note"),
+        labels={"indicator": words.t("indicator"), "value_text": words.t("value"), "unit_text": words.t("unit"), "year": words.t("year"),
+                "publisher": words.t("publisher"), "data_source": words.t("source"), "source_url": words.t("source_link")},
+        no_data=words.no_data, value_labels={"indicator": published_words.indicator_labels(shown["indicator"], lang)},
+    )
+
+
 def build(dataset: data.Dataset, selection: Selection) -> Scene:
     words = common.words(selection)
     lang = selection.lang
@@ -165,13 +210,19 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         "vs_nation": pd.Series(verdict, index=profile.index).replace("", None), "method": profile["method"],
         "group_figures": profile["group_figures"], "format": profile["indicator"].map(lambda indicator: catalogue[indicator]["format"]),
     })
+    if "from_districts" in dataset.indicators.columns:  # seats: was the value published per seat, or estimated from districts?
+        own_rows = dataset.indicators.loc[dataset.indicators["code_state_district"] == code].set_index(["indicator", "year"])["from_districts"]
+        keys = list(zip(indicator_frame["indicator"], indicator_frame["year"]))
+        indicator_frame = indicator_frame.assign(from_districts=[own_rows.get(key) for key in keys])
     scene.tables["indicators"] = IndicatorTable(
         indicator_frame, title=f"{words.t('indicators_title')}: {name}", source=words.t("profile_note"), indicators=tuple(indicator_frame["indicator"]),
         labels={"domain": words.t("domain"), "indicator": words.t("indicator"), "unit": words.t("unit"), "year": words.t("year"),
                 "district_value": name, "state_value": state_label, "class_value": peers_label, "nation_value": words.t("malaysia"),
-                "vs_nation": words.t("vs_nation"), "method": words.t("method")},
+                "vs_nation": words.t("vs_nation"), "method": words.t("method"),
+                **({"from_districts": words.t("seat_value_basis")} if "from_districts" in indicator_frame.columns else {})},
         no_data=words.no_data,
         value_labels={
+            "from_districts": {True: words.t("from_districts"), False: words.t("published_per_seat")},
             "domain": {domain: words.t("domain_" + domain) for domain in indicator_frame["domain"].unique()},
             "indicator": {indicator: words.label(indicator) for indicator in indicator_frame["indicator"]},
             "vs_nation": {"better": "▲ " + words.t("better"), "worse": "▼ " + words.t("worse"), "same": "= " + words.t("same")},
@@ -186,7 +237,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     ).reset_index(names="code_state_district")
     scene.tables["peers"] = Table(
         peer_frame, title=f"{words.t('peers_title')}: {name}", source=words.t("peers_note"), indicators=tuple(result.spec.indicator_ids),
-        labels={"district": words.t("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), "index": words.t("index_name"), "distance": words.t("similarity_distance")},
+        labels={"district": words.geo("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), "index": words.t("index_name"), "distance": words.t("similarity_distance")},
         formats={"index": ".0f", "distance": ".2f"}, no_data=words.no_data, value_labels={"urban_class": class_labels},
     )
 
@@ -201,6 +252,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         formats={"latest_value": ".1f"}, no_data=words.no_data,
         value_labels={"measured_for": {level: words.t(f"level_{level}") for level in ("district", "state", "national")}, "status": statuses},
     )
+
+    if dataset.geography != "district":
+        add_seat_tables(scene, dataset, row, code, words)
 
     # --- connectivity the state's publishers give for the whole state
     published = state_figures(dataset.published, state)

@@ -28,20 +28,20 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     value_header = {"value": f"{label} ({unit})" if unit else label}
     scene.tables["class_means"] = Table(
         means.assign(year=year, indicator=indicator), title=f"{label}, {year}", source=source, indicators=(indicator,),
-        labels={"urban_class": words.t("urban_class"), "mean": words.t("weighted_mean"), "districts_with_data": words.t("with_data"), "districts": words.t("districts_shown")},
+        labels={"urban_class": words.t("urban_class"), "mean": words.t("weighted_mean"), "districts_with_data": words.t("with_data"), "districts": words.geo("districts_shown")},
         formats={"mean": fmt}, no_data=words.no_data, value_labels={"urban_class": class_labels},
     )
     scene.tables["gap"] = Table(
-        pd.DataFrame([{"indicator": indicator, "year": year, "scope": scope, **gap, "definition": "district_classes_census_2020"}]),
+        pd.DataFrame([{"indicator": indicator, "year": year, "scope": scope, **gap, "definition": "district_classes_census_2020" if dataset.geography == "district" else f"{dataset.geography}_classes_from_districts_census_2020"}]),
         title=words.t("gap_rural_urban"), source=source, indicators=(indicator,), formats={"difference": signed}, no_data=words.no_data,
     )
     scene.sentences["gap"] = common.texts.gap_sentence(gap, direction, fmt, unit, selection.lang)
-    scene.sentences["definition"] = words.t("definition_district_classes")
+    scene.sentences["definition"] = words.geo("definition_district_classes", rule=words.t("seat_class_rule"))
 
     distribution = frame[["code_state_district", "district", "state", "urban_class", "value", "population"]].sort_values("value")
     scene.tables["distribution"] = Table(
         distribution, title=f"{label}: {words.t('distribution_title', year=year)}", source=source, indicators=(indicator, "population"),
-        labels={"district": words.t("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), **value_header, "population": words.t("population_year", year=year)},
+        labels={"district": words.geo("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), **value_header, "population": words.t("population_year", year=year)},
         formats={"value": fmt, "population": ",.0f"}, no_data=words.no_data, value_labels={"urban_class": class_labels},
     )
     scene.figure_builders["distribution"] = lambda: figures.class_strip_plot(

@@ -41,7 +41,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     score_formats = {column: ".0f" for column in ["index", *domain_ids]}
     scene.tables["ranking"] = Table(
         ranked.sort_values("need_rank")[columns], title=words.t("index_title"), source=index_line, indicators=cited,
-        labels={"need_rank": words.t("need_rank"), "district": words.t("district"), "state": words.t("state"), "index": words.t("index_name"),
+        labels={"need_rank": words.t("need_rank"), "district": words.geo("district"), "state": words.t("state"), "index": words.t("index_name"),
                 **domain_labels, "coverage": words.t("coverage"), "older_inputs_text": words.t("older_inputs")},
         formats={**score_formats, "coverage": ".0%"}, no_data=words.no_data,
     )
@@ -49,7 +49,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.tables["rank_intervals"] = Table(
         view[["code_state_district", "district", "state", "need_rank", "rank_median", "rank_low", "rank_high"]],
         title=words.t("rank_uncertainty_title"), source=index_line, indicators=cited,
-        labels={"district": words.t("district"), "state": words.t("state"), "need_rank": words.t("need_rank"), "rank_median": words.t("rank_median"),
+        labels={"district": words.geo("district"), "state": words.t("state"), "need_rank": words.t("need_rank"), "rank_median": words.t("rank_median"),
                 "rank_low": words.t("rank_low"), "rank_high": words.t("rank_high")},
         no_data=words.no_data,
     )

@@ -15,7 +15,8 @@ from dashboard.scene.base import Scene, Table, Words
 from dashboard.selection import Selection
 
 LAYERS = ("school", "clinic", "hospital")
-TABLE_COLUMNS = ["rank", "code_state_district", "district", "state", "urban_class", "value", "lower", "upper", "method", "method_note", "source_ids", "highlighted"]
+TABLE_COLUMNS = ["rank", "code_state_district", "district", "state", "urban_class", "value", "lower", "upper", "method", "from_districts", "method_note", "source_ids",
+                 "districts_overlapped_names", "highlighted"]
 MEASURED_COLUMNS = ["measured_indicator", "measured_value", "measured_year", "measured_method", "measured_publisher", "measured_source_url"]
 
 
@@ -26,7 +27,7 @@ def national_frame(dataset: data.Dataset, indicator: str, year: int) -> pd.DataF
         if "method_note" in dataset.indicators.columns:  # how a measured value reached the district (seat overlay)
             notes = dataset.indicators.loc[(dataset.indicators["indicator"] == indicator) & (dataset.indicators["year"] == year)].set_index("code_state_district")["method_note"]
             frame = frame.assign(method_note=frame["code_state_district"].map(notes))
-        if indicator == connectivity_evidence.MODELLED:  # measured first: a published local figure sits beside the estimate
+        if indicator == connectivity_evidence.MODELLED and dataset.geography == "district":  # measured first: a published local figure sits beside the estimate
             evidence = connectivity_scene.district_evidence(dataset).set_index("code_state_district")
             frame = frame.assign(**{column: frame["code_state_district"].map(evidence[column]) for column in MEASURED_COLUMNS})
         return frame
@@ -45,6 +46,9 @@ def row_method_hover(frame: pd.DataFrame, entry: dict, year: int, words: Words) 
         if "method_note" in frame.columns:
             notes = frame["method_note"].where(present & frame["method_note"].notna())
             hover = hover + notes.map(lambda n: "<br>" + _wrap(n) if isinstance(n, str) else "")
+    if "from_districts" in frame.columns:  # seats: a value not published per seat
+        carried = frame["from_districts"].fillna(False).astype(bool) & frame["value"].notna()
+        hover = hover + carried.map({True: "<br><i>" + words.t("from_districts") + "</i>", False: ""})
     if "measured_value" in frame.columns:
         measured = frame["measured_value"].notna()
         lines = frame.loc[measured].apply(
@@ -122,20 +126,22 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     value_header = f"{label} ({unit})"
     scene.tables["districts"] = Table(
         table, title=f"{label}, {year}", source=source, indicators=(indicator,),
-        labels={"rank": words.t("rank"), "district": words.t("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), "value": value_header,
+        labels={"rank": words.t("rank"), "district": words.geo("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), "value": value_header,
                 **({"method": words.t("evidence_method"), "method_note": words.t("evidence_how")} if table.get("method_note", pd.Series(dtype=object)).notna().any() else {}),
                 **({"measured_indicator": words.t("evidence_measured"), "measured_value": words.t("value"), "measured_year": words.t("year"), "measured_method": words.t("evidence_method")}
-                   if "measured_value" in table.columns else {})},
+                   if "measured_value" in table.columns else {}),
+                **({"from_districts": words.t("seat_value_basis"), "districts_overlapped_names": words.t("overlapping_districts")} if dataset.geography != "district" else {})},
         formats={"value": fmt, "measured_value": ".1f"}, no_data=words.no_data,
         value_labels={"urban_class": words.class_labels, "method": {m: words.t("method_" + m) for m in ("observed", "derived", "modelled", "imported")},
                       "measured_method": {m: words.t("method_" + m) for m in ("observed", "derived")},
+                      "from_districts": {True: words.t("from_districts"), False: words.t("published_per_seat")},
                       "measured_indicator": {i: words.label(i) for i in connectivity_evidence.MEASURED if i in common.catalogue()}},
     )
     summary = metrics.summarise(shown)
     scene.tables["summary"] = Table(
         pd.DataFrame([{"indicator": indicator, "year": year, "scope": scope, **{key: summary[key] for key in ("districts", "with_data", "min", "median", "max")}}]),
         title=f"{label}, {year}", source=source, indicators=(indicator,),
-        labels={"districts": words.t("districts_shown"), "with_data": words.t("with_data"), "min": words.t("lowest"), "median": words.t("median"), "max": words.t("highest")},
+        labels={"districts": words.geo("districts_shown"), "with_data": words.t("with_data"), "min": words.t("lowest"), "median": words.t("median"), "max": words.t("highest")},
         formats={"min": fmt, "median": fmt, "max": fmt}, no_data=words.no_data,
     )
     scene.sentences["source"] = source
@@ -144,6 +150,8 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
 
     class_names = shown["urban_class"].map(words.class_labels)
     extra_hover = "<br>" + words.t("urban_class") + ": " + class_names + method_hover(shown, entry, words) + row_method_hover(shown, entry, year, words)
+    if "districts_overlapped_names" in shown.columns:  # seats: the districts their people live in
+        extra_hover = extra_hover + "<br>" + shown["districts_overlapped_names"].map(lambda names: _wrap(words.t("seat_overlaps", districts=names)))
     legend_title = unit if method in ("observed", "derived") else f"{unit} — {words.t('method_' + method)}"
 
     def map_figure(layers=(), geojson_url: str | None = None, state_borders: tuple | None = None):

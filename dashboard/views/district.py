@@ -9,11 +9,13 @@ from dashboard.scene import common
 from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
-options = common.options(dataset)
 
-st.title(ui.t("district_title"))
-column_state, column_district = st.columns(2)
+title = st.empty()  # district or seat profile, once the areas are chosen
+column_state, column_geography, column_district = st.columns([2, 2, 3])
 state = url_state.state_selector(dataset, container=column_state)
+areas = url_state.geography_selector(dataset, container=column_geography)
+options = common.options(areas)
+title.title(ui.t("district_title" if areas.geography == "district" else "seat_title"))
 
 
 def district_name(code: str) -> str:
@@ -21,11 +23,12 @@ def district_name(code: str) -> str:
     return name if state else f"{name} · {in_state}"
 
 
-code = url_state.url_selectbox(ui.t("district"), options.districts_in(state), "district_code", "district", district_name, container=column_district)
+code = url_state.url_selectbox(ui.t(f"district_{areas.geography}" if areas.geography != "district" else "district"), options.districts_in(state),
+                               f"district_code_{areas.geography}", "district", district_name, container=column_district)
 weights = url_state.url_weights()  # a link from the index page shows the index it was weighted with
 url_state.notify_ignored_params()
 
-scene = ui.scene_for(dataset, Selection(page="district", lang=ui.language(), state=state, district=code, weights=weights))
+scene = ui.scene_for(dataset, Selection(page="district", lang=ui.language(), geography=areas.geography, state=state, district=code, weights=weights))
 summary = scene.tables["summary"]
 card = summary.frame.iloc[0]
 shown = summary.display(["urban_class", "population", "area_km2", "index"]).iloc[0]
@@ -36,6 +39,20 @@ cards[0].metric(summary.labels["urban_class"], shown[summary.labels["urban_class
 cards[1].metric(summary.labels["population"], shown[summary.labels["population"]])
 cards[2].metric(summary.labels["area_km2"], figures.format_value(card["area_km2"], ",.0f", "km²"))
 cards[3].metric(summary.labels["index"], shown[summary.labels["index"]], help=scene.sentences["rank"])
+
+if "seat_overlaps" in scene.sentences:
+    st.caption(scene.sentences["seat_overlaps"])
+    ui.geography_note(scene)
+    st.subheader(scene.sentences["seat_figures_title"])
+    if "seat_figures" in scene.tables:
+        st.dataframe(scene.tables["seat_figures"].display(), hide_index=True, width="stretch",
+                     column_config={scene.tables["seat_figures"].labels["source_url"]: st.column_config.LinkColumn(display_text=ui.t("source_link"))})
+        st.caption(scene.tables["seat_figures"].source)
+    else:
+        st.caption(scene.sentences["seat_figures"])
+    st.subheader(scene.tables["facilities"].title)
+    st.dataframe(scene.tables["facilities"].display(), hide_index=True)
+    st.caption(scene.tables["facilities"].source)
 
 st.subheader(ui.t("domain_profile_title"))
 chart_downloads.scene_chart(scene, "domains", "domains", "domain_profile", subtitle=card["state"])

@@ -9,19 +9,20 @@ from dashboard.scene import common
 from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
-options = common.options(dataset)
 
 st.title(ui.t("gaps_title"))
 st.caption(ui.t("gaps_intro"))
 
-column_indicator, column_year, column_state = st.columns([3, 1, 2])
+column_indicator, column_year, column_state, column_geography = st.columns([3, 1, 2, 2])
+areas = url_state.geography_selector(dataset, container=column_geography)
+options = common.options(areas)
 indicator = url_state.url_selectbox(ui.t("indicator"), list(options.directional), "gap_indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = list(options.years[indicator])
 year = url_state.url_selectbox(ui.t("year"), years, f"gap_year_{indicator}", "year", default=options.latest_year(indicator), container=column_year, keep_as="year")
 state = url_state.state_selector(dataset, container=column_state)
 url_state.notify_ignored_params()
 
-scene = ui.scene_for(dataset, Selection(page="gaps", lang=ui.language(), indicator=indicator, year=year, state=state))
+scene = ui.scene_for(dataset, Selection(page="gaps", lang=ui.language(), geography=areas.geography, indicator=indicator, year=year, state=state))
 scope = state or ui.t("malaysia")
 class_labels = {c: ui.t(f"class_{c}") for c in metrics.URBAN_CLASS_ORDER}
 means = scene.tables["class_means"]
@@ -37,6 +38,7 @@ for card, row in zip(cards, means.frame.itertuples(index=False)):
 cards[3].metric(ui.t("gap_rural_urban"), figures.format_value(gap["difference"], scene.tables["gap"].formats["difference"], no_data=ui.t("no_data")), help=ui.t("gap_help"))
 st.markdown(scene.sentences["gap"])
 st.caption(scene.sentences["definition"])
+ui.geography_note(scene)
 
 st.subheader(ui.t("distribution_title", year=year))
 chart_downloads.scene_chart(scene, "distribution", "distribution", "gap_strip", subtitle=scope)

@@ -14,14 +14,17 @@ st.title(ui.t("index_title"))
 st.caption(ui.t("index_intro"))
 
 weights = url_state.weight_sliders(spec)
-state = url_state.state_selector(dataset)
+column_state, column_geography = st.columns(2)
+state = url_state.state_selector(dataset, container=column_state)
+areas = url_state.geography_selector(dataset, container=column_geography)
 url_state.notify_ignored_params()
-scene = ui.scene_for(dataset, Selection(page="index", lang=ui.language(), state=state, weights=tuple(weights.items())))
+scene = ui.scene_for(dataset, Selection(page="index", lang=ui.language(), geography=areas.geography, state=state, weights=tuple(weights.items())))
 subtitle = scene.sentences["scope"]
 
 chart_downloads.scene_chart(scene, "index_map", "ranking", "index_map", subtitle=subtitle,
-               figure_options={"geojson_url": data.current_geojson_urls()["districts"], "state_borders": ui.state_borders(dataset, state)})
+               figure_options={"geojson_url": data.area_geojson_url(areas.geography), "state_borders": ui.state_borders(dataset, state)})
 st.caption(scene.sentences["index_inputs"])
+ui.geography_note(scene)
 for name, sentence in scene.sentences.items():
     if name.startswith("unmeasured_"):
         st.info(sentence, icon=":material/signal_cellular_nodata:")

@@ -10,12 +10,13 @@ from dashboard.scene.map import LAYERS
 from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
-options = common.options(dataset)
 
 st.title(ui.t("map_title"))
 st.caption(ui.t("map_intro"))
 
-column_indicator, column_year, column_state = st.columns([3, 1, 2])
+column_indicator, column_year, column_state, column_geography = st.columns([3, 1, 2, 2])
+areas = url_state.geography_selector(dataset, container=column_geography)
+options = common.options(areas)
 indicator = url_state.url_selectbox(ui.t("indicator"), list(options.indicators), "indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = list(options.years[indicator])
 year = url_state.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.latest_year(indicator), container=column_year, keep_as="year")
@@ -27,18 +28,19 @@ def district_name(code: str) -> str:
     return name if state else f"{name} · {in_state}"
 
 
-highlight = url_state.url_multiselect(ui.t("districts"), options.districts_in(state), f"districts_{state}", "districts", district_name, help=ui.t("districts_help"))
+highlight = url_state.url_multiselect(ui.t("districts"), options.districts_in(state), f"districts_{areas.geography}_{state}", "districts", district_name, help=ui.t("districts_help"))
 url_state.notify_ignored_params()
 
 layers = st.pills(ui.t("facility_layers"), list(LAYERS), selection_mode="multi", format_func=lambda k: ui.t(f"layer_{k}"), key="layers")
-scene = ui.scene_for(dataset, Selection(page="map", lang=ui.language(), indicator=indicator, year=year, state=state, districts=tuple(highlight)))
+scene = ui.scene_for(dataset, Selection(page="map", lang=ui.language(), geography=areas.geography, indicator=indicator, year=year, state=state, districts=tuple(highlight)))
 ranking = scene.tables["districts"]
 scope = state or ui.t("malaysia")
 
-figure = scene.figure_builders["map"](layers=tuple(layers or ()), geojson_url=data.current_geojson_urls()["districts"], state_borders=ui.state_borders(dataset, state))
+figure = scene.figure_builders["map"](layers=tuple(layers or ()), geojson_url=data.area_geojson_url(areas.geography), state_borders=ui.state_borders(dataset, state))
 st.plotly_chart(figure, config=chart_downloads.PLOTLY_CONFIG, width="stretch", key="map")
 chart_downloads.downloads(figure, "map", ranking.frame, title=ranking.title, subtitle=scope, source=ranking.source, indicators=list(ranking.indicators))
 st.caption(f"{scene.sentences['source']} {scene.sentences['classes_note']}")
+ui.geography_note(scene)
 
 summary = scene.tables["summary"]
 counts = summary.frame.iloc[0]

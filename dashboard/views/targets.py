@@ -11,17 +11,19 @@ from dashboard.scene import common
 from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
-options = common.options(dataset)
 titles = {target["id"]: target["title"][ui.language()] for target in common.target_list()}
 
 st.title(ui.t("targets_title"))
 national_box = st.container()  # filled below, once the chosen target is known
-state = url_state.state_selector(dataset)
+column_state, column_geography = st.columns(2)
+state = url_state.state_selector(dataset, container=column_state)
+areas = url_state.geography_selector(dataset, container=column_geography)
+options = common.options(areas)
 url_state.notify_ignored_params()
 
 st.subheader(ui.t("target_detail_title"))
 chosen = url_state.url_selectbox(ui.t("target"), list(options.targets), "target", "target", titles.get)
-scene = ui.scene_for(dataset, Selection(page="targets", lang=ui.language(), state=state, target=chosen))
+scene = ui.scene_for(dataset, Selection(page="targets", lang=ui.language(), geography=areas.geography, state=state, target=chosen))
 
 with national_box:
     st.markdown(scene.sentences["intro"])
@@ -38,7 +40,7 @@ if "not_measurable" in scene.sentences:
 
 scope = state or ui.t("malaysia")
 if "map" in scene.figure_builders:
-    chart_downloads.scene_chart(scene, "map", "map", "target_map", subtitle=scope, figure_options={"geojson_urls": data.current_geojson_urls()})
+    chart_downloads.scene_chart(scene, "map", "map", "target_map", subtitle=scope, figure_options={"geojson_urls": {**data.current_geojson_urls(), "districts": data.area_geojson_url(areas.geography)}})
     if "state_marker" in scene.sentences:
         st.caption(scene.sentences["state_marker"])
 if "rollup" in scene.tables:
