@@ -32,7 +32,7 @@ SEAT_INDICATORS = "seat_indicators.parquet"  # long: one row per seat, indicator
 SEAT_OVERLAY = "seat_overlay.parquet"  # Census 2020 people of each seat in each district it overlaps (both shares)
 QUALITY = "quality.json"  # row accounts and quality notes of the build
 MANIFEST = "manifest.json"  # written last: build time, code version, inputs' sha256, outputs' rows and sha256
-OUTPUT_FILES = [DISTRICTS, BOUNDARIES, STATES, INDICATORS, FACILITIES, PUBLISHED_FIGURES, QUALITY]
+OUTPUT_FILES = [DISTRICTS, BOUNDARIES, STATES, INDICATORS, FACILITIES, PUBLISHED_FIGURES, SEATS, SEAT_INDICATORS, SEAT_OVERLAY, QUALITY]
 
 # Layout of processed/: each build is a complete folder builds/<name>/ (never changed once published);
 # `current` is a symlink to the served one, replaced in one os.replace, so a reader that resolves it
@@ -68,7 +68,8 @@ C = ColumnContract
 INDICATOR_COLUMNS = ["code_state_district", "indicator", "year", "value", "method", "source_ids"]
 INTERVAL_COLUMNS = ["lower", "upper"]  # optional interval of modelled values
 NOTE_COLUMNS = ["method_note"]  # optional: how one value was made (e.g. which seat figure reached the district)
-FACILITY_COLUMNS = ["facility_id", "kind", "name", "code_state_district", "lon", "lat", "source_id"]
+FACILITY_COLUMNS = ["facility_id", "kind", "name", "code_state_district", "lon", "lat", "source_id", "code_parlimen", "code_seat_dun"]
+SEAT_LEVELS = ["parlimen", "dun"]  # geography of a seat row (districts are the third level)
 METHODS = ["observed", "derived", "modelled", "imported"]  # imported: a user's own district data (etl/importer.py)
 
 COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
@@ -117,7 +118,48 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C("note", "str"),
         C("latest", "bool"),
     ),
-    FACILITIES: tuple(C(name, "float" if name in ("lon", "lat") else "str", nullable=name in ("code_state_district", "lon", "lat")) for name in FACILITY_COLUMNS),
+    FACILITIES: (
+        *(C(name, "float" if name in ("lon", "lat") else "str", nullable=name in ("code_state_district", "lon", "lat")) for name in FACILITY_COLUMNS[:7]),
+        C("code_parlimen", "str", nullable=True, description="Parlimen seat holding the point (point in polygon, else nearest seat of its state); blank = not placed"),
+        C("code_seat_dun", "str", nullable=True, description="DUN seat (code_state_dun) holding the point; blank in the Federal Territories (no DUN) or not placed"),
+    ),
+    SEATS: (
+        C("geography", "str", description=" / ".join(SEAT_LEVELS)),
+        C("code_seat", "str", description="Parlimen 'P.209'; DUN the census code_state_dun ('13_N.45')"),
+        C("seat_code_label", "str", description="the code people write: 'P.209' / 'N.45'"),
+        C("seat", "str", description="seat name without its code"),
+        C("code_parlimen", "str", description="the Parlimen seat (a DUN row: the seat it lies in)"),
+        C("code_state", "int"),
+        C("state", "str"),
+        C("area_km2", "float", description="measured in an equal-area projection"),
+        C("population_2020", "float", description="Census 2020 population_total of the seat"),
+        C("urban_share_pct", "float", description="estimated: population-weighted mean of the districts' Census 2020 urban shares"),
+        C("urban_class", "str", description="urban >= 60 %, semi_urban 30-60 %, rural < 30 % of the estimated urban share"),
+        C("urban_class_basis", "str", description="the rule behind urban_class, one sentence"),
+        C("districts_overlapped", "str", description="';'-joined code_state_district holding the seat's people, largest first (pieces under 1 % left out)"),
+        C("main_district", "str", description="code_state_district holding most of the seat's people"),
+    ),
+    SEAT_INDICATORS: (
+        C("geography", "str", description=" / ".join(SEAT_LEVELS)),
+        C("code_seat", "str"),
+        C("indicator", "str", description="id in data/reference/indicators.yaml"),
+        C("year", "int"),
+        C("value", "float", nullable=True, description="NaN = no data (method_note says why), never 0"),
+        C("method", "str", description=" / ".join(METHODS) + ": the method of the underlying value"),
+        C("source_ids", "str", description="';'-joined ids of data/sources.yaml"),
+        C("from_districts", "bool", description="True = carried from districts by the population overlay: show as 'estimated from districts'"),
+        C("method_note", "str", nullable=True, description="how the value was made: districts and shares, renormalisation, reference year"),
+        C("lower", "float", nullable=True, description="carried interval bound (population-weighted like the value)"),
+        C("upper", "float", nullable=True, description="carried interval bound (population-weighted like the value)"),
+    ),
+    SEAT_OVERLAY: (
+        C("geography", "str", description=" / ".join(SEAT_LEVELS)),
+        C("code_seat", "str"),
+        C("code_state_district", "str"),
+        C("population", "float", description="Census 2020 people of the seat living in the district (DUN people spread by area)"),
+        C("seat_share", "float", description="share of the seat's people in the district; sums to 1 per seat"),
+        C("district_share", "float", description="share of the district's people (as spread) in the seat; sums to 1 per district and level"),
+    ),
 }
 
 

@@ -21,7 +21,7 @@ from typing import Callable
 import geopandas as gpd
 import pandas as pd
 
-from etl import config, facility_status, geography, importer, schemas
+from etl import config, facility_status, geography, importer, schemas, seats
 from etl.build_result import BuildResult, Progress, file_sha256, timed
 from etl.catalogue import check_catalogue, load_catalogue
 from etl.context import QualityLog, StepContext, StepOutput
@@ -256,7 +256,7 @@ def run_steps(
             result.quality.account(f"custom:{indicator_id}", read=len(rows), used=len(rows), detail=f"imported from {entry['provenance']['file']} (sha256 {entry['provenance']['sha256'][:12]}…)")
             replaced = f"; replaces {entry['replaces']} in the index" if entry.get("replaces") else ""
             result.quality.note(f"custom:{indicator_id}", "decision", f"user-imported indicator merged with method 'imported' (declared source: {entry['provenance']['declared_source']}){replaced}")
-        table = pd.concat([output.indicators for output in outputs] + ([custom] if len(custom) else []), ignore_index=True)
+        table = pd.concat([output.indicators for output in outputs if len(output.indicators)] + ([custom] if len(custom) else []), ignore_index=True)
         table = table.reindex(columns=[*INDICATOR_COLUMNS, *INTERVAL_COLUMNS, *NOTE_COLUMNS]).astype({column: "float64" for column in INTERVAL_COLUMNS} | {column: "object" for column in NOTE_COLUMNS})
         check_catalogue(load_catalogue(custom_dir=custom_dir), set(table["indicator"]), set(registry))
         return validate_output(schemas.indicators_output, table, "indicators.parquet")

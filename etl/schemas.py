@@ -140,3 +140,78 @@ districts_output = output_schema(
     checks=[Check(lambda frame: len(frame) == 160, error="expected exactly 160 districts")],
     strict=False,
 )
+
+SEAT_CODE_PATTERN = r"^(P\.\d{3}|\d{1,2}_N\.\d{2})$"
+
+facilities_output = output_schema(
+    contract.FACILITIES,
+    {"code_parlimen": Check.str_matches(r"^P\.\d{3}$"), "code_seat_dun": Check.str_matches(r"^\d{1,2}_N\.\d{2}$")},
+    unique_columns=("facility_id",),
+    strict=False,
+)
+
+seats_output = output_schema(
+    contract.SEATS,
+    {
+        "geography": Check.isin(contract.SEAT_LEVELS),
+        "code_seat": Check.str_matches(SEAT_CODE_PATTERN),
+        "seat_code_label": Check.str_matches(r"^(P\.\d{3}|N\.\d{2})$"),
+        "code_parlimen": Check.str_matches(r"^P\.\d{3}$"),
+        "code_state": Check.in_range(1, 16),
+        "state": Check.isin(STATE_NAMES),
+        "area_km2": Check.gt(0),
+        "population_2020": Check.gt(0),
+        "urban_share_pct": Check.in_range(0, 100),
+        "urban_class": Check.isin(URBAN_CLASSES),
+        "districts_overlapped": Check.str_matches(r"^\d{1,2}_\d{1,2}(;\d{1,2}_\d{1,2})*$"),
+        "main_district": Check.str_matches(CODE_PATTERN),
+    },
+    unique=["geography", "code_seat"],
+    checks=[
+        Check(lambda frame: (frame["geography"] == "parlimen").sum() == 222, error="expected exactly 222 Parlimen seats"),
+        Check(lambda frame: (frame["geography"] == "dun").sum() == 600, error="expected exactly 600 DUN seats"),
+        Check(lambda frame: (frame["geography"] == "dun") | (frame["code_seat"] == frame["code_parlimen"]), error="a Parlimen row's code_parlimen is itself"),
+        Check(
+            lambda frame: frame["districts_overlapped"].str.split(";").str[0] == frame["main_district"],
+            error="main_district is the first of districts_overlapped",
+        ),
+    ],
+    strict=False,
+)
+
+seat_indicators_output = output_schema(
+    contract.SEAT_INDICATORS,
+    {
+        "geography": Check.isin(contract.SEAT_LEVELS),
+        "code_seat": Check.str_matches(SEAT_CODE_PATTERN),
+        "year": Check.in_range(1970, 2100),
+        "method": Check.isin(METHODS),
+    },
+    unique=["geography", "code_seat", "indicator", "year"],
+    checks=[
+        Check(lambda frame: ~(frame["lower"] > frame["value"]) & ~(frame["upper"] < frame["value"]), error="lower <= value <= upper wherever an interval is given"),
+        Check(lambda frame: frame["value"].notna() | frame["method_note"].notna(), error="a seat row without a value says why in method_note"),
+    ],
+    strict=True,
+)
+
+seat_overlay_output = output_schema(
+    contract.SEAT_OVERLAY,
+    {
+        "geography": Check.isin(contract.SEAT_LEVELS),
+        "code_seat": Check.str_matches(SEAT_CODE_PATTERN),
+        "code_state_district": Check.str_matches(CODE_PATTERN),
+        "population": Check.gt(0),
+        "seat_share": Check.in_range(0, 1, include_min=False),
+        "district_share": Check.in_range(0, 1, include_min=False),
+    },
+    unique=["geography", "code_seat", "code_state_district"],
+    checks=[
+        Check(lambda frame: (frame.groupby(["geography", "code_seat"])["seat_share"].transform("sum") - 1).abs() < 1e-9, error="seat_share sums to 1 per seat"),
+        Check(
+            lambda frame: (frame.groupby(["geography", "code_state_district"])["district_share"].transform("sum") - 1).abs() < 1e-9,
+            error="district_share sums to 1 per district and level",
+        ),
+    ],
+    strict=True,
+)

@@ -27,6 +27,7 @@ from etl.errors import OutputValidationError, SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
 from etl.sources.census import read_census_seats
+from etl.seats import seat_geography
 
 DUN_SOURCE = "dosm_census_dun"
 PARLIMEN_SOURCE = "dosm_census_parlimen"
@@ -247,7 +248,7 @@ def _establishments(ctx: StepContext) -> pd.DataFrame:
             f"{sorted(set(shapes[SEAT_KEY]) - set(seats[SEAT_KEY]))[:5]}, only census {sorted(set(seats[SEAT_KEY]) - set(shapes[SEAT_KEY]))[:5]}"
         )
     invalid = int((~shapes.geometry.is_valid).sum())
-    weights = overlay.seat_district_weights(shapes, ctx.districts, SEAT_KEY, group_key="code_state")
+    weights = seat_geography(ctx).area_weights  # the same seats and key, overlaid once per build (etl/seats.py)
     apportioned = overlay.apportion(seats, weights, SEAT_KEY, APPORTIONED)
 
     # reconciliation: each state's apportioned total equals its seats' total

@@ -1,0 +1,688 @@
+"""Parlimen and DUN seats as a geography: seat table, seat-district overlay and seat indicators.
+
+The Census 2020 seat tables (census_parlimen: 222 parliament seats; census_dun: 600 state seats in
+the 13 states; the three Federal Territories have no DUN) and their polygons are read, validated and
+overlaid with the districts once per build (seat_geography, shared with the agriculture step).
+
+Rules, one sentence each:
+* Overlay. A DUN's Census 2020 people are shared among the districts its polygon overlaps by area
+  (etl/overlay.py: pieces under 0.5 % of a seat's area are slivers; seats only meet districts of their
+  own state); a Parlimen seat is the sum of its DUNs; a Federal Territory seat (no DUN) lies in its
+  territory's single district. seat_share = share of the seat's people in the district; district_share
+  = share of the district's people (as spread by the overlay) in the seat, summing to 1 per district.
+* Direct from the census seat files (from_districts False): population and households (2020), income
+  median and mean, Gini and poverty incidence (reference year 2019: the seat values of the three
+  single-district Federal Territories equal DOSM's HIES 2019 district values exactly), piped water and
+  electricity at home (2020), agricultural establishments (2020). Income, Gini, poverty and amenities
+  get their own ids (…_census): not the HIES district series.
+* Facilities: schools, clinics and hospitals by point in the full-resolution seat polygons; a point
+  outside every polygon (coast, islands) goes to the nearest seat of its state; a school or clinic
+  whose coordinates were rejected for its district is given no seat (reported).
+* Carried from districts (from_districts True): every other district indicator. Rates, shares and
+  medians: population-weighted mean of the districts' values over the seat's people (seat_share);
+  counts (catalogue aggregate: sum): Σ district value × district_share, so seats re-aggregate to state
+  totals; density: carried population / seat area. A seat with districts lacking a value gets a
+  value only when the districts with one hold >= 90 % of its people (renormalised, said in method_note).
+* Urban class: the seat's estimated urban share is the population-weighted mean of its districts'
+  Census 2020 urban shares, classed by the district bands (>= 60 urban, 30-60 semi-urban, < 30 rural).
+  Why not the share of MOE schools flagged "Bandar": checked where the truth is known (districts'
+  census classes), the school flag reproduces the census class less well than carrying the census
+  share down one level (state -> district), and MOE's Bandar is an administrative flag, not DOSM's
+  urban definition; the school-based class is kept as a cross-check (kappa in quality.json).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pandera.pandas import Check, Column, DataFrameSchema
+
+from etl import geography, overlay
+from etl.contract import STATE_NAMES
+from etl.context import StepContext
+from etl.errors import OutputValidationError, SourceValidationError
+from etl.sources import census
+from etl.sources.census import read_census_seats
+
+DUN_SOURCE = "dosm_census_dun"
+PARLIMEN_SOURCE = "dosm_census_parlimen"
+DUN_BOUNDARIES = "dosm_dun_boundaries"
+PARLIMEN_BOUNDARIES = "dosm_parlimen_boundaries"
+DISTRICT_BOUNDARIES = "dosm_district_boundaries"
+OVERLAY_SOURCES = [DUN_SOURCE, DUN_BOUNDARIES, PARLIMEN_SOURCE, PARLIMEN_BOUNDARIES, DISTRICT_BOUNDARIES]
+CENSUS_YEAR = 2020
+INCOME_REFERENCE_YEAR = 2019  # see the module docstring: the FT seats equal HIES 2019 district values
+SEAT_KEY = "seat_id"  # counting seats: code_state_dun for DUNs, code_parlimen for Federal Territory seats
+LEVELS = ("parlimen", "dun")
+MIN_COVERED_SHARE = 0.9  # districts with a value must hold this share of a seat's people
+MIN_LISTED_SHARE = 0.01  # districts_overlapped leaves out pieces under 1 % of the seat's people
+URBAN_BASIS = "Population-weighted mean of the Census 2020 urban share of the districts holding the seat's people (PLANMalaysia bands)."
+METHOD_RANK = {"observed": 0, "derived": 1, "imported": 2, "modelled": 3}  # a carried value takes its least direct input's method
+SUM_CHECK_TOLERANCE = 1e-6  # relative: carried counts re-aggregate to state totals up to float error
+ESTABLISHMENT_SECTORS = ["businesses_agriculture", "businesses_mining", "businesses_manufacturing", "businesses_construction", "businesses_services"]
+
+_PERCENT = Check.in_range(0, 100)
+_COMMON_COLUMNS = {
+    "state": Column(str, Check.isin(STATE_NAMES)),
+    "code_state": Column(int, Check.in_range(1, 16)),
+    "parlimen": Column(str, Check.str_matches(r"^P\.\d{3} \S")),
+    "year": Column(int, Check.eq(CENSUS_YEAR)),
+    "population_total": Column(int, Check.gt(0)),
+    "household_total": Column(int, Check.gt(0)),
+    "income_median": Column(float, Check.gt(0), coerce=True),
+    "income_avg": Column(float, Check.gt(0), coerce=True),
+    "gini": Column(float, Check.in_range(0, 1), coerce=True),
+    "poverty_incidence": Column(float, _PERCENT, coerce=True),
+    "utilities_pipedwater_home": Column(float, _PERCENT, coerce=True),
+    "utilities_electricity_home": Column(float, _PERCENT, coerce=True),
+    **{column: Column(int, Check.ge(0)) for column in ESTABLISHMENT_SECTORS},
+}
+CENSUS_DUN_SEATS = DataFrameSchema(
+    {
+        **_COMMON_COLUMNS,
+        "code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$")),
+        "dun": Column(str, Check.str_matches(r"^N\.\d{2} \S")),
+        "code_dun": Column(str, Check.str_matches(r"^N\.\d{2}$")),
+        "code_state_dun": Column(str, Check.str_matches(r"^\d{1,2}_N\.\d{2}$"), unique=True),
+    },
+)
+CENSUS_PARLIMEN_SEATS = DataFrameSchema({**_COMMON_COLUMNS, "code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$"), unique=True)})
+DUN_POLYGONS = DataFrameSchema({"state": Column(str, Check.isin(STATE_NAMES)), "code_state": Column(int, coerce=True), "code_state_dun": Column(str, unique=True)})
+PARLIMEN_POLYGONS = DataFrameSchema({"state": Column(str, Check.isin(STATE_NAMES)), "code_state": Column(int, coerce=True), "code_parlimen": Column(str, unique=True)})
+
+
+# --- the shared seat geography (computed once per build) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class SeatGeography:
+    """Validated census seats, their repaired full-resolution polygons and the seat -> district area weights."""
+
+    dun: pd.DataFrame  # census_dun rows (600)
+    parlimen: pd.DataFrame  # census_parlimen rows (222)
+    dun_shapes: gpd.GeoDataFrame  # code_state_dun, code_state, geometry (repaired)
+    parlimen_shapes: gpd.GeoDataFrame  # code_parlimen, code_state, geometry (repaired)
+    area_weights: pd.DataFrame  # seat_id (DUN, or Federal Territory Parlimen), code_state_district, weight, seat_area_share, basis
+    territories: tuple[str, ...]  # states with Parlimen seats but no DUN (the Federal Territories)
+    repaired_polygons: int
+
+
+def seat_geography(ctx: StepContext) -> SeatGeography:
+    """The seat geography of this build, read and overlaid on first use (agriculture, then the seat step)."""
+    key = ("seat_geography",)
+    if key not in ctx.parsed:
+        ctx.parsed[key] = _read_seat_geography(ctx)
+    return ctx.parsed[key]
+
+
+def _read_seat_geography(ctx: StepContext) -> SeatGeography:
+    dun = ctx.read(DUN_SOURCE, read_census_seats, CENSUS_DUN_SEATS)
+    parlimen = ctx.read(PARLIMEN_SOURCE, read_census_seats, CENSUS_PARLIMEN_SEATS)
+    dun_shapes = ctx.read(DUN_BOUNDARIES, geography.read_boundaries)
+    parlimen_shapes = ctx.read(PARLIMEN_BOUNDARIES, geography.read_boundaries)
+    ctx.validate(DUN_BOUNDARIES, DUN_POLYGONS, pd.DataFrame(dun_shapes.drop(columns="geometry")))
+    ctx.validate(PARLIMEN_BOUNDARIES, PARLIMEN_POLYGONS, pd.DataFrame(parlimen_shapes.drop(columns="geometry")))
+    for label, census_codes, shape_codes, column in [
+        (ctx.label(DUN_BOUNDARIES), dun["code_state_dun"], dun_shapes["code_state_dun"], "code_state_dun"),
+        (ctx.label(PARLIMEN_BOUNDARIES), parlimen["code_parlimen"], parlimen_shapes["code_parlimen"], "code_parlimen"),
+    ]:
+        if set(census_codes) != set(shape_codes):
+            raise SourceValidationError(
+                f"[{label}] column {column!r}: polygons and census seats disagree — only polygons "
+                f"{sorted(set(shape_codes) - set(census_codes))[:8]}, only census {sorted(set(census_codes) - set(shape_codes))[:8]}"
+            )
+    mismatch = parlimen_minus_duns(parlimen, dun, ["population_total", "household_total", *ESTABLISHMENT_SECTORS])
+    if not mismatch.empty:
+        raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: {mismatch['code_parlimen'].tolist()[:8]}")
+    repaired = int((~dun_shapes.geometry.is_valid).sum() + (~parlimen_shapes.geometry.is_valid).sum())
+    dun_shapes = geography.repair_geometry(dun_shapes[["code_state_dun", "code_state", "geometry"]].astype({"code_state": int}))
+    parlimen_shapes = geography.repair_geometry(parlimen_shapes[["code_parlimen", "code_state", "geometry"]].astype({"code_state": int}))
+    territories = tuple(sorted(set(parlimen["state"]) - set(dun["state"])))
+    counting = counting_seat_shapes(dun_shapes, parlimen_shapes, parlimen.loc[parlimen["state"].isin(territories), "code_parlimen"])
+    weights = overlay.seat_district_weights(counting, ctx.districts, SEAT_KEY, group_key="code_state")
+    return SeatGeography(dun, parlimen, dun_shapes, parlimen_shapes, weights, territories, repaired)
+
+
+def parlimen_minus_duns(parlimen: pd.DataFrame, dun: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Parliament rows whose columns differ from the sum of their DUN rows (empty = they nest)."""
+    sums = dun.groupby("code_parlimen")[columns].sum()
+    rows = parlimen.loc[parlimen["code_parlimen"].isin(sums.index)].set_index("code_parlimen")[columns]
+    difference = rows - sums.loc[rows.index]
+    return difference.loc[(difference != 0).any(axis=1)].reset_index()
+
+
+def counting_seat_shapes(dun_shapes: gpd.GeoDataFrame, parlimen_shapes: gpd.GeoDataFrame, territory_seats: pd.Series) -> gpd.GeoDataFrame:
+    """The seats that partition the country once: every DUN plus the Parlimen seats of states without DUNs."""
+    territories = parlimen_shapes.loc[parlimen_shapes["code_parlimen"].isin(territory_seats)]
+    return gpd.GeoDataFrame(
+        pd.concat(
+            [dun_shapes.assign(**{SEAT_KEY: dun_shapes["code_state_dun"]}), territories.assign(**{SEAT_KEY: territories["code_parlimen"]})],
+            ignore_index=True,
+        )[[SEAT_KEY, "code_state", "geometry"]],
+        geometry="geometry",
+        crs=dun_shapes.crs,
+    )
+
+
+# --- pure transforms --------------------------------------------------------------------------------
+
+
+def seat_table(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
+    """One row per seat of both levels: geography, code_seat, seat_code_label, seat, code_parlimen, code_state, state, population_2020."""
+    parlimen_rows = pd.DataFrame(
+        {
+            "geography": "parlimen",
+            "code_seat": parlimen["code_parlimen"],
+            "seat_code_label": parlimen["code_parlimen"],
+            "seat": parlimen["parlimen"].str.split(" ", n=1).str[1],
+            "code_parlimen": parlimen["code_parlimen"],
+            "code_state": parlimen["code_state"].astype(int),
+            "state": parlimen["state"],
+            "population_2020": parlimen["population_total"].astype(float),
+        }
+    )
+    dun_rows = pd.DataFrame(
+        {
+            "geography": "dun",
+            "code_seat": dun["code_state_dun"],
+            "seat_code_label": dun["code_dun"],
+            "seat": dun["dun"].str.split(" ", n=1).str[1],
+            "code_parlimen": dun["code_parlimen"],
+            "code_state": dun["code_state"].astype(int),
+            "state": dun["state"],
+            "population_2020": dun["population_total"].astype(float),
+        }
+    )
+    return pd.concat([parlimen_rows, dun_rows], ignore_index=True)
+
+
+def population_overlay(area_weights: pd.DataFrame, dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
+    """Census 2020 people of every seat in every district: geography, code_seat, code_state_district, population, seat_share, district_share.
+
+    area_weights: seat_id -> district area weights of the counting seats (DUNs and Federal Territory
+    Parlimen seats). A DUN's people are spread by area; a Parlimen seat holds its DUNs' pieces, or,
+    without DUNs, its own (each Federal Territory is one district, so its seats' pieces are whole).
+    """
+    people = pd.concat([dun.set_index("code_state_dun")["population_total"], parlimen.set_index("code_parlimen")["population_total"]])
+    pieces = area_weights[[SEAT_KEY, "code_state_district", "weight"]].assign(population=lambda w: w["weight"] * w[SEAT_KEY].map(people).astype(float))
+    is_dun = pieces[SEAT_KEY].isin(dun["code_state_dun"])
+    dun_pieces = pieces.loc[is_dun].rename(columns={SEAT_KEY: "code_seat"}).assign(geography="dun")
+    parlimen_of = dun.set_index("code_state_dun")["code_parlimen"]
+    parlimen_pieces = pd.concat(
+        [dun_pieces.assign(code_seat=dun_pieces["code_seat"].map(parlimen_of)), pieces.loc[~is_dun].rename(columns={SEAT_KEY: "code_seat"})], ignore_index=True
+    ).groupby(["code_seat", "code_state_district"], as_index=False)["population"].sum().assign(geography="parlimen")
+    joined = pd.concat([parlimen_pieces, dun_pieces], ignore_index=True)
+    joined = joined.loc[joined["population"] > 0]
+    return overlay_shares(joined)
+
+
+def overlay_shares(pieces: pd.DataFrame) -> pd.DataFrame:
+    """Add seat_share (sums to 1 per seat) and district_share (sums to 1 per district and level) to population pieces."""
+    seat_total = pieces.groupby(["geography", "code_seat"])["population"].transform("sum")
+    district_total = pieces.groupby(["geography", "code_state_district"])["population"].transform("sum")
+    table = pieces.assign(seat_share=pieces["population"] / seat_total, district_share=pieces["population"] / district_total)
+    return table[["geography", "code_seat", "code_state_district", "population", "seat_share", "district_share"]].sort_values(
+        ["geography", "code_seat", "seat_share"], ascending=[True, True, False]
+    ).reset_index(drop=True)
+
+
+def overlapped_districts(seat_overlay: pd.DataFrame, min_share: float = MIN_LISTED_SHARE) -> pd.DataFrame:
+    """Per seat: districts_overlapped (';'-joined, largest first, pieces under min_share left out) and main_district."""
+    ordered = seat_overlay.sort_values(["geography", "code_seat", "seat_share"], ascending=[True, True, False])
+    listed = ordered.loc[ordered["seat_share"] >= min_share]
+    return pd.DataFrame(
+        {
+            "districts_overlapped": listed.groupby(["geography", "code_seat"])["code_state_district"].agg(";".join),
+            "main_district": ordered.groupby(["geography", "code_seat"])["code_state_district"].first(),
+        }
+    ).reset_index()
+
+
+def carry_to_seats(
+    values: pd.DataFrame, seat_overlay: pd.DataFrame, count_indicators: set[str], min_covered: float = MIN_COVERED_SHARE
+) -> pd.DataFrame:
+    """District indicator values carried to seats by the population overlay (pure, vectorised).
+
+    values: code_state_district, indicator, year, value, method, source_ids (+ optional lower, upper).
+    Rates: Σ seat_share × value / covered; counts (count_indicators): Σ district_share × value / covered,
+    where covered = the seat_share of the districts with a value. NaN unless covered >= min_covered.
+    A (seat, indicator, year) no district with a value reaches is left out (no row). Returns geography,
+    code_seat, indicator, year, value, lower, upper, method, source_ids, covered_share, missing_districts.
+    """
+    joined = seat_overlay[["geography", "code_seat", "code_state_district", "seat_share", "district_share"]].merge(
+        values.reindex(columns=["code_state_district", "indicator", "year", "value", "method", "source_ids", "lower", "upper"]), on="code_state_district"
+    )
+    has = joined["value"].notna()
+    is_count = joined["indicator"].isin(count_indicators)
+    factor = joined["district_share"].where(is_count, joined["seat_share"])
+    keys = ["geography", "code_seat", "indicator", "year"]
+    frame = joined[keys].assign(
+        covered=joined["seat_share"].where(has, 0.0),
+        weighted=(factor * joined["value"]).where(has, 0.0),
+        weighted_lower=(factor * joined["lower"]).where(has),
+        weighted_upper=(factor * joined["upper"]).where(has),
+        rank=joined["method"].map(METHOD_RANK).where(has),
+        has=has.astype(int),
+    )
+    grouped = frame.groupby(keys, sort=False)
+    sums = grouped[["covered", "weighted", "has"]].sum()
+    bounds = grouped[["weighted_lower", "weighted_upper"]].sum(min_count=1)
+    bound_counts = grouped[["weighted_lower", "weighted_upper"]].count()
+    rank = grouped["rank"].max()
+    result = sums.loc[sums["has"] > 0].copy()
+    covered = result["covered"]
+    enough = covered >= min_covered - 1e-12
+    result["value"] = (result["weighted"] / covered).where(enough)
+    for bound in ("lower", "upper"):
+        complete = bound_counts.loc[result.index, f"weighted_{bound}"] == result["has"]
+        result[bound] = (bounds.loc[result.index, f"weighted_{bound}"] / covered).where(enough & complete)
+    methods = {rank_value: method for method, rank_value in METHOD_RANK.items()}
+    result["method"] = rank.loc[result.index].map(methods)
+    result = result.reset_index().rename(columns={"covered": "covered_share"})
+    result["source_ids"] = _carried_sources(joined.loc[has], keys).reindex(pd.MultiIndex.from_frame(result[keys])).to_numpy()
+    missing = joined.loc[~has & joined.set_index(keys).index.isin(pd.MultiIndex.from_frame(result.loc[result["covered_share"] < 1 - 1e-9, keys]))]
+    missing_codes = missing.groupby(keys)["code_state_district"].agg(";".join) if len(missing) else pd.Series(dtype=object)
+    result["missing_districts"] = missing_codes.reindex(pd.MultiIndex.from_frame(result[keys])).to_numpy() if len(missing) else None
+    return result[[*keys, "value", "lower", "upper", "method", "source_ids", "covered_share", "missing_districts"]]
+
+
+def _carried_sources(contributing: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """source_ids per (seat, indicator, year): the contributing districts' sources plus the overlay's, sorted.
+
+    Most indicator-years cite one source string in every district: those are mapped once; only the
+    few with several strings are united per seat."""
+    strings = contributing.groupby(["indicator", "year"])["source_ids"].nunique()
+    single = strings.loc[strings == 1].index
+    index = pd.MultiIndex.from_frame(contributing[["indicator", "year"]])
+    simple = contributing.loc[index.isin(single)]
+    mixed = contributing.loc[~index.isin(single)]
+    parts = [simple.drop_duplicates(keys).set_index(keys)["source_ids"]]
+    if len(mixed):
+        parts.append(mixed.groupby(keys)["source_ids"].agg(";".join))
+    combined = pd.concat(parts)
+    unique_strings = pd.Series(combined.unique())
+    joined = {text: ";".join(sorted(set(text.split(";")) | set(OVERLAY_SOURCES))) for text in unique_strings}
+    return combined.map(joined)
+
+
+def seat_split_notes(seat_overlay: pd.DataFrame, district_names: pd.Series, min_share: float = MIN_LISTED_SHARE) -> pd.Series:
+    """'Julau 82 %, Kanowit 18 %': where each seat's people live (by geography, code_seat)."""
+    listed = seat_overlay.loc[seat_overlay["seat_share"] >= min_share].sort_values("seat_share", ascending=False)
+    text = listed["code_state_district"].map(district_names).fillna(listed["code_state_district"]) + " " + (100 * listed["seat_share"]).round().astype(int).astype(str) + " %"
+    return text.groupby([listed["geography"], listed["code_seat"]]).agg(", ".join)
+
+
+def carried_method_notes(carried: pd.DataFrame, splits: pd.Series, district_names: pd.Series, min_covered: float = MIN_COVERED_SHARE) -> pd.Series:
+    """The method_note of each carried row: the districts and shares, and any renormalisation or gap."""
+    keys = pd.MultiIndex.from_frame(carried[["geography", "code_seat"]])
+    base = "estimated from districts (share of the seat's people): " + pd.Series(splits.reindex(keys).to_numpy(), index=carried.index).fillna("")
+    partial = carried["covered_share"] < 1 - 1e-9
+    missing_names = carried.loc[partial, "missing_districts"].fillna("").map(lambda codes: ", ".join(district_names.get(code, code) for code in codes.split(";") if code))
+    uncovered = (100 * (1 - carried.loc[partial, "covered_share"])).round().astype(int).astype(str)
+    enough = carried.loc[partial, "covered_share"] >= min_covered - 1e-12
+    suffix = np.where(
+        enough,
+        "; no value in " + missing_names + " (" + uncovered + " % of the seat's people): mean of the others, renormalised",
+        "; no value in " + missing_names + " (" + uncovered + f" % of the seat's people, over {1 - min_covered:.0%}): no seat value",
+    )
+    return base.where(~partial, base + pd.Series(suffix, index=carried.index[partial]).reindex(carried.index).fillna(""))
+
+
+def cohen_kappa(first: pd.Series, second: pd.Series) -> float:
+    """Cohen's kappa of two class labellings of the same items (NaN pairs dropped)."""
+    pairs = pd.DataFrame({"a": first, "b": second}).dropna()
+    if pairs.empty:
+        return float("nan")
+    observed = float((pairs["a"] == pairs["b"]).mean())
+    expected = float((pairs["a"].value_counts(normalize=True) * pairs["b"].value_counts(normalize=True)).fillna(0).sum())
+    return (observed - expected) / (1 - expected) if expected < 1 else 1.0
+
+
+def classify(urban_share_pct: pd.Series) -> pd.Series:
+    """The district bands (etl/sources/census.classify_urban) applied to a seat share."""
+    return census.classify_urban(urban_share_pct)
+
+
+def place_points(points: pd.DataFrame, shapes: gpd.GeoDataFrame, code_column: str, state_of_point: pd.Series) -> pd.DataFrame:
+    """Seat of each point: the polygon containing it, else the nearest polygon of the point's state.
+
+    points: lon, lat (rows without either are not placed); shapes: code_column, code_state, geometry;
+    state_of_point: code_state of each point (same index). Returns code, placed_by (within / nearest /
+    not_placed), distance_km for the points' index.
+    """
+    result = pd.DataFrame({"code": pd.Series(None, index=points.index, dtype="object"), "placed_by": "not_placed", "distance_km": np.nan})
+    located = points[["lon", "lat"]].notna().all(axis=1)
+    frame = gpd.GeoDataFrame(index=points.index[located], geometry=gpd.points_from_xy(points.loc[located, "lon"], points.loc[located, "lat"], crs="EPSG:4326"))
+    within = gpd.sjoin(frame, shapes[[code_column, "geometry"]], how="inner", predicate="within")
+    within = within[~within.index.duplicated(keep="first")]  # on a shared border: the first seat
+    result.loc[within.index, "code"] = within[code_column]
+    result.loc[within.index, ["placed_by", "distance_km"]] = ["within", 0.0]
+    outside = frame.loc[~frame.index.isin(within.index)].assign(code_state=state_of_point)
+    projected = shapes.to_crs(geography.DISTANCE_CRS)
+    for code_state, group in outside.groupby("code_state"):
+        candidates = projected.loc[projected["code_state"] == code_state, [code_column, "geometry"]]
+        if candidates.empty:
+            continue
+        nearest = gpd.sjoin_nearest(group[["geometry"]].to_crs(geography.DISTANCE_CRS), candidates, how="left", distance_col="distance_m")
+        nearest = nearest[~nearest.index.duplicated(keep="first")]
+        result.loc[nearest.index, "code"] = nearest[code_column]
+        result.loc[nearest.index, "placed_by"] = "nearest"
+        result.loc[nearest.index, "distance_km"] = nearest["distance_m"] / 1000
+    return result
+
+
+# --- the step -------------------------------------------------------------------------------------
+
+FACILITY_YEAR = 2022  # the school list (June 2022) and the MOH facility list (October 2022)
+DIRECT_CENSUS = {  # indicator id: (census seat column, reference year, method)
+    "population_census": ("population_total", CENSUS_YEAR, "observed"),
+    "households_census": ("household_total", CENSUS_YEAR, "observed"),
+    "household_income_median_census_rm": ("income_median", INCOME_REFERENCE_YEAR, "observed"),
+    "household_income_mean_census_rm": ("income_avg", INCOME_REFERENCE_YEAR, "observed"),
+    "gini_index_census": ("gini", INCOME_REFERENCE_YEAR, "observed"),
+    "poverty_incidence_census_pct": ("poverty_incidence", INCOME_REFERENCE_YEAR, "observed"),
+    "piped_water_home_census_pct": ("utilities_pipedwater_home", CENSUS_YEAR, "observed"),
+    "electricity_home_census_pct": ("utilities_electricity_home", CENSUS_YEAR, "observed"),
+    "agri_establishments": ("businesses_agriculture", CENSUS_YEAR, "observed"),
+}
+INCOME_NOTE = (
+    "as published in DOSM's seat table (file year 2020); reference year 2019: the values of the three single-district "
+    "Federal Territories equal DOSM's HIES 2019 district figures"
+)
+FACILITY_IDS = {
+    "schools_count", "schools_rural_pct", "primary_schools_small_pct", "primary_schools_preschool_pct", "schools_per_1k_age_5_19",
+    "clinics_count", "hospitals_count", "klinik_kesihatan_count", "klinik_desa_count", "klinik_komuniti_count", "kkia_count", "clinics_per_10k",
+}
+SEAT_DIRECT_IDS = {*DIRECT_CENSUS, "agri_establishments_per_1k_pop", "agricultural_dependence_pct", *FACILITY_IDS}
+DENSITY = "population_density_per_km2"
+SEAT_INDICATOR_COLUMNS = ["geography", "code_seat", "indicator", "year", "value", "method", "source_ids", "from_districts", "method_note", "lower", "upper"]
+
+
+@dataclass
+class SeatTables:
+    seats: gpd.GeoDataFrame  # contract SEATS + display geometry
+    indicators: pd.DataFrame  # contract SEAT_INDICATORS
+    overlay: pd.DataFrame  # contract SEAT_OVERLAY
+    facilities: pd.DataFrame  # the facility table with code_parlimen and code_seat_dun
+
+
+def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataFrame, catalogue: dict[str, dict]) -> SeatTables:
+    """Seat table, overlay and indicators from the census seats, the facilities and every district indicator."""
+    geo = seat_geography(ctx)
+    table = seat_table(geo.dun, geo.parlimen)
+    seat_overlay = population_overlay(geo.area_weights, geo.dun, geo.parlimen)
+    census_total = float(ctx.census.loc[ctx.census["year"] == CENSUS_YEAR, "population_total"].sum())
+    _check_population(ctx, table, geo, census_total)
+    _check_overlay(ctx, seat_overlay, geo)
+
+    shapes = pd.concat(
+        [
+            geo.parlimen_shapes.rename(columns={"code_parlimen": "code_seat"}).assign(geography="parlimen"),
+            geo.dun_shapes.rename(columns={"code_state_dun": "code_seat"}).assign(geography="dun"),
+        ],
+        ignore_index=True,
+    )
+    shapes = gpd.GeoDataFrame(shapes, geometry="geometry", crs=geo.dun_shapes.crs)
+    table = table.merge(shapes[["geography", "code_seat", "geometry"]], on=["geography", "code_seat"], how="left")
+    table = gpd.GeoDataFrame(table, geometry="geometry", crs=shapes.crs)
+    table["area_km2"] = geography.area_km2(table)
+
+    placed = _place_facilities(ctx, facilities, geo, set(geo.territories))
+    district_names = ctx.districts.set_index("code_state_district")["district"]
+    counts = {indicator for indicator, entry in catalogue.items() if entry.get("aggregate") == "sum"}
+    carried_input = indicators.loc[~indicators["indicator"].isin(SEAT_DIRECT_IDS | {DENSITY})]
+    carried = carry_to_seats(carried_input, seat_overlay, counts)
+    carried = carried.assign(from_districts=True, method_note=carried_method_notes(carried, seat_split_notes(seat_overlay, district_names), district_names))
+    _check_reaggregation(ctx, carried, indicators, counts)
+
+    splits = seat_split_notes(seat_overlay, district_names)
+    values = pd.concat(
+        [
+            carried,
+            density_rows(carried, table, splits),
+            census_rows(geo.dun, geo.parlimen),
+            facility_rows(placed, table, carried, splits),
+        ],
+        ignore_index=True,
+    ).reindex(columns=SEAT_INDICATOR_COLUMNS)
+    values = values.astype({"year": int, "value": float, "lower": float, "upper": float, "from_districts": bool, "method_note": object})
+    values = values.sort_values(["geography", "code_seat", "indicator", "year"]).reset_index(drop=True)
+
+    urban = values.loc[(values["indicator"] == "urban_share_pct") & (values["year"] == CENSUS_YEAR)].set_index(["geography", "code_seat"])["value"]
+    keys = pd.MultiIndex.from_frame(table[["geography", "code_seat"]])
+    table["urban_share_pct"] = urban.reindex(keys).to_numpy()
+    table["urban_class"] = classify(table["urban_share_pct"]).to_numpy()
+    table["urban_class_basis"] = URBAN_BASIS
+    listed = overlapped_districts(seat_overlay).set_index(["geography", "code_seat"])
+    table["districts_overlapped"] = listed["districts_overlapped"].reindex(keys).to_numpy()
+    table["main_district"] = listed["main_district"].reindex(keys).to_numpy()
+    _note_urban_rule(ctx, table, placed, facilities)
+
+    display = table.copy()
+    display["geometry"] = pd.concat([geography.display_geometry(table.loc[table["geography"] == level]) for level in LEVELS]).reindex(table.index)
+    display = display[[*SEAT_COLUMNS, "geometry"]]
+    ctx.quality.note(
+        DUN_SOURCE,
+        "consistency_check",
+        f"seats: {int((table['geography'] == 'parlimen').sum())} Parlimen + {int((table['geography'] == 'dun').sum())} DUN seats; "
+        f"{len(values):,} seat values ({int(values['from_districts'].sum()):,} estimated from districts, "
+        f"{int(values['value'].isna().sum()):,} without a value: districts with a value hold under {MIN_COVERED_SHARE:.0%} of the seat's people)",
+        values={"parlimen": int((table["geography"] == "parlimen").sum()), "dun": int((table["geography"] == "dun").sum()), "seat_values": len(values)},
+    )
+    return SeatTables(display, values, seat_overlay, placed)
+
+
+SEAT_COLUMNS = [
+    "geography", "code_seat", "seat_code_label", "seat", "code_parlimen", "code_state", "state", "area_km2", "population_2020",
+    "urban_share_pct", "urban_class", "urban_class_basis", "districts_overlapped", "main_district",
+]
+
+
+def density_rows(carried: pd.DataFrame, table: pd.DataFrame, splits: pd.Series) -> pd.DataFrame:
+    """Population density per seat and year: the carried population estimate over the seat's area."""
+    population = carried.loc[carried["indicator"] == "population"]
+    area = table.set_index(["geography", "code_seat"])["area_km2"]
+    keys = pd.MultiIndex.from_frame(population[["geography", "code_seat"]])
+    return population.assign(
+        indicator=DENSITY,
+        value=population["value"].to_numpy() / area.reindex(keys).to_numpy(),
+        method="derived",
+        source_ids=population["source_ids"] + ";" + DISTRICT_BOUNDARIES,
+        lower=np.nan,
+        upper=np.nan,
+        method_note="population estimated from districts (" + pd.Series(splits.reindex(keys).to_numpy(), index=population.index).fillna("") + ") / the seat's area",
+    )
+
+
+def census_rows(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
+    """The census seat columns as seat indicators (from_districts False), plus the establishment shares."""
+    levels = [("parlimen", parlimen, "code_parlimen", PARLIMEN_SOURCE), ("dun", dun, "code_state_dun", DUN_SOURCE)]
+    rows = []
+    for level, frame, key, source in levels:
+        establishments = frame[ESTABLISHMENT_SECTORS].sum(axis=1)
+        derived = {
+            "agricultural_dependence_pct": (100.0 * frame["businesses_agriculture"] / establishments.where(establishments > 0), "agricultural / all establishments (five sectors)"),
+            "agri_establishments_per_1k_pop": (1000.0 * frame["businesses_agriculture"] / frame["population_total"], "per 1,000 people of Census 2020 (the districts use the 2020 estimate)"),
+        }
+        for indicator, (column, year, method) in DIRECT_CENSUS.items():
+            note = INCOME_NOTE if year == INCOME_REFERENCE_YEAR else None
+            rows.append(_seat_rows(level, frame[key], indicator, year, frame[column], method, source, note))
+        for indicator, (value, note) in derived.items():
+            rows.append(_seat_rows(level, frame[key], indicator, CENSUS_YEAR, value, "derived", source, note))
+    return pd.concat(rows, ignore_index=True).assign(from_districts=False)
+
+
+def _seat_rows(level: str, codes: pd.Series, indicator: str, year: int, value: pd.Series, method: str, source_ids: str, note: str | None) -> pd.DataFrame:
+    return pd.DataFrame(
+        {"geography": level, "code_seat": codes.to_numpy(), "indicator": indicator, "year": year, "value": value.astype(float).to_numpy(),
+         "method": method, "source_ids": source_ids, "method_note": note}
+    )
+
+
+def facility_rows(placed: pd.DataFrame, table: pd.DataFrame, carried: pd.DataFrame, splits: pd.Series) -> pd.DataFrame:
+    """Facility counts and shares per seat (point in polygon); per-population rates over carried populations."""
+    from etl.sources import education, health  # local: the domain modules import the seat geography's users
+
+    rows = []
+    for level, column in (("parlimen", "code_parlimen"), ("dun", "code_seat_dun")):
+        codes = table.loc[table["geography"] == level, "code_seat"].tolist()
+        boundaries = PARLIMEN_BOUNDARIES if level == "parlimen" else DUN_BOUNDARIES
+        located = placed.loc[placed[column].notna()].assign(code_state_district=lambda f, c=column: f[c])
+        population = carried.loc[(carried["geography"] == level) & (carried["year"] == FACILITY_YEAR)].set_index(["indicator", "code_seat"])["value"]
+        children = population.xs("population_age_5_19") if "population_age_5_19" in population.index.get_level_values(0) else pd.Series(dtype=float)
+        people = population.xs("population") if "population" in population.index.get_level_values(0) else pd.Series(dtype=float)
+        schools = located.loc[located["kind"].str.startswith("school")]
+        clinics = located.loc[located["kind"].isin(["clinic", "hospital"])]
+        long = pd.concat(
+            [
+                education.point_indicators(schools, codes, children, FACILITY_YEAR),
+                health.facility_indicators(health.facility_counts(clinics, codes), people, FACILITY_YEAR),
+            ],
+            ignore_index=True,
+        ).rename(columns={"code_state_district": "code_seat"})
+        per_population = long["indicator"].isin(["schools_per_1k_age_5_19", "clinics_per_10k"])
+        sources = long["source_ids"].str.split(";").map(lambda ids, b=boundaries: set(ids) - {DISTRICT_BOUNDARIES} | {b})
+        long["source_ids"] = [";".join(sorted(ids | (set(OVERLAY_SOURCES) if rate else set()))) for ids, rate in zip(sources, per_population)]
+        split = pd.Series(splits.xs(level).reindex(long["code_seat"]).to_numpy(), index=long.index).fillna("")
+        denominator = np.where(long["indicator"] == "clinics_per_10k", "population 2022", "population aged 5-19 (2022)")
+        long["method_note"] = np.where(per_population, "facilities in the seat (point in polygon) per " + denominator + " estimated from districts (" + split + ")", None)
+        long["from_districts"] = per_population
+        rows.append(long.assign(geography=level))
+    return pd.concat(rows, ignore_index=True)
+
+
+def _check_population(ctx: StepContext, table: pd.DataFrame, geo: SeatGeography, census_total: float) -> None:
+    """Each level's seats hold the Census 2020 national total (DUN level: with the territories' Parlimen seats)."""
+    parlimen_total = float(table.loc[table["geography"] == "parlimen", "population_2020"].sum())
+    territory_total = float(geo.parlimen.loc[geo.parlimen["state"].isin(geo.territories), "population_total"].sum())
+    dun_total = float(table.loc[table["geography"] == "dun", "population_2020"].sum())
+    figures = {"census_district_total": census_total, "parlimen_total": parlimen_total, "dun_total": dun_total, "territories_parlimen_total": territory_total}
+    ctx.quality.note(
+        DUN_SOURCE,
+        "consistency_check",
+        f"seat populations: {len(geo.parlimen)} Parlimen seats hold {parlimen_total:,.0f} people, {len(geo.dun)} DUN seats {dun_total:,.0f} "
+        f"+ {territory_total:,.0f} in the Federal Territories' Parlimen seats (no DUN) = {dun_total + territory_total:,.0f}; "
+        f"Census 2020 district total {census_total:,.0f}",
+        values=figures,
+    )
+    if abs(parlimen_total - census_total) > 0.5 or abs(dun_total + territory_total - census_total) > 0.5:
+        raise OutputValidationError(f"seat populations do not sum to the Census 2020 total {census_total:,.0f}: {figures}")
+
+
+def _check_overlay(ctx: StepContext, seat_overlay: pd.DataFrame, geo: SeatGeography) -> None:
+    """district_share sums to 1 per district and level; every district (DUN level: outside the territories) is reached."""
+    sums = seat_overlay.groupby(["geography", "code_state_district"])["district_share"].sum()
+    worst = float((sums - 1).abs().max())
+    territory_districts = set(ctx.districts.loc[ctx.districts["state"].isin(geo.territories), "code_state_district"])
+    expected = {"parlimen": set(ctx.districts["code_state_district"]), "dun": set(ctx.districts["code_state_district"]) - territory_districts}
+    unreached = {level: sorted(codes - set(sums.xs(level).index)) for level, codes in expected.items()}
+    ctx.quality.note(
+        DUN_SOURCE,
+        "reconciliation",
+        f"seat-district overlay: {int((seat_overlay['geography'] == 'parlimen').sum())} Parlimen and {int((seat_overlay['geography'] == 'dun').sum())} DUN pieces; "
+        f"district_share sums to 1 per district within {worst:.1e}; districts reached by no seat: {unreached['parlimen'] + unreached['dun'] or 'none'}",
+        values={"max_district_share_error": worst},
+    )
+    if worst > 1e-9 or any(unreached.values()):
+        raise OutputValidationError(f"seat overlay: district_share off by {worst:.3g}, or districts reached by no seat {unreached}")
+
+
+def _check_reaggregation(ctx: StepContext, carried: pd.DataFrame, indicators: pd.DataFrame, counts: set[str]) -> None:
+    """Carried counts summed over a state's seats equal the sum over its districts (where every district has a value)."""
+    district_state = ctx.districts.set_index("code_state_district")["code_state"]
+    district = indicators.loc[indicators["indicator"].isin(counts)].assign(code_state=lambda f: f["code_state_district"].map(district_state))
+    districts_in_state = district_state.value_counts()
+    with_value = district.groupby(["indicator", "year", "code_state"])["value"].count()
+    complete = with_value == with_value.index.get_level_values("code_state").map(districts_in_state).to_numpy()
+    district_sums = district.groupby(["indicator", "year", "code_state"])["value"].sum()
+    seats = carried.loc[carried["indicator"].isin(counts)]
+    seats = seats.assign(code_state=seats["code_seat"].map(_seat_state(ctx)))
+    seat_sums = seats.groupby(["geography", "indicator", "year", "code_state"])["value"].sum(min_count=1)
+    compared = seat_sums.reset_index().merge(district_sums.rename("district_total").reset_index(), on=["indicator", "year", "code_state"])
+    compared = compared.loc[compared.set_index(["indicator", "year", "code_state"]).index.map(complete).to_numpy(dtype=bool)]
+    relative = (compared["value"] - compared["district_total"]).abs() / compared["district_total"].abs().clip(lower=1.0)
+    worst = float(relative.max()) if len(relative) else 0.0
+    ctx.quality.note(
+        DUN_SOURCE,
+        "reconciliation",
+        f"carried counts: {len(compared)} (level, count indicator, year, state) totals over seats equal the totals over the state's districts "
+        f"within {worst:.1e} (relative); the Federal Territories have no DUN level",
+        values={"compared": len(compared), "max_relative_difference": worst},
+    )
+    if worst > SUM_CHECK_TOLERANCE:
+        bad = compared.loc[relative > SUM_CHECK_TOLERANCE].head(8)
+        raise OutputValidationError(f"carried counts do not re-aggregate to state totals: {bad.to_dict('records')}")
+
+
+def _seat_state(ctx: StepContext) -> pd.Series:
+    geo = seat_geography(ctx)
+    return pd.concat([geo.parlimen.set_index("code_parlimen")["code_state"], geo.dun.set_index("code_state_dun")["code_state"]]).astype(int)
+
+
+def _place_facilities(ctx: StepContext, facilities: pd.DataFrame, geo: SeatGeography, territories: set[str]) -> pd.DataFrame:
+    """facilities + code_parlimen and code_seat_dun (point in the full-resolution seat polygons), checked and reported."""
+    placeable = facilities["code_state_district"].notna() & (facilities.get("access_use", pd.Series(index=facilities.index, dtype=object)) != "excluded_coordinates")
+    points = facilities.loc[placeable]
+    state = points["code_state_district"].str.split("_").str[0].astype(int)
+    parlimen = place_points(points, geo.parlimen_shapes, "code_parlimen", state)
+    in_states = ~points["code_state_district"].isin(ctx.districts.loc[ctx.districts["state"].isin(territories), "code_state_district"])
+    dun = place_points(points.loc[in_states], geo.dun_shapes, "code_state_dun", state.loc[in_states])
+    result = facilities.assign(code_parlimen=parlimen["code"].reindex(facilities.index), code_seat_dun=dun["code"].reindex(facilities.index))
+    result = result.astype({"code_parlimen": object, "code_seat_dun": object})
+
+    schools_clinics = result["kind"].isin(["school_primary", "school_secondary", "clinic"])
+    unplaced = schools_clinics & placeable & (result["code_parlimen"].isna() | (result["code_seat_dun"].isna() & in_states.reindex(result.index, fill_value=False)))
+    by = {level: frame["placed_by"].value_counts() for level, frame in (("parlimen", parlimen), ("dun", dun))}
+    nearest = {level: int(counts.get("nearest", 0)) for level, counts in by.items()}
+    left_out = result.loc[~placeable]
+    ctx.quality.note(
+        DUN_BOUNDARIES,
+        "spatial_assignment",
+        f"facilities in seats (point in polygon): {len(points):,} placed; outside every seat polygon and given the nearest seat of their state: "
+        f"{nearest['parlimen']} (Parlimen), {nearest['dun']} (DUN); {int((~in_states).sum())} in the Federal Territories have no DUN; "
+        f"{len(left_out)} not placed (no coordinates, or coordinates rejected for their district): "
+        f"{', '.join(left_out['facility_id'].head(20))}{' …' if len(left_out) > 20 else ''}",
+        rows=left_out["facility_id"].tolist(),
+        values={"placed": len(points), "nearest_parlimen": nearest["parlimen"], "nearest_dun": nearest["dun"], "not_placed": len(left_out)},
+    )
+    if unplaced.any():
+        raise OutputValidationError(f"{int(unplaced.sum())} schools or clinics with usable coordinates fall in no seat: {result.loc[unplaced, 'facility_id'].tolist()[:8]}")
+    return result
+
+
+def _note_urban_rule(ctx: StepContext, table: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame) -> None:
+    """Cross-check the seat urban class against the share of MOE schools flagged Bandar, and test both rules on districts."""
+    schools = placed.loc[placed["kind"].str.startswith("school") & placed["rural"].notna()]
+    agreement = {}
+    for level, column in (("parlimen", "code_parlimen"), ("dun", "code_seat_dun")):
+        share = 100.0 * (~schools["rural"].astype(bool)).groupby(schools[column]).mean()
+        seats = table.loc[table["geography"] == level].set_index("code_seat")
+        school_class = classify(share.reindex(seats.index))
+        agreement[level] = {
+            "kappa": round(cohen_kappa(seats["urban_class"], school_class), 3),
+            "share_agreeing": round(float((seats["urban_class"] == school_class)[school_class.notna()].mean()), 3),
+            "seats_compared": int(school_class.notna().sum()),
+        }
+    # where the truth is known (the districts' census classes): each rule one level up
+    districts = pd.DataFrame(ctx.districts[["code_state_district", "code_state"]]).set_index("code_state_district")
+    profile = census.urban_profile(ctx.census).set_index("code_state_district")
+    truth = profile["urban_class"].reindex(districts.index)
+    district_schools = facilities.loc[facilities["kind"].str.startswith("school") & facilities["code_state_district"].notna() & facilities["rural"].notna()]
+    by_schools = classify((100.0 * (~district_schools["rural"].astype(bool)).groupby(district_schools["code_state_district"]).mean()).reindex(districts.index))
+    people = profile["urban_population"] + profile["rural_population"]
+    state_share = 100.0 * profile["urban_population"].groupby(districts["code_state"]).sum() / people.groupby(districts["code_state"]).sum()
+    by_state = classify(districts["code_state"].map(state_share))
+    district_test = {"schools_kappa": round(cohen_kappa(truth, by_schools), 3), "state_share_kappa": round(cohen_kappa(truth, by_state), 3)}
+    ctx.quality.note(
+        DUN_SOURCE,
+        "decision",
+        f"seat urban class: {URBAN_BASIS} Cross-check with the share of MOE schools flagged Bandar in the seat: Parlimen kappa "
+        f"{agreement['parlimen']['kappa']:.2f} ({agreement['parlimen']['share_agreeing']:.0%} of {agreement['parlimen']['seats_compared']} seats agree), "
+        f"DUN kappa {agreement['dun']['kappa']:.2f} ({agreement['dun']['share_agreeing']:.0%} of {agreement['dun']['seats_compared']}). "
+        f"Tested where the census class is known (160 districts): the school flag gives kappa {district_test['schools_kappa']:.2f}, "
+        f"carrying the state's census share down one level {district_test['state_share_kappa']:.2f}",
+        values={"agreement": agreement, "district_test": district_test},
+    )
