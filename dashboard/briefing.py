@@ -5,7 +5,8 @@
 Pages (A4 landscape): cover (scope, date, data-as-of) · the AI-access index map · urban–rural
 gaps by domain (domain scores by urban class) · one page per index domain (every district by
 urban class, with the gap sentence) · target status · where to act first (priority districts
-with reasons) · methods and sources.
+with reasons) · methods and sources · and, when the selection carries a planner scenario
+(`scenario=…`), the annex "Scenario — assumptions, not measurements" (the plan scene's tables).
 
 Layout is deterministic: text pages are set by fpdf2 with the DejaVu fonts installed by the
 project (Debian fonts-dejavu-core; never fetched), charts are Plotly figures rendered to vector
@@ -88,6 +89,7 @@ class Brief:
     dataset: data.Dataset
     generated: date
     slots: list[Slot] = field(default_factory=list)
+    annex: bool = False  # set on the scenario annex's pages: their running header says "Scenario — assumptions, not measurements"
 
     @property
     def lang(self) -> str:
@@ -134,7 +136,7 @@ def _new_pdf(brief: Brief):
             self.set_font(FONT_FAMILY, "", 8)
             self.set_text_color(*MUTED)
             self.set_xy(MARGIN, 7)
-            self.cell(CONTENT_W, 4, f"Jurang · {brief.t('brief_title')} · {brief.scope_short}")
+            self.cell(CONTENT_W, 4, f"Jurang · {brief.t('brief_title')} · {brief.scope_short}" + (f" · {brief.t('brief_section_scenario')}" if brief.annex else ""))
             self.set_draw_color(*RULE)
             self.line(MARGIN, 12, PAGE_W - MARGIN, 12)
             self.set_text_color(0, 0, 0)
@@ -394,6 +396,81 @@ def methods_page(pdf, brief: Brief) -> None:
     _para(pdf, brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")), size=7.5, colour=MUTED, gap=0)
 
 
+ANNEX_ROWS = 20  # rows of a scenario table printed in the pack; every row is on the Plan page and in its CSV/XLSX
+
+
+def _scenario_table(pdf, brief: Brief, name: str, columns: list[str], widths: tuple[float, ...], note: str = "", rows: int = ANNEX_ROWS) -> None:
+    """One of the plan scene's tables as the Plan page shows it (title, formatted values) and a note under it;
+    its source line, the whole scenario with every optimiser pick, is said once at the annex's start instead."""
+    table = brief.scene.tables[name]
+    pdf.set_font(FONT_FAMILY, "B", 10.5)
+    pdf.multi_cell(CONTENT_W, 5.5, table.title, new_x="LMARGIN", new_y="NEXT", align="L")
+    shown = table.display(columns)
+    _table(pdf, list(shown.columns), shown.head(rows).astype(str).to_numpy().tolist(), widths, size=7.5)
+    if len(shown) > rows:
+        note = brief.t("brief_scenario_rows_shown", shown=rows, count=len(shown)) + " " + note
+    _para(pdf, note.strip(), size=7, colour=MUTED, gap=3)
+
+
+def scenario_annex(pdf, brief: Brief) -> None:
+    """Annex "Scenario — assumptions, not measurements": the plan scene's assumptions and before/after
+    results as the briefing scene carries them (scenario_*), laid out only; every page headed as scenario."""
+    sentences = brief.scene.sentences
+    brief.annex = True
+    _section(pdf, brief, brief.t("brief_section_scenario"))
+    _para(pdf, brief.t("brief_scenario_intro"), size=9.5)
+    _para(pdf, sentences["scenario_stated"], size=8.5, colour=MUTED)
+    _para(pdf, brief.t("brief_scenario_scope"), size=8.5, colour=MUTED, gap=2)
+    for name in sorted(name for name in sentences if name.startswith("scenario_notice_")):
+        _para(pdf, sentences[name], size=8.5)
+    _scenario_table(pdf, brief, "scenario_assumptions", ["action_label", "unit", "cost_per_unit_rm", "cost_note", "baseline_text"], (45, 22, 25, 150, 27),
+                    note=brief.t("plan_cost_source"))
+    if "scenario_empty" in sentences:
+        _para(pdf, brief.t("brief_scenario_nothing"), size=10)
+        return
+    _scenario_table(pdf, brief, "scenario_interventions", ["action_label", "district", "state", "urban_class_label", "baseline_value", "scenario_value", "units",
+                                                           "people_reached", "cost_rm"], (64, 36, 28, 20, 18, 22, 24, 30, 27), rows=12)
+    if "scenario_optimiser_needs" in sentences:
+        _para(pdf, sentences["scenario_optimiser_needs"], size=9)
+    if "scenario_optimiser" in brief.scene.tables:
+        _para(pdf, sentences["scenario_optimiser_result"], size=9.5, markdown=True)
+        _scenario_table(pdf, brief, "scenario_optimiser", ["method_text", "objective_value", "cost_rm", "districts"], (110, 60, 60, 39),
+                        note=brief.t("plan_optimiser_method"))
+        _scenario_table(pdf, brief, "scenario_picks", ["district", "state", "why"], (45, 35, 189))
+
+    pdf.add_page()
+    _heading(pdf, f"{brief.t('brief_section_scenario')}: {brief.t('plan_results_heading').lower()}", size=13)
+    _para(pdf, sentences["scenario_totals"], size=10, markdown=True)
+    _scenario_table(pdf, brief, "scenario_summary", ["action_label", "districts", "units", "unit", "people_reached", "cost_rm", "gap_points_closed",
+                                                     "cost_per_gap_point_rm"], (60, 20, 25, 25, 30, 35, 30, 44))
+    _scenario_table(pdf, brief, "scenario_gaps", ["label", "districts_compared", "urban_before", "rural_before", "shortfall_before", "urban_after", "rural_after",
+                                                  "shortfall_after", "shortfall_change"], (62, 30, 22, 22, 26, 22, 22, 29, 34),
+                    note=brief.t("plan_gap_method") + " " + sentences.get("scenario_connectivity_domain", ""))
+    figure = _style_chart(brief.scene.figure("scenario_gaps"))
+    # the title stays; its caption (the whole scenario, every optimiser pick included) goes under it as the scenario as stated;
+    # the values beside the bars and the two-line axis title stay inside the slot
+    figure.layout.annotations = ()
+    figure.update_layout(margin={"t": 48, "r": 90, "b": 80}).update_traces(cliponaxis=False)
+    height = min(figure.layout.height / CHART_PX_PER_MM + 15, 120.0)
+    if PAGE_H - 16 - pdf.get_y() - 12 < height:
+        pdf.add_page()
+    _chart(pdf, brief, figure, height)
+    _para(pdf, sentences["scenario_stated"], size=7, colour=MUTED, gap=0)
+
+    pdf.add_page()
+    _heading(pdf, f"{brief.t('brief_section_scenario')}: {brief.t('index_name').lower()}, {brief.t('brief_section_targets').lower()}", size=13)
+    if len(brief.scene.tables["scenario_targets"].frame):
+        _scenario_table(pdf, brief, "scenario_targets", ["target", "status_before_text", "status_after_text", "chance_before_text", "chance_after_text",
+                                                         "districts_achieved_before", "districts_achieved_after"], (85, 30, 30, 30, 30, 32, 32),
+                        note=brief.t("plan_targets_note"))
+    else:
+        _para(pdf, brief.t("brief_scenario_targets_none"), size=9.5, gap=3)
+    _para(pdf, sentences["scenario_index_changed"], size=9.5)
+    if len(brief.scene.tables["scenario_index"].frame):
+        _scenario_table(pdf, brief, "scenario_index", ["district", "state", "index_before", "index_after", "rank_before_text", "rank_after_text"],
+                        (50, 40, 30, 30, 59, 60), note=brief.t("brief_scenario_rank_note"))
+
+
 # --- assembly -----------------------------------------------------------------------------------------
 
 
@@ -442,6 +519,7 @@ def layout_with_slots(scene: Scene, dataset: data.Dataset, generated: date | Non
         brief.t("brief_section_index"), brief.t("brief_section_gaps"),
         *(domain.label[brief.lang] for domain in spec.domains),
         brief.t("brief_section_targets"), brief.t("brief_section_priorities"), brief.t("brief_section_methods"),
+        *([brief.t("brief_section_scenario")] if scene.selection.scenario else []),
     ]
     pdf = _new_pdf(brief)
     cover_page(pdf, brief, contents)
@@ -452,6 +530,8 @@ def layout_with_slots(scene: Scene, dataset: data.Dataset, generated: date | Non
     targets_page(pdf, brief)
     priorities_page(pdf, brief)
     methods_page(pdf, brief)
+    if scene.selection.scenario:
+        scenario_annex(pdf, brief)
     return _place_charts(bytes(pdf.output()), brief.slots), brief.slots
 
 

@@ -3,7 +3,8 @@
 The index, its ranking and the priority list come from the index and overview scenes for the
 same Selection (weights and imported replacements included), each domain page from the gaps
 scene of that domain's indicator, the targets from the shared evaluations — so the PDF shows
-exactly what the pages show. dashboard/briefing.py only lays this scene out.
+exactly what the pages show. With a planner scenario in the Selection, the plan scene's tables and
+sentences ride along as scenario_* for the annex. dashboard/briefing.py only lays this scene out.
 """
 
 from __future__ import annotations
@@ -140,7 +141,40 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.sentences["modelled"] = words.t("brief_method_modelled", indicators=", ".join(modelled)) if modelled else words.t("brief_method_modelled_none")
     dates = sorted({texts.indicator_as_of(common.catalogue()[i], dataset.manifest) for i in ["population", "urban_share_pct", *cited]} - {""})
     scene.sentences["data_as_of"] = words.t("brief_data_as_of", first=dates[0] if dates else "—", last=dates[-1] if dates else "—")
+    if selection.scenario:
+        scenario_annex(scene, build_selection(dataset, selection.replace(page="plan", state=None)), words)
     return scene
+
+
+def rank_with_interval(rank, low, high) -> str:
+    """'12 (8–15)': a need rank with its 5-95 % interval under perturbed weights; '—' when unranked."""
+    if pd.isna(rank):
+        return "—"
+    return f"{rank:.0f}" + (f" ({low:.0f}–{high:.0f})" if pd.notna(low) and pd.notna(high) else "")
+
+
+def scenario_annex(scene: Scene, plan: Scene, words: Words) -> None:
+    """The plan scene's assumptions and results, as they are (named scenario_*), for the pack's
+    "Scenario — assumptions, not measurements" annex; nothing is recomputed here or in the layout."""
+    scene.sentences["scenario_stated"] = words.t("brief_scenario_stated", scenario=scene.selection.scenario.replace(";", "; ").replace(",", ", "))
+    for name, sentence in plan.sentences.items():
+        scene.sentences[f"scenario_{name}"] = sentence
+    for number, notice in enumerate(plan.notices):
+        scene.sentences[f"scenario_notice_{number}"] = notice
+    for name, table in plan.tables.items():
+        scene.tables[f"scenario_{name}"] = table
+    scene.sources = [*scene.sources, *(row for row in plan.sources if row not in scene.sources)]
+    scene.tables["sources"] = Table(pd.DataFrame(scene.sources), title=words.t("brief_sources_heading"))
+    if "empty" in plan.sentences:
+        return
+    index = plan.tables["index"]
+    ranks = index.frame.assign(
+        rank_before_text=[rank_with_interval(*row) for row in index.frame[["need_rank_before", "rank_low_before", "rank_high_before"]].itertuples(index=False)],
+        rank_after_text=[rank_with_interval(*row) for row in index.frame[["need_rank_after", "rank_low_after", "rank_high_after"]].itertuples(index=False)])
+    scene.tables["scenario_index"] = Table(ranks, title=index.title, source=index.source, formats=index.formats, no_data=index.no_data,
+                                           labels={**index.labels, "rank_before_text": words.t("brief_scenario_rank_before"),
+                                                   "rank_after_text": words.t("brief_scenario_rank_after")})
+    scene.figure_builders["scenario_gaps"] = plan.figure_builders["gaps"]
 
 
 def _has_value(dataset: data.Dataset, indicator: str, year: int, codes: set[str]) -> bool:

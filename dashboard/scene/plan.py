@@ -173,17 +173,29 @@ def gaps_section(scene: Scene, dataset: data.Dataset, selection: Selection, scen
     return table
 
 
+def rank_intervals(dataset: data.Dataset, selection: Selection, after: pd.DataFrame) -> pd.DataFrame:
+    """Each district's 5-95 % need-rank interval under perturbed weights (as on the Index page), before and after."""
+    result = common.index_result(dataset, selection)
+    scored = after.set_index("code_state_district").loc[lambda frame: frame["index"].notna()]
+    bands_after = composite.rank_uncertainty(scored[[domain.id for domain in result.spec.domains]], result.weights)  # the same draws as rank_bands
+    bands_before = common.rank_bands(dataset, selection)
+    return pd.concat([bands_before[["rank_low", "rank_high"]].add_suffix("_before"), bands_after[["rank_low", "rank_high"]].add_suffix("_after")], axis=1)
+
+
 def index_section(scene: Scene, dataset: data.Dataset, selection: Selection, derived: pd.DataFrame, words: Words, assumption_line: str) -> None:
     before, after, _ = index_tables(dataset, selection, derived)
     table = before[["code_state_district", "district", "state", "urban_class", "index", "need_rank"]].rename(columns={"index": "index_before", "need_rank": "need_rank_before"})
     table = table.assign(index_after=after["index"].to_numpy(), need_rank_after=after["need_rank"].to_numpy())
     table = table.assign(index_change=table["index_after"] - table["index_before"],
                          need_rank_change=table["need_rank_after"].astype("Float64") - table["need_rank_before"].astype("Float64"))
+    table = table.join(rank_intervals(dataset, selection, after), on="code_state_district")
     changed = table.loc[(table["index_change"].abs() > 1e-9) | (table["need_rank_change"].fillna(0) != 0)].sort_values("need_rank_before")
     scene.tables["index"] = Table(
         changed.reset_index(drop=True), title=words.t("plan_index_title"), source=assumption_line,
         labels={"district": words.t("district"), "state": words.t("state"), "index_before": words.t("plan_index_before"), "index_after": words.t("plan_index_after"),
-                "need_rank_before": words.t("plan_rank_before"), "need_rank_after": words.t("plan_rank_after")},
+                "need_rank_before": words.t("plan_rank_before"), "need_rank_after": words.t("plan_rank_after"),
+                "rank_low_before": words.t("plan_rank_low_before"), "rank_high_before": words.t("plan_rank_high_before"),
+                "rank_low_after": words.t("plan_rank_low_after"), "rank_high_after": words.t("plan_rank_high_after")},
         formats={"index_before": ".1f", "index_after": ".1f", "index_change": "+.1f"}, no_data=words.no_data,
     )
     scene.sentences["index_changed"] = words.t("plan_index_changed", count=len(changed))

@@ -27,14 +27,18 @@ if scope.role == "state":
 weights_query = url_state.kept_weights_query()
 if weights_query:
     st.caption(ui.t("pack_weights", weights=weights_query.replace("&", ", ").replace("w_", "")))
+pack_query = weights_query
+scenario = st.session_state.get("plan_scenario", "")  # the Plan page's scenario this session (canonical; views/plan.py SCENARIO_KEY)
+if scenario and st.checkbox(ui.t("pack_scenario"), value=True, key="pack_scenario"):
+    pack_query = "&".join(part for part in (weights_query, f"scenario={scenario}") if part)
 st.download_button(
     ui.t("build_pack"),
-    data=lambda: briefing.build_briefing(dataset, pack_state, pack_lang, query=weights_query),
+    data=lambda: briefing.build_briefing(dataset, pack_state, pack_lang, query=pack_query),
     file_name=export.file_name("briefing", pack_state or "malaysia", pack_lang, extension="pdf"),
     mime=export.MIME_TYPES["pdf"], icon=":material/picture_as_pdf:", type="primary", on_click="ignore", key="pack_download",
 )
 st.caption(ui.t("pack_contents"))
-st.code(f"python -m dashboard.briefing{' ' + repr(weights_query) if weights_query else ''} --state {'all' if pack_state is None else repr(pack_state)} --lang {pack_lang} --out briefing.pdf", language="bash")
+st.code(f"python -m dashboard.briefing{' ' + repr(pack_query) if pack_query else ''} --state {'all' if pack_state is None else repr(pack_state)} --lang {pack_lang} --out briefing.pdf", language="bash")
 
 st.subheader(ui.t("geojson_title"))
 options = common.options(dataset)
