@@ -10,11 +10,17 @@
    DUN rows (checked), so they are aggregates and are not used twice.
 2. Planted area. DOA's 2017 district table of planted area (hectares) by crop type and
    species covers cash crops, fruit, herbs, industrial crops, spices and vegetables, NOT
-   paddy, oil palm or rubber. Five districts are absent (explained no-data, not 0).
+   paddy, oil palm or rubber. Five districts are absent (explained no-data, not 0). It is also
+   given per 1,000 rural residents (Census 2020), a measure of how much of the district's rural
+   life is farming.
+3. Micro, small and medium enterprises. The same seat tables carry DOSM's 2021 MSME counts
+   (columns verified against DOSM's published national totals; the parliament file's columns are
+   rotated and misaligned, see below), carried to districts by the same overlay, per 1,000 people.
 """
 
 from __future__ import annotations
 
+from itertools import permutations
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,7 +32,7 @@ from etl.context import StepContext, StepOutput
 from etl.errors import OutputValidationError, SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
-from etl.sources.census import read_census_seats
+from etl.sources.census import read_census_seats, urban_profile
 from etl.seats import seat_geography
 
 DUN_SOURCE = "dosm_census_dun"
@@ -228,6 +234,150 @@ def crop_no_data(area: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["code_state_district", "district", "indicator", "year", "reason"])
 
 
+# --- micro, small and medium enterprises (MSMEs) and planted area per rural resident -----------
+#
+# The seat tables' columns sme_micro / sme_small / sme_medium are not what their position in the
+# parliament file suggests. What was verified (the test holds the cited figures):
+# * census_dun.csv: labels as published. Summed over the 600 DUN seats plus the Federal
+#   Territories they give micro 78.6 %, small 19.8 %, medium 1.6 % of MSMEs, and with the
+#   Federal Territories the national totals equal DOSM's published MSME counts for 2021 to the
+#   unit (964,495 micro, 242,540 small, 19,459 medium; 1,226,494 in all) — so the columns hold
+#   the 2021 MSME counts, not Census 2020 figures; indicators carry year 2021.
+# * census_parlimen.csv: the three values are rotated between the labels (sme_small holds
+#   medium, sme_micro small, sme_medium micro) AND sit on the wrong rows from P.126 on: the k-th
+#   row holds the values of the k-th seat in P-number order, while the rows themselves run
+#   in a different order (the Federal Territories' seats are at the end). Found by matching
+#   every candidate row order x column labelling against the DUN sums of the 209 state seats:
+#   exactly one layout matches all of them; it also gives the 13 Federal Territory seats
+#   values 89-99 % of their establishments, as in every other seat.
+# Blank cells (52 in census_dun) are counted as 0: with them as 0 the totals match DOSM's.
+
+MSME_SOURCE_YEAR = 2021  # DOSM's MSME counts that the seat columns reproduce (see above)
+MSME_SIZES = ["micro", "small", "medium"]
+MSME_COLUMNS = {"micro": "sme_micro", "small": "sme_small", "medium": "sme_medium"}  # DUN file labels (verified)
+MSME_COUNT_INDICATORS = {"micro": "micro_enterprises", "small": "small_enterprises", "medium": "medium_enterprises"}
+MSME_PER_1K_INDICATORS = {"micro_enterprises_per_1k_pop": ["micro"], "small_medium_enterprises_per_1k_pop": ["small", "medium"]}
+CROP_PER_RURAL_INDICATOR = "crop_area_ha_per_1k_rural_pop"
+PARLIMEN_ROW_ORDERS = ("as_published", "p_number_order")
+
+_MSME_COLUMN_CHECKS = {column: Column(float, Check.ge(0), nullable=True, coerce=True) for column in MSME_COLUMNS.values()}
+MSME_SEAT_SCHEMA = DataFrameSchema(
+    {"code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$")), **_MSME_COLUMN_CHECKS},
+)
+
+
+def msme_dun_counts(dun: pd.DataFrame) -> pd.DataFrame:
+    """DUN seats' micro / small / medium counts under their published labels (blank = 0)."""
+    counts = {size: dun[column].fillna(0.0).astype(float).to_numpy() for size, column in MSME_COLUMNS.items()}
+    return pd.DataFrame({"code_state_dun": dun["code_state_dun"].to_numpy(), "code_parlimen": dun["code_parlimen"].to_numpy(), **counts})
+
+
+def parlimen_msme_candidates(parlimen: pd.DataFrame) -> dict[tuple[str, tuple[str, ...]], pd.DataFrame]:
+    """Every reading of the parliament file's three sme_* columns: row order x labelling.
+
+    Key: (row order, the size each of sme_micro, sme_small, sme_medium holds). Value: code_parlimen
+    with micro / small / medium (blank = 0). "p_number_order": the k-th row's values belong to
+    the k-th seat in P-number order."""
+    published = [MSME_COLUMNS[size] for size in MSME_SIZES]
+    values = parlimen[published].fillna(0.0).astype(float).to_numpy()
+    seats = {"as_published": parlimen["code_parlimen"].to_numpy(), "p_number_order": parlimen["code_parlimen"].sort_values().to_numpy()}
+    candidates = {}
+    for order in PARLIMEN_ROW_ORDERS:
+        for labels in permutations(MSME_SIZES):
+            frame = pd.DataFrame(values, columns=list(labels)).assign(code_parlimen=seats[order])
+            candidates[(order, labels)] = frame[["code_parlimen", *MSME_SIZES]]
+    return candidates
+
+
+def parlimen_msme_layout(parlimen: pd.DataFrame, dun_counts: pd.DataFrame) -> tuple[tuple[str, tuple[str, ...]], pd.DataFrame]:
+    """The one reading of the parliament sme_* columns under which every state seat equals the sum
+    of its DUN seats; raises ValueError when none or several do (the file changed: look again)."""
+    sums = dun_counts.groupby("code_parlimen")[MSME_SIZES].sum()
+    matching = []
+    for key, frame in parlimen_msme_candidates(parlimen).items():
+        rows = frame.set_index("code_parlimen").reindex(sums.index)
+        if rows.notna().all().all() and (rows[MSME_SIZES] - sums[MSME_SIZES]).abs().to_numpy().max() == 0:
+            matching.append((key, frame))
+    if len(matching) != 1:
+        raise ValueError(f"{len(matching)} readings of sme_micro/sme_small/sme_medium match the DUN sums of every state seat (expected exactly 1)")
+    return matching[0]
+
+
+def msme_seat_table(dun: pd.DataFrame, parlimen_counts: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
+    """One row per counting seat (as seat_table): DUN seats, plus the Federal Territories' parliament
+    seats with the values the verified layout gives them."""
+    dun_counts = msme_dun_counts(dun).assign(code_state=dun["code_state"].to_numpy())
+    territories = parlimen.loc[parlimen["state"].isin(FEDERAL_TERRITORIES), ["code_parlimen", "code_state"]]
+    territory_counts = territories.merge(parlimen_counts, on="code_parlimen", how="left")
+    return pd.concat(
+        [
+            dun_counts.assign(**{SEAT_KEY: dun_counts["code_state_dun"]}),
+            territory_counts.assign(**{SEAT_KEY: territory_counts["code_parlimen"]}),
+        ],
+        ignore_index=True,
+    )[[SEAT_KEY, "code_state", *MSME_SIZES]]
+
+
+def msme_indicators(apportioned: pd.DataFrame, population: pd.DataFrame) -> pd.DataFrame:
+    """Long indicators (year MSME_SOURCE_YEAR): counts per size and per 1,000 people (population of
+    the same year); NaN, not 0, where a district has no population figure."""
+    frame = apportioned.assign(year=MSME_SOURCE_YEAR)
+    persons = frame["code_state_district"].map(population.set_index("code_state_district")["value"])
+    sources = [DUN_SOURCE, PARLIMEN_SOURCE, DUN_BOUNDARIES, PARLIMEN_BOUNDARIES, "dosm_district_boundaries"]
+    parts = [long_indicator(frame, indicator, size, "modelled", sources) for size, indicator in MSME_COUNT_INDICATORS.items()]
+    for indicator, sizes in MSME_PER_1K_INDICATORS.items():
+        rate = frame.assign(rate=frame[sizes].sum(axis=1) / persons * 1_000).dropna(subset=["rate"])
+        parts.append(long_indicator(rate, indicator, "rate", "modelled", [*sources, "opendosm_population_district"]))
+    return pd.concat(parts, ignore_index=True)[INDICATOR_COLUMNS]
+
+
+def crop_area_per_rural_resident(area: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
+    """Planted hectares (2017) per 1,000 rural residents (Census 2020). NaN where the district has
+    no reported area or no rural residents (an all-urban district: no ratio, not 0)."""
+    rural = area["code_state_district"].map(profile.set_index("code_state_district")["rural_population"])
+    frame = area.assign(year=CROP_YEAR, rate=area["total"] / rural.where(rural > 0) * 1_000)
+    frame = frame.loc[~frame["not_reported"]].dropna(subset=["rate"])
+    return long_indicator(frame, CROP_PER_RURAL_INDICATOR, "rate", "derived", [CROP_SOURCE, "dosm_census_district"])
+
+
+def _msme(ctx: StepContext) -> pd.DataFrame:
+    """MSME counts carried from seats to districts by the same area overlay as the establishments."""
+    dun = ctx.read(DUN_SOURCE, read_census_seats, MSME_SEAT_SCHEMA)
+    parlimen = ctx.read(PARLIMEN_SOURCE, read_census_seats, MSME_SEAT_SCHEMA)
+    dun_counts = msme_dun_counts(dun)
+    try:
+        (order, labels), parlimen_counts = parlimen_msme_layout(parlimen, dun_counts)
+    except ValueError as error:
+        raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] columns {list(MSME_COLUMNS.values())}: {error}") from error
+    national = {size: float(dun_counts[size].sum()) for size in MSME_SIZES}
+    if not national["micro"] > national["small"] > national["medium"]:
+        raise SourceValidationError(f"[{ctx.label(DUN_SOURCE)}] columns {list(MSME_COLUMNS.values())}: expected micro > small > medium nationally, got {national}")
+    seats = msme_seat_table(dun, parlimen_counts, parlimen)
+    weights = seat_geography(ctx).area_weights  # the establishments' seats and overlay (etl/seats.py)
+    apportioned = overlay.apportion(seats, weights, SEAT_KEY, MSME_SIZES)
+    state_of_district = ctx.districts.set_index("code_state_district")["code_state"]
+    check = overlay.reconcile_totals(seats, seats["code_state"], apportioned, apportioned["code_state_district"].map(state_of_district), MSME_SIZES)
+    worst = float(check["difference"].abs().max())
+    if worst > RECONCILE_TOLERANCE:
+        raise OutputValidationError(f"MSME overlay: apportioned state totals differ from the seat totals by up to {worst:.3g} establishments")
+    totals = seats[MSME_SIZES].sum()
+    blanks = int(dun[list(MSME_COLUMNS.values())].isna().sum().sum())
+    held = ", ".join(f"{column} holds {size}" for column, size in zip([MSME_COLUMNS[s] for s in MSME_SIZES], labels))
+    ctx.quality.note(
+        PARLIMEN_SOURCE,
+        "decision",
+        f"MSME columns: census_dun's sme_micro/sme_small/sme_medium are read as labelled; census_parlimen's are read as "
+        f"{held}, rows {'as published' if order == 'as_published' else 'in P-number order (the k-th row holds the k-th seat by P number)'} — "
+        f"the one reading under which every state seat equals the sum of its DUN seats; the Federal Territories' seats come from it. "
+        f"{blanks} blank DUN cells counted as 0. National totals (year {MSME_SOURCE_YEAR}, DOSM's MSME counts): "
+        f"{totals['micro']:,.0f} micro, {totals['small']:,.0f} small, {totals['medium']:,.0f} medium; "
+        f"state totals after the area overlay equal the seat totals to within {worst:.2e}",
+        rows=check.to_dict("records"),
+    )
+    population = ctx.population_of("population")
+    return msme_indicators(apportioned, population.loc[population["year"] == MSME_SOURCE_YEAR])
+
+
 # --- step -----------------------------------------------------------------------------------
 
 
@@ -317,12 +467,12 @@ def _crops(ctx: StepContext) -> pd.DataFrame:
             f"absent from the table or every row 0): {', '.join(sorted(set(missing['district'])))}",
             rows=missing.to_dict("records"),
         )
-    return crop_indicators(area)
+    return pd.concat([crop_indicators(area), crop_area_per_rural_resident(area, urban_profile(ctx.census))], ignore_index=True)
 
 
 def build_agriculture(ctx: StepContext) -> StepOutput:
-    """Agricultural establishments (2020, area-weighted from seats) and planted area (2017)."""
+    """Agricultural establishments (2020) and MSMEs (2021), area-weighted from seats; planted area (2017)."""
     apportioned = _establishments(ctx)
     population = ctx.population_of("population")
     establishments = establishment_indicators(apportioned, population.loc[population["year"] == CENSUS_YEAR])
-    return StepOutput(pd.concat([establishments, _crops(ctx)], ignore_index=True))
+    return StepOutput(pd.concat([establishments, _msme(ctx), _crops(ctx)], ignore_index=True))
