@@ -86,6 +86,20 @@ def _blank(value) -> bool:
     return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
 
 
+def _date(value) -> date | None:
+    """A cell as a date: an Excel date/datetime, or text YYYY-MM-DD (a time part is ignored)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if _blank(value):
+        return None
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
 def facility_list(facilities: pd.DataFrame, kind: str) -> pd.DataFrame:
     """The build's schools or clinics as code, facility_id, name, code_state_district, rural (schools only)."""
     rows = facilities.loc[facilities["kind"].isin(KINDS[kind]) & facilities["code_state_district"].notna()]
@@ -111,67 +125,65 @@ def validate_status(frame: pd.DataFrame, known: pd.DataFrame, kind: str, today: 
         if key in HEADER_SYNONYMS and HEADER_SYNONYMS[key] not in renamed.values():
             renamed[column] = HEADER_SYNONYMS[key]
     table = frame.rename(columns=renamed)[list(renamed.values())]
-    table = table.loc[~table.apply(lambda row: all(_blank(v) for v in row), axis=1)] if len(table) else table
+    blank_rows = table.map(_blank).all(axis=1) if len(table) else pd.Series(dtype=bool)
+    table = table.loc[~blank_rows]
     missing = [column for column in ("code", "connected", "measured_on") if column not in table.columns]
     if missing:
         return StatusResult(empty, [f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns {', '.join(TEMPLATE_COLUMNS)}"])
     if table.empty:
         return StatusResult(empty, ["the table has no data rows"])
 
-    by_code = known.set_index(known["code"].str.upper())
-    by_name = known.drop_duplicates("name", keep=False).set_index(known.drop_duplicates("name", keep=False)["name"].str.casefold()) if kind == "clinics" else None
+    records_by_code = {str(r["code"]).upper(): r for r in known.to_dict("records")}
+    unique_names = known.drop_duplicates("name", keep=False)
+    records_by_name = {str(r["name"]).casefold(): r for r in unique_names.to_dict("records")} if kind == "clinics" else {}
     issues: dict[str, list[int]] = {}
     unknown: dict[str, list[int]] = {}
     records = []
-    for position, (_, row) in enumerate(table.iterrows()):
-        sheet_row = int(table.index[position]) + 2
+    for index, row in zip(table.index, table.to_dict("records")):
+        sheet_row = int(index) + 2
         code = "" if _blank(row["code"]) else str(row["code"]).strip()
-        match = None
+        match = records_by_code.get(code.upper()) or records_by_name.get(code.casefold())
         if not code:
             issues.setdefault("no facility code", []).append(sheet_row)
-        elif code.upper() in by_code.index:
-            match = by_code.loc[code.upper()]
-        elif by_name is not None and code.casefold() in by_name.index:
-            match = by_name.loc[code.casefold()]
-        else:
+        elif match is None:
             unknown.setdefault(code, []).append(sheet_row)
         answer = "" if _blank(row["connected"]) else str(row["connected"]).strip().casefold()
         connected = True if answer in YES else False if answer in NO else None
         if connected is None:
             issues.setdefault("connected must be yes or no (ya/tidak)", []).append(sheet_row)
         speed = None
-        if "speed_mbps" in table.columns and not _blank(row["speed_mbps"]):
+        if not _blank(row.get("speed_mbps")):
             try:
                 speed = float(str(row["speed_mbps"]).replace(",", "").strip())
             except ValueError:
                 issues.setdefault("speed_mbps is not a number (Mbps; leave blank if not measured)", []).append(sheet_row)
             else:
-                if not 0 <= speed <= 100_000:
+                if not 0 <= speed <= 100_000:  # also refuses nan and inf
                     issues.setdefault("speed_mbps outside 0-100,000 Mbps", []).append(sheet_row)
                 elif connected is False and speed > 0:
                     issues.setdefault("a speed is given for a facility marked not connected", []).append(sheet_row)
-        measured = pd.to_datetime(str(row["measured_on"]).strip(), errors="coerce", format="ISO8601") if not _blank(row["measured_on"]) else pd.NaT
-        if pd.isna(measured):
+        measured = _date(row["measured_on"])
+        if measured is None:
             issues.setdefault("measured_on is blank or not a date (YYYY-MM-DD)", []).append(sheet_row)
-        elif not MIN_YEAR <= measured.year or measured.date() > today:
+        elif not date(MIN_YEAR, 1, 1) <= measured <= today:
             issues.setdefault(f"measured_on outside {MIN_YEAR}-01-01 to today", []).append(sheet_row)
-        technology = "" if "technology" not in table.columns or _blank(row["technology"]) else str(row["technology"]).strip()
+        technology = "" if _blank(row.get("technology")) else str(row["technology"]).strip()
         if check_text("technology", technology, required=False):
             issues.setdefault(f"technology must be one line of plain text, at most {MAX_LABEL_CHARS} characters", []).append(sheet_row)
         if match is not None:
             records.append({
                 "code": match["code"], "facility_id": match["facility_id"], "name": match["name"], "code_state_district": match["code_state_district"],
                 "rural": match["rural"], "connected": connected, "technology": technology, "speed_mbps": speed,
-                "measured_on": None if pd.isna(measured) else measured.date().isoformat(), "_row": sheet_row,
+                "measured_on": None if measured is None else measured.isoformat(), "_row": sheet_row,
             })
 
     problems = [f"{message}: {_rows(rows)}" for message, rows in issues.items()]
     suggestions = {}
     if unknown:
-        candidates = list(by_code.index) + (list(by_name.index) if by_name is not None else [])
+        candidates = {**{key: r["code"] for key, r in records_by_code.items()}, **{key: r["name"] for key, r in records_by_name.items()}}
         for code in unknown:
-            matches = difflib.get_close_matches(code.upper() if code.upper() == code else code.casefold(), candidates, n=3, cutoff=0.6)
-            suggestions[code] = [by_code.loc[m, "code"] if m in by_code.index else by_name.loc[m, "name"] for m in matches]
+            matches = difflib.get_close_matches(code.upper(), list(records_by_code), n=3, cutoff=0.6) or difflib.get_close_matches(code.casefold(), list(records_by_name), n=3, cutoff=0.6)
+            suggestions[code] = [candidates[m] for m in matches]
         listed = ", ".join(list(unknown)[:MAX_LISTED * 5]) + (" …" if len(unknown) > MAX_LISTED * 5 else "")
         problems.insert(0, f"{len(unknown)} unknown {kind[:-1]} code(s), not in the build's {kind} list: {listed}")
     accepted = pd.DataFrame(records, columns=[*STATUS_COLUMNS, "_row"])

@@ -260,7 +260,7 @@ def extract_record(path: Path) -> dict:
 
     if path.suffix.lower() != ".parquet":
         return {}
-    metadata = pq.read_schema(path).metadata or {}
+    metadata = pq.read_metadata(path).metadata or {}  # the file's key-value metadata (footer)
     return json.loads(metadata[EXTRACT_METADATA_KEY]) if EXTRACT_METADATA_KEY in metadata else {}
 
 
