@@ -160,3 +160,61 @@ def test_every_status_symbol_prints_in_the_pack_font():
     glyphs = TTFont(str(briefing.font_paths()[""])).getBestCmap()
     missing = {status: symbol for status, (_, symbol) in targets.STATUS_STYLE.items() if any(ord(ch) not in glyphs for ch in symbol)}
     assert not missing, f"status symbols the PDF font cannot draw: {missing}"
+
+
+# --- the scenario annex ----------------------------------------------------------------------------
+
+SCENARIO = "piped_water_hh_pct:95:lowest_rural_15;cost=piped_water_hh_pct:800"  # moves the index (basic amenities) and is costed
+
+
+def test_rank_with_interval_reads_rank_then_its_interval():
+    assert briefing_scene.rank_with_interval(12.0, 8.0, 15.0) == "12 (8–15)"
+    assert briefing_scene.rank_with_interval(3.0, np.nan, np.nan) == "3"
+    assert briefing_scene.rank_with_interval(pd.NA, 1.0, 2.0) == "—", "unranked is no data, never 0"
+
+
+def test_the_scenario_annex_carries_the_plan_scenes_cost_and_rank_intervals(dataset):
+    from dashboard import scene
+
+    brief = briefing.Brief(scene.build(dataset, "briefing", f"state=Perlis&scenario={SCENARIO}"), dataset, briefing.date(2026, 11, 30))
+    plan = scene.build(dataset, "plan", f"scenario={SCENARIO}")
+    pdf = briefing._new_pdf(brief)
+    briefing.scenario_annex(pdf, brief)  # layout only: the chart slot is reserved, not rendered
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages)
+    assert text.count(i18n.translate("brief_section_scenario", "en")) >= 3, "the heading, and every annex page's running header"
+    total = plan.table("summary")["cost_rm"].sum()
+    assert total > 0 and f"RM{total:,.0f}" in text, "the plan scene's total cost, as the Plan page says it"
+    assert "RM800" not in text and "800" in text and i18n.translate("plan_cost_user", "en") in text, "the unit cost and where it comes from"
+    assert i18n.translate("plan_cost_average", "en", sites="", citation="")[:40] in text, "the cited MCMC average is labelled an average"
+    changed = brief.scene.table("scenario_index")
+    assert len(changed) and changed["rank_before_text"].str.fullmatch(r"\d+ \(\d+–\d+\)").all()
+    assert changed.iloc[0]["rank_before_text"] in text and changed.iloc[0]["rank_after_text"] in text
+    assert [slot.figure.layout.title.text for slot in brief.slots] == [plan.figure("gaps").layout.title.text], "one chart, titled as a scenario"
+    assert any(row["publisher"].startswith("MCMC") for row in brief.scene.sources), "the cited allocation joins the pack's sources"
+
+
+def test_a_pack_without_a_scenario_has_no_annex(malay_state_pack, dataset):
+    from dashboard import scene
+
+    _, out = malay_state_pack
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert _t("brief_section_scenario") not in text and "Senario" not in text
+    assert not any(name.startswith("scenario") for name in scene.build(dataset, "briefing", "state=Perlis").tables)
+
+
+@pytest.mark.slow
+def test_the_cli_pack_with_a_scenario_ends_with_the_annex(built_data_dir, dataset, tmp_path):
+    from dashboard import scene
+
+    out = tmp_path / "sabah_scenario.pdf"
+    result = run_cli(f"state=Sabah&scenario={SCENARIO}", "--out", str(out), "--date", "2026-11-30", data_dir=built_data_dir)
+    assert result.returncode == 0, result.stderr
+    reader = PdfReader(io.BytesIO(out.read_bytes()))
+    heading = i18n.translate("brief_section_scenario", "en")
+    annex = [number for number, page in enumerate(reader.pages) if page.extract_text().split("\n", 1)[-1].startswith(heading)]
+    assert annex and annex[0] > 10, "the annex comes after the pack's own sections"
+    assert heading in reader.pages[0].extract_text(), "listed in the contents"
+    assert [item.title for item in reader.outline if not isinstance(item, list)][-1] == heading
+    total = scene.build(dataset, "plan", f"scenario={SCENARIO}").table("summary")["cost_rm"].sum()
+    assert f"RM{total:,.0f}" in "\n".join(page.extract_text() for page in reader.pages[annex[0]:])
+    assert i18n.translate("plan_gap_chart_title", "en") in "\n".join(page.extract_text() for page in reader.pages[annex[0]:]), "the scenario chart is placed"
