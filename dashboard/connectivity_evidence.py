@@ -2,8 +2,11 @@
 
 One rule, the same on every page, in the pack and in exports (the methods page states it):
 
-    imported district data  >  published local figures (at most MEASURED_MAX_AGE_YEARS older
-    than the modelled estimate)  >  the modelled estimate
+    imported district or facility data  >  Speedtest® by Ookla® tiles  >  published local figures
+    (at most MEASURED_MAX_AGE_YEARS older than the modelled estimate)  >  the modelled estimate
+
+(the order is etl/connectivity_measured.py PRECEDENCE). Speedtest tiles give a measured speed
+(Mbps, licence CC BY-NC-SA 4.0), so, like coverage, they are shown under their own name and unit.
 
 Published local figures are MCMC coverage of populated areas for a district or a seat carried to
 districts (etl/connectivity_measured.py); they measure the network, not household take-up, so the
@@ -17,6 +20,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from etl.connectivity_measured import FACILITY_HEADLINE, TILES_HEADLINE
+
 MODELLED = "internet_hh_pct"
 MEASURED = ("coverage_internet_populated_pct", "coverage_4g_populated_pct", "coverage_5g_populated_pct")  # ties: this order
 HEADLINE_MEASURES = MEASURED[:2]  # 5G is shown, but a 5G share is not a headline for basic connectivity
@@ -24,7 +29,7 @@ MEASURED_MAX_AGE_YEARS = 3  # a published local figure leads when it is at most 
 EVIDENCE_COLUMNS = [
     "code_state_district", "measured_indicator", "measured_value", "measured_year", "measured_method", "measured_note", "measured_publisher", "measured_source_url",
     "measured_count", "modelled_value", "modelled_lower", "modelled_upper", "modelled_year", "modelled_method",
-    "imported_indicator", "imported_value", "imported_year",
+    "imported_indicator", "imported_value", "imported_year", "tiles_indicator", "tiles_value", "tiles_year",
     "shown", "shown_indicator", "shown_value", "shown_year", "shown_method",
 ]
 
@@ -76,19 +81,22 @@ def district_evidence(districts: pd.DataFrame, indicators: pd.DataFrame, provena
     frame["modelled_method"] = frame["modelled_value"].notna().map({True: "modelled", False: None})
     frame = frame.merge(latest_measured(indicators, provenance), on="code_state_district", how="left")
 
-    rows = indicators.loc[indicators["indicator"].isin(imported) & indicators["value"].notna()]
-    rows = rows.sort_values("year").drop_duplicates("code_state_district", keep="last").set_index("code_state_district")
-    frame["imported_indicator"] = frame["code_state_district"].map(rows["indicator"]) if len(rows) else None
-    frame["imported_value"] = frame["code_state_district"].map(rows["value"]).astype(float) if len(rows) else float("nan")
-    frame["imported_year"] = frame["code_state_district"].map(rows["year"]).astype("Int64") if len(rows) else pd.array([pd.NA] * len(frame), dtype="Int64")
+    for tier, ids in (("imported", (*imported, *FACILITY_HEADLINE)), ("tiles", TILES_HEADLINE)):
+        rows = indicators.loc[indicators["indicator"].isin(ids) & indicators["value"].notna()]
+        rows = rows.assign(_tie=rows["indicator"].map({i: n for n, i in enumerate(ids)})).sort_values(["year", "_tie"], ascending=[True, False])
+        rows = rows.drop_duplicates("code_state_district", keep="last").set_index("code_state_district")
+        frame[f"{tier}_indicator"] = frame["code_state_district"].map(rows["indicator"]) if len(rows) else None
+        frame[f"{tier}_value"] = frame["code_state_district"].map(rows["value"]).astype(float) if len(rows) else float("nan")
+        frame[f"{tier}_year"] = frame["code_state_district"].map(rows["year"]).astype("Int64") if len(rows) else pd.array([pd.NA] * len(frame), dtype="Int64")
 
     reference_year = int(frame["modelled_year"].max()) if frame["modelled_year"].notna().any() else None
     recent = frame["measured_value"].notna() & (frame["measured_year"].fillna(0).astype(int) >= (reference_year or 0) - MEASURED_MAX_AGE_YEARS)
     shown = pd.Series("none", index=frame.index, dtype=object)
-    shown = shown.mask(frame["modelled_value"].notna(), "modelled").mask(recent, "measured").mask(frame["imported_value"].notna(), "imported")
+    shown = shown.mask(frame["modelled_value"].notna(), "modelled").mask(recent, "measured").mask(frame["tiles_value"].notna(), "tiles").mask(frame["imported_value"].notna(), "imported")
     frame["shown"] = shown
     for kind, indicator, value, year, method in (
         ("imported", "imported_indicator", "imported_value", "imported_year", None),
+        ("tiles", "tiles_indicator", "tiles_value", "tiles_year", None),
         ("measured", "measured_indicator", "measured_value", "measured_year", "measured_method"),
         ("modelled", None, "modelled_value", "modelled_year", "modelled_method"),
     ):
@@ -96,7 +104,7 @@ def district_evidence(districts: pd.DataFrame, indicators: pd.DataFrame, provena
         frame.loc[pick, "shown_indicator"] = frame.loc[pick, indicator] if indicator else MODELLED
         frame.loc[pick, "shown_value"] = frame.loc[pick, value]
         frame.loc[pick, "shown_year"] = frame.loc[pick, year].astype(float)
-        frame.loc[pick, "shown_method"] = frame.loc[pick, method] if method else "imported"
+        frame.loc[pick, "shown_method"] = frame.loc[pick, method] if method else {"imported": "imported", "tiles": "observed"}[kind]
     frame["shown_year"] = pd.to_numeric(frame.get("shown_year"), errors="coerce").astype("Int64")
     frame["shown_value"] = pd.to_numeric(frame.get("shown_value"), errors="coerce").astype(float)
     return frame.reindex(columns=EVIDENCE_COLUMNS)

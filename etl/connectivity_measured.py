@@ -29,6 +29,12 @@ MEASURED = {
     "mobile_internet_coverage_populated_areas": "coverage_internet_populated_pct",
     "5g_coverage_populated_areas": "coverage_5g_populated_pct",
 }
+# Measured first (#14 item 4): where one connectivity value per district is chosen
+# (dashboard/connectivity_evidence.py), the first of these that the district has wins:
+#   imported district or facility data  >  Speedtest tiles  >  published local figures (within an age)  >  modelled
+PRECEDENCE = ("imported", "tiles", "measured", "modelled")
+FACILITY_HEADLINE = ("schools_connected_pct", "clinics_connected_pct")  # imported facility status (etl/facility_status.py); ties: this order
+TILES_HEADLINE = ("speedtest_fixed_download_mbps", "speedtest_mobile_download_mbps")  # Speedtest tiles (etl/sources/speedtest.py); ties: this order
 PROVENANCE_SOURCE = "published_figures"  # the quality notes of this step are filed under the published figures
 MIN_DISTRICT_SHARE = 0.5  # the seats with a figure must hold at least half of the district's people
 USABLE_CONFIDENCE = ("high", "medium")

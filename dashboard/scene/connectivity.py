@@ -263,7 +263,7 @@ def add_district_evidence(scene: Scene, dataset: data.Dataset, words: Words, sta
     """Table `districts`: per district (of the state, if one is chosen), measured vs modelled with method and year, and the one shown first."""
     frame = metrics.filter_state(district_evidence(dataset), state)
     methods = {m: words.t("method_" + m) for m in ("observed", "derived", "modelled", "imported")}
-    indicator_names = {i: words.label(i) for i in (*evidence.MEASURED, MODELLED) if i in common.catalogue()}
+    indicator_names = {i: words.label(i) for i in (*evidence.MEASURED, MODELLED, *evidence.FACILITY_HEADLINE, *evidence.TILES_HEADLINE) if i in common.catalogue()}
     scene.tables["districts"] = Table(
         frame.reset_index(drop=True), title=words.t("evidence_title"), source=words.t("evidence_rule", age=evidence.MEASURED_MAX_AGE_YEARS),
         indicators=(MODELLED, *evidence.MEASURED),
@@ -272,7 +272,7 @@ def add_district_evidence(scene: Scene, dataset: data.Dataset, words: Words, sta
                 "modelled_value": words.t("evidence_modelled"), "modelled_year": words.t("evidence_modelled_year"), "shown": words.t("evidence_shown")},
         formats={"measured_value": ".1f", "modelled_value": ".1f", "modelled_lower": ".1f", "modelled_upper": ".1f", "shown_value": ".1f"}, no_data=words.no_data,
         value_labels={"measured_method": methods, "modelled_method": methods, "shown_method": methods, "measured_indicator": indicator_names, "shown_indicator": indicator_names,
-                      "shown": {k: words.t("evidence_shown_" + k) for k in ("imported", "measured", "modelled", "none")}, "urban_class": words.class_labels},
+                      "shown": {k: words.t("evidence_shown_" + k) for k in ("imported", "tiles", "measured", "modelled", "none")}, "urban_class": words.class_labels},
     )
     measured = int(frame["measured_value"].notna().sum())
     scene.sentences["evidence_rule"] = words.t("evidence_rule", age=evidence.MEASURED_MAX_AGE_YEARS)

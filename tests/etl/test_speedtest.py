@@ -246,3 +246,60 @@ def test_given_tiles_in_real_districts_then_each_lands_in_the_district_holding_i
                 for x, y in zip(tiles["tile_x"], tiles["tile_y"])]
     assert got.where(got.notna(), None).tolist() == expected
     assert got.notna().sum() >= len(tiles) - 4
+
+
+@pytest.mark.slow
+def test_rebuilt_with_generated_tiles_and_statuses_then_both_reach_indicators_parquet(mirror_dir, built_data_dir, tmp_path):
+    """A whole build with a SYNTHETIC mobile extract in raw/ and a SYNTHETIC school status import:
+    the district values in indicators.parquet are those a plain-pandas recomputation gives."""
+    from etl import facility_status
+    from etl.build import run_build
+
+    boundaries = gpd.read_parquet(built_data_dir / "processed" / "boundaries.parquet")
+    points = boundaries.geometry.iloc[::10].representative_point()
+    tiles = synthetic_tiles([(p.x, p.y) for p in points], per_centre=16)
+    raw = tmp_path / "raw"
+    (raw / "ookla_open_data").mkdir(parents=True)
+    write_parquet(tiles, raw / "ookla_open_data" / "2024-10-01_performance_mobile_tiles_malaysia.parquet")
+    facilities = pd.read_parquet(built_data_dir / "processed" / "facilities.parquet")
+    schools = facilities.loc[facilities["kind"] == "school_primary"].head(300)
+    statuses = pd.DataFrame({"code": schools["facility_id"].str.removeprefix("moe:"), "connected": ["yes", "yes", "no"] * 100, "measured_on": "2024-06-30"})  # SYNTHETIC
+    _, stored = facility_status.import_status(statuses.to_csv(index=False).encode(), "synthetic.csv", "schools", facilities, tmp_path / "custom")
+    assert stored is not None
+
+    result = run_build(raw_dir=raw, processed_dir=tmp_path / "processed", mirror=mirror_dir, custom_dir=tmp_path / "custom", force=True)
+    indicators = pd.read_parquet(result.output_dir / "indicators.parquet")
+    notes = [(note["source"], note["kind"]) for note in result.quality.notes]
+    assert ("ookla_fixed_2024q4", "source_unavailable") in notes and ("ookla_mobile_2024q4", "source_unavailable") not in notes
+
+    where = [next((code for code, shape in zip(boundaries["code_state_district"], boundaries.geometry) if shape.contains(Point(x, y))), None) for x, y in zip(tiles["tile_x"], tiles["tile_y"])]
+    placed = tiles.assign(code=where).dropna(subset=["code"])
+    sums = placed.assign(d=placed["avg_d_kbps"] * placed["tests"]).groupby("code")[["d", "tests"]].sum()
+    expected = (sums["d"] / sums["tests"] / 1000).where(sums["tests"] >= speedtest.MIN_TESTS)
+    got = indicators.loc[indicators["indicator"] == "speedtest_mobile_download_mbps"].set_index("code_state_district")
+    assert len(got) == 160 and set(got["method"]) == {"observed"} and set(got["year"]) == {2024}
+    assert got["value"].reindex(expected.index).to_numpy() == pytest.approx(expected.to_numpy(), nan_ok=True)
+    assert got["value"].drop(expected.index).isna().all(), "districts without a tile: no data, never 0"
+
+    connected = indicators.loc[indicators["indicator"] == "schools_connected_pct"].set_index("code_state_district")["value"]
+    hand = statuses.assign(code_state_district=schools["code_state_district"].to_numpy(), on=statuses["connected"].eq("yes")).groupby("code_state_district")["on"].mean() * 100
+    assert connected.sort_index().to_numpy() == pytest.approx(hand.sort_index().to_numpy())
+    assert set(indicators.loc[indicators["indicator"] == "schools_connected_pct", "method"]) == {"imported"}
+
+
+def test_measured_first_order_imported_facility_then_tiles_then_published_then_modelled():
+    """SYNTHETIC values: four districts, each with one more tier than the next."""
+    from dashboard import connectivity_evidence as evidence
+
+    districts = pd.DataFrame({"code_state_district": ["1_1", "1_2", "1_3", "1_4"]})
+    rows = [(code, "internet_hh_pct", 2024, 90.0, "modelled") for code in ("1_1", "1_2", "1_3", "1_4")]
+    rows += [(code, "coverage_4g_populated_pct", 2023, 95.0, "observed") for code in ("1_1", "1_2", "1_3")]
+    rows += [(code, "speedtest_mobile_download_mbps", 2024, 40.0, "observed") for code in ("1_1", "1_2")]
+    rows += [(code, "speedtest_fixed_download_mbps", 2024, 80.0, "observed") for code in ("1_1", "1_2")]
+    rows += [("1_1", "schools_connected_pct", 2025, 75.0, "imported")]
+    indicators = pd.DataFrame(rows, columns=["code_state_district", "indicator", "year", "value", "method"])
+    frame = evidence.district_evidence(districts, indicators, pd.DataFrame()).set_index("code_state_district")
+    assert frame["shown"].tolist() == ["imported", "tiles", "measured", "modelled"]
+    assert frame["shown_indicator"].tolist() == ["schools_connected_pct", "speedtest_fixed_download_mbps", "coverage_4g_populated_pct", "internet_hh_pct"]
+    assert frame["shown_method"].tolist() == ["imported", "observed", "observed", "modelled"]
+    assert frame.loc["1_2", "shown_value"] == 80.0 and frame.loc["1_2", "shown_year"] == 2024
