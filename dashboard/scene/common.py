@@ -14,7 +14,7 @@ from dashboard import composite, data, figures, metrics, priorities, provenance,
 from dashboard.scene.base import Words
 from dashboard.selection import MEASURES, Options, Selection
 
-PRIORITY_INPUTS = ("agricultural_dependence_pct", "internet_hh_pct")
+PRIORITY_INPUTS = priorities.PRIORITY_INPUTS
 RANK_DRAWS = 500
 
 
@@ -180,7 +180,10 @@ def reason_text(row, words: Words, domain_labels: dict[str, str]) -> str:
         return words.t("brief_why_lowest_index", index=fmt(row.index), domain=weakest)
     if row.reason == priorities.GAP_TO_STATE_URBAN:
         return words.t("brief_why_gap_to_state_urban", gap=fmt(row.value), state=row.state, reference=fmt(row.reference))
-    return words.t("brief_why_agri_weak_connectivity", value=fmt(row.value, ".1f"), reference=fmt(row.reference, ".1f"))
+    measure = getattr(row, "connectivity_indicator", None)
+    return words.t("brief_why_agri_weak_connectivity", value=fmt(row.value, ".1f"), reference=fmt(row.reference, ".1f"),
+                   measure=words.label(measure) if isinstance(measure, str) else "—", method=words.t("method_modelled" if measure == priorities.MODELLED_CONNECTIVITY else "connectivity_measured_short"),
+                   area=fmt(getattr(row, priorities.CROP_PER_RURAL, float("nan"))), micro=fmt(getattr(row, priorities.MICRO_PER_1K, float("nan")), ".1f"))
 
 
 def metrics_format(value, fmt: str = ".0f") -> str:
