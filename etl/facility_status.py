@@ -30,9 +30,7 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -43,7 +41,8 @@ from etl import config, import_log
 from etl.context import StepContext, StepOutput
 from etl.contract import INDICATOR_COLUMNS, NOTE_COLUMNS
 from etl.errors import SourceValidationError
-from etl.importer import MAX_LABEL_CHARS, MAX_LISTED, ImportFileError, check_text, read_upload, sha256_bytes
+from etl.importer import MAX_LABEL_CHARS, ImportFileError, check_text, read_upload, sha256_bytes
+from etl.importer import _atomic_write, _blank, _rows  # the district importer's helpers: one behaviour for both imports
 
 TEMPLATE_CSV = config.REFERENCE_DIR / "facility_status_template.csv"
 KINDS = {"schools": ("school_primary", "school_secondary"), "clinics": ("clinic",)}
@@ -75,15 +74,6 @@ class StatusResult:
     @property
     def ok(self) -> bool:
         return not self.problems and len(self.accepted) > 0
-
-
-def _rows(rows: list[int]) -> str:
-    listed = ", ".join(str(r) for r in rows[:MAX_LISTED])
-    return f"row{'s' if len(rows) > 1 else ''} {listed}{' …' if len(rows) > MAX_LISTED else ''}"
-
-
-def _blank(value) -> bool:
-    return value is None or (isinstance(value, float) and pd.isna(value)) or str(value).strip() == ""
 
 
 def _date(value) -> date | None:
@@ -184,7 +174,7 @@ def validate_status(frame: pd.DataFrame, known: pd.DataFrame, kind: str, today: 
         for code in unknown:
             matches = difflib.get_close_matches(code.upper(), list(records_by_code), n=3, cutoff=0.6) or difflib.get_close_matches(code.casefold(), list(records_by_name), n=3, cutoff=0.6)
             suggestions[code] = [candidates[m] for m in matches]
-        listed = ", ".join(list(unknown)[:MAX_LISTED * 5]) + (" …" if len(unknown) > MAX_LISTED * 5 else "")
+        listed = ", ".join(list(unknown)[:50]) + (" …" if len(unknown) > 50 else "")
         problems.insert(0, f"{len(unknown)} unknown {kind[:-1]} code(s), not in the build's {kind} list: {listed}")
     accepted = pd.DataFrame(records, columns=[*STATUS_COLUMNS, "_row"])
     duplicated = accepted.duplicated("code", keep=False)
@@ -201,13 +191,6 @@ def validate_status(frame: pd.DataFrame, known: pd.DataFrame, kind: str, today: 
 def status_paths(kind: str, directory: Path) -> tuple[Path, Path]:
     """<custom>/facility_status_<kind>.csv (the rows) and .json (provenance; not .yaml, which is a custom indicator)."""
     return directory / f"facility_status_{kind}.csv", directory / f"facility_status_{kind}.json"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-        out.write(text)
-    os.replace(temp, path)
 
 
 def built_facilities(data_dir: Path | None = None) -> pd.DataFrame:

@@ -32,7 +32,6 @@ note says why); a district without any tile has no data (never 0).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import tempfile
@@ -48,6 +47,7 @@ from pandera.pandas import Check, Column, DataFrameSchema
 
 from etl.context import StepContext, StepOutput
 from etl.contract import INDICATOR_COLUMNS, NOTE_COLUMNS
+from etl.fetch import sha256_of
 
 SOURCE = "ookla_open_data"  # the `source` of every tile file in data/sources.yaml
 EXTRACT = "malaysia_tiles"  # the `extract` key of those entries (etl/fetch.py)
@@ -180,14 +180,6 @@ TILES_SCHEMA = DataFrameSchema(
 # --- the extract (the only file I/O here besides reading) ----------------------------------------------
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def in_bbox(centres: pd.DataFrame, bbox: tuple[float, float, float, float] = MALAYSIA_BBOX) -> pd.Series:
     west, south, east, north = bbox
     return centres["lon"].between(west, east) & centres["lat"].between(south, north)
@@ -218,7 +210,7 @@ def extract_malaysia(source: Path, destination: Path, source_url: str | None = N
                 writer = pq.ParquetWriter(destination, table.schema)
             writer.write_table(table)
         record = {
-            "extract": EXTRACT, "bbox": list(bbox), "source_url": source_url, "source_sha256": _sha256_of(source), "source_bytes": source.stat().st_size,
+            "extract": EXTRACT, "bbox": list(bbox), "source_url": source_url, "source_sha256": sha256_of(source), "source_bytes": source.stat().st_size,
             "rows_read": read, "rows_kept": kept, "extracted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         if writer is None:

@@ -22,7 +22,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from etl.build import fetch_optional
-from etl.fetch import download_url, fetch_file
+from etl.fetch import download_url, fetch_file, sha256_of
 from etl.quality import QualityLog
 from etl.registry import SourceFile
 from etl.sources import speedtest
@@ -197,7 +197,7 @@ def test_given_a_global_file_on_a_local_server_then_the_fetch_keeps_only_malaysi
     assert list(extract.columns) == list(world.columns)
     pd.testing.assert_frame_equal(extract, world.iloc[:24].reset_index(drop=True))
     record = speedtest.extract_record(result.path)
-    assert record["source_sha256"] == speedtest._sha256_of(source) and record["rows_read"] == 48 and record["rows_kept"] == 24
+    assert record["source_sha256"] == sha256_of(source) and record["rows_read"] == 48 and record["rows_kept"] == 24
     assert record["source_url"].endswith(source.name)
     assert not list((tmp_path / "raw" / "ookla_open_data").glob(".global-*")), "the global file is deleted"
     sidecar = json.loads(result.path.with_name(result.path.name + ".provenance.json").read_text())
