@@ -326,5 +326,12 @@ def build_facility_status(ctx: StepContext) -> StepOutput:
             f"{len(rows)} {kind} with a connection status ({provenance['measured_from']} to {provenance['measured_to']}) in {rows['code_state_district'].nunique()} districts "
             f"merged with method 'imported' (declared source: {provenance['declared_source']}); shares are over the {kind} the file lists, districts it does not cover have no value",
         )
-        parts.append(status_indicators(rows, kind, provenance))
+        indicators = status_indicators(rows, kind, provenance)
+        missing = indicators.loc[indicators["value"].isna()]
+        ctx.quality.note(
+            source, "no_data", f"{len(missing)} district values left empty: no listed {kind} of that kind (e.g. no rural school), or no measured speed (never 0)",
+            rows=[{"code_state_district": code, "indicator": indicator, "year": int(year), "reason": f"no listed {kind} behind this share or median"}
+                  for code, indicator, year in missing[["code_state_district", "indicator", "year"]].itertuples(index=False)],
+        )
+        parts.append(indicators)
     return StepOutput(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*INDICATOR_COLUMNS, *NOTE_COLUMNS]))

@@ -29,14 +29,24 @@ Downloader = Callable[[str, Path], None]
 
 def _with_extractor(entry: SourceFile, downloader: Downloader) -> Downloader:
     """For an entry whose URL is a larger file (`extract` in data/sources.yaml), a downloader that
-    keeps only the extract: e.g. the Malaysian tiles of Ookla's global Speedtest files."""
+    fetches it beside the destination and keeps only the extract: the Malaysian tiles of Ookla's
+    global Speedtest files (etl/sources/speedtest_tiles.py, imported only once a file has arrived)."""
     if entry.extract is None:
         return downloader
-    if entry.extract == "malaysia_tiles":
-        from etl.sources.speedtest import malaysia_extractor  # the data stack only when an extract is made
+    if entry.extract != "malaysia_tiles":
+        raise FetchError(f"[{entry.id}] unknown extract {entry.extract!r} in data/sources.yaml")
 
-        return malaysia_extractor(downloader)
-    raise FetchError(f"[{entry.id}] unknown extract {entry.extract!r} in data/sources.yaml")
+    def fetch_and_extract(url: str, destination: Path) -> None:
+        whole = destination.with_name(f".whole-{destination.name}")
+        try:
+            downloader(url, whole)
+            from etl.sources.speedtest_tiles import extract_malaysia
+
+            extract_malaysia(whole, destination, url)
+        finally:
+            whole.unlink(missing_ok=True)
+
+    return fetch_and_extract
 
 
 @dataclass(frozen=True)

@@ -199,7 +199,7 @@ def test_given_a_global_file_on_a_local_server_then_the_fetch_keeps_only_malaysi
     record = speedtest.extract_record(result.path)
     assert record["source_sha256"] == sha256_of(source) and record["rows_read"] == 48 and record["rows_kept"] == 24
     assert record["source_url"].endswith(source.name)
-    assert not list((tmp_path / "raw" / "ookla_open_data").glob(".global-*")), "the global file is deleted"
+    assert not list((tmp_path / "raw" / "ookla_open_data").glob(".whole-*")), "the global file is deleted"
     sidecar = json.loads(result.path.with_name(result.path.name + ".provenance.json").read_text())
     assert sidecar["origin"].startswith("url:") and sidecar["licence"] == "CC BY-NC-SA 4.0"
 
