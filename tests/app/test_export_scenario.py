@@ -1,0 +1,28 @@
+"""Export page: the Plan page's scenario of this session rides into the briefing pack (checkbox on by
+default) and into the pack's command line; without a scenario there is no checkbox."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+import helpers_data
+
+SCENARIO = "piped_water_hh_pct:95:lowest_rural_15;cost=piped_water_hh_pct:800"
+
+
+def test_the_plan_pages_scenario_goes_into_the_pack(real_data):
+    at = AppTest.from_file(str(helpers_data.APP_SCRIPT), default_timeout=90)
+    at.switch_page("views/export.py").run()
+    assert not at.exception, [item.message for item in at.exception]
+    assert not [box for box in at.checkbox if box.key == "pack_scenario"], "no scenario, no annex offered"
+    at.query_params["scenario"] = SCENARIO
+    at.switch_page("views/plan.py").run()
+    assert at.session_state["plan_scenario"] == SCENARIO
+    for key in list(at.query_params):
+        del at.query_params[key]
+    at.switch_page("views/export.py").run()
+    assert not at.exception, [item.message for item in at.exception]
+    assert at.checkbox(key="pack_scenario").value is True
+    assert any(f"scenario={SCENARIO}" in block.value for block in at.code), "the pack's command line carries the scenario"
+    at.checkbox(key="pack_scenario").uncheck().run()
+    assert not any("scenario=" in block.value for block in at.code)
