@@ -21,8 +21,7 @@ import io
 import sys
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -30,186 +29,13 @@ import plotly.graph_objects as go
 
 from dashboard import composite, data, export, figures, i18n, metrics, priorities, renderer
 from dashboard import selection as selection_module
+from dashboard.pdf_document import (
+    ACCENT, CHART_FONT_PX, CHART_LABEL_PX, CHART_PX_PER_MM, CONTENT_W, FONT_FAMILY, MUTED, PAGE_H, PAGE_W, PT_PER_MM, Brief, FontMissingError, Slot,
+    capitalised, fmt_value, heading, new_pdf, paragraph, reserve_chart, section, table_rows,
+)
 from dashboard.scene.base import Scene
 from dashboard.scene.briefing import PRIORITY_COUNT
 from dashboard.selection import SelectionError, resolve_state
-
-PAGE_W, PAGE_H = 297.0, 210.0  # A4 landscape, mm
-MARGIN = 14.0
-CONTENT_W = PAGE_W - 2 * MARGIN
-PT_PER_MM = 72 / 25.4
-CHART_PX_PER_MM = 4.8  # kaleido draws charts at this many CSS px per mm of slot (fonts below are in px)
-CHART_FONT_PX = 15  # 15 px at 4.8 px/mm is 3.1 mm (8.9 pt) on paper: ticks, categories and legends stay readable in print
-CHART_LABEL_PX = 12  # district names on a state map
-FONT_FAMILY = "DejaVu"
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}  # both in Debian fonts-dejavu-core
-FONT_DIRS = (Path(__file__).resolve().parent / "fonts", Path("/usr/share/fonts/truetype/dejavu"))
-ACCENT = (37, 52, 148)  # #253494, the darkest map class
-MUTED = (82, 96, 109)
-RULE = (205, 212, 220)
-
-
-class FontMissingError(RuntimeError):
-    """The DejaVu fonts are not installed."""
-
-
-def font_paths() -> dict[str, Path]:
-    """DejaVu Sans regular and bold: dashboard/fonts/ first, else Debian's fonts-dejavu-core."""
-    found = {}
-    for style, name in FONT_FILES.items():
-        for folder in FONT_DIRS:
-            if (folder / name).is_file():
-                found[style] = folder / name
-                break
-        else:
-            raise FontMissingError(f"Font {name} not found in {', '.join(map(str, FONT_DIRS))}: install Debian's fonts-dejavu-core.")
-    return found
-
-
-# --- the layout's state -----------------------------------------------------------------------------
-
-
-@dataclass
-class Slot:
-    """Where a chart goes: page index (0-based), top-left corner and size in mm."""
-
-    page: int
-    x: float
-    y: float
-    w: float
-    h: float
-    figure: go.Figure
-
-
-@dataclass
-class Brief:
-    """The briefing scene being laid out, its words, and the chart slots reserved so far."""
-
-    scene: Scene
-    dataset: data.Dataset
-    generated: date
-    slots: list[Slot] = field(default_factory=list)
-    annex: bool = False  # set on the scenario annex's pages: their running header says "Scenario — assumptions, not measurements"
-
-    @property
-    def lang(self) -> str:
-        return self.scene.selection.lang
-
-    def t(self, key: str, **values) -> str:
-        return i18n.translate(key, self.lang, **values)
-
-    @property
-    def scope_label(self) -> str:
-        return self.scene.sentences["scope"]
-
-    @property
-    def scope_short(self) -> str:
-        return self.scene.sentences["scope_short"]
-
-    @property
-    def class_labels(self) -> dict[str, str]:
-        return {c: self.t(f"class_{c}") for c in metrics.URBAN_CLASS_ORDER}
-
-    @property
-    def domain_labels(self) -> dict[str, str]:
-        return {domain.id: domain.label[self.lang] for domain in data.index_spec().domains}
-
-
-def _capitalised(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _fmt(value, fmt: str = ".0f", unit: str = "", no_data: str = "—") -> str:
-    return figures.format_value(value, fmt, unit, no_data)
-
-
-# --- the document ----------------------------------------------------------------------------------
-
-
-def _new_pdf(brief: Brief):
-    from fpdf import FPDF
-
-    class Pack(FPDF):
-        def header(self) -> None:
-            if self.page_no() == 1:
-                return
-            self.set_font(FONT_FAMILY, "", 8)
-            self.set_text_color(*MUTED)
-            self.set_xy(MARGIN, 7)
-            self.cell(CONTENT_W, 4, f"Jurang · {brief.t('brief_title')} · {brief.scope_short}" + (f" · {brief.t('brief_section_scenario')}" if brief.annex else ""))
-            self.set_draw_color(*RULE)
-            self.line(MARGIN, 12, PAGE_W - MARGIN, 12)
-            self.set_text_color(0, 0, 0)
-            self.set_xy(MARGIN, 16)
-
-        def footer(self) -> None:
-            self.set_font(FONT_FAMILY, "", 8)
-            self.set_text_color(*MUTED)
-            self.set_xy(MARGIN, PAGE_H - 10)
-            self.cell(CONTENT_W / 2, 4, f"Jurang · {brief.t('brief_generated', date=brief.generated.isoformat())}")
-            self.cell(CONTENT_W / 2, 4, brief.t("brief_page", page=self.page_no(), pages="{nb}"), align="R")
-            self.set_text_color(0, 0, 0)
-
-    pdf = Pack(orientation="L", unit="mm", format="A4")
-    for style, path in font_paths().items():
-        pdf.add_font(FONT_FAMILY, style, str(path))
-    pdf.set_margins(MARGIN, 16, MARGIN)
-    pdf.set_auto_page_break(True, margin=14)
-    pdf.set_title(f"Jurang — {brief.t('brief_title')} — {brief.scope_short}")
-    pdf.set_author("Jurang")
-    pdf.set_creator("Jurang (dashboard.briefing)")
-    pdf.set_lang("ms-MY" if brief.lang == "ms" else "en-MY")
-    pdf.set_creation_date(datetime(brief.generated.year, brief.generated.month, brief.generated.day, tzinfo=timezone.utc))
-    return pdf
-
-
-def _heading(pdf, text: str, size: float = 17) -> None:
-    pdf.set_font(FONT_FAMILY, "B", size)
-    pdf.set_text_color(*ACCENT)
-    pdf.multi_cell(CONTENT_W, size * 0.5, text, new_x="LMARGIN", new_y="NEXT", align="L")
-    pdf.set_text_color(0, 0, 0)
-    pdf.ln(1.5)
-
-
-def _para(pdf, text: str, size: float = 10, markdown: bool = False, colour=(0, 0, 0), gap: float = 1.5) -> None:
-    pdf.set_font(FONT_FAMILY, "", size)
-    pdf.set_text_color(*colour)
-    pdf.multi_cell(CONTENT_W, size * 0.47, text, markdown=markdown, new_x="LMARGIN", new_y="NEXT", align="L")
-    pdf.set_text_color(0, 0, 0)
-    pdf.ln(gap)
-
-
-def _section(pdf, brief: Brief, title: str) -> None:
-    pdf.add_page()
-    pdf.start_section(title)
-    _heading(pdf, title)
-
-
-def _chart(pdf, brief: Brief, figure: go.Figure, height: float) -> None:
-    """Reserve the rest of the width and `height` mm here for a chart, placed after rendering."""
-    height = min(height, PAGE_H - 14 - pdf.get_y())
-    brief.slots.append(Slot(pdf.page_no() - 1, MARGIN, pdf.get_y(), CONTENT_W, height, figure))
-    pdf.set_y(pdf.get_y() + height + 2)
-
-
-def _table(pdf, header: list[str], rows: list[list[str]], widths: tuple[float, ...], size: float = 8.5, wrap_chars: bool = False) -> None:
-    from fpdf.fonts import FontFace
-
-    pdf.set_font(FONT_FAMILY, "", size)
-    with pdf.table(
-        col_widths=widths, width=CONTENT_W, text_align="LEFT", line_height=size * 0.5, first_row_as_headings=True,
-        headings_style=FontFace(emphasis="BOLD", fill_color=(220, 230, 240)), borders_layout="HORIZONTAL_LINES", cell_fill_mode="NONE",
-        padding=(0.8, 1.2), wrapmode="CHAR" if wrap_chars else "WORD",
-    ) as table:
-        heading = table.row()
-        for text in header:
-            heading.cell(text)
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(str(value))
-    pdf.ln(2)
-
 
 def _style_chart(figure: go.Figure) -> go.Figure:
     """Pack charts: the project's font at fixed print sizes, white paper, and margins set here
@@ -267,77 +93,77 @@ def cover_page(pdf, brief: Brief, contents: list[str]) -> None:
     pdf.multi_cell(CONTENT_W, 8, brief.scope_label, new_x="LMARGIN", new_y="NEXT", align="L")
     pdf.ln(4)
     manifest = brief.dataset.manifest
-    _para(pdf, brief.t("brief_generated", date=brief.generated.isoformat()), size=12, gap=0.5)
-    _para(pdf, brief.scene.sentences["data_as_of"], size=12, gap=0.5)
-    _para(pdf, brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")), size=9, colour=MUTED, gap=5)
-    _para(pdf, brief.t("brief_cover_intro"), size=11, gap=5)
+    paragraph(pdf, brief.t("brief_generated", date=brief.generated.isoformat()), size=12, gap=0.5)
+    paragraph(pdf, brief.scene.sentences["data_as_of"], size=12, gap=0.5)
+    paragraph(pdf, brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")), size=9, colour=MUTED, gap=5)
+    paragraph(pdf, brief.t("brief_cover_intro"), size=11, gap=5)
     pdf.set_font(FONT_FAMILY, "B", 12)
     pdf.cell(CONTENT_W, 7, brief.t("brief_contents"), new_x="LMARGIN", new_y="NEXT")
     for number, title in enumerate(contents, start=1):
-        _para(pdf, f"{number}. {title}", size=10.5, gap=0)
+        paragraph(pdf, f"{number}. {title}", size=10.5, gap=0)
 
 
 def index_page(pdf, brief: Brief) -> None:
     scene = brief.scene
-    _section(pdf, brief, brief.t("brief_section_index"))
-    _para(pdf, brief.t("brief_index_intro") + " " + scene.sentences["weights"], size=9.5)
-    _para(pdf, scene.sentences["index_summary"], size=10, markdown=True)
+    section(pdf, brief, brief.t("brief_section_index"))
+    paragraph(pdf, brief.t("brief_index_intro") + " " + scene.sentences["weights"], size=9.5)
+    paragraph(pdf, scene.sentences["index_summary"], size=10, markdown=True)
     notes = [scene.sentences["index_inputs"], *(sentence for name, sentence in scene.sentences.items()
                                                 if name in ("older_values", "low_coverage") or name.startswith("unmeasured_"))]
     height = max(60.0, PAGE_H - 16 - pdf.get_y() - 2 - _footnote_height(pdf, notes))  # the notes stay on the map's page
-    _chart(pdf, brief, _index_map(brief, height), height)
+    reserve_chart(pdf, brief, _index_map(brief, height), height)
     for note in notes:
-        _para(pdf, note, size=7.5, colour=MUTED, gap=0)
+        paragraph(pdf, note, size=7.5, colour=MUTED, gap=0)
     ranking = scene.tables["index_ranking"]
     pdf.add_page()
-    _heading(pdf, brief.t("brief_index_ranking", count=len(ranking.frame)), size=13)
-    rows = [[str(row.need_rank) if pd.notna(row.need_rank) else "—", row.district, row.state, brief.class_labels.get(row.urban_class, "—"), _fmt(row.index),
+    heading(pdf, brief.t("brief_index_ranking", count=len(ranking.frame)), size=13)
+    rows = [[str(row.need_rank) if pd.notna(row.need_rank) else "—", row.district, row.state, brief.class_labels.get(row.urban_class, "—"), fmt_value(row.index),
              brief.domain_labels.get(row.weakest_domain, "—") if isinstance(row.weakest_domain, str) else "—"] for row in ranking.frame.itertuples(index=False)]
     header = [brief.t("need_rank"), brief.t("district"), brief.t("state"), brief.t("urban_class"), brief.t("index_name"), brief.t("weakest_domain")]
-    _table(pdf, header, rows, (28, 60, 50, 35, 25, 71), size=8)
-    _para(pdf, scene.sentences["weights"] + " " + ranking.source, size=7.5, colour=MUTED, gap=0)
+    table_rows(pdf, header, rows, (28, 60, 50, 35, 25, 71), size=8)
+    paragraph(pdf, scene.sentences["weights"] + " " + ranking.source, size=7.5, colour=MUTED, gap=0)
 
 
 def gaps_overview_page(pdf, brief: Brief) -> None:
-    _section(pdf, brief, brief.t("brief_section_gaps"))
-    _para(pdf, brief.t("brief_gaps_intro", scope=brief.scope_short), size=9.5)
+    section(pdf, brief, brief.t("brief_section_gaps"))
+    paragraph(pdf, brief.t("brief_gaps_intro", scope=brief.scope_short), size=9.5)
     figure = brief.scene.figure("domain_class_scores")
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
-    _chart(pdf, brief, _style_chart(figure), 92)
+    reserve_chart(pdf, brief, _style_chart(figure), 92)
     table = brief.scene.tables["domain_class_scores"]
-    rows = [[brief.domain_labels[row.domain], *(_fmt(getattr(row, c)) for c in metrics.URBAN_CLASS_ORDER), _fmt(row.gap_points, "+.0f")] for row in table.frame.itertuples(index=False)]
-    header = [brief.t("brief_col_domain"), *(_capitalised(brief.class_labels[c]) for c in metrics.URBAN_CLASS_ORDER), brief.t("brief_col_gap_points")]
-    _table(pdf, header, rows, (70, 40, 40, 40, 50), size=9)
-    _para(pdf, brief.t("brief_gaps_note"), size=7.5, colour=MUTED, gap=0)
+    rows = [[brief.domain_labels[row.domain], *(fmt_value(getattr(row, c)) for c in metrics.URBAN_CLASS_ORDER), fmt_value(row.gap_points, "+.0f")] for row in table.frame.itertuples(index=False)]
+    header = [brief.t("brief_col_domain"), *(capitalised(brief.class_labels[c]) for c in metrics.URBAN_CLASS_ORDER), brief.t("brief_col_gap_points")]
+    table_rows(pdf, header, rows, (70, 40, 40, 40, 50), size=9)
+    paragraph(pdf, brief.t("brief_gaps_note"), size=7.5, colour=MUTED, gap=0)
 
 
 def domain_page(pdf, brief: Brief, domain: composite.DomainSpec) -> None:
     scene = brief.scene
     label = domain.label[brief.lang]
     if f"domain_{domain.id}" not in scene.tables:
-        _section(pdf, brief, label)
-        _para(pdf, scene.sentences[f"domain_{domain.id}_missing"], size=11)
+        section(pdf, brief, label)
+        paragraph(pdf, scene.sentences[f"domain_{domain.id}_missing"], size=11)
         return
     distribution = scene.tables[f"domain_{domain.id}"]
     means = scene.tables[f"domain_{domain.id}_means"]
     indicator, year = distribution.indicators[0], int(means.frame["year"].iloc[0])
     entry = data.catalogue()[indicator]
     unit = entry["unit"][brief.lang]
-    _section(pdf, brief, brief.t("brief_section_domain", domain=label, indicator=entry["label"][brief.lang], year=year))
-    _para(pdf, scene.sentences[f"domain_{domain.id}_gap"], size=11, markdown=True)
+    section(pdf, brief, brief.t("brief_section_domain", domain=label, indicator=entry["label"][brief.lang], year=year))
+    paragraph(pdf, scene.sentences[f"domain_{domain.id}_gap"], size=11, markdown=True)
     by_class = means.frame.set_index("urban_class")["mean"]
     values = distribution.frame["value"]
-    _para(
+    paragraph(
         pdf,
-        brief.t("brief_class_means", urban=_fmt(by_class["urban"], entry["format"], unit), semi_urban=_fmt(by_class["semi_urban"], entry["format"], unit),
-                rural=_fmt(by_class["rural"], entry["format"], unit), with_data=int(values.notna().sum()), districts=len(values)),
+        brief.t("brief_class_means", urban=fmt_value(by_class["urban"], entry["format"], unit), semi_urban=fmt_value(by_class["semi_urban"], entry["format"], unit),
+                rural=fmt_value(by_class["rural"], entry["format"], unit), with_data=int(values.notna().sum()), districts=len(values)),
         size=9,
     )
     figure = scene.figure(f"domain_{domain.id}")
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     notes = scene.sentences[f"domain_{domain.id}_notes"]
-    _chart(pdf, brief, _style_chart(figure), PAGE_H - 14 - pdf.get_y() - _notes_height(pdf, notes, 7.5))
-    _para(pdf, notes, size=7.5, colour=MUTED, gap=0)
+    reserve_chart(pdf, brief, _style_chart(figure), PAGE_H - 14 - pdf.get_y() - _notes_height(pdf, notes, 7.5))
+    paragraph(pdf, notes, size=7.5, colour=MUTED, gap=0)
 
 
 def _notes_height(pdf, text: str, size: float) -> float:
@@ -348,8 +174,8 @@ def _notes_height(pdf, text: str, size: float) -> float:
 
 
 def targets_page(pdf, brief: Brief) -> None:
-    _section(pdf, brief, brief.t("brief_section_targets"))
-    _para(pdf, brief.t("brief_targets_intro", scope=brief.scope_short), size=9.5)
+    section(pdf, brief, brief.t("brief_section_targets"))
+    paragraph(pdf, brief.t("brief_targets_intro", scope=brief.scope_short), size=9.5)
     table = brief.scene.tables["targets"].frame
     scoped = brief.scene.selection.state is not None or (table["scope_status_text"] != "").any()
     header = [brief.t("brief_col_target"), brief.t("brief_col_threshold"), brief.t("brief_col_deadline"), brief.t("brief_col_malaysia_latest"), brief.t("brief_col_malaysia_status")]
@@ -359,13 +185,13 @@ def targets_page(pdf, brief: Brief) -> None:
         widths = (80, 28, 18, 36, 45, 62)
     rows = [[row.target, row.threshold_text, str(row.deadline), row.latest_text, row.status_text, *([row.scope_status_text or "—"] if scoped else [])]
             for row in table.itertuples(index=False)]
-    _table(pdf, header, rows, widths, size=7.5)
-    _para(pdf, brief.scene.tables["targets"].source, size=7, colour=MUTED, gap=0)
+    table_rows(pdf, header, rows, widths, size=7.5)
+    paragraph(pdf, brief.scene.tables["targets"].source, size=7, colour=MUTED, gap=0)
 
 
 def priorities_page(pdf, brief: Brief) -> None:
-    _section(pdf, brief, brief.t("brief_section_priorities"))
-    _para(pdf, brief.t("brief_priorities_intro", scope=brief.scope_short, count=PRIORITY_COUNT), size=9.5)
+    section(pdf, brief, brief.t("brief_section_priorities"))
+    paragraph(pdf, brief.t("brief_priorities_intro", scope=brief.scope_short, count=PRIORITY_COUNT), size=9.5)
     listed = brief.scene.tables["priorities"].frame
     reasons = [priorities.LOWEST_INDEX, priorities.GAP_TO_STATE_URBAN, priorities.AGRI_WEAK_CONNECTIVITY]
     header = [brief.t("district"), brief.t("state"), brief.t("urban_class"), brief.t("index_name"), brief.t("brief_col_why")]
@@ -374,26 +200,26 @@ def priorities_page(pdf, brief: Brief) -> None:
         pdf.multi_cell(CONTENT_W, 6, brief.t(f"brief_reason_{reason}"), new_x="LMARGIN", new_y="NEXT", align="L")
         rows = [row for row in listed.itertuples(index=False) if row.reason == reason]
         if not rows:
-            _para(pdf, brief.t("brief_priorities_none", scope=brief.scope_short), size=9, colour=MUTED)
+            paragraph(pdf, brief.t("brief_priorities_none", scope=brief.scope_short), size=9, colour=MUTED)
             continue
-        _table(pdf, header, [[row.district, row.state, brief.class_labels.get(row.urban_class, "—"), _fmt(row.index), row.why] for row in rows], (45, 38, 30, 18, 138), size=8.5)
-    _para(pdf, brief.t("brief_priorities_note"), size=7.5, colour=MUTED, gap=0)
+        table_rows(pdf, header, [[row.district, row.state, brief.class_labels.get(row.urban_class, "—"), fmt_value(row.index), row.why] for row in rows], (45, 38, 30, 18, 138), size=8.5)
+    paragraph(pdf, brief.t("brief_priorities_note"), size=7.5, colour=MUTED, gap=0)
 
 
 def methods_page(pdf, brief: Brief) -> None:
-    _section(pdf, brief, brief.t("brief_section_methods"))
-    _para(pdf, brief.t("urban_rural_method"), size=9)
-    _para(pdf, brief.t("brief_method_index", share=int(100 * data.index_spec().min_coverage)), size=9)
-    _para(pdf, brief.t("brief_method_gaps"), size=9)
-    _para(pdf, brief.scene.sentences["modelled"], size=9)
-    _para(pdf, brief.t("brief_method_priorities"), size=9, gap=3)
+    section(pdf, brief, brief.t("brief_section_methods"))
+    paragraph(pdf, brief.t("urban_rural_method"), size=9)
+    paragraph(pdf, brief.t("brief_method_index", share=int(100 * data.index_spec().min_coverage)), size=9)
+    paragraph(pdf, brief.t("brief_method_gaps"), size=9)
+    paragraph(pdf, brief.scene.sentences["modelled"], size=9)
+    paragraph(pdf, brief.t("brief_method_priorities"), size=9, gap=3)
     pdf.set_font(FONT_FAMILY, "B", 12)
     pdf.cell(CONTENT_W, 7, brief.t("brief_sources_heading"), new_x="LMARGIN", new_y="NEXT")
     rows = [[row["publisher"], row["title"], row["licence"], row["as_of"] or "—", row["url"] or "—"] for row in brief.scene.sources]
     header = [brief.t("export_col_publisher"), brief.t("export_col_title"), brief.t("export_col_licence"), brief.t("export_col_as_of"), brief.t("export_col_url")]
-    _table(pdf, header, rows, (50, 62, 32, 20, 105), size=7)
+    table_rows(pdf, header, rows, (50, 62, 32, 20, 105), size=7)
     manifest = brief.dataset.manifest
-    _para(pdf, brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")), size=7.5, colour=MUTED, gap=0)
+    paragraph(pdf, brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")), size=7.5, colour=MUTED, gap=0)
 
 
 ANNEX_ROWS = 20  # rows of a scenario table printed in the pack; every row is on the Plan page and in its CSV/XLSX
@@ -406,10 +232,10 @@ def _scenario_table(pdf, brief: Brief, name: str, columns: list[str], widths: tu
     pdf.set_font(FONT_FAMILY, "B", 10.5)
     pdf.multi_cell(CONTENT_W, 5.5, table.title, new_x="LMARGIN", new_y="NEXT", align="L")
     shown = table.display(columns)
-    _table(pdf, list(shown.columns), shown.head(rows).astype(str).to_numpy().tolist(), widths, size=7.5)
+    table_rows(pdf, list(shown.columns), shown.head(rows).astype(str).to_numpy().tolist(), widths, size=7.5)
     if len(shown) > rows:
         note = brief.t("brief_scenario_rows_shown", shown=rows, count=len(shown)) + " " + note
-    _para(pdf, note.strip(), size=7, colour=MUTED, gap=3)
+    paragraph(pdf, note.strip(), size=7, colour=MUTED, gap=3)
 
 
 def scenario_annex(pdf, brief: Brief) -> None:
@@ -417,30 +243,30 @@ def scenario_annex(pdf, brief: Brief) -> None:
     results as the briefing scene carries them (scenario_*), laid out only; every page headed as scenario."""
     sentences = brief.scene.sentences
     brief.annex = True
-    _section(pdf, brief, brief.t("brief_section_scenario"))
-    _para(pdf, brief.t("brief_scenario_intro"), size=9.5)
-    _para(pdf, sentences["scenario_stated"], size=8.5, colour=MUTED)
-    _para(pdf, brief.t("brief_scenario_scope"), size=8.5, colour=MUTED, gap=2)
+    section(pdf, brief, brief.t("brief_section_scenario"))
+    paragraph(pdf, brief.t("brief_scenario_intro"), size=9.5)
+    paragraph(pdf, sentences["scenario_stated"], size=8.5, colour=MUTED)
+    paragraph(pdf, brief.t("brief_scenario_scope"), size=8.5, colour=MUTED, gap=2)
     for name in sorted(name for name in sentences if name.startswith("scenario_notice_")):
-        _para(pdf, sentences[name], size=8.5)
+        paragraph(pdf, sentences[name], size=8.5)
     _scenario_table(pdf, brief, "scenario_assumptions", ["action_label", "unit", "cost_per_unit_rm", "cost_note", "baseline_text"], (45, 22, 25, 150, 27),
                     note=brief.t("plan_cost_source"))
     if "scenario_empty" in sentences:
-        _para(pdf, brief.t("brief_scenario_nothing"), size=10)
+        paragraph(pdf, brief.t("brief_scenario_nothing"), size=10)
         return
     _scenario_table(pdf, brief, "scenario_interventions", ["action_label", "district", "state", "urban_class_label", "baseline_value", "scenario_value", "units",
                                                            "people_reached", "cost_rm"], (64, 36, 28, 20, 18, 22, 24, 30, 27), rows=12)
     if "scenario_optimiser_needs" in sentences:
-        _para(pdf, sentences["scenario_optimiser_needs"], size=9)
+        paragraph(pdf, sentences["scenario_optimiser_needs"], size=9)
     if "scenario_optimiser" in brief.scene.tables:
-        _para(pdf, sentences["scenario_optimiser_result"], size=9.5, markdown=True)
+        paragraph(pdf, sentences["scenario_optimiser_result"], size=9.5, markdown=True)
         _scenario_table(pdf, brief, "scenario_optimiser", ["method_text", "objective_value", "cost_rm", "districts"], (110, 60, 60, 39),
                         note=brief.t("plan_optimiser_method"))
         _scenario_table(pdf, brief, "scenario_picks", ["district", "state", "why"], (45, 35, 189))
 
     pdf.add_page()
-    _heading(pdf, f"{brief.t('brief_section_scenario')}: {brief.t('plan_results_heading').lower()}", size=13)
-    _para(pdf, sentences["scenario_totals"], size=10, markdown=True)
+    heading(pdf, f"{brief.t('brief_section_scenario')}: {brief.t('plan_results_heading').lower()}", size=13)
+    paragraph(pdf, sentences["scenario_totals"], size=10, markdown=True)
     _scenario_table(pdf, brief, "scenario_summary", ["action_label", "districts", "units", "unit", "people_reached", "cost_rm", "gap_points_closed",
                                                      "cost_per_gap_point_rm"], (60, 20, 25, 25, 30, 35, 30, 44))
     _scenario_table(pdf, brief, "scenario_gaps", ["label", "districts_compared", "urban_before", "rural_before", "shortfall_before", "urban_after", "rural_after",
@@ -454,18 +280,18 @@ def scenario_annex(pdf, brief: Brief) -> None:
     height = min(figure.layout.height / CHART_PX_PER_MM + 15, 120.0)
     if PAGE_H - 16 - pdf.get_y() - 12 < height:
         pdf.add_page()
-    _chart(pdf, brief, figure, height)
-    _para(pdf, sentences["scenario_stated"], size=7, colour=MUTED, gap=0)
+    reserve_chart(pdf, brief, figure, height)
+    paragraph(pdf, sentences["scenario_stated"], size=7, colour=MUTED, gap=0)
 
     pdf.add_page()
-    _heading(pdf, f"{brief.t('brief_section_scenario')}: {brief.t('index_name').lower()}, {brief.t('brief_section_targets').lower()}", size=13)
+    heading(pdf, f"{brief.t('brief_section_scenario')}: {brief.t('index_name').lower()}, {brief.t('brief_section_targets').lower()}", size=13)
     if len(brief.scene.tables["scenario_targets"].frame):
         _scenario_table(pdf, brief, "scenario_targets", ["target", "status_before_text", "status_after_text", "chance_before_text", "chance_after_text",
                                                          "districts_achieved_before", "districts_achieved_after"], (85, 30, 30, 30, 30, 32, 32),
                         note=brief.t("plan_targets_note"))
     else:
-        _para(pdf, brief.t("brief_scenario_targets_none"), size=9.5, gap=3)
-    _para(pdf, sentences["scenario_index_changed"], size=9.5)
+        paragraph(pdf, brief.t("brief_scenario_targets_none"), size=9.5, gap=3)
+    paragraph(pdf, sentences["scenario_index_changed"], size=9.5)
     if len(brief.scene.tables["scenario_index"].frame):
         _scenario_table(pdf, brief, "scenario_index", ["district", "state", "index_before", "index_after", "rank_before_text", "rank_after_text"],
                         (50, 40, 30, 30, 59, 60), note=brief.t("brief_scenario_rank_note"))
@@ -521,7 +347,7 @@ def layout_with_slots(scene: Scene, dataset: data.Dataset, generated: date | Non
         brief.t("brief_section_targets"), brief.t("brief_section_priorities"), brief.t("brief_section_methods"),
         *([brief.t("brief_section_scenario")] if scene.selection.scenario else []),
     ]
-    pdf = _new_pdf(brief)
+    pdf = new_pdf(brief)
     cover_page(pdf, brief, contents)
     index_page(pdf, brief)
     gaps_overview_page(pdf, brief)
@@ -554,6 +380,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", default=None, choices=sorted(i18n.LANGUAGES), help="language of the pack (default en)")
     parser.add_argument("--out", type=Path, default=None, help="output PDF file (default jurang_briefing_<scope>_<lang>.pdf)")
     parser.add_argument("--date", type=date.fromisoformat, default=None, help="date printed on the pack, YYYY-MM-DD (default today)")
+    parser.add_argument("--seat", default=None, help="a seat brief instead of the pack: a Parliament or state seat by code or name ('P.209', 'Julau', 'N.45 Sarawak')")
     return parser
 
 
@@ -565,6 +392,8 @@ def main(argv: list[str] | None = None) -> int:
     except data.DataNotBuiltError as error:
         print(f"error: the data has not been built ({error}). Run `python -m etl build` first.", file=sys.stderr)
         return 1
+    if arguments.seat is not None:
+        return _seat_main(dataset, arguments, started)
     query = selection_module.query_mapping(arguments.query)
     state_name = arguments.state if arguments.state is not None else query.pop("state", None)
     try:
@@ -588,6 +417,29 @@ def main(argv: list[str] | None = None) -> int:
 
     pages = len(PdfReader(io.BytesIO(pack)).pages)
     print(f"Wrote {out} ({pages} pages, {len(pack) / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s")
+    return 0
+
+
+def _seat_main(dataset: data.Dataset, arguments, started: float) -> int:
+    """--seat: the seat brief (dashboard.seat_brief), or exit 2 naming the candidates when the seat is unknown or ambiguous."""
+    from dashboard import seat_brief
+
+    lang = arguments.lang or i18n.DEFAULT_LANGUAGE
+    try:
+        scene = seat_brief.seat_scene(dataset, arguments.seat, lang)
+    except SelectionError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    code = scene.selection.district
+    out = arguments.out or Path(export.file_name("seat_brief", code, lang, extension="pdf"))
+    try:
+        pack = seat_brief.layout(scene, dataset, arguments.date)
+    except FontMissingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pack)
+    print(f"Wrote {out} ({seat_brief.page_count(pack)} pages, {len(pack) / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s")
     return 0
 
 

@@ -329,6 +329,34 @@ def class_trend_chart(trend: pd.DataFrame, class_labels: dict[str, str], *, valu
 INDEX_BREAKS = (40.0, 50.0, 60.0, 70.0)  # fixed classes, so a weight change visibly moves districts
 
 
+def area_trend_chart(lines: pd.DataFrame, mean: pd.DataFrame, *, mean_label: str, value_label: str, unit: str, fmt: str,
+                     highlight: list[str] = (), height: int = 420) -> go.Figure:
+    """Every area's value over the years as a thin grey line (the chosen ones in colour) and the
+    population-weighted mean as a thick line, as Our World in Data's line charts.
+
+    lines: code_state_district, district, year, value; mean: year, mean (same areas every year)."""
+    figure = go.Figure()
+    chosen = [code for code in highlight if code in set(lines["code_state_district"])]
+    for code, rows in lines.groupby("code_state_district", sort=False):
+        rows = rows.sort_values("year")
+        position = chosen.index(code) if code in chosen else None
+        figure.add_trace(go.Scatter(
+            x=rows["year"], y=rows["value"], mode="lines+markers" if position is not None else "lines", name=rows["district"].iloc[0],
+            line={"color": SERIES_COLOURS[position % 4] if position is not None else "rgba(120, 130, 140, 0.35)", "width": 3 if position is not None else 1},
+            showlegend=position is not None, connectgaps=False,
+            hovertemplate="%{x}: %{y:" + fmt + "} " + unit + "<extra>" + rows["district"].iloc[0] + "</extra>",
+        ))
+    figure.add_trace(go.Scatter(
+        x=mean["year"], y=mean["mean"], mode="lines+markers", name=mean_label, line={"color": "#1f2933", "width": 4}, marker={"size": 8},
+        hovertemplate="%{x}: %{y:" + fmt + "} " + unit + "<extra>" + mean_label + "</extra>",
+    ))
+    figure.update_xaxes(**year_axis(lines["year"]), showgrid=False, automargin=True)
+    figure.update_yaxes(title_text=wrap_title(f"{value_label} ({unit})" if unit else value_label), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, automargin=True)
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
+                         legend={"orientation": "h", "y": -0.2}, hovermode="closest")
+    return figure
+
+
 def fixed_scheme(bounds: tuple[float, ...], fmt: str, colours: list[str] = SEQUENTIAL_COLOURS) -> ClassScheme:
     """Classes with fixed boundaries (e.g. index 0-100), not recomputed from the data."""
     labels = _class_labels(list(bounds), fmt)

@@ -165,6 +165,29 @@ def resolve_state(name: str | None, states: tuple[str, ...] | list[str]) -> str 
     raise SelectionError(f"unknown state {name!r}; valid: {', '.join(states)} (or 'all')")
 
 
+def _seat_key(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def resolve_seat(text: str, seats: Mapping[str, tuple[str, str]]) -> str:
+    """The one seat resolver: a seat code ('P.209', 'p209', DOSM's '13_N.45') or name ('Julau',
+    'P.209 Julau', 'N.45 Sarawak') to its code, when exactly one seat matches; else SelectionError
+    listing the candidates. seats: code -> (label 'P.209 Julau', state)."""
+    wanted = _seat_key(text)
+    if not wanted:
+        raise SelectionError("no seat given")
+    keys = {code: (_seat_key(code), _seat_key(label), _seat_key(label.split(" ", 1)[-1]), _seat_key(f"{label} {state}"), _seat_key(label.split(" ", 1)[0] + state))
+            for code, (label, state) in seats.items()}
+    for rule in (lambda k: wanted in k[:3], lambda k: wanted in k[3:], lambda k: any(wanted in key for key in k[1:4])):  # exact code/name, with state, then part of a name
+        found = [code for code, key in keys.items() if rule(key)]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            listed = "; ".join(f"{seats[code][0]} ({seats[code][1]})" for code in sorted(found)[:12])
+            raise SelectionError(f"{text!r} matches {len(found)} seats: {listed}{' …' if len(found) > 12 else ''} — give the code, or add the state")
+    raise SelectionError(f"no Parliament or state seat matches {text!r}; give a code such as P.209 or a seat name")
+
+
 def parse_weight(raw: str) -> float | None:
     """A weight from a link, rounded to the slider step; None when not a number in [0, 1]."""
     try:

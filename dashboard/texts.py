@@ -36,8 +36,9 @@ def difference_unit(unit: str, lang: str) -> str:
     return i18n.translate("percentage_points", lang) if unit.strip().startswith("%") else unit
 
 
-def gap_sentence(gap: dict, direction: str, fmt: str, unit: str, lang: str) -> str:
-    """One plain sentence on the rural-urban gap, worded by the indicator's better direction."""
+def gap_sentence(gap: dict, direction: str, fmt: str, unit: str, lang: str, geography: str = "district") -> str:
+    """One plain sentence on the rural-urban gap, worded by the indicator's better direction (and
+    naming districts or seats)."""
     values = {
         "rural": figures.format_value(gap["rural_mean"], fmt, unit),
         "urban": figures.format_value(gap["urban_mean"], fmt, unit),
@@ -46,6 +47,7 @@ def gap_sentence(gap: dict, direction: str, fmt: str, unit: str, lang: str) -> s
     }
     if pd.isna(gap["difference"]):
         return i18n.translate("gap_sentence_missing", lang)
+    suffix = "" if geography == "district" else "_seats"
     if direction == "context":
-        return i18n.translate("gap_sentence_context", lang, **values)
-    return i18n.translate("gap_sentence_behind" if gap["shortfall"] > 0 else "gap_sentence_ahead", lang, **values)
+        return i18n.translate("gap_sentence_context" + suffix, lang, **values)
+    return i18n.translate(("gap_sentence_behind" if gap["shortfall"] > 0 else "gap_sentence_ahead") + suffix, lang, **values)

@@ -129,6 +129,35 @@ def geography_selector(dataset: data.Dataset, container=st) -> data.Dataset:
     return dataset.at(chosen)
 
 
+FINDER_KEY = "area_finder"
+
+
+def area_finder(dataset: data.Dataset, container=st) -> None:
+    """A search box over every district and seat (as Kawasanku's): choosing one shows its profile —
+    the geography, state and area selectors are set to it, so the URL follows."""
+    entries = {}
+    for geography in GEOGRAPHIES:
+        areas = dataset.at(geography).districts
+        kind = t("district" if geography == "district" else f"district_{geography}")
+        entries.update({f"{geography}:{code}": (f"{name} · {state} · {kind}", geography, code, state)
+                        for code, name, state in zip(areas["code_state_district"], areas["district"], areas["state"])})
+
+    def jump() -> None:
+        chosen = st.session_state.get(FINDER_KEY)
+        if chosen not in entries:
+            return
+        _, geography, code, state = entries[chosen]
+        st.session_state["geo"] = geography
+        st.session_state[f"district_code_{geography}"] = code
+        if st.session_state.get("state", ALL) not in (ALL, state):
+            st.session_state["state"] = state
+        st.session_state.setdefault(KEPT, {}).update({"geo": geography, "state": st.session_state.get("state", ALL)})
+        st.session_state[FINDER_KEY] = None
+
+    container.selectbox(t("find_area"), list(entries), index=None, key=FINDER_KEY, format_func=lambda key: entries[key][0],
+                        placeholder=t("find_area_placeholder"), on_change=jump)
+
+
 def notify_ignored_params() -> None:
     """Say once which URL values were not understood (never echo them back into the page)."""
     ignored = st.session_state.pop("_ignored_params", None)

@@ -132,6 +132,17 @@ def rank_bands(dataset: data.Dataset, selection: Selection) -> pd.DataFrame:
     return dataset.memo(("rank_bands", selection.weights, selection.use_imported), build)
 
 
+def state_rank_bands(dataset: data.Dataset, selection: Selection, state: str) -> pd.DataFrame:
+    """rank_bands within one state: each area's need-rank among the state's areas and its 5-95 % interval."""
+    result = index_result(dataset, selection)
+
+    def build() -> pd.DataFrame:
+        table = result.table.loc[(result.table["state"] == state) & result.table["index"].notna()].set_index("code_state_district")
+        return composite.rank_uncertainty(table[[domain.id for domain in result.spec.domains]], result.weights)
+
+    return dataset.memo(("state_rank_bands", selection.weights, selection.use_imported, state), build)
+
+
 def index_source_line(result: IndexResult, words: Words) -> str:
     """Which indicators (and years) feed the index, how each was made, and any imported replacement."""
     entries = catalogue()
@@ -236,14 +247,14 @@ def trend(dataset: data.Dataset, indicator: str, years: list[int], state: str | 
     return dataset.memo(("trend", indicator, tuple(years), state, direction), build)
 
 
-def panel_sentence(result: Trend, dataset: data.Dataset, words: Words, years: list[int]) -> str:
-    """Which districts a comparison over time uses, naming those left out."""
+def panel_sentence(compared: int, left_out: list[str], dataset: data.Dataset, words: Words, years: list[int]) -> str:
+    """Which areas a comparison over time uses (how many, in every year), naming those left out."""
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
-    if not result.left_out:
-        return words.t("panel_all", count=len(result.compared), years=span)
+    if not left_out:
+        return words.geo("panel_all", count=compared, years=span)
     names = dataset.districts.set_index("code_state_district")
-    listed = ", ".join(f"{names.at[code, 'district']} ({names.at[code, 'state']})" for code in result.left_out)
-    return words.t("panel_left_out", count=len(result.compared), years=span, names=listed)
+    listed = ", ".join(f"{names.at[code, 'district']} ({names.at[code, 'state']})" for code in left_out)
+    return words.geo("panel_left_out", count=compared, years=span, names=listed)
 
 
 def gap_change_sentence(gaps: pd.DataFrame, direction: str, fmt: str, unit: str, words: Words) -> str | None:

@@ -175,11 +175,14 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     population, population_year = common.latest_population(dataset)
     scores = result.table.set_index("code_state_district")
     own = scores.loc[code]
+    bands = common.state_rank_bands(dataset, selection, state)
+    state_band = {"state_rank_low": bands["rank_low"].get(code, np.nan), "state_rank_high": bands["rank_high"].get(code, np.nan)}
     scene.tables["summary"] = Table(
         pd.DataFrame([{
             "code_state_district": code, "district": name, "state": state, "urban_class": urban_class, "urban_share_pct": row["urban_share_pct"],
             "population": population.get(code, np.nan), "population_year": population_year, "area_km2": row["area_km2"],
             "index": own["index"], "need_rank": own["need_rank"], "state_need_rank": own["state_need_rank"], "state_districts": int((scores["state"] == state).sum()),
+            **state_band,
         }]),
         title=f"{name}, {state}", source=index_source, indicators=tuple(result.spec.indicator_ids) + ("population",),
         labels={"urban_class": words.t("urban_class"), "population": words.t("population_year", year=population_year), "area_km2": words.t("area"), "index": words.t("index_name")},
@@ -187,7 +190,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     )
     scene.sentences["heading"] = f"{name}, {state}"
     scene.sentences["urban_share"] = words.t("urban_share_help", share=figures.format_value(row["urban_share_pct"], ".0f"))
-    scene.sentences["rank"] = words.t("rank_help", rank=own["need_rank"], state_rank=own["state_need_rank"], state=state, states=int((scores["state"] == state).sum()))
+    scene.sentences["rank"] = words.t("rank_help", rank=own["need_rank"], total=int(scores["index"].notna().sum()), state_rank=own["state_need_rank"], state=state,
+                                      states=int((scores["state"] == state).sum()), low=figures.format_value(state_band["state_rank_low"], ".0f", no_data="—"),
+                                      high=figures.format_value(state_band["state_rank_high"], ".0f", no_data="—"))
     scene.sentences["index_source"] = index_source
 
     # --- domain scores against the state, the class and the nation

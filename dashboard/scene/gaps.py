@@ -35,7 +35,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         pd.DataFrame([{"indicator": indicator, "year": year, "scope": scope, **gap, "definition": "district_classes_census_2020" if dataset.geography == "district" else f"{dataset.geography}_classes_from_districts_census_2020"}]),
         title=words.t("gap_rural_urban"), source=source, indicators=(indicator,), formats={"difference": signed}, no_data=words.no_data,
     )
-    scene.sentences["gap"] = common.texts.gap_sentence(gap, direction, fmt, unit, selection.lang)
+    scene.sentences["gap"] = common.texts.gap_sentence(gap, direction, fmt, unit, selection.lang, dataset.geography)
     scene.sentences["definition"] = words.geo("definition_district_classes", rule=words.t("seat_class_rule"))
 
     distribution = frame[["code_state_district", "district", "state", "urban_class", "value", "population"]].sort_values("value")
@@ -51,7 +51,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     years = [y for y in common.options(dataset).years.get(indicator, ()) if y <= year] or [year]
     if len(years) > 1:
         over_time = common.trend(dataset, indicator, years, state, direction)
-        panel = common.panel_sentence(over_time, dataset, words, years)
+        panel = common.panel_sentence(len(over_time.compared), over_time.left_out, dataset, words, years)
         scene.tables["trend"] = Table(
             over_time.class_means[["year", "urban_class", "mean", "districts_with_data"]], title=f"{label}: {words.t('trend_title')}",
             source=f"{source} {panel}", indicators=(indicator, "population"), formats={"mean": fmt}, no_data=words.no_data,

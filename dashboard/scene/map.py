@@ -166,4 +166,30 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         )
 
     scene.figure_builders["map"] = map_figure
+    years = list(common.options(dataset).years.get(indicator, ()))
+    if len(years) > 1:
+        add_trend(scene, dataset, indicator, years, state, highlight, words)
     return scene
+
+
+def add_trend(scene: Scene, dataset: data.Dataset, indicator: str, years: list[int], state: str | None, highlight: list[str], words: Words) -> None:
+    """Every area's line over the years and the population-weighted mean of the areas measured in
+    every year (like for like; those left out are named)."""
+    entry = common.catalogue()[indicator]
+    label, unit, fmt = words.label(indicator), words.unit(indicator), entry["format"]
+    frames = {year: metrics.filter_state(common.weighted_frame(dataset, indicator, year), state) for year in years}
+    balanced, left_out = metrics.balanced_panel(frames)
+    mean = pd.DataFrame([{"year": year, "mean": metrics.weighted_mean(frame["value"], frame["population"])} for year, frame in balanced.items()])
+    lines = pd.concat([frame[["code_state_district", "district", "state", "value"]].assign(year=year) for year, frame in frames.items()], ignore_index=True)
+    compared = int(next(iter(balanced.values()))["value"].notna().sum())  # areas with a value in every year
+    panel = common.panel_sentence(compared, left_out, dataset, words, years)
+    wide = lines.pivot_table(index=["code_state_district", "district", "state"], columns="year", values="value", dropna=False).reset_index()
+    wide.columns = [str(column) for column in wide.columns]
+    scene.tables["trend"] = Table(
+        wide, title=f"{label}: {words.t('trend_title')}", source=f"{common.source_line(indicator, dataset, scene.selection.lang)} {panel}", indicators=(indicator,),
+        labels={"district": words.geo("district"), "state": words.t("state"), **{str(year): str(year) for year in years}},
+        formats={str(year): fmt for year in years}, no_data=words.no_data,
+    )
+    scene.sentences["trend_panel"] = panel
+    mean_label = words.t("trend_mean", scope=scene.selection.state or words.t("malaysia"))
+    scene.figure_builders["trend"] = lambda: figures.area_trend_chart(lines, mean, mean_label=mean_label, value_label=label, unit=unit, fmt=fmt, highlight=highlight)

@@ -11,6 +11,7 @@ from dashboard.selection import Selection
 dataset = ui.require_dataset()
 
 title = st.empty()  # district or seat profile, once the areas are chosen
+url_state.area_finder(dataset)
 column_state, column_geography, column_district = st.columns([2, 2, 3])
 state = url_state.state_selector(dataset, container=column_state)
 areas = url_state.geography_selector(dataset, container=column_geography)
@@ -43,36 +44,49 @@ cards[3].metric(summary.labels["index"], shown[summary.labels["index"]], help=sc
 if "seat_overlaps" in scene.sentences:
     st.caption(scene.sentences["seat_overlaps"])
     ui.geography_note(scene)
-    st.subheader(scene.sentences["seat_figures_title"])
-    if "seat_figures" in scene.tables:
-        st.dataframe(scene.tables["seat_figures"].display(), hide_index=True, width="stretch",
-                     column_config={scene.tables["seat_figures"].labels["source_url"]: st.column_config.LinkColumn(display_text=ui.t("source_link"))})
-        st.caption(scene.tables["seat_figures"].source)
-    else:
-        st.caption(scene.sentences["seat_figures"])
-    st.subheader(scene.tables["facilities"].title)
-    st.dataframe(scene.tables["facilities"].display(), hide_index=True)
-    st.caption(scene.tables["facilities"].source)
 
-st.subheader(ui.t("domain_profile_title"))
-chart_downloads.scene_chart(scene, "domains", "domains", "domain_profile", subtitle=card["state"])
-st.caption(scene.sentences["index_source"])
+# the summary above stays in view; each part of the profile is one tab (the page was 3,600 px long)
+parts = (["seat"] if "facilities" in scene.tables else []) + ["domains", "indicators", "peers", "targets", "published"]
+tabs = {part: tab for part, tab in zip(parts, st.tabs([ui.t(f"profile_tab_{part}") for part in parts], key="profile_tab", on_change="rerun")) if tab.open}
 
-st.subheader(ui.t("indicators_title"))
-indicators = scene.tables["indicators"].display()
-st.dataframe(indicators, hide_index=True, width="stretch", height=min(38 * (len(indicators) + 1), 900))
-st.caption(scene.tables["indicators"].source)
+if "seat" in tabs:
+    with tabs["seat"]:
+        st.subheader(scene.sentences["seat_figures_title"])
+        if "seat_figures" in scene.tables:
+            st.dataframe(scene.tables["seat_figures"].display(), hide_index=True, width="stretch",
+                         column_config={scene.tables["seat_figures"].labels["source_url"]: st.column_config.LinkColumn(display_text=ui.t("source_link"))})
+            st.caption(scene.tables["seat_figures"].source)
+        else:
+            st.caption(scene.sentences["seat_figures"])
+        st.subheader(scene.tables["facilities"].title)
+        st.dataframe(scene.tables["facilities"].display(), hide_index=True)
+        st.caption(scene.tables["facilities"].source)
 
-st.subheader(ui.t("peers_title"))
-st.dataframe(scene.tables["peers"].display(), hide_index=True, width="stretch")
-st.caption(scene.tables["peers"].source)
+if "domains" in tabs:
+    with tabs["domains"]:
+        chart_downloads.scene_chart(scene, "domains", "domains", "domain_profile", subtitle=card["state"])
+        st.caption(scene.sentences["index_source"])
 
-st.subheader(ui.t("district_targets_title"))
-st.dataframe(scene.tables["targets"].display(), hide_index=True, width="stretch")
-st.caption(scene.tables["targets"].source)
+if "indicators" in tabs:
+    with tabs["indicators"]:
+        indicators = scene.tables["indicators"].display()
+        st.dataframe(indicators, hide_index=True, width="stretch", height=min(38 * (len(indicators) + 1), 900))
+        st.caption(scene.tables["indicators"].source)
 
-st.subheader(scene.sentences["state_figures_title"])
-if "state_figures" in scene.tables:
-    st.dataframe(scene.tables["state_figures"].display(), hide_index=True, width="stretch")
-else:
-    st.caption(scene.sentences["state_figures"])
+if "peers" in tabs:
+    with tabs["peers"]:
+        st.dataframe(scene.tables["peers"].display(), hide_index=True, width="stretch")
+        st.caption(scene.tables["peers"].source)
+
+if "targets" in tabs:
+    with tabs["targets"]:
+        st.dataframe(scene.tables["targets"].display(), hide_index=True, width="stretch")
+        st.caption(scene.tables["targets"].source)
+
+if "published" in tabs:
+    with tabs["published"]:
+        st.subheader(scene.sentences["state_figures_title"])
+        if "state_figures" in scene.tables:
+            st.dataframe(scene.tables["state_figures"].display(), hide_index=True, width="stretch")
+        else:
+            st.caption(scene.sentences["state_figures"])

@@ -36,23 +36,38 @@ scene = ui.scene_for(dataset, Selection(page="map", lang=ui.language(), geograph
 ranking = scene.tables["districts"]
 scope = state or ui.t("malaysia")
 
-figure = scene.figure_builders["map"](layers=tuple(layers or ()), geojson_url=data.area_geojson_url(areas.geography), state_borders=ui.state_borders(dataset, state))
-st.plotly_chart(figure, config=chart_downloads.PLOTLY_CONFIG, width="stretch", key="map")
-chart_downloads.downloads(figure, "map", ranking.frame, title=ranking.title, subtitle=scope, source=ranking.source, indicators=list(ranking.indicators))
-st.caption(f"{scene.sentences['source']} {scene.sentences['classes_note']}")
-ui.geography_note(scene)
+tab_names = ["map", "table", *(["trend"] if "trend" in scene.tables else [])]
+# Our World in Data: map, table and chart of one selection; only the open tab runs, so a repaint stays a map's
+tabs = dict(zip(tab_names, st.tabs([ui.t(f"map_tab_{name}") for name in tab_names], key="map_tab", on_change="rerun")))
 
-summary = scene.tables["summary"]
-counts = summary.frame.iloc[0]
-cards = st.columns(5)
-cards[0].metric(summary.labels["districts"], int(counts["districts"]))
-cards[1].metric(summary.labels["with_data"], int(counts["with_data"]))
-for card, key in zip(cards[2:], ["min", "median", "max"]):
-    card.metric(summary.labels[key], figures.format_value(counts[key], summary.formats[key], no_data=ui.t("no_data")))
+if tabs["map"].open:
+    with tabs["map"]:
+        figure = scene.figure_builders["map"](layers=tuple(layers or ()), geojson_url=data.area_geojson_url(areas.geography), state_borders=ui.state_borders(dataset, state))
+        st.plotly_chart(figure, config=chart_downloads.PLOTLY_CONFIG, width="stretch", key="map")
+        chart_downloads.downloads(figure, "map", ranking.frame, title=ranking.title, subtitle=scope, source=ranking.source, indicators=list(ranking.indicators))
+        st.caption(f"{scene.sentences['source']} {scene.sentences['classes_note']}")
+        ui.geography_note(scene)
 
-with st.expander(ui.t("definition")):
-    st.write(scene.sentences["definition"])
+        summary = scene.tables["summary"]
+        counts = summary.frame.iloc[0]
+        cards = st.columns(5)
+        cards[0].metric(summary.labels["districts"], int(counts["districts"]))
+        cards[1].metric(summary.labels["with_data"], int(counts["with_data"]))
+        for card, key in zip(cards[2:], ["min", "median", "max"]):
+            card.metric(summary.labels[key], figures.format_value(counts[key], summary.formats[key], no_data=ui.t("no_data")))
 
-st.subheader(ui.t("table_title"))
-st.dataframe(ranking.display(), hide_index=True, width="stretch")
-st.download_button(ui.t("download_csv"), export.table_csv(ranking.frame), file_name=export.file_name(indicator, year, state or "malaysia", extension="csv"), mime="text/csv")
+        with st.expander(ui.t("definition")):
+            st.write(scene.sentences["definition"])
+
+if tabs["table"].open:
+    with tabs["table"]:
+        st.dataframe(ranking.display(), hide_index=True, width="stretch")
+        st.caption(ranking.source)
+        st.download_button(ui.t("download_csv"), export.table_csv(ranking.frame), file_name=export.file_name(indicator, year, state or "malaysia", extension="csv"),
+                           mime="text/csv")
+
+if "trend" in tabs and tabs["trend"].open:
+    with tabs["trend"]:
+        st.caption(ui.t("map_trend_help"))
+        chart_downloads.scene_chart(scene, "trend", "trend", "map_trend", subtitle=scope)
+        st.caption(scene.sentences["trend_panel"])

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from dashboard import briefing, i18n, targets
+from dashboard import briefing, i18n, pdf_document, targets
 from dashboard.scene import briefing as briefing_scene
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def test_target_summary_gives_the_scopes_own_status():
 
 
 def test_fonts_come_from_the_system_package():
-    paths = briefing.font_paths()
+    paths = pdf_document.font_paths()
     assert set(paths) == {"", "B"} and all(path.is_file() and path.suffix == ".ttf" for path in paths.values())
 
 
@@ -143,8 +143,8 @@ def test_state_pack_is_in_malay_with_charts_and_sources(malay_state_pack, datase
 def test_targets_page_lists_every_target_with_its_numbers(dataset):
     from dashboard import scene
 
-    brief = briefing.Brief(scene.build(dataset, "briefing", "state=Perlis"), dataset, briefing.date(2026, 11, 30))
-    pdf = briefing._new_pdf(brief)
+    brief = pdf_document.Brief(scene.build(dataset, "briefing", "state=Perlis"), dataset, briefing.date(2026, 11, 30))
+    pdf = pdf_document.new_pdf(brief)
     briefing.targets_page(pdf, brief)
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages).replace("\n", " ")
     table = brief.scene.table("targets")
@@ -157,7 +157,7 @@ def test_targets_page_lists_every_target_with_its_numbers(dataset):
 def test_every_status_symbol_prints_in_the_pack_font():
     from fontTools.ttLib import TTFont
 
-    glyphs = TTFont(str(briefing.font_paths()[""])).getBestCmap()
+    glyphs = TTFont(str(pdf_document.font_paths()[""])).getBestCmap()
     missing = {status: symbol for status, (_, symbol) in targets.STATUS_STYLE.items() if any(ord(ch) not in glyphs for ch in symbol)}
     assert not missing, f"status symbols the PDF font cannot draw: {missing}"
 
@@ -176,9 +176,9 @@ def test_rank_with_interval_reads_rank_then_its_interval():
 def test_the_scenario_annex_carries_the_plan_scenes_cost_and_rank_intervals(dataset):
     from dashboard import scene
 
-    brief = briefing.Brief(scene.build(dataset, "briefing", f"state=Perlis&scenario={SCENARIO}"), dataset, briefing.date(2026, 11, 30))
+    brief = pdf_document.Brief(scene.build(dataset, "briefing", f"state=Perlis&scenario={SCENARIO}"), dataset, briefing.date(2026, 11, 30))
     plan = scene.build(dataset, "plan", f"scenario={SCENARIO}")
-    pdf = briefing._new_pdf(brief)
+    pdf = pdf_document.new_pdf(brief)
     briefing.scenario_annex(pdf, brief)  # layout only: the chart slot is reserved, not rendered
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages)
     assert text.count(i18n.translate("brief_section_scenario", "en")) >= 3, "the heading, and every annex page's running header"

@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from dashboard import briefing, data, export, i18n, metrics, renderer
+from dashboard import briefing, data, export, i18n, metrics, pdf_document, renderer
 
 pytestmark = pytest.mark.slow
 DPI = 50
@@ -51,7 +51,7 @@ def render_pages(pdf: Path, tool: str, dpi: int = DPI) -> list[np.ndarray]:
     return [np.asarray(Image.open(path).convert("L")) for path in sorted(folder.glob("page-*.png"))]
 
 
-def slot_pixels(slot: briefing.Slot, dpi: int = DPI) -> tuple[int, int, int, int]:
+def slot_pixels(slot: pdf_document.Slot, dpi: int = DPI) -> tuple[int, int, int, int]:
     """The slot as pixel rows and columns (top, bottom, left, right) at dpi."""
     scale = dpi / MM_PER_INCH
     return round(slot.y * scale), round((slot.y + slot.h) * scale), round(slot.x * scale), round((slot.x + slot.w) * scale)
@@ -148,7 +148,7 @@ def test_a_placed_chart_fills_exactly_its_slot_in_both_renderers(tmp_path):
 
     page = FPDF(orientation="L", unit="mm", format="A4")
     page.add_page()
-    slot = briefing.Slot(0, 20.0, 30.0, 250.0, 90.0, go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout={"paper_bgcolor": "#ff0000", "margin": {"b": 60}}))
+    slot = pdf_document.Slot(0, 20.0, 30.0, 250.0, 90.0, go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout={"paper_bgcolor": "#ff0000", "margin": {"b": 60}}))
     path = tmp_path / "slot.pdf"
     path.write_bytes(briefing._place_charts(bytes(page.output()), [slot]))
     top, bottom, left, right = slot_pixels(slot, dpi=72)
