@@ -62,7 +62,6 @@ OVERLAY_SOURCES = [DUN_SOURCE, DUN_BOUNDARIES, PARLIMEN_SOURCE, PARLIMEN_BOUNDAR
 CENSUS_YEAR = 2020
 INCOME_REFERENCE_YEAR = 2019  # see the module docstring: the FT seats equal HIES 2019 district values
 SEAT_KEY = "seat_id"  # counting seats: code_state_dun for DUNs, code_parlimen for Federal Territory seats
-LEVELS = ("parlimen", "dun")
 MIN_COVERED_SHARE = 0.9  # districts with a value must hold this share of a seat's people
 MIN_LISTED_SHARE = 0.01  # districts_overlapped leaves out pieces under 1 % of the seat's people
 URBAN_BASIS = (
@@ -478,6 +477,7 @@ FACILITY_IDS = {
 }
 SEAT_DIRECT_IDS = {*DIRECT_CENSUS, "agri_establishments_per_1k_pop", "agricultural_dependence_pct", *FACILITY_IDS}
 DENSITY = "population_density_per_km2"
+URBAN_IDS = {"urban_share_pct", "urban_population"}  # 2020: the seat's own estimate (urban_by_schools), not carried
 SEAT_INDICATOR_COLUMNS = ["geography", "code_seat", "indicator", "year", "value", "method", "source_ids", "from_districts", "method_note", "lower", "upper"]
 
 
@@ -612,7 +612,7 @@ def facility_rows(placed: pd.DataFrame, table: pd.DataFrame, carried: pd.DataFra
     rows = []
     for level, column in (("parlimen", "code_parlimen"), ("dun", "code_seat_dun")):
         codes = table.loc[table["geography"] == level, "code_seat"].tolist()
-        boundaries = PARLIMEN_BOUNDARIES if level == "parlimen" else DUN_BOUNDARIES
+        boundaries = f"{DUN_BOUNDARIES};{PARLIMEN_BOUNDARIES}" if level == "parlimen" else DUN_BOUNDARIES  # placed in DUNs (territories: Parlimen)
         located = placed.loc[placed[column].notna()].assign(code_state_district=lambda f, c=column: f[c])
         population = carried.loc[(carried["geography"] == level) & (carried["year"] == FACILITY_YEAR)].set_index(["indicator", "code_seat"])["value"]
         children = population.xs("population_age_5_19") if "population_age_5_19" in population.index.get_level_values(0) else pd.Series(dtype=float)
@@ -627,14 +627,22 @@ def facility_rows(placed: pd.DataFrame, table: pd.DataFrame, carried: pd.DataFra
             ignore_index=True,
         ).rename(columns={"code_state_district": "code_seat"})
         per_population = long["indicator"].isin(["schools_per_1k_age_5_19", "clinics_per_10k"])
-        sources = long["source_ids"].str.split(";").map(lambda ids, b=boundaries: set(ids) - {DISTRICT_BOUNDARIES} | {b})
-        long["source_ids"] = [";".join(sorted(ids | (set(OVERLAY_SOURCES) if rate else set()))) for ids, rate in zip(sources, per_population)]
+        cited = long["source_ids"] + "|" + per_population.map({True: "rate", False: "count"})
+        long["source_ids"] = cited.map({key: _facility_sources(key, boundaries) for key in cited.unique()})
         split = pd.Series(splits.xs(level).reindex(long["code_seat"]).to_numpy(), index=long.index).fillna("")
         denominator = np.where(long["indicator"] == "clinics_per_10k", "population 2022", "population aged 5-19 (2022)")
         long["method_note"] = np.where(per_population, "facilities in the seat (point in polygon) per " + denominator + " estimated from districts (" + split + ")", None)
         long["from_districts"] = per_population
         rows.append(long.assign(geography=level))
     return pd.concat(rows, ignore_index=True)
+
+
+def _facility_sources(key: str, boundaries: str) -> str:
+    """'ids|rate' or 'ids|count' -> the seat row's sources: the seat polygons instead of the districts', plus the
+    overlay's for a rate over a population carried from districts."""
+    ids, kind = key.split("|")
+    cited = set(ids.split(";")) - {DISTRICT_BOUNDARIES} | set(boundaries.split(";")) | (set(OVERLAY_SOURCES) if kind == "rate" else set())
+    return ";".join(sorted(cited))
 
 
 def _check_population(ctx: StepContext, table: pd.DataFrame, geo: SeatGeography, census_total: float) -> None:
@@ -738,8 +746,6 @@ def _place_facilities(ctx: StepContext, facilities: pd.DataFrame, geo: SeatGeogr
         raise OutputValidationError(f"{int(unplaced.sum())} schools or clinics with usable coordinates fall in no seat: {result.loc[unplaced, 'facility_id'].tolist()[:8]}")
     return result
 
-
-URBAN_IDS = {"urban_share_pct", "urban_population"}
 
 
 def seat_urban(ctx: StepContext, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
