@@ -27,6 +27,8 @@ STATES = "states.parquet"  # state outlines dissolved from the display geometry
 INDICATORS = "indicators.parquet"  # long: one row per district, indicator and year
 FACILITIES = "facilities.parquet"  # points: schools, clinics, hospitals with their district
 PUBLISHED_FIGURES = "published_figures.parquet"  # figures at the level they were published (never written into districts)
+# published_figures concepts about farmers and MSMEs (etl/sources/agriculture.py): never connectivity evidence
+LIVELIHOOD_CONCEPTS = ("farmers", "msme_digital_adoption")
 SEATS = "seats.parquet"  # GeoParquet, EPSG:4326: 222 Parlimen + 600 DUN seats, display geometry + attributes
 SEAT_INDICATORS = "seat_indicators.parquet"  # long: one row per seat, indicator and year (direct or carried from districts)
 SEAT_OVERLAY = "seat_overlay.parquet"  # Census 2020 people of each seat in each district it overlaps (both shares)

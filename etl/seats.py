@@ -513,7 +513,8 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
     placed = _place_facilities(ctx, facilities, geo, set(geo.territories))
     district_names = ctx.districts.set_index("code_state_district")["district"]
     counts = {indicator for indicator, entry in catalogue.items() if entry.get("aggregate") == "sum"}
-    carried_input = indicators.loc[~indicators["indicator"].isin(SEAT_DIRECT_IDS | {DENSITY}) & ~((indicators["indicator"].isin(URBAN_IDS)) & (indicators["year"] == CENSUS_YEAR))]
+    msme = msme_rows(ctx, geo)
+    carried_input = indicators.loc[~indicators["indicator"].isin(SEAT_DIRECT_IDS | {DENSITY} | set(msme["indicator"])) & ~((indicators["indicator"].isin(URBAN_IDS)) & (indicators["year"] == CENSUS_YEAR))]
     splits = seat_split_notes(seat_overlay, district_names)
     urban = seat_urban(ctx, seat_overlay, placed, facilities)
     carried = carry_to_seats(carried_input, seat_overlay, counts)
@@ -525,6 +526,7 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
             carried,
             density_rows(carried, table, splits),
             census_rows(geo.dun, geo.parlimen),
+            msme,
             facility_rows(placed, table, carried, splits),
             urban_rows(urban),
         ],
@@ -596,6 +598,17 @@ def census_rows(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
         for indicator, (value, note) in derived.items():
             rows.append(_seat_rows(level, frame[key], indicator, CENSUS_YEAR, value, "derived", source, note))
     return pd.concat(rows, ignore_index=True).assign(from_districts=False)
+
+
+def msme_rows(ctx: StepContext, geo: SeatGeography) -> pd.DataFrame:
+    """MSME counts per seat direct from the census seat files, not seat -> district -> seat: DUN seats
+    as labelled, Parlimen seats in the verified reading of census_parlimen (etl/sources/agriculture.py)."""
+    from etl.sources import agriculture  # local: agriculture imports the seat geography
+
+    try:
+        return agriculture.msme_seat_rows(geo.dun, geo.parlimen).assign(from_districts=False)
+    except ValueError as error:
+        raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] columns sme_micro/sme_small/sme_medium: {error}") from error
 
 
 def _seat_rows(level: str, codes: pd.Series, indicator: str, year: int, value: pd.Series, method: str, source_ids: str, note: str | None) -> pd.DataFrame:

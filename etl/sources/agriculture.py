@@ -16,6 +16,11 @@
 3. Micro, small and medium enterprises. The same seat tables carry DOSM's 2021 MSME counts
    (columns verified against DOSM's published national totals; the parliament file's columns are
    rotated and misaligned, see below), carried to districts by the same overlay, per 1,000 people.
+4. Farmers and petty traders as published (published_figures.parquet, at their own level, never
+   district values): the Agriculture Census 2024 interim results (reference year 2023) from the
+   mirror's transcription (pub_farmers: national and the states found; the missing states named in
+   a quality note), and MSMEs' digital adoption from data/reference/published_livelihoods.csv.
+   Their concepts (etl/contract.py LIVELIHOOD_CONCEPTS) keep them out of every connectivity path.
 """
 
 from __future__ import annotations
@@ -25,13 +30,17 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
 
-from etl import geography, overlay
+from etl import config, geography, overlay
 from etl.context import StepContext, StepOutput
+from etl.contract import PUBLISHED_FIGURES
 from etl.errors import OutputValidationError, SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
+from etl.sources import connectivity_published as published
+from etl.validate import describe_failures
 from etl.sources.census import read_census_seats, urban_profile
 from etl.seats import seat_geography
 
@@ -331,6 +340,36 @@ def msme_indicators(apportioned: pd.DataFrame, population: pd.DataFrame) -> pd.D
     return pd.concat(parts, ignore_index=True)[INDICATOR_COLUMNS]
 
 
+def msme_seat_rows(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
+    """Each seat's MSME counts (year MSME_SOURCE_YEAR) direct from the census seat files, not carried
+    through districts: DUN seats as labelled, Parlimen seats in the one verified reading of
+    census_parlimen (parlimen_msme_layout; raises ValueError when none or several match); per 1,000
+    people of the seat's Census 2020 population (NaN without people).
+
+    Columns: geography (dun / parlimen), code_seat, indicator, year, value, method, source_ids, method_note.
+    """
+    dun_counts = msme_dun_counts(dun)
+    _, parlimen_counts = parlimen_msme_layout(parlimen, dun_counts)
+    levels = [
+        ("dun", dun_counts["code_state_dun"], dun_counts, dun.set_index("code_state_dun")["population_total"], DUN_SOURCE, "census_dun's sme_* columns as labelled"),
+        ("parlimen", parlimen_counts["code_parlimen"], parlimen_counts, parlimen.set_index("code_parlimen")["population_total"], PARLIMEN_SOURCE,
+         "census_parlimen's sme_* columns in their verified reading, the one matching every state seat's DUN sums"),
+    ]
+    parts = []
+    for level, codes, counts, people, source, columns in levels:
+        persons = codes.map(people).astype(float)
+        values = {indicator: (counts[size], "observed", f"DOSM's {MSME_SOURCE_YEAR} MSME count: {columns}") for size, indicator in MSME_COUNT_INDICATORS.items()}
+        values |= {
+            indicator: (counts[sizes].sum(axis=1) * 1_000 / persons.where(persons > 0), "derived",
+                        f"DOSM's {MSME_SOURCE_YEAR} MSME count per 1,000 people of Census 2020 ({columns}; the districts use the {MSME_SOURCE_YEAR} population estimate)")
+            for indicator, sizes in MSME_PER_1K_INDICATORS.items()
+        }
+        for indicator, (value, method, note) in values.items():
+            parts.append(pd.DataFrame({"geography": level, "code_seat": codes.to_numpy(), "indicator": indicator, "year": MSME_SOURCE_YEAR,
+                                       "value": value.astype(float).to_numpy(), "method": method, "source_ids": source, "method_note": note}))
+    return pd.concat(parts, ignore_index=True)
+
+
 def crop_area_per_rural_resident(area: pd.DataFrame, profile: pd.DataFrame) -> pd.DataFrame:
     """Planted hectares (2017) per 1,000 rural residents (Census 2020). NaN where the district has
     no reported area or no rural residents (an all-urban district: no ratio, not 0)."""
@@ -376,6 +415,101 @@ def _msme(ctx: StepContext) -> pd.DataFrame:
     )
     population = ctx.population_of("population")
     return msme_indicators(apportioned, population.loc[population["year"] == MSME_SOURCE_YEAR])
+
+
+# --- farmers and MSMEs as published (published_figures.parquet) ---------------------------------
+#
+# pub_farmers (the mirror's transcription of news reports quoting DOSM) mixes Agriculture Census
+# 2024 interim results with figures that are not farmer counts. Only the interim results are
+# carried (data_source names the Interim Report); the others are listed with their reason.
+
+FARMER_SOURCE = "pub_farmers"
+FARMER_RESULTS = "Interim Report"  # the words in data_source that mark an interim result
+FARMER_TOTAL = "agricultural_holdings_total"  # the holder count every state would have
+FARMER_LEVELS = ("national", "state", "district")
+FARMER_NOT_CARRIED = {  # indicator -> why it is not carried (any other non-result row: "not_interim_result")
+    "agri_census_frame_residences": "enumeration frame (residences listed before the census), never a farmer count",
+    "share_of_residences_involved_in_agriculture": "a preliminary share quoted during field operations, not an interim result",
+    "paddy_farmers_granary": "a granary area's farmers (MADA), not an Agriculture Census figure nor a census geography",
+}
+LIVELIHOOD_CSV = config.REFERENCE_DIR / "published_livelihoods.csv"
+LIVELIHOOD_LABEL = "data/reference/published_livelihoods.csv"
+LIVELIHOOD_SOURCE = "published_livelihoods"  # source_id of its rows (each row cites its own page)
+LIVELIHOOD_SCHEMA = published.REFERENCE_SCHEMA.update_column("source_id", checks=[Check.isin([LIVELIHOOD_SOURCE])]).add_columns(
+    {"quote": Column(str, Check.str_length(min_value=1))}
+)
+FARMER_SCHEMA = published.REFERENCE_SCHEMA.update_column("source_id", checks=[Check.isin([FARMER_SOURCE])])
+
+
+def farmer_rows(raw: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(carried, not carried) rows of the farmers' transcription. carried: the interim results at a
+    national, state or district level, in the reference columns (no quotes). not carried: indicator,
+    geography_level, state, area, year, value and the reason."""
+    result = raw["data_source"].str.contains(FARMER_RESULTS, regex=False) & raw["geography_level"].isin(FARMER_LEVELS)
+    result &= ~raw["indicator"].isin(FARMER_NOT_CARRIED)
+    carried = raw.loc[result].assign(source_id=FARMER_SOURCE)[published.REFERENCE_COLUMNS]
+    dropped = raw.loc[~result, ["indicator", "geography_level", "state", "area", "year", "value"]]
+    reason = dropped["indicator"].map(FARMER_NOT_CARRIED).fillna("not an Agriculture Census 2024 interim result")
+    return carried.reset_index(drop=True), dropped.assign(reason=reason).reset_index(drop=True)
+
+
+def states_without(carried: pd.DataFrame, indicator: str = FARMER_TOTAL) -> list[str]:
+    """States (in state-code order) with no state figure of this indicator."""
+    found = set(carried.loc[(carried["indicator"] == indicator) & (carried["geography_level"] == "state"), "state"])
+    return [state for state in STATE_NAMES if state not in found]
+
+
+def _validated(frame: pd.DataFrame, schema: DataFrameSchema, label: str) -> pd.DataFrame:
+    try:
+        return schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        details = "\n  ".join(describe_failures(errors.failure_cases))
+        raise SourceValidationError(f"[{label}] does not match its expected schema (0-based data rows):\n  {details}") from errors
+
+
+def _as_published(ctx: StepContext, reference: pd.DataFrame, label: str) -> pd.DataFrame:
+    """Reference rows as published_figures rows: district rows get their code, nothing gets a map point."""
+    districts = reference.loc[reference["geography_level"] == "district"]
+    codes = geography.resolve_districts(districts, ctx.districts, ctx.aliases, label, state_col="state", district_col="area").frame["code_state_district"]
+    no_seats = pd.DataFrame(columns=["area", "code_parlimen", "codes"])
+    no_points = pd.DataFrame(columns=["geography_level", "area", "lon", "lat"])
+    return published.published_figures(reference, pd.DataFrame(columns=published.REFERENCE_COLUMNS), codes, no_seats, no_points)
+
+
+def _farmers(ctx: StepContext) -> pd.DataFrame:
+    """Agriculture Census 2024 interim results as published figures (empty when the mirror lacks the file)."""
+    if FARMER_SOURCE not in ctx.fetched:
+        ctx.quality.note(FARMER_SOURCE, "decision", f"{FARMER_SOURCE} not available (mirror only): no farmer counts in {PUBLISHED_FIGURES}")
+        return pd.DataFrame(columns=published.PUBLISHED_COLUMNS)
+    raw = ctx.read(FARMER_SOURCE, published.read_text_table, published.TRANSCRIPTION_SCHEMA)
+    carried, dropped = farmer_rows(raw)
+    carried = _validated(carried, FARMER_SCHEMA, ctx.label(FARMER_SOURCE))
+    ctx.quality.account(
+        FARMER_SOURCE, read=len(raw), used=len(carried), rejected=len(dropped),
+        detail=f"Agriculture Census 2024 interim results carried into {PUBLISHED_FIGURES} at their own level (concept 'farmers', never connectivity); rejected = not farmer counts (listed)",
+    )
+    for reason, group in dropped.groupby("reason", sort=True):
+        ctx.quality.note(FARMER_SOURCE, "decision", f"{len(group)} transcribed rows not carried: {reason}", rows=group.to_dict("records"),
+                         values={"kind": "farmers_not_carried", "indicators": sorted(group["indicator"].unique())})
+    missing = states_without(carried)
+    ctx.quality.note(
+        FARMER_SOURCE, "no_data",
+        f"Agriculture Census 2024 holder counts (reference year 2023) found for {len(STATE_NAMES) - len(missing)} of {len(STATE_NAMES)} states; "
+        f"not found in the stored reports (no data, not 0): {', '.join(missing)}",
+        column="state", count=len(missing), values={"kind": "farmer_states_missing", "states": missing},
+    )
+    return _as_published(ctx, carried, ctx.label(FARMER_SOURCE))
+
+
+def _msme_adoption(ctx: StepContext) -> pd.DataFrame:
+    """MSMEs' digital adoption as published (data/reference/published_livelihoods.csv; quotes stay in the file)."""
+    try:
+        frame = published.read_text_table(LIVELIHOOD_CSV)
+    except (OSError, ValueError) as error:
+        raise SourceValidationError(f"[{LIVELIHOOD_LABEL}] cannot be read ({type(error).__name__}: {error})") from error
+    reference = _validated(frame, LIVELIHOOD_SCHEMA, LIVELIHOOD_LABEL).drop(columns="quote")
+    ctx.quality.account(LIVELIHOOD_SOURCE, read=len(frame), used=len(reference), detail=f"{LIVELIHOOD_LABEL}: carried into {PUBLISHED_FIGURES} without quotes")
+    return _as_published(ctx, reference, LIVELIHOOD_LABEL)
 
 
 # --- step -----------------------------------------------------------------------------------
@@ -471,8 +605,10 @@ def _crops(ctx: StepContext) -> pd.DataFrame:
 
 
 def build_agriculture(ctx: StepContext) -> StepOutput:
-    """Agricultural establishments (2020) and MSMEs (2021), area-weighted from seats; planted area (2017)."""
+    """Agricultural establishments (2020) and MSMEs (2021), area-weighted from seats; planted area (2017);
+    farmers and MSMEs' digital adoption as published (published_figures.parquet)."""
     apportioned = _establishments(ctx)
     population = ctx.population_of("population")
     establishments = establishment_indicators(apportioned, population.loc[population["year"] == CENSUS_YEAR])
-    return StepOutput(pd.concat([establishments, _msme(ctx), _crops(ctx)], ignore_index=True))
+    livelihoods = pd.concat([_farmers(ctx), _msme_adoption(ctx)], ignore_index=True)
+    return StepOutput(pd.concat([establishments, _msme(ctx), _crops(ctx)], ignore_index=True), tables={PUBLISHED_FIGURES: livelihoods})

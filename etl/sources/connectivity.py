@@ -53,6 +53,7 @@ def build_connectivity(ctx: StepContext) -> StepOutput:
     feeds = connectivity_published.feed_rows(ctx)
     codes, seat_districts, seat_weights, points = connectivity_published.locate(ctx, reference)
     published = connectivity_published.published_figures(reference, feeds, codes, seat_districts, points)
+    evidence = connectivity_published.connectivity_rows(published)  # farmers' and MSMEs' figures are never coverage evidence
     low = int((published["confidence"] == "low").sum())
     ctx.quality.note(
         "published_figures", "decision",
@@ -66,7 +67,7 @@ def build_connectivity(ctx: StepContext) -> StepOutput:
     households = household_weights(indicators, district_codes)
     urban = indicators.loc[(indicators["indicator"] == "urban_share_pct") & (indicators["year"] == 2020)].set_index("code_state_district")["value"].reindex(district_codes) / 100
     z, scale = standardise(values, households)
-    targets = stratum_targets(published)
+    targets = stratum_targets(evidence)
     estimate = estimate_internet(z, households, urban, targets, scale=scale)
     _note_model(ctx, estimate, targets, years, values, urban)
 
@@ -74,11 +75,11 @@ def build_connectivity(ctx: StepContext) -> StepOutput:
     dun_weights, duns = _dun_overlay(ctx, seat_weights)
     weights = _seat_weights(dun_weights, duns, seat_weights, households, ctx.districts.set_index("code_state_district")["area_km2"])
     state_of = ctx.districts.set_index("code_state_district")["state"]
-    _note_validation(ctx, published, estimates, weights, households, state_of)
+    _note_validation(ctx, evidence, estimates, weights, households, state_of)
 
-    coverage_rows = _measured_coverage(ctx, published, dun_weights, duns, seat_weights, indicators)
+    coverage_rows = _measured_coverage(ctx, evidence, dun_weights, duns, seat_weights, indicators)
     piped_water = latest_piped_water(indicators, district_codes)
-    _note_out_of_sample(ctx, published, estimates, piped_water, weights, state_of)
+    _note_out_of_sample(ctx, evidence, estimates, piped_water, weights, state_of)
 
     rows = estimate.table.assign(
         indicator=INDICATOR, year=MODEL_YEAR, method="modelled",

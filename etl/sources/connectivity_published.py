@@ -22,6 +22,7 @@ from pandera.pandas import Check, Column, DataFrameSchema
 
 from etl import config, geography, overlay
 from etl.context import StepContext
+from etl.contract import LIVELIHOOD_CONCEPTS
 from etl.errors import SourceValidationError
 from etl.schemas import STATE_NAMES
 from etl.sources import digital_hh
@@ -38,8 +39,11 @@ SOURCE_TYPES = ["news_quoting_official", "research_citing_official", "secondary_
 KEY_COLUMNS = ["indicator", "geography_level", "state", "area", "year", "as_of", "value"]
 REFERENCE_COLUMNS = ["source_id", *KEY_COLUMNS[:-1], "value", "unit", "data_source", "publisher", "source_type", "confidence", "source_url", "note"]
 
-# what each published indicator measures (so a supply-side coverage figure is never read as take-up)
+# what each published indicator measures (so a supply-side coverage figure is never read as take-up);
+# farmers and MSMEs first: their rows (etl/sources/agriculture.py) are never connectivity evidence
 CONCEPTS = [
+    (r"^agri|^agricultural_|^individual_(agri|operators|holdings)_|^persons_in_agricultural_", LIVELIHOOD_CONCEPTS[0]),
+    (r"^msme", LIVELIHOOD_CONCEPTS[1]),
     (r"^hh_.*_(access|HIES)$|^hh_internet_via_", "household_access"),
     (r"^indiv_|^internet_users_|^persons15plus_|^internet_penetration_", "individual_use"),
     (r"_coverage_populated_areas$", "network_coverage"),
@@ -101,6 +105,11 @@ def concept_of(indicator: str) -> str:
         if re.search(pattern, indicator):
             return concept
     return "other"
+
+
+def connectivity_rows(figures: pd.DataFrame) -> pd.DataFrame:
+    """Published figures that may be connectivity evidence: every row but the farmers' and MSMEs'."""
+    return figures.loc[~figures["indicator"].map(concept_of).isin(LIVELIHOOD_CONCEPTS)]
 
 
 def compare_with_transcriptions(reference: pd.DataFrame, transcriptions: dict[str, pd.DataFrame]) -> pd.DataFrame:
