@@ -21,6 +21,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from etl.connectivity_measured import FACILITY_HEADLINE, TILES_HEADLINE
+from etl.contract import LIVELIHOOD_CONCEPTS
 
 MODELLED = "internet_hh_pct"
 MEASURED = ("coverage_internet_populated_pct", "coverage_4g_populated_pct", "coverage_5g_populated_pct")  # ties: this order
@@ -32,6 +33,12 @@ EVIDENCE_COLUMNS = [
     "imported_indicator", "imported_value", "imported_year", "tiles_indicator", "tiles_value", "tiles_year",
     "shown", "shown_indicator", "shown_value", "shown_year", "shown_method",
 ]
+
+
+def connectivity_figures(published: pd.DataFrame) -> pd.DataFrame:
+    """Published figures that can be connectivity evidence: every row but the farmers' and MSMEs'
+    (concepts LIVELIHOOD_CONCEPTS), which are never a coverage point nor a state connectivity figure."""
+    return published.loc[~published["concept"].isin(LIVELIHOOD_CONCEPTS)]
 
 
 def provenance_rows(quality: Mapping | None) -> pd.DataFrame:

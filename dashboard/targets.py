@@ -191,6 +191,20 @@ def normalise_units(published: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+LOWER_BOUND = r"^\s*>=?\s*(\d+(?:\.\d+)?)\s*$"  # a figure published as "over N" (value_text ">N")
+
+
+def lower_bound_values(published: pd.DataFrame) -> pd.DataFrame:
+    """Figures published as a lower bound ("over 875,000": value_text ">875000") read as the bound.
+
+    For a ">=" target only: a bound at or above the threshold shows it met, and a bound below it
+    understates progress, never overstates it. Other values are unchanged."""
+    if "value_text" not in published.columns:
+        return published
+    bound = pd.to_numeric(published["value_text"].astype("string").str.extract(LOWER_BOUND, expand=False), errors="coerce")
+    return published.assign(value=published["value"].where(published["value"].notna(), bound))
+
+
 def published_series(published: pd.DataFrame, indicator_ids: list[str], level: str, place: str | None = None) -> pd.Series:
     """Year -> value from published figures (chained ids allowed): the last release of each year,
     low-confidence rows left out. place: a state name for level 'state'."""
@@ -241,6 +255,7 @@ def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFr
     if source == "gap":
         rows.append(row("national", "Malaysia", None, gap_series(published, ids)))
     elif source == "published":
+        published = lower_bound_values(published) if target["comparator"] == ">=" else published
         rows.append(row("national", "Malaysia", None, published_series(published, ids, "national")))
         if target["scope"] == "states":
             for state in sorted(published.loc[published["indicator"].isin(ids) & (published["geography_level"] == "state"), "state"].unique()):

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from dashboard import connectivity_evidence as evidence
-from dashboard import data, figures, metrics
+from dashboard import data, figures, metrics, targets
 from dashboard.scene import common, published_words
 from dashboard.scene.base import Scene, Table, Words
 from dashboard.scene.sources import note_detail
@@ -24,6 +24,11 @@ MEASURE_KEYS = {"5g_coverage_populated_areas": "measure_5g", "4g_coverage_popula
 MODELLED = "internet_hh_pct"
 LINK_COLUMNS = ("source_url",)
 PREDICTORS = ("model", "piped_water", "state_mean", "national_mean")
+FARMER_TOTAL = "agricultural_holdings_total"  # Agriculture Census 2024 interim results (etl/sources/agriculture.py)
+FARMER_INDIVIDUAL = "agricultural_holdings_individual"
+ADOPTION_CONCEPT = "msme_digital_adoption"
+MSME_RATES = ("micro_enterprises_per_1k_pop", "small_medium_enterprises_per_1k_pop")
+MSME_TARGET = "mydigital_msme_ecommerce"
 REASON_IDS = ("state_figure", "no_reference_year", "low_confidence", "not_a_coverage_share", "measure_not_defined", "range_not_a_number", "seat_below_district_share", "superseded")
 
 
@@ -97,7 +102,7 @@ def shapes(dataset: data.Dataset, geojson_urls: Mapping[str, str] | None) -> dic
 
 def build(dataset: data.Dataset, selection: Selection) -> Scene:
     words = common.words(selection)
-    published = dataset.published
+    published = evidence.connectivity_figures(dataset.published)  # farmers' and MSMEs' rows: their own section below
     scene = Scene("connectivity", selection, common.data_as_of(dataset))
     scene.sentences["intro"] = words.t("connectivity_intro")
     bounds = figures.feature_bounds(list(dataset.features.values()))
@@ -196,6 +201,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.sources = common.source_rows([MODELLED, *evidence.MEASURED], dataset)
     add_district_evidence(scene, dataset, words, selection.state)
     add_published_use(scene, dataset, words)
+    add_livelihoods(scene, dataset, words)
     return scene
 
 
@@ -313,3 +319,129 @@ def add_published_use(scene: Scene, dataset: data.Dataset, words: Words) -> None
         value_labels={"reason_id": reasons, "indicator": published_words.indicator_labels(local["indicator"], words.lang) if "indicator" in local.columns else {}},
     )
     scene.sentences["published_use"] = words.t("published_use_note", used=int(len(used)), not_used=int(len(account)))
+
+
+# --- farmers and petty traders (as published; never connectivity evidence) --------------------------
+
+
+def farmer_holdings(published: pd.DataFrame, states: list[str]) -> pd.DataFrame:
+    """Agriculture Census 2024 holder counts: Malaysia first, then every state (a state without a
+    published total stays no data, never 0), with year, publisher and link."""
+    rows = published.loc[published["indicator"].isin([FARMER_TOTAL, FARMER_INDIVIDUAL]) & published["geography_level"].isin(["national", "state"])]
+    latest = rows.sort_values(["year", "as_of"]).groupby(["state", "indicator"], as_index=False).last()
+    wide = latest.pivot(index="state", columns="indicator", values="value").reindex(columns=[FARMER_TOTAL, FARMER_INDIVIDUAL])
+    cited = latest.loc[latest["indicator"] == FARMER_TOTAL].set_index("state")[["year", "as_of", "publisher", "confidence", "source_url"]]
+    frame = pd.DataFrame({"state": ["Malaysia", *states]})
+    frame["holdings_total"] = frame["state"].map(wide[FARMER_TOTAL]).astype(float)
+    frame["holdings_individual"] = frame["state"].map(wide[FARMER_INDIVIDUAL]).astype(float)
+    for column in cited.columns:
+        frame[column] = frame["state"].map(cited[column])
+    return frame.astype({"year": "Int64"}).fillna({"as_of": "", "publisher": "", "source_url": ""})
+
+
+def adoption_rows(published: pd.DataFrame) -> pd.DataFrame:
+    """MSMEs' digital adoption as published (every row, oldest first), with its citation."""
+    rows = published.loc[published["concept"] == ADOPTION_CONCEPT]
+    return rows.sort_values(["indicator", "year"])[["indicator", "year", "value", "value_text", "unit", "data_source", "publisher", "confidence", "source_url", "note"]].reset_index(drop=True)
+
+
+def published_value_text(value, value_text, fmt: str, words: Words) -> str:
+    """A published value as read: a lower bound ">875000" says "more than 875,000"."""
+    if pd.notna(value):
+        return figures.format_value(value, fmt, no_data=words.no_data)
+    bound = pd.to_numeric(pd.Series([value_text], dtype="string").str.extract(targets.LOWER_BOUND, expand=False), errors="coerce").iloc[0]
+    if pd.notna(bound):
+        return words.t("more_than", value=figures.format_value(bound, fmt))
+    return str(value_text) if isinstance(value_text, str) else words.no_data
+
+
+def msme_class_rates(dataset: data.Dataset, year: int) -> pd.DataFrame:
+    """Micro and small-and-medium enterprises per 1,000 people by urban class: each class's
+    population-weighted mean (= its enterprises per 1,000 of its people), with the districts counted."""
+    parts = []
+    for indicator in MSME_RATES:
+        means = metrics.class_means(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year))
+        parts.append(means.set_index("urban_class")["mean"].rename(indicator))
+    counts = metrics.class_means(metrics.weighted_frame(dataset.districts, dataset.indicators, MSME_RATES[0], year)).set_index("urban_class")[["districts", "districts_with_data"]]
+    return pd.concat([*parts, counts], axis=1).reset_index()
+
+
+def add_livelihoods(scene: Scene, dataset: data.Dataset, words: Words) -> None:
+    """Tables `farmers`, `msme_urban_rural`, `msme_adoption` and `msme_target` with their sentences:
+    farmers and petty traders as published, each figure labelled for what it is."""
+    published = dataset.published
+    scene.sentences["livelihoods_intro"] = words.t("livelihoods_intro")
+    link = {column: words.t("source") for column in LINK_COLUMNS}
+
+    holdings = farmer_holdings(published, dataset.state_names)
+    missing = holdings.loc[(holdings["state"] != "Malaysia") & holdings["holdings_total"].isna(), "state"].tolist()
+    found = holdings.loc[(holdings["state"] != "Malaysia") & holdings["holdings_total"].notna(), "state"].tolist()
+    scene.tables["farmers"] = Table(
+        holdings, title=words.t("farmers_title"), source=words.t("farmers_source"),
+        labels={"state": words.t("state"), "holdings_total": words.t("farmers_total"), "holdings_individual": words.t("farmers_individual"), "year": words.t("year"),
+                "as_of": words.t("as_of"), "publisher": words.t("publisher"), "confidence": words.t("confidence"), **link},
+        formats={"holdings_total": ",.0f", "holdings_individual": ",.0f"}, no_data=words.no_data,
+        value_labels={"confidence": published_words.confidence_labels(words), "state": {"Malaysia": words.t("malaysia")}},
+    )
+    national = holdings.loc[holdings["state"] == "Malaysia"].iloc[0]
+    scene.sentences["farmers"] = words.t(
+        "farmers_sentence", total=figures.format_value(national["holdings_total"], ",.0f", no_data=words.no_data),
+        individual=figures.format_value(national["holdings_individual"], ",.0f", no_data=words.no_data),
+        found=len(found), found_states=", ".join(found) or "—", missing=len(missing), missing_states=", ".join(missing) or "—",
+    )
+
+    year = max(metrics.indicator_years(dataset.indicators, MSME_RATES[0]) or [0])
+    if year:
+        rates = msme_class_rates(dataset, year)
+        scene.tables["msme_urban_rural"] = Table(
+            rates, title=words.t("msme_urban_rural_title", year=year), source=words.t("msme_definition"), indicators=MSME_RATES,
+            labels={"urban_class": words.t("urban_class"), MSME_RATES[0]: words.label(MSME_RATES[0]), MSME_RATES[1]: words.label(MSME_RATES[1]),
+                    "districts_with_data": words.t("with_data")},
+            formats={indicator: ".1f" for indicator in MSME_RATES}, no_data=words.no_data, value_labels={"urban_class": words.class_labels},
+        )
+        by_class = rates.set_index("urban_class")
+        scene.sentences["msme_definition"] = words.t("msme_definition")
+        scene.sentences["msme_urban_rural"] = words.t(
+            "msme_urban_rural_sentence", year=year,
+            **{f"{place}_{size}": figures.format_value(by_class.at[place, indicator], ".1f", no_data=words.no_data)
+               for place in ("urban", "rural") for size, indicator in zip(("micro", "small_medium"), MSME_RATES)},
+        )
+
+    adoption = adoption_rows(published)
+    adoption = adoption.assign(
+        value_shown=[published_value_text(v, t, published_words.value_format(i, u), words) for v, t, i, u in zip(adoption["value"], adoption["value_text"], adoption["indicator"], adoption["unit"])],
+        unit_shown=[published_words.unit_text(i, u, words.lang) for i, u in zip(adoption["indicator"], adoption["unit"])],
+    )
+    first = ["indicator", "year", "value_shown", "unit_shown"]
+    adoption = adoption[[*first, *(column for column in adoption.columns if column not in first)]]
+    scene.tables["msme_adoption"] = Table(
+        adoption, title=words.t("msme_adoption_title"), source=words.t("msme_adoption_source"),
+        labels={"indicator": words.t("indicator"), "year": words.t("year"), "value_shown": words.t("value"), "unit_shown": words.t("unit"),
+                "publisher": words.t("publisher"), "data_source": words.t("measured_by"), "confidence": words.t("confidence"), **link},
+        no_data=words.no_data,
+        value_labels={"indicator": published_words.indicator_labels(adoption["indicator"], words.lang), "confidence": published_words.confidence_labels(words)},
+    )
+    scene.sentences["msme_adoption"] = words.t("msme_adoption_sentence") if len(adoption) else words.t("msme_adoption_none")
+    scene.sentences["farmers_digital"] = words.t("farmers_digital_none")
+
+    target = next((entry for entry in common.target_list() if entry["id"] == MSME_TARGET), None)
+    if target is not None:
+        evaluation = common.target_evaluations(dataset)
+        row = evaluation.loc[(evaluation["target_id"] == MSME_TARGET) & (evaluation["level"] == "national")].iloc[0]
+        fmt = target.get("format", ".1f")
+        # the latest value as published ("more than 875,000" where only a lower bound was published)
+        published_as = adoption.loc[adoption["indicator"].isin(target["measure"].get("indicators", [])) & (adoption["year"] == row["latest_year"]), "value_shown"]
+        latest_text = published_as.iloc[-1] if len(published_as) else figures.format_value(row["latest_value"], fmt, no_data=words.no_data)
+        scene.tables["msme_target"] = Table(
+            pd.DataFrame([{"target_id": MSME_TARGET, "target": target["title"][words.lang], "status": row["status"], "latest_value": row["latest_value"], "latest_shown": latest_text,
+                           "latest_year": row["latest_year"], "threshold": float(target["threshold"]), "deadline": int(target["deadline"])}]).astype({"latest_year": "Int64"}),
+            title=words.t("msme_target_title"), source=target["policy"]["document"],
+            labels={"target": words.t("target"), "status": words.t("status"), "latest_shown": words.t("value"), "latest_year": words.t("year"),
+                    "threshold": words.t("target_value"), "deadline": words.t("deadline")},
+            formats={"latest_value": fmt, "threshold": fmt}, no_data=words.no_data,
+            value_labels={"status": {s: words.t("status_" + s) for s in targets.STATUSES}},
+        )
+        scene.sentences["msme_target"] = words.t(
+            "msme_target_sentence", target=target["title"][words.lang], status=words.t("status_" + row["status"]),
+            value=latest_text, year=row["latest_year"] if pd.notna(row["latest_year"]) else "—",
+        ) + " " + target.get("note", {}).get(words.lang, "")

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard import composite, data, figures, metrics, targets
+from dashboard import connectivity_evidence as evidence
 from dashboard.scene import common, published_words
 from dashboard.scene.base import Scene, Table
 from dashboard.selection import Selection, SelectionError
@@ -100,6 +101,7 @@ def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, s
 
 def state_figures(published: pd.DataFrame, state: str) -> pd.DataFrame:
     """The latest figure of each indicator a publisher gives for the whole state (not per district)."""
+    published = evidence.connectivity_figures(published)  # farmers' and MSMEs' state figures are not connectivity
     rows = published.loc[(published["geography_level"] == "state") & (published["state"] == state) & published["value"].notna()]
     latest = rows.sort_values(["year", "as_of"]).groupby("indicator", as_index=False).last()
     return latest[["indicator", "value", "unit", "year", "publisher", "confidence"]].assign(measured_for="state")

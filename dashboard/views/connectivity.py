@@ -69,3 +69,24 @@ if "modelled_definition" in scene.sentences:
     for detail in scene.table("validation_notes")["detail"]:
         st.info(detail, icon=":material/fact_check:")
     st.page_link("views/map.py", label=ui.t("open_on_map"), icon=":material/map:", query_params={"indicator": "internet_hh_pct"})
+
+st.subheader(ui.t("livelihoods_title"))
+st.markdown(scene.sentences["livelihoods_intro"])
+st.markdown(f"**{scene.tables['farmers'].title}**")
+st.markdown(scene.sentences["farmers"])
+st.dataframe(scene.tables["farmers"].display(), hide_index=True, width="stretch", column_config=link)
+st.caption(scene.tables["farmers"].source)
+if "msme_urban_rural" in scene.tables:
+    st.markdown(f"**{scene.tables['msme_urban_rural'].title}**")
+    st.markdown(scene.sentences["msme_urban_rural"])
+    st.dataframe(scene.tables["msme_urban_rural"].display(), hide_index=True, width="stretch")
+    st.caption(scene.sentences["msme_definition"])
+st.markdown(f"**{scene.tables['msme_adoption'].title}**")
+st.markdown(scene.sentences["msme_adoption"])
+st.dataframe(scene.tables["msme_adoption"].display(), hide_index=True, width="stretch", column_config=link)
+st.caption(scene.tables["msme_adoption"].source)
+st.info(scene.sentences["farmers_digital"], icon=":material/agriculture:")
+if "msme_target" in scene.tables:
+    st.markdown(f"**{scene.tables['msme_target'].title}**")
+    st.dataframe(scene.tables["msme_target"].display(), hide_index=True, width="stretch")
+    st.caption(scene.sentences["msme_target"])
