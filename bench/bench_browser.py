@@ -229,16 +229,23 @@ def data_dir() -> Path:
     return directory
 
 
+GEOGRAPHY = "district"  # --geo: the map's areas (district, parlimen, dun)
+
+
 def district_codes(directory: Path) -> dict[str, list[str]]:
-    """District codes by state, plus 'all'."""
-    districts = pd.read_parquet(directory / "processed" / "districts.parquet", columns=["code_state_district", "state"])
+    """Area codes (districts, or the --geo seats) by state, plus 'all'."""
+    if GEOGRAPHY == "district":
+        districts = pd.read_parquet(directory / "processed" / "districts.parquet", columns=["code_state_district", "state"])
+    else:
+        seats = pd.read_parquet(directory / "processed" / "seats.parquet", columns=["geography", "code_seat", "state"])
+        districts = seats.loc[seats["geography"] == GEOGRAPHY].rename(columns={"code_seat": "code_state_district"})
     by_state = {state: sorted(group["code_state_district"]) for state, group in districts.groupby("state")}
     by_state["all"] = sorted(districts["code_state_district"])
     return by_state
 
 
 def map_url(base: str, state: str, indicator: str = INDICATOR, year: int = YEAR) -> str:
-    return f"{base}/map?state={urllib.request.quote(state)}&indicator={indicator}&year={year}"
+    return f"{base}/map?state={urllib.request.quote(state)}&indicator={indicator}&year={year}" + (f"&geo={GEOGRAPHY}" if GEOGRAPHY != "district" else "")
 
 
 def wait_for_map(page, codes: list[str], timeout_ms: float = 30_000) -> None:
@@ -331,7 +338,7 @@ def measure(browser, directory: Path, codes: dict[str, list[str]], via: str, lau
         # (a) cold start -> first map painted (the first page load in a fresh browser context)
         offsets = log_offsets(server.log_paths)
         goto_started = time.perf_counter()
-        page.goto(server.base_url + "/map")
+        page.goto(server.base_url + "/map" + (f"?geo={GEOGRAPHY}" if GEOGRAPHY != "district" else ""))
         wait_for_map(page, codes["all"], timeout_ms=60_000)
         page.locator(DISTRICT_PATHS).first.wait_for(state="visible")
         painted = time.perf_counter()
@@ -460,10 +467,13 @@ def main() -> None:
     parser.add_argument("--via", choices=("direct", "proxy"), default="direct", help="direct to one server, or through deploy/start.sh (nginx + replicas)")
     parser.add_argument("--launcher", choices=("run", "serve"), default="run", help="direct: `streamlit run` (as make run) or deploy/serve.py (warm-up at start)")
     parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--geo", choices=("district", "parlimen", "dun"), default="district", help="the map's areas: districts or Parliament / state seats")
     parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="the checkout whose app is served (direct only)")
     parser.add_argument("--against", type=Path, help="also measure this checkout's app (e.g. `git worktree add /tmp/prev HEAD`), alternating runs")
     parser.add_argument("--rounds", type=int, default=1, help="with --against: A/B pairs (medians)")
     args = parser.parse_args()
+    global GEOGRAPHY
+    GEOGRAPHY = args.geo
 
     directory = data_dir()
     codes = district_codes(directory)
@@ -486,7 +496,7 @@ def main() -> None:
     print(f"errors: stException elements {exceptions}, console errors {len(console_errors)}")
     for error in console_errors[:10]:
         print("  console:", error[:300])
-    summary = {"bench": "browser", "via": args.via, "launcher": results["a"][0]["launcher"], "runs": results["a"],
+    summary = {"bench": "browser", "geo": args.geo, "via": args.via, "launcher": results["a"][0]["launcher"], "runs": results["a"],
                "median": {key: statistics.median(pick(run, key) for run in results["a"]) for key in KEYS}}
     if args.against:
         summary["against"] = {"repo": str(args.against), "median": {key: statistics.median(pick(run, key) for run in results["b"]) for key in KEYS}}

@@ -65,7 +65,7 @@ def layout(scene: Scene, dataset: data.Dataset, generated: date | None = None) -
     level = words(f"district_{scene.selection.geography}")
     card = scene.tables["summary"].display(["urban_class", "population", "index"]).iloc[0]
     paragraph(pdf, " · ".join([
-        level, f"{words('urban_class')} ({words('from_districts')}): {card.iloc[0]}",
+        level, f"{words('urban_class')} ({words('method_modelled')}): {card.iloc[0]}",
         f"{scene.tables['summary'].labels['population']}: {card.iloc[1]}", f"{words('index_name')}: {card.iloc[2]}",
     ]), size=10.5)
     paragraph(pdf, scene.sentences["rank"], size=10)

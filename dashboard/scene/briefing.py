@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import data, figures, metrics, targets, texts
+from dashboard import connectivity_evidence, data, figures, metrics, targets, texts
 from dashboard.scene import common
 from dashboard.scene import targets as target_scene
 from dashboard.scene.base import Scene, Table, Words
@@ -19,6 +19,26 @@ from dashboard.selection import Selection
 
 PRIORITY_COUNT = 5
 NATIONAL_RANKING_ROWS = 20  # the national pack lists the 20 districts most in need; a state pack all of its districts
+
+
+MEASURED_LISTED = 8  # districts with a measured connectivity figure named on the pack's connectivity page
+
+
+def measured_connectivity_sentence(dataset: data.Dataset, codes: set[str], words: Words) -> str:
+    """Measured first, on paper too: which districts in scope have a measured connectivity figure
+    (value, measure, year, publisher) beside the modelled estimate the chart shows."""
+    from dashboard.scene import connectivity as connectivity_scene
+
+    evidence = connectivity_scene.district_evidence(dataset)
+    measured = evidence.loc[evidence["code_state_district"].isin(codes) & evidence["measured_value"].notna()].sort_values("measured_value")
+    if measured.empty:
+        return words.t("brief_connectivity_none_measured", districts=len(codes))
+    items = "; ".join(
+        f"{row.district} {figures.format_value(row.measured_value, '.1f', '%')} ({words.label(row.measured_indicator)}, {int(row.measured_year)}, {row.measured_publisher})"
+        for row in measured.head(MEASURED_LISTED).itertuples(index=False)
+    )
+    more = len(measured) - MEASURED_LISTED
+    return words.t("brief_connectivity_measured", count=len(measured), districts=len(codes), items=items + (f"; +{more}" if more > 0 else ""))
 
 
 def domain_class_scores(frame: pd.DataFrame, domain_ids: list[str]) -> pd.DataFrame:
@@ -123,6 +143,8 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         notes = [texts.source_line(common.catalogue()[chosen], data.sources(), dataset.manifest, selection.lang), gaps_scene.sentences["definition"]]
         if others:
             notes.append(words.t("brief_domain_uses", others=", ".join(others)))
+        if chosen == connectivity_evidence.MODELLED:
+            notes.append(measured_connectivity_sentence(dataset, codes, words))
         scene.sentences[f"domain_{domain.id}_notes"] = " ".join([*notes, scene.sentences.get(f"domain_{domain.id}_not_in_index", "")]).strip()
 
     # targets and priorities

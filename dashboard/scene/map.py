@@ -154,10 +154,19 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         extra_hover = extra_hover + "<br>" + shown["districts_overlapped_names"].map(lambda names: _wrap(words.t("seat_overlaps", districts=names)))
     legend_title = unit if method in ("observed", "derived") else f"{unit} — {words.t('method_' + method)}"
 
+    built: dict[tuple, object] = {}  # figures of this scene by (layers, shapes): a rerun re-sends, never rebuilds (~150 ms of trace validation)
+
     def map_figure(layers=(), geojson_url: str | None = None, state_borders: tuple | None = None):
         """The choropleth with the chosen facility layers. The app passes its served shape files
         (geojson_url, state_borders) so only values travel; without them the district shapes and
-        state lines are inline (static exports, the briefing pack)."""
+        state lines are inline (static exports, the briefing pack). Built once per arguments and
+        shared like the scene: callers never modify it (exports work on a copy)."""
+        key = (tuple(layers), geojson_url, (state_borders[0], tuple(state_borders[1])) if state_borders else None)
+        if key not in built:
+            built[key] = build_map_figure(layers, geojson_url, state_borders)
+        return built[key]
+
+    def build_map_figure(layers, geojson_url, state_borders):
         states = dataset.states if state is None else dataset.states.loc[dataset.states["state"] == state]
         return figures.choropleth_map(
             shown, dataset.features, scheme, value_label=label, unit=unit, legend_title=legend_title, fmt=fmt, no_data_label=words.no_data,

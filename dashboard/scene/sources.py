@@ -12,7 +12,7 @@ from dashboard.scene import common
 from dashboard.scene.base import Scene, Table, Words
 from dashboard.selection import Selection
 
-METHOD_KEYS = ("method_modelled_values", "method_index", "method_targets", "method_outlook", "method_gaps", "method_agricultural_district", "method_msme")
+METHOD_KEYS = ("method_modelled_values", "method_index", "method_targets", "method_outlook", "method_gaps", "method_seats", "method_agricultural_district", "method_msme")
 
 
 def next_update(as_of: str | None, frequency: str | None, words: Words) -> str:

@@ -79,3 +79,15 @@ def no_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     empty.mkdir()
     monkeypatch.setenv(helpers_data.DATA_DIR_ENV_VAR, str(empty))
     return empty
+
+
+@pytest.fixture(scope="session", autouse=True)
+def error_details_in_tests():
+    """The deployment hides exception details from visitors (client.showErrorDetails = "none" in
+    .streamlit/config.toml); AppTest failures should still say what went wrong."""
+    from streamlit import config
+
+    shown = config.get_option("client.showErrorDetails")
+    config.set_option("client.showErrorDetails", "full")
+    yield
+    config.set_option("client.showErrorDetails", shown)

@@ -62,6 +62,20 @@ def test_every_seat_page_builds_at_both_seat_levels_with_the_state_narrowing_sea
             assert set(table["state"]) == {"Sabah"} and table["code_state_district"].str.contains("N." if geography == "dun" else "P.", regex=False).all()
 
 
+def _seat_only_ids() -> list[str]:
+    from etl.catalogue import load_catalogue
+
+    return [i for i, entry in load_catalogue().items() if "district" not in entry.get("geographies", ["district"])]
+
+
+@pytest.mark.parametrize("indicator", _seat_only_ids())
+def test_census_seat_figures_map_at_both_seat_levels_as_published(dataset, indicator):
+    for geography in ("parlimen", "dun"):
+        table = scenes.build(dataset, "map", f"geo={geography}&indicator={indicator}").table("districts")
+        assert table["value"].notna().mean() > 0.9 and not table["from_districts"].fillna(False).any()
+    assert indicator not in scenes.common.options(dataset).indicators, "district pages do not offer seat-only figures"
+
+
 def test_carried_values_are_labelled_and_name_the_districts(dataset):
     table = scenes.build(dataset, "map", "geo=parlimen&indicator=household_income_median_rm").table("districts")
     assert table["from_districts"].all()
