@@ -23,7 +23,8 @@ Verdict (stated bounds): 0 errors; server RSS and process-tree RSS at the end of
 baseline; no more Chromium processes under the server at the end than at the baseline (kaleido's
 one warm browser is expected to stay). Exit status 1 when the verdict fails. Ends with one JSON line.
 
-Run: JURANG_DATA_DIR=/tmp/perf_data python bench/bench_soak.py [--minutes 10] [--sessions 3]
+Run: JURANG_DATA_DIR=/tmp/perf_data python bench/bench_soak.py [--minutes 10] [--sessions 3] [--checkout DIR]
+The server runs without reloading changed source files (as deployed); --checkout serves a fixed snapshot.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ import asyncio
 import csv
 import io
 import json
+import os
+import re
 import statistics
 import sys
 import threading
@@ -42,7 +45,7 @@ from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
 
-from bench_browser import CHROMIUM, CHROMIUM_ARGS, EXCEPTION, KNOWN_PROBE_404, MAP_SHOWS_JS, Server, data_dir, district_codes, rss_mib
+from bench_browser import CHROMIUM, CHROMIUM_ARGS, EXCEPTION, KNOWN_PROBE_404, MAP_SHOWS_JS, REPO_ROOT, Server, data_dir, district_codes, rss_mib
 from etl import importer
 
 STATES = ["Sabah", "Kedah", "Sarawak", "Perak", "Kelantan", "Johor"]
@@ -299,8 +302,15 @@ async def soak(base_url: str, sessions: int, minutes: float, timeout_s: float, c
 
 
 def server_log_errors(log_path: Path) -> list[str]:
-    text = log_path.read_text(errors="replace")
-    return [f"server log: {line.strip()[:300]}" for line in text.splitlines() if line.startswith("Traceback") or " ERROR " in line or line.startswith("Exception")]
+    """Tracebacks and errors in the server's log (Streamlit prints them with colour codes and boxes)."""
+    text = re.sub(r"\x1b\[[0-9;]*m", "", log_path.read_text(errors="replace"))
+    lines = text.splitlines()
+    found = []
+    for number, line in enumerate(lines):
+        if "Traceback" in line or " ERROR " in line:
+            last = next((later for later in lines[number + 1:] if re.match(r"^\w+(Error|Exception)\b", later)), line)
+            found.append(f"server log: {last.strip()[:300]}")
+    return found
 
 
 def verdict(figures: dict, errors: list[str], max_growth_pct: float, fd_slack: int) -> dict:
@@ -334,11 +344,16 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=15, help="seconds after the sessions close before the end counts")
     parser.add_argument("--max-growth-pct", type=float, default=15)
     parser.add_argument("--fd-slack", type=int, default=16)
+    parser.add_argument("--checkout", type=Path, help="serve this checkout's app (default: this one)")
     args = parser.parse_args()
 
     directory = data_dir()
     codes = district_codes(directory)
-    server = Server(directory, "run")
+    # As deployed: no reloading of changed source files. In a checkout others edit meanwhile, a reload
+    # mid-soak would show their half-made changes and duplicate every module's caches; --checkout
+    # soaks a fixed snapshot (e.g. `git worktree add /tmp/soak HEAD`).
+    os.environ["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
+    server = Server(directory, "run", args.checkout.resolve() if args.checkout else REPO_ROOT)
     errors: list[str] = []
     try:
         figures = {"start_s": round(server.wait_healthy(), 1)}
@@ -355,7 +370,7 @@ def main() -> None:
     figures["errors"] = len(errors)
     figures["error_examples"] = errors[:10]
     figures["bounds"] = verdict(figures, errors, args.max_growth_pct, args.fd_slack)
-    figures["settings"] = {"minutes": args.minutes, "sessions": args.sessions, "sample_every_s": args.sample_every}
+    figures["settings"] = {"minutes": args.minutes, "sessions": args.sessions, "sample_every_s": args.sample_every, "checkout": str(args.checkout or REPO_ROOT)}
 
     print(f"soak: {args.sessions} sessions x {args.minutes:g} min, {figures['journeys_done']} journeys, {len(errors)} errors")
     for kind, stats in figures["journeys"].items():
