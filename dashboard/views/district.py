@@ -35,11 +35,11 @@ card = summary.frame.iloc[0]
 shown = summary.display(["urban_class", "population", "area_km2", "index"]).iloc[0]
 
 st.header(scene.sentences["heading"])
-cards = st.columns(4)
-cards[0].metric(summary.labels["urban_class"], shown[summary.labels["urban_class"]], help=scene.sentences["urban_share"])
-cards[1].metric(summary.labels["population"], shown[summary.labels["population"]])
-cards[2].metric(summary.labels["area_km2"], figures.format_value(card["area_km2"], ",.0f", "km²"))
-cards[3].metric(summary.labels["index"], shown[summary.labels["index"]], help=scene.sentences["rank"])
+cards = ui.card_row("profile")
+cards.metric(summary.labels["urban_class"], shown[summary.labels["urban_class"]], help=scene.sentences["urban_share"])
+cards.metric(summary.labels["population"], shown[summary.labels["population"]])
+cards.metric(summary.labels["area_km2"], figures.format_value(card["area_km2"], ",.0f", "km²"))
+cards.metric(summary.labels["index"], shown[summary.labels["index"]], help=scene.sentences["rank"])
 
 if "seat_overlaps" in scene.sentences:
     st.caption(scene.sentences["seat_overlaps"])
@@ -47,7 +47,7 @@ if "seat_overlaps" in scene.sentences:
 
 # the summary above stays in view; each part of the profile is one tab (the page was 3,600 px long)
 parts = (["seat"] if "facilities" in scene.tables else []) + ["domains", "indicators", "peers", "targets", "published"]
-tabs = {part: tab for part, tab in zip(parts, st.tabs([ui.t(f"profile_tab_{part}") for part in parts], key="profile_tab", on_change="rerun")) if tab.open}
+tabs = dict(zip(parts, st.tabs([ui.t(f"profile_tab_{part}") for part in parts])))
 
 if "seat" in tabs:
     with tabs["seat"]:
@@ -62,31 +62,26 @@ if "seat" in tabs:
         st.dataframe(scene.tables["facilities"].display(), hide_index=True)
         st.caption(scene.tables["facilities"].source)
 
-if "domains" in tabs:
-    with tabs["domains"]:
-        chart_downloads.scene_chart(scene, "domains", "domains", "domain_profile", subtitle=card["state"])
-        st.caption(scene.sentences["index_source"])
+with tabs["domains"]:
+    chart_downloads.scene_chart(scene, "domains", "domains", "domain_profile", subtitle=card["state"])
+    st.caption(scene.sentences["index_source"])
 
-if "indicators" in tabs:
-    with tabs["indicators"]:
-        indicators = scene.tables["indicators"].display()
-        st.dataframe(indicators, hide_index=True, width="stretch", height=min(38 * (len(indicators) + 1), 900))
-        st.caption(scene.tables["indicators"].source)
+with tabs["indicators"]:
+    indicators = scene.tables["indicators"].display()
+    st.dataframe(indicators, hide_index=True, width="stretch", height=min(38 * (len(indicators) + 1), 900))
+    st.caption(scene.tables["indicators"].source)
 
-if "peers" in tabs:
-    with tabs["peers"]:
-        st.dataframe(scene.tables["peers"].display(), hide_index=True, width="stretch")
-        st.caption(scene.tables["peers"].source)
+with tabs["peers"]:
+    st.dataframe(scene.tables["peers"].display(), hide_index=True, width="stretch")
+    st.caption(scene.tables["peers"].source)
 
-if "targets" in tabs:
-    with tabs["targets"]:
-        st.dataframe(scene.tables["targets"].display(), hide_index=True, width="stretch")
-        st.caption(scene.tables["targets"].source)
+with tabs["targets"]:
+    st.dataframe(scene.tables["targets"].display(), hide_index=True, width="stretch")
+    st.caption(scene.tables["targets"].source)
 
-if "published" in tabs:
-    with tabs["published"]:
-        st.subheader(scene.sentences["state_figures_title"])
-        if "state_figures" in scene.tables:
-            st.dataframe(scene.tables["state_figures"].display(), hide_index=True, width="stretch")
-        else:
-            st.caption(scene.sentences["state_figures"])
+with tabs["published"]:
+    st.subheader(scene.sentences["state_figures_title"])
+    if "state_figures" in scene.tables:
+        st.dataframe(scene.tables["state_figures"].display(), hide_index=True, width="stretch")
+    else:
+        st.caption(scene.sentences["state_figures"])

@@ -28,14 +28,14 @@ class_labels = {c: ui.t(f"class_{c}") for c in metrics.URBAN_CLASS_ORDER}
 means = scene.tables["class_means"]
 gap = scene.table("gap").iloc[0]
 
-cards = st.columns(4)
-for card, row in zip(cards, means.frame.itertuples(index=False)):
-    card.metric(
+cards = ui.card_row("class_means")
+for row in means.frame.itertuples(index=False):
+    cards.metric(
         ui.t("class_mean", urban_class=class_labels[row.urban_class]),
         figures.format_value(row.mean, means.formats["mean"], no_data=ui.t("no_data")),
         help=ui.t("class_mean_help", districts=row.districts_with_data, total=row.districts),
     )
-cards[3].metric(ui.t("gap_rural_urban"), figures.format_value(gap["difference"], scene.tables["gap"].formats["difference"], no_data=ui.t("no_data")), help=ui.t("gap_help"))
+cards.metric(ui.t("gap_rural_urban"), figures.format_value(gap["difference"], scene.tables["gap"].formats["difference"], no_data=ui.t("no_data")), help=ui.t("gap_help"))
 st.markdown(scene.sentences["gap"])
 st.caption(scene.sentences["definition"])
 ui.geography_note(scene)
@@ -57,11 +57,10 @@ st.caption(ui.t("state_gaps_note"))
 
 st.subheader(ui.t("inequality_title"))
 inequality = scene.table("inequality").iloc[0]
-columns = st.columns(3)
-columns[0].metric(ui.t("gini_between_districts"), figures.format_value(inequality["gini"], ".3f", no_data=ui.t("no_data")), help=ui.t("gini_help"))
-columns[1].metric(ui.t("theil_index"), figures.format_value(inequality["theil"], ".4f", no_data=ui.t("no_data")), help=ui.t("theil_help"))
-columns[2].metric(ui.t("theil_between_share"), figures.format_value(inequality["theil_between_share_pct"], ".0f", "%", no_data=ui.t("no_data")), help=ui.t("theil_between_help"))
+cards = ui.card_row("inequality")
+cards.metric(ui.t("gini_between_districts"), figures.format_value(inequality["gini"], ".3f", no_data=ui.t("no_data")), help=ui.t("gini_help"))
+cards.metric(ui.t("theil_index"), figures.format_value(inequality["theil"], ".4f", no_data=ui.t("no_data")), help=ui.t("theil_help"))
+cards.metric(ui.t("theil_between_share"), figures.format_value(inequality["theil_between_share_pct"], ".0f", "%", no_data=ui.t("no_data")), help=ui.t("theil_between_help"))
 if "concentration_by_income" in inequality:
-    columns = st.columns(3)
-    columns[0].metric(ui.t("concentration_index"), figures.format_value(inequality["concentration_by_income"], "+.3f", no_data=ui.t("no_data")),
-                      help=ui.t("concentration_help", year=int(inequality["income_year"])))
+    cards.metric(ui.t("concentration_index"), figures.format_value(inequality["concentration_by_income"], "+.3f", no_data=ui.t("no_data")),
+                 help=ui.t("concentration_help", year=int(inequality["income_year"])))

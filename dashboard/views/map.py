@@ -11,12 +11,13 @@ from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
 
-st.title(ui.t("map_title"))
-st.caption(ui.t("map_intro"))
+heading = st.container()  # the title names the areas, once they are chosen
 
 column_indicator, column_year, column_state, column_geography = st.columns([3, 1, 2, 2])
 areas = url_state.geography_selector(dataset, container=column_geography)
 options = common.options(areas)
+heading.title(ui.t("map_title" if areas.geography == "district" else f"map_title_{areas.geography}"))
+heading.caption(ui.t("map_intro" if areas.geography == "district" else f"map_intro_{areas.geography}"))
 indicator = url_state.url_selectbox(ui.t("indicator"), list(options.indicators), "indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = list(options.years[indicator])
 year = url_state.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.latest_year(indicator), container=column_year, keep_as="year")
@@ -28,7 +29,7 @@ def district_name(code: str) -> str:
     return name if state else f"{name} · {in_state}"
 
 
-highlight = url_state.url_multiselect(ui.t("districts"), options.districts_in(state), f"districts_{areas.geography}_{state}", "districts", district_name, help=ui.t("districts_help"))
+highlight = url_state.url_multiselect(ui.t("districts" if areas.geography == "district" else "highlight_seats"), options.districts_in(state), f"districts_{areas.geography}_{state}", "districts", district_name, help=ui.t("districts_help"))
 url_state.notify_ignored_params()
 
 layers = st.pills(ui.t("facility_layers"), list(LAYERS), selection_mode="multi", format_func=lambda k: ui.t(f"layer_{k}"), key="layers")
@@ -37,34 +38,33 @@ ranking = scene.tables["districts"]
 scope = state or ui.t("malaysia")
 
 tab_names = ["map", "table", *(["trend"] if "trend" in scene.tables else [])]
-# Our World in Data: map, table and chart of one selection; only the open tab runs, so a repaint stays a map's
+# Our World in Data: map, table and chart of one selection; the chart over time (every area's line) is
+# built only while its tab is open, so a repaint of the map never pays for it
 tabs = dict(zip(tab_names, st.tabs([ui.t(f"map_tab_{name}") for name in tab_names], key="map_tab", on_change="rerun")))
 
-if tabs["map"].open:
-    with tabs["map"]:
-        figure = scene.figure_builders["map"](layers=tuple(layers or ()), geojson_url=data.area_geojson_url(areas.geography), state_borders=ui.state_borders(dataset, state))
-        st.plotly_chart(figure, config=chart_downloads.PLOTLY_CONFIG, width="stretch", key="map")
-        chart_downloads.downloads(figure, "map", ranking.frame, title=ranking.title, subtitle=scope, source=ranking.source, indicators=list(ranking.indicators))
-        st.caption(f"{scene.sentences['source']} {scene.sentences['classes_note']}")
-        ui.geography_note(scene)
+with tabs["map"]:
+    figure = scene.figure_builders["map"](layers=tuple(layers or ()), geojson_url=data.area_geojson_url(areas.geography), state_borders=ui.state_borders(dataset, state))
+    st.plotly_chart(figure, config=chart_downloads.PLOTLY_CONFIG, width="stretch", key="map")
+    chart_downloads.downloads(figure, "map", ranking.frame, title=ranking.title, subtitle=scope, source=ranking.source, indicators=list(ranking.indicators))
+    st.caption(f"{scene.sentences['source']} {scene.sentences['classes_note']}")
+    ui.geography_note(scene)
 
-        summary = scene.tables["summary"]
-        counts = summary.frame.iloc[0]
-        cards = st.columns(5)
-        cards[0].metric(summary.labels["districts"], int(counts["districts"]))
-        cards[1].metric(summary.labels["with_data"], int(counts["with_data"]))
-        for card, key in zip(cards[2:], ["min", "median", "max"]):
-            card.metric(summary.labels[key], figures.format_value(counts[key], summary.formats[key], no_data=ui.t("no_data")))
+    summary = scene.tables["summary"]
+    counts = summary.frame.iloc[0]
+    cards = ui.card_row("map_summary")
+    cards.metric(summary.labels["districts"], int(counts["districts"]))
+    cards.metric(summary.labels["with_data"], int(counts["with_data"]))
+    for key in ["min", "median", "max"]:
+        cards.metric(summary.labels[key], figures.format_value(counts[key], summary.formats[key], no_data=ui.t("no_data")))
 
-        with st.expander(ui.t("definition")):
-            st.write(scene.sentences["definition"])
+    with st.expander(ui.t("definition")):
+        st.write(scene.sentences["definition"])
 
-if tabs["table"].open:
-    with tabs["table"]:
-        st.dataframe(ranking.display(), hide_index=True, width="stretch")
-        st.caption(ranking.source)
-        st.download_button(ui.t("download_csv"), export.table_csv(ranking.frame), file_name=export.file_name(indicator, year, state or "malaysia", extension="csv"),
-                           mime="text/csv")
+with tabs["table"]:
+    st.dataframe(ranking.display(), hide_index=True, width="stretch")
+    st.caption(ranking.source)
+    st.download_button(ui.t("download_csv"), data=lambda: export.table_csv(ranking.frame), on_click="ignore",  # made when clicked, not on every rerun
+                       file_name=export.file_name(indicator, year, state or "malaysia", extension="csv"), mime="text/csv")
 
 if "trend" in tabs and tabs["trend"].open:
     with tabs["trend"]:

@@ -8,8 +8,6 @@ import streamlit as st
 from dashboard import chart_downloads, data, figures, ui, url_state
 from dashboard.selection import Selection
 
-CARDS_PER_ROW = 3
-
 dataset = ui.require_dataset()
 catalogue = data.catalogue()
 
@@ -24,10 +22,9 @@ scene = ui.scene_for(dataset, Selection(page="overview", lang=ui.language(), sta
 st.subheader(ui.t("headline_title", scope=scope))
 headlines = scene.table("headlines")
 domain_labels = ui.domain_labels()
-# at most three cards a row: six side by side cut the values short at 1,024 px ("6,…")
-columns = [column for start in range(0, len(headlines), CARDS_PER_ROW) for column in st.columns(CARDS_PER_ROW)]
-for column, row in zip(columns, headlines.itertuples(index=False)):
-    with column.container(border=True):
+cards = ui.card_row("headlines")
+for row in headlines.itertuples(index=False):
+    with cards.container(border=True):
         st.markdown(f"**{domain_labels[row.domain]}**")
         if not isinstance(row.indicator, str):
             st.caption(ui.t("domain_not_available"))
