@@ -214,7 +214,7 @@ def test_a_state_official_lands_on_their_state_exports_only_it_cannot_publish_an
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{provider}/oauth2/end_session**")  # the provider's end-session endpoint (RP-initiated logout)
-    page.get_by_role("button").first.click()  # confirm the sign-out at the provider
+    page.get_by_role("button", name="End session").click()  # confirm at the provider; it sends the browser back to the app
     page.wait_for_url(f"{signin_server}/**")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT_MS)
     page.goto(signin_server + "/export")  # the session cookie is gone: nothing without signing in again
