@@ -126,11 +126,12 @@ def choose(page, label: str, option: str) -> None:
 
 
 def ranked_table(page):
-    """The map page's ranked table: the first data grid after the 'Districts ranked' heading.
+    """The map page's ranked table: the data grid of its Table tab (opened here).
 
     Glide renders its accessible cells only once the grid is scrolled into view.
     """
-    grid = page.get_by_role("heading", name="Districts ranked").locator("xpath=following::*[@data-testid='stDataFrame'][1]")
+    page.get_by_role("tab", name="Table").click()
+    grid = page.get_by_role("tabpanel", name="Table").locator('[data-testid="stDataFrame"]').first
     grid.scroll_into_view_if_needed()
     return grid
 
@@ -186,6 +187,21 @@ def test_b_planner_chooses_a_state(journey, sabah):
     assert_no_exception(page)
     page.close()
     journey.done.add("b")
+
+
+@pytest.mark.parametrize(("geography", "count", "in_sabah"), [("parlimen", 222, 25), ("dun", 600, 73)])
+def test_a_member_maps_seats_and_narrows_them_to_a_state(journey, geography, count, in_sabah):
+    page = journey.open(f"{MAP_PATH}?geo={geography}")
+    wait_for_map(page, count)
+    expect(page.get_by_role("combobox", name="Areas")).to_have_value("Parliament seats" if geography == "parlimen" else "State seats (DUN)")
+    text = hover_district(page)
+    assert ("P." if geography == "parlimen" else "N.") in text and "Overlaps" in text, text
+    choose(page, "State", "Sabah")
+    wait_for_map(page, in_sabah)
+    expect(page).to_have_url(re.compile(f"geo={geography}"))
+    journey.screenshot(page, f"seats_{geography}_sabah")
+    assert_no_exception(page)
+    page.close()
 
 
 def test_c_sources_page_lists_the_sources(journey):
