@@ -138,6 +138,30 @@ def display_geometry(
     return simplified.set_precision(precision_deg)
 
 
+SLIVER_HOLE_KM2 = 5.0  # holes smaller than this in a dissolved outline are gaps left by simplification, not borders
+
+
+def without_sliver_holes(shapes: gpd.GeoSeries, max_km2: float = SLIVER_HOLE_KM2) -> gpd.GeoSeries:
+    """Outlines without the tiny holes that dissolving simplified polygons leaves between them (drawn
+    as stray dashes inside a state); real enclaves (W.P. Kuala Lumpur and Putrajaya in Selangor,
+    tens of km²) are kept."""
+    from shapely.geometry import MultiPolygon, Polygon
+
+    measured = shapes.to_crs(EQUAL_AREA_CRS)
+
+    def clean(shape, equal_area):
+        parts = [shape] if shape.geom_type == "Polygon" else list(shape.geoms)
+        measured_parts = [equal_area] if equal_area.geom_type == "Polygon" else list(equal_area.geoms)
+        kept = [
+            Polygon(part.exterior, [ring for ring, measured_ring in zip(part.interiors, measured_part.interiors)
+                                    if Polygon(measured_ring).area / 1e6 >= max_km2])
+            for part, measured_part in zip(parts, measured_parts)
+        ]
+        return kept[0] if len(kept) == 1 else MultiPolygon(kept)
+
+    return gpd.GeoSeries([clean(shape, equal_area) for shape, equal_area in zip(shapes, measured)], index=shapes.index, crs=shapes.crs)
+
+
 def canonical_districts(codes: pd.DataFrame, boundaries: gpd.GeoDataFrame, boundaries_label: str) -> gpd.GeoDataFrame:
     """Join the DOSM code list to the boundaries on code_state_district; both must hold the same 160."""
     codes_set = set(codes["code_state_district"])

@@ -116,6 +116,7 @@ def assemble_districts(districts: gpd.GeoDataFrame, census_frame: pd.DataFrame) 
     display = gpd.GeoDataFrame(attributes, geometry=geography.display_geometry(districts), crs=districts.crs)
     boundaries = districts[["code_state_district", "geometry"]]
     states = display.dissolve(by=["code_state", "state"], as_index=False)[["code_state", "state", "geometry"]]
+    states = states.assign(geometry=geography.without_sliver_holes(states.geometry))
     return display, boundaries, states
 
 

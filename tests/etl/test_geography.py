@@ -290,3 +290,18 @@ def test_given_the_alias_table_when_checked_against_dosm_codes_then_every_code_e
             problems.append(f"{state} / {alias}: shadowed by canonical {canonical_code}, alias says {joined!r}")
     assert not problems
     assert len(codes) == 160
+
+
+def test_dissolved_outlines_lose_sliver_holes_but_keep_enclaves():
+    # synthetic: a 1-degree square near the equator with a ~0.25 km² hole (a simplification gap)
+    # and a ~120 km² hole (an enclave, like W.P. Kuala Lumpur inside Selangor)
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    from etl import geography
+
+    sliver = [(100.2, 2.2), (100.2045, 2.2), (100.2045, 2.2045), (100.2, 2.2045)]
+    enclave = [(100.5, 2.5), (100.6, 2.5), (100.6, 2.6), (100.5, 2.6)]
+    outline = Polygon([(100, 2), (101, 2), (101, 3), (100, 3)], [sliver, enclave])
+    cleaned = geography.without_sliver_holes(gpd.GeoSeries([outline], crs="EPSG:4326")).iloc[0]
+    assert len(cleaned.interiors) == 1 and Polygon(cleaned.interiors[0]).equals(Polygon(enclave))
