@@ -25,6 +25,8 @@ from etl.contract import MANIFEST, SEAT_INDICATORS, SEATS, build_folder
 from etl.catalogue import load_catalogue
 from etl.registry import SourceFile, load_registry
 
+from dashboard.selection import SEAT_LEVELS  # pure (no Streamlit, no I/O)
+
 
 class DataNotBuiltError(RuntimeError):
     """The processed outputs are missing: the data has not been built yet."""
@@ -107,7 +109,6 @@ def served_build(processed_dir: Path | None = None) -> tuple[str, Path]:
     return manifest_token(folder), folder
 
 
-SEAT_LEVELS = ("parlimen", "dun")
 # facilities.parquet: the column holding each facility's seat, per level
 FACILITY_SEAT_COLUMNS = {"parlimen": "code_parlimen", "dun": "code_seat_dun"}
 

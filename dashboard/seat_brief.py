@@ -18,9 +18,7 @@ from datetime import date
 from dashboard import data
 from dashboard.pdf_document import MUTED, Brief, heading, new_pdf, paragraph, section, table_rows
 from dashboard.scene.base import Scene
-from dashboard.selection import GEOGRAPHIES, Selection, SelectionError, resolve_seat
-
-SEAT_LEVELS = tuple(level for level in GEOGRAPHIES if level != "district")
+from dashboard.selection import SEAT_LEVELS, Selection, SelectionError, resolve_seat
 PUBLISHED_ROWS = 8  # figures published for the seat on page 1 (newest first); the profile page lists all
 
 
