@@ -492,8 +492,58 @@ def state_figure_map(
     return figure
 
 
-def coverage_points_map(points: pd.DataFrame, districts_geojson: dict | str, codes: list[str], *, value_label: str, bounds: tuple[float, float, float, float], height: int = 520) -> go.Figure:
-    """Published coverage figures for single districts or seats as labelled points over grey districts.
+POINT_SYMBOLS = ["circle", "diamond", "square", "triangle-up", "pentagon", "star"]  # one per measure: told apart without colour
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")  # tried in this order around a dot
+
+
+def point_labels(lons, lats, texts, *, bounds: tuple[float, float, float, float], width_px: float, height_px: float,
+                 font_px: float = 11, marker_px: float = 11, order=None) -> tuple[list[str], list[str]]:
+    """Labels for points on a map that do not collide: each label (in `order`, default as given) takes
+    the first place around its dot (above, below, right, left) inside the map's bounds (plotly clips
+    there) where it overlaps neither a label already placed nor any dot, at the map's drawn scale
+    (bounds: west, south, east, north fitted into width_px x height_px); a label with no free place is left off
+    (its dot keeps its colour and hover). Returns each point's text ('' when left off) and position.
+    """
+    west, south, east, north = bounds
+    scale = min(width_px / (east - west), height_px / (north - south))  # px per degree (mercator near the equator)
+    xs = [(lon - west) * scale for lon in lons]
+    ys = [(north - lat) * scale for lat in lats]  # screen y grows downwards
+    half_dot = marker_px / 2 + 1
+    dots = [(x - half_dot, y - half_dot, x + half_dot, y + half_dot) for x, y in zip(xs, ys)]
+
+    def overlaps(a, b) -> bool:
+        return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+    def label_box(x: float, y: float, text: str, position: str) -> tuple[float, float, float, float]:
+        width, height = len(text) * LABEL_CHAR_EM * font_px, 1.2 * font_px
+        if position == "top center":
+            return x - width / 2, y - half_dot - height, x + width / 2, y - half_dot
+        if position == "bottom center":
+            return x - width / 2, y + half_dot, x + width / 2, y + half_dot + height
+        if position == "middle right":
+            return x + half_dot, y - height / 2, x + half_dot + width, y + height / 2
+        return x - half_dot - width, y - height / 2, x - half_dot, y + height / 2
+
+    shown, positions = [""] * len(xs), [LABEL_POSITIONS[0]] * len(xs)
+    placed: list[tuple[float, float, float, float]] = []
+    inside = (0.0, 0.0, (east - west) * scale, (north - south) * scale)
+    for i in (range(len(xs)) if order is None else order):
+        for position in LABEL_POSITIONS:
+            candidate = label_box(xs[i], ys[i], str(texts[i]), position)
+            within = inside[0] <= candidate[0] and candidate[2] <= inside[2] and inside[1] <= candidate[1] and candidate[3] <= inside[3]
+            if within and not any(overlaps(candidate, other) for other in placed) and not any(overlaps(candidate, dot) for dot in dots):
+                placed.append(candidate)
+                shown[i], positions[i] = str(texts[i]), position
+                break
+    return shown, positions
+
+
+def coverage_points_map(points: pd.DataFrame, districts_geojson: dict | str, codes: list[str], *, value_label: str, bounds: tuple[float, float, float, float],
+                        height: int = 520, width_px: float = 560) -> go.Figure:
+    """Published coverage figures for single districts or seats as labelled points over grey districts:
+    the dot's colour is its value on a 0-100 % scale with a colour bar saying so, its symbol the measure
+    (legend), and its value written beside it where the label fits without covering another (labels are
+    thinned for a map `width_px` wide — a 1,024 px screen with the sidebar — the weakest coverage first).
 
     points: lon, lat, area, value, year, indicator_label.
     """
@@ -503,19 +553,37 @@ def coverage_points_map(points: pd.DataFrame, districts_geojson: dict | str, cod
                       colorscale=[[0, "#eef0f2"], [1, "#eef0f2"]], showscale=False, marker_line_color="white", marker_line_width=0.4,
                       hoverinfo="skip", showlegend=False)
     )
-    figure.add_trace(
-        go.Scattergeo(
-            lon=points["lon"], lat=points["lat"], mode="markers+text", text=points["value"].map(lambda v: f"{v:.0f} %"), textposition="top center",
-            marker={"size": 11, "color": points["value"], "colorscale": [[0, SEQUENTIAL_COLOURS[0]], [1, SEQUENTIAL_COLOURS[-1]]], "cmin": 0, "cmax": 100,
-                    "line": {"color": "#1f2933", "width": 1}},
-            customdata=np.column_stack([points["area"], points["indicator_label"], points["value"].map(lambda v: f"{v:.2f}"), points["year"].astype(str)]),
-            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]} % (%{customdata[3]})<extra></extra>",
-            name=value_label, showlegend=False,
-        )
-    )
     west, south, east, north = bounds
-    figure.update_geos(visible=False, projection_type="mercator", lonaxis_range=[west - 0.3, east + 0.3], lataxis_range=[south - 0.3, north + 0.3])
-    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT_FAMILY}, dragmode=False)
+    view = (west - 0.3, south - 0.3, east + 0.3, north + 0.3)
+    plotted = points.reset_index(drop=True)
+    texts, positions = point_labels(plotted["lon"], plotted["lat"], plotted["value"].map(lambda v: f"{v:.0f} %"), bounds=view, width_px=width_px,
+                                    height_px=height, order=list(plotted["value"].sort_values(kind="stable").index))  # the weakest coverage labelled first
+    plotted = plotted.assign(label=texts, label_position=positions)
+    measure_keys = ["indicator", "indicator_label"] if "indicator" in plotted else ["indicator_label"]  # one symbol per measure in every language
+    for position, (_, group) in enumerate(plotted.groupby(measure_keys, sort=True)):
+        group = group.reset_index(drop=True)
+        measure = group["indicator_label"].iloc[0]
+        figure.add_trace(
+            go.Scattergeo(
+                lon=group["lon"], lat=group["lat"], mode="markers+text", text=group["label"], textposition=list(group["label_position"]),
+                textfont={"size": 11, "color": "#1f2933"},
+                marker={"size": 11, "symbol": POINT_SYMBOLS[position % len(POINT_SYMBOLS)], "color": group["value"], "coloraxis": "coloraxis",
+                        "line": {"color": "#1f2933", "width": 1}},
+                customdata=np.column_stack([group["area"], group["indicator_label"], group["value"].map(lambda v: f"{v:.2f}"), group["year"].astype(str)]),
+                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]} % (%{customdata[3]})<extra></extra>",
+                name=str(measure), showlegend=True,
+            )
+        )
+    figure.update_geos(visible=False, projection_type="mercator", lonaxis_range=[view[0], view[2]], lataxis_range=[view[1], view[3]])
+    figure.update_layout(
+        height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT_FAMILY}, dragmode=False,
+        coloraxis={"colorscale": [[step / (len(SEQUENTIAL_COLOURS) - 1), colour] for step, colour in enumerate(SEQUENTIAL_COLOURS)], "cmin": 0, "cmax": 100,
+                   "colorbar": {"title": {"text": wrap_title(f"{value_label} (%)", 24), "side": "top"}, "tickvals": [0, 25, 50, 75, 100],
+                                "orientation": "h", "x": 0.99, "xanchor": "right", "y": 0.99, "yanchor": "top", "len": 0.35, "thickness": 10,
+                                "bgcolor": "rgba(255,255,255,0.85)"}},
+        # the measures under the map (the margin grows to hold them), not over its southern dots
+        legend={"x": 0.0, "y": 0.0, "yanchor": "top", "itemclick": False, "itemdoubleclick": False},
+    )
     return figure
 
 
