@@ -8,6 +8,8 @@ Run: python bench/bench_foundation.py [--mirror DIR] [--runs 5] [--repo PATH] [-
                   in the same minutes, under the same load
 Build times are wall times of the whole process (`python -m etl build`, imports included), medians
 of --runs runs. Everything is built into a temporary folder; the project's data/ is not touched.
+With --against, the two checkouts' outputs are compared file by file (sha256, else frame equality,
+else the quality notes as JSON without their timings): a speed-up must not change any output.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import time
 from pathlib import Path
 
 from etl import config
+from etl.contract import OUTPUT_FILES, QUALITY
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -67,6 +70,7 @@ def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
         for _ in range(runs):
             for i, (repo, data_dir) in enumerate(zip(repos, data_dirs)):
                 noop[i].append(run_etl(repo, data_dir, mirror))
+        same = compare_outputs(data_dirs[0] / "processed", data_dirs[1] / "processed") if len(repos) > 1 else {}
     return [
         {
             "cold_build_s": round(cold[i], 3),
@@ -74,9 +78,37 @@ def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
             "noop_build_s": round(statistics.median(noop[i]), 3),
             "steps_s": {name: round(statistics.median(values), 3) for name, values in steps[i].items()},
             "runs": runs,
-        }
+        } | ({"outputs_identical": same} if same else {})
         for i in range(len(repos))
     ]
+
+
+def compare_outputs(first: Path, second: Path) -> dict[str, str]:
+    """Per output file of two builds: 'sha256' (byte-identical), 'frame' (equal tables, e.g. other
+    parquet metadata), 'notes' (quality.json equal once build-dependent text is set aside) or 'DIFFERENT'."""
+    import hashlib
+
+    import geopandas as gpd
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    verdicts = {}
+    for name in OUTPUT_FILES:
+        a, b = first / name, second / name
+        if hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest():
+            verdicts[name] = "sha256"
+        elif name == QUALITY:
+            notes = [json.loads(path.read_text(encoding="utf-8")) for path in (a, b)]
+            verdicts[name] = "notes" if notes[0] == notes[1] else "DIFFERENT"
+        else:
+            geo = b"geo" in (pq.read_schema(a).metadata or {})
+            read = gpd.read_parquet if geo else pd.read_parquet
+            try:
+                pd.testing.assert_frame_equal(read(a), read(b), check_exact=True)
+                verdicts[name] = "frame"
+            except AssertionError:
+                verdicts[name] = "DIFFERENT"
+    return verdicts
 
 
 def app_figures(mirror: Path) -> dict:
@@ -154,6 +186,9 @@ def main() -> None:
             "noop_build_ratio": round(other["noop_build_s"] / result["noop_build_s"], 2),
         }
         print(f"speed-up vs {other['commit']}: full build x{result['full_build_ratio']}, no-op x{result['noop_build_ratio']}")
+        verdicts = result.get("outputs_identical", {})
+        print(f"outputs vs {other['commit']}: " + ", ".join(f"{name} {verdict}" for name, verdict in verdicts.items()))
+        result["outputs_all_identical"] = all(verdict != "DIFFERENT" for verdict in verdicts.values())
     if not args.etl_only and repos[0] == REPO:
         result |= app_figures(args.mirror)
     print(json.dumps(result, separators=(",", ":")))

@@ -116,6 +116,7 @@ def measured_coverage(published: pd.DataFrame, overlay: pd.DataFrame, district_n
     )
 
     rows, provenance, used_by = [], [], {}
+    splits: dict[str, str] = {}  # a seat's split, worded once however many districts and indicators it reaches
     for (code, indicator, year), group in pieces.groupby(["code_state_district", "indicator", "year"], sort=True):
         own = group.loc[group["level"] == "district"]
         if len(own):
@@ -131,7 +132,10 @@ def measured_coverage(published: pd.DataFrame, overlay: pd.DataFrame, district_n
             continue
         value = float((group["value"] * group["population"]).sum() / group["population"].sum())
         records = [chosen.loc[r] for r in group["row"]]
-        split = "; ".join(f"{rec['area']}: {_seat_split(overlay, rec['area'], district_names)}" for rec in records)
+        for rec in records:
+            if rec["area"] not in splits:
+                splits[rec["area"]] = _seat_split(overlay, rec["area"], district_names)
+        split = "; ".join(f"{rec['area']}: {splits[rec['area']]}" for rec in records)
         provenance.append(_provenance(code, indicator, year, round(value, 2), "derived", records, min(covered, 1.0), split))
         for r in group["row"]:
             used_by.setdefault(r, set()).add(code)

@@ -259,7 +259,7 @@ def run_steps(
             result.quality.note(f"custom:{indicator_id}", "decision", f"user-imported indicator merged with method 'imported' (declared source: {entry['provenance']['declared_source']}){replaced}")
         table = pd.concat([output.indicators for output in outputs if len(output.indicators)] + ([custom] if len(custom) else []), ignore_index=True)
         table = table.reindex(columns=[*INDICATOR_COLUMNS, *INTERVAL_COLUMNS, *NOTE_COLUMNS]).astype({column: "float64" for column in INTERVAL_COLUMNS} | {column: "object" for column in NOTE_COLUMNS})
-        check_catalogue(load_catalogue(custom_dir=custom_dir), set(table["indicator"]), set(registry))
+        check_catalogue(load_catalogue(custom_dir=custom_dir), set(table["indicator"].unique()), set(registry))
         return validate_output(schemas.indicators_output, table, "indicators.parquet")
 
     indicators = timed(result, progress, "indicators", indicators_table)
@@ -268,7 +268,7 @@ def run_steps(
     def seat_tables() -> seats.SeatTables:
         catalogue = load_catalogue(custom_dir=custom_dir)
         tables = seats.build_seats(ctx, indicators, _facilities_table(outputs), catalogue)
-        check_catalogue(catalogue, set(tables.indicators["indicator"]), set(registry))
+        check_catalogue(catalogue, set(tables.indicators["indicator"].unique()), set(registry))
         validate_output(schemas.seats_output, pd.DataFrame(tables.seats.drop(columns="geometry")), SEATS)
         validate_output(schemas.seat_indicators_output, tables.indicators, SEAT_INDICATORS)
         validate_output(schemas.seat_overlay_output, tables.overlay, SEAT_OVERLAY)
@@ -296,6 +296,6 @@ def run_steps(
         SEAT_INDICATORS: seat_output.indicators,
         SEAT_OVERLAY: seat_output.overlay,
     }
-    check_targets(load_targets(), set(indicators["indicator"]), set(tables[PUBLISHED_FIGURES]["indicator"]))
+    check_targets(load_targets(), set(indicators["indicator"].unique()), set(tables[PUBLISHED_FIGURES]["indicator"].unique()))
     manifest_base = _manifest_base(fetched, result) | {"optional_inputs": _inputs(optional), "fingerprint": fingerprint}
     timed(result, progress, "write outputs", lambda: write_outputs(processed_dir, tables, result.quality, manifest_base), lambda _: len(tables) + 2)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
 import pyogrio.errors
+from pandera.engines.pandas_engine import Engine
 
 from etl.errors import OutputValidationError, SourceValidationError
 from etl.registry import SourceFile
@@ -32,6 +34,36 @@ def describe_failures(failure_cases: pd.DataFrame) -> list[str]:
     return lines
 
 
+_LEAN_SCHEMAS: dict[tuple[int, tuple[str, ...]], tuple[pa.DataFrameSchema, pa.DataFrameSchema]] = {}
+
+
+def _dtype_passes(schema: pa.DataFrameSchema, name: str, frame: pd.DataFrame) -> bool:
+    """True if pandera's dtype check of column `name` would pass as the frame stands (no coercion involved)."""
+    column = schema.columns[name]
+    if column.dtype is None or column.coerce or schema.coerce or schema.dtype is not None or column.regex or name not in frame.columns:
+        return False
+    series = frame[name]
+    if not isinstance(series, pd.Series):
+        return False
+    result = column.dtype.check(Engine.dtype(series.dtype), series)
+    return bool(result) if isinstance(result, bool) else bool(np.all(np.asarray(result)))
+
+
+def lean_schema(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pa.DataFrameSchema:
+    """The schema without the dtype checks that already pass on `frame`: same verdict and errors, a fraction of the time.
+
+    Why: pandera (0.35, pandas 3) checks a str column element-wise and then formats the (empty) failure
+    cases into a message for every such column, ~10 ms each whether or not anything failed; the build has
+    ~200 str columns. A column whose dtype would fail keeps its check (and pandera's error)."""
+    passing = tuple(name for name in schema.columns if _dtype_passes(schema, name, frame))
+    if not passing:
+        return schema
+    key = (id(schema), passing)
+    if key not in _LEAN_SCHEMAS:  # the schema itself is kept with its copy, so its id is not reused
+        _LEAN_SCHEMAS[key] = (schema, schema.update_columns({name: {"dtype": None} for name in passing}))
+    return _LEAN_SCHEMAS[key][1]
+
+
 def read_source(entry: SourceFile, path: Path, reader: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
     """Parse a raw file; a file that cannot be parsed at all (empty, truncated, wrong format)
     becomes a SourceValidationError naming the source and file instead of a parser traceback."""
@@ -47,7 +79,7 @@ def read_source(entry: SourceFile, path: Path, reader: Callable[[Path], pd.DataF
 def validate_source(schema: pa.DataFrameSchema, frame: pd.DataFrame, entry: SourceFile) -> pd.DataFrame:
     """Validate a raw table (all checks, lazily); on failure raise naming the source file."""
     try:
-        return schema.validate(frame, lazy=True)
+        return lean_schema(schema, frame).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         details = "\n  ".join(describe_failures(errors.failure_cases))
         raise SourceValidationError(
@@ -61,7 +93,7 @@ def validate_source(schema: pa.DataFrameSchema, frame: pd.DataFrame, entry: Sour
 def validate_output(schema: pa.DataFrameSchema, frame: pd.DataFrame, name: str) -> pd.DataFrame:
     """Validate a processed table before it replaces the previous one."""
     try:
-        return schema.validate(frame, lazy=True)
+        return lean_schema(schema, frame).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         details = "\n  ".join(describe_failures(errors.failure_cases))
         raise OutputValidationError(f"processed output {name} breaks its contract:\n  {details}") from errors

@@ -25,6 +25,7 @@ from etl import geography, overlay
 from etl.connectivity_model import COVARIATES, INDICATOR, MODEL_YEAR, Estimate, covariate_table, estimate_internet, household_weights, latest_values, standardise, stratum_targets
 from etl.context import StepContext, StepOutput
 from etl.indicators import INDICATOR_COLUMNS
+from etl.seats import SEAT_KEY, seat_geography
 from etl.sources import connectivity_published
 from etl.sources.census import read_census_seats
 
@@ -99,9 +100,14 @@ def _dun_overlay(ctx: StepContext, seat_weights: pd.DataFrame) -> tuple[pd.DataF
     """Area weights DUN -> district for the DUNs of the published seats, and their Census 2020 households and people."""
     seats = sorted(set(seat_weights["parlimen"])) if len(seat_weights) else []
     dun_shapes = ctx.read(DUN_BOUNDARIES, geography.read_boundaries)
-    dun_shapes = dun_shapes.loc[dun_shapes["parlimen"].isin(seats)].reset_index(drop=True)
+    dun_codes = dun_shapes.loc[dun_shapes["parlimen"].isin(seats), "code_state_dun"]
     duns = ctx.read(DUN_CENSUS, read_census_seats, DUN_HOUSEHOLDS_SCHEMA)
-    dun_weights = overlay.seat_district_weights(dun_shapes, ctx.districts, "code_state_dun", group_key="code_state") if len(dun_shapes) else pd.DataFrame(columns=["code_state_dun", *overlay.WEIGHT_COLUMNS])
+    if dun_codes.empty:
+        return pd.DataFrame(columns=["code_state_dun", *overlay.WEIGHT_COLUMNS]), duns
+    # the build's one DUN overlay (etl/seats.py: same polygons, state grouping and sliver rule; each seat's weights
+    # depend on that seat alone, so the subset equals an overlay of these DUNs by themselves)
+    area_weights = seat_geography(ctx).area_weights
+    dun_weights = area_weights.loc[area_weights[SEAT_KEY].isin(dun_codes)].rename(columns={SEAT_KEY: "code_state_dun"}).reset_index(drop=True)
     return dun_weights, duns
 
 

@@ -302,8 +302,9 @@ def label_agreement(points: pd.DataFrame) -> dict[str, int]:
 
 def facility_counts(points: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     """Counts per district (every canonical district, zeros included): clinics, hospitals and each clinic type."""
-    by_type = pd.crosstab(points["code_state_district"], points["facility_type"]).reindex(codes, fill_value=0)
-    by_kind = pd.crosstab(points["code_state_district"], points["kind"]).reindex(codes, fill_value=0)
+    # group sizes instead of pd.crosstab (a pivot table: ~5x slower for the same integer counts)
+    by_type = points.groupby(["code_state_district", "facility_type"]).size().unstack(fill_value=0).reindex(codes, fill_value=0)
+    by_kind = points.groupby(["code_state_district", "kind"]).size().unstack(fill_value=0).reindex(codes, fill_value=0)
     counts = pd.DataFrame(index=pd.Index(codes, name="code_state_district"))
     counts["clinics"] = by_kind.get("clinic", 0)
     counts["hospitals"] = by_kind.get("hospital", 0)
