@@ -363,8 +363,10 @@ def fixed_scheme(bounds: tuple[float, ...], fmt: str, colours: list[str] = SEQUE
     return ClassScheme(tuple(bounds), tuple(labels), tuple(_spread(colours, len(labels))))
 
 
-def rank_interval_chart(frame: pd.DataFrame, *, rank_label: str, interval_label: str, total: int, height_per_row: int = 22) -> go.Figure:
-    """Need rank of each district (1 = most behind) with its interval under perturbed weights.
+def rank_interval_chart(frame: pd.DataFrame, *, rank_label: str, interval_label: str, total: int, height_per_row: int = 22,
+                        axis_note: str = "1 = most behind, of {total}") -> go.Figure:
+    """Need rank of each district (1 = most behind) with its interval under perturbed weights;
+    axis_note: the axis's reading in the page's language ({total} = the ranks there are).
 
     frame: district, state, need_rank, rank_median, rank_low, rank_high — one row per district shown,
     ordered as they should appear (top = most behind).
@@ -385,7 +387,7 @@ def rank_interval_chart(frame: pd.DataFrame, *, rank_label: str, interval_label:
     low = float(frame["rank_low"].min()) if len(frame) else 1.0
     high = float(frame["rank_high"].max()) if len(frame) else float(total)
     pad = max(1.0, 0.05 * (high - low))  # the axis fits the intervals shown, not all `total` ranks
-    figure.update_xaxes(title_text=f"{rank_label} (1 = most behind, of {total})", range=[max(0.0, low - pad), min(total + 1.0, high + pad)],
+    figure.update_xaxes(title_text=f"{rank_label} ({axis_note.format(total=total)})", range=[max(0.0, low - pad), min(total + 1.0, high + pad)],
                         gridcolor=GRID_COLOUR, tickformat="d", zeroline=False, automargin=True)
     figure.update_layout(height=max(240, 60 + height_per_row * len(frame)), margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
                          font={"family": FONT_FAMILY}, showlegend=False)

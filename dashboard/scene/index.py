@@ -75,7 +75,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         height=height, geojson_url=geojson_url,
     )
     scene.figure_builders["rank_intervals"] = lambda: figures.rank_interval_chart(
-        view, rank_label=words.t("need_rank"), interval_label=words.t("rank_interval"), total=scored,
+        view, rank_label=words.t("need_rank"), interval_label=words.t("rank_interval"), total=scored, axis_note=words.t("rank_axis_note"),
     )
     scene.sentences.update(common.unmeasured_sentences(result, words))
     correlation = table[domain_ids].corr(method="spearman").rename_axis("domain").reset_index()
