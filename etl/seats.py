@@ -46,7 +46,7 @@ import pandas as pd
 import shapely
 from pandera.pandas import Check, Column, DataFrameSchema
 
-from etl import geography, overlay
+from etl import geography, msme, overlay
 from etl.contract import STATE_NAMES
 from etl.context import StepContext
 from etl.errors import OutputValidationError, SourceValidationError
@@ -603,11 +603,9 @@ def census_rows(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
 
 def msme_rows(ctx: StepContext, geo: SeatGeography) -> pd.DataFrame:
     """MSME counts per seat direct from the census seat files, not seat -> district -> seat: DUN seats
-    as labelled, Parlimen seats in the verified reading of census_parlimen (etl/sources/agriculture.py)."""
-    from etl.sources import agriculture  # local: agriculture imports the seat geography
-
+    as labelled, Parlimen seats in the verified reading of census_parlimen (etl/msme.py)."""
     try:
-        return agriculture.msme_seat_rows(geo.dun, geo.parlimen).assign(from_districts=False)
+        return msme.msme_seat_rows(geo.dun, geo.parlimen).assign(from_districts=False)
     except ValueError as error:
         raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] columns sme_micro/sme_small/sme_medium: {error}") from error
 

@@ -325,8 +325,8 @@ def add_published_use(scene: Scene, dataset: data.Dataset, words: Words) -> None
 
 
 def farmer_holdings(published: pd.DataFrame, states: list[str]) -> pd.DataFrame:
-    """Agriculture Census 2024 holder counts: Malaysia first, then every state (a state without a
-    published total stays no data, never 0), with year, publisher and link."""
+    """Agriculture Census 2024 holder counts: Malaysia first, then the states with a published total,
+    then every other state (no data, never 0), with year, publisher and link."""
     rows = published.loc[published["indicator"].isin([FARMER_TOTAL, FARMER_INDIVIDUAL]) & published["geography_level"].isin(["national", "state"])]
     latest = rows.sort_values(["year", "as_of"]).groupby(["state", "indicator"], as_index=False).last()
     wide = latest.pivot(index="state", columns="indicator", values="value").reindex(columns=[FARMER_TOTAL, FARMER_INDIVIDUAL])
@@ -336,7 +336,8 @@ def farmer_holdings(published: pd.DataFrame, states: list[str]) -> pd.DataFrame:
     frame["holdings_individual"] = frame["state"].map(wide[FARMER_INDIVIDUAL]).astype(float)
     for column in cited.columns:
         frame[column] = frame["state"].map(cited[column])
-    return frame.astype({"year": "Int64"}).fillna({"as_of": "", "publisher": "", "source_url": ""})
+    frame = frame.astype({"year": float}).fillna({"as_of": "", "publisher": "", "source_url": ""})  # year NaN: shown as no data
+    return frame.sort_values("holdings_total", key=lambda total: total.isna(), kind="stable").reset_index(drop=True)
 
 
 def adoption_rows(published: pd.DataFrame) -> pd.DataFrame:
@@ -380,7 +381,7 @@ def add_livelihoods(scene: Scene, dataset: data.Dataset, words: Words) -> None:
         holdings, title=words.t("farmers_title"), source=words.t("farmers_source"),
         labels={"state": words.t("state"), "holdings_total": words.t("farmers_total"), "holdings_individual": words.t("farmers_individual"), "year": words.t("year"),
                 "as_of": words.t("as_of"), "publisher": words.t("publisher"), "confidence": words.t("confidence"), **link},
-        formats={"holdings_total": ",.0f", "holdings_individual": ",.0f"}, no_data=words.no_data,
+        formats={"holdings_total": ",.0f", "holdings_individual": ",.0f", "year": ".0f"}, no_data=words.no_data,
         value_labels={"confidence": published_words.confidence_labels(words), "state": {"Malaysia": words.t("malaysia")}},
     )
     national = holdings.loc[holdings["state"] == "Malaysia"].iloc[0]

@@ -1,4 +1,5 @@
-"""Farmers and petty traders as published (etl/sources/agriculture.py) and kept out of connectivity.
+"""Farmers and petty traders as published (etl/sources/agriculture.py) and kept out of connectivity;
+seat MSME counts direct from the census seat files (etl/msme.py).
 
 Synthetic frames (labelled) test which transcribed farmer rows are carried, that no farmer or MSME
 row can become a connectivity value, and the seats' direct MSME counts; real-build checks read the
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 
 from etl import connectivity_measured as measured
+from etl import msme
 from etl.sources import agriculture, connectivity_published
 
 HOLDERS_2023_NATIONAL = 1_030_020  # DOSM Agriculture Census 2024 interim results as reported (farmers_state.csv, NST via daily8)
@@ -75,7 +77,7 @@ def test_given_farmer_and_msme_rows_when_coverage_is_carried_then_no_farmer_row_
 
 def test_seat_msme_rows_come_direct_from_the_seat_files():
     dun, parlimen = _synthetic_seats()
-    rows = agriculture.msme_seat_rows(dun, parlimen).set_index(["geography", "code_seat", "indicator"])["value"]
+    rows = msme.msme_seat_rows(dun, parlimen).set_index(["geography", "code_seat", "indicator"])["value"]
     assert rows[("dun", "1_N.01", "micro_enterprises")] == 10.0
     assert rows[("dun", "1_N.02", "micro_enterprises_per_1k_pop")] == pytest.approx(20 * 1_000 / 2_000)
     assert rows[("parlimen", "P.003", "micro_enterprises")] == 50.0  # the verified reading, not the label
@@ -108,7 +110,7 @@ def test_real_build_no_farmer_or_msme_row_is_connectivity_evidence(built_data_di
 
 def test_real_build_seat_msme_counts_are_direct_and_match_dosm(built_data_dir: Path):
     seats = pd.read_parquet(built_data_dir / "processed" / "seat_indicators.parquet")
-    msme = seats.loc[seats["indicator"].isin(agriculture.MSME_COUNT_INDICATORS.values())]
-    assert not msme["from_districts"].any() and set(msme["method"]) == {"observed"}
-    parlimen = msme.loc[msme["geography"] == "parlimen"].groupby("indicator")["value"].sum()
+    counts = seats.loc[seats["indicator"].isin(msme.MSME_COUNT_INDICATORS.values())]
+    assert not counts["from_districts"].any() and set(counts["method"]) == {"observed"}
+    parlimen = counts.loc[counts["geography"] == "parlimen"].groupby("indicator")["value"].sum()
     assert parlimen["micro_enterprises"] == PUBLISHED_MSME_2021["micro"] and parlimen["medium_enterprises"] == PUBLISHED_MSME_2021["medium"]
