@@ -44,7 +44,8 @@ def timed(function, repeat: int = 1) -> tuple[float, object]:
 
 def run_etl(repo: Path, data_dir: Path, mirror: Path, *args: str) -> float:
     """Wall time of one `python -m etl build` process in `repo` (imports included)."""
-    env = os.environ | {config.DATA_DIR_ENV_VAR: str(data_dir), config.MIRROR_ENV_VAR: str(mirror)}
+    # the checkout's own code first, whatever PYTHONPATH the bench itself runs with
+    env = os.environ | {config.DATA_DIR_ENV_VAR: str(data_dir), config.MIRROR_ENV_VAR: str(mirror), "PYTHONPATH": str(repo)}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "etl", "build", *args], cwd=repo, env=env, check=True, capture_output=True)
     return time.perf_counter() - started

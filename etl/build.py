@@ -16,8 +16,11 @@ import functools
 import hashlib
 import json
 import shutil
+import socket
 import ssl
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -48,7 +51,13 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def _quick_download(url: str, destination: Path) -> None:
-    """Like fetch.download_url, with a short timeout (for optional files only)."""
+    """Like fetch.download_url, with a short timeout (for optional files only). The host is looked up
+    first: offline the lookup fails at once, before the CA store is loaded (~0.3 s of a no-op rebuild),
+    with the error urlopen itself would raise."""
+    try:
+        socket.getaddrinfo(urllib.parse.urlsplit(url).hostname, None)
+    except OSError as error:
+        raise urllib.error.URLError(error) from error
     request = urllib.request.Request(url, headers={"User-Agent": "jurang-etl"})
     with urllib.request.urlopen(request, timeout=OPTIONAL_TIMEOUT_S, context=_tls_context()) as response, open(destination, "wb") as out:
         shutil.copyfileobj(response, out)
