@@ -359,7 +359,7 @@ def main() -> None:
         figures = {"start_s": round(server.wait_healthy(), 1)}
         figures.update(asyncio.run(soak(server.base_url, args.sessions, args.minutes, args.action_timeout, codes, server, args.sample_every, errors)))
         time.sleep(args.settle)
-        figures["end"] = sample(server, 0.0)
+        figures["end"] = {**sample(server, 0.0), "t_s": "end"}
         figures["server_alive"] = server.alive()
         errors += server_log_errors(server.log_path)
     finally:
@@ -376,7 +376,7 @@ def main() -> None:
     for kind, stats in figures["journeys"].items():
         print(f"  {kind:13} {stats['count']:4}x  median {stats['median_s']:6.2f} s  max {stats['max_s']:6.2f} s")
     print("  t_s   server_MiB  tree_MiB  fds  chromium")
-    for row in figures["samples"] + [{**figures["end"], "t_s": "end"}]:
+    for row in figures["samples"] + [figures["end"]]:
         print(f"  {row['t_s']!s:>5} {row['server_rss_mib']:10.1f} {row['tree_rss_mib']:9.1f} {row['server_fds']:4} {row['chromium_processes']:9}")
     for name, passed in figures["bounds"]["checks"].items():
         print(f"  {'ok ' if passed else 'FAIL'} {name}")
