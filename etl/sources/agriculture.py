@@ -29,7 +29,6 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import pandera.pandas as pa
 from pandera.pandas import Check, Column, DataFrameSchema
 
 from etl import config, geography, overlay
@@ -40,7 +39,6 @@ from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.msme import MSME_COLUMNS, MSME_COUNT_INDICATORS, MSME_PER_1K_INDICATORS, MSME_SIZES, MSME_SOURCE_YEAR, msme_dun_counts, parlimen_msme_layout
 from etl.schemas import STATE_NAMES
 from etl.sources import connectivity_published as published
-from etl.validate import describe_failures
 from etl.sources.census import read_census_seats, urban_profile
 from etl.seats import seat_geography
 
@@ -246,7 +244,7 @@ def crop_no_data(area: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
 # --- micro, small and medium enterprises (MSMEs) and planted area per rural resident -----------
 #
 # What the seat tables' sme_* columns hold (verified) is written in etl/msme.py, which reads them.
-#
+
 CROP_PER_RURAL_INDICATOR = "crop_area_ha_per_1k_rural_pop"
 
 _MSME_COLUMN_CHECKS = {column: Column(float, Check.ge(0), nullable=True, coerce=True) for column in MSME_COLUMNS.values()}
@@ -340,7 +338,7 @@ FARMER_SOURCE = "pub_farmers"
 FARMER_RESULTS = "Interim Report"  # the words in data_source that mark an interim result
 FARMER_TOTAL = "agricultural_holdings_total"  # the holder count every state would have
 FARMER_LEVELS = ("national", "state", "district")
-FARMER_NOT_CARRIED = {  # indicator -> why it is not carried (any other non-result row: "not_interim_result")
+FARMER_NOT_CARRIED = {  # indicator -> why it is not carried (any other row: "not an Agriculture Census 2024 interim result")
     "agri_census_frame_residences": "enumeration frame (residences listed before the census), never a farmer count",
     "share_of_residences_involved_in_agriculture": "a preliminary share quoted during field operations, not an interim result",
     "paddy_farmers_granary": "a granary area's farmers (MADA), not an Agriculture Census figure nor a census geography",
@@ -372,14 +370,6 @@ def states_without(carried: pd.DataFrame, indicator: str = FARMER_TOTAL) -> list
     return [state for state in STATE_NAMES if state not in found]
 
 
-def _validated(frame: pd.DataFrame, schema: DataFrameSchema, label: str) -> pd.DataFrame:
-    try:
-        return schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as errors:
-        details = "\n  ".join(describe_failures(errors.failure_cases))
-        raise SourceValidationError(f"[{label}] does not match its expected schema (0-based data rows):\n  {details}") from errors
-
-
 def _as_published(ctx: StepContext, reference: pd.DataFrame, label: str) -> pd.DataFrame:
     """Reference rows as published_figures rows: district rows get their code, nothing gets a map point."""
     districts = reference.loc[reference["geography_level"] == "district"]
@@ -396,7 +386,7 @@ def _farmers(ctx: StepContext) -> pd.DataFrame:
         return pd.DataFrame(columns=published.PUBLISHED_COLUMNS)
     raw = ctx.read(FARMER_SOURCE, published.read_text_table, published.TRANSCRIPTION_SCHEMA)
     carried, dropped = farmer_rows(raw)
-    carried = _validated(carried, FARMER_SCHEMA, ctx.label(FARMER_SOURCE))
+    carried = published.validated(carried, FARMER_SCHEMA, ctx.label(FARMER_SOURCE))
     ctx.quality.account(
         FARMER_SOURCE, read=len(raw), used=len(carried), rejected=len(dropped),
         detail=f"Agriculture Census 2024 interim results carried into {PUBLISHED_FIGURES} at their own level (concept 'farmers', never connectivity); rejected = not farmer counts (listed)",
@@ -416,12 +406,8 @@ def _farmers(ctx: StepContext) -> pd.DataFrame:
 
 def _msme_adoption(ctx: StepContext) -> pd.DataFrame:
     """MSMEs' digital adoption as published (data/reference/published_livelihoods.csv; quotes stay in the file)."""
-    try:
-        frame = published.read_text_table(LIVELIHOOD_CSV)
-    except (OSError, ValueError) as error:
-        raise SourceValidationError(f"[{LIVELIHOOD_LABEL}] cannot be read ({type(error).__name__}: {error})") from error
-    reference = _validated(frame, LIVELIHOOD_SCHEMA, LIVELIHOOD_LABEL).drop(columns="quote")
-    ctx.quality.account(LIVELIHOOD_SOURCE, read=len(frame), used=len(reference), detail=f"{LIVELIHOOD_LABEL}: carried into {PUBLISHED_FIGURES} without quotes")
+    reference = published.read_reference(LIVELIHOOD_CSV, LIVELIHOOD_LABEL, LIVELIHOOD_SCHEMA).drop(columns="quote")
+    ctx.quality.account(LIVELIHOOD_SOURCE, read=len(reference), used=len(reference), detail=f"{LIVELIHOOD_LABEL}: carried into {PUBLISHED_FIGURES} without quotes")
     return _as_published(ctx, reference, LIVELIHOOD_LABEL)
 
 

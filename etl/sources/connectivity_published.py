@@ -218,17 +218,22 @@ PUBLISHED_COLUMNS = [
 # --- step parts (read through the step context) ----------------------------------------------------------
 
 
-def read_reference() -> pd.DataFrame:
-    """The carried figures, validated (errors name the reference file and column)."""
+def read_reference(path: Path = REFERENCE_CSV, label: str = REFERENCE_LABEL, schema: DataFrameSchema = REFERENCE_SCHEMA) -> pd.DataFrame:
+    """A reference file of carried figures, validated (errors name the file and column)."""
     try:
-        frame = read_text_table(REFERENCE_CSV)
+        frame = read_text_table(path)
     except (OSError, ValueError) as error:
-        raise SourceValidationError(f"[{REFERENCE_LABEL}] cannot be read ({type(error).__name__}: {error})") from error
+        raise SourceValidationError(f"[{label}] cannot be read ({type(error).__name__}: {error})") from error
+    return validated(frame, schema, label)
+
+
+def validated(frame: pd.DataFrame, schema: DataFrameSchema, label: str) -> pd.DataFrame:
+    """frame validated lazily; every failure listed in one error naming the file (label), column and rows."""
     try:
-        return REFERENCE_SCHEMA.validate(frame, lazy=True)
+        return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         details = "\n  ".join(describe_failures(errors.failure_cases))
-        raise SourceValidationError(f"[{REFERENCE_LABEL}] does not match its expected schema (0-based data rows):\n  {details}") from errors
+        raise SourceValidationError(f"[{label}] does not match its expected schema (0-based data rows):\n  {details}") from errors
 
 
 def cross_check(ctx: StepContext, reference: pd.DataFrame) -> None:

@@ -16,6 +16,7 @@ import pytest
 
 from etl import connectivity_measured as measured
 from etl import msme
+from etl.errors import SourceValidationError
 from etl.sources import agriculture, connectivity_published
 
 HOLDERS_2023_NATIONAL = 1_030_020  # DOSM Agriculture Census 2024 interim results as reported (farmers_state.csv, NST via daily8)
@@ -114,3 +115,13 @@ def test_real_build_seat_msme_counts_are_direct_and_match_dosm(built_data_dir: P
     assert not counts["from_districts"].any() and set(counts["method"]) == {"observed"}
     parlimen = counts.loc[counts["geography"] == "parlimen"].groupby("indicator")["value"].sum()
     assert parlimen["micro_enterprises"] == PUBLISHED_MSME_2021["micro"] and parlimen["medium_enterprises"] == PUBLISHED_MSME_2021["medium"]
+
+
+def test_a_livelihood_row_without_its_quote_is_refused_naming_file_and_column():
+    row = agriculture.LIVELIHOOD_SCHEMA.columns.keys()
+    frame = pd.DataFrame([{column: "" for column in row} | {  # synthetic: every cell valid but the quote
+        "source_id": agriculture.LIVELIHOOD_SOURCE, "indicator": "msme_x", "geography_level": "national", "state": "Malaysia", "year": "2021",
+        "value": "1", "unit": "MSMEs", "data_source": "d", "publisher": "p", "source_type": "news_quoting_official", "confidence": "high",
+        "source_url": "https://example.org"}])
+    with pytest.raises(SourceValidationError, match=r"published_livelihoods\.csv.*\n.*quote"):
+        connectivity_published.validated(frame, agriculture.LIVELIHOOD_SCHEMA, agriculture.LIVELIHOOD_LABEL)
