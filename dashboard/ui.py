@@ -90,6 +90,38 @@ def label_with_domain(indicator_id: str) -> str:
     return f"{t('domain_' + entry['domain'])} · {entry['label'][language()]}"
 
 
+PLAY_STEP_S = 2.0  # seconds a year stays on screen while playing (a map repaint takes well under one)
+
+
+def year_player(years: list, year_key: str, container=st) -> None:
+    """A play/pause button stepping the year widget `year_key` through `years`, one every PLAY_STEP_S,
+    stopping at the last year (play again from the first). A fragment's timer (run_every) advances the
+    widget's value and reruns the page, so the map, the table and the URL's year= follow each step."""
+    playing_key, page_run_key = f"_playing_{year_key}", f"_page_run_{year_key}"
+
+    def toggle() -> None:  # a callback: runs before the page, when widget values may still be set
+        playing = not st.session_state.get(playing_key, False)
+        if playing and st.session_state.get(year_key) == years[-1]:
+            st.session_state[year_key] = years[0]
+        st.session_state[playing_key] = playing
+
+    playing = st.session_state.get(playing_key, False)
+    container.button(t("pause" if playing else "play"), icon=":material/pause:" if playing else ":material/play_arrow:", on_click=toggle,
+                     key=f"play_{year_key}", help=t("play_help", seconds=f"{PLAY_STEP_S:.0f}"))
+    st.session_state[page_run_key] = True
+
+    @st.fragment(run_every=PLAY_STEP_S if playing else None)
+    def step() -> None:
+        if st.session_state.pop(page_run_key, False) or not st.session_state.get(playing_key):
+            return  # the page's own run shows the current year first; a stopped player does nothing
+        position = years.index(st.session_state[year_key]) if st.session_state.get(year_key) in years else -1
+        st.session_state[year_key] = years[min(position + 1, len(years) - 1)]
+        st.session_state[playing_key] = position + 2 < len(years)  # the last year reached: stop
+        st.rerun()
+
+    step()
+
+
 def gap_delta_text(shortfall: float, fmt: str) -> str:
     """'12.3 behind' / '4.0 ahead' for a rural card, from the direction-aware shortfall."""
     amount = figures.format_value(abs(shortfall), fmt)

@@ -68,16 +68,20 @@ def keep_selections_on_language_change() -> None:
             st.session_state[key] = st.session_state[key]
 
 
-def url_selectbox(label: str, options: list, key: str, param: str, format_func=str, default=None, container=st, keep_as: str | None = None, **kwargs):
-    """A selectbox whose value is read from and written to the query parameter `param`; with
-    keep_as, the value also holds across pages for the session (state, year)."""
+def url_selectbox(label: str, options: list, key: str, param: str, format_func=str, default=None, container=st, keep_as: str | None = None,
+                  slider: bool = False, **kwargs):
+    """A selectbox (with slider, a select_slider) whose value is read from and written to the query
+    parameter `param`; with keep_as, the value also holds across pages for the session (state, year)."""
     _from_kept(keep_as, options, key)
     _from_url(param, options, key)
     if key not in st.session_state or st.session_state[key] not in options:
         st.session_state[key] = default if default in options else options[0]
     _remember_widget(key)
-    kwargs.setdefault("placeholder", t("choose_option"))  # Streamlit's own placeholder is English
-    value = container.selectbox(label, options, key=key, format_func=format_func, **kwargs)
+    if slider:
+        value = container.select_slider(label, options, key=key, format_func=format_func, **kwargs)
+    else:
+        kwargs.setdefault("placeholder", t("choose_option"))  # Streamlit's own placeholder is English
+        value = container.selectbox(label, options, key=key, format_func=format_func, **kwargs)
     st.query_params[param] = _encode(value)
     if keep_as is not None:
         st.session_state.setdefault(KEPT, {})[keep_as] = value

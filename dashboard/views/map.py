@@ -13,15 +13,20 @@ dataset = ui.require_dataset()
 
 heading = st.container()  # the title names the areas, once they are chosen
 
-column_indicator, column_year, column_state, column_geography = st.columns([3, 1, 2, 2])
+column_indicator, column_state, column_geography = st.columns([4, 2, 2])
 areas = url_state.geography_selector(dataset, container=column_geography)
 options = common.options(areas)
 heading.title(ui.t("map_title" if areas.geography == "district" else f"map_title_{areas.geography}"))
 heading.caption(ui.t("map_intro" if areas.geography == "district" else f"map_intro_{areas.geography}"))
 indicator = url_state.url_selectbox(ui.t("indicator"), list(options.indicators), "indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = list(options.years[indicator])
-year = url_state.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.latest_year(indicator), container=column_year, keep_as="year")
 state = url_state.state_selector(dataset, container=column_state)
+# Our World in Data's time slider: several years slide and play (the map, the table and the link follow)
+year_row = st.container(horizontal=True, vertical_alignment="bottom")
+year = url_state.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.latest_year(indicator), container=year_row, keep_as="year",
+                               slider=len(years) > 1)
+if len(years) > 1:
+    ui.year_player(years, f"year_{indicator}", container=year_row)
 
 
 def district_name(code: str) -> str:

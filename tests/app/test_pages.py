@@ -167,6 +167,11 @@ def _one_per_domain() -> list[tuple[str, str]]:
     return [(indicator, LANGS[number % 2]) for number, indicator in enumerate(chosen.values())]
 
 
+def year_widget(at, key: str):
+    """The Map page's year: a slider (with Play) when the indicator has several years, else a selectbox."""
+    return at.select_slider(key=key) if any(widget.key == key for widget in at.select_slider) else at.selectbox(key=key)
+
+
 @pytest.mark.parametrize(("indicator", "lang"), _one_per_domain())
 def test_map_indicator_sweep_latest_year(real_data, open_app, districts, latest_years, indicator, lang):
     assert indicator in latest_years, f"catalogue indicator {indicator!r} has no values in the build"
@@ -174,7 +179,7 @@ def test_map_indicator_sweep_latest_year(real_data, open_app, districts, latest_
     assert_clean(at)
     assert [title.value for title in at.title] == [MAP_TITLE[lang]]
     assert at.selectbox(key="indicator").value == indicator
-    year = at.selectbox(key=f"year_{indicator}")
+    year = year_widget(at, f"year_{indicator}")
     assert year.value == latest_years[indicator]
     assert year.options[-1] == str(latest_years[indicator]), "the latest year is the last option (the default)"
     assert sorted(mapped_codes(map_spec(at))) == sorted(districts["code_state_district"])
@@ -190,7 +195,7 @@ def test_widget_interactions_rerun_the_map(real_data, open_app, districts, lates
     at = open_app(lang, MAP)
     at.selectbox(key="indicator").set_value("population_census").run()
     assert_clean(at)
-    years = at.selectbox(key="year_population_census")
+    years = year_widget(at, "year_population_census")
     assert years.value == latest_years["population_census"]
     older = int(years.options[0])
     years.set_value(older).run()
@@ -199,7 +204,7 @@ def test_widget_interactions_rerun_the_map(real_data, open_app, districts, lates
     at.selectbox(key="state").set_value("Kelantan").run()
     assert_clean(at)
     assert at.selectbox(key="indicator").value == "population_census"
-    assert at.selectbox(key="year_population_census").value == older
+    assert year_widget(at, "year_population_census").value == older
     kelantan = districts[districts["state"] == "Kelantan"]
     assert sorted(mapped_codes(map_spec(at))) == sorted(kelantan["code_state_district"])
     assert set(table(at, lang)[i18n.translate("state", lang)]) == {"Kelantan"}
