@@ -34,7 +34,7 @@ from etl.fetch import FetchResult
 from etl.registry import SourceFile
 from etl.sources import agriculture, census, connectivity, education, health, household, population, speedtest
 from etl.target_registry import check_targets, load_targets
-from etl.validate import validate_output
+from etl.validate import lean_schema, validate_output
 
 POPULATION_CHECK_TOLERANCE = 0.001  # estimates vs census totals (2020): rounding to 0.1 thousand per district
 
@@ -64,7 +64,8 @@ DOMAIN_STEPS: list[tuple[str, Callable[[StepContext], StepOutput]]] = [
 def build_districts(ctx: StepContext) -> gpd.GeoDataFrame:
     codes = ctx.read("dosm_state_district_codes", pd.read_csv, schemas.state_district_codes)
     boundaries = ctx.read("dosm_district_boundaries", geography.read_boundaries)
-    schemas.district_boundaries.validate(pd.DataFrame(boundaries.drop(columns="geometry")), lazy=True)
+    attributes = pd.DataFrame(boundaries.drop(columns="geometry"))
+    lean_schema(schemas.district_boundaries, attributes).validate(attributes, lazy=True)
     invalid = int((~boundaries.geometry.is_valid).sum())
     if invalid:
         ctx.quality.note("dosm_district_boundaries", "geometry_repaired", column="geometry", count=invalid)

@@ -46,7 +46,7 @@ from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
 from etl.sources.census import read_census_seats
 from etl.sources.education import read_json_records
-from etl.validate import validate_source
+from etl.validate import lean_schema, validate_source
 
 FACILITIES = "moh_facilities"
 BEDS = "moh_hospital_beds"
@@ -582,7 +582,7 @@ def _build_facilities(ctx: StepContext, codes: list[str], population: pd.DataFra
     resolved = ctx.resolve(raw, FACILITIES).frame
     spatial = geography.assign_points_to_districts(resolved, ctx.districts)
     points = facility_points(resolved, spatial, distance_to_label_km(resolved, spatial, ctx.districts))
-    points = facilities_output.validate(points, lazy=True)
+    points = lean_schema(facilities_output, points).validate(points, lazy=True)
     ctx.quality.account(FACILITIES, read=len(raw), used=len(points), detail="every facility counted in its labelled district")
 
     agreement = label_agreement(points)
