@@ -34,9 +34,11 @@ import helpers_data
 from etl import import_log
 
 # the mock provider still uses Authlib's deprecated jose module (its own business, not ours)
-pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning")]
+pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning"),
+              pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning")]
 expect = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed").expect
-pytest.importorskip("authlib", reason="Authlib (Streamlit's login needs it; requirements.txt) is not installed")
+# (authlib.deprecate puts an "always" filter first when imported: imported before ours goes on top of it)
+pytest.importorskip("authlib.deprecate", reason="Authlib (Streamlit's login needs it; requirements.txt) is not installed")
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     oidc_provider_mock = pytest.importorskip("oidc_provider_mock", reason="oidc-provider-mock (requirements-dev.txt) is not installed")
