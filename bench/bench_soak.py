@@ -16,7 +16,7 @@ processes: kaleido's Chromium), its open file handles (/proc/<pid>/fd) and its C
 sampled. Errors: Streamlit exception boxes, HTTP responses >= 400 (except Streamlit's known sub-path
 probes), console and page errors, timeouts, wrong downloads, tracebacks in the server's log, a dead
 server. At the end the sessions are closed and, after --settle s, handles and processes are counted
-again.
+again. Journey counts and times per kind include the warm-up round.
 
 Verdict (stated bounds): 0 errors; server RSS and process-tree RSS at the end of the soak within
 --max-growth-pct (15 %) of the baseline; open handles at the end at most --fd-slack (16) above the
