@@ -22,7 +22,7 @@ def test_play_steps_the_year_and_the_map_then_stops_at_the_last_year(browser, ap
         page.goto(f"{app_server.base_url}/map?lang=en&state=Sabah&indicator={INDICATOR}&year=2019")
         thumb = page.locator('[data-testid="stSliderThumbValue"]')
         expect(thumb).to_have_text("2019", timeout=120_000)
-        expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')).to_be_visible()
+        expect(page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')).to_be_visible(timeout=60_000)
         first_map = page.evaluate(MAP_CLASSES)
 
         page.get_by_role("button", name="Play").click()
