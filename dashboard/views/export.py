@@ -46,7 +46,7 @@ column_indicator, column_year, column_state = st.columns([3, 1, 2])
 indicator = column_indicator.selectbox(ui.t("indicator"), list(options.indicators), format_func=ui.label_with_domain, key="geo_indicator")
 years = list(options.years[indicator])
 year = column_year.selectbox(ui.t("year"), years, index=len(years) - 1, key=f"geo_year_{indicator}")
-geo_state = column_state.selectbox(ui.t("state"), [None, *options.states], format_func=lambda s: ui.t("all_states") if s is None else s, key="geo_state")
+geo_state = column_state.selectbox(ui.t("state"), allowed, format_func=lambda s: ui.t("all_states") if s is None else s, key="geo_state")  # the official's scope, as for the pack
 mapped = ui.scene_for(dataset, Selection(page="map", lang=ui.language(), indicator=indicator, year=year, state=geo_state))  # the map's own numbers
 values = mapped.tables["districts"]
 st.download_button(
