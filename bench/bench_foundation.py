@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,13 +43,20 @@ def timed(function, repeat: int = 1) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def run_etl(repo: Path, data_dir: Path, mirror: Path, *args: str) -> float:
-    """Wall time of one `python -m etl build` process in `repo` (imports included)."""
+def run_etl(repo: Path, data_dir: Path, mirror: Path, *args: str, cpu: list[float] | None = None) -> float:
+    """Wall time of one `python -m etl build` process in `repo` (imports included); its CPU time
+    (user + system) is appended to `cpu`: on a loaded shared machine wall times swing with the
+    load, CPU seconds much less."""
     # the checkout's own code first, whatever PYTHONPATH the bench itself runs with
     env = os.environ | {config.DATA_DIR_ENV_VAR: str(data_dir), config.MIRROR_ENV_VAR: str(mirror), "PYTHONPATH": str(repo)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "etl", "build", *args], cwd=repo, env=env, check=True, capture_output=True)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall
 
 
 def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
@@ -62,21 +70,25 @@ def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
         full = [[] for _ in repos]
         steps = [{} for _ in repos]
         noop = [[] for _ in repos]
+        full_cpu = [[] for _ in repos]
+        noop_cpu = [[] for _ in repos]
         for _ in range(runs):
             for i, (repo, data_dir) in enumerate(zip(repos, data_dirs)):
-                full[i].append(run_etl(repo, data_dir, mirror, "--force"))
+                full[i].append(run_etl(repo, data_dir, mirror, "--force", cpu=full_cpu[i]))
                 manifest = json.loads((data_dir / "processed" / "manifest.json").read_text(encoding="utf-8"))
                 for step in manifest["steps"]:
                     steps[i].setdefault(step["name"], []).append(step["seconds"])
         for _ in range(runs):
             for i, (repo, data_dir) in enumerate(zip(repos, data_dirs)):
-                noop[i].append(run_etl(repo, data_dir, mirror))
+                noop[i].append(run_etl(repo, data_dir, mirror, cpu=noop_cpu[i]))
         same = compare_outputs(data_dirs[0] / "processed", data_dirs[1] / "processed") if len(repos) > 1 else {}
     return [
         {
             "cold_build_s": round(cold[i], 3),
             "full_build_s": round(statistics.median(full[i]), 3),
             "noop_build_s": round(statistics.median(noop[i]), 3),
+            "full_build_cpu_s": round(statistics.median(full_cpu[i]), 3),
+            "noop_build_cpu_s": round(statistics.median(noop_cpu[i]), 3),
             "steps_s": {name: round(statistics.median(values), 3) for name, values in steps[i].items()},
             "runs": runs,
         } | ({"outputs_identical": same} if same else {})
@@ -175,6 +187,7 @@ def main() -> None:
         print(f"  etl build, cold (copy + checksum raw files):        {figures_etl['cold_build_s']:.2f} s")
         print(f"  etl build --force, whole process (median of {args.runs}): {figures_etl['full_build_s']:.2f} s")
         print(f"  etl no-op rebuild, whole process (median of {args.runs}): {figures_etl['noop_build_s']:.2f} s")
+        print(f"  CPU seconds (user + system), full / no-op (medians): {figures_etl['full_build_cpu_s']:.2f} s / {figures_etl['noop_build_cpu_s']:.2f} s")
         for name, seconds in figures_etl["steps_s"].items():
             print(f"    {name:<28} {seconds:6.2f} s")
         results.append({"commit": commit_of(repo), **figures_etl})
@@ -185,8 +198,11 @@ def main() -> None:
             "against": other,
             "full_build_ratio": round(other["full_build_s"] / result["full_build_s"], 2),
             "noop_build_ratio": round(other["noop_build_s"] / result["noop_build_s"], 2),
+            "full_build_cpu_ratio": round(other["full_build_cpu_s"] / result["full_build_cpu_s"], 2),
+            "noop_build_cpu_ratio": round(other["noop_build_cpu_s"] / result["noop_build_cpu_s"], 2),
         }
-        print(f"speed-up vs {other['commit']}: full build x{result['full_build_ratio']}, no-op x{result['noop_build_ratio']}")
+        print(f"speed-up vs {other['commit']}: full build x{result['full_build_ratio']}, no-op x{result['noop_build_ratio']} (wall); "
+              f"CPU x{result['full_build_cpu_ratio']}, x{result['noop_build_cpu_ratio']}")
         verdicts = result.get("outputs_identical", {})
         print(f"outputs vs {other['commit']}: " + ", ".join(f"{name} {verdict}" for name, verdict in verdicts.items()))
         result["outputs_all_identical"] = all(verdict != "DIFFERENT" for verdict in verdicts.values())
