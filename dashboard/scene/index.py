@@ -81,6 +81,6 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     correlation = table[domain_ids].corr(method="spearman").rename_axis("domain").reset_index()
     scene.tables["domain_correlation"] = Table(correlation, title=words.t("domain_correlation_title"), source=words.t("domain_correlation_note"),
                                                indicators=cited, labels={"domain": words.t("brief_col_domain"), **domain_labels},
-                                               formats={d: "+.2f" for d in domain_ids}, no_data="—")
+                                               formats={d: "+.2f" for d in domain_ids}, no_data="—", value_labels={"domain": domain_labels})
     scene.sentences["scope"] = f"{scope} · {scene.sentences['weights']}"
     return scene

@@ -153,7 +153,7 @@ def test_map_each_state(real_data, open_app, districts, state, lang):
     assert set(shown[i18n.translate("state", lang)]) == {state}
     assert set(shown[i18n.translate("district", lang)]) == set(expected["district"])
     assert metric(at, "districts_shown", lang) == str(len(expected))
-    highlight = at.multiselect(key=f"districts_{state}")
+    highlight = at.multiselect(key=f"districts_district_{state}")
     assert highlight.value == []
     assert sorted(highlight.options) == sorted(expected["district"])
 
@@ -230,7 +230,7 @@ def test_highlighted_districts_are_outlined_and_listed_first(real_data, open_app
     at.selectbox(key="state").set_value("Sabah").run()
     sabah = districts[districts["state"] == "Sabah"].sort_values("code_state_district")
     chosen = sabah["code_state_district"].tolist()[-2:]
-    at.multiselect(key="districts_Sabah").set_value(chosen).run()
+    at.multiselect(key="districts_district_Sabah").set_value(chosen).run()
     assert_clean(at)
     outline = [trace for trace in map_spec(at)["data"] if trace.get("name") == "selected"]
     assert len(outline) == 1 and sorted(outline[0]["locations"]) == sorted(chosen)

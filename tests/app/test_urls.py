@@ -55,7 +55,7 @@ def test_hostile_query_strings_are_ignored_with_a_notice(real_data, page):
         ("views/gaps.py", {"indicator": "household_income_median_rm", "year": "2019"}, "gap_indicator", "household_income_median_rm"),
         ("views/overview.py", {"state": "Sabah"}, "state", "Sabah"),
         ("views/index.py", {"state": "Sarawak", "w_economy": "0.5"}, "state", "Sarawak"),
-        ("views/district.py", {"state": "Sabah", "district": "12_24"}, "district_code", "12_24"),
+        ("views/district.py", {"state": "Sabah", "district": "12_24"}, "district_code_district", "12_24"),
         ("views/targets.py", {"target": "jendela2_5g_80"}, "target", "jendela2_5g_80"),
         ("views/connectivity.py", {"measure": "4g_coverage_populated_areas"}, "state_measure", "4g_coverage_populated_areas"),
     ],
