@@ -201,8 +201,12 @@ def lower_bound_values(published: pd.DataFrame) -> pd.DataFrame:
     understates progress, never overstates it. Other values are unchanged."""
     if "value_text" not in published.columns:
         return published
-    bound = pd.to_numeric(published["value_text"].astype("string").str.extract(LOWER_BOUND, expand=False), errors="coerce")
-    return published.assign(value=published["value"].where(published["value"].notna(), bound))
+    return published.assign(value=published["value"].where(published["value"].notna(), lower_bounds(published["value_text"])))
+
+
+def lower_bounds(value_text: pd.Series) -> pd.Series:
+    """N for each text published as a lower bound (">N", ">=N"); NaN for any other text."""
+    return pd.to_numeric(value_text.astype("string").str.extract(LOWER_BOUND, expand=False), errors="coerce")
 
 
 def published_series(published: pd.DataFrame, indicator_ids: list[str], level: str, place: str | None = None) -> pd.Series:

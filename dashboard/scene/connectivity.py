@@ -350,7 +350,7 @@ def published_value_text(value, value_text, fmt: str, words: Words) -> str:
     """A published value as read: a lower bound ">875000" says "more than 875,000"."""
     if pd.notna(value):
         return figures.format_value(value, fmt, no_data=words.no_data)
-    bound = pd.to_numeric(pd.Series([value_text], dtype="string").str.extract(targets.LOWER_BOUND, expand=False), errors="coerce").iloc[0]
+    bound = targets.lower_bounds(pd.Series([value_text], dtype="string")).iloc[0]
     if pd.notna(bound):
         return words.t("more_than", value=figures.format_value(bound, fmt))
     return str(value_text) if isinstance(value_text, str) else words.no_data
@@ -359,12 +359,9 @@ def published_value_text(value, value_text, fmt: str, words: Words) -> str:
 def msme_class_rates(dataset: data.Dataset, year: int) -> pd.DataFrame:
     """Micro and small-and-medium enterprises per 1,000 people by urban class: each class's
     population-weighted mean (= its enterprises per 1,000 of its people), with the districts counted."""
-    parts = []
-    for indicator in MSME_RATES:
-        means = metrics.class_means(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year))
-        parts.append(means.set_index("urban_class")["mean"].rename(indicator))
-    counts = metrics.class_means(metrics.weighted_frame(dataset.districts, dataset.indicators, MSME_RATES[0], year)).set_index("urban_class")[["districts", "districts_with_data"]]
-    return pd.concat([*parts, counts], axis=1).reset_index()
+    means = {indicator: metrics.class_means(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year)).set_index("urban_class") for indicator in MSME_RATES}
+    counts = means[MSME_RATES[0]][["districts", "districts_with_data"]]
+    return pd.concat([*(frame["mean"].rename(indicator) for indicator, frame in means.items()), counts], axis=1).reset_index()
 
 
 def add_livelihoods(scene: Scene, dataset: data.Dataset, words: Words) -> None:
