@@ -28,10 +28,10 @@ with national_box:
     chart_downloads.scene_chart(scene, "national_series", "national_series", "national_series", subtitle=ui.t("malaysia"))
     if "strata" in scene.tables:
         strata = scene.table("strata")
-        cards = st.columns(3)
-        for card, row in zip(cards, strata.itertuples(index=False)):
-            card.metric(row.label, row.value_text, delta=row.delta_text if isinstance(row.delta_text, str) else None, delta_color="normal")
-        cards[2].metric(ui.t("measured_by"), strata["measured_by"].iloc[0], help=str(strata["source_url"].iloc[0]))
+        cards = ui.card_row("strata")  # wraps at 1,024 px instead of cutting the Malay labels
+        for row in strata.itertuples(index=False):
+            cards.metric(row.label, row.value_text, delta=row.delta_text if isinstance(row.delta_text, str) else None, delta_color="normal")
+        cards.metric(ui.t("measured_by"), strata["measured_by"].iloc[0], help=str(strata["source_url"].iloc[0]))
     st.caption(scene.sentences["national_series_note"])
 
 chart_downloads.scene_chart(scene, "state_map", "state_snapshot", "state_figures", subtitle=measures[measure], figure_options=shapes)
