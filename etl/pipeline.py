@@ -39,23 +39,22 @@ from etl.validate import lean_schema, validate_output
 POPULATION_CHECK_TOLERANCE = 0.001  # estimates vs census totals (2020): rounding to 0.1 thousand per district
 
 # Domain steps, run in this order after the core steps: (progress label, step function).
-# Step times and why (medians of 5 whole builds, bench/bench_foundation.py, 2026-11-30, on the shared 2-core
-# machine at load ~17: a whole build took ~60 s wall for ~15 s of CPU, so divide by ~4 for an idle machine and
-# read them as relative sizes; every step but census and indicators is over 0.5 s at this load):
+# Step times and why (medians of 5 whole builds, bench/bench_foundation.py, 2026-11-30, the 2-core machine
+# nearly idle: a whole build 15.1 s wall, 14.7 s CPU; at load ~17 every figure is ~4x larger):
 DOMAIN_STEPS: list[tuple[str, Callable[[StepContext], StepOutput]]] = [
-    # 1.5 s (3 % of the build): four survey tables, each validated, resolved and checked against its state totals
+    # 0.50 s: four survey tables, each validated, resolved and checked against its state totals
     ("household context (HIES)", household.build_household),
-    # 4.5 s (8 %): three MOE tables (~45k rows) reconciled at two levels, and the 6 MB school list parsed,
+    # 1.1 s: three MOE tables (~45k rows) reconciled at two levels, and the 6 MB school list parsed,
     # validated and placed in districts (point in polygon, nearest polygon for coastal schools)
     ("education (MOE)", education.build_education),
-    # 4-6 s (8 %): the school list (shared parse) as demand weights, facilities placed and measured against
+    # 1.6 s: the school list (shared parse) as demand weights, facilities placed and measured against
     # their labelled district, seat polygons, and E2SFCA over ~10k demand points x ~3k facilities
     ("health (MOH)", health.build_health),
-    # 6-9 s (12 %): the first user of the seat geography (etl/seats.seat_geography: 600 DUN + 222 Parlimen
+    # 2.3 s: the first user of the seat geography (etl/seats.seat_geography: 600 DUN + 222 Parlimen
     # polygons read, validated, repaired and overlaid once with the full-resolution districts; shapely
     # intersections and make_valid dominate), plus two 20k-row crop tables and the MSME apportioning
     ("agriculture (DOSM, DOA)", agriculture.build_agriculture),
-    # 8-10 s (15 %): the published figures checked against their transcriptions, the Parlimen overlay of the
+    # 2.2 s: the published figures checked against their transcriptions, the Parlimen overlay of the
     # published seats (their own polygons: a different overlay from the seat step's DUN-built one), 401
     # calibrations (point + 400 draws), leave-one-out validation in per-fold loops; the DUN weights are the seat
     # geography's (no second overlay). After household, education and health: the model reads their indicators
@@ -244,7 +243,7 @@ def run_steps(
     ctx = StepContext(fetched_all, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality, custom_dir=custom_dir)
     ctx.districts = timed(result, progress, "canonical districts", lambda: build_districts(ctx))
     ctx.census = timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
-    # 2 s (at load ~17, see DOMAIN_STEPS): 383k rows (every sex, age band and ethnicity) read, validated (types, ranges,
+    # 0.8 s (see DOMAIN_STEPS): 383k rows (every sex, age band and ethnicity) read, validated (types, ranges,
     # 6-column key) and resolved per distinct name
     ctx.population = timed(result, progress, "population 2020-2025", lambda: build_population(ctx))
 
@@ -283,7 +282,7 @@ def run_steps(
         return tables
 
     # after every district indicator (the seats carry them): the seat tables, overlay and facility seats.
-    # 10 s (at load ~17, 16 % of the build): ~16k district values carried to 822 seats (vectorised, bincount),
+    # 3.1 s (see DOMAIN_STEPS), the largest step: ~16k district values carried to 822 seats (vectorised, bincount),
     # coverage simplification of 822 full-resolution seat polygons for display, ~8k facilities placed by point in
     # polygon, the urban rule tested one level up, and 84k seat rows validated
     seat_output = timed(result, progress, "seats (DOSM census 2020, electoral boundaries)", seat_tables, lambda tables: len(tables.indicators))
@@ -293,7 +292,7 @@ def run_steps(
         validate_output(schemas.districts_output, pd.DataFrame(display.drop(columns="geometry")), "districts.parquet")
         return display, boundaries, states
 
-    # 1.8 s (at load ~17): coverage simplification of 160 full-resolution districts and the dissolve into 16 states
+    # 0.5 s: coverage simplification of 160 full-resolution districts and the dissolve into 16 states
     display, boundaries, states = timed(result, progress, "district geometry", district_tables, lambda tables: len(tables[0]))
     tables = {
         "districts.parquet": display,
