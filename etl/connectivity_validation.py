@@ -119,13 +119,14 @@ def coverage_points(published: pd.DataFrame, estimates: pd.Series, piped_water: 
     ).reset_index(drop=True)
 
 
-def _linear_prediction(train: pd.DataFrame, test: pd.DataFrame, column: str) -> pd.Series:
-    """Ordinary least squares published ~ a + b * column on train, predicted on test, kept within 0-100."""
-    usable = train[[column, "published"]].dropna()
-    if len(usable) < 2 or usable[column].nunique() < 2:
-        return pd.Series(np.nan, index=test.index)
-    slope, intercept = np.polyfit(usable[column], usable["published"], 1)
-    return (intercept + slope * test[column]).clip(0, 100)
+def _linear_prediction(train_x: np.ndarray, train_published: np.ndarray, test_x: np.ndarray) -> np.ndarray:
+    """Ordinary least squares published ~ a + b * x on the train places, predicted on the test
+    places, kept within 0-100 (arrays, not frames: this runs once per fold)."""
+    usable = ~(np.isnan(train_x) | np.isnan(train_published))
+    if usable.sum() < 2 or len(np.unique(train_x[usable])) < 2:
+        return np.full(len(test_x), np.nan)
+    slope, intercept = np.polyfit(train_x[usable], train_published[usable], 1)
+    return np.clip(intercept + slope * test_x, 0, 100)
 
 
 def out_of_sample_predictions(points: pd.DataFrame, scheme: str) -> pd.DataFrame:
@@ -133,17 +134,22 @@ def out_of_sample_predictions(points: pd.DataFrame, scheme: str) -> pd.DataFrame
     leave_one_state_out. Predictors: the model and piped water (each through a straight line fitted
     on the other places), the mean of the other places in the same state (leave-one-out only; NaN
     where the state has no other place), and the mean of all the other places."""
-    folds = points.index.to_series() if scheme == "leave_one_out" else points["state"]
-    predicted = pd.DataFrame(index=points.index, columns=list(PREDICTORS), dtype=float)
-    for fold in folds.unique():
-        test = points.loc[folds == fold]
-        train = points.loc[folds != fold]
-        predicted.loc[test.index, "model"] = _linear_prediction(train, test, "model")
-        predicted.loc[test.index, "piped_water"] = _linear_prediction(train, test, "piped_water")
-        same_state = train.groupby("state")["published"].mean()
-        predicted.loc[test.index, "state_mean"] = test["state"].map(same_state).to_numpy(dtype=float) if scheme == "leave_one_out" else np.nan
-        predicted.loc[test.index, "national_mean"] = float(train["published"].mean()) if len(train) else np.nan
-    return predicted
+    states = points["state"].to_numpy(dtype=object)
+    folds = np.arange(len(points)) if scheme == "leave_one_out" else states
+    published = points["published"].to_numpy(dtype=float)
+    lines = {column: points[column].to_numpy(dtype=float) for column in ("model", "piped_water")}
+    predicted = {predictor: np.full(len(points), np.nan) for predictor in PREDICTORS}
+    for fold in pd.unique(folds):
+        test = folds == fold
+        train = ~test
+        for column, values in lines.items():
+            predicted[column][test] = _linear_prediction(values[train], published[train], values[test])
+        if scheme == "leave_one_out":
+            same_state = pd.Series(published[train]).groupby(states[train]).mean()
+            predicted["state_mean"][test] = same_state.reindex(states[test]).to_numpy(dtype=float)
+        # a Series mean, as before: the same summation, so the same last digit
+        predicted["national_mean"][test] = float(pd.Series(published[train]).mean()) if train.any() else np.nan
+    return pd.DataFrame(predicted, index=points.index, columns=list(PREDICTORS))
 
 
 def within_state_agreement(points: pd.DataFrame, column: str) -> tuple[float, int, int]:
