@@ -62,7 +62,7 @@ def resolve_districts(
     """
     lookup: dict[tuple[str, str], str] = {
         (normalise_name(s), normalise_name(d)): code
-        for s, d, code in canonical[["state", "district", "code_state_district"]].itertuples(index=False)
+        for s, d, code in zip(canonical["state"], canonical["district"], canonical["code_state_district"])  # no column subset of the GeoDataFrame (a copy)
     }
     canonical_keys = set(lookup)
     for s, alias, code in aliases[["state", "alias", "code_state_district"]].itertuples(index=False):
@@ -106,7 +106,9 @@ def resolve_districts(
         .assign(code_state_district=codes[aliased_mask].astype(str))
         .drop_duplicates()
     )
-    resolved = frame.loc[~excluded_mask].assign(code_state_district=codes[~excluded_mask].astype(str))
+    # nothing set aside (the usual case): no row selection, which copies every column of up to ~400k rows
+    kept = frame.loc[~excluded_mask] if excluded_mask.any() else frame
+    resolved = kept.assign(code_state_district=codes[~excluded_mask].astype(str))
     excluded = frame.loc[excluded_mask, [state_col, district_col]].drop_duplicates()
     return Resolution(frame=resolved, excluded=excluded, aliased=aliased)
 
