@@ -192,8 +192,8 @@ def add_trend(scene: Scene, dataset: data.Dataset, indicator: str, years: list[i
     lines = pd.concat([frame[["code_state_district", "district", "state", "value"]].assign(year=year) for year, frame in frames.items()], ignore_index=True)
     compared = int(next(iter(balanced.values()))["value"].notna().sum())  # areas with a value in every year
     panel = common.panel_sentence(compared, left_out, dataset, words, years)
-    wide = lines.pivot_table(index=["code_state_district", "district", "state"], columns="year", values="value", dropna=False).reset_index()
-    wide.columns = [str(column) for column in wide.columns]
+    values = lines.pivot(index="code_state_district", columns="year", values="value").rename(columns=str)  # one row per area, NaN kept
+    wide = frames[years[-1]][["code_state_district", "district", "state"]].join(values, on="code_state_district")
     scene.tables["trend"] = Table(
         wide, title=f"{label}: {words.t('trend_title')}", source=f"{common.source_line(indicator, dataset, scene.selection.lang)} {panel}", indicators=(indicator,),
         labels={"district": words.geo("district"), "state": words.t("state"), **{str(year): str(year) for year in years}},

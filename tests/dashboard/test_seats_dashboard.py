@@ -106,3 +106,9 @@ def test_the_seat_brief_names_the_seat_and_its_published_coverage_in_malay(built
     assert "Julau" in text and "27.3" in text and "2021" in text and "Borneo Post" in text
     refused = run_cli("--seat", "P.999", data_dir=built_data_dir)
     assert refused.returncode == 2 and "P.999" in refused.stderr
+
+
+@pytest.mark.parametrize(("geography", "count"), [("district", 160), ("dun", 600)])
+def test_the_map_trend_has_one_row_per_area(dataset, geography, count):
+    trend = scenes.build(dataset, "map", f"geo={geography}&indicator=population").table("trend")
+    assert len(trend) == count and trend["code_state_district"].is_unique  # never a product of codes x names x states
