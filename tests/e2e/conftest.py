@@ -11,18 +11,15 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import helpers_data
+import helpers_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
-HEALTH_TIMEOUT_S = 60
 ARTIFACTS = helpers_data.REPO_ROOT / "test-artifacts" / "e2e"
 
 
@@ -65,38 +62,8 @@ def app_server(e2e_data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("streamlit_server") / "server.log"
     env = {**os.environ, helpers_data.DATA_DIR_ENV_VAR: str(e2e_data_dir)}
-    command = [
-        sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-        "--server.port", str(port), "--server.headless", "true",
-        # Loopback only. With no server.address, a headless Streamlit also looks up its
-        # external IP at checkip.amazonaws.com on start-up; the tests must not call out.
-        "--server.address", "127.0.0.1",
-    ]
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=helpers_data.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode} before it was healthy:\n{_tail(log_path)}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {HEALTH_TIMEOUT_S} s:\n{_tail(log_path)}")
-            time.sleep(0.25)
-        yield Server(server, base, log_path)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+    with helpers_server.running(helpers_server.streamlit_command("dashboard/app.py", port), port, helpers_data.REPO_ROOT, env, log_path) as server:
+        yield Server(server, f"http://127.0.0.1:{port}", log_path)
 
 
 @pytest.fixture(scope="session")

@@ -9,19 +9,17 @@ import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 import helpers_data
+import helpers_server
 from etl.contract import MANIFEST, build_folder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 expect = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed").expect
 EXCEPTION = '[data-testid="stException"]'
-HEALTH_TIMEOUT_S = 60
 WAIT_MS = 90_000  # a first page run on a fresh server, on a shared 2-core machine with a build beside it
 # Every toast the page ever shows, in order (a toast disappears after a few seconds).
 RECORD_TOASTS = """
@@ -58,32 +56,8 @@ def refresh_server(refresh_data: Path, tmp_path: Path):
     port = _free_port()
     log_path = tmp_path / "server.log"
     env = {**os.environ, helpers_data.DATA_DIR_ENV_VAR: str(refresh_data), "JURANG_WARMUP": "0"}
-    command = [sys.executable, "-m", "streamlit", "run", "dashboard/app.py", "--server.port", str(port),
-               "--server.headless", "true", "--server.address", "127.0.0.1"]
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=helpers_data.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while True:
-            assert server.poll() is None, log_path.read_text(errors="replace")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {HEALTH_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')}")
-            time.sleep(0.25)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+    with helpers_server.running(helpers_server.streamlit_command("dashboard/app.py", port), port, helpers_data.REPO_ROOT, env, log_path):
+        yield f"http://127.0.0.1:{port}"
 
 
 def _built_at(processed: Path) -> str:

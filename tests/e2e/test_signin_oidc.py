@@ -18,10 +18,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 import warnings
 from pathlib import Path
 from urllib.parse import urlparse
@@ -31,6 +27,7 @@ import pytest
 import yaml
 
 import helpers_data
+import helpers_server
 from etl import import_log
 
 # the mock provider still uses Authlib's deprecated jose module (its own business, not ours)
@@ -45,7 +42,6 @@ with warnings.catch_warnings():
 
 EXCEPTION = '[data-testid="stException"]'
 WAIT_MS = 90_000  # a first page run on a fresh server on a shared 2-core machine; waiting longer never slows a passing test
-HEALTH_TIMEOUT_S = 60
 STATE_OFFICIAL = "pegawai@sabah.example.gov.my"
 MINISTRY_USER = "planner@example.gov.my"
 UNLISTED_USER = "visitor@elsewhere.example.org"
@@ -110,32 +106,9 @@ def signin_server(signin_setup: dict):
         "JURANG_WARMUP": "0",  # no background warm-up competing with the journeys
         "PYTHONPATH": os.pathsep.join(filter(None, [str(helpers_data.REPO_ROOT), os.environ.get("PYTHONPATH")])),
     }
-    command = [sys.executable, "-m", "streamlit", "run", str(helpers_data.REPO_ROOT / "dashboard" / "app.py"),
-               "--server.port", str(signin_setup["port"]), "--server.headless", "true", "--server.address", "127.0.0.1"]
-    with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=signin_setup["workdir"], env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + HEALTH_TIMEOUT_S
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit not healthy after {HEALTH_TIMEOUT_S} s:\n{log_path.read_text(errors='replace')[-3000:]}")
-            time.sleep(0.25)
+    command = helpers_server.streamlit_command(helpers_data.REPO_ROOT / "dashboard" / "app.py", signin_setup["port"])
+    with helpers_server.running(command, signin_setup["port"], signin_setup["workdir"], env, log_path):
         yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
 
 
 @pytest.fixture
