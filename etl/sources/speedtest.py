@@ -27,7 +27,9 @@ district's) and aggregates per district, separately for fixed and mobile:
   speedtest_{type}_devices_per_1k        devices per 1,000 people (a device testing in two tiles counts twice)
   speedtest_{type}_tests_below_{n}mbps_pct  share of tests taken in tiles whose mean download is below n
 A district with fewer than MIN_TESTS tests gets no speed, latency or share values (NaN, a quality
-note says why); a district without any tile has no data (never 0).
+note says why); a district without any tile has no data (never 0). The same transform (area_layer)
+takes any polygons keyed by a code: etl/seat_connectivity.py aggregates the tiles to Parlimen and DUN
+seats with these rules.
 """
 
 from __future__ import annotations
@@ -170,12 +172,15 @@ def aggregate_tiles(tiles: pd.DataFrame, population: pd.Series, kind: str, key: 
     return table.rename_axis(key).reset_index()
 
 
-def layer_indicators(aggregates: pd.DataFrame, codes: list[str], layer: Layer, source_ids: list[str], min_tests: int = MIN_TESTS) -> pd.DataFrame:
-    """Long indicator rows of one layer for every district (no tile: NaN; suppressed: NaN with a note)."""
-    frame = aggregates.set_index("code_state_district").reindex(codes)
-    frame.index.name = "code_state_district"
+def layer_indicators(
+    aggregates: pd.DataFrame, codes: list[str], layer: Layer, source_ids: list[str], min_tests: int = MIN_TESTS, key: str = "code_state_district", area: str = "district",
+) -> pd.DataFrame:
+    """Long indicator rows of one layer for every area of `codes` (no tile: NaN; suppressed: NaN with a note);
+    the areas' codes in column `key`, `area` names them in the notes (district, seat)."""
+    frame = aggregates.set_index(key).reindex(codes)
+    frame.index.name = key
     notes = pd.Series(
-        np.where(frame["tests"].isna(), "no Speedtest tile in this district in the quarter: no data",
+        np.where(frame["tests"].isna(), f"no Speedtest tile in this {area} in the quarter: no data",
                  np.where(frame["suppressed"].fillna(False).astype(bool), [f"suppressed: {t:.0f} tests, fewer than {min_tests}" if t == t else "" for t in frame["tests"]], "")),
         index=frame.index,
     )
@@ -185,10 +190,19 @@ def layer_indicators(aggregates: pd.DataFrame, codes: list[str], layer: Layer, s
         values = frame[measure].astype(float)
         note = notes.where(values.isna(), f"Speedtest® by Ookla® {layer.kind} tiles, {quarter}: " + frame["tests"].fillna(0).astype(int).astype(str) + " tests in " + frame["tiles"].fillna(0).astype(int).astype(str) + " tiles")
         rows.append(pd.DataFrame({
-            "code_state_district": frame.index.astype(str), "indicator": indicator_id(layer.kind, measure), "year": layer.year, "value": values.to_numpy(),
+            key: frame.index.astype(str), "indicator": indicator_id(layer.kind, measure), "year": layer.year, "value": values.to_numpy(),
             "method": "observed", "source_ids": ";".join(source_ids), "method_note": note.to_numpy(),
         }))
-    return pd.concat(rows, ignore_index=True)[[*INDICATOR_COLUMNS, *NOTE_COLUMNS]]
+    return pd.concat(rows, ignore_index=True)[[key, *INDICATOR_COLUMNS[1:], *NOTE_COLUMNS]]
+
+
+def area_layer(tiles: pd.DataFrame, areas: gpd.GeoDataFrame, key: str, population: pd.Series, layer: Layer, source_ids: list[str], area: str = "district") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """One layer's tiles aggregated to any polygons keyed by `key` (districts, Parlimen or DUN seats):
+    (tiles with their area in `key`, aggregates, indicator rows for every area of `areas`).
+    population: people per area (index = key) in the layer's year."""
+    placed = tiles.assign(**{key: assign_tiles(tiles, areas, key)})
+    aggregates = aggregate_tiles(placed, population, layer.kind, key)
+    return placed, aggregates, layer_indicators(aggregates, areas[key].astype(str).tolist(), layer, source_ids, key=key, area=area)
 
 
 def latest_layers(layers: list[Layer]) -> tuple[list[Layer], list[Layer]]:
@@ -199,11 +213,16 @@ def latest_layers(layers: list[Layer]) -> tuple[list[Layer], list[Layer]]:
     return used, [layer for layer in ordered if layer not in used]
 
 
-def population_for(population: pd.DataFrame, year: int) -> pd.Series:
-    """People per district in `year` (the nearest earlier year when the estimates stop before it)."""
+def population_for(population: pd.DataFrame, year: int, key: str = "code_state_district") -> pd.Series:
+    """People per area (population: key, year, value) in `year` (the nearest earlier year when the estimates stop before it)."""
     years = population["year"].loc[population["year"] <= year]
     chosen = int(years.max()) if len(years) else int(population["year"].min())
-    return population.loc[population["year"] == chosen].set_index("code_state_district")["value"]
+    return population.loc[population["year"] == chosen].set_index(key)["value"]
+
+
+def registered_layers(ctx: StepContext) -> list[Layer]:
+    """Every Speedtest tiles file this build could have (fetched or in the mirror)."""
+    return [layer_of(source_id, result.entry.file) for source_id, result in ctx.fetched.items() if result.entry.source == SOURCE]
 
 
 # --- the step ---------------------------------------------------------------------------------------
@@ -212,7 +231,7 @@ def population_for(population: pd.DataFrame, year: int) -> pd.Series:
 def build_speedtest(ctx: StepContext) -> StepOutput:
     """District indicators from every Speedtest tiles file that could be had (none: an empty output;
     the fetch already noted each missing file as source_unavailable)."""
-    layers = [layer_of(source_id, result.entry.file) for source_id, result in ctx.fetched.items() if result.entry.source == SOURCE]
+    layers = registered_layers(ctx)
     empty = pd.DataFrame(columns=[*INDICATOR_COLUMNS, *NOTE_COLUMNS])
     if not layers:
         return StepOutput(empty)
@@ -224,9 +243,8 @@ def build_speedtest(ctx: StepContext) -> StepOutput:
     parts = []
     for layer in used:
         tiles = ctx.read(layer.source_id, read_tiles, TILES_SCHEMA)
-        tiles = tiles.assign(code_state_district=assign_tiles(tiles, ctx.districts))
-        aggregates = aggregate_tiles(tiles, population_for(population, layer.year), layer.kind)
-        parts.append(layer_indicators(aggregates, codes, layer, [layer.source_id, BOUNDARIES_SOURCE, POPULATION_SOURCE]))
+        tiles, aggregates, rows = area_layer(tiles, ctx.districts, "code_state_district", population_for(population, layer.year), layer, [layer.source_id, BOUNDARIES_SOURCE, POPULATION_SOURCE])
+        parts.append(rows)
         _note_layer(ctx, layer, tiles, aggregates, codes)
     return StepOutput(pd.concat(parts, ignore_index=True))
 
