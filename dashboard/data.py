@@ -21,7 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 from etl import config
-from etl.contract import MANIFEST, SEAT_INDICATORS, SEATS, build_folder
+from etl.contract import FACILITY_STATUS, MANIFEST, SEAT_INDICATORS, SEATS, build_folder
 from etl.catalogue import load_catalogue
 from etl.registry import SourceFile, load_registry
 
@@ -48,6 +48,7 @@ class Dataset:
     folder: Path | None = None  # the build folder the tables were read from (seat tables are read from it on demand)
     cache: OrderedDict = field(default_factory=OrderedDict, compare=False, repr=False)  # results computed from this build
     levels: dict = field(default_factory=dict, compare=False, repr=False)  # geography -> Dataset of that level (at())
+    facility_status: pd.DataFrame | None = field(default=None, compare=False, repr=False)  # imported connection status by facility_id (None: a build without the table)
 
     CACHE_ENTRIES = 256  # index tables per weighting, rank bands, target evaluations… (all small)
 
@@ -135,7 +136,7 @@ def _seat_dataset(base: Dataset, geography: str) -> Dataset:
     metrics.index_rows(indicators)
     facilities = base.facilities.assign(code_state_district=base.facilities[FACILITY_SEAT_COLUMNS[geography]])
     return Dataset(areas, base.states, indicators, base.manifest, base.quality, facilities, base.published, _features(areas),
-                   geography=geography, folder=base.folder)
+                   geography=geography, folder=base.folder, facility_status=base.facility_status)
 
 
 def _features(districts: gpd.GeoDataFrame) -> dict[str, dict]:
@@ -154,12 +155,14 @@ def load_dataset(token: str, processed_dir: Path) -> Dataset:
         quality = json.loads((processed_dir / "quality.json").read_text(encoding="utf-8"))
         facilities = pd.read_parquet(processed_dir / "facilities.parquet")
         published = pd.read_parquet(processed_dir / "published_figures.parquet")
+        status_path = processed_dir / FACILITY_STATUS  # optional: absent from builds made before it existed
+        facility_status = pd.read_parquet(status_path) if status_path.is_file() else None
     except FileNotFoundError as error:
         raise DataNotBuiltError(str(error)) from error
     from dashboard import metrics
 
     metrics.index_rows(indicators)  # shared read-only: (indicator, year) rows by lookup, not a 15k-row scan per call
-    return Dataset(districts, states, indicators, manifest, quality, facilities, published, _features(districts), folder=processed_dir)
+    return Dataset(districts, states, indicators, manifest, quality, facilities, published, _features(districts), folder=processed_dir, facility_status=facility_status)
 
 
 RESOLVE_ATTEMPTS = 3  # a build folder removed while being read (older than the kept builds): resolve again

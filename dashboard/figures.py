@@ -426,15 +426,45 @@ FACILITY_STYLES = {  # colour and symbol: distinguishable without colour too
 }
 
 
-def facility_layer(points: pd.DataFrame, style: str, name: str, details: pd.Series) -> go.Scattergeo:
-    """Facility points over a map (points: lon, lat, name; details: one hover line per point)."""
+# a facility's connection status (contract.FACILITY_STATUS_CLASSES, plus no_status: not in the imported file);
+# pink-orange-green is read by colour-blind readers, and no_status is the layer's open symbol
+FACILITY_STATUS_COLOURS = {
+    "connected_20mbps_plus": "#1b7837",
+    "connected_under_20mbps_or_unknown": "#e08214",
+    "not_connected": "#c51b7d",
+    "no_status": "#737373",
+}
+
+
+def facility_layer(
+    points: pd.DataFrame, style: str, name: str, details: pd.Series,
+    status: pd.Series | None = None, status_names: dict[str, str] | None = None, legend_title: str | None = None,
+) -> list[go.Scattergeo]:
+    """Facility points over a map (points: lon, lat, name; details: one hover line per point), one trace.
+
+    With `status` (per point a key of FACILITY_STATUS_COLOURS): one trace per status present, in its
+    colour, named by status_names and grouped in the legend under legend_title (which names the file)."""
     spec = FACILITY_STYLES[style]
-    return go.Scattergeo(
-        lon=points["lon"], lat=points["lat"], mode="markers", name=name,
-        marker={"size": 4 if style == "school" else 6, "color": spec["color"], "symbol": spec["symbol"], "opacity": 0.75, "line": {"width": 0}},
-        customdata=np.column_stack([points["name"].str.title(), details]),
-        hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra>" + name + "</extra>",
-    )
+    customdata = np.column_stack([points["name"].str.title(), details])
+
+    def trace(mask: np.ndarray, legend_name: str, colour: str, symbol: str, **legend) -> go.Scattergeo:
+        outline = {"width": 1, "color": colour} if symbol.endswith("-open") else {"width": 0}
+        return go.Scattergeo(
+            lon=points["lon"].to_numpy()[mask], lat=points["lat"].to_numpy()[mask], mode="markers", name=legend_name,
+            marker={"size": 4 if style == "school" else 6, "color": colour, "symbol": symbol, "opacity": 0.8, "line": outline},
+            customdata=customdata[mask], hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra>" + name + "</extra>", **legend,
+        )
+
+    if status is None:
+        return [trace(np.ones(len(points), dtype=bool), name, spec["color"], spec["symbol"])]
+    traces = []
+    for status_class, colour in FACILITY_STATUS_COLOURS.items():
+        mask = (status == status_class).to_numpy()
+        if mask.any():
+            symbol = spec["symbol"] + ("-open" if status_class == "no_status" else "")
+            traces.append(trace(mask, f"{(status_names or {}).get(status_class, status_class)} ({int(mask.sum()):,})", colour, symbol,
+                                legendgroup=style, legendgrouptitle={"text": legend_title or name}))
+    return traces
 
 
 SERIES_COLOURS = ["#253494", "#41b6c4", "#d95f0e", "#7f8c8d"]

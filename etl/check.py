@@ -10,7 +10,7 @@ import pandas as pd
 
 from etl import schemas
 from etl.build_result import file_sha256
-from etl.contract import DISTRICTS, FACILITIES, INDICATORS, MANIFEST, OUTPUT_FILES, PUBLISHED_FIGURES, SEAT_INDICATORS, SEAT_OVERLAY, SEATS, build_folder
+from etl.contract import DISTRICTS, FACILITIES, FACILITY_STATUS, INDICATORS, MANIFEST, OUTPUT_FILES, PUBLISHED_FIGURES, SEAT_INDICATORS, SEAT_OVERLAY, SEATS, build_folder
 from etl.errors import OutputValidationError
 from etl.validate import validate_output
 
@@ -33,6 +33,7 @@ def check_outputs(processed_dir: Path) -> list[str]:
     indicators = pd.read_parquet(processed_dir / INDICATORS)
     validate_output(schemas.indicators_output, indicators, INDICATORS)
     validate_output(schemas.published_figures_output, pd.read_parquet(processed_dir / PUBLISHED_FIGURES), PUBLISHED_FIGURES)
+    validate_output(schemas.facility_status_output, pd.read_parquet(processed_dir / FACILITY_STATUS), FACILITY_STATUS)
     districts = gpd.read_parquet(processed_dir / DISTRICTS)
     validate_output(schemas.districts_output, pd.DataFrame(districts.drop(columns="geometry")), DISTRICTS)
     unknown_codes = set(indicators["code_state_district"]) - set(districts["code_state_district"])

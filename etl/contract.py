@@ -32,9 +32,10 @@ LIVELIHOOD_CONCEPTS = ("farmers", "msme_digital_adoption")
 SEATS = "seats.parquet"  # GeoParquet, EPSG:4326: 222 Parlimen + 600 DUN seats, display geometry + attributes
 SEAT_INDICATORS = "seat_indicators.parquet"  # long: one row per seat, indicator and year (direct or carried from districts)
 SEAT_OVERLAY = "seat_overlay.parquet"  # Census 2020 people of each seat in each district it overlaps (both shares)
+FACILITY_STATUS = "facility_status.parquet"  # imported connection status, one row per listed school/clinic (etl/facility_status.py); empty when none
 QUALITY = "quality.json"  # row accounts and quality notes of the build
 MANIFEST = "manifest.json"  # written last: build time, code version, inputs' sha256, outputs' rows and sha256
-OUTPUT_FILES = [DISTRICTS, BOUNDARIES, STATES, INDICATORS, FACILITIES, PUBLISHED_FIGURES, SEATS, SEAT_INDICATORS, SEAT_OVERLAY, QUALITY]
+OUTPUT_FILES = [DISTRICTS, BOUNDARIES, STATES, INDICATORS, FACILITIES, PUBLISHED_FIGURES, SEATS, SEAT_INDICATORS, SEAT_OVERLAY, FACILITY_STATUS, QUALITY]
 
 # Layout of processed/: each build is a complete folder builds/<name>/ (never changed once published);
 # `current` is a symlink to the served one, replaced in one os.replace, so a reader that resolves it
@@ -73,6 +74,8 @@ NOTE_COLUMNS = ["method_note"]  # optional: how one value was made (e.g. which s
 FACILITY_COLUMNS = ["facility_id", "kind", "name", "code_state_district", "lon", "lat", "source_id", "code_parlimen", "code_seat_dun"]
 SEAT_LEVELS = ["parlimen", "dun"]  # geography of a seat row (districts are the third level)
 METHODS = ["observed", "derived", "modelled", "imported"]  # imported: a user's own district data (etl/importer.py)
+# a facility's status class against the Giga 20 Mbps benchmark (a connected facility without a measured speed is in the second)
+FACILITY_STATUS_CLASSES = ["connected_20mbps_plus", "connected_under_20mbps_or_unknown", "not_connected"]
 
 COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
     INDICATORS: (
@@ -153,6 +156,19 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C("method_note", "str", nullable=True, description="how the value was made: districts and shares, renormalisation, reference year"),
         C("lower", "float", nullable=True, description="carried interval bound (population-weighted like the value)"),
         C("upper", "float", nullable=True, description="carried interval bound (population-weighted like the value)"),
+    ),
+    FACILITY_STATUS: (
+        C("facility_id", "str", description="facilities.parquet id of the school (moe:) or clinic (moh:)"),
+        C("kind", "str", description="schools / clinics: the import the row came from"),
+        C("connected", "bool"),
+        C("status", "str", description=" / ".join(FACILITY_STATUS_CLASSES)),
+        C("technology", "str", nullable=True),
+        C("speed_mbps", "float", nullable=True, description="measured speed; blank = not measured (never 0)"),
+        C("measured_on", "str", description="YYYY-MM-DD"),
+        C("source_file", "str", description="the imported file's name"),
+        C("source_sha256", "str", description="the imported file's checksum"),
+        C("imported_at", "str", description="UTC time of the import"),
+        C("declared_source", "str", description="the source the importer declared"),
     ),
     SEAT_OVERLAY: (
         C("geography", "str", description=" / ".join(SEAT_LEVELS)),

@@ -39,7 +39,7 @@ import pandas as pd
 
 from etl import config, import_log
 from etl.context import StepContext, StepOutput
-from etl.contract import INDICATOR_COLUMNS, NOTE_COLUMNS
+from etl.contract import COLUMNS, FACILITY_STATUS, INDICATOR_COLUMNS, NOTE_COLUMNS, column_names
 from etl.errors import SourceValidationError
 from etl.importer import MAX_LABEL_CHARS, ImportFileError, check_text, read_upload, sha256_bytes
 from etl.importer import _atomic_write, _blank, _rows  # the district importer's helpers: one behaviour for both imports
@@ -201,33 +201,68 @@ def built_facilities(data_dir: Path | None = None) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def import_status(
-    data: bytes, filename: str, kind: str, facilities: pd.DataFrame, directory: Path, *, declared_source: str = "", by: str | None = None, via: str = "cli",
-) -> tuple[StatusResult, tuple[Path, Path] | None]:
-    """Read, check and (only if every row passes) store one status file; log who did it."""
+def check_status(data: bytes, filename: str, kind: str, facilities: pd.DataFrame, *, declared_source: str = "") -> StatusResult:
+    """Read and check one status file against the build's facilities; nothing is written (the upload
+    page shows this report to everyone, and stores only for those who may change data)."""
     if kind not in KINDS:
         raise ImportFileError(f"kind must be one of {sorted(KINDS)}, not {kind!r}")
     problem = check_text("the source", declared_source, required=False)
     try:
         frame = read_upload(data, filename)
     except ImportFileError as error:
-        return StatusResult(pd.DataFrame(columns=STATUS_COLUMNS), [str(error)]), None
+        return StatusResult(pd.DataFrame(columns=STATUS_COLUMNS), [str(error)])
     result = validate_status(frame, facility_list(facilities, kind), kind)
     if problem:
         result.problems.append(problem)
+    return result
+
+
+def status_summary(accepted: pd.DataFrame) -> dict:
+    """What an accepted file holds, for the import report: facilities, districts, connected, the measured dates."""
+    return {
+        "rows": int(len(accepted)), "districts": int(accepted["code_state_district"].nunique()), "connected": int(accepted["connected"].sum()),
+        "measured_from": min(accepted["measured_on"]), "measured_to": max(accepted["measured_on"]),
+    }
+
+
+def store_status(
+    result: StatusResult, data: bytes, filename: str, kind: str, directory: Path, *, declared_source: str = "", by: str | None = None, via: str = "cli",
+) -> tuple[Path, Path]:
+    """Store an accepted file's rows and provenance (replacing the previous import of this kind) and log who did it."""
     if not result.ok:
-        return result, None
+        raise ImportFileError("only an accepted status file is stored")
     directory.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = status_paths(kind, directory)
+    summary = status_summary(result.accepted)
     provenance = {
         "kind": kind, "file": Path(filename).name[:MAX_LABEL_CHARS], "sha256": sha256_bytes(data), "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "declared_source": declared_source.strip() or "not declared", "rows": int(len(result.accepted)), "districts": int(result.accepted["code_state_district"].nunique()),
-        "measured_from": min(result.accepted["measured_on"]), "measured_to": max(result.accepted["measured_on"]),
+        "declared_source": declared_source.strip() or "not declared", "rows": summary["rows"], "districts": summary["districts"],
+        "measured_from": summary["measured_from"], "measured_to": summary["measured_to"],
     }
     _atomic_write(csv_path, result.accepted[STATUS_COLUMNS].to_csv(index=False, lineterminator="\n"))
     _atomic_write(json_path, json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")
     import_log.append(directory, "publish", f"facility_status_{kind}", by or import_log.cli_user(), via, file=provenance["file"], sha256=provenance["sha256"], rows=provenance["rows"])
-    return result, (csv_path, json_path)
+    return csv_path, json_path
+
+
+def import_status(
+    data: bytes, filename: str, kind: str, facilities: pd.DataFrame, directory: Path, *, declared_source: str = "", by: str | None = None, via: str = "cli",
+) -> tuple[StatusResult, tuple[Path, Path] | None]:
+    """Read, check and (only if every row passes) store one status file; log who did it."""
+    result = check_status(data, filename, kind, facilities, declared_source=declared_source)
+    if not result.ok:
+        return result, None
+    return result, store_status(result, data, filename, kind, directory, declared_source=declared_source, by=by, via=via)
+
+
+def stored_imports(directory: Path) -> dict[str, dict]:
+    """The provenance of each kind's stored import ({} when none): what the next build will use."""
+    stored = {}
+    for kind in KINDS:
+        json_path = status_paths(kind, directory)[1]
+        if json_path.is_file():
+            stored[kind] = json.loads(json_path.read_text(encoding="utf-8"))
+    return stored
 
 
 def load_status(kind: str, directory: Path, district_codes: set[str]) -> tuple[pd.DataFrame, dict] | None:
@@ -307,12 +342,46 @@ def status_indicators(rows: pd.DataFrame, kind: str, provenance: dict) -> pd.Dat
     return pd.concat(parts, ignore_index=True)[[*INDICATOR_COLUMNS, *NOTE_COLUMNS]]
 
 
+def status_classes(rows: pd.DataFrame) -> pd.Series:
+    """Each facility against the Giga benchmark (contract.FACILITY_STATUS_CLASSES): connected at 20 Mbps or more;
+    connected below it or without a measured speed; not connected."""
+    classes = pd.Series("connected_under_20mbps_or_unknown", index=rows.index, dtype=object)
+    classes = classes.mask(rows["connected"] & (rows["speed_mbps"] >= GIGA_MBPS), "connected_20mbps_plus")
+    return classes.mask(~rows["connected"], "not_connected")
+
+
+def facility_table(rows: pd.DataFrame, kind: str, provenance: dict) -> pd.DataFrame:
+    """facility_status.parquet rows of one import: each listed facility's status, class and measurement
+    with the file it came from (the map colours the school and clinic layers from it)."""
+    technology = rows["technology"].astype(object)
+    table = pd.DataFrame({
+        "facility_id": rows["facility_id"].astype(str), "kind": kind, "connected": rows["connected"].astype(bool), "status": status_classes(rows),
+        "technology": technology.where(technology.notna() & technology.astype(str).str.strip().ne(""), None), "speed_mbps": rows["speed_mbps"].astype(float),
+        "measured_on": rows["measured_on"].astype(str), "source_file": provenance["file"], "source_sha256": provenance["sha256"],
+        "imported_at": provenance["imported_at"], "declared_source": provenance["declared_source"],
+    })[column_names(FACILITY_STATUS)].reset_index(drop=True)
+    return table.astype({column.name: "str" for column in COLUMNS[FACILITY_STATUS] if column.dtype == "str"})
+
+
+def empty_facility_table() -> pd.DataFrame:
+    """facility_status.parquet when nothing was imported: the contract's columns, no rows."""
+    dtypes = {"bool": bool, "float": float, "str": "str"}
+    return pd.DataFrame({column.name: pd.Series(dtype=dtypes[column.dtype]) for column in COLUMNS[FACILITY_STATUS]})
+
+
+def output_table(outputs: list[StepOutput]) -> pd.DataFrame:
+    """facility_status.parquet from the build's step outputs (the contract's columns, no rows, when no step made it)."""
+    frames = [output.tables[FACILITY_STATUS] for output in outputs if FACILITY_STATUS in output.tables]
+    return pd.concat(frames, ignore_index=True) if frames else empty_facility_table()
+
+
 # --- the build step -------------------------------------------------------------------------------------
 
 
 def build_facility_status(ctx: StepContext) -> StepOutput:
-    """District indicators of every imported facility status file (none imported: an empty output)."""
-    parts = []
+    """District indicators and facility rows (facility_status.parquet) of every imported facility status file
+    (none imported: both empty)."""
+    parts, facility_rows = [], []
     codes = set(ctx.districts["code_state_district"].astype(str))
     for kind in KINDS:
         loaded = load_status(kind, ctx.custom_dir, codes) if ctx.custom_dir is not None else None
@@ -334,4 +403,8 @@ def build_facility_status(ctx: StepContext) -> StepOutput:
                   for code, indicator, year in missing[["code_state_district", "indicator", "year"]].itertuples(index=False)],
         )
         parts.append(indicators)
-    return StepOutput(pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*INDICATOR_COLUMNS, *NOTE_COLUMNS]))
+        facility_rows.append(facility_table(rows, kind, provenance))
+    return StepOutput(
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*INDICATOR_COLUMNS, *NOTE_COLUMNS]),
+        tables={FACILITY_STATUS: pd.concat(facility_rows, ignore_index=True) if facility_rows else empty_facility_table()},
+    )

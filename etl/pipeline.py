@@ -26,7 +26,7 @@ from etl.build_result import BuildResult, Progress, file_sha256, timed
 from etl.catalogue import check_catalogue, load_catalogue
 from etl.context import QualityLog, StepContext, StepOutput
 from etl.contract import (
-    BUILDS_DIR, BUILDS_KEPT, CURRENT, FACILITIES, FACILITY_COLUMNS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, NOTE_COLUMNS, OUTPUT_FILES,
+    BUILDS_DIR, BUILDS_KEPT, CURRENT, FACILITIES, FACILITY_COLUMNS, FACILITY_STATUS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, NOTE_COLUMNS, OUTPUT_FILES,
     PUBLISHED_FIGURES, QUALITY, SEAT_INDICATORS, SEAT_OVERLAY, SEATS, build_folder,
 )
 from etl.errors import SourceValidationError
@@ -304,6 +304,7 @@ def run_steps(
         SEATS: seat_output.seats,
         SEAT_INDICATORS: seat_output.indicators,
         SEAT_OVERLAY: seat_output.overlay,
+        FACILITY_STATUS: validate_output(schemas.facility_status_output, facility_status.output_table(outputs), FACILITY_STATUS),
     }
     check_targets(load_targets(), set(indicators["indicator"].unique()), set(tables[PUBLISHED_FIGURES]["indicator"].unique()))
     manifest_base = _manifest_base(fetched, result) | {"optional_inputs": _inputs(optional), "fingerprint": fingerprint}

@@ -195,6 +195,21 @@ seat_indicators_output = output_schema(
     strict=True,
 )
 
+# imported facility connection status (etl/facility_status.py): one row per listed school or clinic
+facility_status_output = output_schema(
+    contract.FACILITY_STATUS,
+    {
+        "facility_id": Check.str_matches(r"^(moe|moh):"),
+        "kind": Check.isin(["schools", "clinics"]),
+        "status": Check.isin(contract.FACILITY_STATUS_CLASSES),
+        "speed_mbps": Check.in_range(0, 100_000),
+        "measured_on": Check.str_matches(r"^\d{4}-\d{2}-\d{2}$"),
+    },
+    unique_columns=("facility_id",),
+    checks=[Check(lambda frame: frame["connected"] != frame["status"].eq("not_connected"), error="status is not_connected exactly when connected is False")],
+    strict=True,
+)
+
 seat_overlay_output = output_schema(
     contract.SEAT_OVERLAY,
     {

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import connectivity_evidence, data, figures, i18n, metrics
+from dashboard import connectivity_evidence, data, facility_status, figures, i18n, metrics
 from dashboard.scene import common
 from dashboard.scene import connectivity as connectivity_scene
 from dashboard.scene.base import Scene, Table, Words
@@ -86,7 +86,9 @@ def method_hover(frame: pd.DataFrame, entry: dict, words: Words) -> pd.Series | 
 
 
 def facility_overlays(dataset: data.Dataset, layers, codes: set[str], words: Words) -> list:
-    """Map traces for the chosen facility layers (school, clinic, hospital), limited to the districts shown."""
+    """Map traces for the chosen facility layers (school, clinic, hospital), limited to the districts shown.
+    Schools and clinics are coloured by their imported connection status when the build has one
+    (facility_status.parquet; not in the file: grey "no status")."""
     facilities = dataset.facilities.loc[dataset.facilities["code_state_district"].isin(codes)].dropna(subset=["lon", "lat"])
     traces = []
     for layer in layers or ():
@@ -101,7 +103,12 @@ def facility_overlays(dataset: data.Dataset, layers, codes: set[str], words: Wor
         else:
             types = {kind: words.t("facility_" + kind) for kind in points["facility_type"].dropna().unique() if "facility_" + kind in i18n.strings("en")}
             details = points["facility_type"].map(lambda kind, types=types: types.get(kind, kind.replace("_", " ") if isinstance(kind, str) else ""))
-        traces.append(figures.facility_layer(points, layer, f"{words.t('layer_' + layer)} ({len(points):,})", details))
+        name = f"{words.t('layer_' + layer)} ({len(points):,})"
+        status = facility_status.status_layer(points, dataset.facility_status, layer, words)
+        if status is None:
+            traces += figures.facility_layer(points, layer, name, details)
+        else:
+            traces += figures.facility_layer(points, layer, name, details + "<br>" + status.hover, status.classes, status.names, status.legend_title)
     return traces
 
 
