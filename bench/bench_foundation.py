@@ -98,7 +98,8 @@ def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
 
 def compare_outputs(first: Path, second: Path) -> dict[str, str]:
     """Per output file of two builds: 'sha256' (byte-identical), 'frame' (equal tables, e.g. other
-    parquet metadata), 'notes' (quality.json equal once build-dependent text is set aside) or 'DIFFERENT'."""
+    parquet metadata), 'notes' (quality.json equal once build-dependent text is set aside), 'new' (not made by
+    the second checkout) or 'DIFFERENT'."""
     import hashlib
 
     import geopandas as gpd
@@ -108,7 +109,9 @@ def compare_outputs(first: Path, second: Path) -> dict[str, str]:
     verdicts = {}
     for name in OUTPUT_FILES:
         a, b = first / name, second / name
-        if hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest():
+        if not b.exists():  # an output the other checkout does not make yet (a new table, not a changed one)
+            verdicts[name] = "new"
+        elif hashlib.sha256(a.read_bytes()).digest() == hashlib.sha256(b.read_bytes()).digest():
             verdicts[name] = "sha256"
         elif name == QUALITY:
             notes = [json.loads(path.read_text(encoding="utf-8")) for path in (a, b)]

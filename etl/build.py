@@ -119,12 +119,14 @@ def run_build(
     custom_dir: Path | None = None,
     force: bool = False,
     check_only: bool = False,
+    use_cache: bool = True,
 ) -> BuildResult:
     """Run every step; raise an EtlError (previous outputs untouched) if any fails.
 
     custom_dir holds users' imported indicators (default: <processed_dir>/../custom). When nothing
     the build reads has changed since the last build (same fingerprint, outputs intact), the
-    outputs are reused unless force; result.reused says so. check_only stops there (nothing is built)."""
+    outputs are reused unless force; result.reused says so. check_only stops there (nothing is built).
+    Derived geometry is reused from <processed_dir>/../cache unless use_cache is False (etl/derived_cache.py)."""
     started = time.perf_counter()
     raw_dir = raw_dir or config.raw_dir()
     processed_dir = processed_dir or config.processed_dir()
@@ -146,7 +148,7 @@ def run_build(
         return result
     from etl.pipeline import run_steps  # the data stack is imported only when something must be rebuilt
 
-    run_steps(result, progress, {**fetched, **optional}, registry, custom_dir, processed_dir, fingerprint, optional)
+    run_steps(result, progress, {**fetched, **optional}, registry, custom_dir, processed_dir, fingerprint, optional, use_cache=use_cache)
     result.output_dir = processed_dir
     result.seconds = time.perf_counter() - started
     return result

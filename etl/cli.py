@@ -35,6 +35,7 @@ def _fail(error: Exception) -> None:
 def build(
     mirror: Optional[Path] = MirrorOption,
     force: bool = typer.Option(False, "--force", help="Rebuild even when no input, reference file or ETL code changed."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Compute the derived geometry afresh instead of reusing data/cache (same outputs, slower)."),
 ) -> None:
     """Fetch, validate and transform every source; write data/processed atomically."""
     from etl.build import run_build
@@ -44,7 +45,7 @@ def build(
     started = time.perf_counter()
     try:
         with console.status("starting") as status:
-            result = run_build(mirror=mirror, force=force, progress=lambda step: status.update(f"[bold]{step}[/bold] …"))
+            result = run_build(mirror=mirror, force=force, use_cache=not no_cache, progress=lambda step: status.update(f"[bold]{step}[/bold] …"))
     except EtlError as error:
         _fail(error)
     if result.reused:

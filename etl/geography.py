@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from etl import config
+from etl.derived_cache import DISTRICT_INPUTS, input_digests
 from etl.errors import SourceValidationError, UnknownDistrictError
 
 ALIASES_CSV = config.REFERENCE_DIR / "district_aliases.csv"
@@ -216,3 +217,10 @@ def assign_points_to_districts(points: pd.DataFrame, districts: gpd.GeoDataFrame
         result.loc[nearest.index, "assigned_by"] = "nearest"
         result.loc[nearest.index, "distance_km"] = nearest["distance_m"] / 1000
     return result
+
+
+def district_of_points(ctx, points: pd.DataFrame, lon_col: str = "lon", lat_col: str = "lat") -> pd.DataFrame:
+    """assign_points_to_districts over the build's canonical districts, kept in the derived cache (ctx.cache)
+    under the district files' checksums and the points themselves (index and coordinates)."""
+    parts = (*input_digests(ctx.fetched, DISTRICT_INPUTS), points.index, points[lon_col], points[lat_col])
+    return ctx.cache.get_or_compute("district_of_points", parts, lambda: assign_points_to_districts(points, ctx.districts, lon_col, lat_col))

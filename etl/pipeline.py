@@ -25,6 +25,7 @@ from etl import config, facility_status, geography, importer, schemas, seats
 from etl.build_result import BuildResult, Progress, file_sha256, timed
 from etl.catalogue import check_catalogue, load_catalogue
 from etl.context import QualityLog, StepContext, StepOutput
+from etl.derived_cache import DISTRICT_INPUTS, cache_for, input_digests
 from etl.contract import (
     BUILDS_DIR, BUILDS_KEPT, CURRENT, FACILITIES, FACILITY_COLUMNS, FACILITY_STATUS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, NOTE_COLUMNS, OUTPUT_FILES,
     PUBLISHED_FIGURES, QUALITY, SEAT_INDICATORS, SEAT_OVERLAY, SEATS, build_folder,
@@ -66,14 +67,20 @@ DOMAIN_STEPS: list[tuple[str, Callable[[StepContext], StepOutput]]] = [
 
 
 def build_districts(ctx: StepContext) -> gpd.GeoDataFrame:
-    codes = ctx.read("dosm_state_district_codes", pd.read_csv, schemas.state_district_codes)
-    boundaries = ctx.read("dosm_district_boundaries", geography.read_boundaries)
-    attributes = pd.DataFrame(boundaries.drop(columns="geometry"))
-    lean_schema(schemas.district_boundaries, attributes).validate(attributes, lazy=True)
-    invalid = int((~boundaries.geometry.is_valid).sum())
+    """The canonical districts with their repaired full geometry (kept in the derived cache: two input files)."""
+
+    def compute() -> tuple[gpd.GeoDataFrame, int]:
+        codes = ctx.read("dosm_state_district_codes", pd.read_csv, schemas.state_district_codes)
+        boundaries = ctx.read("dosm_district_boundaries", geography.read_boundaries)
+        attributes = pd.DataFrame(boundaries.drop(columns="geometry"))
+        lean_schema(schemas.district_boundaries, attributes).validate(attributes, lazy=True)
+        invalid = int((~boundaries.geometry.is_valid).sum())
+        return geography.canonical_districts(codes, boundaries, ctx.label("dosm_district_boundaries")), invalid
+
+    districts, invalid = ctx.cache.get_or_compute("districts", input_digests(ctx.fetched, DISTRICT_INPUTS), compute)
     if invalid:
         ctx.quality.note("dosm_district_boundaries", "geometry_repaired", column="geometry", count=invalid)
-    return geography.canonical_districts(codes, boundaries, ctx.label("dosm_district_boundaries"))
+    return districts
 
 
 def build_census(ctx: StepContext) -> pd.DataFrame:
@@ -108,8 +115,19 @@ def check_population_against_census(indicators: pd.DataFrame, quality: QualityLo
     )
 
 
-def assemble_districts(districts: gpd.GeoDataFrame, census_frame: pd.DataFrame) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Display districts (attributes + simplified geometry), full boundaries, and state outlines."""
+def district_shapes(districts: gpd.GeoDataFrame) -> tuple[gpd.GeoSeries, gpd.GeoDataFrame]:
+    """The districts' display geometry (simplified as one coverage) and the state outlines dissolved from it."""
+    display = gpd.GeoDataFrame(districts[["code_state", "state"]], geometry=geography.display_geometry(districts), crs=districts.crs)
+    states = display.dissolve(by=["code_state", "state"], as_index=False)[["code_state", "state", "geometry"]]
+    return display.geometry, states.assign(geometry=geography.without_sliver_holes(states.geometry))
+
+
+def assemble_districts(
+    districts: gpd.GeoDataFrame, census_frame: pd.DataFrame, shapes: tuple[gpd.GeoSeries, gpd.GeoDataFrame] | None = None
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Display districts (attributes + simplified geometry), full boundaries, and state outlines
+    (shapes: district_shapes(districts), e.g. from the derived cache)."""
+    display_geometry, states = shapes or district_shapes(districts)
     profile = census.urban_profile(census_frame).set_index("code_state_district")
     census_2020 = census_frame.loc[census_frame["year"] == 2020].set_index("code_state_district")
     attributes = districts.drop(columns="geometry").assign(
@@ -118,10 +136,8 @@ def assemble_districts(districts: gpd.GeoDataFrame, census_frame: pd.DataFrame) 
         urban_class=lambda d: d["code_state_district"].map(profile["urban_class"]).astype(str),
         area_km2_census=lambda d: d["code_state_district"].map(census_2020["area_km2"]),
     )
-    display = gpd.GeoDataFrame(attributes, geometry=geography.display_geometry(districts), crs=districts.crs)
+    display = gpd.GeoDataFrame(attributes, geometry=display_geometry, crs=districts.crs)
     boundaries = districts[["code_state_district", "geometry"]]
-    states = display.dissolve(by=["code_state", "state"], as_index=False)[["code_state", "state", "geometry"]]
-    states = states.assign(geometry=geography.without_sliver_holes(states.geometry))
     return display, boundaries, states
 
 
@@ -236,11 +252,14 @@ def _facilities_table(outputs: list[StepOutput]) -> pd.DataFrame:
 
 def run_steps(
     result: BuildResult, progress: Progress, fetched_all: dict[str, FetchResult], registry: dict[str, SourceFile],
-    custom_dir: Path, processed_dir: Path, fingerprint: str, optional: dict[str, FetchResult],
+    custom_dir: Path, processed_dir: Path, fingerprint: str, optional: dict[str, FetchResult], use_cache: bool = True,
 ) -> None:
     """Run every step in dependency order and write the outputs (raises an EtlError, outputs untouched, if one fails)."""
     fetched = result.fetched
-    ctx = StepContext(fetched_all, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality, custom_dir=custom_dir)
+    ctx = StepContext(
+        fetched_all, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality, custom_dir=custom_dir,
+        cache=cache_for(processed_dir.parent, use_cache),
+    )
     ctx.districts = timed(result, progress, "canonical districts", lambda: build_districts(ctx))
     ctx.census = timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
     # 0.8 s (see DOMAIN_STEPS): 383k rows (every sex, age band and ethnicity) read, validated (types, ranges,
@@ -288,7 +307,8 @@ def run_steps(
     seat_output = timed(result, progress, "seats (DOSM census 2020, electoral boundaries)", seat_tables, lambda tables: len(tables.indicators))
 
     def district_tables():
-        display, boundaries, states = assemble_districts(ctx.districts, ctx.census)
+        shapes = ctx.cache.get_or_compute("district_shapes", input_digests(ctx.fetched, DISTRICT_INPUTS), lambda: district_shapes(ctx.districts))
+        display, boundaries, states = assemble_districts(ctx.districts, ctx.census, shapes)
         validate_output(schemas.districts_output, pd.DataFrame(display.drop(columns="geometry")), "districts.parquet")
         return display, boundaries, states
 

@@ -49,6 +49,7 @@ from pandera.pandas import Check, Column, DataFrameSchema
 from etl import geography, msme, overlay, seat_connectivity
 from etl.contract import STATE_NAMES
 from etl.context import StepContext
+from etl.derived_cache import DISTRICT_INPUTS, input_digests
 from etl.errors import OutputValidationError, SourceValidationError
 from etl.sources import census
 from etl.sources.census import read_census_seats
@@ -125,9 +126,14 @@ class SeatGeography:
 def seat_geography(ctx: StepContext) -> SeatGeography:
     """The seat geography of this build, read and overlaid on first use (agriculture, then the seat step)."""
     key = ("seat_geography",)
-    if key not in ctx.parsed:
-        ctx.parsed[key] = _read_seat_geography(ctx)
+    if key not in ctx.parsed:  # from the derived cache when neither its input files nor the code changed
+        ctx.parsed[key] = ctx.cache.get_or_compute("seat_geography", _geometry_inputs(ctx), lambda: _read_seat_geography(ctx))
     return ctx.parsed[key]
+
+
+def _geometry_inputs(ctx: StepContext) -> tuple[str, ...]:
+    """The input files the seat geometry is computed from (seat tables and polygons, the districts)."""
+    return input_digests(ctx.fetched, [*OVERLAY_SOURCES, *DISTRICT_INPUTS])
 
 
 def _read_seat_geography(ctx: StepContext) -> SeatGeography:
@@ -547,9 +553,7 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
     _note_urban_rule(ctx, table, urban, seat_overlay, placed, facilities)
 
     display = table.copy()
-    display["geometry"] = pd.concat(
-        [geography.display_geometry(table.loc[table["geography"] == level], tolerance) for level, tolerance in DISPLAY_TOLERANCE_DEG.items()]
-    ).reindex(table.index)
+    display["geometry"] = ctx.cache.get_or_compute("seat_display", (*_geometry_inputs(ctx), table["geography"], table["code_seat"]), lambda: seat_display_geometry(table))
     display = display[[*SEAT_COLUMNS, "geometry"]]
     ctx.quality.note(
         DUN_SOURCE,
@@ -560,6 +564,13 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
         values={"parlimen": int((table["geography"] == "parlimen").sum()), "dun": int((table["geography"] == "dun").sum()), "seat_values": len(values)},
     )
     return SeatTables(display, values, seat_overlay, placed)
+
+
+def seat_display_geometry(table: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Each level's seats simplified as one coverage (shared borders once), in the table's order."""
+    return pd.concat(
+        [geography.display_geometry(table.loc[table["geography"] == level], tolerance) for level, tolerance in DISPLAY_TOLERANCE_DEG.items()]
+    ).reindex(table.index)
 
 
 SEAT_COLUMNS = [
@@ -733,9 +744,16 @@ def _place_facilities(ctx: StepContext, facilities: pd.DataFrame, geo: SeatGeogr
     points = facilities.loc[placeable]
     state = points["code_state_district"].str.split("_").str[0].astype(int)
     in_states = ~points["code_state_district"].isin(ctx.districts.loc[ctx.districts["state"].isin(territories), "code_state_district"])
-    dun = place_points(points.loc[in_states], geo.dun_shapes, "code_state_dun", state.loc[in_states])
     territory_shapes = geo.parlimen_shapes.loc[geo.parlimen_shapes["code_parlimen"].isin(geo.parlimen.loc[geo.parlimen["state"].isin(territories), "code_parlimen"])]
-    territory = place_points(points.loc[~in_states], territory_shapes, "code_parlimen", state.loc[~in_states])
+
+    def placed() -> tuple[pd.DataFrame, pd.DataFrame]:
+        return (place_points(points.loc[in_states], geo.dun_shapes, "code_state_dun", state.loc[in_states]),
+                place_points(points.loc[~in_states], territory_shapes, "code_parlimen", state.loc[~in_states]))
+
+    # keyed by the seat geometry's files and the points themselves (index, coordinates, state, which seats)
+    dun, territory = ctx.cache.get_or_compute(
+        "facility_seats", (*_geometry_inputs(ctx), points.index, points["lon"], points["lat"], state, in_states), placed
+    )
     parlimen_of = geo.dun.set_index("code_state_dun")["code_parlimen"]
     code_parlimen = pd.concat([dun["code"].map(parlimen_of), territory["code"]])
     result = facilities.assign(code_parlimen=code_parlimen.reindex(facilities.index), code_seat_dun=dun["code"].reindex(facilities.index))

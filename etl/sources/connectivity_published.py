@@ -23,6 +23,7 @@ from pandera.pandas import Check, Column, DataFrameSchema
 from etl import config, geography, overlay
 from etl.context import StepContext
 from etl.contract import LIVELIHOOD_CONCEPTS
+from etl.derived_cache import DISTRICT_INPUTS, input_digests
 from etl.errors import SourceValidationError
 from etl.schemas import STATE_NAMES
 from etl.sources import digital_hh
@@ -292,7 +293,9 @@ def locate(ctx: StepContext, reference: pd.DataFrame) -> tuple[pd.Series, pd.Dat
     if missing:
         raise SourceValidationError(f"[{REFERENCE_LABEL}] column 'area': parliament seats not in {ctx.label(PARLIMEN_SOURCE)}: {missing}")
     chosen = seats.loc[seats["parlimen"].isin(seat_names)].reset_index(drop=True)
-    weights = overlay.seat_district_weights(chosen, ctx.districts, "parlimen", group_key="code_state") if len(chosen) else pd.DataFrame(columns=["parlimen", *overlay.WEIGHT_COLUMNS])
+    parts = input_digests(ctx.fetched, [PARLIMEN_SOURCE, *DISTRICT_INPUTS]) + tuple(chosen["parlimen"])  # kept in the derived cache
+    weights = (ctx.cache.get_or_compute("published_seat_weights", parts, lambda: overlay.seat_district_weights(chosen, ctx.districts, "parlimen", group_key="code_state"))
+               if len(chosen) else pd.DataFrame(columns=["parlimen", *overlay.WEIGHT_COLUMNS]))
     seat_districts = pd.DataFrame(
         {
             "area": chosen["parlimen"],

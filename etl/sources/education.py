@@ -527,7 +527,7 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
     if unknown_ppd.any():
         ctx.quality.note(POINTS_ID, "unknown_lookup", f"{int(unknown_ppd.sum())} schools name a PPD id absent from district.json", rows=points.index[unknown_ppd].tolist()[:20], warn=True)
 
-    assignment = geography.assign_points_to_districts(points, ctx.districts, "lon", "lat")
+    assignment = geography.district_of_points(ctx, points)
     facilities = school_facilities(points, assignment, ppd)
     by = facilities["assigned_by"].value_counts()
     nearest = facilities.loc[facilities["assigned_by"] == "nearest", "distance_km"]

@@ -580,7 +580,7 @@ def _read_boundaries(ctx: StepContext, source_id: str, schema: pa.DataFrameSchem
 def _build_facilities(ctx: StepContext, codes: list[str], population: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     raw = ctx.read(FACILITIES, read_facilities, facilities_raw)
     resolved = ctx.resolve(raw, FACILITIES).frame
-    spatial = geography.assign_points_to_districts(resolved, ctx.districts)
+    spatial = geography.district_of_points(ctx, resolved)
     points = facility_points(resolved, spatial, distance_to_label_km(resolved, spatial, ctx.districts))
     points = lean_schema(facilities_output, points).validate(points, lazy=True)
     ctx.quality.account(FACILITIES, read=len(raw), used=len(points), detail="every facility counted in its labelled district")
@@ -723,7 +723,7 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
         f"{used_schools:,} primary schools by pupils; {seat_points} seats without a school keep their representative point",
         warn=abs(seats["population"].sum() - census_total) > 0.001 * census_total,
     )
-    located = demand.join(geography.assign_points_to_districts(demand, ctx.districts))
+    located = demand.join(geography.district_of_points(ctx, demand))
     by_points = located.groupby("code_state_district")["population"].sum()
     census_2020 = ctx.census.loc[ctx.census["year"] == 2020].set_index("code_state_district")["population_total"]
     ratio = (by_points.reindex(census_2020.index) / census_2020)

@@ -1,0 +1,160 @@
+"""A content-addressed cache of derived geometry that depends only on input files, reused by every build.
+
+Why: repairing, overlaying, simplifying and placing points in the full-resolution district and seat
+polygons takes seconds of every build, yet its result changes only when one of those input files or
+the ETL code changes. A --force build (or one after a user imported an indicator) reuses it.
+
+Rules:
+* An entry's key is the sha256 of: its kind, CACHE_VERSION, the versions of the libraries that compute
+  geometry (shapely/GEOS, geopandas, pandas, numpy), the sha256 of every ETL source file (any code change
+  is a new key: no version constant to forget), and the caller's parts (input files' sha256, or the
+  bytes of the arrays it derives from). Equal keys mean the computation would return the same value.
+* An entry is one file <cache_dir>/<kind>-<key>.pkl: a header line with the sha256 of the payload, then
+  the pickled value. It is written to a temporary file in the same folder and renamed into place (a
+  reader sees the whole entry or none); a file that is truncated, altered or unreadable is ignored,
+  computed again and replaced. Pickle keeps dtypes and geometry exactly, so a cold build (no cache) and
+  a warm one write byte-identical outputs (tests/etl/test_derived_cache.py).
+* The cache lives beside processed/ (data/cache/, gitignored) and only holds what the build computed
+  from files it also has; removing the folder is always safe. Older entries of a kind beyond
+  KEPT_PER_KIND are removed when a new one is written. `python -m etl build --no-cache` (or
+  JURANG_NO_CACHE=1) neither reads nor writes it.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, TypeVar
+
+import numpy as np
+import pandas as pd
+
+CACHE_VERSION = 1
+NO_CACHE_ENV_VAR = "JURANG_NO_CACHE"
+HEADER = b"jurang-derived-cache 1 sha256="
+KEPT_PER_KIND = 3  # entries of one kind kept (e.g. the last code versions), newest first
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=1)
+def code_digest() -> str:
+    """sha256 over the ETL package's source files and the geometry libraries' versions."""
+    import geopandas
+    import shapely
+
+    digest = hashlib.sha256(f"{CACHE_VERSION}|{shapely.__version__}|{shapely.geos_version_string}|{geopandas.__version__}|{pd.__version__}|{np.__version__}".encode())
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"=" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def content_key(*parts: object) -> str:
+    """sha256 of the parts: strings, bytes, numpy arrays, pandas Series/Index (values and dtype), in order."""
+    digest = hashlib.sha256()
+    for part in parts:
+        if isinstance(part, (pd.Series, pd.Index)):
+            part = np.asarray(part.to_numpy(dtype=object) if part.dtype == object or not isinstance(part.dtype, np.dtype) else part.to_numpy())
+        if isinstance(part, np.ndarray):
+            if part.dtype == object:
+                data = "\x1f".join(map(repr, part.tolist())).encode()
+            else:
+                data = np.ascontiguousarray(part).tobytes()
+            digest.update(f"array {part.dtype} {part.shape} {len(data)}\n".encode() + data)
+        elif isinstance(part, bytes):
+            digest.update(f"bytes {len(part)}\n".encode() + part)
+        else:
+            text = str(part).encode()
+            digest.update(f"{type(part).__name__} {len(text)}\n".encode() + text)
+    return digest.hexdigest()
+
+
+@dataclass
+class DerivedCache:
+    """The build's cache folder (None: disabled) and what it did this build (hits, misses, rejected entries)."""
+
+    folder: Path | None
+    hits: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # entries found corrupt or unreadable (then rebuilt)
+
+    def path(self, kind: str, key: str) -> Path:
+        return self.folder / f"{kind}-{key[:40]}.pkl"
+
+    def get_or_compute(self, kind: str, parts: tuple, compute: Callable[[], T]) -> T:
+        """The cached value of `kind` for these parts, else compute() (then stored)."""
+        if self.folder is None:
+            return compute()
+        key = content_key(kind, code_digest(), *parts)
+        path = self.path(kind, key)
+        value = self._load(path)
+        if value is not _MISSING:
+            self.hits.append(kind)
+            return value
+        self.misses.append(kind)
+        value = compute()
+        self._store(kind, path, value)
+        return value
+
+    def _load(self, path: Path) -> object:
+        try:
+            blob = path.read_bytes()
+        except FileNotFoundError:
+            return _MISSING
+        except OSError:
+            self.rejected.append(path.name)
+            return _MISSING
+        header, _, payload = blob.partition(b"\n")
+        if not header.startswith(HEADER) or header[len(HEADER):].decode("ascii", "replace") != hashlib.sha256(payload).hexdigest():
+            self.rejected.append(path.name)  # truncated or altered: never unpickled
+            return _MISSING
+        try:
+            return pickle.loads(payload)  # noqa: S301 (our own entry, its checksum verified)
+        except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+            self.rejected.append(path.name)
+            return _MISSING
+
+    def _store(self, kind: str, path: Path, value: object) -> None:
+        """Write atomically (temporary file + rename); a cache that cannot be written is skipped, never fatal."""
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=f".{kind}-", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(HEADER + hashlib.sha256(payload).hexdigest().encode() + b"\n" + payload)
+                os.replace(temporary, path)
+            finally:
+                Path(temporary).unlink(missing_ok=True)
+            self._prune(kind)
+        except OSError:
+            return
+
+    def _prune(self, kind: str) -> None:
+        own = [entry for entry in self.folder.glob(f"{kind}-*.pkl") if len(entry.name) == len(kind) + 45]  # not another kind's prefix
+        entries = sorted(own, key=lambda entry: entry.stat().st_mtime, reverse=True)
+        for entry in entries[KEPT_PER_KIND:]:
+            entry.unlink(missing_ok=True)
+
+
+_MISSING = object()
+
+
+def cache_for(data_dir: Path, enabled: bool = True) -> DerivedCache:
+    """The cache of a data folder (<data_dir>/cache), unless disabled here or by JURANG_NO_CACHE=1."""
+    if not enabled or os.environ.get(NO_CACHE_ENV_VAR, "") not in ("", "0"):
+        return DerivedCache(None)
+    return DerivedCache(data_dir / "cache")
+
+
+def input_digests(fetched: dict, source_ids: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """'source_id=sha256' of each input file the cached value is computed from (fetched: the build's FetchResults)."""
+    return tuple(f"{source_id}={fetched[source_id].sha256}" for source_id in source_ids)
+
+
+DISTRICT_INPUTS = ("dosm_state_district_codes", "dosm_district_boundaries")  # the canonical districts and their full geometry
