@@ -281,6 +281,21 @@ def test_rebuilt_with_generated_tiles_and_statuses_then_both_reach_indicators_pa
     assert got["value"].reindex(expected.index).to_numpy() == pytest.approx(expected.to_numpy(), nan_ok=True)
     assert got["value"].drop(expected.index).isna().all(), "districts without a tile: no data, never 0"
 
+    # the same tiles at the seats (etl/seat_connectivity.py): by point in the full-resolution DUN polygons, a Parlimen seat = its DUNs
+    import shapely
+
+    duns = gpd.read_file(mirror_dir / "dosm_data_open" / "electoral_1_dun.geojson")
+    inside = shapely.contains(shapely.make_valid(duns.geometry.to_numpy())[:, None], shapely.points(tiles["tile_x"], tiles["tile_y"])[None, :])  # DUN x tile
+    in_dun = np.where(inside.any(axis=0), duns["code_state_dun"].to_numpy()[inside.argmax(axis=0)], None)  # the first DUN holding each centre
+    placed = tiles.assign(dun=in_dun, parlimen=pd.Series(in_dun).map(duns.set_index("code_state_dun")["parlimen"].str.split(" ").str[0]).to_numpy())
+    seat_values = pd.read_parquet(result.output_dir / "seat_indicators.parquet")
+    seat_speed = seat_values.loc[seat_values["indicator"] == "speedtest_mobile_download_mbps"].set_index(["geography", "code_seat"])
+    assert set(seat_speed["method"]) == {"observed"} and not seat_speed["from_districts"].any() and len(seat_speed) == 222 + 600
+    for level, column in (("dun", "dun"), ("parlimen", "parlimen")):
+        sums = placed.dropna(subset=[column]).assign(d=lambda f: f["avg_d_kbps"] * f["tests"]).groupby(column)[["d", "tests"]].sum()
+        expected = (sums["d"] / sums["tests"] / 1000).where(sums["tests"] >= speedtest.MIN_TESTS)
+        assert seat_speed.loc[level, "value"].reindex(expected.index).to_numpy() == pytest.approx(expected.to_numpy(), nan_ok=True), level
+
     connected = indicators.loc[indicators["indicator"] == "schools_connected_pct"].set_index("code_state_district")["value"]
     hand = statuses.assign(code_state_district=schools["code_state_district"].to_numpy(), on=statuses["connected"].eq("yes")).groupby("code_state_district")["on"].mean() * 100
     assert connected.sort_index().to_numpy() == pytest.approx(hand.sort_index().to_numpy())
