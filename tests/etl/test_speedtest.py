@@ -300,6 +300,10 @@ def test_rebuilt_with_generated_tiles_and_statuses_then_both_reach_indicators_pa
     hand = statuses.assign(code_state_district=schools["code_state_district"].to_numpy(), on=statuses["connected"].eq("yes")).groupby("code_state_district")["on"].mean() * 100
     assert connected.sort_index().to_numpy() == pytest.approx(hand.sort_index().to_numpy())
     assert set(indicators.loc[indicators["indicator"] == "schools_connected_pct", "method"]) == {"imported"}
+    # the same import, school by school, in facility_status.parquet (the map's status layer); no speed given: connected is "under 20 Mbps or unknown"
+    status = pd.read_parquet(result.output_dir / "facility_status.parquet").set_index("facility_id").loc[schools["facility_id"]]
+    assert status["status"].tolist() == ["connected_under_20mbps_or_unknown", "connected_under_20mbps_or_unknown", "not_connected"] * 100
+    assert set(status["source_file"]) == {"synthetic.csv"} and status["speed_mbps"].isna().all()
 
 
 def test_measured_first_order_imported_facility_then_tiles_then_published_then_modelled():
