@@ -5,6 +5,7 @@ dashboard.signin."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import streamlit as st
@@ -15,11 +16,17 @@ from dashboard import data, figures, i18n
 CARDS_CSS = Path(__file__).resolve().parent / "static" / "cards.css"
 
 
+@lru_cache(maxsize=1)
+def cards_style() -> str:
+    """The cards' <style> block, read once per process (not from disk on every rerun)."""
+    return f"<style>{CARDS_CSS.read_text()}</style>"
+
+
 def card_row(name: str):
     """A row of cards (bordered containers or metrics) that wraps: each card at least 15 rem wide
     (dashboard/static/cards.css), the row breaking onto a new line when they do not fit, so values and
     labels show in full at 1,024 px and on a projector (fixed st.columns squeezed six cards to '6,…')."""
-    st.html(f"<style>{CARDS_CSS.read_text()}</style>")  # style only: no space taken on the page
+    st.html(cards_style())  # style only: no space taken on the page
     return st.container(horizontal=True, gap="small", key=f"cards_{name}")
 
 

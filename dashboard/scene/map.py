@@ -6,6 +6,9 @@ The facility layers are a reader's overlay, not part of the link: the figure bui
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+
 import pandas as pd
 
 from dashboard import connectivity_evidence, data, facility_status, figures, i18n, metrics
@@ -177,7 +180,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         states = dataset.states if state is None else dataset.states.loc[dataset.states["state"] == state]
         return figures.choropleth_map(
             shown, dataset.features, scheme, value_label=label, unit=unit, legend_title=legend_title, fmt=fmt, no_data_label=words.no_data,
-            highlight=highlight, extra_hover=extra_hover, overlays=facility_overlays(dataset, layers, codes, words),
+            highlight=highlight, extra_hover=extra_hover, overlays=facility_overlays(dataset, layers, codes, words) if layers else [],
             geojson_url=geojson_url, state_borders=state_borders, state_lines=None if state_borders else figures.state_border_lines(states),
         )
 
@@ -188,9 +191,88 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     return scene
 
 
+class OnDemand(dict):
+    """A scene's tables or sentences in which some entries are made only when first read.
+
+    The `pending` names are listed from the start (`name in scene.tables` and the keys cost nothing);
+    the first read of a value — by key, get, items, values, a copy, as_json, an export — runs
+    `make()` once, under a lock (scenes are shared by sessions); make() stores the values (fill)."""
+
+    def __init__(self, entries: dict, pending: tuple[str, ...], make: Callable[[], None], lock: threading.RLock):
+        super().__init__(entries)
+        super().update(dict.fromkeys(pending, _PENDING))
+        self._make, self._lock = make, lock
+
+    def ready(self) -> OnDemand:
+        """Make the pending entries now (nothing to do once made); returns the mapping."""
+        if self._make is not None:
+            with self._lock:
+                if self._make is not None:
+                    self._make()
+                    self._make = None
+        return self
+
+    def fill(self, values: dict) -> None:
+        """Store the made entries (make() calls it)."""
+        super().update(values)
+
+    def __getitem__(self, key):
+        if super().__getitem__(key) is _PENDING:
+            self.ready()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def __iter__(self):  # defined, so {**d} and dict(d) read the values through __getitem__, not the raw slots
+        return super().__iter__()
+
+    def items(self):
+        return dict.items(self.ready())
+
+    def values(self):
+        return dict.values(self.ready())
+
+    def copy(self) -> dict:
+        return dict(self.ready().items())
+
+    def __eq__(self, other) -> bool:
+        return dict.__eq__(self.ready(), other.ready() if isinstance(other, OnDemand) else other)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return dict.__repr__(self.ready())
+
+
+_PENDING = object()  # an OnDemand entry not made yet
+
+
 def add_trend(scene: Scene, dataset: data.Dataset, indicator: str, years: list[int], state: str | None, highlight: list[str], words: Words) -> None:
+    """The "over time" tab's table, panel sentence and chart, made only when first asked for (the tab
+    opened, an export, `python -m dashboard.scene`): a map repaint never pays for them."""
+    made: dict = {}
+
+    def make() -> None:
+        if not made:  # tables and sentences share it: whichever is read first makes both
+            made.update(trend_parts(scene, dataset, indicator, years, state, highlight, words))
+            tables.fill({"trend": made["table"]})
+            sentences.fill({"trend_panel": made["panel"]})
+
+    def trend_figure():
+        tables.ready()
+        return made["figure"]()
+
+    lock = threading.RLock()
+    tables = scene.tables = OnDemand(scene.tables, ("trend",), make, lock)
+    sentences = scene.sentences = OnDemand(scene.sentences, ("trend_panel",), make, lock)
+    scene.figure_builders["trend"] = trend_figure
+
+
+def trend_parts(scene: Scene, dataset: data.Dataset, indicator: str, years: list[int], state: str | None, highlight: list[str], words: Words) -> dict:
     """Every area's line over the years and the population-weighted mean of the areas measured in
-    every year (like for like; those left out are named)."""
+    every year (like for like; those left out are named): the trend table, its panel sentence and
+    the chart's builder."""
     entry = common.catalogue()[indicator]
     label, unit, fmt = words.label(indicator), words.unit(indicator), entry["format"]
     frames = {year: metrics.filter_state(common.weighted_frame(dataset, indicator, year), state) for year in years}
@@ -201,11 +283,11 @@ def add_trend(scene: Scene, dataset: data.Dataset, indicator: str, years: list[i
     panel = common.panel_sentence(compared, left_out, dataset, words, years)
     values = lines.pivot(index="code_state_district", columns="year", values="value").rename(columns=str)  # one row per area, NaN kept
     wide = frames[years[-1]][["code_state_district", "district", "state"]].join(values, on="code_state_district")
-    scene.tables["trend"] = Table(
+    table = Table(
         wide, title=f"{label}: {words.t('trend_title')}", source=f"{common.source_line(indicator, dataset, scene.selection.lang)} {panel}", indicators=(indicator,),
         labels={"district": words.geo("district"), "state": words.t("state"), **{str(year): str(year) for year in years}},
         formats={str(year): fmt for year in years}, no_data=words.no_data,
     )
-    scene.sentences["trend_panel"] = panel
     mean_label = words.t("trend_mean", scope=scene.selection.state or words.t("malaysia"))
-    scene.figure_builders["trend"] = lambda: figures.area_trend_chart(lines, mean, mean_label=mean_label, value_label=label, unit=unit, fmt=fmt, highlight=highlight)
+    figure = lambda: figures.area_trend_chart(lines, mean, mean_label=mean_label, value_label=label, unit=unit, fmt=fmt, highlight=highlight)  # noqa: E731
+    return {"table": table, "panel": panel, "figure": figure}
