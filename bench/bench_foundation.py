@@ -8,6 +8,9 @@ Run: python bench/bench_foundation.py [--mirror DIR] [--runs 5] [--repo PATH] [-
                   in the same minutes, under the same load
 Build times are wall times of the whole process (`python -m etl build`, imports included), medians
 of --runs runs. Everything is built into a temporary folder; the project's data/ is not touched.
+A checkout with the derived-geometry cache (etl/derived_cache.py) is timed both ways in each run:
+--force with the cache its first build filled (warm) and --force --no-cache (cold: every polygon
+repaired, overlaid, simplified and every point placed again); a checkout without it, once.
 With --against, the two checkouts' outputs are compared file by file (sha256, else frame equality,
 else the quality notes as JSON without their timings): a speed-up must not change any output.
 """
@@ -67,7 +70,11 @@ def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
     with tempfile.TemporaryDirectory() as temp:
         data_dirs = [Path(temp) / str(i) for i in range(len(repos))]
         cold = [run_etl(repo, data_dir, mirror) for repo, data_dir in zip(repos, data_dirs)]  # copies and checksums the raw files once
+        cached = [(repo / "etl" / "derived_cache.py").is_file() for repo in repos]
         full = [[] for _ in repos]
+        no_cache = [[] for _ in repos]
+        no_cache_cpu = [[] for _ in repos]
+        warm_is_cold = [[] for _ in repos]
         steps = [{} for _ in repos]
         noop = [[] for _ in repos]
         full_cpu = [[] for _ in repos]
@@ -78,6 +85,13 @@ def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
                 manifest = json.loads((data_dir / "processed" / "manifest.json").read_text(encoding="utf-8"))
                 for step in manifest["steps"]:
                     steps[i].setdefault(step["name"], []).append(step["seconds"])
+                if cached[i]:
+                    warm_outputs = manifest["outputs"]
+                    no_cache[i].append(run_etl(repo, data_dir, mirror, "--force", "--no-cache", cpu=no_cache_cpu[i]))
+                    manifest = json.loads((data_dir / "processed" / "manifest.json").read_text(encoding="utf-8"))
+                    warm_is_cold[i].append(manifest["outputs"] == warm_outputs)  # every output's sha256 and rows
+                    for step in manifest["steps"]:
+                        steps[i].setdefault(f"{step['name']} [no cache]", []).append(step["seconds"])
         for _ in range(runs):
             for i, (repo, data_dir) in enumerate(zip(repos, data_dirs)):
                 noop[i].append(run_etl(repo, data_dir, mirror, cpu=noop_cpu[i]))
@@ -88,6 +102,9 @@ def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
             "full_build_s": round(statistics.median(full[i]), 3),
             "noop_build_s": round(statistics.median(noop[i]), 3),
             "full_build_cpu_s": round(statistics.median(full_cpu[i]), 3),
+            **({"full_build_no_cache_s": round(statistics.median(no_cache[i]), 3),
+                "full_build_no_cache_cpu_s": round(statistics.median(no_cache_cpu[i]), 3),
+                "cache_outputs_identical": all(warm_is_cold[i])} if no_cache[i] else {}),
             "noop_build_cpu_s": round(statistics.median(noop_cpu[i]), 3),
             "steps_s": {name: round(statistics.median(values), 3) for name, values in steps[i].items()},
             "runs": runs,
@@ -191,6 +208,9 @@ def main() -> None:
         print(f"  etl build --force, whole process (median of {args.runs}): {figures_etl['full_build_s']:.2f} s")
         print(f"  etl no-op rebuild, whole process (median of {args.runs}): {figures_etl['noop_build_s']:.2f} s")
         print(f"  CPU seconds (user + system), full / no-op (medians): {figures_etl['full_build_cpu_s']:.2f} s / {figures_etl['noop_build_cpu_s']:.2f} s")
+        if "full_build_no_cache_s" in figures_etl:
+            print(f"  etl build --force --no-cache (cold cache), wall / CPU: {figures_etl['full_build_no_cache_s']:.2f} s / {figures_etl['full_build_no_cache_cpu_s']:.2f} s; "
+                  f"outputs sha256-identical with and without the cache in every run: {figures_etl['cache_outputs_identical']}")
         for name, seconds in figures_etl["steps_s"].items():
             print(f"    {name:<28} {seconds:6.2f} s")
         results.append({"commit": commit_of(repo), **figures_etl})
@@ -204,6 +224,11 @@ def main() -> None:
             "full_build_cpu_ratio": round(other["full_build_cpu_s"] / result["full_build_cpu_s"], 2),
             "noop_build_cpu_ratio": round(other["noop_build_cpu_s"] / result["noop_build_cpu_s"], 2),
         }
+        if "full_build_no_cache_s" in result:  # the other checkout's full build against this one's without the cache
+            result |= {"full_build_no_cache_ratio": round(other["full_build_s"] / result["full_build_no_cache_s"], 2),
+                       "full_build_no_cache_cpu_ratio": round(other["full_build_cpu_s"] / result["full_build_no_cache_cpu_s"], 2)}
+            print(f"speed-up vs {other['commit']} without the cache (--no-cache): full build x{result['full_build_no_cache_ratio']} (wall), "
+                  f"CPU x{result['full_build_no_cache_cpu_ratio']}")
         print(f"speed-up vs {other['commit']}: full build x{result['full_build_ratio']}, no-op x{result['noop_build_ratio']} (wall); "
               f"CPU x{result['full_build_cpu_ratio']}, x{result['noop_build_cpu_ratio']}")
         verdicts = result.get("outputs_identical", {})

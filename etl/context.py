@@ -7,6 +7,7 @@ and returns long indicators (and, optionally, facility points). It never writes 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -20,7 +21,7 @@ from etl.derived_cache import DerivedCache
 from etl.fetch import FetchResult
 from etl.quality import QualityLog  # noqa: F401  (re-exported: steps and tests import it from here)
 from etl.registry import SourceFile
-from etl.validate import read_source, validate_source
+from etl.validate import read_source, schema_fingerprint, validate_source
 
 
 @dataclass
@@ -57,13 +58,23 @@ class StepContext:
         """Parse a raw file and validate it (lazily) against its schema; errors name source and file.
 
         Several steps read the same file (seat tables and boundaries, the school list): each is
-        parsed and validated once per build, and every caller gets its own copy."""
+        parsed and validated once per build, and every caller gets its own copy. A file parsed and
+        validated by the same code and schema in an earlier build comes from the derived cache."""
         parse_key, valid_key = (source_id, reader), (source_id, reader, id(schema))
         if valid_key not in self.parsed:
-            if parse_key not in self.parsed:
-                self.parsed[parse_key] = read_source(self.entry(source_id), self.path(source_id), reader)
-            frame = self.parsed[parse_key]
-            self.parsed[valid_key] = frame if schema is None else validate_source(schema, frame.copy(), self.entry(source_id))
+
+            def parse_and_validate() -> pd.DataFrame:
+                if parse_key not in self.parsed:
+                    self.parsed[parse_key] = read_source(self.entry(source_id), self.path(source_id), reader)
+                frame = self.parsed[parse_key]
+                return frame if schema is None else validate_source(schema, frame.copy(), self.entry(source_id))
+
+            if self.cache.folder is None:
+                self.parsed[valid_key] = parse_and_validate()
+            else:  # a file parsed and validated by the same code before: the derived cache's copy (same file sha256)
+                variant = f"{reader.__module__}.{reader.__qualname__}\n{schema_fingerprint(schema)}"
+                kind = f"source-{source_id}-{hashlib.sha256(variant.encode()).hexdigest()[:12]}"
+                self.parsed[valid_key] = self.cache.get_or_compute(kind, (f"{source_id}={self.fetched[source_id].sha256}", variant), parse_and_validate)
         return self.parsed[valid_key].copy()
 
     def validate(self, source_id: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,8 +1,12 @@
-"""A content-addressed cache of derived geometry that depends only on input files, reused by every build.
+"""A content-addressed cache of derived data that depends only on input files, reused by every build.
 
 Why: repairing, overlaying, simplifying and placing points in the full-resolution district and seat
-polygons takes seconds of every build, yet its result changes only when one of those input files or
-the ETL code changes. A --force build (or one after a user imported an indicator) reuses it.
+polygons, and parsing and validating the raw files, take seconds of every build, yet their results
+change only when one of those input files or the ETL code changes. A --force build (or one after a
+user imported an indicator, or after one source file changed) reuses them. What is kept: the canonical
+districts, the seat geography (repaired polygons, seat -> district weights), district, state and seat
+display shapes, points placed in districts and seats, the published seats' overlay, and every raw
+table as parsed and validated (StepContext.read: keyed by the file, the reader and the schema).
 
 Rules:
 * An entry's key is the sha256 of: its kind, CACHE_VERSION, the versions of the libraries that compute

@@ -423,8 +423,8 @@ def bandar_share(schools: pd.DataFrame, by: list[str]) -> pd.Series:
     counted = schools.loc[schools["students"].notna() & schools["rural"].notna()]
     pupils = counted["students"].astype(float)
     urban_pupils = pupils.where(~counted["rural"].astype(bool), 0.0)
-    grouped = pd.DataFrame({"urban": urban_pupils, "all": pupils}).groupby([counted[column] for column in by])
-    sums = grouped.sum()
+    # grouped by column names, not by Series: pandas formats a Series key's repr while testing whether it is a column (~20 ms each)
+    sums = counted[by].assign(urban=urban_pupils, all=pupils).groupby(by)[["urban", "all"]].sum()
     return (sums["urban"] / sums["all"].where(sums["all"] > 0)).dropna()
 
 

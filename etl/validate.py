@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -73,6 +74,37 @@ def lean_schema(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pa.DataFrame
         lean.columns = {name: type(column)(**{**column.properties, "dtype": None}) if name in passing else column for name, column in schema.columns.items()}
         _LEAN_SCHEMAS[key] = (schema, lean)
     return _LEAN_SCHEMAS[key][1]
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
+def _described(value: object) -> str:
+    """repr without memory addresses (stable between processes)."""
+    return _ADDRESS.sub("", repr(value))
+
+
+def _check_description(check: pa.Check) -> str:
+    function = getattr(check, "_check_fn", None)
+    code = getattr(function, "__code__", None)  # a custom check (lambda or function): its code; a built-in: name and arguments
+    closure = [cell.cell_contents for cell in getattr(function, "__closure__", None) or ()]
+    body = f"{code.co_code.hex()}|{_described(code.co_consts)}|{code.co_names}|{_described(closure)}|{_described(function.__defaults__)}" if code is not None else ""
+    return f"{check.name}|{_described(check.statistics)}|{check.element_wise}|{check.ignore_na}|{check.groupby}|{body}"
+
+
+def schema_fingerprint(schema: pa.DataFrameSchema | None) -> str:
+    """A stable description of everything a schema checks and coerces (columns, dtypes, flags, checks
+    with their arguments or code): two schemas with the same fingerprint give the same verdict and frame.
+    Used to key validated source tables in the derived cache (etl/context.py read)."""
+    if schema is None:
+        return "no schema"
+    columns = [
+        f"{name}|{column.dtype}|{column.nullable}|{column.unique}|{column.coerce}|{column.required}|{column.regex}|"
+        + ";".join(map(_check_description, column.checks)) + f"|{_described(getattr(column, 'parsers', None))}"
+        for name, column in schema.columns.items()
+    ]
+    flags = f"{schema.dtype}|{schema.coerce}|{schema.strict}|{schema.ordered}|{schema.unique}|{_described(schema.index)}|{_described(getattr(schema, 'parsers', None))}"
+    return "\n".join([flags, *columns, *map(_check_description, schema.checks)])
 
 
 def read_source(entry: SourceFile, path: Path, reader: Callable[[Path], pd.DataFrame]) -> pd.DataFrame:
