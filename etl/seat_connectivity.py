@@ -12,8 +12,9 @@ from districts"). For connectivity that breaks "measured first" where a seat is 
   published"; from_districts False). A DUN seat keeps the carried value: a Parlimen figure is a share
   of the whole seat's populated area, which its DUNs need not share, so it is never copied down.
 * Speedtest tiles. Each registered tiles layer is aggregated to the seats with the district rules and
-  the district functions (etl/sources/speedtest.py assign_tiles, aggregate_tiles, layer_indicators: test-weighted means and median, per 1,000
-  people, suppression below MIN_TESTS with the reason, licence in the note). Tiles are placed once in
+  the district functions (etl/sources/speedtest.py assign_tiles, aggregate_tiles, layer_indicators:
+  test-weighted means and median, per 1,000 people, suppression below MIN_TESTS with the reason, licence
+  in the note). Tiles are placed once in
   the seats that partition the country (every DUN, plus the Federal Territories' Parlimen seats), and a
   Parlimen seat takes its DUNs' tiles, so the two levels nest as the facilities do. People per seat:
   the seat's population carried from districts in the layer's year. No tiles file: skipped with a note.
@@ -33,6 +34,7 @@ import pandas as pd
 
 from etl import connectivity_measured as measured
 from etl.context import StepContext
+from etl.errors import SourceValidationError
 from etl.sources import connectivity_published, speedtest
 
 PRECEDENCE = {"imported": 0, "tiles": 1, "published": 2, "carried": 3}  # the district rule (measured.PRECEDENCE), at seats
@@ -149,7 +151,10 @@ def seat_connectivity(ctx: StepContext, values: pd.DataFrame, geo) -> pd.DataFra
 
     # the reference file as text: the connectivity step validated it earlier in this build (pandera: ~0.15 s again)
     reference = connectivity_published.read_text_table(connectivity_published.REFERENCE_CSV)
-    published = published_seat_rows(reference.astype({"year": int}), geo.parlimen)
+    try:
+        published = published_seat_rows(reference.astype({"year": int}), geo.parlimen)
+    except ValueError as error:
+        raise SourceValidationError(f"[{connectivity_published.REFERENCE_LABEL}] column 'area': {error} ({ctx.label(seats.PARLIMEN_SOURCE)})") from error
     own = [published.assign(tier="published")]
     layers, _ = speedtest.latest_layers(speedtest.registered_layers(ctx))
     if not layers:

@@ -27,9 +27,9 @@ district's) and aggregates per district, separately for fixed and mobile:
   speedtest_{type}_devices_per_1k        devices per 1,000 people (a device testing in two tiles counts twice)
   speedtest_{type}_tests_below_{n}mbps_pct  share of tests taken in tiles whose mean download is below n
 A district with fewer than MIN_TESTS tests gets no speed, latency or share values (NaN, a quality
-note says why); a district without any tile has no data (never 0). The same transform (area_layer)
-takes any polygons keyed by a code: etl/seat_connectivity.py aggregates the tiles to Parlimen and DUN
-seats with these rules.
+note says why); a district without any tile has no data (never 0). The transforms take any polygons
+keyed by a code (area_layer = assign_tiles + aggregate_tiles + layer_indicators): etl/seat_connectivity.py
+aggregates the tiles to Parlimen and DUN seats with these rules.
 """
 
 from __future__ import annotations
