@@ -17,12 +17,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 
 import geopandas as gpd
 import pandas as pd
 from etl import config
-from etl.contract import FACILITY_STATUS, MANIFEST, SEAT_INDICATORS, SEATS, build_folder
+from etl.contract import CURRENT, FACILITY_STATUS, MANIFEST, SEAT_INDICATORS, SEATS, build_folder
 from etl.catalogue import load_catalogue
 from etl.registry import SourceFile, load_registry
 
@@ -121,10 +121,29 @@ def manifest_token(processed_dir: Path | None = None) -> str:
     return token
 
 
+_FOLDERS: dict[tuple, Path] = {}  # (processed/current's path and identity) -> the build folder it names
+
+
 def served_build(processed_dir: Path | None = None) -> tuple[str, Path]:
     """(manifest checksum, folder) of the build being served, resolved once: every file of the
-    dataset is then read from that one folder, which a later build never changes (etl/contract.py)."""
-    folder = build_folder(processed_dir or config.processed_dir())
+    dataset is then read from that one folder, which a later build never changes (etl/contract.py).
+    The link processed/current is resolved again only when a build replaced it (its own identity
+    changed): one lstat instead of a realpath walk, several times a page run."""
+    processed = processed_dir or config.processed_dir()
+    try:
+        link = os.lstat(processed / CURRENT)
+    except OSError:
+        link = None
+    if link is None or not S_ISLNK(link.st_mode):
+        folder = build_folder(processed)
+    else:
+        key = (str(processed), link.st_dev, link.st_ino, link.st_mtime_ns, link.st_ctime_ns)
+        folder = _FOLDERS.get(key)
+        if folder is None:
+            folder = build_folder(processed)
+            if len(_FOLDERS) >= 16:
+                _FOLDERS.clear()
+            _FOLDERS[key] = folder
     return manifest_token(folder), folder
 
 

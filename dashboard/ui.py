@@ -93,8 +93,15 @@ def unit(indicator_id: str) -> str:
 
 def label_with_domain(indicator_id: str) -> str:
     """'Domain · Label' so the indicator list reads grouped by domain."""
-    entry = data.catalogue()[indicator_id]
-    return f"{t('domain_' + entry['domain'])} · {entry['label'][language()]}"
+    return labels_with_domain([indicator_id])[indicator_id]
+
+
+def labels_with_domain(indicator_ids) -> dict[str, str]:
+    """label_with_domain of every indicator at once (one catalogue and language lookup, not one per
+    option: a selectbox formats all ~45 options on every rerun)."""
+    catalogue, lang = data.catalogue(), language()
+    return {indicator_id: f"{i18n.translate('domain_' + catalogue[indicator_id]['domain'], lang)} · {catalogue[indicator_id]['label'][lang]}"
+            for indicator_id in indicator_ids}
 
 
 PLAY_STEP_S = 2.0  # seconds a year stays on screen while playing (a map repaint takes well under one)
