@@ -113,7 +113,7 @@ def measured_first(values: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
     """values (the seat rows) with the seats' own measured rows (own: + tier, a key of PRECEDENCE) put in:
     per (geography, code_seat, indicator, year) the row of the best tier is kept (imported > tiles >
     published > carried / modelled); rows of values are imported (method imported) or carried. A winning
-    own row takes the place of the row it beats; one for a slot values lacks is added at the end."""
+    own row takes the place of the row it beats; with rows for slots values lacks, the result is sorted by slot."""
     contested = values.loc[values["indicator"].isin(own["indicator"].unique())]  # only these can lose (~2 % of the seat rows)
     ranked = pd.concat(
         [contested.assign(_tier=np.where(contested["method"] == "imported", PRECEDENCE["imported"], PRECEDENCE["carried"]), _row=contested.index),
@@ -128,7 +128,9 @@ def measured_first(values: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
     for column in values.columns:
         result.loc[beaten[in_place].astype(int), column] = won.loc[in_place, column].to_numpy()
     added = won.loc[~in_place].reindex(columns=values.columns).astype(values.dtypes.to_dict())
-    return pd.concat([result, added], ignore_index=True) if len(added) else result
+    if added.empty:
+        return result
+    return pd.concat([result, added], ignore_index=True).sort_values(SLOT, kind="stable").reset_index(drop=True)  # sorted as etl/seats.py leaves it
 
 
 def mark_carried(values: pd.DataFrame) -> pd.DataFrame:
