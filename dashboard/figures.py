@@ -443,7 +443,8 @@ def facility_layer(
     """Facility points over a map (points: lon, lat, name; details: one hover line per point), one trace.
 
     With `status` (per point a key of FACILITY_STATUS_COLOURS): one trace per status present, in its
-    colour, named by status_names and grouped in the legend under legend_title (which names the file)."""
+    colour, named by status_names, after a legend line legend_title (which names the file; a
+    legend entry without a marker, as the map's legend lists its items in trace order)."""
     spec = FACILITY_STYLES[style]
     customdata = np.column_stack([points["name"].str.title(), details])
 
@@ -457,13 +458,13 @@ def facility_layer(
 
     if status is None:
         return [trace(np.ones(len(points), dtype=bool), name, spec["color"], spec["symbol"])]
-    traces = []
+    title = go.Scattergeo(lon=[None], lat=[None], mode="markers", marker={"color": "rgba(0,0,0,0)", "size": 1}, name=f"<b>{legend_title or name}</b>", legendgroup=style, hoverinfo="skip")
+    traces = [title]
     for status_class, colour in FACILITY_STATUS_COLOURS.items():
         mask = (status == status_class).to_numpy()
         if mask.any():
             symbol = spec["symbol"] + ("-open" if status_class == "no_status" else "")
-            traces.append(trace(mask, f"{(status_names or {}).get(status_class, status_class)} ({int(mask.sum()):,})", colour, symbol,
-                                legendgroup=style, legendgrouptitle={"text": legend_title or name}))
+            traces.append(trace(mask, f"{(status_names or {}).get(status_class, status_class)} ({int(mask.sum()):,})", colour, symbol, legendgroup=style))
     return traces
 
 
