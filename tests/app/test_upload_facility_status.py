@@ -1,4 +1,4 @@
-"""The upload page's facility connection status tab (AppTest, over the session's real build).
+"""The upload page's facility connection status section (AppTest, over the session's real build).
 
 A file for real school codes is checked for every role; only a signed-in ministry user stores it
 (logged with the e-mail), and a file with unknown codes is refused whole with the codes and close
@@ -50,15 +50,18 @@ def check(at: AppTest, name: str, payload: bytes) -> AppTest:
 
 
 def page(scope: access.Scope) -> AppTest:
+    """The upload page, switched to its facility status section."""
     at = AppTest.from_file(UPLOAD, default_timeout=60)
     at.session_state["scope"] = scope
-    return at.run()
+    at.run()
+    assert at.radio(key="upload_section").value == "district" and at.file_uploader(key="upload_file")  # the district section first, alone
+    return at.radio(key="upload_section").set_value("facility").run()
 
 
 def test_open_access_sees_unknown_codes_refused_then_an_accepted_file_but_cannot_store_it(writable_data, school_codes):
     at = page(access.OPEN)
     assert not at.exception, [item.message for item in at.exception]
-    assert [tab.label for tab in at.tabs] == [i18n.translate("upload_tab_district", "en"), i18n.translate("upload_tab_facility", "en")]
+    assert [widget.key for widget in at.file_uploader] == ["status_file"]  # one section at a time
 
     near_miss = school_codes[0] + "X"  # one character more than a real code (MOE codes have seven)
     at = check(at, "status.csv", status_csv([*school_codes[1:], near_miss, "ZZZ9999"]))
