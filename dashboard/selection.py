@@ -49,11 +49,18 @@ class Options:
     targets: tuple[str, ...]
     default_weights: Mapping[str, float]  # domain id -> weight, in domain order
     measures: tuple[str, ...] = MEASURES
+    year_areas: Mapping[str, Mapping[int, int]] = field(default_factory=dict)  # indicator -> year -> areas with a value
 
-    def latest_year(self, indicator: str) -> int | None:
-        """The one 'latest year' rule: the newest year with any value for the indicator."""
+    def default_year(self, indicator: str) -> int | None:
+        """The one default-year rule: the newest year with values for at least half as many areas as the
+        indicator's best-covered year, so that a single new figure (one seat's 2022 coverage) does not
+        open a map that is empty everywhere else. Dense series (censuses, surveys) get their newest year."""
         years = self.years.get(indicator, ())
-        return years[-1] if years else None
+        counts = self.year_areas.get(indicator, {})
+        if not counts:
+            return years[-1] if years else None
+        enough = max(counts.values()) / 2
+        return max((year for year in years if counts.get(year, 0) >= enough), default=years[-1] if years else None)
 
     def districts_in(self, state: str | None) -> list[str]:
         """District codes of one state (all states for None), sorted by district name."""
@@ -87,13 +94,13 @@ class Selection:
         return dataclasses.replace(self, **changes)
 
     def resolved(self, options: Options) -> Selection:
-        """Fill each default the page needs: indicator, its latest year, the district, weights."""
+        """Fill each default the page needs: indicator, its default year, the district, weights."""
         indicator = self.indicator
         if indicator is None and options.indicators:
             indicator = (options.directional if self.page == "gaps" else options.indicators)[0]
         year = self.year
         if indicator is not None and year not in options.years.get(indicator, ()):
-            year = options.latest_year(indicator)
+            year = options.default_year(indicator)
         district = self.district
         if self.page == "district" and district is None:
             candidates = options.districts_in(self.state)

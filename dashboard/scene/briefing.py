@@ -125,9 +125,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         chosen = next((i.id for i in domain.indicators if i.id in result.years and _has_value(dataset, i.id, result.years[i.id], codes)), None)
         year = result.years.get(chosen)
         if chosen is None:
-            fallback = next((i.id for i in domain.indicators if options.latest_year(i.id) and _has_value(dataset, i.id, options.latest_year(i.id), codes)), None)
+            fallback = next((i.id for i in domain.indicators if options.default_year(i.id) and _has_value(dataset, i.id, options.default_year(i.id), codes)), None)
             if fallback is not None:
-                chosen, year = fallback, options.latest_year(fallback)
+                chosen, year = fallback, options.default_year(fallback)
                 scene.sentences[f"domain_{domain.id}_not_in_index"] = words.t("domain_not_measured", domain=domain.label[selection.lang])
         if chosen is None:
             scene.sentences[f"domain_{domain.id}_missing"] = words.t(

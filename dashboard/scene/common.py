@@ -31,8 +31,10 @@ def options(dataset: data.Dataset) -> Options:
 
     def build() -> Options:
         entries = catalogue()
-        values = dataset.indicators.loc[dataset.indicators["value"].notna(), ["indicator", "year"]].drop_duplicates()
-        years = {indicator: tuple(sorted(int(y) for y in group["year"])) for indicator, group in values.groupby("indicator")}
+        values = dataset.indicators.loc[dataset.indicators["value"].notna(), ["indicator", "year", "code_state_district"]]
+        areas = values.groupby(["indicator", "year"])["code_state_district"].nunique()
+        year_areas = {indicator: {int(year): int(count) for (_, year), count in group.items()} for indicator, group in areas.groupby(level="indicator")}
+        years = {indicator: tuple(sorted(counts)) for indicator, counts in year_areas.items()}
         domains = list(dict.fromkeys(entry["domain"] for entry in entries.values()))
         present = [indicator for indicator in entries if indicator in years]
 
@@ -50,6 +52,7 @@ def options(dataset: data.Dataset) -> Options:
             targets=tuple(target["id"] for target in target_list()),
             default_weights=data.index_spec().default_weights,
             measures=MEASURES,
+            year_areas=year_areas,
         )
 
     return dataset.memo(("options",), build)

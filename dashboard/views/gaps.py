@@ -18,7 +18,7 @@ areas = url_state.geography_selector(dataset, container=column_geography)
 options = common.options(areas)
 indicator = url_state.url_selectbox(ui.t("indicator"), list(options.directional), "gap_indicator", "indicator", ui.label_with_domain, container=column_indicator)
 years = list(options.years[indicator])
-year = url_state.url_selectbox(ui.t("year"), years, f"gap_year_{indicator}", "year", default=options.latest_year(indicator), container=column_year, keep_as="year")
+year = url_state.url_selectbox(ui.t("year"), years, f"gap_year_{indicator}", "year", default=options.default_year(indicator), container=column_year, keep_as="year")
 state = url_state.state_selector(dataset, container=column_state)
 url_state.notify_ignored_params()
 

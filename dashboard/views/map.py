@@ -24,7 +24,7 @@ years = list(options.years[indicator])
 state = url_state.state_selector(dataset, container=column_state)
 # Our World in Data's time slider: several years slide and play (the map, the table and the link follow)
 year_row = st.container(horizontal=True, vertical_alignment="bottom")
-year = url_state.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.latest_year(indicator), container=year_row, keep_as="year",
+year = url_state.url_selectbox(ui.t("year"), years, f"year_{indicator}", "year", default=options.default_year(indicator), container=year_row, keep_as="year",
                                slider=len(years) > 1)
 if len(years) > 1:
     ui.year_player(years, f"year_{indicator}", container=year_row)

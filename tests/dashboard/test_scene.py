@@ -6,6 +6,7 @@ from indicators.parquet, and the page, the CLI and the briefing pack show the sa
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -52,11 +53,14 @@ def test_hostile_values_are_named_never_taken():
     assert parsed.selection.districts == ("1_1",) and parsed.selection.state is None and parsed.selection.lang == "en"
 
 
-def test_one_latest_year_rule_and_page_defaults():
+def test_one_default_year_rule_and_page_defaults():
     gaps = Selection(page="gaps").resolved(SYNTHETIC)
     assert (gaps.indicator, gaps.year) == ("b_rm", 2024), "the gaps page leads with directional indicators"
     mapped = Selection(page="map", indicator="a_pct").resolved(SYNTHETIC)
     assert mapped.year == 2022
+    sparse = dataclasses.replace(SYNTHETIC, year_areas={"a_pct": {2019: 40, 2022: 3}})
+    assert Selection(page="map", indicator="a_pct").resolved(sparse).year == 2019, "a year with a few figures is not the default"
+    assert dataclasses.replace(SYNTHETIC, year_areas={"a_pct": {2019: 40, 2022: 20}}).default_year("a_pct") == 2022, "half as many areas is enough"
     profile = Selection(page="district", state="Sabah").resolved(SYNTHETIC)
     assert profile.district == "12_2", "first district of the state by name (Beluran)"
     assert Selection(weights=(("x", 0.0), ("y", 0.0))).resolved(SYNTHETIC).weight_map == {"x": 0.5, "y": 0.5}, "all-zero weights fall back to the defaults"
@@ -269,13 +273,14 @@ def _catalogue_ids() -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "ms"])
 @pytest.mark.parametrize("indicator", _catalogue_ids())
-def test_map_scene_for_every_indicator_at_its_latest_year(dataset, indicators, indicator, lang):
+def test_map_scene_for_every_indicator_at_its_default_year(dataset, indicators, indicator, lang):
     from dashboard import scene
     from etl.catalogue import load_catalogue
 
     present = indicators.loc[(indicators["indicator"] == indicator) & indicators["value"].notna()]
     assert len(present), f"catalogue indicator {indicator!r} has no values in the build"
-    latest = int(present["year"].max())
+    areas = present.groupby("year")["code_state_district"].nunique()
+    latest = int(areas.loc[areas >= areas.max() / 2].index.max())  # the default-year rule, recomputed
     result = scene.build(dataset, "map", f"indicator={indicator}&lang={lang}")
     assert result.selection.year == latest
     table = result.tables["districts"]
