@@ -37,7 +37,8 @@ def status_layer(points: pd.DataFrame, statuses: pd.DataFrame | None, layer: str
     status = imported.set_index("facility_id").reindex(points["facility_id"]).set_axis(points.index)
     listed = status["status"].notna()
     technology = status["technology"].fillna(words.t("status_technology_unknown"))
-    speed = status["speed_mbps"].map(lambda v: "" if pd.isna(v) else figures.format_value(v, ",.0f") + " Mbps").replace("", words.t("status_speed_unknown"))
+    unknown_speed = words.t("status_speed_unknown")
+    speed = status["speed_mbps"].map(lambda v: unknown_speed if pd.isna(v) else figures.format_value(v, ",.0f") + " Mbps")
     measured = " · " + words.t("status_measured") + " " + status["measured_on"].fillna("")
     connected = words.t("status_hover_connected") + " · " + technology + " · " + speed + measured
     not_connected = words.t("status_hover_not_connected") + measured

@@ -9,8 +9,11 @@ close matches (difflib) and the whole file is refused if any row has a problem; 
 machine. An accepted file is stored facility by facility, with each facility's district (and for
 schools MOE's urban/rural location flag) as the build placed it, under <data_dir>/custom/
 facility_status_<kind>.csv, its provenance (file, sha256, who, when, declared source) in
-facility_status_<kind>.json and a line in custom/imports.jsonl. The next build aggregates it to
-district indicators with method "imported" (build_facility_status):
+facility_status_<kind>.json and a line in custom/imports.jsonl (the upload page checks with
+check_status and stores with store_status; the command does both: import_status). The next build
+writes each listed facility's status (facility_table: its Giga class, technology, speed, date and
+the file it came from) to facility_status.parquet, from which the map colours the school and clinic
+layers, and aggregates it to district indicators with method "imported" (build_facility_status):
 
   schools_connected_pct           % of the listed schools that are connected
   schools_connected_rural_pct     the same among MOE-rural schools (location "Luar Bandar")
