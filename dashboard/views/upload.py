@@ -71,7 +71,8 @@ def facility_status_section() -> None:
     checked = st.session_state.get(STATUS_KEY)
     if checked is not None:
         summary = facility_status.status_summary(checked["result"].accepted)
-        st.success(ui.t("status_accepted", file=checked["file"], kind=ui.t("status_kind_" + checked["kind"]), **summary))
+        st.success(ui.t("status_accepted", kind=ui.t("status_kind_" + checked["kind"]), **summary))
+        st.text(f"{checked['file']} · {checked['source'].strip() or '—'}")  # the uploader's words: plain text
         with st.expander(ui.t("status_values")):
             st.dataframe(checked["result"].accepted, hide_index=True, width="stretch")
         if st.button(ui.t("status_discard"), key="status_discard"):
@@ -86,7 +87,7 @@ def facility_status_section() -> None:
                     declared_source=checked["source"], by=scope.user, via="app",
                 )
                 st.session_state.pop(STATUS_KEY, None)
-                st.success(ui.t("status_stored", file=checked["file"], kind=ui.t("status_kind_" + checked["kind"])))
+                st.success(ui.t("status_stored", kind=ui.t("status_kind_" + checked["kind"])))
         elif scope.role == "state":
             st.info(ui.t("status_store_state"))
         else:

@@ -68,3 +68,18 @@ def test_given_a_seat_map_then_the_status_follows_the_school_by_its_id(with_stat
     counted = sum(len(trace.lon) for trace in figure.data if trace.type == "scattergeo" and trace.legendgroup == "school" and trace.marker.color in figures.FACILITY_STATUS_COLOURS.values()
                   and trace.marker.color != figures.FACILITY_STATUS_COLOURS["no_status"])
     assert counted == len(table)
+
+
+def test_the_uploaders_words_are_escaped_and_an_unlisted_school_has_no_status():
+    """SYNTHETIC points and statuses: markup in the file name or technology is shown as text, never rendered."""
+    from dashboard import facility_status as layer_status
+    from dashboard.scene.base import Words
+
+    points = pd.DataFrame({"facility_id": ["moe:A1", "moe:A2"]})
+    rows = pd.DataFrame({"facility_id": ["moe:A1"], "connected": [True], "technology": ["<a href='x'>fibre</a>"], "speed_mbps": [25.0], "measured_on": ["2025-01-20"]})
+    table = facility_status.facility_table(rows, "schools", PROVENANCE | {"file": "<b>status</b>.csv"})
+    shown = layer_status.status_layer(points, table, "school", Words("en", {}))
+    assert shown.classes.tolist() == ["connected_20mbps_plus", "no_status"]
+    assert "&lt;a href=&#x27;x&#x27;&gt;fibre&lt;/a&gt;" in shown.hover.iloc[0] and "<a" not in shown.hover.iloc[0]
+    assert "&lt;b&gt;status&lt;/b&gt;.csv" in shown.legend_title and "&lt;b&gt;status&lt;/b&gt;.csv" in shown.hover.iloc[1]
+    assert layer_status.status_layer(points, table, "clinic", Words("en", {})) is None  # no clinic file: the layer as before
