@@ -20,7 +20,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-# Modules the first pages import (the heavy ones: pandas, geopandas, plotly, mapclassify, pandera).
+# Modules the first pages import (the heavy ones: pandas, geopandas, plotly, pandera).
 MODULES = ("dashboard.figures", "dashboard.export", "dashboard.provenance", "dashboard.scene.overview", "dashboard.scene.map", "etl.schemas")
 
 _lock = threading.Lock()

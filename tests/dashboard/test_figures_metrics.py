@@ -82,6 +82,13 @@ def test_quantile_scheme_on_ten_values_gives_five_classes_with_readable_labels()
     assert classes.tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4]
 
 
+def test_quantile_bins_are_mapclassify_quantiles_with_ties_collapsed():
+    # hand-computed (mapclassify's docstring example): linear interpolation at 25/50/75/100 %
+    assert figures.quantile_bins(np.arange(1000.0), 4).tolist() == pytest.approx([249.75, 499.5, 749.25, 999.0])
+    assert figures.quantile_bins(np.arange(1000.0), 3).tolist() == pytest.approx([333.0, 666.0, 999.0])
+    assert figures.quantile_bins(np.array([1.0, 1.0, 1.0, 1.0, 2.0]), 4).tolist() == [1.0, 2.0], "tied quantiles collapse"
+
+
 def test_quantile_scheme_with_fewer_distinct_values_than_classes():
     scheme = figures.quantile_scheme(pd.Series([5.0, 5.0, np.nan]), ".1f")
     assert len(scheme.labels) == 1 and scheme.upper_bounds == ()
