@@ -29,6 +29,8 @@ Pure transforms (frames in, frames out) and one step function for etl/seats.buil
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -146,27 +148,29 @@ def mark_carried(values: pd.DataFrame) -> pd.DataFrame:
 # --- the step part --------------------------------------------------------------------------------------
 
 
-def seat_connectivity(ctx: StepContext, values: pd.DataFrame, geo) -> pd.DataFrame:
+def seat_connectivity(
+    ctx: StepContext, values: pd.DataFrame, geo, counting_shapes: Callable[[], pd.DataFrame], seat_key: str, parlimen_source: str, parlimen_boundaries: str,
+) -> pd.DataFrame:
     """The seat rows (etl/seats.build_seats) with the seats' own published figures and Speedtest aggregates
-    put in by the measured-first rule; geo: the build's seats.SeatGeography."""
-    from etl import seats  # local: etl/seats.py calls this module
-
+    put in by the measured-first rule. geo: the build's seats.SeatGeography; counting_shapes: the seats that
+    partition the country (made only when there are tiles); the keys and source ids are etl/seats.py's,
+    passed in because etl/seats.py calls this module (no import cycle)."""
     # the reference file as text: the connectivity step validated it earlier in this build (pandera: ~0.15 s again)
     reference = connectivity_published.read_text_table(connectivity_published.REFERENCE_CSV)
     try:
         published = published_seat_rows(reference.astype({"year": int}), geo.parlimen)
     except ValueError as error:
-        raise SourceValidationError(f"[{connectivity_published.REFERENCE_LABEL}] column 'area': {error} ({ctx.label(seats.PARLIMEN_SOURCE)})") from error
+        raise SourceValidationError(f"[{connectivity_published.REFERENCE_LABEL}] column 'area': {error} ({ctx.label(parlimen_source)})") from error
     own = [published.assign(tier="published")]
     layers, _ = speedtest.latest_layers(speedtest.registered_layers(ctx))
     if not layers:
         ctx.quality.note(speedtest.SOURCE, "decision", "no Speedtest tiles file in this build: seats get no Speedtest values (an optional source, skipped)")
-    counting = seats.counting_seat_shapes(geo.dun_shapes, geo.parlimen_shapes, geo.parlimen.loc[geo.parlimen["state"].isin(geo.territories), "code_parlimen"]) if layers else None
+    counting = counting_shapes() if layers else None
     population = values.loc[values["indicator"] == "population", ["geography", "code_seat", "year", "value"]]
     for layer in layers:
         tiles = ctx.read(layer.source_id, speedtest.read_tiles, speedtest.TILES_SCHEMA)
-        cited = [layer.source_id, *TILE_SOURCES, *([seats.PARLIMEN_BOUNDARIES] if geo.territories else [])]
-        rows, aggregates = seat_tile_rows(tiles, counting, geo.dun.set_index("code_state_dun")["code_parlimen"], population, layer, sorted(set(cited)), seats.SEAT_KEY)
+        cited = [layer.source_id, *TILE_SOURCES, *([parlimen_boundaries] if geo.territories else [])]
+        rows, aggregates = seat_tile_rows(tiles, counting, geo.dun.set_index("code_state_dun")["code_parlimen"], population, layer, sorted(set(cited)), seat_key)
         own.append(rows.assign(tier="tiles"))
         _note_tiles(ctx, layer, rows, aggregates)
     result = mark_carried(measured_first(values, pd.concat(own, ignore_index=True)))

@@ -541,7 +541,10 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
     ).reindex(columns=SEAT_INDICATOR_COLUMNS)
     values = values.astype({"year": int, "value": float, "lower": float, "upper": float, "from_districts": bool, "method_note": object})
     values = values.sort_values(["geography", "code_seat", "indicator", "year"]).reset_index(drop=True)
-    values = seat_connectivity.seat_connectivity(ctx, values, geo)  # measured first at seats: own published figures, Speedtest tiles
+    territory_seats = geo.parlimen.loc[geo.parlimen["state"].isin(geo.territories), "code_parlimen"]
+    values = seat_connectivity.seat_connectivity(  # measured first at seats: own published figures, Speedtest tiles
+        ctx, values, geo, lambda: counting_seat_shapes(geo.dun_shapes, geo.parlimen_shapes, territory_seats), SEAT_KEY, PARLIMEN_SOURCE, PARLIMEN_BOUNDARIES,
+    )
 
     keys = pd.MultiIndex.from_frame(table[["geography", "code_seat"]])
     table["urban_share_pct"] = urban.set_index(["geography", "code_seat"])["urban_share_pct"].reindex(keys).to_numpy()
