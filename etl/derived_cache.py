@@ -41,7 +41,7 @@ import pandas as pd
 CACHE_VERSION = 1
 NO_CACHE_ENV_VAR = "JURANG_NO_CACHE"
 HEADER = b"jurang-derived-cache 1 sha256="
-KEPT_PER_KIND = 3  # entries of one kind kept (e.g. the last code versions), newest first
+KEPT_PER_KIND = 2  # entries of one kind kept (this code version and the one before), newest first; ~100 MB in all
 T = TypeVar("T")
 
 
