@@ -302,11 +302,13 @@ def scenario_annex(pdf, brief: Brief) -> None:
 
 def _place_charts(document: bytes, slots: list[Slot]) -> bytes:
     """Render each slot's figure to vector PDF (warm browser; page cropped and clipped to the figure,
-    see export.figure_pdf) and draw it into its slot."""
-    from pypdf import PdfReader, PdfWriter, Transformation
+    see export.figure_pdf) and draw it into its slot as a form XObject: the chart page's content is
+    referenced, not parsed and rewritten (pypdf's merge_transformed_page parsed every content stream,
+    the larger part of a pack's assembly time); its bounding box clips it to the figure."""
+    from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=io.BytesIO(document))
-    for slot in slots:
+    for number, slot in enumerate(slots):
         width_px, height_px = round(slot.w * CHART_PX_PER_MM), round(slot.h * CHART_PX_PER_MM)
         chart = PdfReader(io.BytesIO(export.figure_pdf(slot.figure, width_px, height_px))).pages[0]
         box = chart.mediabox
@@ -314,11 +316,39 @@ def _place_charts(document: bytes, slots: list[Slot]) -> bytes:
         scale = min(slot.w * PT_PER_MM / chart_w, slot.h * PT_PER_MM / chart_h)
         x = slot.x * PT_PER_MM + (slot.w * PT_PER_MM - chart_w * scale) / 2
         y = (PAGE_H - slot.y - slot.h) * PT_PER_MM + (slot.h * PT_PER_MM - chart_h * scale)  # top-aligned in the slot
-        placement = Transformation().translate(-float(box.left), -float(box.bottom)).scale(scale, scale).translate(x, y)
-        writer.pages[slot.page].merge_transformed_page(chart, placement)
+        matrix = (scale, 0, 0, scale, x - float(box.left) * scale, y - float(box.bottom) * scale)
+        _draw_form(writer, writer.pages[slot.page], chart, f"/JurangChart{number}", matrix)
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def _draw_form(writer, page, chart, name: str, matrix: tuple[float, ...]) -> None:
+    """Add `chart` (a page of another PDF) to `page` as the form XObject `name`, drawn with `matrix`
+    after the page's own content (which is wrapped in q/Q so its graphics state cannot leak)."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
+
+    form = DecodedStreamObject()
+    form.set_data(chart.get_contents().get_data())
+    form.update({
+        NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject(FloatObject(value) for value in chart.mediabox),
+        NameObject("/Resources"): chart["/Resources"].get_object().clone(writer),
+    })
+    resources = page["/Resources"].get_object()
+    if "/XObject" not in resources:
+        resources[NameObject("/XObject")] = DictionaryObject()
+    resources["/XObject"].get_object()[NameObject(name)] = writer._add_object(form)
+
+    def stream(text: str):
+        added = DecodedStreamObject()
+        added.set_data(text.encode("ascii"))
+        return writer._add_object(added)
+
+    contents = page.raw_get("/Contents")  # a reference (or array of references): streams stay indirect
+    existing = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    drawing = "q {:.6f} {:.6f} {:.6f} {:.6f} {:.4f} {:.4f} cm {} Do Q\n".format(*matrix, name)
+    page[NameObject("/Contents")] = ArrayObject([stream("q\n"), *existing, stream("Q\n" + drawing)])
 
 
 def briefing_scene(dataset: data.Dataset, query: str | Mapping[str, str] = "", **changes) -> Scene:
