@@ -494,7 +494,7 @@ def main() -> None:
     parser.add_argument("--geo", choices=("district", "parlimen", "dun"), default="district", help="the map's areas: districts or Parliament / state seats")
     parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="the checkout whose app is served (direct only)")
     parser.add_argument("--against", type=Path, help="also measure this checkout's app (e.g. `git worktree add /tmp/prev HEAD`), alternating runs")
-    parser.add_argument("--rounds", type=int, default=1, help="with --against: A/B pairs (medians)")
+    parser.add_argument("--rounds", type=int, default=1, help="with --against: A/B pairs, in the order A B, B A, A B, … (medians)")
     args = parser.parse_args()
     global GEOGRAPHY
     GEOGRAPHY = args.geo
@@ -506,10 +506,13 @@ def main() -> None:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # launched before any clock starts
         try:
-            for _ in range(args.rounds if args.against else 1):
-                results["a"].append(measure(browser, directory, codes, args.via, args.launcher, args.replicas, args.repo, console_errors))
-                if args.against:
-                    results["b"].append(measure(browser, directory, codes, "direct", "run", 1, args.against, console_errors))
+            for round_number in range(args.rounds if args.against else 1):
+                # A B, then B A: a load that drifts during the runs weighs on both checkouts alike
+                for side in (("a", "b") if round_number % 2 == 0 else ("b", "a")) if args.against else ("a",):
+                    if side == "a":
+                        results["a"].append(measure(browser, directory, codes, args.via, args.launcher, args.replicas, args.repo, console_errors))
+                    else:
+                        results["b"].append(measure(browser, directory, codes, "direct", "run", 1, args.against, console_errors))
         finally:
             browser.close()
 
@@ -524,8 +527,12 @@ def main() -> None:
                "median": {key: statistics.median(pick(run, key) for run in results["a"]) for key in KEYS}}
     if args.against:
         summary["against"] = {"repo": str(args.against), "median": {key: statistics.median(pick(run, key) for run in results["b"]) for key in KEYS}}
+        summary["against"]["runs"] = results["b"]
         summary["ratio_vs_against"] = {key: round(summary["median"][key] / summary["against"]["median"][key], 3) for key in KEYS}
         print("ratio this / against (medians): " + ", ".join(f"{key} {value:.2f}" for key, value in summary["ratio_vs_against"].items()))
+        # each pair ran back to back: on a machine whose load drifts, the median of the pairs' own ratios is the steadier figure
+        summary["pair_ratio_median"] = {key: round(statistics.median(pick(a, key) / pick(b, key) for a, b in zip(results["a"], results["b"])), 3) for key in KEYS}
+        print("median of the pairs' ratios this / against: " + ", ".join(f"{key} {value:.2f}" for key, value in summary["pair_ratio_median"].items()))
     summary["errors"] = exceptions + len(console_errors)
     print(json.dumps(summary, separators=(",", ":")))
     if exceptions or console_errors:

@@ -131,8 +131,9 @@ def main() -> None:
         return
     checkouts = {"this": args.repo, **({"against": args.against} if args.against else {})}
     results: dict[str, list[dict]] = {name: [] for name in checkouts}
-    for _ in range(args.rounds):
-        for name, repo in checkouts.items():
+    for round_number in range(args.rounds):
+        order = list(checkouts.items()) if round_number % 2 == 0 else list(checkouts.items())[::-1]  # A B, B A, …
+        for name, repo in order:
             results[name].append(run_worker(args.geo, repo))
     summary: dict = {"bench": "map_rerun", "geo": args.geo}
     for name, repo in checkouts.items():
