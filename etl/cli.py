@@ -35,7 +35,7 @@ def _fail(error: Exception) -> None:
 def build(
     mirror: Optional[Path] = MirrorOption,
     force: bool = typer.Option(False, "--force", help="Rebuild even when no input, reference file or ETL code changed."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Compute the derived geometry afresh instead of reusing data/cache (same outputs, slower)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Repair, overlay and place the geometry and parse the raw files afresh instead of reusing data/cache (same outputs, slower)."),
 ) -> None:
     """Fetch, validate and transform every source; write data/processed atomically."""
     from etl.build import run_build

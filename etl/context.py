@@ -42,7 +42,7 @@ class StepContext:
     indicators_so_far: pd.DataFrame | None = None  # long indicators of the core and earlier domain steps (set by the build)
     parsed: dict = field(default_factory=dict, repr=False)  # raw frames already read this build (see read)
     custom_dir: Path | None = None  # users' imported data (<data_dir>/custom): facility connection status (etl/facility_status.py)
-    cache: DerivedCache = field(default_factory=lambda: DerivedCache(None))  # derived geometry kept between builds (etl/derived_cache.py)
+    cache: DerivedCache = field(default_factory=lambda: DerivedCache(None))  # derived geometry and parsed tables kept between builds (etl/derived_cache.py)
 
     def entry(self, source_id: str) -> SourceFile:
         return self.fetched[source_id].entry
