@@ -32,7 +32,6 @@ from etl.contract import (
 )
 from etl.errors import SourceValidationError
 from etl.fetch import FetchResult
-from etl.parallel_steps import run_domain_steps
 from etl.registry import SourceFile
 from etl.sources import agriculture, census, connectivity, education, health, household, population, speedtest
 from etl.target_registry import check_targets, load_targets
@@ -271,8 +270,10 @@ def run_steps(
         [census.census_indicators(ctx.census), ctx.population, population.density_indicators(ctx.population, ctx.districts.set_index("code_state_district")["area_km2"])],
         ignore_index=True,
     )
-    # household and agriculture in a forked worker beside education and health (etl/parallel_steps.py)
-    outputs = run_domain_steps(ctx, DOMAIN_STEPS, [StepOutput(core)], result.steps, progress)
+    outputs = [StepOutput(core)]
+    for name, step in DOMAIN_STEPS:
+        ctx.indicators_so_far = pd.concat([output.indicators for output in outputs], ignore_index=True)
+        outputs.append(timed(result, progress, name, lambda step=step: step(ctx), lambda out: len(out.indicators)))
 
     def indicators_table() -> pd.DataFrame:
         custom, entries = importer.load_custom_indicators(set(ctx.districts["code_state_district"]), custom_dir)
