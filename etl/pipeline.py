@@ -40,26 +40,27 @@ from etl.validate import lean_schema, validate_output
 POPULATION_CHECK_TOLERANCE = 0.001  # estimates vs census totals (2020): rounding to 0.1 thousand per district
 
 # Domain steps, run in this order after the core steps: (progress label, step function).
-# Step times and why (medians of 5 whole builds, bench/bench_foundation.py, 2026-11-30, the 2-core machine
-# nearly idle: a whole build 15.1 s wall, 14.7 s CPU; at load ~17 every figure is ~4x larger):
+# Step times and why: CPU seconds of each step in one build process, with the derived cache filled by an
+# earlier build (etl/derived_cache.py: geometry and parsed raw tables) / without it (--no-cache), measured
+# 2026-11-30 at load ~2 on the 2-core machine (whole build 8.3 / 13.2 s CPU in process, imports 1.6-1.9 s
+# of it; before the cache 13.1 s). What is left in each step is pandas work on the step's own tables:
 DOMAIN_STEPS: list[tuple[str, Callable[[StepContext], StepOutput]]] = [
-    # 0.50 s: four survey tables, each validated, resolved and checked against its state totals
+    # 0.3 / 0.5 s: four survey tables, each validated, resolved and checked against its state totals
     ("household context (HIES)", household.build_household),
-    # 1.1 s: three MOE tables (~45k rows) reconciled at two levels, and the 6 MB school list parsed,
-    # validated and placed in districts (point in polygon, nearest polygon for coastal schools)
+    # 0.9 / 0.9 s: three MOE tables (~45k rows) reconciled at two levels (state totals, units of merged
+    # districts) and turned into indicators; the school list's placement in districts comes from the cache
     ("education (MOE)", education.build_education),
-    # 1.6 s: the school list (shared parse) as demand weights, facilities placed and measured against
-    # their labelled district, seat polygons, and E2SFCA over ~10k demand points x ~3k facilities
+    # 1.2 / 1.3 s: facilities measured against their labelled district, the bed panel completed and
+    # reconciled, demand points from seat populations and pupils, and E2SFCA over ~10k demand points x ~3k
+    # facilities (the pairs within reach and their decay weights, recomputed every build: ~0.2 s)
     ("health (MOH)", health.build_health),
-    # 2.3 s: the first user of the seat geography (etl/seats.seat_geography: 600 DUN + 222 Parlimen
-    # polygons read, validated, repaired and overlaid once with the full-resolution districts; shapely
-    # intersections and make_valid dominate), plus two 20k-row crop tables and the MSME apportioning
+    # 0.5 / 2.3 s: without the cache the first user of the seat geography (600 DUN + 222 Parlimen polygons
+    # read, validated, repaired and overlaid with the full-resolution districts); with it, two 20k-row crop
+    # tables, the farmer figures and the MSME apportioning
     ("agriculture (DOSM, DOA)", agriculture.build_agriculture),
-    # 1.45 s (was 1.84 s in the same bench, fb0b861 vs 0f57ba2): the published figures checked against their
-    # transcriptions, the Parlimen overlay of the published seats (their own polygons: a different overlay from
-    # the seat step's DUN-built one), 401 calibrations (point + 400 draws), leave-one-out validation (per-fold
-    # loops on arrays); the DUN weights are the seat geography's (no second overlay). After household, education
-    # and health: the model reads their indicators (ctx.indicators_so_far)
+    # 1.0 / 1.6 s: the published figures checked against their transcriptions, 401 calibrations (point + 400
+    # draws), leave-one-out validation (per-fold loops on arrays); the published seats' overlay comes from the
+    # cache. After household, education and health: the model reads their indicators (ctx.indicators_so_far)
     ("connectivity (DOSM, MCMC)", connectivity.build_connectivity),
     ("Speedtest tiles (Ookla, optional)", speedtest.build_speedtest),
     ("imported facility connection status", facility_status.build_facility_status),
@@ -262,8 +263,8 @@ def run_steps(
     )
     ctx.districts = timed(result, progress, "canonical districts", lambda: build_districts(ctx))
     ctx.census = timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
-    # 0.8 s (see DOMAIN_STEPS): 383k rows (every sex, age band and ethnicity) read, validated (types, ranges,
-    # 6-column key) and resolved per distinct name
+    # 0.3 / 0.7 s (see DOMAIN_STEPS): 383k rows (every sex, age band and ethnicity) read and validated (types,
+    # ranges, 6-column key; from the cache when the file is unchanged), resolved per distinct name, summed
     ctx.population = timed(result, progress, "population 2020-2025", lambda: build_population(ctx))
 
     core = pd.concat(
@@ -301,9 +302,10 @@ def run_steps(
         return tables
 
     # after every district indicator (the seats carry them): the seat tables, overlay and facility seats.
-    # 3.1 s (see DOMAIN_STEPS), the largest step: ~16k district values carried to 822 seats (vectorised, bincount),
-    # coverage simplification of 822 full-resolution seat polygons for display, ~8k facilities placed by point in
-    # polygon, the urban rule tested one level up, and 84k seat rows validated
+    # 1.8 / 3.0 s (see DOMAIN_STEPS), the largest step: ~16k district values carried to 822 seats (vectorised,
+    # bincount) with their method notes, the urban rule tested one level up (a quality note recomputed every
+    # build), the MSME seat layout, the seats' own connectivity figures, and 84k seat rows validated; the display
+    # simplification of the seat polygons and the facilities' seats come from the cache
     seat_output = timed(result, progress, "seats (DOSM census 2020, electoral boundaries)", seat_tables, lambda tables: len(tables.indicators))
 
     def district_tables():
@@ -312,7 +314,7 @@ def run_steps(
         validate_output(schemas.districts_output, pd.DataFrame(display.drop(columns="geometry")), "districts.parquet")
         return display, boundaries, states
 
-    # 0.5 s: coverage simplification of 160 full-resolution districts and the dissolve into 16 states
+    # 0.03 / 0.4 s: coverage simplification of 160 full-resolution districts and the dissolve into 16 states (cached)
     display, boundaries, states = timed(result, progress, "district geometry", district_tables, lambda tables: len(tables[0]))
     tables = {
         "districts.parquet": display,
