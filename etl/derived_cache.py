@@ -47,11 +47,20 @@ T = TypeVar("T")
 
 @functools.lru_cache(maxsize=1)
 def code_digest() -> str:
-    """sha256 over the ETL package's source files and the geometry libraries' versions."""
+    """sha256 over the ETL package's source files and the versions of the libraries that read, validate,
+    project and compute what is cached (already imported by the build)."""
     import geopandas
+    import pandera
+    import pyarrow
+    import pyogrio
+    import pyproj
     import shapely
 
-    digest = hashlib.sha256(f"{CACHE_VERSION}|{shapely.__version__}|{shapely.geos_version_string}|{geopandas.__version__}|{pd.__version__}|{np.__version__}".encode())
+    versions = [
+        CACHE_VERSION, shapely.__version__, shapely.geos_version_string, geopandas.__version__, pd.__version__, np.__version__,
+        pyarrow.__version__, pyproj.__version__, pyproj.proj_version_str, pyogrio.__version__, pyogrio.__gdal_version_string__, pandera.__version__,
+    ]
+    digest = hashlib.sha256("|".join(map(str, versions)).encode())
     package = Path(__file__).resolve().parent
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"=" + hashlib.sha256(path.read_bytes()).digest())
