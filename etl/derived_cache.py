@@ -10,9 +10,10 @@ table as parsed and validated (StepContext.read: keyed by the file, the reader a
 
 Rules:
 * An entry's key is the sha256 of: its kind, CACHE_VERSION, the versions of the libraries that compute
-  geometry (shapely/GEOS, geopandas, pandas, numpy), the sha256 of every ETL source file (any code change
-  is a new key: no version constant to forget), and the caller's parts (input files' sha256, or the
-  bytes of the arrays it derives from). Equal keys mean the computation would return the same value.
+  and read it (shapely/GEOS, geopandas, pyproj/PROJ, pyogrio/GDAL, pandas, pyarrow, numpy, pandera), the
+  sha256 of every ETL source file (any code change is a new key: no version constant to forget), and the
+  caller's parts (input files' sha256, or the bytes of the arrays it derives from). Equal keys mean the
+  computation would return the same value.
 * An entry is one file <cache_dir>/<kind>-<key>.pkl: a header line with the sha256 of the payload, then
   the pickled value. It is written to a temporary file in the same folder and renamed into place (a
   reader sees the whole entry or none); a file that is truncated, altered or unreadable is ignored,
