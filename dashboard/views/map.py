@@ -44,8 +44,8 @@ ranking = scene.tables["districts"]
 scope = state or ui.t("malaysia")
 
 tab_names = ["map", "table", *(["trend"] if "trend" in scene.tables else [])]
-# Our World in Data: map, table and chart of one selection; the chart over time (every area's line) is
-# built only while its tab is open, so a repaint of the map never pays for it
+# Our World in Data: map, table and chart of one selection; the table and the chart over time (every
+# area's line) are made and sent only while their tab is open, so a repaint of the map never pays for them
 tabs = dict(zip(tab_names, st.tabs([ui.t(f"map_tab_{name}") for name in tab_names], key="map_tab", on_change="rerun")))
 
 with tabs["map"]:
@@ -66,11 +66,12 @@ with tabs["map"]:
     with st.expander(ui.t("definition")):
         st.write(scene.sentences["definition"])
 
-with tabs["table"]:
-    st.dataframe(ranking.display(), hide_index=True, width="stretch")
-    st.caption(ranking.source)
-    st.download_button(ui.t("download_csv"), data=lambda: export.table_csv(ranking.frame), on_click="ignore",  # made when clicked, not on every rerun
-                       file_name=export.file_name(indicator, year, state or "malaysia", extension="csv"), mime="text/csv")
+if tabs["table"].open:  # the ranked table is sent only while its tab is open: a repaint sends the map alone
+    with tabs["table"]:
+        st.dataframe(ranking.display(), hide_index=True, width="stretch")
+        st.caption(ranking.source)
+        st.download_button(ui.t("download_csv"), data=lambda: export.table_csv(ranking.frame), on_click="ignore",  # made when clicked, not on every rerun
+                           file_name=export.file_name(indicator, year, state or "malaysia", extension="csv"), mime="text/csv")
 
 if "trend" in tabs and tabs["trend"].open:
     with tabs["trend"]:

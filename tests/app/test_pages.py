@@ -104,7 +104,11 @@ def metric(at: AppTest, key: str, lang: str) -> str:
 
 
 def table(at: AppTest, lang: str = "en") -> pd.DataFrame:
-    """The map page's ranked table (the data grid with a Rank column)."""
+    """The map page's ranked table (the data grid with a Rank column), its tab opened as a user would
+    (the page sends the table only while its tab is open)."""
+    at.session_state["map_tab"] = i18n.translate("map_tab_table", lang)
+    at.run()
+    assert_clean(at)
     rank = i18n.translate("rank", lang)
     tables = [frame.value for frame in at.dataframe if rank in frame.value.columns]
     assert len(tables) == 1, "the map page shows one ranked table"
