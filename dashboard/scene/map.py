@@ -58,16 +58,17 @@ def row_method_hover(frame: pd.DataFrame, entry: dict, year: int, words: Words) 
     """Per district: the value's own method and year (observed / derived from a seat figure), and how it
     reached the district; for the modelled estimate, the district's published local figure beside it."""
     hover = pd.Series("", index=frame.index, dtype=object)
+    # seats: a value not published per seat is labelled "estimated from districts" once, not also by its inputs' method
+    carried = frame["from_districts"].fillna(False).astype(bool) & frame["value"].notna() if "from_districts" in frame.columns else pd.Series(False, index=frame.index)
     if entry["method"] not in ("modelled", "imported") and "method" in frame.columns:
         present = frame["value"].notna() & frame["method"].notna()
-        label = frame["method"].map(lambda m: words.t("method_" + m) if isinstance(m, str) else "")
+        label = frame["method"].map(lambda m: words.t("method_" + m) if isinstance(m, str) else "").where(~carried, words.t("from_districts"))
         hover = hover.where(~present, "<br><i>" + label + f" ({year})</i>")
         if "method_note" in frame.columns:
             notes = frame["method_note"].where(present & frame["method_note"].notna())
             hover = hover + notes.map(lambda n: "<br>" + _wrap(n) if isinstance(n, str) else "")
-    if "from_districts" in frame.columns:  # seats: a value not published per seat
-        carried = frame["from_districts"].fillna(False).astype(bool) & frame["value"].notna()
-        hover = hover + carried.map({True: "<br><i>" + words.t("from_districts") + "</i>", False: ""})
+        carried = carried & ~present
+    hover = hover + carried.map({True: "<br><i>" + words.t("from_districts") + "</i>", False: ""})
     if "measured_value" in frame.columns:
         measured = frame["measured_value"].notna()
         lines = frame.loc[measured].apply(
