@@ -77,6 +77,26 @@ class StepContext:
                 self.parsed[valid_key] = self.cache.get_or_compute(kind, (f"{source_id}={self.fetched[source_id].sha256}", variant), parse_and_validate)
         return self.parsed[valid_key].copy()
 
+    def read_derived(
+        self, source_id: str, reader: Callable[[Path], pd.DataFrame], derive: Callable[[pd.DataFrame], pd.DataFrame], schema: pa.DataFrameSchema,
+    ) -> pd.DataFrame:
+        """derive(read(source_id, reader)) validated against schema: a table made from a raw file by a pure
+        function (e.g. the school list's point and demand tables), validated once per build and kept in the
+        derived cache like a raw table (keyed by the file, the reader, derive and the schema's fingerprint)."""
+        key = (source_id, reader, derive, id(schema))
+        if key not in self.parsed:
+
+            def derive_and_validate() -> pd.DataFrame:
+                return self.validate(source_id, schema, derive(self.read(source_id, reader)))
+
+            if self.cache.folder is None:
+                self.parsed[key] = derive_and_validate()
+            else:
+                variant = "\n".join([f"{function.__module__}.{function.__qualname__}" for function in (reader, derive)] + [schema_fingerprint(schema)])
+                kind = f"derived-{source_id}-{hashlib.sha256(variant.encode()).hexdigest()[:12]}"
+                self.parsed[key] = self.cache.get_or_compute(kind, (f"{source_id}={self.fetched[source_id].sha256}", variant), derive_and_validate)
+        return self.parsed[key].copy()
+
     def validate(self, source_id: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
         """Validate a table derived from a raw file (e.g. from a parse shared by two steps); errors name source and file."""
         return validate_source(schema, frame, self.entry(source_id))

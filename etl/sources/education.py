@@ -517,7 +517,7 @@ def _note_units(ctx: StepContext, units: pd.DataFrame, names: pd.DataFrame) -> N
 def _located_schools(ctx: StepContext) -> pd.DataFrame:
     """Read the school list and lookups, place every school in a district, account for the rows."""
     # parsed once per build, shared with the health step (demand weights)
-    points = ctx.validate(POINTS_ID, school_points_schema, school_points_table(ctx.read(POINTS_ID, read_json_records)))
+    points = ctx.read_derived(POINTS_ID, read_json_records, school_points_table, school_points_schema)
     ppd = ctx.read(PPD_ID, read_json_records, ppd_schema)
     states = ctx.read(STATES_ID, read_json_records, school_states_schema)
     ctx.quality.account(PPD_ID, read=len(ppd), used=len(ppd), detail="education: education office (PPD) of each school, kept on the facility rows")

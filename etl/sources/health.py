@@ -686,7 +686,7 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     parlimen_census = ctx.read(CENSUS_PARLIMEN, read_census_seats, census_parlimen_raw)
     parlimen_boundaries = _read_boundaries(ctx, PARLIMEN_BOUNDARIES, parlimen_boundaries_raw)
     # the same parse of school.json as the education step (ctx.read keeps it for the build)
-    schools = ctx.validate(SCHOOLS, school_points_raw, school_demand_table(ctx.read(SCHOOLS, read_json_records)))
+    schools = ctx.read_derived(SCHOOLS, read_json_records, school_demand_table, school_points_raw)
     seats = demand_seats(dun_census, dun_boundaries, parlimen_census, parlimen_boundaries)
     demand = demand_points(seats, schools)
 
