@@ -21,6 +21,7 @@ import io
 import sys
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -309,8 +310,7 @@ def _place_charts(document: bytes, slots: list[Slot]) -> bytes:
 
     writer = PdfWriter(clone_from=io.BytesIO(document))
     for number, slot in enumerate(slots):
-        width_px, height_px = round(slot.w * CHART_PX_PER_MM), round(slot.h * CHART_PX_PER_MM)
-        chart = PdfReader(io.BytesIO(export.figure_pdf(slot.figure, width_px, height_px))).pages[0]
+        chart = PdfReader(io.BytesIO(slot.rendered.result() if slot.rendered is not None else _slot_pdf(slot))).pages[0]
         box = chart.mediabox
         chart_w, chart_h = float(box.width), float(box.height)
         scale = min(slot.w * PT_PER_MM / chart_w, slot.h * PT_PER_MM / chart_h)
@@ -321,6 +321,11 @@ def _place_charts(document: bytes, slots: list[Slot]) -> bytes:
     output = io.BytesIO()
     writer.write(output)
     return output.getvalue()
+
+
+def _slot_pdf(slot: Slot) -> bytes:
+    """The slot's chart as a one-page vector PDF at the pack's print resolution."""
+    return export.figure_pdf(slot.figure, round(slot.w * CHART_PX_PER_MM), round(slot.h * CHART_PX_PER_MM))
 
 
 def _draw_form(writer, page, chart, name: str, matrix: tuple[float, ...]) -> None:
@@ -369,7 +374,21 @@ def layout(scene: Scene, dataset: data.Dataset, generated: date | None = None) -
 
 def layout_with_slots(scene: Scene, dataset: data.Dataset, generated: date | None = None) -> tuple[bytes, list[Slot]]:
     """The pack and where each chart was placed (page, mm box): tests check charts stay in their slots."""
-    brief = Brief(scene, dataset, generated or date.today())
+    # each chart is rendered by the browser (one at a time, in order) as soon as its slot is reserved,
+    # while fpdf lays out the following pages on the other core; _place_charts waits for the PDFs
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jurang-pack-charts") as charts:
+        try:
+            brief = Brief(scene, dataset, generated or date.today(), render_ahead=lambda slot: charts.submit(_slot_pdf, slot))
+            document = _lay_out_pages(brief)
+            return _place_charts(document, brief.slots), brief.slots
+        except BaseException:
+            charts.shutdown(cancel_futures=True)
+            raise
+
+
+def _lay_out_pages(brief: Brief) -> bytes:
+    """Every page of the pack as fpdf's PDF, charts only reserved (brief.slots)."""
+    scene = brief.scene
     spec = data.index_spec()
     contents = [
         brief.t("brief_section_index"), brief.t("brief_section_gaps"),
@@ -388,7 +407,7 @@ def layout_with_slots(scene: Scene, dataset: data.Dataset, generated: date | Non
     methods_page(pdf, brief)
     if scene.selection.scenario:
         scenario_annex(pdf, brief)
-    return _place_charts(bytes(pdf.output()), brief.slots), brief.slots
+    return bytes(pdf.output())
 
 
 def build_briefing(dataset: data.Dataset, state: str | None, lang: str, *, generated: date | None = None, query: str | Mapping[str, str] = "") -> bytes:
@@ -417,6 +436,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     started = time.perf_counter()
+    if arguments.seat is None:  # the pack's charts need the browser: it starts while the data loads and the scene is built
+        renderer.start_in_background()
     try:
         dataset = data.current_dataset()
     except data.DataNotBuiltError as error:

@@ -12,6 +12,7 @@ import html
 import io
 import json
 import math
+import re
 import textwrap
 from collections.abc import Iterable, Mapping
 
@@ -161,17 +162,27 @@ DEFAULT_MARGIN_PX = 80  # plotly's default margin when a figure sets none
 PT_PER_PX = 0.75  # a CSS pixel is 1/96 in
 
 
-def _print_transform(page) -> tuple[float, float, float]:
-    """(pt per figure px, left offset pt, top offset pt) of a kaleido PDF page: the product of the
-    first two `cm` operators (Chromium's flip to top-down, then the margin offset and shrink)."""
-    from pypdf.generic import ContentStream
+_CM = re.compile(rb"((?:[-+]?(?:\d+\.?\d*|\.\d+)\s+){6})cm\b")  # "a b c d e f cm": a transform operator
+_CM_HEAD_BYTES = 4096  # Chromium sets its two print transforms at the very start of the page's content
 
-    matrices = []
-    for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
-        if operator == b"cm":
-            matrices.append([float(value) for value in operands])
-            if len(matrices) == 2:
-                break
+
+def _print_transform(page, content: bytes | None = None) -> tuple[float, float, float]:
+    """(pt per figure px, left offset pt, top offset pt) of a kaleido PDF page: the product of the
+    first two `cm` operators (Chromium's flip to top-down, then the margin offset and shrink).
+
+    Read from the head of the content stream with a pattern: pypdf's ContentStream would parse all of
+    it (a whole chart, ~0.1 s each); the full parse remains the fallback for an unexpected layout."""
+    data = page.get_contents().get_data() if content is None else content
+    matrices = [[float(value) for value in match.group(1).split()] for match in _CM.finditer(data[:_CM_HEAD_BYTES])][:2]
+    if len(matrices) < 2:
+        from pypdf.generic import ContentStream
+
+        matrices = []
+        for operands, operator in ContentStream(page.get_contents(), page.pdf).operations:
+            if operator == b"cm":
+                matrices.append([float(value) for value in operands])
+                if len(matrices) == 2:
+                    break
     if len(matrices) < 2:
         raise ExportError("Unexpected PDF from the browser: no print transform found.")
     (a1, _, _, d1, e1, f1), (a2, _, _, d2, e2, f2) = matrices
@@ -183,30 +194,42 @@ def _print_transform(page) -> tuple[float, float, float]:
     return scale, left, top
 
 
-def figure_pdf(figure: go.Figure, width: int, height: int) -> bytes:
-    """The figure as a one-page vector PDF whose page is exactly the figure (width x height px at
-    0.75 pt per px), nothing clipped by the browser's print margins and nothing drawn outside."""
-    from pypdf import PdfReader, PdfWriter, Transformation
-    from pypdf.generic import ContentStream, RectangleObject
+def _padded_figure(figure: go.Figure | dict, width: int, height: int) -> dict:
+    """The figure as a plain dict (no copy through plotly's validators) with the blank band below it."""
+    padded = figure.to_dict() if isinstance(figure, go.Figure) else json.loads(json.dumps(figure))
+    layout = padded.setdefault("layout", {})
+    margin = layout.setdefault("margin", {})
+    margin["b"] = (margin["b"] if margin.get("b") is not None else DEFAULT_MARGIN_PX) + PDF_BAND_PX
+    layout.update(width=width, height=height + PDF_BAND_PX)
+    return padded
 
-    padded = go.Figure(figure)
-    margin = padded.layout.margin
-    padded.update_layout(width=width, height=height + PDF_BAND_PX, margin_b=(margin.b if margin.b is not None else DEFAULT_MARGIN_PX) + PDF_BAND_PX)
-    reader = PdfReader(io.BytesIO(render(padded, "pdf", width, height + PDF_BAND_PX)))
+
+def figure_pdf(figure: go.Figure | dict, width: int, height: int) -> bytes:
+    """The figure as a one-page vector PDF whose page is exactly the figure (width x height px at
+    0.75 pt per px), nothing clipped by the browser's print margins and nothing drawn outside.
+
+    The page's content is wrapped as bytes (transform, clip, the browser's content, restore), never
+    parsed into operators and written back."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DecodedStreamObject, RectangleObject
+
+    reader = PdfReader(io.BytesIO(render(_padded_figure(figure, width, height), "pdf", width, height + PDF_BAND_PX)))
     page = reader.pages[0]
-    scale, left, top = _print_transform(page)
+    content = page.get_contents().get_data()
+    scale, left, top = _print_transform(page, content)
     page_top = float(page.mediabox.top)
     if top + scale * height > page_top - left + 0.5:  # the browser's bottom margin equals its left one
         raise ExportError("The browser's print margins would still cut the figure: increase PDF_BAND_PX.")
     box = (left, page_top - top - scale * height, left + scale * width, page_top - top)
+    # the figure's corner to the origin at 0.75 pt per px (CSS pixels at 96 dpi), as kaleido v0 made it
+    factor = PT_PER_PX / scale
+    transform = f"q\n{factor:.8f} 0 0 {factor:.8f} {-box[0] * factor:.6f} {-box[1] * factor:.6f} cm\n"
+    clip = f"q\n{box[0]:.4f} {box[1]:.4f} {box[2] - box[0]:.4f} {box[3] - box[1]:.4f} re\nW\nn\n"
+    wrapped = DecodedStreamObject()
+    wrapped.set_data(transform.encode() + clip.encode() + content + b"\nQ\nQ\n")
     writer = PdfWriter()
     added = writer.add_page(page)
-    content = ContentStream(added.get_contents(), writer)
-    clip = f"q {box[0]:.4f} {box[1]:.4f} {box[2] - box[0]:.4f} {box[3] - box[1]:.4f} re W n\n".encode()
-    content.set_data(clip + content.get_data() + b"\nQ\n")
-    added.replace_contents(content)
-    # the figure's corner to the origin at 0.75 pt per px (CSS pixels at 96 dpi), as kaleido v0 made it
-    added.add_transformation(Transformation().translate(-box[0], -box[1]).scale(PT_PER_PX / scale, PT_PER_PX / scale))
+    added.replace_contents(wrapped)
     added.mediabox = added.cropbox = added.trimbox = RectangleObject((0, 0, PT_PER_PX * width, PT_PER_PX * height))
     out = io.BytesIO()
     writer.write(out)

@@ -5,6 +5,8 @@ and footer, and text, table and chart-slot primitives (charts are rendered and p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -59,6 +61,7 @@ class Slot:
     w: float
     h: float
     figure: go.Figure
+    rendered: Future | None = None  # the chart's PDF bytes, when rendered ahead while the layout goes on
 
 
 @dataclass
@@ -70,6 +73,7 @@ class Brief:
     generated: date
     slots: list[Slot] = field(default_factory=list)
     annex: bool = False  # set on the scenario annex's pages: their running header says "Scenario — assumptions, not measurements"
+    render_ahead: Callable[[Slot], Future] | None = None  # starts a reserved chart's render at once (the browser works while fpdf lays out)
 
     @property
     def lang(self) -> str:
@@ -168,7 +172,10 @@ def section(pdf, brief: Brief, title: str) -> None:
 def reserve_chart(pdf, brief: Brief, figure: go.Figure, height: float) -> None:
     """Reserve the rest of the width and `height` mm here for a chart, placed after rendering."""
     height = min(height, PAGE_H - 14 - pdf.get_y())
-    brief.slots.append(Slot(pdf.page_no() - 1, MARGIN, pdf.get_y(), CONTENT_W, height, figure))
+    slot = Slot(pdf.page_no() - 1, MARGIN, pdf.get_y(), CONTENT_W, height, figure)
+    if brief.render_ahead is not None:
+        slot.rendered = brief.render_ahead(slot)
+    brief.slots.append(slot)
     pdf.set_y(pdf.get_y() + height + 2)
 
 

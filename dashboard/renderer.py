@@ -147,6 +147,22 @@ class WarmBrowser:
 BROWSER = WarmBrowser()
 
 
+def start_in_background() -> threading.Thread:
+    """Start the warm browser on a daemon thread and return at once, so Chromium's start (~3 s)
+    overlaps whatever the caller does next (the briefing CLI loads data and builds its scene
+    meanwhile). A failed start is not raised here: the first render retries and raises it."""
+
+    def start() -> None:
+        try:
+            BROWSER._ensure()
+        except ExportError:
+            pass
+
+    thread = threading.Thread(target=start, name="jurang-kaleido-start", daemon=True)
+    thread.start()
+    return thread
+
+
 def render(figure: go.Figure | dict, fmt: str, width: int, height: int, scale: float = 1.0) -> bytes:
     """Render with the process's warm browser (started on first use)."""
     return BROWSER.render(figure, fmt, width, height, scale)
