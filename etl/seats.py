@@ -532,7 +532,7 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
         [
             carried,
             density_rows(carried, table, splits),
-            census_rows(geo.dun, geo.parlimen),
+            ctx.cache.get_or_compute("seat_census_rows", _geometry_inputs(ctx), lambda: census_rows(geo.dun, geo.parlimen)),  # the census seat files alone
             msme,
             facility_rows(placed, table, carried, splits),
             urban_rows(urban),
@@ -619,10 +619,15 @@ def census_rows(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
 def msme_rows(ctx: StepContext, geo: SeatGeography) -> pd.DataFrame:
     """MSME counts per seat direct from the census seat files, not seat -> district -> seat: DUN seats
     as labelled, Parlimen seats in the verified reading of census_parlimen (etl/msme.py)."""
-    try:
-        return msme.msme_seat_rows(geo.dun, geo.parlimen).assign(from_districts=False)
-    except ValueError as error:
-        raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] columns sme_micro/sme_small/sme_medium: {error}") from error
+
+    def compute() -> pd.DataFrame:
+        try:
+            return msme.msme_seat_rows(geo.dun, geo.parlimen).assign(from_districts=False)
+        except ValueError as error:
+            raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] columns sme_micro/sme_small/sme_medium: {error}") from error
+
+    # geo.dun and geo.parlimen are the census seat files as read for the seat geography (same key)
+    return ctx.cache.get_or_compute("seat_msme_rows", _geometry_inputs(ctx), compute)
 
 
 def _seat_rows(level: str, codes: pd.Series, indicator: str, year: int, value: pd.Series, method: str, source_ids: str, note: str | None) -> pd.DataFrame:

@@ -406,7 +406,7 @@ def _farmers(ctx: StepContext) -> pd.DataFrame:
 
 def _msme_adoption(ctx: StepContext) -> pd.DataFrame:
     """MSMEs' digital adoption as published (data/reference/published_livelihoods.csv; quotes stay in the file)."""
-    reference = published.read_reference(LIVELIHOOD_CSV, LIVELIHOOD_LABEL, LIVELIHOOD_SCHEMA).drop(columns="quote")
+    reference = published.cached_reference(ctx, LIVELIHOOD_CSV, LIVELIHOOD_LABEL, LIVELIHOOD_SCHEMA).drop(columns="quote")
     ctx.quality.account(LIVELIHOOD_SOURCE, read=len(reference), used=len(reference), detail=f"{LIVELIHOOD_LABEL}: carried into {PUBLISHED_FIGURES} without quotes")
     return _as_published(ctx, reference, LIVELIHOOD_LABEL)
 

@@ -49,7 +49,7 @@ def build_connectivity(ctx: StepContext) -> StepOutput:
     """Published connectivity figures (measured layers) and the modelled internet_hh_pct 2024."""
     if ctx.indicators_so_far is None:
         raise RuntimeError("build_connectivity needs the indicators of the earlier steps (ctx.indicators_so_far)")
-    reference = connectivity_published.read_reference()
+    reference = connectivity_published.cached_reference(ctx)
     connectivity_published.cross_check(ctx, reference)
     feeds = connectivity_published.feed_rows(ctx)
     codes, seat_districts, seat_weights, points = connectivity_published.locate(ctx, reference)

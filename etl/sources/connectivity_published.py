@@ -13,6 +13,7 @@ files were reachable.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from etl.derived_cache import DISTRICT_INPUTS, input_digests
 from etl.errors import SourceValidationError
 from etl.schemas import STATE_NAMES
 from etl.sources import digital_hh
-from etl.validate import describe_failures
+from etl.validate import describe_failures, schema_fingerprint
 
 REFERENCE_CSV = config.REFERENCE_DIR / "published_connectivity.csv"
 REFERENCE_LABEL = "data/reference/published_connectivity.csv"
@@ -226,6 +227,17 @@ def read_reference(path: Path = REFERENCE_CSV, label: str = REFERENCE_LABEL, sch
     except (OSError, ValueError) as error:
         raise SourceValidationError(f"[{label}] cannot be read ({type(error).__name__}: {error})") from error
     return validated(frame, schema, label)
+
+
+def cached_reference(ctx: StepContext, path: Path = REFERENCE_CSV, label: str = REFERENCE_LABEL, schema: DataFrameSchema = REFERENCE_SCHEMA) -> pd.DataFrame:
+    """read_reference, kept in the derived cache keyed by the file's sha256 and the schema's fingerprint
+    (a reference file lives in the repository, not among the fetched inputs); a file that cannot be read
+    or does not validate is never cached, and read_reference names it."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return read_reference(path, label, schema)
+    return ctx.cache.get_or_compute(f"reference-{path.stem}", (f"{label}={digest}", schema_fingerprint(schema)), lambda: read_reference(path, label, schema))
 
 
 def validated(frame: pd.DataFrame, schema: DataFrameSchema, label: str) -> pd.DataFrame:

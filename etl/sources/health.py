@@ -46,7 +46,7 @@ from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
 from etl.sources.census import read_census_seats
 from etl.sources.education import read_json_records
-from etl.validate import lean_schema, validate_source
+from etl.validate import lean_schema
 
 FACILITIES = "moh_facilities"
 BEDS = "moh_hospital_beds"
@@ -571,10 +571,14 @@ def access_indicators(per_district: pd.DataFrame, year: int = SNAPSHOT_YEAR) -> 
 # --- the step ----------------------------------------------------------------------------------
 
 
+def boundary_attributes(boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
+    """A boundary file's attribute table (what its schema checks)."""
+    return pd.DataFrame(boundaries.drop(columns="geometry"))
+
+
 def _read_boundaries(ctx: StepContext, source_id: str, schema: pa.DataFrameSchema) -> gpd.GeoDataFrame:
-    boundaries = ctx.read(source_id, geography.read_boundaries)
-    validate_source(schema, pd.DataFrame(boundaries.drop(columns="geometry")), ctx.entry(source_id))
-    return boundaries
+    ctx.read_derived(source_id, geography.read_boundaries, boundary_attributes, schema)  # validated once per file and schema (derived cache)
+    return ctx.read(source_id, geography.read_boundaries)
 
 
 def _build_facilities(ctx: StepContext, codes: list[str], population: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
