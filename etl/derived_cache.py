@@ -88,6 +88,11 @@ def content_key(*parts: object) -> str:
     return digest.hexdigest()
 
 
+def frame_parts(frame: pd.DataFrame) -> tuple:
+    """Key parts for a whole (small) frame: its columns with their dtypes, its index and every column's values."""
+    return (repr([(str(column), str(dtype)) for column, dtype in frame.dtypes.items()]), frame.index, *(frame[column] for column in frame.columns))
+
+
 @dataclass
 class DerivedCache:
     """The build's cache folder (None: disabled) and what it did this build (hits, misses, rejected entries)."""

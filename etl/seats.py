@@ -499,23 +499,10 @@ class SeatTables:
 def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataFrame, catalogue: dict[str, dict]) -> SeatTables:
     """Seat table, overlay and indicators from the census seats, the facilities and every district indicator."""
     geo = seat_geography(ctx)
-    table = seat_table(geo.dun, geo.parlimen)
-    seat_overlay = population_overlay(geo.area_weights, geo.dun, geo.parlimen)
+    table, seat_overlay = ctx.cache.get_or_compute("seat_frames", _geometry_inputs(ctx), lambda: seat_frames(geo))
     census_total = float(ctx.census.loc[ctx.census["year"] == CENSUS_YEAR, "population_total"].sum())
     _check_population(ctx, table, geo, census_total)
     _check_overlay(ctx, seat_overlay, geo)
-
-    shapes = pd.concat(
-        [
-            geo.parlimen_shapes.rename(columns={"code_parlimen": "code_seat"}).assign(geography="parlimen"),
-            geo.dun_shapes.rename(columns={"code_state_dun": "code_seat"}).assign(geography="dun"),
-        ],
-        ignore_index=True,
-    )
-    shapes = gpd.GeoDataFrame(shapes, geometry="geometry", crs=geo.dun_shapes.crs)
-    table = table.merge(shapes[["geography", "code_seat", "geometry"]], on=["geography", "code_seat"], how="left")
-    table = gpd.GeoDataFrame(table, geometry="geometry", crs=shapes.crs)
-    table["area_km2"] = geography.area_km2(table)
 
     placed = _place_facilities(ctx, facilities, geo, set(geo.territories))
     district_names = ctx.districts.set_index("code_state_district")["district"]
@@ -567,6 +554,25 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
         values={"parlimen": int((table["geography"] == "parlimen").sum()), "dun": int((table["geography"] == "dun").sum()), "seat_values": len(values)},
     )
     return SeatTables(display, values, seat_overlay, placed)
+
+
+def seat_frames(geo: SeatGeography) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The seat table with each seat's full geometry and area, and the seat-district population overlay: the
+    seat geography alone (kept in the derived cache under its input files)."""
+    table = seat_table(geo.dun, geo.parlimen)
+    seat_overlay = population_overlay(geo.area_weights, geo.dun, geo.parlimen)
+    shapes = pd.concat(
+        [
+            geo.parlimen_shapes.rename(columns={"code_parlimen": "code_seat"}).assign(geography="parlimen"),
+            geo.dun_shapes.rename(columns={"code_state_dun": "code_seat"}).assign(geography="dun"),
+        ],
+        ignore_index=True,
+    )
+    shapes = gpd.GeoDataFrame(shapes, geometry="geometry", crs=geo.dun_shapes.crs)
+    table = table.merge(shapes[["geography", "code_seat", "geometry"]], on=["geography", "code_seat"], how="left")
+    table = gpd.GeoDataFrame(table, geometry="geometry", crs=shapes.crs)
+    table["area_km2"] = geography.area_km2(table)
+    return table, seat_overlay
 
 
 def seat_display_geometry(table: gpd.GeoDataFrame) -> gpd.GeoSeries:
