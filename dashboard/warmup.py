@@ -1,6 +1,6 @@
 """Warm a server process before (or while) its first visitor arrives: the modules pages import,
 the cached dataset, the served shape files and the default scenes (overview and map, nation and
-every state, default weights), so a first page view only renders.
+every state, default weights; the national Parlimen and DUN maps), so a first page view only renders.
 
 Pure (no Streamlit): everything it fills is process-wide and keyed on the build (data.py's caches,
 Dataset.memo), so sessions simply find it done. Started once per process, on a daemon thread, by
@@ -21,6 +21,7 @@ import time
 from contextlib import contextmanager
 
 # Modules the first pages import (the heavy ones: pandas, geopandas, plotly, pandera).
+SEAT_GEOGRAPHIES = ("parlimen", "dun")
 MODULES = ("dashboard.figures", "dashboard.export", "dashboard.provenance", "dashboard.scene.overview", "dashboard.scene.map", "etl.schemas")
 
 _lock = threading.Lock()
@@ -79,6 +80,12 @@ def warm(languages: tuple[str, ...] = ("en",), states: bool = True, modules: tup
                 _wait_until_idle()  # a visitor's page comes first: this is only ahead-of-time work
                 scene.build_selection(dataset, Selection(page=page, lang=languages[0], state=state))
         step("state_scenes")
+    # the seat maps (Parlimen, DUN): their tables, served shapes and national figure, so a first seat map only renders
+    for geography in SEAT_GEOGRAPHIES:
+        _wait_until_idle()
+        built = scene.build_selection(dataset, Selection(page="map", lang=languages[0], geography=geography))
+        built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=(urls["states"], list(options.states))).to_json()
+    step("seat_scenes")
     return timings
 
 
