@@ -74,18 +74,18 @@ def warm(languages: tuple[str, ...] = ("en",), states: bool = True, modules: tup
             built.figure_builders[figure](geojson_url=urls["districts"], state_borders=(urls["states"], list(options.states))).to_json()
     step("national_scenes")
     _freeze()  # the bulk of the long-lived heap exists now (modules, the dataset); again at the end
-    if states:
-        for state in options.states:
-            for page in ("map", "overview"):
-                _wait_until_idle()  # a visitor's page comes first: this is only ahead-of-time work
-                scene.build_selection(dataset, Selection(page=page, lang=languages[0], state=state))
-        step("state_scenes")
     # the seat maps (Parlimen, DUN): their tables, served shapes and national figure, so a first seat map only renders
     for geography in SEAT_GEOGRAPHIES:
         _wait_until_idle()
         built = scene.build_selection(dataset, Selection(page="map", lang=languages[0], geography=geography))
         built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=(urls["states"], list(options.states))).to_json()
     step("seat_scenes")
+    if states:
+        for state in options.states:
+            for page in ("map", "overview"):
+                _wait_until_idle()  # a visitor's page comes first: this is only ahead-of-time work
+                scene.build_selection(dataset, Selection(page=page, lang=languages[0], state=state))
+        step("state_scenes")
     return timings
 
 
