@@ -41,6 +41,7 @@ from pandera.pandas import Check, Column, DataFrameSchema
 
 from etl import accessibility, geography
 from etl.context import StepContext, StepOutput
+from etl.derived_cache import DISTRICT_INPUTS, frame_parts, input_digests
 from etl.errors import SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
@@ -684,6 +685,18 @@ def _build_beds(ctx: StepContext, codes: list[str], population: pd.DataFrame, po
     return rows
 
 
+def _demand(dun_census: pd.DataFrame, dun_boundaries: gpd.GeoDataFrame, parlimen_census: pd.DataFrame, parlimen_boundaries: gpd.GeoDataFrame, schools: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The demand seats and the demand points spread over their schools."""
+    seats = demand_seats(dun_census, dun_boundaries, parlimen_census, parlimen_boundaries)
+    return seats, demand_points(seats, schools)
+
+
+def _district_points(districts: gpd.GeoDataFrame) -> pd.DataFrame:
+    """One representative point per canonical district (code_state_district, lon, lat)."""
+    representative = districts.geometry.representative_point()
+    return pd.DataFrame({"code_state_district": districts["code_state_district"], "lon": representative.x, "lat": representative.y})
+
+
 def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     dun_census = ctx.read(CENSUS_DUN, read_census_seats, census_dun_raw)
     dun_boundaries = _read_boundaries(ctx, DUN_BOUNDARIES, dun_boundaries_raw)
@@ -691,8 +704,11 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     parlimen_boundaries = _read_boundaries(ctx, PARLIMEN_BOUNDARIES, parlimen_boundaries_raw)
     # the same parse of school.json as the education step (ctx.read keeps it for the build)
     schools = ctx.read_derived(SCHOOLS, read_json_records, school_demand_table, school_points_raw)
-    seats = demand_seats(dun_census, dun_boundaries, parlimen_census, parlimen_boundaries)
-    demand = demand_points(seats, schools)
+    # the seats' polygons repaired and the schools placed in them: the five input files alone (derived cache)
+    seats, demand = ctx.cache.get_or_compute(
+        "health_demand", input_digests(ctx.fetched, [CENSUS_DUN, DUN_BOUNDARIES, CENSUS_PARLIMEN, PARLIMEN_BOUNDARIES, SCHOOLS]),
+        lambda: _demand(dun_census, dun_boundaries, parlimen_census, parlimen_boundaries, schools),
+    )
 
     territory_seats = int((seats["seat_kind"] == "parlimen").sum())
     ctx.quality.account(CENSUS_DUN, read=len(dun_census), used=len(dun_census), detail="health: population of the access model's demand points")
@@ -740,9 +756,12 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
 
     clinics = points.loc[points["access_use"] == "clinic_supply", ["facility_id", "lon", "lat"]].reset_index(drop=True)
     facilities = points.loc[points["access_use"] != "excluded_coordinates", ["facility_id", "lon", "lat"]].reset_index(drop=True)
-    representative = ctx.districts.geometry.representative_point()
-    district_points = pd.DataFrame({"code_state_district": ctx.districts["code_state_district"], "lon": representative.x, "lat": representative.y})
-    per_district, _, ratios = access_by_district(located, clinics, facilities, district_points)
+    district_points = ctx.cache.get_or_compute("district_points", input_digests(ctx.fetched, DISTRICT_INPUTS), lambda: _district_points(ctx.districts))
+    # E2SFCA and nearest distances: pure functions of the points (~0.1 s of pairs within reach), kept in the derived cache by their content
+    per_district, _, ratios = ctx.cache.get_or_compute(
+        "health_access", (*frame_parts(located), *frame_parts(clinics), *frame_parts(facilities), *frame_parts(district_points)),
+        lambda: access_by_district(located, clinics, facilities, district_points),
+    )
     fallback = per_district.loc[per_district["fallback"], "code_state_district"].tolist()
     ctx.quality.note(
         FACILITIES,
