@@ -1,6 +1,6 @@
 """Warm a server process before (or while) its first visitor arrives: the modules pages import,
 the cached dataset, the served shape files and the default scenes (overview and map, nation and
-every state, default weights; the national Parlimen and DUN maps), so a first page view only renders.
+every state, default weights; the Parlimen and DUN maps too), so a first page view only renders.
 
 Pure (no Streamlit): everything it fills is process-wide and keyed on the build (data.py's caches,
 Dataset.memo), so sessions simply find it done. Started once per process, on a daemon thread, by
@@ -82,9 +82,9 @@ def warm(languages: tuple[str, ...] = ("en",), states: bool = True, modules: tup
     step("seat_scenes")
     if states:
         for state in options.states:
-            for page in ("map", "overview"):
+            for page, geography in (("map", "district"), ("overview", "district"), *(("map", seats) for seats in SEAT_GEOGRAPHIES)):
                 _wait_until_idle()  # a visitor's page comes first: this is only ahead-of-time work
-                scene.build_selection(dataset, Selection(page=page, lang=languages[0], state=state))
+                scene.build_selection(dataset, Selection(page=page, lang=languages[0], state=state, geography=geography))
         step("state_scenes")
     return timings
 
