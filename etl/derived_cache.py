@@ -88,8 +88,10 @@ def content_key(*parts: object) -> str:
     return digest.hexdigest()
 
 
-def frame_parts(frame: pd.DataFrame) -> tuple:
-    """Key parts for a whole (small) frame: its columns with their dtypes, its index and every column's values."""
+def frame_parts(frame: pd.DataFrame | pd.Series) -> tuple:
+    """Key parts for a whole (small) frame or series: its columns with their dtypes, its index and every column's values."""
+    if isinstance(frame, pd.Series):
+        frame = frame.to_frame(name=f"series {frame.name!r}")
     return (repr([(str(column), str(dtype)) for column, dtype in frame.dtypes.items()]), frame.index, *(frame[column] for column in frame.columns))
 
 

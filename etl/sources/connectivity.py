@@ -70,7 +70,11 @@ def build_connectivity(ctx: StepContext) -> StepOutput:
     urban = indicators.loc[(indicators["indicator"] == "urban_share_pct") & (indicators["year"] == 2020)].set_index("code_state_district")["value"].reindex(district_codes) / 100
     z, scale = standardise(values, households)
     targets = stratum_targets(evidence)
-    estimate = estimate_internet(z, households, urban, targets, scale=scale)
+    # 401 calibrations (the point and 400 seeded draws): a pure function of these small tables, kept in the derived cache by their content
+    estimate = ctx.cache.get_or_compute(
+        "internet_estimate", (*frame_parts(z), *frame_parts(households), *frame_parts(urban), repr(sorted(targets.items())), *frame_parts(scale)),
+        lambda: estimate_internet(z, households, urban, targets, scale=scale),
+    )
     _note_model(ctx, estimate, targets, years, values, urban)
 
     estimates = estimate.table.set_index("code_state_district")["value"]
@@ -241,10 +245,18 @@ def _comparison(comparison_id: str, comparison: str, rho: float, n: int, **conte
     }
 
 
+def _out_of_sample(published: pd.DataFrame, estimates: pd.Series, piped_water: pd.Series, seat_weights: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    points = validation.coverage_points(published, estimates, piped_water, seat_weights)
+    return points, validation.out_of_sample(points)
+
+
 def _note_out_of_sample(ctx: StepContext, published: pd.DataFrame, estimates: pd.Series, piped_water: pd.Series, seat_weights: pd.DataFrame, state_of: pd.Series) -> None:
     """The modelled estimate out of sample against naive baselines (piped water alone, state mean, national mean)."""
-    points = validation.coverage_points(published, estimates, piped_water, seat_weights)
-    table = validation.out_of_sample(points)
+    # the leave-one-out and leave-one-state-out fits: pure functions of these tables, kept in the derived cache by their content
+    points, table = ctx.cache.get_or_compute(
+        "out_of_sample", (*frame_parts(published), *frame_parts(estimates), *frame_parts(piped_water), *frame_parts(seat_weights)),
+        lambda: _out_of_sample(published, estimates, piped_water, seat_weights),
+    )
     beats = validation.beats_baselines(table)
     beats_unseen_states = validation.beats_baselines(table, "leave_one_state_out")
     ranks_better = validation.ranks_within_states_better(table)
