@@ -4,6 +4,14 @@ Run: python bench/bench_export.py [--mirror DIR] [--state Sabah]
 Builds the data into a temporary folder (or uses $JURANG_DATA_DIR if it holds a build) and
 renders with the same warm Chromium the app uses. Bars: a warm chart export < 2 s, a state
 briefing pack < 20 s.
+
+    python bench/bench_export.py --against /tmp/prev_checkout [--pairs 4] [--state Sabah]
+
+times the briefing command line as a user runs it, whole process (interpreter start, imports,
+browser start, exit): `python -m dashboard.briefing --state <state>` from this checkout and from
+another (e.g. a `git worktree` of the previous commit), alternating, each with its own code on
+PYTHONPATH and the same $JURANG_DATA_DIR; prints medians of wall and CPU time (the process and
+its children, Chromium included) and the ratio this / other. Target (issue #17): <= 5 s wall.
 """
 
 from __future__ import annotations
@@ -13,7 +21,9 @@ import io
 import json
 import os
 import platform
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,6 +36,8 @@ from etl.build import run_build
 
 WARM_BAR_S = 2.0
 STATE_PACK_BAR_S = 20.0
+CLI_PACK_TARGET_S = 5.0  # issue #17: the Sabah pack from the command line, whole process
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def timed(function, repeat: int = 1) -> tuple[float, object]:
@@ -94,12 +106,52 @@ def run(dataset: data.Dataset, state: str) -> bool:
     return ok
 
 
+def cli_run(checkout: Path, state: str, out: Path) -> tuple[float, float]:
+    """One whole-process run of the briefing command line with checkout's code: (wall s, CPU s of the
+    process and its children, user + system)."""
+    environment = {**os.environ, "PYTHONPATH": str(checkout)}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "dashboard.briefing", "--state", state, "--date", "2026-01-01", "--out", str(out)],
+                   cwd=out.parent, env=environment, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def cli_against(other: Path, state: str, pairs: int) -> int:
+    """Alternate whole-process runs of this checkout and `other`; medians, ratios and one JSON line."""
+    if not os.environ.get("JURANG_DATA_DIR"):
+        print("set JURANG_DATA_DIR to a build (both checkouts read the same data)", file=sys.stderr)
+        return 2
+    runs: dict[str, list[tuple[float, float]]] = {"this": [], "other": []}
+    with tempfile.TemporaryDirectory() as temp:
+        for pair in range(pairs):
+            order = [("this", CHECKOUT), ("other", other)] if pair % 2 == 0 else [("other", other), ("this", CHECKOUT)]
+            for label, checkout in order:
+                runs[label].append(cli_run(checkout, state, Path(temp) / f"{label}.pdf"))
+                print(f"  pair {pair + 1} {label:<5} wall {runs[label][-1][0]:6.2f} s  cpu {runs[label][-1][1]:6.2f} s  load {os.getloadavg()[0]:.1f}")
+    medians = {label: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values)) for label, values in runs.items()}
+    ratio_wall, ratio_cpu = medians["this"][0] / medians["other"][0], medians["this"][1] / medians["other"][1]
+    print(f"briefing CLI, {state}, whole process, medians of {pairs}: this {medians['this'][0]:.2f} s wall / {medians['this'][1]:.2f} s cpu; "
+          f"{other}: {medians['other'][0]:.2f} s / {medians['other'][1]:.2f} s; ratio x{ratio_wall:.2f} wall, x{ratio_cpu:.2f} cpu; "
+          f"target <= {CLI_PACK_TARGET_S:.0f} s: {'met' if medians['this'][0] <= CLI_PACK_TARGET_S else 'NOT MET'}")
+    print(json.dumps({"bench": "briefing_cli", "state": state, "pairs": pairs, "wall_s": round(medians["this"][0], 2), "cpu_s": round(medians["this"][1], 2),
+                      "other_wall_s": round(medians["other"][0], 2), "other_cpu_s": round(medians["other"][1], 2),
+                      "ratio_wall": round(ratio_wall, 3), "ratio_cpu": round(ratio_cpu, 3)}, separators=(",", ":")))
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     default_mirror = config.mirror_from_env() or config.PROJECT_ROOT.parent / "shared" / "data" / "raw"
     parser.add_argument("--mirror", type=Path, default=default_mirror)
     parser.add_argument("--state", default="Sabah")
+    parser.add_argument("--against", type=Path, default=None, help="another checkout: time the briefing command line, whole process, against it")
+    parser.add_argument("--pairs", type=int, default=4, help="with --against: alternated pairs of runs")
     args = parser.parse_args()
+    if args.against is not None:
+        return cli_against(args.against.resolve(), args.state, args.pairs)
 
     processed = config.processed_dir()
     if os.environ.get(config.DATA_DIR_ENV_VAR) and (processed / "manifest.json").is_file():

@@ -59,6 +59,7 @@ class WarmBrowser:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._kaleido = None
+        self._reloads: set = set()  # tabs reloading after a render (see _defer_tab_reloads)
         self.starts = 0  # how many browsers this process has started (tests: stays 1 when warm)
         self.log_requests = log_requests
         self.requests: list[str] = []  # with log_requests: every URL the browser loaded (proof of no third-party requests)
@@ -85,6 +86,7 @@ class WarmBrowser:
                 browser = kaleido.Kaleido(n=1, timeout=RENDER_TIMEOUT_S, mathjax=False, path=path)
                 opened.append(browser)
                 await browser.open()
+                self._reloads = _defer_tab_reloads(browser)
                 if self.log_requests:
                     async def record(event: dict) -> None:
                         self.requests.append(event["params"]["request"]["url"])
@@ -135,13 +137,48 @@ class WarmBrowser:
             self._loop = self._thread = self._kaleido = None
         if loop is None:
             return
+
+        async def close() -> None:
+            for reload in list(self._reloads):  # a tab reloading for a render that will never come
+                reload.cancel()
+            await browser.close()
+
         try:
-            asyncio.run_coroutine_threadsafe(browser.close(), loop).result(15)
+            asyncio.run_coroutine_threadsafe(close(), loop).result(15)
         except Exception:  # noqa: BLE001 — closing a broken browser must not raise at exit
             pass
         loop.call_soon_threadsafe(loop.stop)
         if thread is not None:
             thread.join(5)
+
+
+def _defer_tab_reloads(browser) -> set:
+    """Let a render return as soon as its image is made; its tab reloads afterwards.
+
+    Kaleido (1.5) reloads the tab (plotly.js parsed anew, ~0.4 s of a ~0.6 s render) after every
+    render and only then returns the image. Here the reload runs as a task on the browser's loop and
+    the tab goes back in kaleido's queue when it is done, so the next render still gets a fresh tab
+    (it waits in the queue) while the caller already has its image. Returns the set of running reloads.
+    A failed reload is not raised here: the next render on that tab fails and restarts the browser."""
+    reloads: set = set()
+    if not (hasattr(browser, "_return_kaleido_tab") and hasattr(browser, "tabs_ready")):
+        return reloads  # another kaleido: keep its own behaviour
+
+    async def return_tab(tab) -> None:
+        async def reload_then_queue() -> None:
+            try:
+                await tab.reload()
+            except Exception:  # noqa: BLE001 — reported by the next render on this tab, not by the finished one
+                pass
+            finally:
+                await browser.tabs_ready.put(tab)
+
+        task = asyncio.get_running_loop().create_task(reload_then_queue())
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    browser._return_kaleido_tab = return_tab
+    return reloads
 
 
 BROWSER = WarmBrowser()
