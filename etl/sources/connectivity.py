@@ -24,7 +24,7 @@ from etl import connectivity_validation as validation
 from etl import geography, overlay
 from etl.connectivity_model import COVARIATES, INDICATOR, MODEL_YEAR, Estimate, covariate_table, estimate_internet, household_weights, latest_values, standardise, stratum_targets
 from etl.context import StepContext, StepOutput
-from etl.derived_cache import frame_parts
+from etl.derived_cache import frame_parts, input_digests
 from etl.indicators import INDICATOR_COLUMNS
 from etl.seats import SEAT_KEY, seat_geography
 from etl.sources import connectivity_published
@@ -79,7 +79,11 @@ def build_connectivity(ctx: StepContext) -> StepOutput:
 
     estimates = estimate.table.set_index("code_state_district")["value"]
     dun_weights, duns = _dun_overlay(ctx, seat_weights)
-    weights = _seat_weights(dun_weights, duns, seat_weights, households, ctx.districts.set_index("code_state_district")["area_km2"])
+    area = ctx.districts.set_index("code_state_district")["area_km2"]
+    weights = ctx.cache.get_or_compute(  # duns: the census DUN file as read (its digest); the rest by content
+        "seat_household_weights", (*input_digests(ctx.fetched, [DUN_CENSUS]), *frame_parts(dun_weights), *frame_parts(seat_weights), *frame_parts(households), *frame_parts(area)),
+        lambda: _seat_weights(dun_weights, duns, seat_weights, households, area),
+    )
     state_of = ctx.districts.set_index("code_state_district")["state"]
     _note_validation(ctx, evidence, estimates, weights, households, state_of)
 
@@ -207,6 +211,22 @@ def _note_model(ctx: StepContext, estimate: Estimate, targets: dict[str, float],
 
 def _note_validation(ctx: StepContext, published: pd.DataFrame, estimates: pd.Series, seat_weights: pd.DataFrame, households: pd.Series, state_of: pd.Series) -> None:
     """Agreement with the published district/seat coverage figures and the state 5G table."""
+    summary, pairs, state_pairs = ctx.cache.get_or_compute(  # pure: kept in the derived cache by the tables' content
+        "validation_summary", (*frame_parts(published), *frame_parts(estimates), *frame_parts(seat_weights), *frame_parts(households), *frame_parts(state_of)),
+        lambda: _validation_summary(published, estimates, seat_weights, households, state_of),
+    )
+    ctx.quality.note(
+        "internet_hh_pct", "validation",
+        f"Spearman rank correlation of the modelled {INDICATOR} with published network coverage: "
+        + "; ".join(f"{s['comparison']}: rho {s['rho']:.2f} (n={s['n']}, {s['strength']})" for s in summary)
+        + ". Coverage of populated areas is a supply-side figure from other years, not household take-up, and n is small: read this as a sanity check, not as accuracy.",
+        rows=[*summary, *pairs.assign(kind="area_pair").to_dict("records"), *state_pairs.assign(kind="state_pair").to_dict("records")],
+        column=INDICATOR, count=len(summary), values={"comparisons": summary},
+    )
+
+
+def _validation_summary(published: pd.DataFrame, estimates: pd.Series, seat_weights: pd.DataFrame, households: pd.Series, state_of: pd.Series) -> tuple[list[dict], pd.DataFrame, pd.DataFrame]:
+    """(summary lines, area pairs, state pairs) of the validation note."""
     pairs = validation.validation_pairs(published, estimates, seat_weights)
     rho_all = validation.rank_correlation(pairs["published"], pairs["modelled_internet_hh_pct"])
     only_4g = pairs.loc[pairs["indicator"] == "4g_coverage_populated_areas"]
@@ -227,14 +247,7 @@ def _note_validation(ctx: StepContext, published: pd.DataFrame, estimates: pd.Se
         _comparison("coverage_within_state", f"district and seat coverage within {within} only", rho_within, len(within_state), state=within),
         _comparison("state_5g", f"state 5G coverage ({as_of}) vs modelled state means", rho_state, len(state_pairs), as_of=as_of),
     ]
-    ctx.quality.note(
-        "internet_hh_pct", "validation",
-        f"Spearman rank correlation of the modelled {INDICATOR} with published network coverage: "
-        + "; ".join(f"{s['comparison']}: rho {s['rho']:.2f} (n={s['n']}, {s['strength']})" for s in summary)
-        + ". Coverage of populated areas is a supply-side figure from other years, not household take-up, and n is small: read this as a sanity check, not as accuracy.",
-        rows=[*summary, *pairs.assign(kind="area_pair").to_dict("records"), *state_pairs.assign(kind="state_pair").to_dict("records")],
-        column=INDICATOR, count=len(summary), values={"comparisons": summary},
-    )
+    return summary, pairs, state_pairs
 
 
 def _comparison(comparison_id: str, comparison: str, rho: float, n: int, **context: str) -> dict:
