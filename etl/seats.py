@@ -49,7 +49,7 @@ from pandera.pandas import Check, Column, DataFrameSchema
 from etl import geography, msme, overlay, seat_connectivity
 from etl.contract import STATE_NAMES
 from etl.context import StepContext
-from etl.derived_cache import DISTRICT_INPUTS, input_digests
+from etl.derived_cache import DISTRICT_INPUTS, frame_parts, input_digests
 from etl.errors import OutputValidationError, SourceValidationError
 from etl.sources import census
 from etl.sources.census import read_census_seats
@@ -510,7 +510,7 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
     msme = msme_rows(ctx, geo)
     carried_input = indicators.loc[~indicators["indicator"].isin(SEAT_DIRECT_IDS | {DENSITY} | set(msme["indicator"])) & ~((indicators["indicator"].isin(URBAN_IDS)) & (indicators["year"] == CENSUS_YEAR))]
     splits = seat_split_notes(seat_overlay, district_names)
-    urban = seat_urban(ctx, seat_overlay, placed, facilities)
+    urban, district_test, agreement = seat_urban_estimates(ctx, table, seat_overlay, placed, facilities)
     carried = carry_to_seats(carried_input, seat_overlay, counts)
     carried = carried.assign(from_districts=True, method_note=carried_method_notes(carried, splits, district_names))
     _check_reaggregation(ctx, carried, indicators, counts)
@@ -540,7 +540,7 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
     listed = overlapped_districts(seat_overlay).set_index(["geography", "code_seat"])
     table["districts_overlapped"] = listed["districts_overlapped"].reindex(keys).to_numpy()
     table["main_district"] = listed["main_district"].reindex(keys).to_numpy()
-    _note_urban_rule(ctx, table, urban, seat_overlay, placed, facilities)
+    _note_urban_rule(ctx, district_test, agreement)
 
     display = table.copy()
     display["geometry"] = ctx.cache.get_or_compute("seat_display", (*_geometry_inputs(ctx), table["geography"], table["code_seat"]), lambda: seat_display_geometry(table))
@@ -793,9 +793,9 @@ def _place_facilities(ctx: StepContext, facilities: pd.DataFrame, geo: SeatGeogr
 
 
 
-def seat_urban(ctx: StepContext, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
-    """The seats' estimated urban people and share (urban_by_schools) from the census and the placed schools."""
-    profile = census.urban_profile(ctx.census).set_index("code_state_district")
+def seat_urban(profile: pd.DataFrame, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+    """The seats' estimated urban people and share (urban_by_schools) from the census (profile: census.urban_profile
+    by code_state_district) and the placed schools."""
     schools = placed.loc[placed["kind"].str.startswith("school")]
     pieces = pd.concat(
         [bandar_share(schools.assign(geography=level, code_seat=schools[column]).dropna(subset=["code_seat"]), ["geography", "code_seat", "code_state_district"])
@@ -818,12 +818,36 @@ def urban_rows(urban: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _note_urban_rule(ctx: StepContext, table: pd.DataFrame, urban: pd.DataFrame, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame) -> None:
-    """Why the rule: the candidate rules tested one level up, where the truth is known (the districts' census
-    classes), and the seat classes compared with the two simpler rules."""
+URBAN_POINT_COLUMNS = ["kind", "code_state_district", "students", "rural", "code_parlimen", "code_seat_dun"]  # what the urban estimate reads of the placed facilities
+
+
+def seat_urban_estimates(
+    ctx: StepContext, table: pd.DataFrame, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame,
+) -> tuple[pd.DataFrame, dict, dict]:
+    """(seat_urban, and the urban rule's tests: urban_rule_test) kept in the derived cache: pure functions of the census
+    profile, the seat geography and the placed schools (keyed by their content; ~0.3 s of groupbys and two carries)."""
     profile = census.urban_profile(ctx.census).set_index("code_state_district")
-    people = profile["urban_population"] + profile["rural_population"]
     district_state = ctx.districts.set_index("code_state_district")["code_state"].reindex(profile.index)
+    points = placed.reindex(columns=URBAN_POINT_COLUMNS)
+
+    def compute() -> tuple[pd.DataFrame, dict, dict]:
+        urban = seat_urban(profile, seat_overlay, placed, facilities)
+        keys = pd.MultiIndex.from_frame(table[["geography", "code_seat"]])
+        classes = table[["geography", "code_seat"]].assign(urban_class=classify(urban.set_index(["geography", "code_seat"])["urban_share_pct"].reindex(keys)).to_numpy())
+        return (urban, *urban_rule_test(profile, district_state, classes, seat_overlay, placed, facilities))
+
+    # placed is facilities with their seats (_place_facilities): the columns of either read here are URBAN_POINT_COLUMNS
+    parts = (*_geometry_inputs(ctx), *frame_parts(profile), *frame_parts(district_state), *frame_parts(table[["geography", "code_seat"]]), *frame_parts(points))
+    return ctx.cache.get_or_compute("seat_urban", parts, compute)
+
+
+def urban_rule_test(
+    profile: pd.DataFrame, district_state: pd.Series, table: pd.DataFrame, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame,
+) -> tuple[dict, dict]:
+    """Why the rule: the candidate rules tested one level up, where the truth is known (the districts' census
+    classes), and the seat classes (table: geography, code_seat, urban_class) compared with the two simpler rules.
+    Returns (district_test, agreement) for the note."""
+    people = profile["urban_population"] + profile["rural_population"]
     schools = facilities.loc[facilities["kind"].str.startswith("school") & facilities["code_state_district"].notna()]
     bandar = bandar_share(schools, ["code_state_district"]).reindex(profile.index)
     state_share = profile["urban_population"].groupby(district_state).sum() / people.groupby(district_state).sum()
@@ -849,6 +873,11 @@ def _note_urban_rule(ctx: StepContext, table: pd.DataFrame, urban: pd.DataFrame,
             "kappa_with_school_flag_alone": round(cohen_kappa(seats["urban_class"], flag), 3),
             "classes": seats["urban_class"].value_counts().to_dict(),
         }
+    return district_test, agreement
+
+
+def _note_urban_rule(ctx: StepContext, district_test: dict, agreement: dict) -> None:
+    """The urban rule's tests (urban_rule_test) as a decision note."""
     ctx.quality.note(
         DUN_SOURCE,
         "decision",
