@@ -72,6 +72,10 @@ def content_key(*parts: object) -> str:
     """sha256 of the parts: strings, bytes, numpy arrays, pandas Series/Index (values and dtype), in order."""
     digest = hashlib.sha256()
     for part in parts:
+        strings = _arrow_string_bytes(part) if isinstance(part, (pd.Series, pd.Index)) else None
+        if strings is not None:  # a pyarrow-backed str column: its buffers, not a repr per value (~20x faster)
+            digest.update(f"arrow-strings {part.dtype} {len(part)} {len(strings)}\n".encode() + strings)
+            continue
         if isinstance(part, (pd.Series, pd.Index)):
             part = np.asarray(part.to_numpy(dtype=object) if part.dtype == object or not isinstance(part.dtype, np.dtype) else part.to_numpy())
         if isinstance(part, np.ndarray):
@@ -86,6 +90,28 @@ def content_key(*parts: object) -> str:
             text = str(part).encode()
             digest.update(f"{type(part).__name__} {len(text)}\n".encode() + text)
     return digest.hexdigest()
+
+
+def _arrow_string_bytes(values: pd.Series | pd.Index) -> bytes | None:
+    """The exact content of a pyarrow-backed string column as bytes (offsets from 0, null mask, UTF-8 data), else None.
+
+    Equal columns give equal bytes; bytes hidden under nulls or chunking only ever make a key differ (a miss)."""
+    if not isinstance(values.dtype, pd.StringDtype) or not hasattr(values.array, "__arrow_array__"):
+        return None
+    import pyarrow as pa  # already loaded by pandas' arrow-backed strings
+
+    array = values.array.__arrow_array__()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return None
+    if len(array) == 0:
+        return b""
+    _, offsets_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32 if pa.types.is_string(array.type) else np.int64)[array.offset : array.offset + len(array) + 1]
+    data = data_buffer.to_pybytes()[offsets[0] : offsets[-1]] if data_buffer is not None else b""
+    nulls = np.packbits(array.is_null().to_numpy(zero_copy_only=False)).tobytes()
+    return (offsets - offsets[0]).astype(np.int64).tobytes() + nulls + data
 
 
 def frame_parts(frame: pd.DataFrame | pd.Series) -> tuple:

@@ -511,8 +511,14 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
     carried_input = indicators.loc[~indicators["indicator"].isin(SEAT_DIRECT_IDS | {DENSITY} | set(msme["indicator"])) & ~((indicators["indicator"].isin(URBAN_IDS)) & (indicators["year"] == CENSUS_YEAR))]
     splits = seat_split_notes(seat_overlay, district_names)
     urban, district_test, agreement = seat_urban_estimates(ctx, table, seat_overlay, placed, facilities)
-    carried = carry_to_seats(carried_input, seat_overlay, counts)
-    carried = carried.assign(from_districts=True, method_note=carried_method_notes(carried, splits, district_names))
+
+    def carried_values() -> pd.DataFrame:
+        carried = carry_to_seats(carried_input, seat_overlay, counts)
+        return carried.assign(from_districts=True, method_note=carried_method_notes(carried, splits, district_names))
+
+    # the district values carried to seats with their notes: the overlay, splits and names are the seat geography's
+    # (its input files); the values by content (~0.25 s of joins and string notes otherwise)
+    carried = ctx.cache.get_or_compute("seat_carried", (*_geometry_inputs(ctx), *frame_parts(carried_input), repr(sorted(counts))), carried_values)
     _check_reaggregation(ctx, carried, indicators, counts)
 
     values = pd.concat(
