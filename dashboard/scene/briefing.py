@@ -64,7 +64,8 @@ def targets_table(dataset: data.Dataset, selection: Selection, words: Words, sco
     """The targets page's summary (threshold and deadline as the source gives them, Malaysia's latest
     value and status, from the targets scene's own wording) plus the scope's status: a state's own
     figure, or its districts counted by status."""
-    evaluations = common.target_evaluations(dataset)
+    # a state's pack reads the nation, the states and its own districts: only those are evaluated
+    evaluations = common.target_evaluations(dataset, frozenset(scope_codes) if selection.state is not None else None)
     summary = target_scene.summary_table(evaluations, common.target_list(), words)
 
     def status_label(status: str) -> str:

@@ -207,15 +207,25 @@ def metrics_format(value, fmt: str = ".0f") -> str:
 # --- targets -----------------------------------------------------------------------------------------
 
 
-def target_evaluations(dataset: data.Dataset) -> pd.DataFrame:
-    """Status of every target for every geography it applies to, once per build."""
+def target_evaluations(dataset: data.Dataset, districts: frozenset[str] | None = None) -> pd.DataFrame:
+    """Status of every target for every geography it applies to, once per build.
 
-    def build() -> pd.DataFrame:
-        population, _ = latest_population(dataset)
-        frames = [targets.evaluate_target(target, dataset.published, dataset.indicators, dataset.districts, population) for target in target_list()]
-        return pd.concat(frames, ignore_index=True)
+    districts: only these districts' rows (the nation and the states in full), e.g. what a state's
+    briefing pack reads; the same rows as the full evaluation's (a district's row depends on its own
+    series, the nation's on every district), taken from it when it is already made."""
+    if districts is not None:
+        if ("targets",) in dataset.cache:
+            every = target_evaluations(dataset)
+            return every.loc[(every["level"] != "district") | every["code"].isin(districts)].reset_index(drop=True)
+        chosen = dataset.districts.loc[dataset.districts["code_state_district"].isin(districts)]
+        return dataset.memo(("targets", districts), lambda: _evaluate_targets(dataset, chosen))
+    return dataset.memo(("targets",), lambda: _evaluate_targets(dataset, dataset.districts))
 
-    return dataset.memo(("targets",), build)
+
+def _evaluate_targets(dataset: data.Dataset, districts: pd.DataFrame) -> pd.DataFrame:
+    population, _ = latest_population(dataset)
+    frames = [targets.evaluate_target(target, dataset.published, dataset.indicators, districts, population) for target in target_list()]
+    return pd.concat(frames, ignore_index=True)
 
 
 # --- comparisons over time: the same districts in every year --------------------------------------
