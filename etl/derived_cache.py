@@ -42,7 +42,7 @@ import pandas as pd
 CACHE_VERSION = 1
 NO_CACHE_ENV_VAR = "JURANG_NO_CACHE"
 HEADER = b"jurang-derived-cache 1 sha256="
-KEPT_PER_KIND = 2  # entries of one kind kept (this code version and the one before), newest first; ~100 MB in all
+KEPT_PER_KIND = 2  # entries of one kind kept beside those a build used (this code version and the one before), newest first; ~100 MB in all
 T = TypeVar("T")
 
 
@@ -129,6 +129,7 @@ class DerivedCache:
     hits: list[str] = field(default_factory=list)
     misses: list[str] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)  # entries found corrupt or unreadable (then rebuilt)
+    used: set[str] = field(default_factory=set)  # entry file names this build read or wrote (never pruned by it)
 
     def path(self, kind: str, key: str) -> Path:
         return self.folder / f"{kind}-{key[:40]}.pkl"
@@ -142,9 +143,11 @@ class DerivedCache:
         value = self._load(path)
         if value is not _MISSING:
             self.hits.append(kind)
+            self.used.add(path.name)
             return value
         self.misses.append(kind)
         value = compute()
+        self.used.add(path.name)
         self._store(kind, path, value)
         return value
 
@@ -183,9 +186,13 @@ class DerivedCache:
             return
 
     def _prune(self, kind: str) -> None:
+        """Keep every entry of the kind this build used (a kind can have several per build: the school, facility and
+        demand points placed in districts) and the newest others up to KEPT_PER_KIND in all (at least one: the
+        version before). Pruning by age alone removed entries this build had just written, so a kind with more
+        entries per build than KEPT_PER_KIND was computed again in every build."""
         own = [entry for entry in self.folder.glob(f"{kind}-*.pkl") if len(entry.name) == len(kind) + 45]  # not another kind's prefix
-        entries = sorted(own, key=lambda entry: entry.stat().st_mtime, reverse=True)
-        for entry in entries[KEPT_PER_KIND:]:
+        others = sorted((entry for entry in own if entry.name not in self.used), key=lambda entry: entry.stat().st_mtime, reverse=True)
+        for entry in others[max(KEPT_PER_KIND - (len(own) - len(others)), 1):]:
             entry.unlink(missing_ok=True)
 
 

@@ -63,12 +63,22 @@ def test_given_the_cache_disabled_then_nothing_is_read_or_written(tmp_path, monk
 
 
 def test_given_many_versions_then_only_the_newest_entries_of_a_kind_are_kept(tmp_path):
-    cache = DerivedCache(tmp_path)
-    for version in range(KEPT_PER_KIND + 2):
-        cache.get_or_compute("shapes", (str(version),), lambda version=version: version)
-    cache.get_or_compute("shapes_other", ("0",), lambda: 0)  # a kind whose name starts like another's is its own
+    for version in range(KEPT_PER_KIND + 2):  # one build (DerivedCache) per version
+        DerivedCache(tmp_path).get_or_compute("shapes", (str(version),), lambda version=version: version)
+    DerivedCache(tmp_path).get_or_compute("shapes_other", ("0",), lambda: 0)  # a kind whose name starts like another's is its own
     assert len(list(tmp_path.glob("shapes-*.pkl"))) == KEPT_PER_KIND
     assert len(list(tmp_path.glob("shapes_other-*.pkl"))) == 1
+
+
+def test_given_more_entries_of_a_kind_in_one_build_than_kept_then_none_of_them_is_pruned(tmp_path):
+    # synthetic: three point sets placed in one build (schools, facilities, demand) must all be hits in the next
+    build = DerivedCache(tmp_path)
+    for points in range(KEPT_PER_KIND + 1):
+        build.get_or_compute("points", (str(points),), lambda points=points: points)
+    compute, calls = _counting(-1)
+    next_build = DerivedCache(tmp_path)
+    assert [next_build.get_or_compute("points", (str(points),), compute) for points in range(KEPT_PER_KIND + 1)] == list(range(KEPT_PER_KIND + 1))
+    assert not calls and next_build.misses == []
 
 
 def test_given_arrays_then_the_key_follows_their_values_dtype_and_order():
