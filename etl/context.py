@@ -104,12 +104,16 @@ class StepContext:
     def resolve(self, frame: pd.DataFrame, source_id: str, state_col: str = "state", district_col: str = "district", allow_groups: bool = False) -> geography.Resolution:
         """Map names to code_state_district; report aliases used and knowingly excluded names."""
         resolution = geography.resolve_districts(frame, self.districts, self.aliases, self.label(source_id), state_col, district_col, allow_groups)
+        self.note_resolution(resolution, source_id, district_col)
+        return resolution
+
+    def note_resolution(self, resolution: geography.Resolution, source_id: str, district_col: str = "district") -> None:
+        """The quality notes of a resolution: aliases used and knowingly excluded names."""
         for state, name, code in resolution.aliased.itertuples(index=False):
             self.quality.note(source_id, "alias_used", column=district_col, count=1, values={"state": state, "name": name, "code": code})
         for state, name in resolution.excluded.itertuples(index=False):
             # a known exclusion (blank code in the alias table): a note, not a warning
             self.quality.note(source_id, "excluded_district", column=district_col, count=1, values={"state": state, "name": name})
-        return resolution
 
     def population_of(self, indicator: str = "population") -> pd.DataFrame:
         """One population indicator as code_state_district, year, value."""
