@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -22,6 +22,8 @@ from etl.fetch import FetchResult
 from etl.quality import QualityLog  # noqa: F401  (re-exported: steps and tests import it from here)
 from etl.registry import SourceFile
 from etl.validate import read_source, schema_fingerprint, validate_source
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -96,6 +98,24 @@ class StepContext:
                 kind = f"derived-{source_id}-{hashlib.sha256(variant.encode()).hexdigest()[:12]}"
                 self.parsed[key] = self.cache.get_or_compute(kind, (f"{source_id}={self.fetched[source_id].sha256}", variant), derive_and_validate)
         return self.parsed[key].copy()
+
+    def cached_part(self, kind: str, parts: tuple, compute: Callable[[], T]) -> T:
+        """compute() kept in the derived cache with the quality notes, warnings and row accounts it wrote: on a hit
+        they are written again in the same order, so quality.json is the same with the cache, without it, or after
+        a miss. parts must name everything compute reads (input files' digests, tables by content)."""
+        log = self.quality
+        start = (len(log.notes), len(log.warnings), len(log.accounts))
+
+        def recorded() -> tuple:
+            value = compute()
+            return value, log.notes[start[0]:], log.warnings[start[1]:], log.accounts[start[2]:]
+
+        value, notes, warnings, accounts = self.cache.get_or_compute(kind, parts, recorded)
+        if (len(log.notes), len(log.warnings), len(log.accounts)) == start:  # from the cache: its log written again
+            log.notes.extend(dict(note, file=log.files.get(note["source"])) for note in notes)
+            log.warnings.extend(warnings)
+            log.accounts.extend(accounts)
+        return value
 
     def validate(self, source_id: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
         """Validate a table derived from a raw file (e.g. from a parse shared by two steps); errors name source and file."""

@@ -31,6 +31,7 @@ import pandas as pd
 from pandera.pandas import Check, Column, DataFrameSchema
 
 from etl.context import StepContext, StepOutput
+from etl.derived_cache import DISTRICT_INPUTS, frame_parts, input_digests
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
 
@@ -270,7 +271,13 @@ def _note_no_data(ctx: StepContext, source_id: str, missing: pd.DataFrame) -> No
 
 
 def build_household(ctx: StepContext) -> StepOutput:
-    """Income, poverty, Gini and amenities per district and survey year, with full row accounting."""
+    """Income, poverty, Gini and amenities per district and survey year, with full row accounting: a function of
+    the four survey files, the district files and the alias table alone, kept in the derived cache with its notes."""
+    parts = (*input_digests(ctx.fetched, [table[0] for table in SURVEY_TABLES] + list(DISTRICT_INPUTS)), *frame_parts(ctx.aliases))
+    return ctx.cached_part("household_step", parts, lambda: _build_household(ctx))
+
+
+def _build_household(ctx: StepContext) -> StepOutput:
     canonical = pd.DataFrame(ctx.districts[["code_state_district", "state", "district"]])
     absent = known_absent_codes(canonical)
     parts, breaks = [], []
