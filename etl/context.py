@@ -16,14 +16,19 @@ import geopandas as gpd
 import pandas as pd
 import pandera.pandas as pa
 
-from etl import geography
-from etl.derived_cache import DerivedCache
+from etl import config, geography
+from etl.derived_cache import DISTRICT_INPUTS, DerivedCache, frame_parts
 from etl.fetch import FetchResult
 from etl.quality import QualityLog  # noqa: F401  (re-exported: steps and tests import it from here)
 from etl.registry import SourceFile
 from etl.validate import read_source, schema_fingerprint, validate_source
 
 T = TypeVar("T")
+
+
+def reference_digests() -> tuple[str, ...]:
+    """'name=sha256' of every reference file (data/reference), which any step may read (aliases, published figures)."""
+    return tuple(f"{path.name}={hashlib.sha256(path.read_bytes()).hexdigest()}" for path in sorted(config.REFERENCE_DIR.iterdir()) if path.is_file())
 
 
 @dataclass
@@ -45,6 +50,7 @@ class StepContext:
     parsed: dict = field(default_factory=dict, repr=False)  # raw frames already read this build (see read)
     custom_dir: Path | None = None  # users' imported data (<data_dir>/custom): facility connection status (etl/facility_status.py)
     cache: DerivedCache = field(default_factory=lambda: DerivedCache(None))  # derived geometry and parsed tables kept between builds (etl/derived_cache.py)
+    sources_read: set = field(default_factory=set, repr=False)  # source ids read this build (ctx.read, read_derived): cached_step's check
 
     def entry(self, source_id: str) -> SourceFile:
         return self.fetched[source_id].entry
@@ -62,6 +68,7 @@ class StepContext:
         Several steps read the same file (seat tables and boundaries, the school list): each is
         parsed and validated once per build, and every caller gets its own copy. A file parsed and
         validated by the same code and schema in an earlier build comes from the derived cache."""
+        self.sources_read.add(source_id)
         parse_key, valid_key = (source_id, reader), (source_id, reader, id(schema))
         if valid_key not in self.parsed:
 
@@ -85,6 +92,7 @@ class StepContext:
         """derive(read(source_id, reader)) validated against schema: a table made from a raw file by a pure
         function (e.g. the school list's point and demand tables), validated once per build and kept in the
         derived cache like a raw table (keyed by the file, the reader, derive and the schema's fingerprint)."""
+        self.sources_read.add(source_id)
         key = (source_id, reader, derive, id(schema))
         if key not in self.parsed:
 
@@ -98,6 +106,29 @@ class StepContext:
                 kind = f"derived-{source_id}-{hashlib.sha256(variant.encode()).hexdigest()[:12]}"
                 self.parsed[key] = self.cache.get_or_compute(kind, (f"{source_id}={self.fetched[source_id].sha256}", variant), derive_and_validate)
         return self.parsed[key].copy()
+
+    def cached_step(self, kind: str, sources: list[str] | tuple[str, ...], compute: Callable[[], T]) -> T:
+        """A domain step kept in the derived cache (cached_part) under what it can read: the input files `sources`
+        (their sha256; an optional one missing is keyed as absent), every reference file (data/reference: aliases,
+        published figures), the build's districts files, census and population tables by content, and the code.
+        A step that reads a file it did not declare fails loudly (its key would not follow that file)."""
+        sources = sorted({*sources, *DISTRICT_INPUTS})
+        parts = (
+            *(f"{source}={self.fetched[source].sha256}" if source in self.fetched else f"{source}=absent" for source in sources),
+            *reference_digests(),
+            *(frame_parts(self.census) if self.census is not None else ("no census",)),
+            *(frame_parts(self.population) if self.population is not None else ("no population",)),
+        )
+
+        def guarded() -> T:
+            before = set(self.sources_read)
+            value = compute()
+            undeclared = sorted(self.sources_read - before - set(sources))
+            if undeclared:
+                raise RuntimeError(f"step {kind!r} read {undeclared}, not among its declared sources {sources}: add them (etl/context.py cached_step)")
+            return value
+
+        return self.cached_part(kind, parts, guarded)
 
     def cached_part(self, kind: str, parts: tuple, compute: Callable[[], T]) -> T:
         """compute() kept in the derived cache with the quality notes, warnings and row accounts it wrote: on a hit

@@ -40,7 +40,7 @@ from etl.msme import MSME_COLUMNS, MSME_COUNT_INDICATORS, MSME_PER_1K_INDICATORS
 from etl.schemas import STATE_NAMES
 from etl.sources import connectivity_published as published
 from etl.sources.census import read_census_seats, urban_profile
-from etl.seats import seat_geography
+from etl.seats import OVERLAY_SOURCES, seat_geography
 
 DUN_SOURCE = "dosm_census_dun"
 PARLIMEN_SOURCE = "dosm_census_parlimen"
@@ -505,7 +505,14 @@ def _crops(ctx: StepContext) -> pd.DataFrame:
 
 def build_agriculture(ctx: StepContext) -> StepOutput:
     """Agricultural establishments (2020) and MSMEs (2021), area-weighted from seats; planted area (2017);
-    farmers and MSMEs' digital adoption as published (published_figures.parquet)."""
+    farmers and MSMEs' digital adoption as published (published_figures.parquet).
+
+    Kept in the derived cache with its notes (ctx.cached_step): the seat geography's files, crops, farmers, the reference
+    figures, districts, census and population alone."""
+    return ctx.cached_step("agriculture_step", [*OVERLAY_SOURCES, CROP_SOURCE, FARMER_SOURCE], lambda: _build_agriculture(ctx))
+
+
+def _build_agriculture(ctx: StepContext) -> StepOutput:
     apportioned = _establishments(ctx)
     population = ctx.population_of("population")
     establishments = establishment_indicators(apportioned, population.loc[population["year"] == CENSUS_YEAR])

@@ -406,7 +406,13 @@ def table_vs_points(unit_counts: pd.DataFrame, units: pd.DataFrame, located_coun
 
 
 def build_education(ctx: StepContext) -> StepOutput:
-    """MOE tables (2018-2022 series) and the June 2022 school list (located schools, 2022 indicators)."""
+    """MOE tables (2018-2022 series) and the June 2022 school list (located schools, 2022 indicators).
+
+    Kept in the derived cache with its notes (ctx.cached_step): its six MOE files, the districts and population alone."""
+    return ctx.cached_step("education_step", [SCHOOLS_ID, ENROLMENT_ID, TEACHERS_ID, POINTS_ID, PPD_ID, STATES_ID], lambda: _build_education(ctx))
+
+
+def _build_education(ctx: StepContext) -> StepOutput:
     canonical = ctx.districts[["code_state_district", "state", "district"]]
     codes = canonical["code_state_district"].tolist()
     names = canonical.set_index("code_state_district")

@@ -776,7 +776,13 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
 
 
 def build_health(ctx: StepContext) -> StepOutput:
-    """Facility counts and rates, hospital beds per 1,000, and E2SFCA clinic access for the 160 districts."""
+    """Facility counts and rates, hospital beds per 1,000, and E2SFCA clinic access for the 160 districts.
+
+    Kept in the derived cache with its notes (ctx.cached_step): its seven files, the districts, census and population alone."""
+    return ctx.cached_step("health_step", [FACILITIES, BEDS, CENSUS_DUN, DUN_BOUNDARIES, CENSUS_PARLIMEN, PARLIMEN_BOUNDARIES, SCHOOLS], lambda: _build_health(ctx))
+
+
+def _build_health(ctx: StepContext) -> StepOutput:
     codes = ctx.districts["code_state_district"].tolist()
     population = ctx.population_of("population")
     points, facility_rows = _build_facilities(ctx, codes, population)

@@ -31,7 +31,6 @@ import pandas as pd
 from pandera.pandas import Check, Column, DataFrameSchema
 
 from etl.context import StepContext, StepOutput
-from etl.derived_cache import DISTRICT_INPUTS, frame_parts, input_digests
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
 from etl.schemas import STATE_NAMES
 
@@ -272,9 +271,8 @@ def _note_no_data(ctx: StepContext, source_id: str, missing: pd.DataFrame) -> No
 
 def build_household(ctx: StepContext) -> StepOutput:
     """Income, poverty, Gini and amenities per district and survey year, with full row accounting: a function of
-    the four survey files, the district files and the alias table alone, kept in the derived cache with its notes."""
-    parts = (*input_digests(ctx.fetched, [table[0] for table in SURVEY_TABLES] + list(DISTRICT_INPUTS)), *frame_parts(ctx.aliases))
-    return ctx.cached_part("household_step", parts, lambda: _build_household(ctx))
+    the four survey files, the districts and the alias table alone, kept in the derived cache with its notes (ctx.cached_step)."""
+    return ctx.cached_step("household_step", [table[0] for table in SURVEY_TABLES], lambda: _build_household(ctx))
 
 
 def _build_household(ctx: StepContext) -> StepOutput:
