@@ -107,17 +107,18 @@ class StepContext:
                 self.parsed[key] = self.cache.get_or_compute(kind, (f"{source_id}={self.fetched[source_id].sha256}", variant), derive_and_validate)
         return self.parsed[key].copy()
 
-    def cached_step(self, kind: str, sources: list[str] | tuple[str, ...], compute: Callable[[], T]) -> T:
+    def cached_step(self, kind: str, sources: list[str] | tuple[str, ...], compute: Callable[[], T], more_parts: tuple = ()) -> T:
         """A domain step kept in the derived cache (cached_part) under what it can read: the input files `sources`
-        (their sha256; an optional one missing is keyed as absent), every reference file (data/reference: aliases,
+        (their sha256 and registry entry: url, file; an optional one missing is keyed as absent), every reference file (data/reference: aliases,
         published figures), the build's districts files, census and population tables by content, and the code.
         A step that reads a file it did not declare fails loudly (its key would not follow that file)."""
         sources = sorted({*sources, *DISTRICT_INPUTS})
         parts = (
-            *(f"{source}={self.fetched[source].sha256}" if source in self.fetched else f"{source}=absent" for source in sources),
+            *(f"{source}={self.fetched[source].sha256} {self.fetched[source].entry!r}" if source in self.fetched else f"{source}=absent" for source in sources),
             *reference_digests(),
             *(frame_parts(self.census) if self.census is not None else ("no census",)),
             *(frame_parts(self.population) if self.population is not None else ("no population",)),
+            *more_parts,  # e.g. the earlier steps' indicators a step reads
         )
 
         def guarded() -> T:

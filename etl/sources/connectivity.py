@@ -26,8 +26,8 @@ from etl.connectivity_model import COVARIATES, INDICATOR, MODEL_YEAR, Estimate, 
 from etl.context import StepContext, StepOutput
 from etl.derived_cache import frame_parts, input_digests
 from etl.indicators import INDICATOR_COLUMNS
-from etl.seats import SEAT_KEY, seat_geography
-from etl.sources import connectivity_published
+from etl.seats import OVERLAY_SOURCES, SEAT_KEY, seat_geography
+from etl.sources import connectivity_published, digital_hh
 from etl.sources.census import read_census_seats
 
 DUN_BOUNDARIES = "dosm_dun_boundaries"
@@ -47,9 +47,18 @@ DUN_HOUSEHOLDS_SCHEMA = DataFrameSchema(
 
 
 def build_connectivity(ctx: StepContext) -> StepOutput:
-    """Published connectivity figures (measured layers) and the modelled internet_hh_pct 2024."""
+    """Published connectivity figures (measured layers) and the modelled internet_hh_pct 2024.
+
+    Kept in the derived cache with its notes (ctx.cached_step): the published files and feeds, the seat geography's
+    files, the reference figures, districts, census, population and the earlier steps' indicators (by content)."""
     if ctx.indicators_so_far is None:
         raise RuntimeError("build_connectivity needs the indicators of the earlier steps (ctx.indicators_so_far)")
+    sources = [*connectivity_published.PUBLISHED_SOURCES, *digital_hh.FEED_SOURCES, *OVERLAY_SOURCES, DUN_CENSUS, DUN_BOUNDARIES, connectivity_published.PARLIMEN_SOURCE]
+    indicators = ctx.indicators_so_far
+    return ctx.cached_step("connectivity_step", sources, lambda: _build_connectivity(ctx), frame_parts(indicators))
+
+
+def _build_connectivity(ctx: StepContext) -> StepOutput:
     reference = connectivity_published.cached_reference(ctx)
     connectivity_published.cross_check(ctx, reference)
     feeds = connectivity_published.feed_rows(ctx)
