@@ -152,19 +152,32 @@ class WarmBrowser:
             thread.join(5)
 
 
-def _defer_tab_reloads(browser) -> set:
-    """Let a render return as soon as its image is made; its tab reloads afterwards.
+RELOAD_EVERY = 20  # renders per tab between reloads of kaleido's page (see _defer_tab_reloads)
 
-    Kaleido (1.5) reloads the tab (plotly.js parsed anew, ~0.4 s of a ~0.6 s render) after every
-    render and only then returns the image. Here the reload runs as a task on the browser's loop and
-    the tab goes back in kaleido's queue when it is done, so the next render still gets a fresh tab
-    (it waits in the queue) while the caller already has its image. Returns the set of running reloads.
-    A failed reload is not raised here: the next render on that tab fails and restarts the browser."""
+
+def _defer_tab_reloads(browser) -> set:
+    """Reload kaleido's page every RELOAD_EVERY renders instead of after each, and after the image is returned.
+
+    Kaleido (1.5) reloads its tab (plotly.js parsed anew: ~0.4 s of Chromium, most of a ~0.6 s
+    render) after every render, before the render returns. Each render replaces the page's one
+    image and @page size, so nothing of a chart carries into the next (a pack rendered either way is
+    pixel-identical); the reload is kept, less often, to shed whatever plotly.js leaves behind in a
+    long-running app. It runs as a task on the browser's loop and the tab goes back in kaleido's
+    queue when it is done, so the next render waits for a fresh tab while the caller already has its
+    image. Returns the set of running reloads. A failed reload is not raised here: the next render on
+    that tab fails and restarts the browser."""
     reloads: set = set()
     if not (hasattr(browser, "_return_kaleido_tab") and hasattr(browser, "tabs_ready")):
         return reloads  # another kaleido: keep its own behaviour
+    renders: dict[int, int] = {}  # renders per tab since its last reload
 
     async def return_tab(tab) -> None:
+        renders[id(tab)] = renders.get(id(tab), 0) + 1
+        if renders[id(tab)] < RELOAD_EVERY:
+            await browser.tabs_ready.put(tab)
+            return
+        renders[id(tab)] = 0
+
         async def reload_then_queue() -> None:
             try:
                 await tab.reload()
