@@ -39,8 +39,8 @@ build: install  ## fetch (or mirror), validate and transform every source into d
 check: install  ## validate data/processed against the output contracts
 	$(PY) -m etl check
 
-run: build  ## build the data, then start the dashboard on http://localhost:$(PORT)
-	$(PY) -m streamlit run dashboard/app.py --server.port $(PORT)
+run: build  ## build the data, then start the dashboard on http://localhost:$(PORT) (warm-up at process start)
+	$(PY) deploy/serve.py --server.port $(PORT)
 
 test: install  ## the whole test suite (unit, contract, AppTest, browser, fault injection)
 	$(PYTEST)

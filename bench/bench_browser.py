@@ -73,10 +73,10 @@ def rss_mib(pid: int) -> float:
 
 class Server:
     """Our own server on a free loopback port (JURANG_TIMINGS=1: it logs each script run's time);
-    stop() ends it by PID. launcher "run" = `streamlit run dashboard/app.py` (as `make run`),
-    "serve" = deploy/serve.py (the same, with the warm-up started at process start)."""
+    stop() ends it by PID. launcher "serve" = deploy/serve.py (as `make run` and the replicas: the warm-up
+    starts at process start), "run" = plain `streamlit run dashboard/app.py` (warm-up after the first run)."""
 
-    def __init__(self, data_dir: Path, launcher: str = "run", repo: Path = REPO_ROOT):
+    def __init__(self, data_dir: Path, launcher: str = "serve", repo: Path = REPO_ROOT):
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(tempfile.mkstemp(prefix="bench_streamlit_", suffix=".log")[1])
@@ -265,6 +265,12 @@ def choose_state(page, state: str) -> float:
     chosen = time.perf_counter()
     page.keyboard.press("Enter")
     return chosen
+
+
+def make_run_launcher(checkout: Path) -> str:
+    """What `make run` starts in that checkout: deploy/serve.py (from 1 Dec 2026), else plain `streamlit run`."""
+    makefile = checkout / "Makefile"
+    return "serve" if makefile.is_file() and "deploy/serve.py --server.port" in makefile.read_text(encoding="utf-8") else "run"
 
 
 def start_server(directory: Path, via: str, launcher: str, replicas: int, repo: Path = REPO_ROOT) -> Server:
@@ -489,7 +495,7 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--via", choices=("direct", "proxy"), default="direct", help="direct to one server, or through deploy/start.sh (nginx + replicas)")
-    parser.add_argument("--launcher", choices=("run", "serve"), default="run", help="direct: `streamlit run` (as make run) or deploy/serve.py (warm-up at start)")
+    parser.add_argument("--launcher", choices=("run", "serve"), default="serve", help="direct: deploy/serve.py (as make run: warm-up at start) or plain `streamlit run`")
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--geo", choices=("district", "parlimen", "dun"), default="district", help="the map's areas: districts or Parliament / state seats")
     parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="the checkout whose app is served (direct only)")
@@ -512,7 +518,7 @@ def main() -> None:
                     if side == "a":
                         results["a"].append(measure(browser, directory, codes, args.via, args.launcher, args.replicas, args.repo, console_errors))
                     else:
-                        results["b"].append(measure(browser, directory, codes, "direct", "run", 1, args.against, console_errors))
+                        results["b"].append(measure(browser, directory, codes, "direct", make_run_launcher(args.against), 1, args.against, console_errors))
         finally:
             browser.close()
 

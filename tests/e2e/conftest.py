@@ -2,8 +2,9 @@
 Every test here is marked `e2e` (tests/conftest.py).
 
 Nothing is downloaded: Playwright drives /usr/bin/chromium (the test skips when it is missing).
-The server is the documented command (`python -m streamlit run dashboard/app.py`, cwd = repo
-root so .streamlit/config.toml applies) on a free port, bound to 127.0.0.1 only.
+The server is `python -m streamlit run dashboard/app.py` (what `make run`'s deploy/serve.py runs, without
+its warm-up thread at process start; cwd = repo root so .streamlit/config.toml applies) on a free
+port, bound to 127.0.0.1 only.
 """
 
 from __future__ import annotations
