@@ -20,6 +20,7 @@ import argparse
 import gc
 import io
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -377,9 +378,20 @@ def layout_with_slots(scene: Scene, dataset: data.Dataset, generated: date | Non
     """The pack and where each chart was placed (page, mm box): tests check charts stay in their slots."""
     # each chart is rendered by the browser (one at a time, in order) as soon as its slot is reserved,
     # while fpdf lays out the following pages on the other core; _place_charts waits for the PDFs
+    failed = threading.Event()  # once a chart fails, the rest are not tried (each could wait for a browser restart)
+
+    def render(slot: Slot) -> bytes:
+        if failed.is_set():
+            raise renderer.ExportError("Not rendered: an earlier chart of the pack could not be rendered.")
+        try:
+            return _slot_pdf(slot)
+        except BaseException:
+            failed.set()
+            raise
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jurang-pack-charts") as charts:
         try:
-            brief = Brief(scene, dataset, generated or date.today(), render_ahead=lambda slot: charts.submit(_slot_pdf, slot))
+            brief = Brief(scene, dataset, generated or date.today(), render_ahead=lambda slot: charts.submit(render, slot))
             document = _lay_out_pages(brief)
             return _place_charts(document, brief.slots), brief.slots
         except BaseException:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 import pandas as pd
+import pytest
 
 from dashboard import export, renderer
 from dashboard.scene import common
@@ -76,3 +77,18 @@ def test_the_print_transform_is_read_from_the_head_as_a_full_parse_reads_it():
     assert from_head == parsed
     scale, left, top = from_head
     assert abs(scale - 0.23999999 * 3.0814295) < 1e-12 and abs(left - 0.23999999 * 28.125) < 1e-9
+
+
+def test_a_pack_whose_chart_fails_stops_rendering_and_says_so(dataset, monkeypatch):
+    from dashboard import briefing, scene
+
+    calls = []
+
+    def failing(figure, width, height):
+        calls.append(width)
+        raise renderer.ExportError("no browser (synthetic)")
+
+    monkeypatch.setattr(export, "figure_pdf", failing)
+    with pytest.raises(renderer.ExportError, match="no browser"):
+        briefing.layout(scene.build(dataset, "briefing", "state=Perlis"), dataset, briefing.date(2026, 11, 30))
+    assert len(calls) == 1  # the charts after the failed one were not tried
