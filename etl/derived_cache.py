@@ -6,7 +6,13 @@ change only when one of those input files or the ETL code changes. A --force bui
 user imported an indicator, or after one source file changed) reuses them. What is kept: the canonical
 districts, the seat geography (repaired polygons, seat -> district weights), district, state and seat
 display shapes, points placed in districts and seats, the published seats' overlay, and every raw
-table as parsed and validated (StepContext.read: keyed by the file, the reader and the schema).
+table as parsed and validated (StepContext.read: keyed by the file, the reader and the schema); tables
+derived from one raw file (StepContext.read_derived); pure computations keyed by their input tables'
+content (frame_parts: the calibrations, out-of-sample fits, E2SFCA access, carried seat values, the
+seats' urban estimate); and whole steps with the quality notes they wrote (StepContext.cached_step:
+keyed by their declared input files, every reference file and the upstream tables by content; a
+step that reads an undeclared file fails), so a step whose inputs did not change is not run again,
+and one whose inputs changed still reuses the parts above that did not.
 
 Rules:
 * An entry's key is the sha256 of: its kind, CACHE_VERSION, the versions of the libraries that compute

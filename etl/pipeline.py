@@ -40,27 +40,32 @@ from etl.validate import lean_schema, validate_output
 POPULATION_CHECK_TOLERANCE = 0.001  # estimates vs census totals (2020): rounding to 0.1 thousand per district
 
 # Domain steps, run in this order after the core steps: (progress label, step function).
-# Step times and why: CPU seconds of each step in one build process, with the derived cache filled by an
-# earlier build (etl/derived_cache.py: geometry and parsed raw tables) / without it (--no-cache), measured
-# 2026-11-30 at load ~2 on the 2-core machine (whole build 8.3 / 13.2 s CPU in process, imports 1.6-1.9 s
-# of it; before the cache 13.1 s). What is left in each step is pandas work on the step's own tables:
+# Each of the first five is kept whole in the derived cache with the quality notes it wrote (ctx.cached_step,
+# etl/derived_cache.py): keyed by its declared input files, every reference file, the districts, census and
+# population by content (connectivity: and the earlier steps' indicators) and the ETL code. Step times: with the
+# step cached (a --force build with nothing changed) every one of them is under 0.05 s (loading its entry); when
+# its inputs changed it runs, reusing the parts below that did not; without any cache (--no-cache) it computes
+# everything (wall seconds on the 2-core machine at load ~2, round 3, before round 4's part caches):
 DOMAIN_STEPS: list[tuple[str, Callable[[StepContext], StepOutput]]] = [
-    # 0.3 / 0.5 s: four survey tables, each validated, resolved and checked against its state totals
+    # cold 0.5 s: four survey tables, each validated, resolved and checked against its state totals
     ("household context (HIES)", household.build_household),
-    # 0.9 / 0.9 s: three MOE tables (~45k rows) reconciled at two levels (state totals, units of merged
-    # districts) and turned into indicators; the school list's placement in districts comes from the cache
+    # cold 1.1 s: three MOE tables (~45k rows) reconciled at two levels (state totals, units of merged districts)
+    # and turned into indicators; run with its parts cached: the school list's point table and its placement in
+    # districts come from the cache (pandas work on the three tables is what is left, ~0.5 s)
     ("education (MOE)", education.build_education),
-    # 1.2 / 1.3 s: facilities measured against their labelled district, the bed panel completed and
-    # reconciled, demand points from seat populations and pupils, and E2SFCA over ~10k demand points x ~3k
-    # facilities (the pairs within reach and their decay weights, recomputed every build: ~0.2 s)
+    # cold 1.2-1.3 s: facilities measured against their labelled district, the bed panel completed and reconciled,
+    # demand points from seat populations and pupils, E2SFCA over ~10k demand points x ~3k facilities; run with its
+    # parts cached: the demand seats and points, the placements and the E2SFCA access (keyed by the points) come
+    # from the cache (the facility and bed tables' pandas work is left, ~0.5 s)
     ("health (MOH)", health.build_health),
-    # 0.5 / 2.3 s: without the cache the first user of the seat geography (600 DUN + 222 Parlimen polygons
-    # read, validated, repaired and overlaid with the full-resolution districts); with it, two 20k-row crop
-    # tables, the farmer figures and the MSME apportioning
+    # cold 2.2 s: the first user of the seat geography (600 DUN + 222 Parlimen polygons read, validated, repaired
+    # and overlaid with the full-resolution districts); run with its parts cached: two 20k-row crop tables, the
+    # farmer figures and the MSME apportioning (~0.5 s)
     ("agriculture (DOSM, DOA)", agriculture.build_agriculture),
-    # 1.0 / 1.6 s: the published figures checked against their transcriptions, 401 calibrations (point + 400
-    # draws), leave-one-out validation (per-fold loops on arrays); the published seats' overlay comes from the
-    # cache. After household, education and health: the model reads their indicators (ctx.indicators_so_far)
+    # cold 1.2-1.6 s: the published figures checked against their transcriptions, 401 calibrations (point + 400
+    # draws), leave-one-out validation; run with its parts cached: the comparison, calibrations, out-of-sample
+    # fits, household weights, validation summary and measured coverage come from the cache (keyed by their
+    # tables' content). After household, education and health: the model reads their indicators (ctx.indicators_so_far)
     ("connectivity (DOSM, MCMC)", connectivity.build_connectivity),
     ("Speedtest tiles (Ookla, optional)", speedtest.build_speedtest),
     ("imported facility connection status", facility_status.build_facility_status),
@@ -272,8 +277,8 @@ def run_steps(
     )
     ctx.districts = timed(result, progress, "canonical districts", lambda: build_districts(ctx))
     ctx.census = timed(result, progress, "census 1970-2020", lambda: build_census(ctx))
-    # 0.3 / 0.7 s (see DOMAIN_STEPS): 383k rows (every sex, age band and ethnicity) read and validated (types,
-    # ranges, 6-column key; from the cache when the file is unchanged), resolved per distinct name, summed
+    # cached / cold: 0.01 / 0.7-0.9 s: 383k rows (every sex, age band and ethnicity) read and validated (types,
+    # ranges, 6-column key), resolved per distinct name, summed; its indicators kept in the derived cache
     ctx.population = timed(result, progress, "population 2020-2025", lambda: build_population(ctx))
 
     core = pd.concat(
@@ -319,10 +324,12 @@ def run_steps(
         return ctx.cached_step("seats_step", list(ctx.fetched), compute, more)
 
     # after every district indicator (the seats carry them): the seat tables, overlay and facility seats.
-    # 0.1 / 1.5 / 3.0 s (warm with the step cached, warm with its inputs changed, cold): ~16k district values
-    # carried to 822 seats (vectorised, bincount) with their method notes, the urban rule tested one level up, the
-    # MSME seat layout, the seats' own connectivity figures, and 84k seat rows validated; with the step's inputs
-    # changed, the seat frames, urban estimate, carried values and the facilities' seats still come from the cache
+    # Cached: 0.2-0.8 s by load, over 0.5 s for a reason: loading its entry (84k seat rows with their notes, 822
+    # full-resolution polygons) and keying the 16k indicators and 13.5k facilities by content. Cold 2.4-3.2 s:
+    # ~16k district values carried to 822 seats (vectorised, bincount) with their method notes, the urban rule
+    # tested one level up, the MSME seat layout, the seats' own connectivity figures, 84k seat rows validated;
+    # run with its inputs changed, the seat frames, census and MSME rows, urban estimate, carried values (keyed
+    # by the values) and the facilities' seats still come from the cache (~1 s of pandas work left)
     seat_output = timed(result, progress, "seats (DOSM census 2020, electoral boundaries)", seat_tables, lambda tables: len(tables.indicators))
 
     def district_tables():
