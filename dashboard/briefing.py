@@ -10,7 +10,8 @@ with reasons) · methods and sources · and, when the selection carries a planne
 
 Layout is deterministic: text pages are set by fpdf2 with the DejaVu fonts installed by the
 project (Debian fonts-dejavu-core; never fetched), charts are Plotly figures rendered to vector
-PDF by the warm kaleido browser (dashboard.export) and placed on their pages with pypdf.
+PDF by the warm kaleido browser (dashboard.export) — each as soon as its slot is reserved, while
+the later pages are laid out — and placed on their pages with pypdf.
 All wording comes from dashboard/locales (keys brief_*), so --lang ms gives the same pack in Malay.
 """
 

@@ -1,9 +1,9 @@
 """The warm browser: Plotly figures rendered to PNG/SVG/PDF by kaleido in Debian's Chromium.
 
-One browser is kept warm per process (started on the first export, shared by every thread and
-session) instead of one per image. Kaleido makes no third-party requests: MathJax is off,
-plotly.js comes from the plotly package, and geo maps get their (empty) base-map layers from
-dashboard/static/topojson/. The only module here that starts a process.
+One browser is kept warm per process (started on the first export, or ahead with
+start_in_background; shared by every thread and session) instead of one per image. Kaleido
+makes no third-party requests: MathJax is off, plotly.js comes from the plotly package, and geo
+maps get their (empty) base-map layers from dashboard/static/topojson/. The only module here that starts a process.
 """
 
 from __future__ import annotations
