@@ -104,13 +104,14 @@ def test_given_schemas_then_the_fingerprint_follows_what_they_check():
 @pytest.mark.slow
 def test_given_a_warm_cache_with_a_corrupt_entry_then_the_outputs_equal_the_cold_builds(built_data_dir, mirror_dir, tmp_path):
     """The session's build ran with an empty cache (cold) and filled it; a second build reuses it (one entry
-    damaged on purpose: it is rebuilt) and must write byte-identical outputs."""
+    damaged on purpose: the seat step's, which a warm build reads; it is rebuilt from the parts below it, and
+    its quality notes written by the run) and must write byte-identical outputs."""
     from etl.build import run_build
     from etl.contract import OUTPUT_FILES
 
     shutil.copytree(built_data_dir / "cache", tmp_path / "cache")
-    entries = sorted((tmp_path / "cache").glob("seat_geography-*.pkl"))
-    assert entries, "the cold build wrote no seat geometry to the cache"
+    entries = sorted((tmp_path / "cache").glob("seats_step-*.pkl"))
+    assert entries, "the cold build wrote no seat step to the cache"
     entries[0].write_bytes(entries[0].read_bytes()[:1000])
     result = run_build(raw_dir=built_data_dir / "raw", processed_dir=tmp_path / "processed", mirror=mirror_dir, force=True)
     assert result.output_dir == tmp_path / "processed"
@@ -120,6 +121,6 @@ def test_given_a_warm_cache_with_a_corrupt_entry_then_the_outputs_equal_the_cold
 
     different = [name for name in OUTPUT_FILES if digest(built_data_dir / "processed" / name) != digest(tmp_path / "processed" / name)]
     assert different == []
-    assert len(list((tmp_path / "cache").glob("seat_geography-*.pkl"))) == 1
+    assert len(list((tmp_path / "cache").glob("seats_step-*.pkl"))) == 1
     header, _, payload = entries[0].read_bytes().partition(b"\n")
     assert header == HEADER + hashlib.sha256(payload).hexdigest().encode()  # written again, whole
