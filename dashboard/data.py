@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -33,6 +34,9 @@ class DataNotBuiltError(RuntimeError):
     """The processed outputs are missing: the data has not been built yet."""
 
 
+_MISSING = object()  # Dataset.memo: no value stored yet (None is a value)
+
+
 @dataclass(frozen=True)
 class Dataset:
     """Everything a page needs, loaded once per manifest version."""
@@ -50,6 +54,8 @@ class Dataset:
     cache: OrderedDict = field(default_factory=OrderedDict, compare=False, repr=False)  # results computed from this build
     levels: dict = field(default_factory=dict, compare=False, repr=False)  # geography -> Dataset of that level (at())
     facility_status: pd.DataFrame | None = field(default=None, compare=False, repr=False)  # imported connection status by facility_id (None: a build without the table)
+    in_flight: dict = field(default_factory=dict, compare=False, repr=False)  # key -> lock held while one thread computes it (see _once)
+    in_flight_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     CACHE_ENTRIES = 256  # index tables per weighting, rank bands, target evaluations… (all small)
 
@@ -66,10 +72,30 @@ class Dataset:
         if key in self.cache:
             self.cache.move_to_end(key)
             return self.cache[key]
-        value = compute()
-        self.cache[key] = value
-        while len(self.cache) > self.CACHE_ENTRIES:
-            self.cache.popitem(last=False)
+
+        def store() -> object:
+            value = compute()
+            self.cache[key] = value
+            while len(self.cache) > self.CACHE_ENTRIES:
+                self.cache.popitem(last=False)
+            return value
+
+        def cached_or_store() -> object:
+            value = self.cache.get(key, _MISSING)
+            return store() if value is _MISSING else value
+
+        return self._once(("memo", key), cached_or_store)
+
+    def _once(self, key: tuple, compute: Callable):
+        """compute() with one thread at a time per key: a session asking for what another session (or the
+        warm-up) is computing waits for that result instead of computing it again beside it (on one
+        interpreter, two at once only take twice as long). compute() must look in its store first."""
+        with self.in_flight_lock:
+            lock = self.in_flight.setdefault(key, threading.RLock())
+        with lock:
+            value = compute()
+        with self.in_flight_lock:
+            self.in_flight.pop(key, None)
         return value
 
     @property
@@ -92,7 +118,7 @@ class Dataset:
         if geography not in SEAT_LEVELS:
             raise ValueError(f"unknown geography {geography!r}; levels: district, {', '.join(SEAT_LEVELS)}")
         if geography not in self.levels:
-            self.levels[geography] = _seat_dataset(self, geography)
+            self._once(("level", geography), lambda: self.levels.get(geography) or self.levels.setdefault(geography, _seat_dataset(self, geography)))
         return self.levels[geography]
 
 

@@ -25,3 +25,29 @@ def test_the_shipped_server_config_watches_no_source_files():
 
     config = tomllib.loads((Path(warmup.__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["server"]["fileWatcherType"] == "none"
+
+
+def test_a_result_being_computed_is_waited_for_not_computed_again_beside_it():
+    """Synthetic: two threads (a visitor and the warm-up) ask for one key at once; it is computed once."""
+    import threading
+    import time
+
+    import geopandas as gpd
+    import pandas as pd
+
+    empty = data.Dataset(gpd.GeoDataFrame(), gpd.GeoDataFrame(), pd.DataFrame(), {}, {}, pd.DataFrame(), pd.DataFrame(), {})
+    calls = []
+
+    def slow() -> int:
+        calls.append(1)
+        time.sleep(0.2)
+        return 42
+
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(empty.memo(("scene", "x"), slow))) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [42, 42] and len(calls) == 1
+    assert empty.memo(("scene", "x"), slow) == 42 and len(calls) == 1 and not empty.in_flight
