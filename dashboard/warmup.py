@@ -21,8 +21,8 @@ import time
 from contextlib import contextmanager
 
 # Modules the first pages import (the heavy ones: pandas, geopandas, plotly, pandera).
-SEAT_GEOGRAPHIES = ("parlimen", "dun")
 MODULES = ("dashboard.figures", "dashboard.export", "dashboard.provenance", "dashboard.scene.overview", "dashboard.scene.map", "etl.schemas")
+SEAT_GEOGRAPHIES = ("parlimen", "dun")  # seat levels whose maps are warmed too (national, then each state's)
 
 _lock = threading.Lock()
 _in_flight = 0  # script runs being served right now (see serving)
