@@ -81,14 +81,26 @@ def warm(languages: tuple[str, ...] = ("en",), states: bool = True, modules: tup
         built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=(urls["states"], list(options.states))).to_json()
     step("seat_scenes")
     if states:
-        for state in options.states:
-            for page, geography in (("map", "district"), ("overview", "district"), *(("map", seats) for seats in SEAT_GEOGRAPHIES)):
-                _wait_until_idle()  # a visitor's page comes first: this is only ahead-of-time work
-                built = scene.build_selection(dataset, Selection(page=page, lang=languages[0], state=state, geography=geography))
-                if page == "map":  # its figure as the Map page asks for it (built once per scene: 70-150 ms of trace validation)
-                    built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=(urls["states"], [state]))
+        for state, page, geography in state_views(dataset):
+            _wait_until_idle()  # a visitor's page comes first: this is only ahead-of-time work
+            built = scene.build_selection(dataset, Selection(page=page, lang=languages[0], state=state, geography=geography))
+            if page == "map":  # its figure as the Map page asks for it (built once per scene: 70-150 ms of trace validation)
+                built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=(urls["states"], [state]))
         step("state_scenes")
     return timings
+
+
+def state_views(dataset) -> list[tuple[str, str, str]]:
+    """(state, page, geography) warmed ahead for every state: its map and overview, then its seat maps
+    at each level where the state has seats (the Federal Territories have no DUN)."""
+    from dashboard import scene
+    from dashboard.scene import common
+
+    views = []
+    for state in common.options(dataset).states:
+        views += [(state, "map", "district"), (state, "overview", "district")]
+        views += [(state, "map", geography) for geography in SEAT_GEOGRAPHIES if state in common.options(scene.level_for(dataset, "map", geography)).states]
+    return views
 
 
 def _freeze() -> None:

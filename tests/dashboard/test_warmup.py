@@ -7,14 +7,17 @@ from dashboard.scene import common
 from dashboard.selection import Selection
 
 
-def test_warm_up_leaves_the_national_district_and_seat_maps_built(dataset):
-    timings = warmup.warm(states=False)
-    assert {"imports", "dataset_and_shapes", "national_scenes", "seat_scenes"} <= set(timings), timings
+def test_warm_up_leaves_the_national_and_state_maps_built_at_every_level(dataset):
+    timings = warmup.warm()  # raises what a failed step raised (the server's thread logs it and serves on)
+    assert {"imports", "dataset_and_shapes", "national_scenes", "seat_scenes", "state_scenes"} <= set(timings), timings
     served = data.current_dataset()
     for geography in ("district", *warmup.SEAT_GEOGRAPHIES):
         level = scene.level_for(served, "map", geography)
-        resolved = Selection(page="map", geography=geography).resolved(common.options(level))
-        assert ("scene", resolved) in served.cache, geography
+        for state in (None, "Sabah"):
+            resolved = Selection(page="map", geography=geography, state=state).resolved(common.options(level))
+            assert ("scene", resolved) in served.cache, (geography, state)
+    views = warmup.state_views(served)
+    assert ("W.P. Putrajaya", "map", "parlimen") in views and ("W.P. Putrajaya", "map", "dun") not in views  # no DUN in the Federal Territories
 
 
 def test_the_shipped_server_config_watches_no_source_files():
