@@ -354,6 +354,12 @@ def _seat_geojson_url(token: str, processed_dir: Path, geography: str) -> str:
     return f"app/static/generated/{name}"
 
 
+def state_borders(dataset: Dataset, state: str | None) -> tuple[str, list[str]]:
+    """State outlines for a map: every state, or just the one shown (shapes served as a file). The pages
+    and the warm-up pass the same arguments, so a warmed figure is the one a page asks for."""
+    return current_geojson_urls()["states"], dataset.state_names if state is None else [state]
+
+
 def area_geojson_url(geography: str) -> str:
     """URL of the served shapes of one geography level (districts, or Parlimen / DUN seats), written
     once per build on first use, like geojson_urls."""

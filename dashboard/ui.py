@@ -142,6 +142,3 @@ def gap_delta_text(shortfall: float, fmt: str) -> str:
     return t("behind_urban", amount=amount) if shortfall > 0 else t("ahead_of_urban", amount=amount)
 
 
-def state_borders(dataset: data.Dataset, state: str | None) -> tuple[str, list[str]]:
-    """State outlines for a map: every state, or just the one shown (shapes served as a file)."""
-    return data.current_geojson_urls()["states"], dataset.state_names if state is None else [state]

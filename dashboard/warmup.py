@@ -62,30 +62,27 @@ def warm(languages: tuple[str, ...] = ("en",), states: bool = True, modules: tup
     step("dataset_and_shapes")
 
     from dashboard import scene
-    from dashboard.scene import common
     from dashboard.selection import Selection
 
-    options = common.options(dataset)
-    urls = data.current_geojson_urls()
     # the national map and overview first (the default pages), with their figures: plotly's validators load on first use
     for page, figure in (("map", "map"), ("overview", "index_map")):
         for lang in languages:
             built = scene.build_selection(dataset, Selection(page=page, lang=lang))
-            built.figure_builders[figure](geojson_url=urls["districts"], state_borders=(urls["states"], list(options.states))).to_json()
+            built.figure_builders[figure](geojson_url=data.area_geojson_url("district"), state_borders=data.state_borders(dataset, None)).to_json()
     step("national_scenes")
     _freeze()  # the bulk of the long-lived heap exists now (modules, the dataset); again at the end
     # the seat maps (Parlimen, DUN): their tables, served shapes and national figure, so a first seat map only renders
     for geography in SEAT_GEOGRAPHIES:
         _wait_until_idle()
         built = scene.build_selection(dataset, Selection(page="map", lang=languages[0], geography=geography))
-        built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=(urls["states"], list(options.states))).to_json()
+        built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=data.state_borders(dataset, None)).to_json()
     step("seat_scenes")
     if states:
         for state, page, geography in state_views(dataset):
             _wait_until_idle()  # a visitor's page comes first: this is only ahead-of-time work
             built = scene.build_selection(dataset, Selection(page=page, lang=languages[0], state=state, geography=geography))
             if page == "map":  # its figure as the Map page asks for it (built once per scene: 70-150 ms of trace validation)
-                built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=(urls["states"], [state]))
+                built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=data.state_borders(dataset, state))
         step("state_scenes")
     return timings
 
@@ -96,10 +93,11 @@ def state_views(dataset) -> list[tuple[str, str, str]]:
     from dashboard import scene
     from dashboard.scene import common
 
+    with_seats = {geography: set(common.options(scene.level_for(dataset, "map", geography)).states) for geography in SEAT_GEOGRAPHIES}
     views = []
     for state in common.options(dataset).states:
         views += [(state, "map", "district"), (state, "overview", "district")]
-        views += [(state, "map", geography) for geography in SEAT_GEOGRAPHIES if state in common.options(scene.level_for(dataset, "map", geography)).states]
+        views += [(state, "map", geography) for geography in SEAT_GEOGRAPHIES if state in with_seats[geography]]
     return views
 
 

@@ -22,7 +22,7 @@ scene = ui.scene_for(dataset, Selection(page="index", lang=ui.language(), geogra
 subtitle = scene.sentences["scope"]
 
 chart_downloads.scene_chart(scene, "index_map", "ranking", "index_map", subtitle=subtitle,
-               figure_options={"geojson_url": data.area_geojson_url(areas.geography), "state_borders": ui.state_borders(dataset, state)})
+               figure_options={"geojson_url": data.area_geojson_url(areas.geography), "state_borders": data.state_borders(dataset, state)})
 st.caption(scene.sentences["index_inputs"])
 ui.geography_note(scene)
 for name, sentence in scene.sentences.items():

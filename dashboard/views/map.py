@@ -49,7 +49,7 @@ tab_names = ["map", "table", *(["trend"] if "trend" in scene.tables else [])]
 tabs = dict(zip(tab_names, st.tabs([ui.t(f"map_tab_{name}") for name in tab_names], key="map_tab", on_change="rerun")))
 
 with tabs["map"]:
-    figure = scene.figure_builders["map"](layers=tuple(layers or ()), geojson_url=data.area_geojson_url(areas.geography), state_borders=ui.state_borders(dataset, state))
+    figure = scene.figure_builders["map"](layers=tuple(layers or ()), geojson_url=data.area_geojson_url(areas.geography), state_borders=data.state_borders(dataset, state))
     st.plotly_chart(figure, config=chart_downloads.PLOTLY_CONFIG, width="stretch", key="map")
     chart_downloads.downloads(figure, "map", ranking.frame, title=ranking.title, subtitle=scope, source=ranking.source, indicators=list(ranking.indicators))
     st.caption(f"{scene.sentences['source']} {scene.sentences['classes_note']}")

@@ -49,7 +49,7 @@ st.caption(scene.sentences["definition"])
 
 st.subheader(ui.t("index_map_title", scope=scope))
 chart_downloads.scene_chart(scene, "index_map", "index_map", "overview_map", subtitle=scope,
-               figure_options={"geojson_url": data.current_geojson_urls()["districts"], "state_borders": ui.state_borders(dataset, state)})
+               figure_options={"geojson_url": data.current_geojson_urls()["districts"], "state_borders": data.state_borders(dataset, state)})
 st.caption(scene.sentences["index_inputs"])
 for name, sentence in scene.sentences.items():
     if name.startswith("unmeasured_"):

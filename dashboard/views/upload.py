@@ -185,7 +185,7 @@ if current is not None:
     with current.scope() as session_data:
         map_scene = ui.scene_for(session_data, current.selection("map", ui.language()))
         st.subheader(ui.t("upload_preview_map"))
-        figure = map_scene.figure_builders["map"](geojson_url=data.current_geojson_urls()["districts"], state_borders=ui.state_borders(session_data, None))
+        figure = map_scene.figure_builders["map"](geojson_url=data.current_geojson_urls()["districts"], state_borders=data.state_borders(session_data, None))
         st.plotly_chart(figure, config=chart_downloads.PLOTLY_CONFIG, width="stretch", key="preview_map")
 
         st.subheader(ui.t("upload_preview_gaps"))
