@@ -16,8 +16,9 @@ def indicator_as_of(entry: Mapping, manifest: Mapping) -> str:
     return max(dates, default="")
 
 
-def source_line(entry: Mapping, registry: Mapping, manifest: Mapping, lang: str) -> str:
-    """'Source: … Data as of … Method: …' for one catalogue entry (imported ones: their declared source)."""
+def source_line(entry: Mapping, registry: Mapping, manifest: Mapping, lang: str, carried: bool = False) -> str:
+    """'Source: … Data as of … Method: …' for one catalogue entry (imported ones: their declared source);
+    `carried`: the values shown are seats' estimates from district values, and the method says so."""
     if not entry["sources"]:
         provenance = entry.get("provenance", {})
         return i18n.translate(
@@ -25,9 +26,11 @@ def source_line(entry: Mapping, registry: Mapping, manifest: Mapping, lang: str)
             as_of=str(provenance.get("imported_at", "—"))[:10], method=i18n.translate("method_imported", lang),
         )
     publishers = list(dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"] if source_id in registry))
+    method = i18n.translate(f"method_{entry['method']}", lang)
+    if carried:
+        method = i18n.translate("method_carried_to_seats", lang, method=method)
     return i18n.translate(
-        "source_line", lang, sources="; ".join(publishers), as_of=indicator_as_of(entry, manifest) or "—",
-        method=i18n.translate(f"method_{entry['method']}", lang),
+        "source_line", lang, sources="; ".join(publishers), as_of=indicator_as_of(entry, manifest) or "—", method=method,
     )
 
 

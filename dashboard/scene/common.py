@@ -74,7 +74,20 @@ def data_as_of(dataset: data.Dataset) -> str:
 
 
 def source_line(indicator: str, dataset: data.Dataset, lang: str) -> str:
-    return texts.source_line(catalogue()[indicator], data.sources(), dataset.manifest, lang)
+    """The indicator's source line; at a seat level, a value carried from districts says so in its method."""
+    return texts.source_line(catalogue()[indicator], data.sources(), dataset.manifest, lang, carried=indicator in carried_indicators(dataset))
+
+
+def carried_indicators(dataset: data.Dataset) -> frozenset[str]:
+    """Indicators whose seat values are all estimated from districts (none at the district level)."""
+    if dataset.geography == "district" or "from_districts" not in dataset.indicators.columns:
+        return frozenset()
+
+    def compute() -> frozenset[str]:
+        carried = dataset.indicators["from_districts"].fillna(False).astype(bool).groupby(dataset.indicators["indicator"]).all()
+        return frozenset(carried.index[carried])
+
+    return dataset.memo(("carried_indicators",), compute)
 
 
 def source_rows(indicators: list[str] | tuple[str, ...], dataset: data.Dataset) -> list[dict]:

@@ -52,6 +52,15 @@ def test_the_map_lists_every_seat_and_their_people_sum_to_the_census(dataset, ge
     assert "from_districts" in scene.sentences
 
 
+@pytest.mark.parametrize(("query", "carried"), [("geo=parlimen&indicator=household_income_median_rm&year=2024", True),
+                                                ("geo=dun&indicator=population_census&year=2020", False),
+                                                ("indicator=household_income_median_rm&year=2024", False)])
+def test_the_source_line_says_when_seat_values_are_estimated_from_districts(dataset, query, carried):
+    """A seat map of a district-only indicator must not read "Method: as published" (HIES is published per district)."""
+    source = scenes.build(dataset, "map", query).sentences["source"]
+    assert ("estimated from districts" in source) is carried
+
+
 @pytest.mark.parametrize("page", SEAT_PAGES)
 def test_every_seat_page_builds_at_both_seat_levels_with_the_state_narrowing_seats(dataset, page):
     for geography in ("parlimen", "dun"):
