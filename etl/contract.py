@@ -71,6 +71,8 @@ C = ColumnContract
 INDICATOR_COLUMNS = ["code_state_district", "indicator", "year", "value", "method", "source_ids"]
 INTERVAL_COLUMNS = ["lower", "upper"]  # optional interval of modelled values
 NOTE_COLUMNS = ["method_note"]  # optional: how one value was made (e.g. which seat figure reached the district)
+# a seat value carried from districts: its method_note is this prefix + "Julau 82 %, Kanowit 18 %" (the app words the prefix in its language)
+CARRIED_NOTE_PREFIX = "estimated from districts (share of the seat's people): "
 FACILITY_COLUMNS = ["facility_id", "kind", "name", "code_state_district", "lon", "lat", "source_id", "code_parlimen", "code_seat_dun"]
 SEAT_LEVELS = ["parlimen", "dun"]  # geography of a seat row (districts are the third level)
 METHODS = ["observed", "derived", "modelled", "imported"]  # imported: a user's own district data (etl/importer.py)

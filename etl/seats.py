@@ -47,7 +47,7 @@ import shapely
 from pandera.pandas import Check, Column, DataFrameSchema
 
 from etl import geography, msme, overlay, seat_connectivity
-from etl.contract import STATE_NAMES
+from etl.contract import CARRIED_NOTE_PREFIX, STATE_NAMES
 from etl.context import StepContext
 from etl.derived_cache import DISTRICT_INPUTS, frame_parts, input_digests
 from etl.errors import OutputValidationError, SourceValidationError
@@ -349,7 +349,7 @@ def seat_split_notes(seat_overlay: pd.DataFrame, district_names: pd.Series, min_
 def carried_method_notes(carried: pd.DataFrame, splits: pd.Series, district_names: pd.Series, min_covered: float = MIN_COVERED_SHARE) -> pd.Series:
     """The method_note of each carried row: the districts and shares, and any renormalisation or gap."""
     keys = pd.MultiIndex.from_frame(carried[["geography", "code_seat"]])
-    base = "estimated from districts (share of the seat's people): " + pd.Series(splits.reindex(keys).to_numpy(), index=carried.index).fillna("")
+    base = CARRIED_NOTE_PREFIX + pd.Series(splits.reindex(keys).to_numpy(), index=carried.index).fillna("")
     partial = carried["covered_share"] < 1 - 1e-9
     missing_names = carried.loc[partial, "missing_districts"].fillna("").map(lambda codes: ", ".join(district_names.get(code, code) for code in codes.split(";") if code))
     uncovered = (100 * (1 - carried.loc[partial, "covered_share"])).round().astype(int).astype(str)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
+from etl.contract import CARRIED_NOTE_PREFIX
 
 from dashboard import connectivity_evidence, data, facility_status, figures, i18n, metrics
 from dashboard.scene import common
@@ -65,7 +66,7 @@ def row_method_hover(frame: pd.DataFrame, entry: dict, year: int, words: Words) 
         label = frame["method"].map(lambda m: words.t("method_" + m) if isinstance(m, str) else "").where(~carried, words.t("from_districts"))
         hover = hover.where(~present, "<br><i>" + label + f" ({year})</i>")
         if "method_note" in frame.columns:
-            notes = frame["method_note"].where(present & frame["method_note"].notna())
+            notes = localised_notes(frame["method_note"].where(present & frame["method_note"].notna()), words)
             hover = hover + notes.map(lambda n: "<br>" + _wrap(n) if isinstance(n, str) else "")
         carried = carried & ~present
     hover = hover + carried.map({True: "<br><i>" + words.t("from_districts") + "</i>", False: ""})
@@ -79,6 +80,14 @@ def row_method_hover(frame: pd.DataFrame, entry: dict, year: int, words: Words) 
         ) if measured.any() else pd.Series(dtype=object)
         hover = hover + lines.reindex(frame.index).fillna("")
     return hover
+
+
+def localised_notes(notes: pd.Series, words: Words) -> pd.Series:
+    """Method notes with a carried seat value's prefix in the page's language ("share of the seat's
+    people: Julau 82 %, …"), so the hover and table do not repeat "estimated from districts" in English."""
+    if not notes.notna().any():
+        return notes
+    return notes.str.replace(CARRIED_NOTE_PREFIX, words.t("seat_people_share") + ": ", regex=False)
 
 
 def _wrap(text: str, width: int = 70) -> str:
@@ -150,6 +159,8 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     ranked = metrics.ranked(shown, highlight)
     ranked = ranked.assign(highlighted=ranked["code_state_district"].isin(highlight))
     table = ranked[[column for column in [*TABLE_COLUMNS, *MEASURED_COLUMNS] if column in ranked.columns]].assign(indicator=indicator, year=year, unit=entry["unit"]["en"])
+    if "method_note" in table.columns:
+        table = table.assign(method_note=localised_notes(table["method_note"], words))
     value_header = f"{label} ({unit})"
     scene.tables["districts"] = FormattedOnce(
         table, title=f"{label}, {year}", source=source, indicators=(indicator,),
