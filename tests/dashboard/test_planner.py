@@ -162,34 +162,50 @@ def lowest_rural(dataset, count: int) -> list[str]:
     return planner.resolve_districts(f"lowest_rural_{count}", base, "internet_hh_pct")
 
 
+def ten_lowest_query(dataset) -> tuple[list[str], str]:
+    codes = lowest_rural(dataset, 10)
+    assert len(codes) == 10
+    return codes, f"scenario=internet_hh_pct:urban_mean:{','.join(codes)};cost=internet_hh_pct:1000"
+
+
 @pytest.mark.integration
-def test_raising_the_ten_lowest_rural_districts_to_the_urban_mean_shrinks_the_gap_and_touches_nothing_else(real_dataset, built_data_dir):
-    import helpers_data
+def test_raising_the_ten_lowest_rural_districts_to_the_urban_mean_shrinks_the_gap_and_touches_nothing_else(real_dataset):
+    from dashboard import scene
     from dashboard.scene import plan
 
-    codes = lowest_rural(real_dataset, 10)
-    assert len(codes) == 10
-    query = f"scenario=internet_hh_pct:urban_mean:{','.join(codes)};cost=internet_hh_pct:1000"
+    codes, query = ten_lowest_query(real_dataset)
     before = real_dataset.indicators.copy(deep=True)
-    env = {**os.environ, helpers_data.DATA_DIR_ENV_VAR: str(built_data_dir)}
-    done = subprocess.run([sys.executable, "-m", "dashboard.scene", "plan", query], capture_output=True, text=True, env=env, cwd=helpers_data.REPO_ROOT, check=True)
-    result = json.loads(done.stdout)
-    gap = next(row for row in result["tables"]["gaps"] if row["id"] == "internet_hh_pct")
-    assert gap["shortfall_after"] < gap["shortfall_before"] and gap["districts_compared"] == gap["districts_compared"]
-    summary = result["tables"]["summary"][0]
-    assert summary["cost_rm"] > 0 and summary["cost_rm"] == pytest.approx(sum(row["cost_rm"] for row in result["tables"]["interventions"]))
-    assert {row["code_state_district"] for row in result["tables"]["interventions"]} == set(codes)
-    assert any("modelled" in notice.lower() for notice in result["notices"])  # the baseline is modelled, and says so
+    result = scene.build(real_dataset, "plan", query)
+    gap = result.table("gaps").set_index("id").loc["internet_hh_pct"]
+    assert gap["shortfall_after"] < gap["shortfall_before"]
+    summary = result.table("summary").iloc[0]
+    interventions = result.table("interventions")
+    assert summary["cost_rm"] > 0 and summary["cost_rm"] == pytest.approx(interventions["cost_rm"].sum())
+    assert set(interventions["code_state_district"]) == set(codes)
+    assert any("modelled" in notice.lower() for notice in result.notices)  # the baseline is modelled, and says so
     # every other district keeps its value; the shared dataset is untouched by a scene build
     base = plan.baseline(real_dataset)
     scenario = planner.parse_scenario(query.removeprefix("scenario="), {"internet_hh_pct"}, set(real_dataset.districts["code_state_district"]))
     derived = planner.apply(real_dataset.indicators, base, planner.plan_changes(scenario, base, planner.unit_costs(scenario, base)))
     others = ~derived["code_state_district"].isin(codes) | (derived["indicator"] != "internet_hh_pct")
     pd.testing.assert_series_equal(derived.loc[others, "value"], real_dataset.indicators.loc[others, "value"])
+    pd.testing.assert_frame_equal(real_dataset.indicators, before)
+
+
+@pytest.mark.integration
+def test_the_scene_cli_prints_the_same_plan_as_json_and_csv(real_dataset, built_data_dir):
+    """The bar's command, `python -m dashboard.scene plan "scenario=…"`, answers as the scene does (CLI: slow tier)."""
+    import helpers_data
     from dashboard import scene
 
-    scene.build(real_dataset, "plan", query)
-    pd.testing.assert_frame_equal(real_dataset.indicators, before)
+    _, query = ten_lowest_query(real_dataset)
+    env = {**os.environ, helpers_data.DATA_DIR_ENV_VAR: str(built_data_dir)}
+    done = subprocess.run([sys.executable, "-m", "dashboard.scene", "plan", query], capture_output=True, text=True, env=env, cwd=helpers_data.REPO_ROOT, check=True)
+    printed = json.loads(done.stdout)
+    expected = scene.build(real_dataset, "plan", query)
+    gap = next(row for row in printed["tables"]["gaps"] if row["id"] == "internet_hh_pct")
+    assert gap["shortfall_after"] == pytest.approx(expected.table("gaps").set_index("id").loc["internet_hh_pct", "shortfall_after"])
+    assert printed["tables"]["summary"][0]["cost_rm"] == pytest.approx(expected.table("summary").iloc[0]["cost_rm"])
     csv = subprocess.run([sys.executable, "-m", "dashboard.scene", "plan", query, "--format", "csv", "--table", "gaps"], capture_output=True, text=True, env=env,
                          cwd=helpers_data.REPO_ROOT, check=True)
     assert "shortfall_after" in pd.read_csv(io.StringIO(csv.stdout)).columns

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
+
 from dashboard import data, scene, warmup
 from dashboard.scene import common
 from dashboard.selection import Selection
 
 
+@pytest.mark.slow  # the server's whole warm-up: every state's maps at every level (~7 s)
 def test_warm_up_leaves_the_national_and_state_maps_built_at_every_level(dataset):
     timings = warmup.warm()  # raises what a failed step raised (the server's thread logs it and serves on)
     assert {"imports", "dataset_and_shapes", "national_scenes", "seat_scenes", "state_scenes"} <= set(timings), timings
