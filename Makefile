@@ -9,7 +9,9 @@ export JURANG_MIRROR ?=
 PY := $(VENV)/bin/python
 # Re-installs only when a pin or the package definition changes (the stamp is older than them).
 STAMP := $(VENV)/.jurang-installed
-PYTEST := $(PY) -m pytest
+# Tests keep their compiled modules and pytest's rewritten test files between runs (an empty
+# PYTHONDONTWRITEBYTECODE, which some machines set, is "unset"): re-rewriting 200 test modules costs ~7 s a run.
+PYTEST := PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 # Fast tier: unit, contract and real-build tests; not the browser, the AppTest matrix or the slow tests
 # (fault injection, extra rebuilds, CLI subprocesses, Chromium renders). Markers: pyproject.toml, tests/conftest.py.
 FAST := -m "not e2e and not apptest and not slow"

@@ -103,12 +103,15 @@ def test_given_schemas_then_the_fingerprint_follows_what_they_check():
 
 @pytest.mark.slow
 def test_given_a_warm_cache_with_a_corrupt_entry_then_the_outputs_equal_the_cold_builds(built_data_dir, mirror_dir, tmp_path):
-    """The session's build ran with an empty cache (cold) and filled it; a second build reuses it (one entry
-    damaged on purpose: the seat step's, which a warm build reads; it is rebuilt from the parts below it, and
-    its quality notes written by the run) and must write byte-identical outputs."""
+    """A build without the cache (cold) and the session's build (which may have reused a cache kept
+    from an earlier session) write byte-identical outputs; a third build reuses the session's cache
+    (one entry damaged on purpose: the seat step's, which a warm build reads; it is rebuilt from the
+    parts below it, and its quality notes written by the run) and must write the same bytes too."""
     from etl.build import run_build
     from etl.contract import OUTPUT_FILES
 
+    cold = run_build(raw_dir=built_data_dir / "raw", processed_dir=tmp_path / "cold" / "processed", mirror=mirror_dir, force=True, use_cache=False)
+    assert not (tmp_path / "cold" / "cache").exists()
     shutil.copytree(built_data_dir / "cache", tmp_path / "cache")
     entries = sorted((tmp_path / "cache").glob("seats_step-*.pkl"))
     assert entries, "the cold build wrote no seat step to the cache"
@@ -121,6 +124,7 @@ def test_given_a_warm_cache_with_a_corrupt_entry_then_the_outputs_equal_the_cold
 
     different = [name for name in OUTPUT_FILES if digest(built_data_dir / "processed" / name) != digest(tmp_path / "processed" / name)]
     assert different == []
+    assert [name for name in OUTPUT_FILES if digest(cold.output_dir / name) != digest(built_data_dir / "processed" / name)] == []
     assert len(list((tmp_path / "cache").glob("seats_step-*.pkl"))) == 1
     header, _, payload = entries[0].read_bytes().partition(b"\n")
     assert header == HEADER + hashlib.sha256(payload).hexdigest().encode()  # written again, whole
