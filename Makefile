@@ -14,7 +14,8 @@ STAMP := $(VENV)/.jurang-installed
 PYTEST := PYTHONDONTWRITEBYTECODE= $(PY) -m pytest
 # Fast tier: unit, contract and real-build tests; not the browser, the AppTest matrix or the slow tests
 # (fault injection, extra rebuilds, CLI subprocesses, Chromium renders). Markers: pyproject.toml, tests/conftest.py.
-FAST := -m "not e2e and not apptest and not slow"
+# tests/e2e and tests/app hold only e2e / apptest tests (marked by folder): not even collected here (~3 s of imports).
+FAST := -m "not e2e and not apptest and not slow" --ignore=tests/e2e --ignore=tests/app
 
 .PHONY: install build run check test test-fast lint bench clean-venv
 
