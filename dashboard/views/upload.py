@@ -20,6 +20,8 @@ shares). Nothing leaves the machine.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from dashboard import chart_downloads, data, preview, signin, ui
@@ -32,6 +34,20 @@ STATUS_KEY = "status_checked"  # the last accepted status file of this session, 
 dataset = ui.require_dataset()
 scope = signin.current_scope()
 catalogue = data.catalogue()
+
+
+def publish_gate(action: str, act: Callable[[], str]) -> None:
+    """The one rule for writing for everyone: who may publish confirms, then acts (act returns the
+    success message); a state official or an open-access visitor is told who can. `action` prefixes
+    the widget keys and texts (<action>_confirm, _button, _state, _open)."""
+    if scope.can_publish:
+        confirmed = st.checkbox(ui.t(f"{action}_confirm"), key=f"{action}_confirm")
+        if st.button(ui.t(f"{action}_button"), key=action, disabled=not confirmed, type="primary"):
+            st.success(act())
+    elif scope.role == "state":
+        st.info(ui.t(f"{action}_state"))
+    else:
+        st.info(ui.t(f"{action}_open"))
 
 
 def show_status_problems(result: facility_status.StatusResult, kind: str) -> None:
@@ -79,19 +95,16 @@ def facility_status_section() -> None:
             st.session_state.pop(STATUS_KEY, None)
             st.rerun()
         st.subheader(ui.t("status_store_heading"))
-        if scope.can_publish:
-            confirmed = st.checkbox(ui.t("status_store_confirm"), key="status_store_confirm")
-            if st.button(ui.t("status_store_button"), key="status_store", disabled=not confirmed, type="primary"):
-                facility_status.store_status(
-                    checked["result"], checked["data"], checked["file"], checked["kind"], importer.custom_dir(),
-                    declared_source=checked["source"], by=scope.user, via="app",
-                )
-                st.session_state.pop(STATUS_KEY, None)
-                st.success(ui.t("status_stored", kind=ui.t("status_kind_" + checked["kind"])))
-        elif scope.role == "state":
-            st.info(ui.t("status_store_state"))
-        else:
-            st.info(ui.t("status_store_open"))
+
+        def store() -> str:
+            facility_status.store_status(
+                checked["result"], checked["data"], checked["file"], checked["kind"], importer.custom_dir(),
+                declared_source=checked["source"], by=scope.user, via="app",
+            )
+            st.session_state.pop(STATUS_KEY, None)
+            return ui.t("status_stored", kind=ui.t("status_kind_" + checked["kind"]))
+
+        publish_gate("status_store", store)
 
     if scope.can_publish:
         st.subheader(ui.t("status_stored_heading"))
@@ -213,16 +226,13 @@ if current is not None:
         st.rerun()
 
     st.subheader(ui.t("upload_publish_heading"))
-    if scope.can_publish:
-        confirmed = st.checkbox(ui.t("upload_publish_confirm"), key="upload_publish_confirm")
-        if st.button(ui.t("upload_publish_button"), key="upload_publish", disabled=not confirmed, type="primary"):
-            importer.publish(current.accepted, current.entry, by=scope.user, via="app")
-            st.session_state.pop(PREVIEW_KEY, None)
-            st.success(ui.t("upload_published", id=current.indicator_id))
-    elif scope.role == "state":
-        st.info(ui.t("upload_publish_state"))
-    else:
-        st.info(ui.t("upload_publish_open"))
+
+    def publish() -> str:
+        importer.publish(current.accepted, current.entry, by=scope.user, via="app")
+        st.session_state.pop(PREVIEW_KEY, None)
+        return ui.t("upload_published", id=current.indicator_id)
+
+    publish_gate("upload_publish", publish)
 
 if scope.can_publish:
     st.subheader(ui.t("upload_withdraw_heading"))
