@@ -4,7 +4,8 @@
 
 Pages (A4 landscape): cover (scope, date, data-as-of) · the AI-access index map · urban–rural
 gaps by domain (domain scores by urban class) · one page per index domain (every district by
-urban class, with the gap sentence) · target status · where to act first (priority districts
+urban class, with the gap sentence) · target status · outlook (each target's pace needed and managed,
+its chance by the deadline, the fan chart of a trend model) · where to act first (priority districts
 with reasons) · methods and sources · and, when the selection carries a planner scenario
 (`scenario=…`), the annex "Scenario — assumptions, not measurements" (the plan scene's tables).
 
@@ -40,6 +41,8 @@ from dashboard.pdf_document import (
 from dashboard.scene.base import Scene
 from dashboard.scene.briefing import PRIORITY_COUNT
 from dashboard.selection import SelectionError, resolve_state
+
+OUTLOOK_CHART_MIN_MM = 70  # below this, the outlook's fan chart starts a page of its own
 
 def _style_chart(figure: go.Figure) -> go.Figure:
     """Pack charts: the project's font at fixed print sizes, white paper, and margins set here
@@ -191,6 +194,28 @@ def targets_page(pdf, brief: Brief) -> None:
             for row in table.itertuples(index=False)]
     table_rows(pdf, header, rows, widths, size=7.5)
     paragraph(pdf, brief.scene.tables["targets"].source, size=7, colour=MUTED, gap=0)
+
+
+def outlook_page(pdf, brief: Brief) -> None:
+    """Each target's outlook sentence (Malaysia's, and the state's own on a state's pack) and the fan
+    chart of the first target with a trend model, labelled a modelled projection."""
+    scene = brief.scene
+    section(pdf, brief, brief.t("brief_section_outlook"))
+    paragraph(pdf, brief.t("brief_outlook_intro", scope=brief.scope_short), size=9.5)
+    outlook = scene.tables["targets_outlook"].frame
+    rows = [[row.target, row.geography, row.outlook_text] for row in outlook.itertuples(index=False)]
+    table_rows(pdf, [brief.t("brief_col_target"), brief.t("place"), brief.t("outlook_title")], rows, (80, 26, 163), size=7.5)
+    if "outlook_fan" not in scene.figure_builders:
+        return
+    fan = scene.tables["outlook_fan"]
+    caption = fan.source
+    if PAGE_H - 14 - pdf.get_y() - _notes_height(pdf, caption, 7) < OUTLOOK_CHART_MIN_MM:
+        pdf.add_page()
+    heading(pdf, fan.title, size=11)  # the chart's title, printed by the pack (its legend sits where the title would)
+    figure = _style_chart(scene.figure("outlook_fan"))
+    figure.update_layout(title=None)
+    reserve_chart(pdf, brief, figure, PAGE_H - 14 - pdf.get_y() - _notes_height(pdf, caption, 7))
+    paragraph(pdf, caption, size=7, colour=MUTED, gap=0)
 
 
 def priorities_page(pdf, brief: Brief) -> None:
@@ -407,7 +432,7 @@ def _lay_out_pages(brief: Brief) -> bytes:
     contents = [
         brief.t("brief_section_index"), brief.t("brief_section_gaps"),
         *(domain.label[brief.lang] for domain in spec.domains),
-        brief.t("brief_section_targets"), brief.t("brief_section_priorities"), brief.t("brief_section_methods"),
+        brief.t("brief_section_targets"), brief.t("brief_section_outlook"), brief.t("brief_section_priorities"), brief.t("brief_section_methods"),
         *([brief.t("brief_section_scenario")] if scene.selection.scenario else []),
     ]
     pdf = new_pdf(brief)
@@ -417,6 +442,7 @@ def _lay_out_pages(brief: Brief) -> bytes:
     for domain in spec.domains:
         domain_page(pdf, brief, domain)
     targets_page(pdf, brief)
+    outlook_page(pdf, brief)
     priorities_page(pdf, brief)
     methods_page(pdf, brief)
     if scene.selection.scenario:

@@ -732,7 +732,8 @@ def outlook_fan_chart(observed: dict[str, dict], fans: dict[str, list[dict]], th
         figure.add_trace(go.Scatter(x=seen, y=[values[y] for y in seen], mode="lines+markers", name=name,
                                     line={"color": colour, "width": 3}, marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9}))
     figure.add_hline(y=threshold, line_dash="dash", line_color="#D55E00", annotation_text=threshold_label, annotation_position="top left")
-    figure.add_vline(x=deadline, line_dash="dot", line_color="#4d4d4d", annotation_text=deadline_label, annotation_position="top right")
+    # the deadline is the fan's last year: its label goes left of the line, inside the plot
+    figure.add_vline(x=deadline, line_dash="dot", line_color="#4d4d4d", annotation_text=deadline_label, annotation_position="top left")
     years = [year for values in observed.values() for year in values] + [band["year"] for bands in fans.values() for band in bands] + [deadline]
     shown = [v for values in observed.values() for v in values.values()] + [b[q] for bands in fans.values() for b in bands for q in ("q10", "q90")] + [threshold]
     figure.update_xaxes(**year_axis(years), range=[min(years) - 0.5, max(years) + 0.5], showgrid=False, automargin=True)

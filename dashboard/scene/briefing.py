@@ -77,6 +77,27 @@ def targets_table(dataset: data.Dataset, selection: Selection, words: Words, sco
     return summary.assign(latest_text=latest, scope_status_text=scope)
 
 
+def add_outlook(scene: Scene, dataset: data.Dataset, selection: Selection, words: Words, scope_codes: set[str]) -> None:
+    """The targets' outlook for the pack, as the Targets page words it: Malaysia's and, on a state's
+    pack, the state's own (where the target is measured per state), for every target with an outlook;
+    and the fan chart of the first target whose trend model applies to one of them."""
+    evaluations = common.target_evaluations(dataset, frozenset(scope_codes) if selection.state is not None else None)
+    rows, fan_added = [], False
+    for target in common.target_list():
+        measured = evaluations.loc[(evaluations["target_id"] == target["id"])
+                                   & ((evaluations["level"] == "national") | ((evaluations["level"] == "state") & (evaluations["code"] == selection.state)))]
+        if measured.empty:
+            continue
+        described = target_scene.describe(measured, target, words)
+        rows += [{"target_id": target["id"], "target": target["title"][selection.lang], "geography": row.geography, "outlook_text": row.outlook_text}
+                 for row in described.itertuples() if row.outlook_text != "—"]
+        fan_added = fan_added or target_scene.add_outlook_fan(scene, measured, target, words, target_scene.source_text(target, words))
+    scene.tables["targets_outlook"] = Table(
+        pd.DataFrame(rows, columns=["target_id", "target", "geography", "outlook_text"]), title=words.t("outlook_title"), source=words.t("outlook_fan_caption"),
+        labels={"target": words.t("target"), "geography": words.t("place"), "outlook_text": words.t("outlook_title")},
+    )
+
+
 def build(dataset: data.Dataset, selection: Selection) -> Scene:
     from dashboard.scene import build_selection
 
@@ -150,6 +171,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
 
     # targets and priorities
     scene.tables["targets"] = Table(targets_table(dataset, selection, words, codes), title=words.t("brief_section_targets"), source=words.t("status_method_note"))
+    add_outlook(scene, dataset, selection, words, codes)
     scene.tables["priorities"] = overview_scene.tables["priorities"]
 
     cited_all = list(dict.fromkeys(["population", "urban_share_pct", *cited, *common.PRIORITY_INPUTS,

@@ -14,7 +14,8 @@ import pandas as pd
 from dashboard import composite, data, figures, metrics, targets
 from dashboard import connectivity_evidence as evidence
 from dashboard.scene import common, published_words
-from dashboard.scene.base import Scene, Table
+from dashboard.scene import targets as target_scene
+from dashboard.scene.base import Scene, Table, Words
 from dashboard.selection import Selection, SelectionError
 
 VALUE_COLUMNS = {"district_value": None, "state_value": "state", "class_value": "urban_class", "nation_value": "nation"}
@@ -75,10 +76,12 @@ def domain_comparison(table: pd.DataFrame, row: pd.Series, domain_ids: list[str]
     return pd.DataFrame(records)
 
 
-def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, state: str, lang: str, no_data: str = "no data") -> pd.DataFrame:
+def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, state: str, words: Words) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Each target measured as close to the district as it is measured: the district, else its state, else Malaysia
-    (the latest value in the target's own format and unit)."""
-    rows = []
+    (the latest value in the target's own format and unit, and its outlook sentence), and per target the
+    evaluation row used (for the outlook's fan chart)."""
+    lang, no_data = words.lang, words.no_data
+    rows, used = [], {}
     for target in target_list:
         measured = evaluations.loc[evaluations["target_id"] == target["id"]]
         candidates = [
@@ -90,13 +93,15 @@ def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, s
         if found is None:
             continue
         item = found.iloc[0]
+        used[target["id"]] = found.head(1)
         rows.append({
             "target_id": target["id"], "target": target["title"][lang], "measured_for": level, "status": item["status"],
             "latest_value": item["latest_value"], "latest_year": item["latest_year"], "deadline": target["deadline"],
             "latest_text": figures.format_value(item["latest_value"], target.get("format", ".1f"), target["unit"][lang], no_data),
+            "outlook_text": target_scene.outlook_text(next(found.head(1).itertuples()), target, words),
         })
-    frame = pd.DataFrame(rows, columns=["target_id", "target", "measured_for", "status", "latest_text", "latest_value", "latest_year", "deadline"])
-    return frame.astype({"latest_value": float, "latest_year": "Int64"})
+    frame = pd.DataFrame(rows, columns=["target_id", "target", "measured_for", "status", "latest_text", "latest_value", "latest_year", "deadline", "outlook_text"])
+    return frame.astype({"latest_value": float, "latest_year": "Int64"}), used
 
 
 def state_figures(published: pd.DataFrame, state: str) -> pd.DataFrame:
@@ -249,16 +254,20 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     )
 
     # --- targets, measured as close to the district as they are measured
-    measured = target_rows(common.target_evaluations(dataset), common.target_list(), code, state, lang, words.no_data)
+    measured, used = target_rows(common.target_evaluations(dataset), common.target_list(), code, state, words)
     statuses = {status: f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}" for status in measured["status"].unique()}
     scene.tables["targets"] = Table(
         measured,
         title=f"{words.t('district_targets_title')}: {name}", source=words.t("district_targets_note"),
         labels={"target": words.t("target"), "measured_for": words.t("measured_for"), "status": words.t("status"), "latest_text": words.t("latest"),
-                "latest_year": words.t("year"), "deadline": words.t("deadline")},
+                "latest_year": words.t("year"), "deadline": words.t("deadline"), "outlook_text": words.t("outlook_title")},
         formats={"latest_value": ".1f"}, no_data=words.no_data,
         value_labels={"measured_for": {level: words.t(f"level_{level}") for level in ("district", "state", "national")}, "status": statuses},
     )
+    # the fan chart of the first target whose trend model applies where it is measured for this place
+    for target in common.target_list():
+        if target["id"] in used and target_scene.add_outlook_fan(scene, used[target["id"]], target, words, target_scene.source_text(target, words)):
+            break
 
     if dataset.geography != "district":
         add_seat_tables(scene, dataset, row, code, words)

@@ -122,6 +122,39 @@ def outlook_text(row, target: dict, words: Words) -> str:
     return "; ".join(parts)
 
 
+def add_outlook_fan(scene: Scene, rows: pd.DataFrame, target: dict, words: Words, source: str) -> bool:
+    """The trend model's fan chart (10-90 % and 25-75 % bands, median) for the evaluation rows that have
+    one, as scene table and figure "outlook_fan" (the Targets page, the profile pages and the briefing
+    pack draw the same); False when no row has a model (one or two observations, met, or stale)."""
+    lang = words.lang
+    fans = {row.geography: outlook.fan(row.series, float(target["threshold"]), int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"))
+            for row in rows.itertuples() if row.outlook_basis == outlook.MODEL}
+    fans = {name: bands for name, bands in fans.items() if bands}
+    if not fans:
+        return False
+    observed = {row.geography: row.series for row in rows.itertuples() if row.geography in fans}
+    band_labels = {f"q{q}": words.t("outlook_quantile", q=q) for q in (10, 25, 50, 75, 90)}
+    title = words.t("outlook_fan_title", target=target["title"][lang])
+    scene.tables["outlook_fan"] = Table(
+        pd.DataFrame([{"geography": name, **band} for name, bands in fans.items() for band in bands]).assign(
+            target_id=target["id"], unit=target["unit"][lang], kind="modelled_projection"),
+        title=title, source=source + " · " + words.t("outlook_fan_caption"),
+        labels={"geography": words.t("place"), "year": words.t("year")} | band_labels, formats=dict.fromkeys(band_labels, value_format(target)), no_data=words.no_data,
+    )
+    scene.figure_builders["outlook_fan"] = lambda: figures.outlook_fan_chart(
+        observed, fans, float(target["threshold"]), int(target["deadline"]), unit=target["unit"][lang], title=title, median_label=words.t("outlook_median"),
+        band_labels=(words.t("outlook_band_outer"), words.t("outlook_band_inner")), threshold_label=words.t("target_line", value=threshold_text(target, lang)),
+        deadline_label=words.t("deadline_line", year=target["deadline"]),
+    )
+    return True
+
+
+def source_text(target: dict, words: Words) -> str:
+    """'Source: <document>, <year>; <reported by>' for one target."""
+    policy = target["policy"]
+    return f"{words.t('source')}: {policy['document']}, {policy['year']}" + (f"; {policy['reported_by']}" if policy.get("reported_by") else "")
+
+
 def policy_source(target: dict) -> str:
     policy = target["policy"]
     return policy["document"] + (f" ({policy['reported_by']})" if policy.get("reported_by") else "")
@@ -191,7 +224,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     target = by_id[selection.target]
     fmt = value_format(target)
     policy = target["policy"]
-    source = f"{words.t('source')}: {policy['document']}, {policy['year']}" + (f"; {policy['reported_by']}" if policy.get("reported_by") else "")
+    source = source_text(target, words)
     scene.sentences["target_heading"] = f"**{target['title'][lang]}** — {source}"
     if target.get("note"):
         scene.sentences["target_note"] = target["note"][lang]
@@ -265,24 +298,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     # the outlook: one sentence per shown row of the nation and the chosen state, a fan where a trend model applies
     for row in rows.loc[(rows["level"] == "national") | ((rows["level"] == "state") & (rows["geography"] == state))].itertuples():
         scene.sentences[f"outlook_{row.level}"] = f"**{row.geography}** — {row.outlook_text}"
-    fans = {row.geography: outlook.fan(row.series, float(target["threshold"]), int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"))
-            for row in rows.itertuples() if row.outlook_basis == outlook.MODEL and (row.level == "national" or (row.level == "state" and row.geography == state))}
-    fans = {name: bands for name, bands in fans.items() if bands}
-    if fans:
-        fan_table = pd.DataFrame([{"geography": name, **band} for name, bands in fans.items() for band in bands])
-        band_labels = {f"q{q}": words.t("outlook_quantile", q=q) for q in (10, 25, 50, 75, 90)}
-        scene.tables["outlook_fan"] = Table(
-            fan_table.assign(target_id=target["id"], unit=target["unit"][lang], kind="modelled_projection"),
-            title=words.t("outlook_fan_title", target=target["title"][lang]), source=source + " · " + words.t("outlook_fan_caption"),
-            labels={"geography": words.t("place"), "year": words.t("year")} | band_labels, formats=dict.fromkeys(band_labels, fmt), no_data=words.no_data,
-        )
-        observed = {name: series[name] for name in fans if name in series}
-        scene.figure_builders["outlook_fan"] = lambda: figures.outlook_fan_chart(
-            observed, fans, float(target["threshold"]), int(target["deadline"]), unit=target["unit"][lang],
-            title=words.t("outlook_fan_title", target=target["title"][lang]), median_label=words.t("outlook_median"),
-            band_labels=(words.t("outlook_band_outer"), words.t("outlook_band_inner")), threshold_label=words.t("target_line", value=threshold_text(target, lang)),
-            deadline_label=words.t("deadline_line", year=target["deadline"]),
-        )
+    if add_outlook_fan(scene, rows.loc[(rows["level"] == "national") | ((rows["level"] == "state") & (rows["geography"] == state))], target, words, source):
         scene.sentences["outlook_fan_caption"] = words.t("outlook_fan_caption")
     scene.sentences["outlook_method"] = words.t("method_outlook")
 

@@ -78,6 +78,9 @@ with tabs["peers"]:
 with tabs["targets"]:
     st.dataframe(scene.tables["targets"].display(), hide_index=True, width="stretch")
     st.caption(scene.tables["targets"].source)
+    if "outlook_fan" in scene.figure_builders:
+        chart_downloads.scene_chart(scene, "outlook_fan", "outlook_fan", "district_outlook_fan", subtitle=scene.tables["targets"].title)
+        st.caption(ui.t("outlook_fan_caption"))
 
 with tabs["published"]:
     st.subheader(scene.sentences["state_figures_title"])

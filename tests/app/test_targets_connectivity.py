@@ -86,3 +86,17 @@ def test_connectivity_page_renders_its_scene(real_data, harness_language, lang, 
     rural = i18n.translate("rural_households", lang, year=0).split("(")[0]
     assert any(label.startswith(rural) for label in labels), labels
     assert len(at.get("plotly_chart")) == 3  # national series, state map, local points
+
+
+@pytest.mark.parametrize("lang", ["en", "ms"])
+def test_the_profile_shows_each_targets_outlook_and_the_fan_in_a_state_with_a_trend_model(real_data, harness_language, lang):
+    """Issue #16: the profile page's targets tab gives the outlook sentence and, for a Sarawak district
+    (5G at 98 % has three state observations there), the fan chart labelled a modelled projection."""
+    districts = pd.read_parquet(real_data / "processed" / "districts.parquet", columns=["code_state_district", "state"])
+    code = districts.loc[districts["state"] == "Sarawak", "code_state_district"].iloc[0]
+    at = open_page("views/district.py", {"district": code}, lang, harness_language)
+    assert not at.exception, [item.message for item in at.exception]
+    targets_table = next(frame.value for frame in at.dataframe if i18n.translate("outlook_title", lang) in frame.value.columns)
+    assert targets_table[i18n.translate("outlook_title", lang)].str.len().gt(1).any()
+    titles = [json.loads(chart.proto.spec)["layout"].get("title", {}).get("text", "") for chart in at.get("plotly_chart")]
+    assert any(title.startswith(i18n.translate("outlook_fan_title", lang, target="")) for title in titles), titles

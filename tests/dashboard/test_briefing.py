@@ -94,11 +94,11 @@ def test_state_pack_builds_with_every_section_in_order(malay_state_pack):
     assert out.is_file() and "Wrote" in result.stdout
     reader = PdfReader(io.BytesIO(out.read_bytes()))
     pages = [page.extract_text() for page in reader.pages]
-    assert 11 <= len(pages) <= 16
+    assert 12 <= len(pages) <= 18
 
     spec = briefing.composite.load_index_spec()
     sections = [_t("brief_section_index"), _t("brief_section_gaps"), *(d.label["ms"] for d in spec.domains),
-                _t("brief_section_targets"), _t("brief_section_priorities"), _t("brief_section_methods")]
+                _t("brief_section_targets"), _t("brief_section_outlook"), _t("brief_section_priorities"), _t("brief_section_methods")]
     bodies = {number: text.split("\n", 1)[1] for number, text in enumerate(pages) if number > 0}  # below the running header
     first_pages = []
     for title in sections:
@@ -200,6 +200,20 @@ def test_a_pack_without_a_scenario_has_no_annex(malay_state_pack, dataset):
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
     assert _t("brief_section_scenario") not in text and "Senario" not in text
     assert not any(name.startswith("scenario") for name in scene.build(dataset, "briefing", "state=Perlis").tables)
+
+
+def test_the_outlook_page_prints_each_targets_outlook_and_the_fan(malay_state_pack, dataset):
+    from dashboard import scene
+
+    _, out = malay_state_pack
+    pages = [page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages]
+    start = next(number for number, text in enumerate(pages) if text.split("\n", 1)[1].startswith(_t("brief_section_outlook")))
+    printed = " ".join(" ".join(text.split()) for text in pages[start:start + 2])
+    expected = scene.build(dataset, "briefing", "state=Sabah&lang=ms").table("targets_outlook")
+    assert {"Malaysia", "Sabah"} <= set(expected["geography"])
+    for sentence in expected["outlook_text"]:
+        assert " ".join(sentence.split())[:40] in printed, sentence
+    assert _t("outlook_fan_title", target="")[:15] in printed, "the fan chart's title is printed above it"
 
 
 @pytest.mark.slow

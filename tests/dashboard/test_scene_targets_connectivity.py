@@ -149,3 +149,42 @@ def test_validation_notes_are_read_whatever_shape_the_notes_take():
     assert validation_notes({"notes": {"validation": [{"source": "s", "message": "rho 0.8"}]}})[0]["detail"] == "rho 0.8"
     assert validation_notes({"notes": [SimpleNamespace(kind="validation", text="rho 0.7", source="s", rows=None)]})[0]["detail"] == "rho 0.7"
     assert validation_notes({}) == [] and validation_notes(None) == []
+
+
+def test_the_profile_gives_each_targets_outlook_where_it_is_measured_and_the_fan_where_a_trend_model_applies(dataset):
+    """Issue #16: the outlook on the profile pages, as the Targets page words it for the same geography."""
+    from dashboard import scene as scenes
+    from dashboard.scene import common
+
+    evaluations = common.target_evaluations(dataset)
+    modelled = evaluations.loc[(evaluations["outlook_basis"] == "model") & (evaluations["level"] == "state")]
+    assert len(modelled), "some state has a trend model for some target"
+    state, target_id = modelled.iloc[0]["code"], modelled.iloc[0]["target_id"]
+    code = dataset.districts.loc[dataset.districts["state"] == state, "code_state_district"].iloc[0]
+    profile = scenes.build(dataset, "district", f"district={code}")
+    row = profile.table("targets").set_index("target_id").loc[target_id]
+    on_targets_page = scenes.build(dataset, "targets", f"target={target_id}&state={state}").table("status")
+    expected = on_targets_page.loc[(on_targets_page["level"] == "state") & (on_targets_page["code"] == state), "outlook_text"].iloc[0]
+    assert row["measured_for"] == "state" and row["outlook_text"] == expected and "chance" in expected
+    fan = profile.table("outlook_fan")
+    assert set(fan["geography"]) == {state} and (fan["q10"] <= fan["q90"]).all()
+    assert profile.figure_builders["outlook_fan"]().data, "the fan chart draws"
+    unmodelled_state = next(s for s in sorted(set(dataset.districts["state"])) if s not in set(evaluations.loc[evaluations["outlook_basis"] == "model", "code"]))
+    other = dataset.districts.loc[dataset.districts["state"] == unmodelled_state, "code_state_district"].iloc[0]
+    assert "outlook_fan" not in scenes.build(dataset, "district", f"district={other}").tables
+
+
+def test_the_briefing_pack_carries_the_targets_pages_outlook_for_the_nation_and_the_state(dataset):
+    """Issue #16: the pack's outlook rows are the Targets page's sentences for Malaysia and the state, with its fan."""
+    from dashboard import scene as scenes
+
+    pack = scenes.build(dataset, "briefing", "state=Sarawak")
+    outlook = pack.table("targets_outlook")
+    for target_id in outlook["target_id"].unique():
+        status = scenes.build(dataset, "targets", f"target={target_id}&state=Sarawak").table("status")
+        shown = status.loc[(status["level"] == "national") | ((status["level"] == "state") & (status["code"] == "Sarawak"))]
+        expected = dict(zip(shown["geography"], shown["outlook_text"]))
+        printed = outlook.loc[outlook["target_id"] == target_id].set_index("geography")["outlook_text"].to_dict()
+        assert printed == {place: text for place, text in expected.items() if text != "—"}, target_id
+    assert "—" not in set(outlook["outlook_text"])
+    assert set(pack.table("outlook_fan")["geography"]) == {"Malaysia", "Sarawak"}
