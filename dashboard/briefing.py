@@ -488,9 +488,9 @@ def main(argv: list[str] | None = None) -> int:
     gc.freeze()
     if arguments.seat is not None:
         return _seat_main(dataset, arguments, started)
-    query = selection_module.query_mapping(arguments.query)
-    state_name = arguments.state if arguments.state is not None else query.pop("state", None)
     try:
+        query = selection_module.strict_query_mapping(arguments.query)
+        state_name = arguments.state if arguments.state is not None else query.pop("state", None)
         state = resolve_state(state_name, dataset.state_names)
         lang = arguments.lang or query.pop("lang", i18n.DEFAULT_LANGUAGE)
         if lang not in i18n.LANGUAGES:

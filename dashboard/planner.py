@@ -14,7 +14,11 @@ The scenario string (the URL's `scenario=` and Selection.scenario), items separa
                                         'lowest_rural_<N>' (the N rural districts furthest behind)
     health_facility_internet:all:<districts>   connect every public health facility there (costed only:
                                         no indicator in the data measures it, so it moves no gap)
-    cost=<action>:<RM per unit>         the unit cost (per household, person or facility; see ACTIONS)
+    school_internet:all:<districts>     connect every MOE school there (costed only, as above; people
+                                        reached = the schools' students)
+    community_digital_centre:<N>:<districts>   open N new community digital centres (NADI) in each
+                                        district (costed only; N a whole number 1-100)
+    cost=<action>:<RM per unit>         the unit cost (per household, person, facility, school or centre; see ACTIONS)
     budget=<RM>                         the optimiser's budget (after the costs of stated interventions)
     optimise=<objective>:<indicator>:<level>   objective: gap | lowest_index | people (OBJECTIVES)
 
@@ -45,6 +49,10 @@ NUMBER = re.compile(r"^\d+(\.\d+)?$")
 CODE = re.compile(r"^\d{1,2}_\d{1,3}$")
 
 FACILITY_ACTION = "health_facility_internet"
+SCHOOL_ACTION = "school_internet"
+CENTRE_ACTION = "community_digital_centre"
+SITE_ACTIONS = (FACILITY_ACTION, SCHOOL_ACTION)  # level 'all': every site of that kind in the districts
+WHOLE_NUMBER = re.compile(r"^[1-9]\d{0,2}$")
 PUBLIC_HEALTH_FACILITY_TYPES = ("hospital", "klinik_kesihatan", "kkia", "klinik_komuniti", "klinik_desa")
 
 
@@ -55,18 +63,21 @@ class Action:
     id: str
     indicator: str | None  # the district indicator it changes (None: costed only)
     direction: str  # "raise" | "lower" | "none"
-    basis: str  # what a unit is: "households" | "people" | "facilities"
+    basis: str  # what a unit is: "households" | "people" | "facilities" | "schools" | "centres"
     default_cost_rm: float | None = None  # per unit; None where no figure is published
     cost_citation: str = ""  # where the default comes from (and that it is an average, when it is)
 
 
 # Defaults only from POLICY_TARGETS.md "Allocations": none is published per household connected, per
-# household given piped water or per person brought within 5 km of a clinic, so those stay blank.
+# household given piped water, per person brought within 5 km of a clinic, per school connected or per
+# new community digital centre, so those stay blank (the user states them).
 ACTIONS = {
     "internet_hh_pct": Action("internet_hh_pct", "internet_hh_pct", "raise", "households"),
     "piped_water_hh_pct": Action("piped_water_hh_pct", "piped_water_hh_pct", "raise", "households"),
     "population_beyond_5km_facility_pct": Action("population_beyond_5km_facility_pct", "population_beyond_5km_facility_pct", "lower", "people"),
     FACILITY_ACTION: Action(FACILITY_ACTION, None, "none", "facilities"),
+    SCHOOL_ACTION: Action(SCHOOL_ACTION, None, "none", "schools"),
+    CENTRE_ACTION: Action(CENTRE_ACTION, None, "none", "centres"),
 }
 MCMC_ALLOCATION_RM = 650_000_000.0
 MCMC_CITATION = ("MCMC, Budget 2026: RM650 million for internet connectivity at public hospitals, health clinics, maternal and child health "
@@ -122,6 +133,21 @@ def _level(text: str, item: str) -> str:
     return _number(float(text))
 
 
+def _action_level(action: str, text: str, item: str) -> str:
+    """A site action takes 'all', a new-centre action a whole number of centres per district, an indicator action a level."""
+    if action in SITE_ACTIONS:
+        if text != "all":
+            raise ScenarioError(f"{item!r}: {action} takes the level 'all' (every site in the districts)")
+        return text
+    if action == CENTRE_ACTION:
+        if not WHOLE_NUMBER.match(text) or int(text) > 100:
+            raise ScenarioError(f"{item!r}: {action} takes a whole number of new centres per district, 1-100")
+        return text
+    if text == "all":
+        raise ScenarioError(f"{item!r}: 'all' is for {' and '.join(SITE_ACTIONS)}; other actions take a number or {URBAN_MEAN}")
+    return _level(text, item)
+
+
 def _districts(text: str, codes: set[str], item: str) -> str:
     found = LOWEST_RURAL.match(text)
     if found:
@@ -164,10 +190,7 @@ def parse_scenario(text: str, indicators: set[str], codes: set[str]) -> Scenario
             parts = item.split(":")
             if len(parts) != 3 or parts[0] not in usable:
                 raise ScenarioError(f"{item!r}: <action>:<level>:<districts>, action one of {', '.join(sorted(usable))}")
-            level = "all" if parts[0] == FACILITY_ACTION and parts[1] == "all" else _level(parts[1], item)
-            if (parts[0] == FACILITY_ACTION) != (level == "all"):
-                raise ScenarioError(f"{item!r}: {FACILITY_ACTION} takes the level 'all'; other actions a number or {URBAN_MEAN}")
-            interventions.append(Intervention(parts[0], level, _districts(parts[2], codes, item)))
+            interventions.append(Intervention(parts[0], _action_level(parts[0], parts[1], item), _districts(parts[2], codes, item)))
     return Scenario(tuple(interventions), tuple(costs.items()), budget, optimise)
 
 
@@ -178,7 +201,7 @@ def parse_scenario(text: str, indicators: set[str], codes: set[str]) -> Scenario
 class Baseline:
     """Each district's latest value of the plannable indicators, with what counting units needs."""
 
-    districts: pd.DataFrame  # code_state_district, state, district, urban_class, population, households, facilities
+    districts: pd.DataFrame  # code_state_district, state, district, urban_class, population, households, facilities, schools, students
     values: pd.DataFrame  # code x indicator: the latest release's value (NaN where that release has none)
     years: dict[str, int]  # indicator -> its latest release year
     methods: dict[str, str]  # indicator -> method of its latest release (modelled / observed / …)
@@ -186,7 +209,7 @@ class Baseline:
 
 def baseline(districts: pd.DataFrame, indicators: pd.DataFrame, facilities: pd.DataFrame, population: pd.Series) -> Baseline:
     """The latest release of every plannable indicator, population (latest), households (latest
-    census) and public health facilities per district."""
+    census), public health facilities, and MOE schools with their students, per district."""
     ids = [spec.indicator for spec in ACTIONS.values() if spec.indicator is not None]
     rows = indicators.loc[indicators["indicator"].isin(ids) & indicators["value"].notna()]
     years = rows.groupby("indicator")["year"].max().astype(int).to_dict()
@@ -198,10 +221,14 @@ def baseline(districts: pd.DataFrame, indicators: pd.DataFrame, facilities: pd.D
     public = facilities.loc[facilities.get("facility_type", pd.Series(index=facilities.index, dtype=object)).isin(PUBLIC_HEALTH_FACILITY_TYPES)
                             & (facilities.get("sector", pd.Series("government", index=facilities.index)) == "government")]
     sites = public.groupby("code_state_district").size()
+    schools = facilities.loc[facilities["kind"].astype(str).str.startswith("school")] if "kind" in facilities.columns else facilities.iloc[:0]
+    students = pd.to_numeric(schools.get("students", pd.Series(index=schools.index, dtype=float)), errors="coerce").groupby(schools["code_state_district"]).sum(min_count=1)
     frame = districts[["code_state_district", "state", "district", "urban_class"]].assign(
         population=lambda f: f["code_state_district"].map(population),
         households=lambda f: f["code_state_district"].map(households),
         facilities=lambda f: f["code_state_district"].map(sites).fillna(0).astype(int),
+        schools=lambda f: f["code_state_district"].map(schools.groupby("code_state_district").size()).fillna(0).astype(int),
+        students=lambda f: f["code_state_district"].map(students),
     )
     return Baseline(frame.reset_index(drop=True), values.reindex(frame["code_state_district"]), years, methods)
 
@@ -259,10 +286,12 @@ def changes(action: str, level, codes: list[str], base: Baseline, cost_per_unit:
     level: one number, or one per district (aligned with codes)."""
     spec = ACTIONS[action]
     rows = base.districts.set_index("code_state_district").loc[codes].reset_index()
-    if spec.indicator is None:
-        units = rows["facilities"].astype(float)
+    if spec.indicator is None:  # costed only: sites connected (people reached: a school's students) or new centres
+        centres = np.broadcast_to(np.asarray(level, dtype=float), (len(rows),))
+        units = pd.Series(centres, index=rows.index) if action == CENTRE_ACTION else rows[spec.basis].astype(float)
+        reached = rows["students"].astype(float) if action == SCHOOL_ACTION else np.nan
         return rows.assign(action=action, indicator=None, baseline_value=np.nan, target_level=np.nan, scenario_value=np.nan, change=np.nan, units=units,
-                           people_reached=np.nan, cost_rm=units * cost_per_unit if cost_per_unit is not None else np.nan)
+                           people_reached=reached, cost_rm=units * cost_per_unit if cost_per_unit is not None else np.nan)
     before = base.values.loc[codes, spec.indicator].to_numpy(dtype=float)
     level = np.asarray(level, dtype=float)
     after = np.maximum(before, level) if spec.direction == "raise" else np.minimum(before, level)
@@ -412,7 +441,9 @@ def combined(scenario: Scenario, base: Baseline) -> dict[str, dict[str, float]]:
         level = math.nan if intervention.level == "all" else resolve_level(intervention.level, base, spec.indicator)
         chosen = found.setdefault(intervention.action, {})
         for code in resolve_districts(intervention.districts, base, spec.indicator):
-            if code in chosen and not math.isnan(level):
+            if code in chosen and intervention.action == CENTRE_ACTION:
+                level_here = chosen[code] + level  # new centres add up
+            elif code in chosen and not math.isnan(level):
                 level_here = max(chosen[code], level) if spec.direction == "raise" else min(chosen[code], level)
             else:
                 level_here = level

@@ -217,6 +217,27 @@ def scenario_value(text: str, options: Options) -> str | None:
         return None
 
 
+QUERY_NAMES = ("lang", "geo", "state", "district", "districts", "indicator", "year", "target", "measure", "imports", "scenario")  # and w_<domain>
+
+
+def strict_query_mapping(query: str) -> dict[str, str]:
+    """For the command lines: a query string that must be well formed, name only the selection's
+    parameters (QUERY_NAMES, w_<domain>) and give each a value; SelectionError says what is wrong.
+    (The app is lenient instead: links may carry other tools' parameters.)"""
+    text = query.lstrip("?")
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True) if text else []
+    except ValueError as error:
+        raise SelectionError(f"malformed query {query!r} ({error}); write name=value pairs joined by '&'") from None
+    unknown = sorted({name for name, _ in pairs if name not in QUERY_NAMES and not name.startswith(WEIGHT_PREFIX)})
+    if unknown:
+        raise SelectionError(f"unknown parameter {', '.join(map(repr, unknown))}; parameters: {', '.join(QUERY_NAMES)}, {WEIGHT_PREFIX}<domain>")
+    empty = sorted({name for name, value in pairs if not value.strip()})
+    if empty:
+        raise SelectionError(f"no value for {', '.join(empty)} (leave a parameter out for its default)")
+    return dict(pairs)
+
+
 def query_mapping(query: str | Mapping[str, str]) -> dict[str, str]:
     """A query string ('a=1&b=2', with or without '?') or a mapping, as {name: last value}."""
     if isinstance(query, str):

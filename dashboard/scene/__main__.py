@@ -7,7 +7,8 @@
 
 JSON (default): {"page", "selection", "data_as_of", "tables": {name: [records]}, "sentences",
 "sources", "notices"}. CSV: one table (--table; the first one when omitted). Exit codes: 0 done,
-1 the data is not built, 2 an unknown page, table or value in the query (one line on stderr).
+1 the data is not built, 2 an unknown page, table, parameter or value, or a malformed query (one line
+on stderr).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 
 from dashboard import data
-from dashboard.selection import PAGES, SelectionError
+from dashboard.selection import PAGES, SelectionError, strict_query_mapping
 
 EXIT_NOT_BUILT, EXIT_USAGE = 1, 2
 
@@ -43,12 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: the data has not been built ({error}). Run `python -m etl build` first.", file=sys.stderr)
         return EXIT_NOT_BUILT
     try:
-        parsed = scene.parse_for(dataset, arguments.page, arguments.query)
+        parsed = scene.parse_for(dataset, arguments.page, strict_query_mapping(arguments.query))
     except SelectionError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     if parsed.ignored:
-        print(f"error: not recognised in the query: {', '.join(sorted(set(parsed.ignored)))} (check the page's options)", file=sys.stderr)
+        reasons = [scenario_reason(dataset, arguments.query)] if "scenario" in parsed.ignored else []
+        print(f"error: not recognised in the query: {', '.join(sorted(set(parsed.ignored)))} (check the page's options){''.join('; ' + r for r in reasons if r)}", file=sys.stderr)
         return EXIT_USAGE
     result = scene.build_selection(dataset, parsed.selection)
     if arguments.format == "json":
@@ -65,6 +67,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     return 0
+
+
+def scenario_reason(dataset: data.Dataset, query: str) -> str | None:
+    """Why the query's scenario does not read (the planner's own message), for the one error line."""
+    from dashboard import planner
+    from dashboard.scene import common
+
+    options = common.options(dataset)
+    return planner.scenario_problem(strict_query_mapping(query).get("scenario", ""), set(options.indicators), set(options.districts))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ with st.expander(ui.t("plan_add_title"), expanded=not st.session_state[SCENARIO_
         level_mode = st.radio(ui.t("plan_level"), ["urban_mean", "number"], horizontal=True,
                               format_func=lambda mode: ui.t("plan_level_urban_mean") if mode == "urban_mean" else ui.t("plan_level_number"))
         level = st.number_input(ui.t("plan_level_value"), min_value=0.0, max_value=100.0, value=90.0, step=0.5)
+        centres = st.number_input(ui.t("plan_centres_per_district"), min_value=1, max_value=100, value=1, step=1, help=ui.t("plan_centres_help"))
         lowest = st.number_input(ui.t("plan_lowest_rural"), min_value=0, max_value=len(options.districts), value=10, step=1)
         chosen = st.multiselect(ui.t("plan_districts_chosen"), list(options.districts), format_func=district_name, placeholder=ui.t("choose_options"))
         cost = st.number_input(ui.t("plan_cost_input"), min_value=0.0, value=None, step=100.0, help=ui.t("plan_cost_help"))
@@ -56,7 +57,12 @@ with st.expander(ui.t("plan_add_title"), expanded=not st.session_state[SCENARIO_
 text = st.session_state[SCENARIO_KEY]
 if submitted:
     districts = ",".join(chosen) if chosen else (f"lowest_rural_{lowest}" if lowest else "")
-    chosen_level = "all" if action == planner.FACILITY_ACTION else ("urban_mean" if level_mode == "urban_mean" else f"{level:g}")
+    if action in planner.SITE_ACTIONS:
+        chosen_level = "all"
+    elif action == planner.CENTRE_ACTION:
+        chosen_level = str(int(centres))
+    else:
+        chosen_level = "urban_mean" if level_mode == "urban_mean" else f"{level:g}"
     text = planner.add_to_scenario(text, action=action, level=chosen_level, districts=districts, cost=(action, cost) if cost is not None else None)
 if optimise_now:
     text = planner.add_to_scenario(text, budget=budget, cost=(target_action, opt_cost) if opt_cost is not None else None,

@@ -43,6 +43,10 @@ def test_a_scenario_reads_into_its_canonical_form():
     "optimise=best:internet_hh_pct:90",  # unknown objective
     "health_facility_internet:90:12_6",  # facilities take 'all'
     "internet_hh_pct:all:12_6",
+    "school_internet:90:12_6",  # schools take 'all'
+    "community_digital_centre:all:12_6",  # new centres take a whole number
+    "community_digital_centre:2.5:12_6",
+    "community_digital_centre:0:12_6",
     "cost=internet_hh_pct:-5",
     "internet_hh_pct:90:lowest_rural_0",
     "x" * (planner.MAX_SCENARIO_CHARS + 1),
@@ -76,7 +80,9 @@ def synthetic_base() -> tuple[planner.Baseline, pd.DataFrame]:
     rows += [{"code_state_district": c, "indicator": "internet_hh_pct", "year": 2020, "value": 50.0, "method": "observed", "source_ids": ""} for c in ["1_3"]]
     rows += [{"code_state_district": c, "indicator": "households_census", "year": 2020, "value": p / 4, "method": "observed", "source_ids": ""} for c, p in population.items()]
     indicators = pd.DataFrame(rows)
-    facilities = pd.DataFrame({"code_state_district": ["1_3", "1_3", "1_4"], "kind": "clinic", "facility_type": ["klinik_desa", "kkia", "klinik_desa"], "sector": "government"})
+    facilities = pd.DataFrame({"code_state_district": ["1_3", "1_3", "1_4", "1_3", "1_3", "1_1"], "kind": ["clinic"] * 3 + ["school_primary", "school_secondary", "school_primary"],
+                               "facility_type": ["klinik_desa", "kkia", "klinik_desa", None, None, None], "sector": ["government"] * 3 + [None] * 3,
+                               "students": [None, None, None, 120, 480, 900]})
     return planner.baseline(districts, indicators, facilities, population), indicators
 
 
@@ -114,6 +120,26 @@ def test_the_health_facility_action_is_costed_at_the_published_average_per_site(
     assert costs[planner.FACILITY_ACTION][1] == "average" and costs["internet_hh_pct"] == (None, "none")  # blank where none is published
     planned = planner.plan_changes(scenario, base, costs)
     assert planned["units"].iloc[0] == 2 and planned["cost_rm"].iloc[0] == pytest.approx(2 * average)
+
+
+def test_connecting_schools_counts_each_districts_schools_and_reaches_their_students_at_the_users_cost():
+    base, indicators = synthetic_base()
+    scenario = planner.parse_scenario("school_internet:all:1_3,1_4;cost=school_internet:20000", INDICATORS, {"1_1", "1_2", "1_3", "1_4"})
+    costs = planner.unit_costs(scenario, base)
+    assert costs[planner.SCHOOL_ACTION] == (20000.0, "user") and planner.unit_costs(planner.Scenario(), base)[planner.SCHOOL_ACTION] == (None, "none")
+    planned = planner.plan_changes(scenario, base, costs).set_index("code_state_district")
+    # 1_3 has two schools (120 + 480 students), 1_4 none: costed per school, no indicator moved
+    assert planned.at["1_3", "units"] == 2 and planned.at["1_3", "people_reached"] == 600 and planned.at["1_3", "cost_rm"] == 40000
+    assert planned.at["1_4", "units"] == 0 and planned["indicator"].isna().all()
+    pd.testing.assert_frame_equal(planner.apply(indicators, base, planned.reset_index()).drop(columns="scenario"), indicators)
+
+
+def test_new_community_centres_add_up_per_district_and_stay_uncosted_without_a_stated_cost():
+    base, _ = synthetic_base()
+    scenario = planner.parse_scenario("community_digital_centre:2:1_3,1_4;community_digital_centre:1:1_3", INDICATORS, {"1_1", "1_2", "1_3", "1_4"})
+    planned = planner.plan_changes(scenario, base, planner.unit_costs(scenario, base)).set_index("code_state_district")
+    assert planned.at["1_3", "units"] == 3 and planned.at["1_4", "units"] == 2
+    assert planned["cost_rm"].isna().all() and planned["people_reached"].isna().all()  # no published cost per centre; nobody counted as reached
 
 
 # --- the optimiser ---------------------------------------------------------------------------------

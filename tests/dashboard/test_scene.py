@@ -202,6 +202,10 @@ def test_cli_writes_one_table_as_csv(built_data_dir, dataset, tmp_path):
     (("gaps", "indicator=not_an_indicator"), "indicator"),
     (("map", "state=Atlantis"), "state"),
     (("gaps", "", "--format", "csv", "--table", "nope"), "no table"),
+    (("gaps", "%%%&&=="), "malformed query"),
+    (("gaps", "indicatr=internet_hh_pct"), "unknown parameter 'indicatr'"),
+    (("map", "state="), "no value for state"),
+    (("plan", "scenario=community_digital_centre:all:12_15"), "whole number of new centres"),
 ])
 def test_cli_refuses_unknowns_with_exit_2_and_one_line(built_data_dir, arguments, message):
     result = run_scene(*arguments, data_dir=built_data_dir)
