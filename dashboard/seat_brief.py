@@ -33,6 +33,15 @@ def find_seat(dataset: data.Dataset, text: str) -> tuple[str, str]:
     return next(level for level, seat in seats if seat == code), code
 
 
+def seat_choices(dataset: data.Dataset, level: str, states: list[str] | None = None) -> dict[str, str]:
+    """Seat code -> "P.209 Julau · Sarawak" for one seat level, limited to `states` when given
+    (a state official's own), in DOSM's order."""
+    seats = dataset.at(level).districts
+    if states is not None:
+        seats = seats.loc[seats["state"].isin(states)]
+    return dict(zip(seats["code_state_district"], seats["district"] + " · " + seats["state"]))
+
+
 def seat_scene(dataset: data.Dataset, text: str, lang: str = "en") -> Scene:
     """The profile scene of the seat `text` names."""
     from dashboard import scene as scenes

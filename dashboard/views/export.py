@@ -1,12 +1,13 @@
-"""Export: the one-click briefing pack (PDF, English or Malay) and the map's districts as GeoJSON."""
+"""Export: the one-click briefing pack (PDF, English or Malay), a seat brief for a Member, and the
+map's districts as GeoJSON."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import briefing, data, export, i18n, signin, ui, url_state
+from dashboard import briefing, data, export, i18n, seat_brief, signin, ui, url_state
 from dashboard.scene import common
-from dashboard.selection import Selection
+from dashboard.selection import SEAT_LEVELS, Selection
 
 dataset = ui.require_dataset()
 scope = signin.current_scope()
@@ -39,6 +40,22 @@ st.download_button(
 )
 st.caption(ui.t("pack_contents"))
 st.code(f"python -m dashboard.briefing{' ' + repr(pack_query) if pack_query else ''} --state {'all' if pack_state is None else repr(pack_state)} --lang {pack_lang} --out briefing.pdf", language="bash")
+
+st.subheader(ui.t("seat_brief_title"))
+st.markdown(ui.t("seat_brief_intro"))
+column_level, column_seat, column_seat_lang = st.columns([1, 2, 1])
+seat_level = column_level.radio(ui.t("geography"), list(SEAT_LEVELS), format_func=lambda level: ui.t(f"district_{level}"), key="seat_brief_level")
+seat_names = seat_brief.seat_choices(dataset, seat_level, None if None in allowed else allowed)  # the official's scope, as for the pack
+seat_code = column_seat.selectbox(ui.t(f"district_{seat_level}"), list(seat_names), format_func=seat_names.get, key=f"seat_brief_code_{seat_level}")
+seat_lang = column_seat_lang.selectbox(ui.t("language"), list(i18n.LANGUAGES), index=list(i18n.LANGUAGES).index(ui.language()), format_func=i18n.LANGUAGES.get,
+                                       key="seat_brief_lang")
+st.download_button(
+    ui.t("seat_brief_build"),
+    data=lambda: seat_brief.build_seat_brief(dataset, seat_code, seat_lang),
+    file_name=export.file_name("seat_brief", seat_code, seat_lang, extension="pdf"),
+    mime=export.MIME_TYPES["pdf"], icon=":material/picture_as_pdf:", on_click="ignore", key="seat_brief_download",
+)
+st.code(f"python -m dashboard.briefing --seat {seat_code!r} --lang {seat_lang} --out seat_brief.pdf", language="bash")
 
 st.subheader(ui.t("geojson_title"))
 options = common.options(dataset)

@@ -26,3 +26,24 @@ def test_the_plan_pages_scenario_goes_into_the_pack(real_data):
     assert any(f"scenario={SCENARIO}" in block.value for block in at.code), "the pack's command line carries the scenario"
     at.checkbox(key="pack_scenario").uncheck().run()
     assert not any("scenario=" in block.value for block in at.code)
+
+
+def test_the_export_page_offers_a_seat_brief_for_every_seat_and_its_command(real_data):
+    """Issue #15: the seat brief from the Export page (Parliament or state seat, either language); the
+    download is the same PDF as `python -m dashboard.briefing --seat` (built by dashboard.seat_brief)."""
+    at = AppTest.from_file(str(helpers_data.APP_SCRIPT), default_timeout=90)
+    at.switch_page("views/export.py").run()
+    assert not at.exception, [item.message for item in at.exception]
+    assert len(at.selectbox(key="seat_brief_code_parlimen").options) == 222
+    at.selectbox(key="seat_brief_code_parlimen").set_value("P.209").run()
+    assert any("--seat 'P.209'" in block.value for block in at.code)
+    at.radio(key="seat_brief_level").set_value("dun").run()
+    assert not at.exception and len(at.selectbox(key="seat_brief_code_dun").options) == 600
+
+
+def test_a_state_official_gets_only_their_own_states_seats(real_data):
+    from dashboard import seat_brief
+    from dashboard.data import current_dataset
+
+    choices = seat_brief.seat_choices(current_dataset(), "parlimen", ["Sarawak"])
+    assert len(choices) == 31 and all(label.endswith("· Sarawak") for label in choices.values())
