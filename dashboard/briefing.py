@@ -42,6 +42,7 @@ from dashboard.scene.base import Scene
 from dashboard.scene.briefing import PRIORITY_COUNT
 from dashboard.selection import SelectionError, resolve_state
 
+AGRICULTURAL_RULE = {"share": f"{priorities.AGRI_SHARE_MIN_PCT:g}", "area": f"{priorities.CROP_HA_PER_1K_RURAL_MIN:g}"}  # the one rule (dashboard/priorities.py)
 OUTLOOK_CHART_MIN_MM = 70  # below this, the outlook's fan chart starts a page of its own
 
 def _style_chart(figure: go.Figure) -> go.Figure:
@@ -232,7 +233,7 @@ def priorities_page(pdf, brief: Brief) -> None:
             paragraph(pdf, brief.t("brief_priorities_none", scope=brief.scope_short), size=9, colour=MUTED)
             continue
         table_rows(pdf, header, [[row.district, row.state, brief.class_labels.get(row.urban_class, "—"), fmt_value(row.index), row.why] for row in rows], (45, 38, 30, 18, 138), size=8.5)
-    paragraph(pdf, brief.t("brief_priorities_note"), size=7.5, colour=MUTED, gap=0)
+    paragraph(pdf, brief.t("brief_priorities_note", **AGRICULTURAL_RULE), size=7.5, colour=MUTED, gap=0)
 
 
 def methods_page(pdf, brief: Brief) -> None:
@@ -241,7 +242,7 @@ def methods_page(pdf, brief: Brief) -> None:
     paragraph(pdf, brief.t("brief_method_index", share=int(100 * data.index_spec().min_coverage)), size=9)
     paragraph(pdf, brief.t("brief_method_gaps"), size=9)
     paragraph(pdf, brief.scene.sentences["modelled"], size=9)
-    paragraph(pdf, brief.t("brief_method_priorities"), size=9, gap=3)
+    paragraph(pdf, brief.t("brief_method_priorities", **AGRICULTURAL_RULE), size=9, gap=3)
     pdf.set_font(FONT_FAMILY, "B", 12)
     pdf.cell(CONTENT_W, 7, brief.t("brief_sources_heading"), new_x="LMARGIN", new_y="NEXT")
     rows = [[row["publisher"], row["title"], row["licence"], row["as_of"] or "—", row["url"] or "—"] for row in brief.scene.sources]

@@ -202,6 +202,16 @@ def test_a_pack_without_a_scenario_has_no_annex(malay_state_pack, dataset):
     assert not any(name.startswith("scenario") for name in scene.build(dataset, "briefing", "state=Perlis").tables)
 
 
+def test_the_pack_states_the_one_agricultural_district_rule(malay_state_pack):
+    """Issue #20: the pack words the rule of dashboard.priorities (as the methods page), never an older one."""
+    from dashboard import priorities
+
+    _, out = malay_state_pack
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
+    assert "suku teratas" not in text and "top quarter" not in text
+    assert f"{priorities.AGRI_SHARE_MIN_PCT:g} % pertubuhan" in text and f"{priorities.CROP_HA_PER_1K_RURAL_MIN:g} ha tanaman" in text
+
+
 def test_the_outlook_page_prints_each_targets_outlook_and_the_fan(malay_state_pack, dataset):
     from dashboard import scene
 
