@@ -327,8 +327,8 @@ def _write_rows(sheet, header: list[str], rows: Iterable[Iterable], start_row: i
 
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DCE6F0")
     for column, text in enumerate(header, start=1):
-        cell = sheet.cell(row=start_row, column=column, value=text)
-        cell.font, cell.fill = bold, fill
+        cell = sheet.cell(row=start_row, column=column, value=neutralise(str(text)))
+        cell.font, cell.fill, cell.data_type = bold, fill, "s"  # a header is text, never a formula
     row_number = start_row
     for row_number, row in enumerate(rows, start=start_row + 1):
         for column, value in enumerate(row, start=1):

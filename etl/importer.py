@@ -37,7 +37,11 @@ from etl.geography import GROUP_SEPARATOR, normalise_name
 TEMPLATE_CSV = config.REFERENCE_DIR / "custom_indicator_template.csv"
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 MIN_YEAR = 1970
-MARKUP = re.compile(r"<\s*[a-zA-Z/!?]|\]\s*\(")  # an HTML tag or a Markdown link in a label, unit or source
+# What the app's Markdown (Streamlit) or a spreadsheet would read as markup in a label, unit or source:
+# emphasis, code, links and colour directives ([...]), HTML, LaTeX, tables, headings, escapes, and a
+# leading formula or list character. Refused, so a user's words are always shown as the words they are.
+MARKUP_CHARACTERS = "*_`[]<>|$~\\#"
+MARKUP = re.compile(r"[" + re.escape(MARKUP_CHARACTERS) + r"]|^\s*[=+\-@]")
 MAX_LISTED = 10  # rows named per problem
 CUSTOM_COLUMNS = ["code_state_district", "state", "district", "year", "value"]
 # header names accepted (English template, Malay headers, common variants) -> canonical column
@@ -52,15 +56,31 @@ HEADER_SYNONYMS = {
 
 # Limits on what a file may hold (a district table is at most 160 districts x a few dozen years).
 # Checked before parsing where a cheap check exists, so a hostile file costs little to refuse.
-MAX_UPLOAD_MB = 5  # keep equal to server.maxUploadSize in .streamlit/config.toml
+# A deployer may set each one with the environment variable JURANG_<NAME> (e.g. JURANG_MAX_ROWS=5000);
+# JURANG_MAX_UPLOAD_MB goes with Streamlit's server.maxUploadSize (.streamlit/config.toml, or
+# STREAMLIT_SERVER_MAX_UPLOAD_SIZE) and nginx's client_max_body_size (deploy/nginx.conf).
+LIMIT_ENV_PREFIX = "JURANG_"
+
+
+def _limit(name: str, default: int) -> int:
+    """The limit `name` from the environment (a positive whole number), else its default."""
+    text = os.environ.get(LIMIT_ENV_PREFIX + name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{LIMIT_ENV_PREFIX}{name} must be a positive whole number, got {text!r}")
+    return int(text)
+
+
+MAX_UPLOAD_MB = _limit("MAX_UPLOAD_MB", 5)  # keep equal to server.maxUploadSize in .streamlit/config.toml
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
-MAX_ROWS = 20_000  # data rows (160 districts x 125 years)
-MAX_COLUMNS = 50
-MAX_CELL_CHARS = 200  # longest district name is ~30 characters
-MAX_LABEL_CHARS = 120  # labels, units, declared source
-MAX_ZIP_ENTRIES = 200  # an .xlsx written by Excel or LibreOffice holds 10-30 parts
-MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
-MAX_ZIP_RATIO = 100  # uncompressed / compressed size of one part (spreadsheet XML is ~5-20x)
+MAX_ROWS = _limit("MAX_ROWS", 20_000)  # data rows (160 districts x 125 years)
+MAX_COLUMNS = _limit("MAX_COLUMNS", 50)
+MAX_CELL_CHARS = _limit("MAX_CELL_CHARS", 200)  # longest district name is ~30 characters
+MAX_LABEL_CHARS = _limit("MAX_LABEL_CHARS", 120)  # labels, units, declared source
+MAX_ZIP_ENTRIES = _limit("MAX_ZIP_ENTRIES", 200)  # an .xlsx written by Excel or LibreOffice holds 10-30 parts
+MAX_UNZIPPED_BYTES = _limit("MAX_UNZIPPED_MB", 50) * 1024 * 1024
+MAX_ZIP_RATIO = _limit("MAX_ZIP_RATIO", 100)  # uncompressed / compressed size of one part (spreadsheet XML is ~5-20x)
 
 
 class ImportFileError(EtlError):
@@ -241,7 +261,7 @@ def check_text(name: str, value: str, required: bool = True) -> str | None:
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         return f"{name} must be one line of text (no tabs, line breaks or control characters)"
     if MARKUP.search(value):
-        return f"{name} must be plain text (no HTML tags or Markdown links)"
+        return f"{name} must be plain text: none of {' '.join(MARKUP_CHARACTERS)}, and no = + - @ at the start"
     return None
 
 

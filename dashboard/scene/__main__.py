@@ -60,7 +60,10 @@ def main(argv: list[str] | None = None) -> int:
         if name not in result.tables:
             print(f"error: no table {name!r} in the {arguments.page} scene; tables: {', '.join(result.tables)}", file=sys.stderr)
             return EXIT_USAGE
-        text = result.tables[name].frame.drop(columns=["geometry"], errors="ignore").to_csv(index=False)
+        from dashboard import export
+
+        # the page's CSV download exactly (formula-like text neutralised), without its byte-order mark
+        text = export.table_csv(result.tables[name].frame.drop(columns=["geometry"], errors="ignore")).decode("utf-8-sig")
     if arguments.out:
         arguments.out.parent.mkdir(parents=True, exist_ok=True)
         arguments.out.write_text(text, encoding="utf-8")

@@ -44,3 +44,11 @@ def test_table_xlsx_writes_neutralised_text_and_real_numbers():
 
     assert [cell.value for cell in sheet["A"][1:]] == ["'=1+1", "Pitas"] and all(cell.data_type == "s" for cell in sheet["A"][1:])
     assert [cell.value for cell in sheet["B"][1:]] == [-3.5, 61.5] and all(cell.data_type == "n" for cell in sheet["B"][1:])
+
+
+def test_table_xlsx_writes_a_formula_like_header_as_text():
+    from openpyxl import load_workbook
+
+    frame = pd.DataFrame({"=cmd|' /C calc'!A0": ["Pitas"], "value": [61.5]})
+    sheet = load_workbook(io.BytesIO(export.table_xlsx(frame, [], []))).worksheets[0]
+    assert sheet["A1"].value == "'=cmd|' /C calc'!A0" and sheet["A1"].data_type == "s" and sheet["B1"].value == "value"

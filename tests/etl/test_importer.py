@@ -377,3 +377,34 @@ def test_given_a_published_import_when_the_cli_withdraws_it_then_exit_0_and_logg
     assert again.returncode == 1 and "no published import" in again.stdout and "Traceback" not in again.stdout + again.stderr
     assert [record["action"] for record in import_log.read(data_dir / "custom")] == ["publish", "withdraw"]
     assert not (data_dir / "custom" / "coverage_test_pct.yaml").exists()
+
+
+@pytest.mark.parametrize("text", ["**bold**", ":red[alarm]", "[click](http://x)", "<b>x</b>", "`code`", "$x^2$", "| a | b |", "# heading",
+                                  "=HYPERLINK(\"http://x\")", "+1 formula", "-list item", "@SUM(A1)", "back\\slash", "~~struck~~"])
+def test_a_label_unit_or_source_the_app_would_read_as_markup_is_refused(text):
+    """Issue #19: a user's words are shown as the words they are, so markup is refused at the door (the
+    app's captions and sentences are Markdown; a spreadsheet reads a leading = + - @ as a formula)."""
+    from etl.importer import check_text
+
+    assert "must be plain text" in check_text("the label", text)
+
+
+@pytest.mark.parametrize("text", ["Household internet (%)", "Peratus isi rumah – 2024 (%)", "Source: MCMC annual report 2024, p. 12",
+                                  "https://www.mcmc.gov.my/statistics", "RM per household, 2023 prices"])
+def test_plain_words_pass(text):
+    from etl.importer import check_text
+
+    assert check_text("the label", text) is None
+
+
+def test_a_deployer_sets_the_upload_limits_in_the_environment_and_a_bad_value_is_refused():
+    """Issue #19: limits configurable (JURANG_<NAME>), with clear messages; a nonsense value stops the start."""
+    import subprocess
+    import sys
+
+    probe = "from etl import importer; print(importer.MAX_ROWS, importer.MAX_UPLOAD_BYTES)"
+    done = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "JURANG_MAX_ROWS": "500", "JURANG_MAX_UPLOAD_MB": "2"},
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["500", str(2 * 1024 * 1024)]
+    refused = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "JURANG_MAX_ROWS": "-1"}, capture_output=True, text=True)
+    assert refused.returncode != 0 and "JURANG_MAX_ROWS must be a positive whole number" in refused.stderr
