@@ -93,6 +93,12 @@ def kept(name: str, default=None):
     return st.session_state.get(KEPT, {}).get(name, default)
 
 
+def linked_or_kept(name: str, default=None):
+    """What this page's link asks for (?name=…), else the selection kept this session; the caller
+    checks it against what the user may choose."""
+    return st.query_params.get(name) or kept(name, default)
+
+
 def url_multiselect(label: str, options: list, key: str, param: str, format_func=str, container=st, **kwargs) -> list:
     """A multiselect mirrored in the query string as comma-separated values (unknown ones dropped)."""
     if key not in st.session_state and param in st.query_params:

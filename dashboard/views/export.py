@@ -18,7 +18,7 @@ st.markdown(ui.t("export_intro"))
 st.subheader(ui.t("briefing_title"))
 allowed = scope.export_states(dataset.state_names)
 column_scope, column_lang = st.columns([2, 1])
-chosen_state = url_state.kept("state")  # the state chosen on the other pages (or the official's own)
+chosen_state = url_state.linked_or_kept("state")  # the link's state, else the one chosen on the other pages (or the official's own)
 chosen_state = None if chosen_state in (None, url_state.ALL) else chosen_state
 pack_state = column_scope.selectbox(ui.t("pack_scope"), allowed, index=allowed.index(chosen_state) if chosen_state in allowed else 0,
                                     format_func=lambda s: ui.t("malaysia") if s is None else s, key="pack_state")

@@ -201,6 +201,15 @@ def test_a_ministry_user_publishes_and_it_is_logged(new_page, signin_server, sig
     page = new_page()
     sign_in(page, signin_server, MINISTRY_USER)
     expect(page.get_by_text(f"Signed in as {MINISTRY_USER} · All states")).to_be_visible(timeout=WAIT_MS)
+
+    page.goto(signin_server + "/export?state=Kedah")  # any state's pack, and the national one
+    scope_box = page.get_by_role("combobox", name="Scope")
+    expect(scope_box).to_have_value("Kedah", timeout=WAIT_MS)
+    scope_box.click()
+    expect(page.get_by_role("option", name="Malaysia", exact=True)).to_be_visible(timeout=WAIT_MS)
+    expect(page.get_by_role("option", name="Sabah", exact=True)).to_be_visible(timeout=WAIT_MS)
+    page.keyboard.press("Escape")
+
     preview_synthetic_upload(page, signin_server, signin_setup["data_dir"])
     page.get_by_text("I have checked the preview").click()
     page.get_by_role("button", name="Publish for everyone").click()
