@@ -11,7 +11,9 @@ The scenario string (the URL's `scenario=` and Selection.scenario), items separa
                                         indicator to <level> in <districts>; never makes a value worse.
                                         level: a number or 'urban_mean' (the baseline's population-
                                         weighted urban mean); districts: codes joined by ',' or
-                                        'lowest_rural_<N>' (the N rural districts furthest behind)
+                                        'lowest_rural_<N>' (the N rural districts furthest behind).
+                                        At a seat level (geo=parlimen|dun) the areas are seats
+                                        (P.209, 13_N.45) and their values are those carried from districts.
     health_facility_internet:all:<districts>   connect every public health facility there (costed only:
                                         no indicator in the data measures it, so it moves no gap)
     school_internet:all:<districts>     connect every MOE school there (costed only, as above; people
@@ -46,7 +48,7 @@ MAX_ITEMS = 24
 URBAN_MEAN = "urban_mean"
 LOWEST_RURAL = re.compile(r"^lowest_rural_(\d{1,3})$")
 NUMBER = re.compile(r"^\d+(\.\d+)?$")
-CODE = re.compile(r"^\d{1,2}_\d{1,3}$")
+CODE = re.compile(r"^(\d{1,2}_\d{1,3}|P\.\d{3}|\d{1,2}_N\.\d{2})$")  # a district, Parliament seat or state seat code
 
 FACILITY_ACTION = "health_facility_internet"
 SCHOOL_ACTION = "school_internet"
@@ -156,7 +158,8 @@ def _districts(text: str, codes: set[str], item: str) -> str:
         return f"lowest_rural_{int(found.group(1))}"
     wanted = [code for code in text.split(",") if code]
     if not wanted or any(not CODE.match(code) or code not in codes for code in wanted):
-        raise ScenarioError(f"{item!r}: districts must be known district codes (e.g. 12_6) joined by ',' or lowest_rural_N")
+        raise ScenarioError(f"{item!r}: the areas must be known codes of the page's level (a district 12_6, a Parliament seat P.209, a state seat 13_N.45) "
+                            "joined by ',', or lowest_rural_N")
     return ",".join(dict.fromkeys(wanted))
 
 

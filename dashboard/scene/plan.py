@@ -127,7 +127,7 @@ def interventions_table(scene: Scene, planned: pd.DataFrame, words: Words, assum
         shown[["action", "action_label", "code_state_district", "district", "state", "urban_class", "urban_class_label", "baseline_value", "target_level",
                "scenario_value", "change", "units", "people_reached", "cost_rm"]].reset_index(drop=True),
         title=words.t("plan_interventions_title"), source=assumption_line,
-        labels={"action_label": words.t("plan_action"), "district": words.t("district"), "state": words.t("state"), "urban_class_label": words.t("urban_class"),
+        labels={"action_label": words.t("plan_action"), "district": words.geo("district"), "state": words.t("state"), "urban_class_label": words.t("urban_class"),
                 "baseline_value": words.t("plan_before"), "scenario_value": words.t("plan_after_scenario"), "units": words.t("plan_units"),
                 "people_reached": words.t("plan_people_reached"), "cost_rm": words.t("plan_cost_rm")},
         formats={"baseline_value": ".1f", "scenario_value": ".1f", "change": "+.1f", "units": ",.0f", "people_reached": ",.0f", "cost_rm": ",.0f"},
@@ -156,7 +156,7 @@ def gaps_section(scene: Scene, dataset: data.Dataset, selection: Selection, scen
     table = pd.DataFrame(rows).astype({"year": "Int64"})
     scene.tables["gaps"] = Table(
         table, title=words.t("plan_gaps_title"), source=assumption_line + " " + words.t("plan_gap_method"),
-        labels={"label": words.t("plan_measure"), "districts_compared": words.t("plan_districts_compared"), "urban_before": words.t("plan_urban_before"),
+        labels={"label": words.t("plan_measure"), "districts_compared": words.geo("plan_districts_compared"), "urban_before": words.t("plan_urban_before"),
                 "rural_before": words.t("plan_rural_before"), "shortfall_before": words.t("plan_shortfall_before"), "urban_after": words.t("plan_urban_after"),
                 "rural_after": words.t("plan_rural_after"), "shortfall_after": words.t("plan_shortfall_after"), "shortfall_change": words.t("plan_shortfall_change")},
         formats={c: ".2f" for c in ("urban_before", "rural_before", "shortfall_before", "urban_after", "rural_after", "shortfall_after")} | {"shortfall_change": "+.2f"},
@@ -192,13 +192,13 @@ def index_section(scene: Scene, dataset: data.Dataset, selection: Selection, der
     changed = table.loc[(table["index_change"].abs() > 1e-9) | (table["need_rank_change"].fillna(0) != 0)].sort_values("need_rank_before")
     scene.tables["index"] = Table(
         changed.reset_index(drop=True), title=words.t("plan_index_title"), source=assumption_line,
-        labels={"district": words.t("district"), "state": words.t("state"), "index_before": words.t("plan_index_before"), "index_after": words.t("plan_index_after"),
+        labels={"district": words.geo("district"), "state": words.t("state"), "index_before": words.t("plan_index_before"), "index_after": words.t("plan_index_after"),
                 "need_rank_before": words.t("plan_rank_before"), "need_rank_after": words.t("plan_rank_after"),
                 "rank_low_before": words.t("plan_rank_low_before"), "rank_high_before": words.t("plan_rank_high_before"),
                 "rank_low_after": words.t("plan_rank_low_after"), "rank_high_after": words.t("plan_rank_high_after")},
         formats={"index_before": ".1f", "index_after": ".1f", "index_change": "+.1f"}, no_data=words.no_data,
     )
-    scene.sentences["index_changed"] = words.t("plan_index_changed", count=len(changed))
+    scene.sentences["index_changed"] = words.geo("plan_index_changed", count=len(changed))
 
 
 def targets_section(scene: Scene, dataset: data.Dataset, base: planner.Baseline, derived: pd.DataFrame, planned: pd.DataFrame, words: Words, assumption_line: str) -> None:
@@ -253,7 +253,7 @@ def summary_section(scene: Scene, planned: pd.DataFrame, gaps: pd.DataFrame, cos
     table = pd.DataFrame(rows)
     scene.tables["summary"] = Table(
         table, title=words.t("plan_summary_title"), source=assumption_line,
-        labels={"action_label": words.t("plan_action"), "districts": words.t("plan_districts"), "units": words.t("plan_units"), "unit": words.t("plan_unit"),
+        labels={"action_label": words.t("plan_action"), "districts": words.geo("plan_districts"), "units": words.t("plan_units"), "unit": words.t("plan_unit"),
                 "people_reached": words.t("plan_people_reached"), "cost_rm": words.t("plan_cost_rm"), "gap_points_closed": words.t("plan_gap_points_closed"),
                 "cost_per_gap_point_rm": words.t("plan_cost_per_point")},
         formats={"units": ",.0f", "people_reached": ",.0f", "cost_rm": ",.0f", "gap_points_closed": ".2f", "cost_per_gap_point_rm": ",.0f"},
@@ -300,7 +300,7 @@ def optimise_section(scene: Scene, dataset: data.Dataset, selection: Selection, 
              "districts": int(randoms[int(np.argmax(random_values))].sum()) if random_values else 0},
         ]).assign(objective=objective, objective_unit=unit, budget_rm=budget),
         title=words.t("plan_optimiser_title", objective=words.t("plan_objective_" + objective)), source=words.t("plan_optimiser_method"),
-        labels={"method_text": words.t("method"), "objective_value": unit, "cost_rm": words.t("plan_cost_rm"), "districts": words.t("plan_districts")},
+        labels={"method_text": words.t("method"), "objective_value": unit, "cost_rm": words.t("plan_cost_rm"), "districts": words.geo("plan_districts")},
         formats={"objective_value": ",.2f", "cost_rm": ",.0f"}, no_data=words.no_data,
     )
     names = start.districts.set_index("code_state_district")
@@ -319,9 +319,9 @@ def optimise_section(scene: Scene, dataset: data.Dataset, selection: Selection, 
                                         "value_per_million_rm", "value_for_money_rank", "why"])
     scene.tables["picks"] = Table(
         picks, title=words.t("plan_picks_title"), source=words.t("plan_optimiser_method"),
-        labels={"district": words.t("district"), "state": words.t("state"), "why": words.t("plan_why")}, no_data=words.no_data,
+        labels={"district": words.geo("district"), "state": words.t("state"), "why": words.t("plan_why")}, no_data=words.no_data,
     )
-    scene.sentences["optimiser_result"] = words.t("plan_optimiser_result", count=int(best.sum()), budget=money(budget, words),
+    scene.sentences["optimiser_result"] = words.geo("plan_optimiser_result", count=int(best.sum()), budget=money(budget, words),
                                                    value=f"{planner.objective_value(best, options):,.2f}", unit=unit,
                                                    greedy=f"{planner.objective_value(rule, options):,.2f}", random=f"{max(random_values, default=0.0):,.2f}")
     return list(picks["code_state_district"])

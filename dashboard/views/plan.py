@@ -1,4 +1,4 @@
-"""Plan page (what-if): the user states assumptions — interventions in chosen districts, unit costs,
+"""Plan page (what-if): the user states assumptions — interventions in chosen districts or seats, unit costs,
 a budget and one objective — and the plan scene (dashboard/scene/plan.py) computes the consequences.
 The scenario lives in the URL (`scenario=`), so a plan is shared as a link and reproduced by
 `python -m dashboard.scene plan "scenario=…"`. Nothing here changes a measured value anywhere."""
@@ -12,12 +12,19 @@ from dashboard.scene import common
 from dashboard.scene import plan as plan_scene
 from dashboard.selection import Selection, scenario_value
 
-SCENARIO_KEY = "plan_scenario"
-
 dataset = ui.require_dataset()
-options = common.options(dataset)
 st.title(ui.t("plan_title"))
+areas = url_state.geography_selector(dataset)  # districts, Parliament or state seats (values carried from districts are marked)
+options = common.options(areas)
+# one scenario per geography this session (its codes are that level's); the district one rides into the briefing pack
+SCENARIO_KEY = "plan_scenario" if areas.geography == "district" else f"plan_scenario_{areas.geography}"
 url_state.notify_ignored_params()
+
+
+def geo_t(key: str) -> str:
+    """A label naming this level's areas (districts, Parliament seats or state seats)."""
+    return ui.t(key if areas.geography == "district" else f"{key}_{areas.geography}")
+
 
 if SCENARIO_KEY not in st.session_state:
     raw = st.query_params.get("scenario", "")
@@ -40,8 +47,8 @@ with st.expander(ui.t("plan_add_title"), expanded=not st.session_state[SCENARIO_
                               format_func=lambda mode: ui.t("plan_level_urban_mean") if mode == "urban_mean" else ui.t("plan_level_number"))
         level = st.number_input(ui.t("plan_level_value"), min_value=0.0, max_value=100.0, value=90.0, step=0.5)
         centres = st.number_input(ui.t("plan_centres_per_district"), min_value=1, max_value=100, value=1, step=1, help=ui.t("plan_centres_help"))
-        lowest = st.number_input(ui.t("plan_lowest_rural"), min_value=0, max_value=len(options.districts), value=10, step=1)
-        chosen = st.multiselect(ui.t("plan_districts_chosen"), list(options.districts), format_func=district_name, placeholder=ui.t("choose_options"))
+        lowest = st.number_input(geo_t("plan_lowest_rural"), min_value=0, max_value=len(options.districts), value=10, step=1)
+        chosen = st.multiselect(geo_t("plan_districts_chosen"), list(options.districts), format_func=district_name, placeholder=ui.t("choose_options"))
         cost = st.number_input(ui.t("plan_cost_input"), min_value=0.0, value=None, step=100.0, help=ui.t("plan_cost_help"))
         submitted = st.form_submit_button(ui.t("plan_add_button"), icon=":material/add:")
     with st.form("plan_optimise"):
@@ -83,7 +90,7 @@ if st.button(ui.t("plan_clear"), icon=":material/delete:"):
         del st.query_params["scenario"]
     st.rerun()
 
-scene = ui.scene_for(dataset, Selection(page="plan", lang=ui.language(), scenario=canonical or None))
+scene = ui.scene_for(dataset, Selection(page="plan", lang=ui.language(), geography=areas.geography, scenario=canonical or None))
 st.markdown(scene.sentences["intro"])
 st.caption(scene.sentences["honesty"])
 for notice in scene.notices:

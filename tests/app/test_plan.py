@@ -49,3 +49,15 @@ def test_the_example_button_starts_a_plan(real_data):
     at = example.click().run()
     assert not at.exception, [item.message for item in at.exception]
     assert at.session_state["plan_scenario"] and at.get("plotly_chart")
+
+
+def test_the_plan_page_plans_parliament_seats(real_data):
+    """Issue #16: the geography switch on the Plan page; the seats' own scenario, in the link."""
+    at = AppTest.from_file(str(helpers_data.APP_SCRIPT), default_timeout=120)
+    at.query_params["geo"] = "parlimen"
+    at.query_params["scenario"] = "internet_hh_pct:urban_mean:P.209,P.183"
+    at.switch_page("views/plan.py").run()
+    assert not at.exception, [item.message for item in at.exception]
+    assert at.session_state["plan_scenario_parlimen"] == "internet_hh_pct:urban_mean:P.209,P.183"
+    named = [frame.value for frame in at.dataframe if "Parliament seat" in frame.value.columns and len(frame.value)]
+    assert named and set(named[0]["Parliament seat"]) == {"P.209 Julau", "P.183 Beluran"}  # the interventions, by seat

@@ -266,3 +266,33 @@ def test_a_plan_without_a_scenario_says_how_to_start_and_changes_nothing(real_da
 
 def test_selection_default_has_no_scenario():
     assert Selection(page="plan").scenario is None
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("geography", ["parlimen", "dun"])
+def test_a_plan_for_seats_raises_the_chosen_seats_and_touches_no_other(real_dataset, geography):
+    """Issue #16: interventions in chosen seats (values carried from districts, and said so)."""
+    from dashboard import scene
+    from dashboard.scene import plan
+
+    level = real_dataset.at(geography)
+    query = f"geo={geography}&scenario=internet_hh_pct:urban_mean:lowest_rural_10;school_internet:all:lowest_rural_3"
+    result = scene.build(real_dataset, "plan", query)
+    assert result.selection.geography == geography and "from_districts" in result.sentences
+    chosen = set(planner.resolve_districts("lowest_rural_10", plan.baseline(level), "internet_hh_pct"))
+    raised = result.table("interventions").query("action == 'internet_hh_pct'")
+    assert set(raised["code_state_district"]) == chosen and all(code in level.districts["code_state_district"].to_numpy() for code in chosen)
+    gap = result.table("gaps").set_index("id").loc["internet_hh_pct"]
+    assert gap["shortfall_after"] < gap["shortfall_before"] and gap["districts_compared"] > 0.9 * len(level.districts)  # like for like, seats with a value
+    schools = result.table("interventions").query("action == 'school_internet'")
+    assert len(schools) == 3 and (schools["units"] > 0).all()
+
+
+@pytest.mark.integration
+def test_the_optimiser_picks_state_seats_at_least_as_well_as_greedy_and_random(real_dataset):
+    from dashboard import scene
+
+    result = scene.build(real_dataset, "plan", "geo=dun&scenario=cost=internet_hh_pct:1000;budget=60000000;optimise=gap:internet_hh_pct:urban_mean")
+    compared = result.table("optimiser").set_index("method")["objective_value"]
+    assert compared["milp"] >= compared["greedy"] - 1e-9 and compared["milp"] >= compared["random_best"] - 1e-9
+    assert result.table("picks")["code_state_district"].str.contains("_N.", regex=False).all()
