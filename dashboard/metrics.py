@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -300,8 +301,10 @@ def group_value(frame: pd.DataFrame, aggregate: str = "weighted_mean", value_col
     return weighted_mean(frame[value_col], frame[weight_col])
 
 
-def district_profile(districts: pd.DataFrame, indicators: pd.DataFrame, catalogue: dict[str, dict], code: str) -> pd.DataFrame:
-    """Every indicator at its latest year: the district against its state, its urban class and the nation.
+def district_profile(districts: pd.DataFrame, indicators: pd.DataFrame, catalogue: dict[str, dict], code: str,
+                     years_shown: Mapping[str, int] | None = None) -> pd.DataFrame:
+    """Every indicator at its year (`years_shown`: the pages' default-year rule; else its latest): the
+    district against its state, its urban class and the nation.
 
     Returns one row per indicator with district, state, urban_class and national figures, the
     year, whether each group figure applies (`group_figures`: no class figure for counts, none
@@ -313,7 +316,8 @@ def district_profile(districts: pd.DataFrame, indicators: pd.DataFrame, catalogu
         years = indicator_years(indicators, indicator)
         if not years:
             continue
-        frame = weighted_frame(districts, indicators, indicator, years[-1])
+        year = (years_shown or {}).get(indicator) or years[-1]
+        frame = weighted_frame(districts, indicators, indicator, year)
         aggregate = entry.get("aggregate", "weighted_mean")
         value = frame.loc[frame["code_state_district"] == code, "value"].iloc[0]
         national = group_value(frame, aggregate)
@@ -326,7 +330,7 @@ def district_profile(districts: pd.DataFrame, indicators: pd.DataFrame, catalogu
             {
                 "indicator": indicator,
                 "domain": entry["domain"],
-                "year": years[-1],
+                "year": year,
                 "method": entry["method"],
                 "district": value,
                 "state": group_value(frame.loc[frame["state"] == row["state"]], aggregate),

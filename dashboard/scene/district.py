@@ -213,8 +213,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         comparison.set_index("name")[domain_ids], domain_labels, axis_label=words.t("domain_score"), no_data_label=words.no_data,
     )
 
-    # --- every indicator at its latest year
-    profile = metrics.district_profile(dataset.districts, dataset.indicators, catalogue, code)
+    # --- every indicator at its default year (the one rule of every page: common.Options.default_year)
+    options = common.options(dataset)
+    profile = metrics.district_profile(dataset.districts, dataset.indicators, catalogue, code, {i: options.default_year(i) for i in catalogue if options.years.get(i)})
     verdict = np.select([profile["better_than_nation"] > 0, profile["better_than_nation"] < 0, profile["better_than_nation"] == 0], ["better", "worse", "same"], default="")
     indicator_frame = pd.DataFrame({
         "domain": profile["domain"], "indicator": profile["indicator"], "unit": profile["indicator"].map(words.unit), "year": profile["year"],

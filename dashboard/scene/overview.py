@@ -38,7 +38,7 @@ def headline_rows(dataset: data.Dataset, selection: Selection, result: common.In
             rows.append({"domain": domain.id, "indicator": None})
             continue
         entry = entries[headline]
-        years = list(options.years[headline])
+        years = [year for year in options.years[headline] if year <= options.default_year(headline)]  # up to the default year (the one rule)
         frame = metrics.filter_state(metrics.weighted_frame(dataset.districts, dataset.indicators, headline, years[-1]), selection.state)
         gap = metrics.rural_urban_gap(frame, entry["direction"])
         row = {"domain": domain.id, "indicator": headline, "year": years[-1], "method": entry["method"], "urban_mean": gap["urban_mean"],

@@ -296,3 +296,16 @@ def test_map_page_and_command_line_show_the_same_numbers(data_dir, monkeypatch):
     assert page[rank].astype(str).tolist() == cli["rank"].astype("Int64").astype(str).tolist()
     value_column = next(column for column in page.columns if column.startswith(common.catalogue()[INDICATOR]["label"]["en"]))
     assert page[value_column].tolist() == [figures.format_value(value, fmt) for value in cli["value"]]
+
+
+def test_the_profile_shows_each_indicator_at_the_pages_default_year(dataset):
+    """Issue #12: one 'latest year' rule — the profile, the overview and the map open on the same year
+    (one seat figure in a newer year does not make a column of blanks)."""
+    from dashboard import scene
+    from dashboard.scene import common
+
+    options = common.options(dataset)
+    profile = scene.build(dataset, "district", "district=12_15").table("indicators").set_index("indicator")["year"]
+    assert {i: int(y) for i, y in profile.items()} == {i: options.default_year(i) for i in profile.index}
+    headlines = scene.build(dataset, "overview", "").table("headlines").dropna(subset=["indicator"])
+    assert all(int(row.year) == options.default_year(row.indicator) for row in headlines.itertuples())
