@@ -278,9 +278,13 @@ def panel_sentence(compared: int, left_out: list[str], dataset: data.Dataset, wo
     span = f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])
     if not left_out:
         return words.geo("panel_all", count=compared, years=span)
+    return words.geo("panel_left_out", count=compared, years=span, names=area_names(left_out, dataset))
+
+
+def area_names(codes: list[str], dataset: data.Dataset) -> str:
+    """'Kalabakan (Sabah), Selama (Perak)': areas named with their state, in the order given."""
     names = dataset.districts.set_index("code_state_district")
-    listed = ", ".join(f"{names.at[code, 'district']} ({names.at[code, 'state']})" for code in left_out)
-    return words.geo("panel_left_out", count=compared, years=span, names=listed)
+    return ", ".join(f"{names.at[code, 'district']} ({names.at[code, 'state']})" for code in codes)
 
 
 def gap_change_sentence(gaps: pd.DataFrame, direction: str, fmt: str, unit: str, words: Words) -> str | None:

@@ -43,12 +43,12 @@ def headline_rows(dataset: data.Dataset, selection: Selection, result: common.In
         gap = metrics.rural_urban_gap(frame, entry["direction"])
         row = {"domain": domain.id, "indicator": headline, "year": years[-1], "method": entry["method"], "urban_mean": gap["urban_mean"],
                "rural_mean": gap["rural_mean"], "shortfall": gap["shortfall"], "first_year": None, "shortfall_change": float("nan"),
-               "districts_compared": None, "districts_left_out": None}
+               "districts_compared": None, "districts_left_out": None, "left_out_codes": None}
         if len(years) > 1:
             pair = common.trend(dataset, headline, [years[0], years[-1]], selection.state, entry["direction"])
             first, last = pair.gaps.iloc[0], pair.gaps.iloc[-1]
             row.update(first_year=years[0], shortfall_change=last["shortfall"] - first["shortfall"],
-                       districts_compared=len(pair.compared), districts_left_out=len(pair.left_out))
+                       districts_compared=len(pair.compared), districts_left_out=len(pair.left_out), left_out_codes=";".join(pair.left_out))
         if selection.state is None:
             row.update(official_stratum(dataset.published, headline) or {})
         rows.append(row)
@@ -78,6 +78,8 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
                 "gap_since_panel", year=int(row.first_year), count=int(row.districts_compared),
                 change=figures.format_value(abs(row.shortfall_change), fmt, texts.difference_unit(unit, selection.lang)), direction=words.t("narrowed" if row.shortfall_change < 0 else "widened"),
             )
+            if row.left_out_codes:  # name the districts a changing set would have hidden
+                scene.sentences[f"gap_since_{row.domain}"] += " " + words.t("left_out_names", names=common.area_names(row.left_out_codes.split(";"), dataset))
         if "official_rural" in headlines.columns and pd.notna(getattr(row, "official_rural", None)):
             scene.sentences[f"official_{row.domain}"] = words.t(
                 "official_stratum_line", year=int(row.official_year), urban=figures.format_value(row.official_urban, fmt, unit),

@@ -133,6 +133,9 @@ def test_overview_since_sentence_uses_the_same_districts(dataset, indicators, di
     assert economy["shortfall_change"] == pytest.approx(-change)  # shortfall = urban − rural for higher-is-better
     assert f"same {len(both)} districts" in result.sentences["gap_since_economy"]
     assert "widened" in result.sentences["gap_since_economy"]
+    every = set(districts["code_state_district"])
+    names = districts.set_index("code_state_district")["district"]
+    assert all(names[code] in result.sentences["gap_since_economy"] for code in every - both), "every district left out is named"
 
 
 def test_overview_names_both_urban_rural_definitions(dataset):
