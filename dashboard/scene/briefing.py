@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import connectivity_evidence, data, figures, metrics, targets, texts
+from dashboard import composite, connectivity_evidence, data, figures, metrics, targets, texts
 from dashboard.scene import common
 from dashboard.scene import targets as target_scene
 from dashboard.scene.base import Scene, Table, Words
@@ -151,6 +151,11 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             if fallback is not None:
                 chosen, year = fallback, options.default_year(fallback)
                 scene.sentences[f"domain_{domain.id}_not_in_index"] = words.t("domain_not_measured", domain=domain.label[selection.lang])
+        if chosen is None:  # the scope's own most recent value within the index's age limit (W.P. Kuala Lumpur: HIES 2022)
+            chosen, year = _older_value(dataset, domain, result.years, codes)
+            if chosen is not None:
+                scene.sentences[f"domain_{domain.id}_older"] = words.t(
+                    "brief_domain_older", scope=scene.sentences["scope_short"], year=year, latest=result.years[chosen], limit=composite.MAX_VALUE_AGE_YEARS)
         if chosen is None:
             scene.sentences[f"domain_{domain.id}_missing"] = words.t(
                 "brief_domain_no_data", scope=scene.sentences["scope_short"],
@@ -167,7 +172,8 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             notes.append(words.t("brief_domain_uses", others=", ".join(others)))
         if chosen == connectivity_evidence.MODELLED:
             notes.append(measured_connectivity_sentence(dataset, codes, words))
-        scene.sentences[f"domain_{domain.id}_notes"] = " ".join([*notes, scene.sentences.get(f"domain_{domain.id}_not_in_index", "")]).strip()
+        extra = [scene.sentences.get(f"domain_{domain.id}_{part}", "") for part in ("not_in_index", "older")]
+        scene.sentences[f"domain_{domain.id}_notes"] = " ".join(text for text in [*notes, *extra] if text)
 
     # targets and priorities
     scene.tables["targets"] = Table(targets_table(dataset, selection, words, codes), title=words.t("brief_section_targets"), source=words.t("status_method_note"))
@@ -220,6 +226,19 @@ def scenario_annex(scene: Scene, plan: Scene, words: Words) -> None:
                                            labels={**index.labels, "rank_before_text": words.t("brief_scenario_rank_before"),
                                                    "rank_after_text": words.t("brief_scenario_rank_after")})
     scene.figure_builders["scenario_gaps"] = plan.figure_builders["gaps"]
+
+
+def _older_value(dataset: data.Dataset, domain, index_years: dict[str, int], codes: set[str]) -> tuple[str | None, int | None]:
+    """The domain's first index input with a value in scope in a release at most MAX_VALUE_AGE_YEARS
+    older than its latest (the rule the index itself uses), and that release's year."""
+    for item in domain.indicators:
+        latest = index_years.get(item.id)
+        if latest is None:
+            continue
+        for year in range(latest - 1, latest - composite.MAX_VALUE_AGE_YEARS - 1, -1):
+            if _has_value(dataset, item.id, year, codes):
+                return item.id, year
+    return None, None
 
 
 def _has_value(dataset: data.Dataset, indicator: str, year: int, codes: set[str]) -> bool:

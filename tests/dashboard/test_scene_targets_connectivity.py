@@ -188,3 +188,14 @@ def test_the_briefing_pack_carries_the_targets_pages_outlook_for_the_nation_and_
         assert printed == {place: text for place, text in expected.items() if text != "—"}, target_id
     assert "—" not in set(outlook["outlook_text"])
     assert set(pack.table("outlook_fan")["geography"]) == {"Malaysia", "Sarawak"}
+
+
+def test_a_territory_missing_from_the_latest_survey_shows_the_value_the_index_uses_in_its_pack(dataset):
+    """Issue #13: HIES 2024 omits W.P. Kuala Lumpur; its index economy domain uses the 2022 values, so its
+    pack's economy page shows them, marked, instead of "no data"."""
+    from dashboard import scene as scenes
+
+    pack = scenes.build(dataset, "briefing", "state=W.P. Kuala Lumpur")
+    assert "domain_economy_missing" not in pack.sentences
+    assert int(pack.table("domain_economy_means")["year"].iloc[0]) == 2022
+    assert "2022" in pack.sentences["domain_economy_older"] and pack.sentences["domain_economy_older"] in pack.sentences["domain_economy_notes"]
