@@ -76,6 +76,7 @@ def row_method_hover(frame: pd.DataFrame, entry: dict, year: int, words: Words) 
             lambda row: "<br><b>" + words.t(
                 "hover_measured", measure=words.label(row["measured_indicator"]), value=figures.format_value(row["measured_value"], ".1f", "%"),
                 year=int(row["measured_year"]), method=words.t("method_" + str(row["measured_method"])),
+                publisher=row["measured_publisher"] if isinstance(row.get("measured_publisher"), str) and row["measured_publisher"] else "—",
             ) + "</b>", axis=1,
         ) if measured.any() else pd.Series(dtype=object)
         hover = hover + lines.reindex(frame.index).fillna("")

@@ -110,3 +110,17 @@ def test_evidence_rule_on_a_synthetic_frame():
     assert frame.at["1_2", "shown_value"] == 45.0 and frame.at["1_2", "shown_year"] == 2022 and frame.at["1_2", "shown_method"] == "derived"
     assert frame.at["1_3", "measured_value"] == 50.0 and frame.at["1_3", "shown_value"] == 92.0  # too old to lead, still listed
     assert frame.at["1_1", "shown_value"] == 88.0 and frame.at["1_1", "shown_method"] == "imported"
+
+
+def test_the_map_hover_gives_a_measured_figures_year_method_and_publisher(dataset):
+    """Issue #14: a district with a published figure shows it with year and source, apart from the model."""
+    from dashboard import scene as scenes
+
+    result = scenes.build(dataset, "map", "indicator=internet_hh_pct")
+    table = result.table("districts").dropna(subset=["measured_value"])
+    assert len(table) and table["measured_publisher"].notna().all()
+    row = table.iloc[0]
+    hover = next("".join(map(str, trace.customdata[list(trace.locations).index(row["code_state_district"])]))
+                 for trace in result.figure_builders["map"]().data
+                 if getattr(trace, "locations", None) is not None and trace.customdata is not None and row["code_state_district"] in list(trace.locations))
+    assert f"({int(row['measured_year'])}, " in hover and row["measured_publisher"] in hover
