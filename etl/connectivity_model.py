@@ -111,7 +111,7 @@ def expit(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def latest_values(indicators: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
+def most_recent_up_to(indicators: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
     """Each district's most recent value of an indicator up to `year`: code_state_district, value, year."""
     rows = indicators.loc[(indicators["indicator"] == indicator) & (indicators["year"] <= year) & indicators["value"].notna()]
     latest = rows.sort_values("year").groupby("code_state_district", as_index=False).last()
@@ -122,7 +122,7 @@ def covariate_table(indicators: pd.DataFrame, codes: pd.Index, covariates: tuple
     """(values, years): one column per covariate (transformed), indexed by code; and the year used."""
     values, years = {}, {}
     for covariate in covariates:
-        latest = latest_values(indicators, covariate.indicator, year).set_index("code_state_district").reindex(codes)
+        latest = most_recent_up_to(indicators, covariate.indicator, year).set_index("code_state_district").reindex(codes)
         raw = latest["value"].astype(float)
         if covariate.transform == "log":
             raw = np.log(raw.where(raw > 0))

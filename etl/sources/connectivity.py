@@ -22,7 +22,7 @@ from pandera.pandas import Check, Column, DataFrameSchema
 from etl import connectivity_measured as measured
 from etl import connectivity_validation as validation
 from etl import geography, overlay
-from etl.connectivity_model import COVARIATES, INDICATOR, MODEL_YEAR, Estimate, covariate_table, estimate_internet, household_weights, latest_values, standardise, stratum_targets
+from etl.connectivity_model import COVARIATES, INDICATOR, MODEL_YEAR, Estimate, covariate_table, estimate_internet, household_weights, most_recent_up_to, standardise, stratum_targets
 from etl.context import StepContext, StepOutput
 from etl.derived_cache import frame_parts, input_digests
 from etl.indicators import INDICATOR_COLUMNS
@@ -110,7 +110,7 @@ def _build_connectivity(ctx: StepContext) -> StepOutput:
 
 def latest_piped_water(indicators: pd.DataFrame, codes: pd.Index) -> pd.Series:
     """Each district's latest piped-water share up to the model year (the naive baseline of the validation)."""
-    latest = latest_values(indicators, "piped_water_hh_pct", MODEL_YEAR).set_index("code_state_district")["value"]
+    latest = most_recent_up_to(indicators, "piped_water_hh_pct", MODEL_YEAR).set_index("code_state_district")["value"]
     return latest.reindex(codes).astype(float)
 
 
