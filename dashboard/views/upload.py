@@ -24,7 +24,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import chart_downloads, data, preview, signin, ui
+from dashboard import chart_downloads, data, preview, rebuild, signin, ui
 from dashboard.selection import Selection
 from etl import facility_status, geography, importer
 
@@ -102,6 +102,7 @@ def facility_status_section() -> None:
                 declared_source=checked["source"], by=scope.user, via="app",
             )
             st.session_state.pop(STATUS_KEY, None)
+            rebuild.request()
             return ui.t("status_stored", kind=ui.t("status_kind_" + checked["kind"]))
 
         publish_gate("status_store", store)
@@ -117,6 +118,9 @@ def facility_status_section() -> None:
 
 
 st.title(ui.t("upload_title"))
+rebuilding = rebuild.status()  # the background build a publish (or withdrawal) started from this server
+if scope.can_publish and rebuilding != "idle":
+    {"running": st.info, "done": st.success, "failed": st.error}[rebuilding](ui.t("rebuild_" + rebuilding), icon=":material/sync:")
 # one section at a time (the district preview or the status check): each keeps its own widgets and messages
 section = st.radio(ui.t("upload_section"), ["district", "facility"], format_func=lambda name: ui.t("upload_section_" + name), horizontal=True, key="upload_section")
 if section == "facility":
@@ -230,6 +234,7 @@ if current is not None:
     def publish() -> str:
         importer.publish(current.accepted, current.entry, by=scope.user, via="app")
         st.session_state.pop(PREVIEW_KEY, None)
+        rebuild.request()
         return ui.t("upload_published", id=current.indicator_id)
 
     publish_gate("upload_publish", publish)
@@ -245,4 +250,5 @@ if scope.can_publish:
         st.text(f"{published[chosen]['label'][ui.language()]} · {chosen_provenance.get('file', '')} · {chosen_provenance.get('imported_at', '')}")
         if st.button(ui.t("upload_withdraw_button"), key="upload_withdraw"):
             importer.withdraw(chosen, by=scope.user, via="app")
+            rebuild.request()
             st.success(ui.t("upload_withdrawn", id=chosen))

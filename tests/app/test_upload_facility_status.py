@@ -80,7 +80,11 @@ def test_open_access_sees_unknown_codes_refused_then_an_accepted_file_but_cannot
     assert not (writable_data / "custom").exists()
 
 
-def test_a_ministry_user_stores_an_accepted_file_for_the_next_build_and_it_is_logged(writable_data, school_codes):
+def test_a_ministry_user_stores_an_accepted_file_for_the_next_build_and_it_is_logged(writable_data, school_codes, monkeypatch):
+    from dashboard import rebuild
+
+    requests = []  # the background rebuild storing starts (tests/dashboard/test_rebuild.py runs a real one)
+    monkeypatch.setattr(rebuild, "request", lambda *args, **kwargs: requests.append("rebuild") or "started")
     payload = status_csv(school_codes)
     at = check(page(MINISTRY), "ministry_status.csv", payload)
     assert not at.exception, [item.message for item in at.exception]
@@ -91,7 +95,8 @@ def test_a_ministry_user_stores_an_accepted_file_for_the_next_build_and_it_is_lo
     at.button(key="status_store").click().run()
 
     assert not at.exception, [item.message for item in at.exception]
-    assert any("python -m etl build" in item.value for item in at.success)
+    assert requests == ["rebuild"] and any("rebuilt in the background" in item.value for item in at.success)
+    assert not any("python -m etl" in item.value for item in at.success)  # no shell command for the user
     custom = writable_data / "custom"
     stored = pd.read_csv(custom / "facility_status_schools.csv", dtype=str)
     assert stored["code"].tolist() == school_codes

@@ -76,7 +76,11 @@ def test_open_access_and_state_officials_preview_privately_and_cannot_publish(re
     assert "coverage_synthetic_pct" not in data.catalogue()  # and nobody else's catalogue changed
 
 
-def test_a_ministry_user_publishes_and_withdraws_and_both_are_logged(writable_data):
+def test_a_ministry_user_publishes_and_withdraws_and_both_are_logged(writable_data, monkeypatch):
+    from dashboard import rebuild
+
+    requests = []  # the background rebuild each action starts (tests/dashboard/test_rebuild.py runs a real one)
+    monkeypatch.setattr(rebuild, "request", lambda *args, **kwargs: requests.append("rebuild") or "started")
     payload = synthetic_csv(writable_data)
     at = submit(MINISTRY, writable_data, ("synthetic.csv", payload))
     assert_private_preview(at)
@@ -88,6 +92,7 @@ def test_a_ministry_user_publishes_and_withdraws_and_both_are_logged(writable_da
 
     assert not at.exception, [item.message for item in at.exception]
     assert at.success and "coverage_synthetic_pct" in at.success[0].value
+    assert requests == ["rebuild"] and "python -m etl" not in at.success[0].value and str(writable_data) not in at.success[0].value  # no shell, no server path
     custom = writable_data / "custom"
     assert (custom / "coverage_synthetic_pct.csv").is_file() and (custom / "coverage_synthetic_pct.yaml").is_file()
     (published,) = import_log.read(custom)
@@ -99,6 +104,7 @@ def test_a_ministry_user_publishes_and_withdraws_and_both_are_logged(writable_da
 
     assert not at.exception, [item.message for item in at.exception]
     assert importer.load_custom_entries(custom) == {}
+    assert requests == ["rebuild", "rebuild"]
     assert [(record["action"], record["by"]) for record in import_log.read(custom)] == [("publish", MINISTRY.user), ("withdraw", MINISTRY.user)]
 
 
