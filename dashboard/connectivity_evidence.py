@@ -35,6 +35,31 @@ EVIDENCE_COLUMNS = [
 ]
 
 
+def share_first(evidence: pd.DataFrame) -> pd.DataFrame:
+    """Per district, the connectivity share (%) the rule shows first, for lists that rank districts by
+    it (the priority list): imported > published local figure (within the age limit) > modelled.
+    Speedtest tiles are speeds (Mbps), not shares, so where they lead the next share stands in.
+    Columns: code_state_district, connectivity_value, connectivity_indicator, connectivity_year, connectivity_method."""
+    shown = evidence["shown"].astype(object)
+    if (shown == "tiles").any():
+        reference_year = evidence["modelled_year"].max()
+        recent = evidence["measured_value"].notna() & (evidence["measured_year"].fillna(0).astype(int) >= (0 if pd.isna(reference_year) else int(reference_year)) - MEASURED_MAX_AGE_YEARS)
+        fallback = pd.Series("none", index=evidence.index, dtype=object).mask(evidence["modelled_value"].notna(), "modelled").mask(recent, "measured")
+        shown = shown.where(shown != "tiles", fallback)
+    columns = {"imported": ("imported_indicator", "imported_value", "imported_year", None),
+               "measured": ("measured_indicator", "measured_value", "measured_year", "measured_method"),
+               "modelled": (None, "modelled_value", "modelled_year", "modelled_method")}
+    frame = pd.DataFrame({"code_state_district": evidence["code_state_district"], "connectivity_value": float("nan"), "connectivity_indicator": None,
+                          "connectivity_year": pd.array([pd.NA] * len(evidence), dtype="Int64"), "connectivity_method": None}, index=evidence.index)
+    for kind, (indicator, value, year, method) in columns.items():
+        pick = shown == kind
+        frame.loc[pick, "connectivity_indicator"] = evidence.loc[pick, indicator] if indicator else MODELLED
+        frame.loc[pick, "connectivity_value"] = evidence.loc[pick, value].astype(float)
+        frame.loc[pick, "connectivity_year"] = evidence.loc[pick, year]
+        frame.loc[pick, "connectivity_method"] = evidence.loc[pick, method] if method else "imported"
+    return frame.reset_index(drop=True)
+
+
 def connectivity_figures(published: pd.DataFrame) -> pd.DataFrame:
     """Published figures that can be connectivity evidence: every row but the farmers' and MSMEs'
     (concepts LIVELIHOOD_CONCEPTS), which are never a coverage point nor a state connectivity figure."""

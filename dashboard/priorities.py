@@ -67,8 +67,11 @@ def is_agricultural(frame: pd.DataFrame) -> pd.Series:
 
 
 def connectivity_first(frame: pd.DataFrame) -> pd.DataFrame:
-    """connectivity_value and connectivity_indicator: a district's measured coverage of populated
-    areas where it has one (internet, then 4G), else the modelled household-internet estimate."""
+    """connectivity_value and connectivity_indicator: as given (the scene passes the measured-first
+    share of dashboard.connectivity_evidence.share_first, with its year and method); else a district's
+    measured coverage of populated areas where it has one (internet, then 4G), else the modelled estimate."""
+    if {"connectivity_value", "connectivity_indicator"} <= set(frame.columns):
+        return frame
     value = pd.Series(float("nan"), index=frame.index)
     indicator = pd.Series(None, index=frame.index, dtype=object)
     for column in (*MEASURED_CONNECTIVITY, MODELLED_CONNECTIVITY):
@@ -92,5 +95,5 @@ def priority_list(frame: pd.DataFrame, count: int = 5) -> pd.DataFrame:
     if {AGRI_SHARE, CROP_PER_RURAL} <= set(frame.columns):
         parts.append(agricultural_weak_connectivity(frame, count))
     columns = ["reason", "code_state_district", "district", "state", "urban_class", "index", "value", "reference",
-               "connectivity_indicator", CROP_PER_RURAL, MICRO_PER_1K]
+               "connectivity_indicator", "connectivity_year", "connectivity_method", CROP_PER_RURAL, MICRO_PER_1K]
     return pd.concat([part.reindex(columns=columns) for part in parts], ignore_index=True)

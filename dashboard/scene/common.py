@@ -192,9 +192,12 @@ def unmeasured_sentences(result: IndexResult, words: Words) -> dict[str, str]:
     return sentences
 
 
-def priority_table(result: IndexResult, state: str | None, count: int = 5) -> pd.DataFrame:
-    """Where to act first in scope: one row per (district, reason), with the weakest domain."""
+def priority_table(result: IndexResult, state: str | None, count: int = 5, connectivity: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Where to act first in scope: one row per (district, reason), with the weakest domain;
+    `connectivity`: each district's measured-first share (connectivity_evidence.share_first)."""
     frame = metrics.filter_state(result.table, state)
+    if connectivity is not None:
+        frame = frame.merge(connectivity, on="code_state_district", how="left")
     listed = priorities.priority_list(frame, count)
     return listed.merge(frame[["code_state_district", "weakest_domain"]], on="code_state_district", how="left")
 
@@ -208,8 +211,12 @@ def reason_text(row, words: Words, domain_labels: dict[str, str]) -> str:
     if row.reason == priorities.GAP_TO_STATE_URBAN:
         return words.t("brief_why_gap_to_state_urban", gap=fmt(row.value), state=row.state, reference=fmt(row.reference))
     measure = getattr(row, "connectivity_indicator", None)
+    method = getattr(row, "connectivity_method", None)
+    method_text = words.t("method_" + method) if isinstance(method, str) else words.t("method_modelled" if measure == priorities.MODELLED_CONNECTIVITY else "connectivity_measured_short")
+    year = getattr(row, "connectivity_year", None)
     return words.t("brief_why_agri_weak_connectivity", value=fmt(row.value, ".1f"), reference=fmt(row.reference, ".1f"),
-                   measure=words.label(measure) if isinstance(measure, str) else "—", method=words.t("method_modelled" if measure == priorities.MODELLED_CONNECTIVITY else "connectivity_measured_short"),
+                   measure=words.label(measure) if isinstance(measure, str) and measure in words.catalogue else "—",
+                   method=f"{method_text}, {int(year)}" if year is not None and pd.notna(year) else method_text,
                    area=fmt(getattr(row, priorities.CROP_PER_RURAL, float("nan"))), micro=fmt(getattr(row, priorities.MICRO_PER_1K, float("nan")), ".1f"))
 
 

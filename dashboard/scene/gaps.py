@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import data, figures, metrics
+from dashboard import data, figures, metrics, priorities
 from dashboard.scene import common
-from dashboard.scene.base import Scene, Table
+from dashboard.scene.base import Scene, Table, Words
 from dashboard.selection import Selection
 
 
@@ -37,6 +37,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     )
     scene.sentences["gap"] = common.texts.gap_sentence(gap, direction, fmt, unit, selection.lang, dataset.geography)
     scene.sentences["definition"] = words.geo("definition_district_classes", rule=words.t("seat_class_rule"))
+
+    if dataset.geography == "district":
+        add_agricultural_split(scene, dataset, frame, fmt, source, indicator, words)
 
     distribution = frame[["code_state_district", "district", "state", "urban_class", "value", "population"]].sort_values("value")
     scene.tables["distribution"] = Table(
@@ -89,3 +92,29 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         inequality["income_year"] = income_year
     scene.tables["inequality"] = Table(pd.DataFrame([inequality]), title=words.t("inequality_title"), source=source, indicators=(indicator,))
     return scene
+
+
+def add_agricultural_split(scene: Scene, dataset: data.Dataset, frame: pd.DataFrame, fmt: str, source: str, indicator: str, words: Words) -> None:
+    """The indicator in agricultural districts (the one rule of dashboard.priorities, as in the priority
+    list and the pack) against the other rural districts and all other districts, population-weighted."""
+    options = common.options(dataset)
+    inputs = {}
+    for column in (priorities.AGRI_SHARE, priorities.CROP_PER_RURAL):
+        year = options.default_year(column)
+        if year is None:
+            return
+        inputs[column] = metrics.indicator_frame(dataset.districts, dataset.indicators, column, year).set_index("code_state_district")["value"]
+    agricultural = priorities.is_agricultural(frame.assign(**{column: frame["code_state_district"].map(values) for column, values in inputs.items()}))
+    groups = {"agricultural": agricultural, "other_rural": ~agricultural & (frame["urban_class"] == "rural"), "all_other": ~agricultural}
+    rows = []
+    for group, members in groups.items():
+        present = frame.loc[members & frame["value"].notna()]
+        rows.append({"group": group, "districts": int(members.sum()), "districts_with_data": len(present),
+                     "mean": metrics.weighted_mean(present["value"], present["population"]), "indicator": indicator})
+    rule = words.t("agri_rule_short", share=f"{priorities.AGRI_SHARE_MIN_PCT:g}", area=f"{priorities.CROP_HA_PER_1K_RURAL_MIN:g}")
+    scene.tables["agricultural"] = Table(
+        pd.DataFrame(rows), title=words.t("agri_split_title"), source=f"{source} {rule}", indicators=(indicator, priorities.AGRI_SHARE, priorities.CROP_PER_RURAL),
+        labels={"group": words.t("agri_group"), "districts": words.t("districts_shown"), "districts_with_data": words.t("with_data"), "mean": words.t("weighted_mean")},
+        formats={"mean": fmt}, no_data=words.no_data, value_labels={"group": {group: words.t("agri_group_" + group) for group in groups}},
+    )
+    scene.sentences["agricultural_rule"] = rule

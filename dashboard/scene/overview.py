@@ -103,7 +103,11 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         height=height, geojson_url=geojson_url,
     )
 
-    listed = common.priority_table(result, state)
+    from dashboard import connectivity_evidence
+    from dashboard.scene import connectivity as connectivity_scene
+
+    # measured first, as every page: imported > published local figure (≤ 3 years) > modelled
+    listed = common.priority_table(result, state, connectivity=connectivity_evidence.share_first(connectivity_scene.district_evidence(dataset)))
     listed = listed.assign(why=[common.reason_text(row, words, domain_labels) for row in listed.itertuples(index=False)])
     scene.tables["priorities"] = Table(
         listed[["reason", "code_state_district", "district", "state", "urban_class", "index", "value", "reference", "weakest_domain", "why"]],

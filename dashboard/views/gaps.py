@@ -51,6 +51,11 @@ if "trend" in scene.tables:
         st.markdown(scene.sentences["gap_change"])
     st.caption(scene.sentences["panel"])
 
+if "agricultural" in scene.tables:
+    st.subheader(scene.tables["agricultural"].title)
+    st.dataframe(scene.tables["agricultural"].display(), hide_index=True, width="stretch")
+    st.caption(scene.tables["agricultural"].source)
+
 st.subheader(ui.t("state_gaps_title"))
 st.dataframe(scene.tables["state_gaps"].display(), hide_index=True, width="stretch")
 st.caption(ui.t("state_gaps_note"))

@@ -54,3 +54,26 @@ def test_connectivity_page_shows_farmers_and_petty_traders(dataset, lang):
 def test_state_connectivity_figures_have_no_farmer_rows(dataset):
     figures = district.state_figures(dataset.published, "Sabah")
     assert len(figures) and not figures["indicator"].str.startswith("agri").any()
+
+
+def test_the_gaps_page_splits_by_the_one_agricultural_district_rule(dataset):
+    """Issue #20: the Gaps page uses the same rule as the priority list and the pack (plain-pandas recount)."""
+    import numpy as np
+
+    from dashboard import priorities
+    from dashboard import scene as scenes
+    from dashboard.scene import common
+
+    result = scenes.build(dataset, "gaps", "indicator=internet_hh_pct&year=2024")
+    split = result.table("agricultural").set_index("group")
+    options = common.options(dataset)
+    rows = dataset.indicators
+    years = {priorities.AGRI_SHARE: options.default_year(priorities.AGRI_SHARE), priorities.CROP_PER_RURAL: options.default_year(priorities.CROP_PER_RURAL),
+             "internet_hh_pct": 2024, "population": 2024}
+    wide = {c: rows.loc[(rows["indicator"] == c) & (rows["year"] == y)].set_index("code_state_district")["value"] for c, y in years.items()}
+    frame = pd.DataFrame(wide).reindex(dataset.districts["code_state_district"])
+    agricultural = (frame[priorities.AGRI_SHARE] >= 3.0) & (frame[priorities.CROP_PER_RURAL] >= 50.0)
+    assert split.at["agricultural", "districts"] == agricultural.sum()
+    chosen = frame.loc[agricultural]
+    assert split.at["agricultural", "mean"] == pytest.approx(np.average(chosen["internet_hh_pct"], weights=chosen["population"]))
+    assert "3 %" in result.sentences["agricultural_rule"] and "50 ha" in result.sentences["agricultural_rule"]
