@@ -62,8 +62,9 @@ OPTIONAL_COLUMNS = ["tile", "tile_x", "tile_y", "avg_lat_down_ms", "avg_lat_up_m
 FILE_PATTERN = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-01_performance_(?P<type>fixed|mobile)_tiles")
 POPULATION_SOURCE = "opendosm_population_district"
 BOUNDARIES_SOURCE = "dosm_district_boundaries"
-MEASURES = ("download_mbps", "download_median_mbps", "upload_mbps", "latency_ms", "tests_per_1k", "devices_per_1k", "tests_below_pct")
-SPEED_MEASURES = ("download_mbps", "download_median_mbps", "upload_mbps", "latency_ms", "tests_below_pct")  # suppressed below MIN_TESTS
+MEASURES = ("download_mbps", "download_median_mbps", "upload_mbps", "upload_median_mbps", "latency_ms", "latency_median_ms", "tests_per_1k", "devices_per_1k",
+            "tests_below_pct")
+SPEED_MEASURES = ("download_mbps", "download_median_mbps", "upload_mbps", "upload_median_mbps", "latency_ms", "latency_median_ms", "tests_below_pct")  # suppressed below MIN_TESTS
 
 
 def indicator_id(kind: str, measure: str) -> str:
@@ -153,14 +154,18 @@ def aggregate_tiles(tiles: pd.DataFrame, population: pd.Series, kind: str, key: 
         below=placed["tests"].where(placed["avg_d_kbps"] < threshold_kbps, 0),
     )
     sums = weighted.groupby(key).agg(tests=("tests", "sum"), devices=("devices", "sum"), tiles=("quadkey", "size"), d=("d", "sum"), u=("u", "sum"), lat=("lat", "sum"), below=("below", "sum"))
-    medians = placed.groupby(key).apply(lambda group: weighted_median(group["avg_d_kbps"], group["tests"]), include_groups=False)
+    grouped = placed.groupby(key)
+    medians = {column: grouped.apply(lambda group, column=column: weighted_median(group[column], group["tests"]), include_groups=False).reindex(sums.index)
+               for column in ("avg_d_kbps", "avg_u_kbps", "avg_lat_ms")}
     people = population.reindex(sums.index).astype(float)
     table = pd.DataFrame(
         {
             "download_mbps": sums["d"] / sums["tests"] / 1000,
-            "download_median_mbps": medians.reindex(sums.index) / 1000,
+            "download_median_mbps": medians["avg_d_kbps"] / 1000,
             "upload_mbps": sums["u"] / sums["tests"] / 1000,
+            "upload_median_mbps": medians["avg_u_kbps"] / 1000,
             "latency_ms": sums["lat"] / sums["tests"],
+            "latency_median_ms": medians["avg_lat_ms"],
             "tests_per_1k": sums["tests"] / people * 1000,
             "devices_per_1k": sums["devices"] / people * 1000,
             "tests_below_pct": sums["below"] / sums["tests"] * 100,

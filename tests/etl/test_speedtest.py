@@ -99,14 +99,18 @@ def recompute(tiles: pd.DataFrame, population: pd.Series, threshold_mbps: float,
     rows = {}
     for code, group in frame.groupby("code"):
         tests = group["tests"].sum()
-        ordered = group.sort_values("avg_d_kbps")
-        median = ordered["avg_d_kbps"].to_numpy()[np.argmax(ordered["tests"].cumsum().to_numpy() >= tests / 2)] / 1000
+        def median(column, group=group, tests=tests):
+            ordered = group.sort_values(column, kind="stable")
+            return ordered[column].to_numpy()[np.argmax(ordered["tests"].cumsum().to_numpy() >= tests / 2)]
+
         small = tests < min_tests
         rows[code] = {
             "download_mbps": np.nan if small else (group["avg_d_kbps"] * group["tests"]).sum() / tests / 1000,
-            "download_median_mbps": np.nan if small else median,
+            "download_median_mbps": np.nan if small else median("avg_d_kbps") / 1000,
             "upload_mbps": np.nan if small else (group["avg_u_kbps"] * group["tests"]).sum() / tests / 1000,
+            "upload_median_mbps": np.nan if small else median("avg_u_kbps") / 1000,
             "latency_ms": np.nan if small else (group["avg_lat_ms"] * group["tests"]).sum() / tests,
+            "latency_median_ms": np.nan if small else median("avg_lat_ms"),
             "tests_per_1k": tests / population[code] * 1000,
             "devices_per_1k": group["devices"].sum() / population[code] * 1000,
             "tests_below_pct": np.nan if small else group.loc[group["avg_d_kbps"] < threshold_mbps * 1000, "tests"].sum() / tests * 100,
