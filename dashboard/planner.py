@@ -485,6 +485,16 @@ def scenario_problem(text: str, indicators: set[str], codes: set[str]) -> str | 
     return None
 
 
+def form_level(action: str, level: float | str, centres: int) -> str:
+    """An intervention's level as a form gives it: 'all' for a site action, the number of new centres
+    for community digital centres, else the level (a number, or URBAN_MEAN)."""
+    if action in SITE_ACTIONS:
+        return "all"
+    if action == CENTRE_ACTION:
+        return str(int(centres))
+    return level if level == URBAN_MEAN else f"{float(level):g}"
+
+
 def add_to_scenario(text: str, *, action: str | None = None, level: str | None = None, districts: str | None = None, cost: tuple[str, float] | None = None,
                     budget: float | None = None, optimise: tuple[str, str, str] | None = None) -> str:
     """The scenario string with one more intervention, and a cost, budget or objective set (replacing

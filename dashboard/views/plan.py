@@ -10,6 +10,7 @@ import streamlit as st
 from dashboard import chart_downloads, export, planner, ui, url_state
 from dashboard.scene import common
 from dashboard.scene import plan as plan_scene
+from dashboard.planner import URBAN_MEAN
 from dashboard.selection import Selection, scenario_value
 
 dataset = ui.require_dataset()
@@ -64,12 +65,7 @@ with st.expander(ui.t("plan_add_title"), expanded=not st.session_state[SCENARIO_
 text = st.session_state[SCENARIO_KEY]
 if submitted:
     districts = ",".join(chosen) if chosen else (f"lowest_rural_{lowest}" if lowest else "")
-    if action in planner.SITE_ACTIONS:
-        chosen_level = "all"
-    elif action == planner.CENTRE_ACTION:
-        chosen_level = str(int(centres))
-    else:
-        chosen_level = "urban_mean" if level_mode == "urban_mean" else f"{level:g}"
+    chosen_level = planner.form_level(action, URBAN_MEAN if level_mode == "urban_mean" else level, int(centres))
     text = planner.add_to_scenario(text, action=action, level=chosen_level, districts=districts, cost=(action, cost) if cost is not None else None)
 if optimise_now:
     text = planner.add_to_scenario(text, budget=budget, cost=(target_action, opt_cost) if opt_cost is not None else None,

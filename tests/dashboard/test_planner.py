@@ -296,3 +296,8 @@ def test_the_optimiser_picks_state_seats_at_least_as_well_as_greedy_and_random(r
     compared = result.table("optimiser").set_index("method")["objective_value"]
     assert compared["milp"] >= compared["greedy"] - 1e-9 and compared["milp"] >= compared["random_best"] - 1e-9
     assert result.table("picks")["code_state_district"].str.contains("_N.", regex=False).all()
+
+
+def test_a_forms_level_reads_back_for_every_kind_of_action():
+    assert planner.form_level(planner.SCHOOL_ACTION, 90.0, 1) == "all" and planner.form_level(planner.CENTRE_ACTION, 90.0, 3) == "3"
+    assert planner.form_level("internet_hh_pct", planner.URBAN_MEAN, 1) == planner.URBAN_MEAN and planner.form_level("internet_hh_pct", 92.5, 1) == "92.5"
