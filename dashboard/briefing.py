@@ -188,8 +188,8 @@ def targets_page(pdf, brief: Brief) -> None:
     scoped = brief.scene.selection.state is not None or (table["scope_status_text"] != "").any()
     header = [brief.t("brief_col_target"), brief.t("brief_col_threshold"), brief.t("brief_col_deadline"), brief.t("brief_col_malaysia_latest"), brief.t("brief_col_malaysia_status")]
     widths: tuple[float, ...] = (95, 32, 20, 42, 80)
-    if scoped:
-        header.append(brief.t("brief_col_scope_status", scope=brief.scope_short))
+    if scoped:  # a state's own status (or its districts counted); on the national pack, Malaysia's districts counted
+        header.append(brief.t("brief_col_scope_status", scope=brief.scope_short) if brief.scene.selection.state else brief.t("brief_col_districts_status"))
         widths = (80, 28, 18, 36, 45, 62)
     rows = [[row.target, row.threshold_text, str(row.deadline), row.latest_text, row.status_text, *([row.scope_status_text or "—"] if scoped else [])]
             for row in table.itertuples(index=False)]

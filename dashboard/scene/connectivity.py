@@ -159,7 +159,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         releases.assign(indicator=measure), title=labels[measure], source=words.t("state_figures_note"),
         labels={"state": words.t("state"), "value": labels[measure], "year": words.t("year"), "as_of": words.t("as_of"), "publisher": words.t("publisher"),
                 "confidence": words.t("confidence"), **link},
-        formats={"value": ".2f"}, no_data=words.no_data,
+        formats={"value": ".1f"}, no_data=words.no_data, value_labels={"confidence": published_words.confidence_labels(words)},
     )
     scene.sentences["state_figures_note"] = words.t("state_figures_note")
     low = releases.loc[releases["confidence"] == "low", "state"].tolist()
@@ -311,12 +311,16 @@ def add_published_use(scene: Scene, dataset: data.Dataset, words: Words) -> None
     )
     local = account.loc[account.get("geography_level", pd.Series(dtype=object)).isin(["district", "parliament"])]
     columns = [c for c in ("source_id", "indicator", "geography_level", "state", "area", "year", "value", "confidence", "reason_id", "largest_district", "largest_district_share") if c in local.columns]
+    listed = local[columns].reset_index(drop=True)
+    if "year" in listed.columns:
+        listed = listed.assign(year=pd.to_numeric(listed["year"], errors="coerce").astype("Int64"))
     scene.tables["published_not_used"] = Table(
-        local[columns].reset_index(drop=True), title=words.t("published_not_used_title"), source=words.t("published_use_title"),
+        listed, title=words.t("published_not_used_title"), source=words.t("published_use_title"),
         labels={"area": words.t("place"), "indicator": words.t("indicator"), "year": words.t("year"), "value": words.t("value"), "reason_id": words.t("unused_reason"),
-                "largest_district": words.t("largest_district"), "largest_district_share": words.t("largest_district_share")},
-        formats={"largest_district_share": ".0%", "value": ".1f"}, no_data=words.no_data,
-        value_labels={"reason_id": reasons, "indicator": published_words.indicator_labels(local["indicator"], words.lang) if "indicator" in local.columns else {}},
+                "largest_district": words.t("largest_district"), "largest_district_share": words.t("largest_district_share"), "confidence": words.t("confidence")},
+        formats={"largest_district_share": ".0%", "value": ",.1f"}, no_data=words.no_data,
+        value_labels={"reason_id": reasons, "indicator": published_words.indicator_labels(local["indicator"], words.lang) if "indicator" in local.columns else {},
+                      "confidence": published_words.confidence_labels(words)},
     )
     scene.sentences["published_use"] = words.t("published_use_note", used=int(len(used)), not_used=int(len(account)))
 
