@@ -128,3 +128,18 @@ def test_index_weights_follow_the_user_to_other_pages_and_the_pack(real_data):
     assert any("economy=0.5" in caption.value for caption in at.caption), "the pack says it uses the chosen weights"
     at.switch_page("views/index.py").run()
     assert at.slider(key="weight_economy").value == 0.5, "back on the index page, the weights chosen before"
+
+
+def test_the_chosen_indicator_and_year_stay_chosen_between_map_and_gaps(real_data):
+    """Issue #18: Map on median income 2019, then other pages, then back: the Map (and the Gaps page,
+    which offers it) shows median income 2019, not the default indicator and year."""
+    at = run_page("views/map.py", {"indicator": "household_income_median_rm", "year": "2019"})
+    assert at.session_state["indicator"] == "household_income_median_rm"
+    for page in ["views/gaps.py", "views/index.py", "views/targets.py", "views/map.py"]:
+        for key in list(at.query_params):
+            del at.query_params[key]
+        at.switch_page(page).run()
+        assert not at.exception, [item.message for item in at.exception]
+        if page == "views/gaps.py":
+            assert at.session_state["gap_indicator"] == "household_income_median_rm" and at.session_state["gap_year_household_income_median_rm"] == 2019
+    assert at.session_state["indicator"] == "household_income_median_rm" and at.session_state["year_household_income_median_rm"] == 2019
