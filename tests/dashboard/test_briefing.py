@@ -140,6 +140,7 @@ def test_state_pack_is_in_malay_with_charts_and_sources(malay_state_pack, datase
     assert reader.metadata.title.endswith("Sabah")
 
 
+@pytest.mark.slow  # lays out a whole pack
 def test_targets_page_lists_every_target_with_its_numbers(dataset):
     from dashboard import scene
 
@@ -173,6 +174,7 @@ def test_rank_with_interval_reads_rank_then_its_interval():
     assert briefing_scene.rank_with_interval(pd.NA, 1.0, 2.0) == "—", "unranked is no data, never 0"
 
 
+@pytest.mark.slow  # lays out a whole pack with its annex
 def test_the_scenario_annex_carries_the_plan_scenes_cost_and_rank_intervals(dataset):
     from dashboard import scene
 

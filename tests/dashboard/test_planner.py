@@ -269,7 +269,7 @@ def test_selection_default_has_no_scenario():
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("geography", ["parlimen", "dun"])
+@pytest.mark.parametrize("geography", ["parlimen", pytest.param("dun", marks=pytest.mark.slow)])
 def test_a_plan_for_seats_raises_the_chosen_seats_and_touches_no_other(real_dataset, geography):
     """Issue #16: interventions in chosen seats (values carried from districts, and said so)."""
     from dashboard import scene
@@ -289,6 +289,7 @@ def test_a_plan_for_seats_raises_the_chosen_seats_and_touches_no_other(real_data
 
 
 @pytest.mark.integration
+@pytest.mark.slow  # 600 seats: the bench (bench/bench_planner.py) times it
 def test_the_optimiser_picks_state_seats_at_least_as_well_as_greedy_and_random(real_dataset):
     from dashboard import scene
 

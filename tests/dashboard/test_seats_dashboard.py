@@ -61,7 +61,7 @@ def test_the_source_line_says_when_seat_values_are_estimated_from_districts(data
     assert ("estimated from districts" in source) is carried
 
 
-@pytest.mark.parametrize("page", SEAT_PAGES)
+@pytest.mark.parametrize("page", [pytest.param(page, marks=pytest.mark.slow) if page in ("district", "targets") else page for page in SEAT_PAGES])
 def test_every_seat_page_builds_at_both_seat_levels_with_the_state_narrowing_seats(dataset, page):
     for geography in ("parlimen", "dun"):
         scene = scenes.build(dataset, page, f"geo={geography}&state=Sabah")

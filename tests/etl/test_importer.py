@@ -397,6 +397,7 @@ def test_plain_words_pass(text):
     assert check_text("the label", text) is None
 
 
+@pytest.mark.slow  # two interpreter starts
 def test_a_deployer_sets_the_upload_limits_in_the_environment_and_a_bad_value_is_refused():
     """Issue #19: limits configurable (JURANG_<NAME>), with clear messages; a nonsense value stops the start."""
     import subprocess

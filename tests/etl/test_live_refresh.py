@@ -101,6 +101,7 @@ def test_the_session_build_is_published_as_a_build_folder(built_data_dir: Path):
         assert (processed / name).resolve() == folder / name
 
 
+@pytest.mark.slow  # builds published while readers read: seconds of real I/O
 def test_readers_never_mix_two_builds_while_builds_are_published(served_copy: Path):
     from dashboard import data
 
