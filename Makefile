@@ -51,8 +51,9 @@ test: install  ## the whole test suite (unit, contract, AppTest, browser, fault 
 test-fast: install  ## unit + contract + real-build tests: no browser/Chromium, no AppTest matrix, no fault injection
 	$(PYTEST) $(FAST)
 
-lint: install  ## ruff check (rules in pyproject.toml); never rewrites files
+lint: install  ## ruff check + ruff format --check (rules in pyproject.toml); never rewrites files
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 bench: build  ## print build, page, export, browser, load and scale figures (see bench/README.md)
 	$(PY) bench/bench_foundation.py

@@ -35,7 +35,14 @@ from etl import config
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 EXCEPTION = '[data-testid="stException"]'
 DISTRICT_PATHS = ".js-plotly-plot .choroplethlocation"
 # Streamlit probes <subpath>/_stcore/health and host-config when a page is opened at a sub-path.
@@ -85,8 +92,18 @@ class Server:
         if repo != REPO_ROOT:  # another checkout's packages ahead of this one's editable install
             env["PYTHONPATH"] = str(repo) + os.pathsep + env.get("PYTHONPATH", "")
         entry = ["-m", "streamlit", "run", "dashboard/app.py"] if launcher == "run" else ["deploy/serve.py"]
-        command = [sys.executable, *entry, "--server.port", str(self.port),
-                   "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+        command = [
+            sys.executable,
+            *entry,
+            "--server.port",
+            str(self.port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
         self.started = time.perf_counter()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -98,7 +115,9 @@ class Server:
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.process.returncode}:\n{self.log_path.read_text()[-3000:]}")
+                raise RuntimeError(
+                    f"streamlit exited with {self.process.returncode}:\n{self.log_path.read_text()[-3000:]}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=2) as response:
                     if response.read().decode().strip() == "ok":
@@ -141,7 +160,18 @@ class ProxiedServer(Server):
         self.log_paths = [self.run_dir / f"replica-{port}.log" for port in self.replica_ports]
         self.access_log = self.run_dir / "access.log"
         env = {**os.environ, "JURANG_DATA_DIR": str(data_dir), "JURANG_TIMINGS": "1", "PYTHON": sys.executable}
-        command = ["bash", "deploy/start.sh", "--replicas", str(replicas), "--port", str(self.port), "--first-replica-port", str(first), "--run-dir", str(self.run_dir)]
+        command = [
+            "bash",
+            "deploy/start.sh",
+            "--replicas",
+            str(replicas),
+            "--port",
+            str(self.port),
+            "--first-replica-port",
+            str(first),
+            "--run-dir",
+            str(self.run_dir),
+        ]
         self.started = time.perf_counter()
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -204,7 +234,7 @@ def script_times(log_paths: list[Path], since: dict[Path, int] | None = None) ->
     for path in log_paths:
         if not path.exists():
             continue
-        text = path.read_bytes()[(since or {}).get(path, 0):].decode(errors="replace")
+        text = path.read_bytes()[(since or {}).get(path, 0) :].decode(errors="replace")
         runs += [(page, float(ms)) for page, ms in re.findall(r"jurang-rerun page=(\S+) ms=([\d.]+)", text)]
     return runs
 
@@ -217,15 +247,25 @@ def warmup_timings(log_paths: list[Path]) -> list[dict]:
     found = []
     for path in log_paths:
         if path.exists():
-            found += [json.loads(line.split(" ", 1)[1]) for line in path.read_text(errors="replace").splitlines() if line.startswith("jurang-warmup ")]
+            found += [
+                json.loads(line.split(" ", 1)[1])
+                for line in path.read_text(errors="replace").splitlines()
+                if line.startswith("jurang-warmup ")
+            ]
     return found
 
 
 def data_dir() -> Path:
-    directory = config.data_dir() if hasattr(config, "data_dir") else Path(os.environ.get("JURANG_DATA_DIR", REPO_ROOT / "data"))
+    directory = (
+        config.data_dir()
+        if hasattr(config, "data_dir")
+        else Path(os.environ.get("JURANG_DATA_DIR", REPO_ROOT / "data"))
+    )
     directory = Path(os.environ.get("JURANG_DATA_DIR", directory))
     if not (directory / "processed" / "districts.parquet").exists():
-        sys.exit(f"no build in {directory}: run `JURANG_DATA_DIR={directory} python -m etl build --mirror <raw mirror>` first")
+        sys.exit(
+            f"no build in {directory}: run `JURANG_DATA_DIR={directory} python -m etl build --mirror <raw mirror>` first"
+        )
     return directory
 
 
@@ -235,7 +275,9 @@ GEOGRAPHY = "district"  # --geo: the map's areas (district, parlimen, dun)
 def district_codes(directory: Path) -> dict[str, list[str]]:
     """Area codes (districts, or the --geo seats) by state, plus 'all'."""
     if GEOGRAPHY == "district":
-        districts = pd.read_parquet(directory / "processed" / "districts.parquet", columns=["code_state_district", "state"])
+        districts = pd.read_parquet(
+            directory / "processed" / "districts.parquet", columns=["code_state_district", "state"]
+        )
     else:
         seats = pd.read_parquet(directory / "processed" / "seats.parquet", columns=["geography", "code_seat", "state"])
         districts = seats.loc[seats["geography"] == GEOGRAPHY].rename(columns={"code_seat": "code_state_district"})
@@ -245,7 +287,9 @@ def district_codes(directory: Path) -> dict[str, list[str]]:
 
 
 def map_url(base: str, state: str, indicator: str = INDICATOR, year: int = YEAR) -> str:
-    return f"{base}/map?state={urllib.request.quote(state)}&indicator={indicator}&year={year}" + (f"&geo={GEOGRAPHY}" if GEOGRAPHY != "district" else "")
+    return f"{base}/map?state={urllib.request.quote(state)}&indicator={indicator}&year={year}" + (
+        f"&geo={GEOGRAPHY}" if GEOGRAPHY != "district" else ""
+    )
 
 
 def wait_for_map(page, codes: list[str], timeout_ms: float = 30_000) -> None:
@@ -270,7 +314,11 @@ def choose_state(page, state: str) -> float:
 def make_run_launcher(checkout: Path) -> str:
     """What `make run` starts in that checkout: deploy/serve.py (from 1 Dec 2026), else plain `streamlit run`."""
     makefile = checkout / "Makefile"
-    return "serve" if makefile.is_file() and "deploy/serve.py --server.port" in makefile.read_text(encoding="utf-8") else "run"
+    return (
+        "serve"
+        if makefile.is_file() and "deploy/serve.py --server.port" in makefile.read_text(encoding="utf-8")
+        else "run"
+    )
 
 
 def start_server(directory: Path, via: str, launcher: str, replicas: int, repo: Path = REPO_ROOT) -> Server:
@@ -282,13 +330,27 @@ def start_server(directory: Path, via: str, launcher: str, replicas: int, repo: 
     return server
 
 
-def measure(browser, directory: Path, codes: dict[str, list[str]], via: str, launcher: str, replicas: int, repo: Path, console_errors: list[str]) -> dict:
+def measure(
+    browser,
+    directory: Path,
+    codes: dict[str, list[str]],
+    via: str,
+    launcher: str,
+    replicas: int,
+    repo: Path,
+    console_errors: list[str],
+) -> dict:
     """One full pass: cold start to first map (with where the time goes), bytes, reload, selectbox and URL repaints."""
     from playwright.sync_api import Error as PlaywrightError
 
     states = ["Sabah", "Perak", "Johor", "Sarawak", "Kedah", "Selangor"]
     server = start_server(directory, via, launcher, replicas, repo)
-    figures: dict = {"via": via, "launcher": launcher if via == "direct" else "serve", "replicas": replicas if via == "proxy" else 1, "repo": str(repo)}
+    figures: dict = {
+        "via": via,
+        "launcher": launcher if via == "direct" else "serve",
+        "replicas": replicas if via == "proxy" else 1,
+        "repo": str(repo),
+    }
     try:
         health_s = server.wait_healthy()
         context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
@@ -331,8 +393,19 @@ def measure(browser, directory: Path, codes: dict[str, list[str]], via: str, lau
 
         cdp.on("Network.requestWillBeSent", on_request)
         cdp.on("Network.webSocketWillSendHandshakeRequest", on_handshake)
-        cdp.on("Network.responseReceived", lambda e: http.setdefault(e["requestId"], {}).update(url=e["response"]["url"], encoding=e["response"].get("headers", {}).get("content-encoding", e["response"].get("headers", {}).get("Content-Encoding", ""))))
-        cdp.on("Network.loadingFinished", lambda e: http.setdefault(e["requestId"], {}).update(encoded=e["encodedDataLength"]))
+        cdp.on(
+            "Network.responseReceived",
+            lambda e: http.setdefault(e["requestId"], {}).update(
+                url=e["response"]["url"],
+                encoding=e["response"]
+                .get("headers", {})
+                .get("content-encoding", e["response"].get("headers", {}).get("Content-Encoding", "")),
+            ),
+        )
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: http.setdefault(e["requestId"], {}).update(encoded=e["encodedDataLength"]),
+        )
         cdp.on("Network.webSocketFrameReceived", on_frame)
         bodies: dict[str, int] = {}
 
@@ -355,20 +428,29 @@ def measure(browser, directory: Path, codes: dict[str, list[str]], via: str, lau
         page.remove_listener("response", on_response)
         cdp.remove_listener("Network.webSocketFrameReceived", on_frame)
         first_runs = script_times(server.log_paths, offsets)
-        figures.update(health_s=round(health_s, 3), first_map_s=round(painted - server.started, 3), open_to_map_s=round(painted - goto_started, 3))
+        figures.update(
+            health_s=round(health_s, 3),
+            first_map_s=round(painted - server.started, 3),
+            open_to_map_s=round(painted - goto_started, 3),
+        )
         if {"document", "websocket", "figure_frame"} <= set(moments):
             to_ws = moments["websocket"] - moments["document"]
             to_figure = moments["figure_frame"] - moments["websocket"]
             figures["first_map_breakdown_s"] = {
                 "page_open_to_websocket (HTML + JS download, parse, start)": round(to_ws, 3),
                 "websocket_to_figure_received (server: session + script run)": round(to_figure, 3),
-                "figure_received_to_painted (browser: plotly.js load + render)": round((painted - goto_started) - to_ws - to_figure, 3),
+                "figure_received_to_painted (browser: plotly.js load + render)": round(
+                    (painted - goto_started) - to_ws - to_figure, 3
+                ),
             }
             figures["figure_frame_kib"] = round(moments["figure_bytes"] / 1024, 1)
             # what the browser fetches only once the figure has arrived (plotly.js chunk, the shapes): on the critical path
             late = [r for r in http.values() if r.get("requested", 0) >= moments["figure_frame"]]
-            figures["fetched_after_figure"] = {"responses": len(late), "kib_transferred": round(sum(r.get("encoded", 0) for r in late) / 1024, 1),
-                                               "files": sorted(urllib.parse.urlparse(r.get("url", "")).path.rsplit("/", 1)[-1] for r in late)[:8]}
+            figures["fetched_after_figure"] = {
+                "responses": len(late),
+                "kib_transferred": round(sum(r.get("encoded", 0) for r in late) / 1024, 1),
+                "files": sorted(urllib.parse.urlparse(r.get("url", "")).path.rsplit("/", 1)[-1] for r in late)[:8],
+            }
         figures["first_script_run_ms"] = first_runs[0][1] if first_runs else None
         figures["warmup_s"] = warmup_timings(server.log_paths)
         figures["http_transferred_kib"] = round(sum(r.get("encoded", 0) for r in http.values()) / 1024, 1)
@@ -377,16 +459,27 @@ def measure(browser, directory: Path, codes: dict[str, list[str]], via: str, lau
         by_kind: dict[str, list] = {}
         for r in http.values():
             path = urllib.parse.urlparse(r.get("url", "")).path
-            kind = ("GeoJSON shapes" if path.endswith(".geojson") else
-                    "Streamlit frontend " + (path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else "other")
-                    if "/static/" in path else path if path.startswith("/_stcore") else "page / other")
+            kind = (
+                "GeoJSON shapes"
+                if path.endswith(".geojson")
+                else "Streamlit frontend " + (path.rsplit(".", 1)[-1] if "." in path.rsplit("/", 1)[-1] else "other")
+                if "/static/" in path
+                else path
+                if path.startswith("/_stcore")
+                else "page / other"
+            )
             entry = by_kind.setdefault(kind, [0, 0, set()])
             entry[0] += 1
             entry[1] += r.get("encoded", 0)
             entry[2].add(r.get("encoding") or "identity")
-        figures["http_by_kind"] = {kind: {"responses": n, "kib": round(size / 1024, 1), "encodings": sorted(enc)} for kind, (n, size, enc) in by_kind.items()}
+        figures["http_by_kind"] = {
+            kind: {"responses": n, "kib": round(size / 1024, 1), "encodings": sorted(enc)}
+            for kind, (n, size, enc) in by_kind.items()
+        }
         figures["websocket_first_map_kib"] = round(ws_bytes[0] / 1024, 1)
-        figures["first_visit_total_kib"] = round(figures["http_transferred_kib"] + figures["websocket_first_map_kib"], 1)
+        figures["first_visit_total_kib"] = round(
+            figures["http_transferred_kib"] + figures["websocket_first_map_kib"], 1
+        )
 
         reload_started = time.perf_counter()
         page.reload()
@@ -420,12 +513,22 @@ def measure(browser, directory: Path, codes: dict[str, list[str]], via: str, lau
         wait_for_map(page, codes["all"])
         figures["select_all_ms"] = round(1000 * (time.perf_counter() - started))
         select_runs = [ms for _, ms in script_times(server.log_paths, offsets)]
-        figures["select_ms"] = {"median": round(1000 * statistics.median(select_times)), "min": round(1000 * min(select_times)), "max": round(1000 * max(select_times)),
-                                "each": {state: round(1000 * t) for state, t in zip(states, select_times)}}
+        figures["select_ms"] = {
+            "median": round(1000 * statistics.median(select_times)),
+            "min": round(1000 * min(select_times)),
+            "max": round(1000 * max(select_times)),
+            "each": {state: round(1000 * t) for state, t in zip(states, select_times)},
+        }
         figures["select_script_run_ms_median"] = round(statistics.median(select_runs), 1) if select_runs else None
-        figures["select_from_enter_ms"] = {"median": round(1000 * statistics.median(enter_times)), "min": round(1000 * min(enter_times)), "max": round(1000 * max(enter_times))}
-        figures["select_rerun_websocket"] = {"kib_median": round(statistics.median(size for size, _ in rerun_bytes) / 1024, 1),
-                                             "frames_median": statistics.median(count for _, count in rerun_bytes)}
+        figures["select_from_enter_ms"] = {
+            "median": round(1000 * statistics.median(enter_times)),
+            "min": round(1000 * min(enter_times)),
+            "max": round(1000 * max(enter_times)),
+        }
+        figures["select_rerun_websocket"] = {
+            "kib_median": round(statistics.median(size for size, _ in rerun_bytes) / 1024, 1),
+            "frames_median": statistics.median(count for _, count in rerun_bytes),
+        }
 
         # (b2) a shared URL /map?state=... opened by navigation (a new session each time)
         url_times = []
@@ -434,7 +537,11 @@ def measure(browser, directory: Path, codes: dict[str, list[str]], via: str, lau
             page.goto(map_url(server.base_url, state))
             wait_for_map(page, codes[state])
             url_times.append(time.perf_counter() - started)
-        figures["shared_url_ms"] = {"median": round(1000 * statistics.median(url_times)), "min": round(1000 * min(url_times)), "max": round(1000 * max(url_times))}
+        figures["shared_url_ms"] = {
+            "median": round(1000 * statistics.median(url_times)),
+            "min": round(1000 * min(url_times)),
+            "max": round(1000 * max(url_times)),
+        }
         figures["exceptions"] = page.locator(EXCEPTION).count()
         context.close()
         figures["server_rss_mib"] = [round(value) for value in server.rss_each()]
@@ -447,41 +554,72 @@ def measure(browser, directory: Path, codes: dict[str, list[str]], via: str, lau
 
 def report(figures: dict) -> None:
     """The figures of one pass, as a person reads them."""
-    where = f"through nginx + {figures['replicas']} replicas (deploy/start.sh)" if figures["via"] == "proxy" else f"direct ({figures['launcher']}: " + (
-        "streamlit run dashboard/app.py" if figures["launcher"] == "run" else "deploy/serve.py") + ")"
+    where = (
+        f"through nginx + {figures['replicas']} replicas (deploy/start.sh)"
+        if figures["via"] == "proxy"
+        else f"direct ({figures['launcher']}: "
+        + ("streamlit run dashboard/app.py" if figures["launcher"] == "run" else "deploy/serve.py")
+        + ")"
+    )
     print(f"-- Map page {where}, app from {figures['repo']}")
     print(f"cold start: process start -> healthy                     {figures['health_s']:6.2f} s")
-    print(f"cold start: process start -> first map painted (/map)    {figures['first_map_s']:6.2f} s  (of which page open -> map {figures['open_to_map_s']:.2f} s)")
+    print(
+        f"cold start: process start -> first map painted (/map)    {figures['first_map_s']:6.2f} s  (of which page open -> map {figures['open_to_map_s']:.2f} s)"
+    )
     for step, seconds in figures.get("first_map_breakdown_s", {}).items():
         print(f"    {step:<66} {seconds:6.2f} s")
-    print(f"    first script run on the server (app.py + page, imports included)   {figures['first_script_run_ms'] or float('nan'):8.0f} ms")
-    print(f"    figure message (WebSocket frame with the choropleth)               {figures.get('figure_frame_kib', float('nan')):8.1f} KiB")
+    print(
+        f"    first script run on the server (app.py + page, imports included)   {figures['first_script_run_ms'] or float('nan'):8.0f} ms"
+    )
+    print(
+        f"    figure message (WebSocket frame with the choropleth)               {figures.get('figure_frame_kib', float('nan')):8.1f} KiB"
+    )
     if "fetched_after_figure" in figures:
         late = figures["fetched_after_figure"]
-        print(f"    fetched only after the figure arrived: {late['responses']} responses, {late['kib_transferred']:,.0f} KiB ({', '.join(late['files'])})")
+        print(
+            f"    fetched only after the figure arrived: {late['responses']} responses, {late['kib_transferred']:,.0f} KiB ({', '.join(late['files'])})"
+        )
     for timings in figures["warmup_s"]:
         print(f"    warm-up thread (s): {timings}")
     print(f"warm reload of /map (new session, browser cache warm)    {figures['warm_reload_s']:6.2f} s")
     select = figures["select_ms"]
-    print(f"State selectbox -> repaint (median of {len(select['each'])})              {select['median']:,} ms  (min {select['min']}, max {select['max']}; "
-          f"server script run median {figures['select_script_run_ms_median']} ms)")
+    print(
+        f"State selectbox -> repaint (median of {len(select['each'])})              {select['median']:,} ms  (min {select['min']}, max {select['max']}; "
+        f"server script run median {figures['select_script_run_ms_median']} ms)"
+    )
     enter, rerun = figures["select_from_enter_ms"], figures["select_rerun_websocket"]
-    print(f"    from the Enter that chooses the state -> repainted     {enter['median']:,} ms  (min {enter['min']}, max {enter['max']}); "
-          f"per rerun {rerun['kib_median']:,} KiB in {rerun['frames_median']:g} WebSocket frames (medians)")
+    print(
+        f"    from the Enter that chooses the state -> repainted     {enter['median']:,} ms  (min {enter['min']}, max {enter['max']}); "
+        f"per rerun {rerun['kib_median']:,} KiB in {rerun['frames_median']:g} WebSocket frames (medians)"
+    )
     print(f"State selectbox -> all areas                             {figures['select_all_ms']:,} ms")
     url = figures["shared_url_ms"]
-    print(f"shared URL /map?state=..&indicator=..&year=.. -> map     {url['median']:,} ms  (median; min {url['min']}, max {url['max']})")
-    print(f"first visit over the wire: HTTP {figures['http_transferred_kib']:,.0f} KiB ({figures['http_responses']} responses; bodies {figures['http_bodies_kib']:,.0f} KiB) "
-          f"+ WebSocket {figures['websocket_first_map_kib']:,.0f} KiB = {figures['first_visit_total_kib']:,.0f} KiB")
+    print(
+        f"shared URL /map?state=..&indicator=..&year=.. -> map     {url['median']:,} ms  (median; min {url['min']}, max {url['max']})"
+    )
+    print(
+        f"first visit over the wire: HTTP {figures['http_transferred_kib']:,.0f} KiB ({figures['http_responses']} responses; bodies {figures['http_bodies_kib']:,.0f} KiB) "
+        f"+ WebSocket {figures['websocket_first_map_kib']:,.0f} KiB = {figures['first_visit_total_kib']:,.0f} KiB"
+    )
     for kind, entry in sorted(figures["http_by_kind"].items(), key=lambda item: -item[1]["kib"]):
-        print(f"    {kind:<40} {entry['responses']:5d} responses  {entry['kib']:8,.0f} KiB  {'/'.join(entry['encodings'])}")
+        print(
+            f"    {kind:<40} {entry['responses']:5d} responses  {entry['kib']:8,.0f} KiB  {'/'.join(entry['encodings'])}"
+        )
     print(f"server RSS at the end (MiB, per process)                 {figures['server_rss_mib']}")
     if "sessions_per_replica" in figures:
         print(f"WebSocket sessions per replica                           {figures['sessions_per_replica']}")
 
 
-KEYS = ("first_map_s", "open_to_map_s", "warm_reload_s", "select_ms.median", "select_from_enter_ms.median", "select_script_run_ms_median", "shared_url_ms.median",
-        "first_visit_total_kib")
+KEYS = (
+    "first_map_s",
+    "open_to_map_s",
+    "warm_reload_s",
+    "select_ms.median",
+    "select_from_enter_ms.median",
+    "select_script_run_ms_median",
+    "shared_url_ms.median",
+    "first_visit_total_kib",
+)
 
 
 def pick(figures: dict, key: str):
@@ -494,13 +632,34 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--via", choices=("direct", "proxy"), default="direct", help="direct to one server, or through deploy/start.sh (nginx + replicas)")
-    parser.add_argument("--launcher", choices=("run", "serve"), default="serve", help="direct: deploy/serve.py (as make run: warm-up at start) or plain `streamlit run`")
+    parser.add_argument(
+        "--via",
+        choices=("direct", "proxy"),
+        default="direct",
+        help="direct to one server, or through deploy/start.sh (nginx + replicas)",
+    )
+    parser.add_argument(
+        "--launcher",
+        choices=("run", "serve"),
+        default="serve",
+        help="direct: deploy/serve.py (as make run: warm-up at start) or plain `streamlit run`",
+    )
     parser.add_argument("--replicas", type=int, default=2)
-    parser.add_argument("--geo", choices=("district", "parlimen", "dun"), default="district", help="the map's areas: districts or Parliament / state seats")
+    parser.add_argument(
+        "--geo",
+        choices=("district", "parlimen", "dun"),
+        default="district",
+        help="the map's areas: districts or Parliament / state seats",
+    )
     parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="the checkout whose app is served (direct only)")
-    parser.add_argument("--against", type=Path, help="also measure this checkout's app (e.g. `git worktree add /tmp/prev HEAD`), alternating runs")
-    parser.add_argument("--rounds", type=int, default=1, help="with --against: A/B pairs, in the order A B, B A, A B, … (medians)")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="also measure this checkout's app (e.g. `git worktree add /tmp/prev HEAD`), alternating runs",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="with --against: A/B pairs, in the order A B, B A, A B, … (medians)"
+    )
     args = parser.parse_args()
     global GEOGRAPHY
     GEOGRAPHY = args.geo
@@ -510,15 +669,39 @@ def main() -> None:
     console_errors: list[str] = []
     results: dict[str, list[dict]] = {"a": [], "b": []}
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)  # launched before any clock starts
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )  # launched before any clock starts
         try:
             for round_number in range(args.rounds if args.against else 1):
                 # A B, then B A: a load that drifts during the runs weighs on both checkouts alike
                 for side in (("a", "b") if round_number % 2 == 0 else ("b", "a")) if args.against else ("a",):
                     if side == "a":
-                        results["a"].append(measure(browser, directory, codes, args.via, args.launcher, args.replicas, args.repo, console_errors))
+                        results["a"].append(
+                            measure(
+                                browser,
+                                directory,
+                                codes,
+                                args.via,
+                                args.launcher,
+                                args.replicas,
+                                args.repo,
+                                console_errors,
+                            )
+                        )
                     else:
-                        results["b"].append(measure(browser, directory, codes, "direct", make_run_launcher(args.against), 1, args.against, console_errors))
+                        results["b"].append(
+                            measure(
+                                browser,
+                                directory,
+                                codes,
+                                "direct",
+                                make_run_launcher(args.against),
+                                1,
+                                args.against,
+                                console_errors,
+                            )
+                        )
         finally:
             browser.close()
 
@@ -529,16 +712,36 @@ def main() -> None:
     print(f"errors: stException elements {exceptions}, console errors {len(console_errors)}")
     for error in console_errors[:10]:
         print("  console:", error[:300])
-    summary = {"bench": "browser", "geo": args.geo, "via": args.via, "launcher": results["a"][0]["launcher"], "runs": results["a"],
-               "median": {key: statistics.median(pick(run, key) for run in results["a"]) for key in KEYS}}
+    summary = {
+        "bench": "browser",
+        "geo": args.geo,
+        "via": args.via,
+        "launcher": results["a"][0]["launcher"],
+        "runs": results["a"],
+        "median": {key: statistics.median(pick(run, key) for run in results["a"]) for key in KEYS},
+    }
     if args.against:
-        summary["against"] = {"repo": str(args.against), "median": {key: statistics.median(pick(run, key) for run in results["b"]) for key in KEYS}}
+        summary["against"] = {
+            "repo": str(args.against),
+            "median": {key: statistics.median(pick(run, key) for run in results["b"]) for key in KEYS},
+        }
         summary["against"]["runs"] = results["b"]
-        summary["ratio_vs_against"] = {key: round(summary["median"][key] / summary["against"]["median"][key], 3) for key in KEYS}
-        print("ratio this / against (medians): " + ", ".join(f"{key} {value:.2f}" for key, value in summary["ratio_vs_against"].items()))
+        summary["ratio_vs_against"] = {
+            key: round(summary["median"][key] / summary["against"]["median"][key], 3) for key in KEYS
+        }
+        print(
+            "ratio this / against (medians): "
+            + ", ".join(f"{key} {value:.2f}" for key, value in summary["ratio_vs_against"].items())
+        )
         # each pair ran back to back: on a machine whose load drifts, the median of the pairs' own ratios is the steadier figure
-        summary["pair_ratio_median"] = {key: round(statistics.median(pick(a, key) / pick(b, key) for a, b in zip(results["a"], results["b"])), 3) for key in KEYS}
-        print("median of the pairs' ratios this / against: " + ", ".join(f"{key} {value:.2f}" for key, value in summary["pair_ratio_median"].items()))
+        summary["pair_ratio_median"] = {
+            key: round(statistics.median(pick(a, key) / pick(b, key) for a, b in zip(results["a"], results["b"])), 3)
+            for key in KEYS
+        }
+        print(
+            "median of the pairs' ratios this / against: "
+            + ", ".join(f"{key} {value:.2f}" for key, value in summary["pair_ratio_median"].items())
+        )
     summary["errors"] = exceptions + len(console_errors)
     print(json.dumps(summary, separators=(",", ":")))
     if exceptions or console_errors:

@@ -51,7 +51,11 @@ def run_etl(repo: Path, data_dir: Path, mirror: Path, *args: str, cpu: list[floa
     (user + system) is appended to `cpu`: on a loaded shared machine wall times swing with the
     load, CPU seconds much less."""
     # the checkout's own code first, whatever PYTHONPATH the bench itself runs with
-    env = os.environ | {config.DATA_DIR_ENV_VAR: str(data_dir), config.MIRROR_ENV_VAR: str(mirror), "PYTHONPATH": str(repo)}
+    env = os.environ | {
+        config.DATA_DIR_ENV_VAR: str(data_dir),
+        config.MIRROR_ENV_VAR: str(mirror),
+        "PYTHONPATH": str(repo),
+    }
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "etl", "build", *args], cwd=repo, env=env, check=True, capture_output=True)
@@ -69,7 +73,9 @@ def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
     falls on both alike."""
     with tempfile.TemporaryDirectory() as temp:
         data_dirs = [Path(temp) / str(i) for i in range(len(repos))]
-        cold = [run_etl(repo, data_dir, mirror) for repo, data_dir in zip(repos, data_dirs)]  # copies and checksums the raw files once
+        cold = [
+            run_etl(repo, data_dir, mirror) for repo, data_dir in zip(repos, data_dirs)
+        ]  # copies and checksums the raw files once
         cached = [(repo / "etl" / "derived_cache.py").is_file() for repo in repos]
         full = [[] for _ in repos]
         no_cache = [[] for _ in repos]
@@ -102,13 +108,20 @@ def etl_figures(repos: list[Path], mirror: Path, runs: int) -> list[dict]:
             "full_build_s": round(statistics.median(full[i]), 3),
             "noop_build_s": round(statistics.median(noop[i]), 3),
             "full_build_cpu_s": round(statistics.median(full_cpu[i]), 3),
-            **({"full_build_no_cache_s": round(statistics.median(no_cache[i]), 3),
-                "full_build_no_cache_cpu_s": round(statistics.median(no_cache_cpu[i]), 3),
-                "cache_outputs_identical": all(warm_is_cold[i])} if no_cache[i] else {}),
+            **(
+                {
+                    "full_build_no_cache_s": round(statistics.median(no_cache[i]), 3),
+                    "full_build_no_cache_cpu_s": round(statistics.median(no_cache_cpu[i]), 3),
+                    "cache_outputs_identical": all(warm_is_cold[i]),
+                }
+                if no_cache[i]
+                else {}
+            ),
             "noop_build_cpu_s": round(statistics.median(noop_cpu[i]), 3),
             "steps_s": {name: round(statistics.median(values), 3) for name, values in steps[i].items()},
             "runs": runs,
-        } | ({"outputs_identical": same} if same else {})
+        }
+        | ({"outputs_identical": same} if same else {})
         for i in range(len(repos))
     ]
 
@@ -164,11 +177,21 @@ def app_figures(mirror: Path) -> dict:
         lines = figures.state_border_lines(dataset.states)
 
         def build_map(frame):
-            return figures.choropleth_map(frame, dataset.features, scheme, value_label="Population", unit="persons", fmt=",.0f", state_lines=lines)
+            return figures.choropleth_map(
+                frame, dataset.features, scheme, value_label="Population", unit="persons", fmt=",.0f", state_lines=lines
+            )
 
         def served_map(frame):  # as the app draws it: shapes referenced as served files, values only
-            return figures.choropleth_map(frame, dataset.features, scheme, value_label="Population", unit="persons", fmt=",.0f",
-                                          geojson_url="app/static/generated/districts.geojson", state_borders=("app/static/generated/states.geojson", dataset.state_names))
+            return figures.choropleth_map(
+                frame,
+                dataset.features,
+                scheme,
+                value_label="Population",
+                unit="persons",
+                fmt=",.0f",
+                geojson_url="app/static/generated/districts.geojson",
+                state_borders=("app/static/generated/states.geojson", dataset.state_names),
+            )
 
         national_s, national_fig = timed(lambda: build_map(national), repeat=5)
         state_frame = metrics.filter_state(national, "Sarawak")
@@ -179,7 +202,9 @@ def app_figures(mirror: Path) -> dict:
         print(f"map figure build, one state (Sarawak):               {state_s * 1000:.0f} ms")
         print(f"map figure to JSON, national:                        {to_json_s * 1000:.0f} ms")
         print(f"map payload, national figure JSON, shapes inline (exports): {len(payload) / 1024:.0f} KiB")
-        print(f"map payload, national figure JSON, shapes served once (app): {len(served_map(national).to_json()) / 1024:.0f} KiB")
+        print(
+            f"map payload, national figure JSON, shapes served once (app): {len(served_map(national).to_json()) / 1024:.0f} KiB"
+        )
         print(f"map payload, Sarawak figure JSON:                    {len(state_fig.to_json()) / 1024:.0f} KiB")
         print(f"district display GeoJSON (160 districts):            {geojson_bytes / 1024:.0f} KiB")
         out |= {"map_build_ms": round(national_s * 1000, 1), "map_json_kib": round(len(payload) / 1024, 1)}
@@ -192,13 +217,17 @@ def main() -> None:
     parser.add_argument("--mirror", type=Path, default=default_mirror)
     parser.add_argument("--runs", type=int, default=5, help="runs per median (at least 5 for a comparison)")
     parser.add_argument("--repo", type=Path, default=REPO, help="checkout whose ETL is timed (default: this one)")
-    parser.add_argument("--against", type=Path, help="a second checkout timed in alternation with --repo (e.g. the previous commit)")
+    parser.add_argument(
+        "--against", type=Path, help="a second checkout timed in alternation with --repo (e.g. the previous commit)"
+    )
     parser.add_argument("--etl-only", action="store_true", help="skip the app-side figures")
     args = parser.parse_args()
     repos = [args.repo.resolve(), *([args.against.resolve()] if args.against else [])]
 
     def commit_of(repo: Path) -> str:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=repo, capture_output=True, text=True
+        ).stdout.strip()
 
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     results = []
@@ -207,10 +236,14 @@ def main() -> None:
         print(f"  etl build, cold (copy + checksum raw files):        {figures_etl['cold_build_s']:.2f} s")
         print(f"  etl build --force, whole process (median of {args.runs}): {figures_etl['full_build_s']:.2f} s")
         print(f"  etl no-op rebuild, whole process (median of {args.runs}): {figures_etl['noop_build_s']:.2f} s")
-        print(f"  CPU seconds (user + system), full / no-op (medians): {figures_etl['full_build_cpu_s']:.2f} s / {figures_etl['noop_build_cpu_s']:.2f} s")
+        print(
+            f"  CPU seconds (user + system), full / no-op (medians): {figures_etl['full_build_cpu_s']:.2f} s / {figures_etl['noop_build_cpu_s']:.2f} s"
+        )
         if "full_build_no_cache_s" in figures_etl:
-            print(f"  etl build --force --no-cache (cold cache), wall / CPU: {figures_etl['full_build_no_cache_s']:.2f} s / {figures_etl['full_build_no_cache_cpu_s']:.2f} s; "
-                  f"outputs sha256-identical with and without the cache in every run: {figures_etl['cache_outputs_identical']}")
+            print(
+                f"  etl build --force --no-cache (cold cache), wall / CPU: {figures_etl['full_build_no_cache_s']:.2f} s / {figures_etl['full_build_no_cache_cpu_s']:.2f} s; "
+                f"outputs sha256-identical with and without the cache in every run: {figures_etl['cache_outputs_identical']}"
+            )
         for name, seconds in figures_etl["steps_s"].items():
             print(f"    {name:<28} {seconds:6.2f} s")
         results.append({"commit": commit_of(repo), **figures_etl})
@@ -225,12 +258,20 @@ def main() -> None:
             "noop_build_cpu_ratio": round(other["noop_build_cpu_s"] / result["noop_build_cpu_s"], 2),
         }
         if "full_build_no_cache_s" in result:  # the other checkout's full build against this one's without the cache
-            result |= {"full_build_no_cache_ratio": round(other["full_build_s"] / result["full_build_no_cache_s"], 2),
-                       "full_build_no_cache_cpu_ratio": round(other["full_build_cpu_s"] / result["full_build_no_cache_cpu_s"], 2)}
-            print(f"speed-up vs {other['commit']} without the cache (--no-cache): full build x{result['full_build_no_cache_ratio']} (wall), "
-                  f"CPU x{result['full_build_no_cache_cpu_ratio']}")
-        print(f"speed-up vs {other['commit']}: full build x{result['full_build_ratio']}, no-op x{result['noop_build_ratio']} (wall); "
-              f"CPU x{result['full_build_cpu_ratio']}, x{result['noop_build_cpu_ratio']}")
+            result |= {
+                "full_build_no_cache_ratio": round(other["full_build_s"] / result["full_build_no_cache_s"], 2),
+                "full_build_no_cache_cpu_ratio": round(
+                    other["full_build_cpu_s"] / result["full_build_no_cache_cpu_s"], 2
+                ),
+            }
+            print(
+                f"speed-up vs {other['commit']} without the cache (--no-cache): full build x{result['full_build_no_cache_ratio']} (wall), "
+                f"CPU x{result['full_build_no_cache_cpu_ratio']}"
+            )
+        print(
+            f"speed-up vs {other['commit']}: full build x{result['full_build_ratio']}, no-op x{result['noop_build_ratio']} (wall); "
+            f"CPU x{result['full_build_cpu_ratio']}, x{result['noop_build_cpu_ratio']}"
+        )
         verdicts = result.get("outputs_identical", {})
         print(f"outputs vs {other['commit']}: " + ", ".join(f"{name} {verdict}" for name, verdict in verdicts.items()))
         result["outputs_all_identical"] = all(verdict != "DIFFERENT" for verdict in verdicts.values())

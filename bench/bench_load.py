@@ -50,7 +50,14 @@ from bench_browser import (
 )
 
 ACTION_TIMEOUT_MS = 60_000  # per view; --action-timeout
-INDICATORS = ["piped_water_hh_pct", "poverty_absolute_pct", "household_income_median_rm", "clinics_per_10k", "internet_hh_pct", "students_per_teacher"]
+INDICATORS = [
+    "piped_water_hh_pct",
+    "poverty_absolute_pct",
+    "household_income_median_rm",
+    "clinics_per_10k",
+    "internet_hh_pct",
+    "students_per_teacher",
+]
 STATES = ["Sabah", "all", "Sarawak", "Perak", "Johor", "Kelantan", "Selangor", "Kedah", "Pahang", "Terengganu"]
 
 
@@ -123,7 +130,16 @@ class Sampler(threading.Thread):
             self.stop_event.wait(0.25)
 
 
-async def user(browser, base_url: str, number: int, actions: int, codes: dict[str, list[str]], indicators: list[str], timings: list, errors: list) -> None:
+async def user(
+    browser,
+    base_url: str,
+    number: int,
+    actions: int,
+    codes: dict[str, list[str]],
+    indicators: list[str],
+    timings: list,
+    errors: list,
+) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB")
     context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = await context.new_page()
@@ -145,14 +161,18 @@ async def user(browser, base_url: str, number: int, actions: int, codes: dict[st
                 await page.goto(url)
                 await page.locator(f".js-plotly-plot, {EXCEPTION}").first.wait_for(timeout=ACTION_TIMEOUT_MS)
                 if await page.locator(EXCEPTION).count():
-                    errors.append(f"user {number} {state}/{indicator}: stException: {(await page.locator(EXCEPTION).first.inner_text())[:200]}")
+                    errors.append(
+                        f"user {number} {state}/{indicator}: stException: {(await page.locator(EXCEPTION).first.inner_text())[:200]}"
+                    )
                     continue
                 await page.wait_for_function(MAP_SHOWS_JS, arg=codes[state], timeout=ACTION_TIMEOUT_MS)
                 timings.append(time.perf_counter() - started)
                 if await page.locator(EXCEPTION).count():
                     errors.append(f"user {number} {state}/{indicator}: stException after the map was drawn")
             except PlaywrightError as error:  # timeouts (a subclass), navigation failures
-                errors.append(f"user {number} {state}/{indicator}: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
+                errors.append(
+                    f"user {number} {state}/{indicator}: {type(error).__name__}: {str(error).splitlines()[0][:200]}"
+                )
     finally:
         await context.close()
 
@@ -168,7 +188,9 @@ async def run(base_url: str, users: int, actions: int, codes, indicators, timing
             await user(browser, base_url, 0, 1, codes, indicators, warm, errors)
             yield_point = time.perf_counter()
             BROWSER_CPU.append(browser_cpu_seconds())
-            tasks = [user(browser, base_url, number, actions, codes, indicators, timings, errors) for number in range(users)]
+            tasks = [
+                user(browser, base_url, number, actions, codes, indicators, timings, errors) for number in range(users)
+            ]
             try:
                 await asyncio.wait_for(asyncio.gather(*tasks), timeout=limit)
                 BROWSER_CPU.append(browser_cpu_seconds())
@@ -197,8 +219,19 @@ class RemoteServer:
         """Not ours to stop."""
 
 
-def load_run(directory: Path, via: str, launcher: str, replicas: int, repo: Path, users: int, actions: int, limit: float,
-             codes: dict, indicators: list[str], url: str | None = None) -> dict:
+def load_run(
+    directory: Path,
+    via: str,
+    launcher: str,
+    replicas: int,
+    repo: Path,
+    users: int,
+    actions: int,
+    limit: float,
+    codes: dict,
+    indicators: list[str],
+    url: str | None = None,
+) -> dict:
     """Start a server (or the deployment), run the sessions, stop it; every figure of the run."""
     timings: list[float] = []
     errors: list[str] = []
@@ -238,41 +271,90 @@ def load_run(directory: Path, via: str, launcher: str, replicas: int, repo: Path
         server.stop()
     peak = [max(sample[i] for sample in sampler.rss) for i in range(len(server.pids))] if sampler.rss else []
     result = {
-        "via": via, "url": server.base_url, "launcher": launcher if via == "direct" else "serve", "replicas": replicas if via == "proxy" else 1, "repo": str(repo),
-        "users": users, "actions": actions, "views_completed": len(timings), "views_requested": users * actions, "elapsed_s": round(elapsed, 1),
-        "errors": len(errors), "error_samples": errors[:20], "completed": completed, "alive": alive,
-        "server_cpu_s": round(server_cpu, 1), "browser_cpu_s": round(BROWSER_CPU[1] - BROWSER_CPU[0], 1) if len(BROWSER_CPU) == 2 else None,
-        "rss_mib": {"idle": [round(v) for v in rss_idle], "peak": [round(v) for v in peak], "after": [round(v) for v in rss_after], "settled": [round(v) for v in rss_settled]},
+        "via": via,
+        "url": server.base_url,
+        "launcher": launcher if via == "direct" else "serve",
+        "replicas": replicas if via == "proxy" else 1,
+        "repo": str(repo),
+        "users": users,
+        "actions": actions,
+        "views_completed": len(timings),
+        "views_requested": users * actions,
+        "elapsed_s": round(elapsed, 1),
+        "errors": len(errors),
+        "error_samples": errors[:20],
+        "completed": completed,
+        "alive": alive,
+        "server_cpu_s": round(server_cpu, 1),
+        "browser_cpu_s": round(BROWSER_CPU[1] - BROWSER_CPU[0], 1) if len(BROWSER_CPU) == 2 else None,
+        "rss_mib": {
+            "idle": [round(v) for v in rss_idle],
+            "peak": [round(v) for v in peak],
+            "after": [round(v) for v in rss_after],
+            "settled": [round(v) for v in rss_settled],
+        },
         "sessions_per_replica": sessions,
     }
     if timings:
-        result["time_to_map_s"] = {"p50": round(statistics.median(timings), 3), "p95": round(percentile(timings, 0.95), 3),
-                                   "min": round(min(timings), 3), "max": round(max(timings), 3)}
+        result["time_to_map_s"] = {
+            "p50": round(statistics.median(timings), 3),
+            "p95": round(percentile(timings, 0.95), 3),
+            "min": round(min(timings), 3),
+            "max": round(max(timings), 3),
+        }
     if runs:
-        result["script_run_ms"] = {"count": len(runs), "p50": round(statistics.median(runs), 1), "p95": round(percentile(runs, 0.95), 1), "max": round(max(runs), 1)}
+        result["script_run_ms"] = {
+            "count": len(runs),
+            "p50": round(statistics.median(runs), 1),
+            "p95": round(percentile(runs, 0.95), 1),
+            "max": round(max(runs), 1),
+        }
     if sampler.health:
-        result["health_ms"] = {"median": round(1000 * statistics.median(sampler.health)), "max": round(1000 * max(sampler.health)), "failures": sampler.health_failures}
+        result["health_ms"] = {
+            "median": round(1000 * statistics.median(sampler.health)),
+            "max": round(1000 * max(sampler.health)),
+            "failures": sampler.health_failures,
+        }
     return result
 
 
 def report(result: dict) -> None:
-    where = (f"through nginx + {result['replicas']} replicas (deploy/start.sh)" if result["via"] == "proxy"
-             else f"the running deployment at {result['url']}" if result["via"] == "url" else f"direct, one server ({result['launcher']})")
-    print(f"-- {result['users']} simultaneous browser sessions x {result['actions']} map views (state + indicator via URL), {where}, app from {result['repo']}")
-    print(f"map views completed             {result['views_completed']} / {result['views_requested']}  in {result['elapsed_s']:.1f} s (incl. 1 warm-up view)")
+    where = (
+        f"through nginx + {result['replicas']} replicas (deploy/start.sh)"
+        if result["via"] == "proxy"
+        else f"the running deployment at {result['url']}"
+        if result["via"] == "url"
+        else f"direct, one server ({result['launcher']})"
+    )
+    print(
+        f"-- {result['users']} simultaneous browser sessions x {result['actions']} map views (state + indicator via URL), {where}, app from {result['repo']}"
+    )
+    print(
+        f"map views completed             {result['views_completed']} / {result['views_requested']}  in {result['elapsed_s']:.1f} s (incl. 1 warm-up view)"
+    )
     if "time_to_map_s" in result:
         t = result["time_to_map_s"]
-        print(f"time-to-updated-map  p50 {t['p50']:.2f} s   p95 {t['p95']:.2f} s   min {t['min']:.2f} s   max {t['max']:.2f} s")
+        print(
+            f"time-to-updated-map  p50 {t['p50']:.2f} s   p95 {t['p95']:.2f} s   min {t['min']:.2f} s   max {t['max']:.2f} s"
+        )
     if "script_run_ms" in result:
         r = result["script_run_ms"]
-        print(f"server-side script run per rerun ({r['count']} runs)  p50 {r['p50']:.0f} ms   p95 {r['p95']:.0f} ms   max {r['max']:.0f} ms")
+        print(
+            f"server-side script run per rerun ({r['count']} runs)  p50 {r['p50']:.0f} ms   p95 {r['p95']:.0f} ms   max {r['max']:.0f} ms"
+        )
     if "health_ms" in result:
         h = result["health_ms"]
-        print(f"/_stcore/health under load       median {h['median']} ms   max {h['max']} ms   failures {h['failures']}")
-    print(f"server CPU during the run        {result['server_cpu_s']:.1f} s of {result['elapsed_s']:.1f} s wall; browser CPU (chromium + driver) {result['browser_cpu_s']} s "
-          f"({os.cpu_count()} cores shared)")
+        print(
+            f"/_stcore/health under load       median {h['median']} ms   max {h['max']} ms   failures {h['failures']}"
+        )
+    print(
+        f"server CPU during the run        {result['server_cpu_s']:.1f} s of {result['elapsed_s']:.1f} s wall; browser CPU (chromium + driver) {result['browser_cpu_s']} s "
+        f"({os.cpu_count()} cores shared)"
+    )
     m = result["rss_mib"]
-    print(f"RSS per server process (MiB)     idle {m['idle']}   peak {m['peak']}   after load {m['after']}   5 s after sessions closed {m['settled']}")
+    print(
+        f"RSS per server process (MiB)     idle {m['idle']}   peak {m['peak']}   after load {m['after']}   5 s after sessions closed {m['settled']}"
+    )
     if result["sessions_per_replica"]:
         print(f"WebSocket sessions per replica   {result['sessions_per_replica']}")
     print(f"server alive at the end          {result['alive']}")
@@ -285,14 +367,25 @@ def main() -> None:
     global ACTION_TIMEOUT_MS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--via", choices=("direct", "proxy"), default="proxy")
-    parser.add_argument("--launcher", choices=("run", "serve"), default="run", help="direct only: streamlit run, or deploy/serve.py")
+    parser.add_argument(
+        "--launcher", choices=("run", "serve"), default="run", help="direct only: streamlit run, or deploy/serve.py"
+    )
     parser.add_argument("--replicas", type=int, default=2)
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--actions", type=int, default=5)
     parser.add_argument("--limit", type=float, default=420.0, help="hard limit for the whole load phase, seconds")
-    parser.add_argument("--against", type=Path, help="also run this checkout's app direct (streamlit run), after this one")
-    parser.add_argument("--url", help="drive a deployment already running (e.g. on the server, the browsers on another machine)")
-    parser.add_argument("--action-timeout", type=float, default=ACTION_TIMEOUT_MS / 1000, help="seconds a view may take before it counts as an error")
+    parser.add_argument(
+        "--against", type=Path, help="also run this checkout's app direct (streamlit run), after this one"
+    )
+    parser.add_argument(
+        "--url", help="drive a deployment already running (e.g. on the server, the browsers on another machine)"
+    )
+    parser.add_argument(
+        "--action-timeout",
+        type=float,
+        default=ACTION_TIMEOUT_MS / 1000,
+        help="seconds a view may take before it counts as an error",
+    )
     args = parser.parse_args()
     ACTION_TIMEOUT_MS = int(1000 * args.action_timeout)
 
@@ -300,20 +393,48 @@ def main() -> None:
     codes = district_codes(directory)
     indicators_table = pd.read_parquet(directory / "processed" / "indicators.parquet", columns=["indicator"])
     indicators = [i for i in INDICATORS if i in set(indicators_table["indicator"])]
-    results = [load_run(directory, args.via, args.launcher, args.replicas, REPO_ROOT, args.users, args.actions, args.limit, codes, indicators, args.url)]
+    results = [
+        load_run(
+            directory,
+            args.via,
+            args.launcher,
+            args.replicas,
+            REPO_ROOT,
+            args.users,
+            args.actions,
+            args.limit,
+            codes,
+            indicators,
+            args.url,
+        )
+    ]
     if args.against:
-        results.append(load_run(directory, "direct", "run", 1, args.against, args.users, args.actions, args.limit, codes, indicators))
+        results.append(
+            load_run(
+                directory, "direct", "run", 1, args.against, args.users, args.actions, args.limit, codes, indicators
+            )
+        )
     print(f"bench_load: one chromium, limit {args.limit:.0f} s per run")
     for result in results:
         report(result)
     summary = {"bench": "load", "run": results[0]}
     if args.against and "time_to_map_s" in results[0] and "time_to_map_s" in results[1]:
         summary["against"] = results[1]
-        summary["ratio_vs_against"] = {key: round(results[0]["time_to_map_s"][key] / results[1]["time_to_map_s"][key], 3) for key in ("p50", "p95")}
-        print("ratio this / against: " + ", ".join(f"{key} {value:.2f}" for key, value in summary["ratio_vs_against"].items()))
+        summary["ratio_vs_against"] = {
+            key: round(results[0]["time_to_map_s"][key] / results[1]["time_to_map_s"][key], 3) for key in ("p50", "p95")
+        }
+        print(
+            "ratio this / against: "
+            + ", ".join(f"{key} {value:.2f}" for key, value in summary["ratio_vs_against"].items())
+        )
     print(json.dumps(summary, separators=(",", ":")))
     main_run = results[0]
-    if main_run["errors"] or not main_run["completed"] or main_run["views_completed"] != main_run["views_requested"] or not main_run["alive"]:
+    if (
+        main_run["errors"]
+        or not main_run["completed"]
+        or main_run["views_completed"] != main_run["views_requested"]
+        or not main_run["alive"]
+    ):
         sys.exit(1)
 
 

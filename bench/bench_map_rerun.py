@@ -53,10 +53,19 @@ def worker(geo: str, repo: Path) -> dict:
     from dashboard.scene import map as map_scene
 
     spent: dict[str, float] = collections.defaultdict(float)
-    parts = [(url_state, "url_selectbox", "selectboxes (geography, indicator, state, year)"), (url_state, "url_multiselect", "area multiselect"),
-             (ui, "year_player", "year player"), (ui, "card_row", "card row"), (data, "area_geojson_url", "shapes URL"),
-             (map_scene, "build", "map scene"), (map_scene, "add_trend", "trend (in the scene)"), (figures, "choropleth_map", "map figure"),
-             (st, "plotly_chart", "st.plotly_chart"), (st, "dataframe", "st.dataframe (ranking)"), (st, "tabs", "st.tabs")]
+    parts = [
+        (url_state, "url_selectbox", "selectboxes (geography, indicator, state, year)"),
+        (url_state, "url_multiselect", "area multiselect"),
+        (ui, "year_player", "year player"),
+        (ui, "card_row", "card row"),
+        (data, "area_geojson_url", "shapes URL"),
+        (map_scene, "build", "map scene"),
+        (map_scene, "add_trend", "trend (in the scene)"),
+        (figures, "choropleth_map", "map figure"),
+        (st, "plotly_chart", "st.plotly_chart"),
+        (st, "dataframe", "st.dataframe (ranking)"),
+        (st, "tabs", "st.tabs"),
+    ]
     for owner, name, label in parts:
         if hasattr(owner, name):
             timed(owner, name, spent, label)
@@ -86,7 +95,10 @@ def worker(geo: str, repo: Path) -> dict:
             app.run()
             if app.exception:
                 raise RuntimeError(app.exception[0].message)
-        names = sorted({name for run in runs for name in run}, key=lambda name: -statistics.median(run.get(name, 0) for run in runs))
+        names = sorted(
+            {name for run in runs for name in run},
+            key=lambda name: -statistics.median(run.get(name, 0) for run in runs),
+        )
         result[phase] = {name: round(statistics.median(run.get(name, 0.0) for run in runs), 1) for name in names}
 
     def element_bytes(node, found: list) -> None:
@@ -110,9 +122,18 @@ def worker(geo: str, repo: Path) -> dict:
 
 
 def run_worker(geo: str, repo: Path) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(repo) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "JURANG_DATA_DIR": os.environ.get("JURANG_DATA_DIR", str(REPO_ROOT / "data"))}  # both checkouts read one build
-    done = subprocess.run([sys.executable, __file__, "--worker", "--geo", geo, "--repo", str(repo)], env=env, capture_output=True, text=True, check=False)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(repo) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "JURANG_DATA_DIR": os.environ.get("JURANG_DATA_DIR", str(REPO_ROOT / "data")),
+    }  # both checkouts read one build
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", "--geo", geo, "--repo", str(repo)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode:
         raise RuntimeError(done.stderr[-3000:])
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -122,7 +143,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--geo", choices=("district", "parlimen", "dun"), default="district")
     parser.add_argument("--repo", type=Path, default=REPO_ROOT, help="the checkout whose app is run")
-    parser.add_argument("--against", type=Path, help="also run this checkout's app (alternating processes) and print ratios")
+    parser.add_argument(
+        "--against", type=Path, help="also run this checkout's app (alternating processes) and print ratios"
+    )
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -138,16 +161,35 @@ def main() -> None:
     summary: dict = {"bench": "map_rerun", "geo": args.geo}
     for name, repo in checkouts.items():
         runs = results[name]
-        medians = {phase: {part: round(statistics.median(run[phase].get(part, 0.0) for run in runs), 1) for part in runs[0][phase]} for phase in ("cold", "warm")}
-        summary[name] = {"repo": str(repo), **medians, **{key: value for key, value in runs[-1].items() if key.startswith(("element_", "multiselect_"))}}
-        print(f"-- Map page reruns, geo={args.geo}, app from {repo} (medians over 6 states x {len(runs)} process(es), ms)")
+        medians = {
+            phase: {
+                part: round(statistics.median(run[phase].get(part, 0.0) for run in runs), 1) for part in runs[0][phase]
+            }
+            for phase in ("cold", "warm")
+        }
+        summary[name] = {
+            "repo": str(repo),
+            **medians,
+            **{key: value for key, value in runs[-1].items() if key.startswith(("element_", "multiselect_"))},
+        }
+        print(
+            f"-- Map page reruns, geo={args.geo}, app from {repo} (medians over 6 states x {len(runs)} process(es), ms)"
+        )
         for phase in ("cold", "warm"):
             print(f"  {phase}: " + ", ".join(f"{part} {ms:g}" for part, ms in medians[phase].items() if ms >= 0.5))
         for scope in ("Sabah", "all"):
-            print(f"  elements sent for {scope} (KiB): {summary[name][f'element_kib_{scope}']}; area options {summary[name][f'multiselect_options_{scope}']}")
+            print(
+                f"  elements sent for {scope} (KiB): {summary[name][f'element_kib_{scope}']}; area options {summary[name][f'multiselect_options_{scope}']}"
+            )
     if args.against:
-        summary["ratio_whole_run"] = {phase: round(summary["this"][phase]["whole run"] / summary["against"][phase]["whole run"], 3) for phase in ("cold", "warm")}
-        print("ratio this / against, whole run (medians): " + ", ".join(f"{phase} {value:.2f}" for phase, value in summary["ratio_whole_run"].items()))
+        summary["ratio_whole_run"] = {
+            phase: round(summary["this"][phase]["whole run"] / summary["against"][phase]["whole run"], 3)
+            for phase in ("cold", "warm")
+        }
+        print(
+            "ratio this / against, whole run (medians): "
+            + ", ".join(f"{phase} {value:.2f}" for phase, value in summary["ratio_whole_run"].items())
+        )
     print(json.dumps(summary, separators=(",", ":")))
 
 

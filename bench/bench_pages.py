@@ -49,17 +49,35 @@ def measure() -> dict:
         table, _ = composite.index_table(dataset.districts, dataset.indicators, spec, changed)
         scores = table.set_index("code_state_district")[[d.id for d in spec.domains]]
         composite.rank_uncertainty(scores.loc[table.set_index("code_state_district")["index"].notna()], changed)
-        figure = figures.choropleth_map(table.rename(columns={"index": "value"}), dataset.features, scheme, value_label="Index", unit="0-100", fmt=".0f",
-                                        state_borders=(STATES_URL, dataset.state_names), geojson_url=URL)
+        figure = figures.choropleth_map(
+            table.rename(columns={"index": "value"}),
+            dataset.features,
+            scheme,
+            value_label="Index",
+            unit="0-100",
+            fmt=".0f",
+            state_borders=(STATES_URL, dataset.state_names),
+            geojson_url=URL,
+        )
         payload.append(len(figure.to_json()))
 
     def index_only() -> None:
         composite.index_table(dataset.districts, dataset.indicators, spec, changed)
 
     def filter_change() -> None:
-        frame = metrics.filter_state(metrics.indicator_frame(dataset.districts, dataset.indicators, "piped_water_hh_pct", 2024), "Sabah")
-        figures.choropleth_map(frame, dataset.features, figures.quantile_scheme(frame["value"], ".1f"), value_label="Piped water", unit="%", fmt=".1f",
-                               state_borders=(STATES_URL, ["Sabah"]), geojson_url=URL).to_json()
+        frame = metrics.filter_state(
+            metrics.indicator_frame(dataset.districts, dataset.indicators, "piped_water_hh_pct", 2024), "Sabah"
+        )
+        figures.choropleth_map(
+            frame,
+            dataset.features,
+            figures.quantile_scheme(frame["value"], ".1f"),
+            value_label="Piped water",
+            unit="%",
+            fmt=".1f",
+            state_borders=(STATES_URL, ["Sabah"]),
+            geojson_url=URL,
+        ).to_json()
 
     def weighted_frame() -> None:
         metrics.weighted_frame(dataset.districts, dataset.indicators, "internet_hh_pct", 2024)
@@ -84,9 +102,19 @@ def run_checkout(checkout: Path) -> dict:
     """This script's measure() on another checkout's code (its packages first on the path)."""
     from etl import config
 
-    env = {**os.environ, "PYTHONPATH": str(checkout) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           config.DATA_DIR_ENV_VAR: os.environ.get(config.DATA_DIR_ENV_VAR, str(config.processed_dir().parent))}  # one build for both
-    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--measure-only"], cwd=checkout, env=env, check=True, capture_output=True, text=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(checkout) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        config.DATA_DIR_ENV_VAR: os.environ.get(config.DATA_DIR_ENV_VAR, str(config.processed_dir().parent)),
+    }  # one build for both
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--measure-only"],
+        cwd=checkout,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -107,17 +135,26 @@ def main() -> None:
             rounds["against"].append(run_checkout(args.against))
     medians = {key: statistics.median(run[key] for run in rounds["this"]) for key in rounds["this"][0]}
     print(f"index recomputation (160 districts, new weights):        {medians['index_recompute_ms']:6.0f} ms")
-    print(f"weight change end to end (index + 500-draw rank intervals + map JSON): {medians['weight_change_ms']:6.0f} ms")
+    print(
+        f"weight change end to end (index + 500-draw rank intervals + map JSON): {medians['weight_change_ms']:6.0f} ms"
+    )
     print(f"map filter change (one state, figure + JSON):             {medians['map_filter_change_ms']:6.0f} ms")
     print(f"weighted frame (one indicator and year, 160 districts):   {medians['weighted_frame_ms']:6.1f} ms")
     print(f"overview + map scenes, nation and every state, cold:      {medians['default_scenes_cold_ms']:6.0f} ms")
-    print(f"index map figure JSON per redraw (shapes served once as a file): {medians['index_map_payload_kib']:.0f} KiB")
+    print(
+        f"index map figure JSON per redraw (shapes served once as a file): {medians['index_map_payload_kib']:.0f} KiB"
+    )
     summary: dict = {"bench": "pages", "rounds": len(rounds["this"]), "median": medians}
     if args.against:
         against = {key: statistics.median(run[key] for run in rounds["against"]) for key in rounds["against"][0]}
         summary["against"] = {"repo": str(args.against), "median": against}
-        summary["ratio_vs_against"] = {key: round(medians[key] / against[key], 3) for key in medians if against.get(key)}
-        print("ratio this / against (medians): " + ", ".join(f"{key} {value:.2f}" for key, value in summary["ratio_vs_against"].items()))
+        summary["ratio_vs_against"] = {
+            key: round(medians[key] / against[key], 3) for key in medians if against.get(key)
+        }
+        print(
+            "ratio this / against (medians): "
+            + ", ".join(f"{key} {value:.2f}" for key, value in summary["ratio_vs_against"].items())
+        )
     print(json.dumps(summary, separators=(",", ":")))
 
 

@@ -86,7 +86,15 @@ def synthetic_problem(seed: int = 600) -> tuple[planner.Candidates, float]:
     return planner.Candidates([f"synthetic_{i}" for i in range(SYNTHETIC_UNITS)], value, cost), float(cost.sum()) / 5
 
 
-def measure(name: str, units: int, options: planner.Candidates, budget: float, rounds: int, synthetic: bool, scene_s: float | None = None) -> dict:
+def measure(
+    name: str,
+    units: int,
+    options: planner.Candidates,
+    budget: float,
+    rounds: int,
+    synthetic: bool,
+    scene_s: float | None = None,
+) -> dict:
     """Solve times (median and max of `rounds`) and the objective of the optimiser, the greedy rule,
     the best of RANDOM_DRAWS random feasible picks and the upper bound."""
     times, pick = [], None
@@ -100,11 +108,21 @@ def measure(name: str, units: int, options: planner.Candidates, budget: float, r
     random_best = max((planner.objective_value(row, options) for row in randoms), default=0.0)
     bound = upper_bound(options, budget)
     return {
-        "case": name, "units": units, "candidates": len(options.codes), "synthetic": synthetic, "budget_rm": round(budget),
-        "solve_s_median": round(statistics.median(times), 3), "solve_s_max": round(max(times), 3),
-        "ratio_to_bar": round(max(times) / BAR_S, 2), "hit_time_limit": max(times) >= 0.95 * planner.MILP_SECONDS,
-        "milp": round(best, 4), "greedy": round(greedy, 4), "random_best": round(random_best, 4), "upper_bound": round(bound, 4),
-        "milp_ge_greedy": best >= greedy - 1e-9, "milp_ge_random": best >= random_best - 1e-9,
+        "case": name,
+        "units": units,
+        "candidates": len(options.codes),
+        "synthetic": synthetic,
+        "budget_rm": round(budget),
+        "solve_s_median": round(statistics.median(times), 3),
+        "solve_s_max": round(max(times), 3),
+        "ratio_to_bar": round(max(times) / BAR_S, 2),
+        "hit_time_limit": max(times) >= 0.95 * planner.MILP_SECONDS,
+        "milp": round(best, 4),
+        "greedy": round(greedy, 4),
+        "random_best": round(random_best, 4),
+        "upper_bound": round(bound, 4),
+        "milp_ge_greedy": best >= greedy - 1e-9,
+        "milp_ge_random": best >= random_best - 1e-9,
         "within_budget": bool(options.cost @ pick <= budget + 1e-6),
         "milp_share_of_bound": round(best / bound, 5) if bound > 0 else None,
         **({"scene_s": round(scene_s, 2)} if scene_s is not None else {}),
@@ -112,8 +130,10 @@ def measure(name: str, units: int, options: planner.Candidates, budget: float, r
 
 
 def run(rounds: int, budget: float) -> bool:
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-          f"HiGHS time limit per solve {planner.MILP_SECONDS} s; bar {BAR_S:.0f} s")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"HiGHS time limit per solve {planner.MILP_SECONDS} s; bar {BAR_S:.0f} s"
+    )
     dataset = data.current_dataset()
     levels = ["district"]
     for seat_level in ("parlimen", "dun"):
@@ -127,32 +147,64 @@ def run(rounds: int, budget: float) -> bool:
         areas = dataset.at(level)
         for objective in OBJECTIVES:
             options, spend, scene_s = captured_problem(areas, objective, budget)
-            cases.append(measure(f"{level}_{objective}", len(areas.districts), options, spend, rounds, synthetic=False, scene_s=scene_s))
+            cases.append(
+                measure(
+                    f"{level}_{objective}",
+                    len(areas.districts),
+                    options,
+                    spend,
+                    rounds,
+                    synthetic=False,
+                    scene_s=scene_s,
+                )
+            )
     options, spend = synthetic_problem()
     cases.append(measure(f"synthetic_{SYNTHETIC_UNITS}", SYNTHETIC_UNITS, options, spend, rounds, synthetic=True))
 
-    print(f"\n{'case':<28} {'units':>5} {'cand.':>5} {'solve med':>9} {'max':>6} {'/bar':>5} {'limit':>5} "
-          f"{'optimiser':>12} {'greedy':>12} {'best random':>12} {'upper bound':>12} {'scene':>6}")
+    print(
+        f"\n{'case':<28} {'units':>5} {'cand.':>5} {'solve med':>9} {'max':>6} {'/bar':>5} {'limit':>5} "
+        f"{'optimiser':>12} {'greedy':>12} {'best random':>12} {'upper bound':>12} {'scene':>6}"
+    )
     for case in cases:
         scene = f"{case['scene_s']:>5.1f}s" if "scene_s" in case else "     —"
-        print(f"{case['case']:<28} {case['units']:>5} {case['candidates']:>5} {case['solve_s_median']:>8.3f}s {case['solve_s_max']:>5.2f}s {case['ratio_to_bar']:>5.2f} "
-              f"{'yes' if case['hit_time_limit'] else 'no':>5} {case['milp']:>12,.3f} {case['greedy']:>12,.3f} {case['random_best']:>12,.3f} {case['upper_bound']:>12,.3f} {scene}")
-    print("\nobjective units: gap = points off the rural shortfall, people = people reached, lowest_index = index points of the 20 lowest; "
-          "'scene' = the whole plan scene with that scenario (optimiser, greedy, 1,000 random picks, before/after results); "
-          "synthetic_* cases are synthetic problems, not Jurang data")
+        print(
+            f"{case['case']:<28} {case['units']:>5} {case['candidates']:>5} {case['solve_s_median']:>8.3f}s {case['solve_s_max']:>5.2f}s {case['ratio_to_bar']:>5.2f} "
+            f"{'yes' if case['hit_time_limit'] else 'no':>5} {case['milp']:>12,.3f} {case['greedy']:>12,.3f} {case['random_best']:>12,.3f} {case['upper_bound']:>12,.3f} {scene}"
+        )
+    print(
+        "\nobjective units: gap = points off the rural shortfall, people = people reached, lowest_index = index points of the 20 lowest; "
+        "'scene' = the whole plan scene with that scenario (optimiser, greedy, 1,000 random picks, before/after results); "
+        "synthetic_* cases are synthetic problems, not Jurang data"
+    )
     speed_ok = all(case["solve_s_max"] < BAR_S for case in cases)
     quality_ok = all(case["milp_ge_greedy"] and case["milp_ge_random"] and case["within_budget"] for case in cases)
-    print(f"bars: every solve < {BAR_S:.0f} s: {'met' if speed_ok else 'NOT MET'}; optimiser >= greedy and >= best of "
-          f"{plan_scene.RANDOM_DRAWS:,} random picks, within budget: {'met' if quality_ok else 'NOT MET'}")
-    print(json.dumps({"bench": "planner", "bar_s": BAR_S, "rounds": rounds, "milp_time_limit_s": planner.MILP_SECONDS, "levels": levels,
-                      "cases": cases, "bars_met": bool(speed_ok and quality_ok)}, separators=(",", ":")))
+    print(
+        f"bars: every solve < {BAR_S:.0f} s: {'met' if speed_ok else 'NOT MET'}; optimiser >= greedy and >= best of "
+        f"{plan_scene.RANDOM_DRAWS:,} random picks, within budget: {'met' if quality_ok else 'NOT MET'}"
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "planner",
+                "bar_s": BAR_S,
+                "rounds": rounds,
+                "milp_time_limit_s": planner.MILP_SECONDS,
+                "levels": levels,
+                "cases": cases,
+                "bars_met": bool(speed_ok and quality_ok),
+            },
+            separators=(",", ":"),
+        )
+    )
     return speed_ok and quality_ok
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="solves per problem (median and max reported)")
-    parser.add_argument("--budget", type=float, default=60_000_000.0, help="the optimiser's budget in RM for the real problems")
+    parser.add_argument(
+        "--budget", type=float, default=60_000_000.0, help="the optimiser's budget in RM for the real problems"
+    )
     arguments = parser.parse_args()
     try:
         return 0 if run(arguments.rounds, arguments.budget) else 1

@@ -90,7 +90,9 @@ class Synthetic:
             f["lon"] = f["lon"] + jitter[:, 0] + (offset if layout == "lon" else 0.0)
             f["lat"] = f["lat"] + jitter[:, 1] + (offset if layout == "lat" else 0.0)
             facilities.append(f)
-        self.districts = gpd.GeoDataFrame(pd.concat(districts, ignore_index=True), geometry="geometry", crs=real.districts.crs)
+        self.districts = gpd.GeoDataFrame(
+            pd.concat(districts, ignore_index=True), geometry="geometry", crs=real.districts.crs
+        )
         self.indicators = pd.concat(indicators, ignore_index=True)
         self.facilities = pd.concat(facilities, ignore_index=True)
         self.features = data._features(self.districts)
@@ -111,43 +113,73 @@ def measurements(s: Synthetic, spec: composite.IndexSpec, catalogue: dict, repea
     out: dict[str, tuple[float, str]] = {}
     domain_ids = [d.id for d in spec.domains]
 
-    out["index_table"] = (median_s(lambda: composite.index_table(s.districts, s.indicators, spec), repeat), f"{len(s.districts):,} districts")
+    out["index_table"] = (
+        median_s(lambda: composite.index_table(s.districts, s.indicators, spec), repeat),
+        f"{len(s.districts):,} districts",
+    )
     table, _ = composite.index_table(s.districts, s.indicators, spec)
     scores = table.set_index("code_state_district")[domain_ids]
-    out["rank_uncertainty (500 draws)"] = (median_s(lambda: composite.rank_uncertainty(scores, spec.default_weights), repeat), "")
+    out["rank_uncertainty (500 draws)"] = (
+        median_s(lambda: composite.rank_uncertainty(scores, spec.default_weights), repeat),
+        "",
+    )
 
     indicator = "piped_water_hh_pct"
     year = metrics.indicator_years(s.indicators, indicator)[-1]
     frame = metrics.weighted_frame(s.districts, s.indicators, indicator, year)
-    out["metrics.weighted_frame"] = (median_s(lambda: metrics.weighted_frame(s.districts, s.indicators, indicator, year), repeat), f"{indicator} {year}")
+    out["metrics.weighted_frame"] = (
+        median_s(lambda: metrics.weighted_frame(s.districts, s.indicators, indicator, year), repeat),
+        f"{indicator} {year}",
+    )
     out["metrics.class_means"] = (median_s(lambda: metrics.class_means(frame), repeat), "")
-    out["metrics.gaps_by_state"] = (median_s(lambda: metrics.gaps_by_state(frame, "higher_is_better"), repeat), f"{frame['state'].nunique()} states")
+    out["metrics.gaps_by_state"] = (
+        median_s(lambda: metrics.gaps_by_state(frame, "higher_is_better"), repeat),
+        f"{frame['state'].nunique()} states",
+    )
     out["metrics.theil_decomposition"] = (median_s(lambda: metrics.theil_decomposition(frame), repeat), "")
 
     national = metrics.indicator_frame(s.districts, s.indicators, indicator, year)
     scheme = figures.quantile_scheme(national["value"], catalogue[indicator]["format"])
 
     def redraw() -> str:
-        figure = figures.choropleth_map(national, s.features, scheme, value_label="Piped water", unit="% of households", fmt=".1f",
-                                        geojson_url=GEOJSON_URL, state_borders=("app/static/generated/states.geojson", s.state_names))
+        figure = figures.choropleth_map(
+            national,
+            s.features,
+            scheme,
+            value_label="Piped water",
+            unit="% of households",
+            fmt=".1f",
+            geojson_url=GEOJSON_URL,
+            state_borders=("app/static/generated/states.geojson", s.state_names),
+        )
         return figure.to_json()
 
     payload = redraw()
-    out["choropleth_map + to_json (geojson_url)"] = (median_s(redraw, repeat), f"payload {len(payload) / 1024:,.0f} KiB")
+    out["choropleth_map + to_json (geojson_url)"] = (
+        median_s(redraw, repeat),
+        f"payload {len(payload) / 1024:,.0f} KiB",
+    )
 
     points = s.facilities[["lon", "lat"]]
-    out["assign_points_to_districts"] = (median_s(lambda: geography.assign_points_to_districts(points, s.districts), max(1, repeat // 2)), f"{len(points):,} points")
+    out["assign_points_to_districts"] = (
+        median_s(lambda: geography.assign_points_to_districts(points, s.districts), max(1, repeat // 2)),
+        f"{len(points):,} points",
+    )
 
     demand, supply = e2sfca_inputs(s)
-    out["E2SFCA (etl.access.e2sfca)"] = (median_s(lambda: access.e2sfca(demand, supply, "population"), max(1, repeat // 2)),
-                                         f"{len(demand):,} demand x {len(supply):,} supply")
+    out["E2SFCA (etl.access.e2sfca)"] = (
+        median_s(lambda: access.e2sfca(demand, supply, "population"), max(1, repeat // 2)),
+        f"{len(demand):,} demand x {len(supply):,} supply",
+    )
     return out
 
 
 def e2sfca_inputs(s: Synthetic) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Demand: primary schools with pupils (population = pupils); supply: clinics (as the ETL's clinic_supply)."""
     f = s.facilities.dropna(subset=["lon", "lat"])
-    demand = f.loc[(f["kind"] == "school_primary") & (f["students"] > 0), ["lon", "lat", "students"]].rename(columns={"students": "population"})
+    demand = f.loc[(f["kind"] == "school_primary") & (f["students"] > 0), ["lon", "lat", "students"]].rename(
+        columns={"students": "population"}
+    )
     supply = f.loc[f["access_use"] == "clinic_supply", ["lon", "lat"]]
     return demand.reset_index(drop=True), supply.reset_index(drop=True)
 
@@ -156,15 +188,23 @@ def main() -> None:
     real = data.load_dataset.__wrapped__(data.manifest_token(config.processed_dir()), config.processed_dir())
     spec = composite.load_index_spec()
     catalogue = data.catalogue()
-    print("bench_scale: SYNTHETIC data generated by this script (shifted copies of the real districts and facilities, noisy values)")
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f}")
+    print(
+        "bench_scale: SYNTHETIC data generated by this script (shifted copies of the real districts and facilities, noisy values)"
+    )
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; load average {os.getloadavg()[0]:.2f}"
+    )
 
     started = time.perf_counter()
     one = Synthetic(real, 1)
     ten = Synthetic(real, 10)
-    print(f"synthetic 1x:  {len(one.districts):,} districts, {len(one.indicators):,} indicator rows, {len(one.facilities):,} facility points")
-    print(f"synthetic 10x: {len(ten.districts):,} districts, {len(ten.indicators):,} indicator rows, {len(ten.facilities):,} facility points "
-          f"(generated in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"synthetic 1x:  {len(one.districts):,} districts, {len(one.indicators):,} indicator rows, {len(one.facilities):,} facility points"
+    )
+    print(
+        f"synthetic 10x: {len(ten.districts):,} districts, {len(ten.indicators):,} indicator rows, {len(ten.facilities):,} facility points "
+        f"(generated in {time.perf_counter() - started:.1f} s)"
+    )
 
     small = measurements(one, spec, catalogue, repeat=5)
     large = measurements(ten, spec, catalogue, repeat=3)
@@ -180,10 +220,23 @@ def main() -> None:
         b, note_b = large[layer]
         print(f"{layer:<42} {a:9.4f} {b:9.4f} {b / a:7.1f}   {note_a} | {note_b}")
     base = small["E2SFCA (etl.access.e2sfca)"][0]
-    print(f"{'E2SFCA, 10 copies side by side in lon':<42} {base:9.4f} {side_by_side:9.4f} {side_by_side / base:7.1f}   "
-          f"same latitudes: worst case for the latitude-band pruning | {len(demand):,} x {len(supply):,}")
-    layers = {layer: {"1x_s": round(small[layer][0], 4), "10x_s": round(large[layer][0], 4), "ratio": round(large[layer][0] / small[layer][0], 2)} for layer in small}
-    layers["E2SFCA side by side in lon"] = {"1x_s": round(base, 4), "10x_s": round(side_by_side, 4), "ratio": round(side_by_side / base, 2)}
+    print(
+        f"{'E2SFCA, 10 copies side by side in lon':<42} {base:9.4f} {side_by_side:9.4f} {side_by_side / base:7.1f}   "
+        f"same latitudes: worst case for the latitude-band pruning | {len(demand):,} x {len(supply):,}"
+    )
+    layers = {
+        layer: {
+            "1x_s": round(small[layer][0], 4),
+            "10x_s": round(large[layer][0], 4),
+            "ratio": round(large[layer][0] / small[layer][0], 2),
+        }
+        for layer in small
+    }
+    layers["E2SFCA side by side in lon"] = {
+        "1x_s": round(base, 4),
+        "10x_s": round(side_by_side, 4),
+        "ratio": round(side_by_side / base, 2),
+    }
     print(json.dumps({"bench": "scale", "synthetic": True, "layers": layers}, separators=(",", ":")))
 
 

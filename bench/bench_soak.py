@@ -45,17 +45,35 @@ from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
 
-from bench_browser import CHROMIUM, CHROMIUM_ARGS, EXCEPTION, KNOWN_PROBE_404, MAP_SHOWS_JS, REPO_ROOT, Server, data_dir, district_codes, rss_mib
+from bench_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    EXCEPTION,
+    KNOWN_PROBE_404,
+    MAP_SHOWS_JS,
+    REPO_ROOT,
+    Server,
+    data_dir,
+    district_codes,
+    rss_mib,
+)
 from etl import importer
 
 STATES = ["Sabah", "Kedah", "Sarawak", "Perak", "Kelantan", "Johor"]
 INDICATORS = ["piped_water_hh_pct", "poverty_absolute_pct", "clinics_per_10k", "internet_hh_pct"]
-BROWSE_PAGES = ["/?state={state}", "/gaps?state={state}", "/index?state={state}", "/district?state=Sabah&district=12_24", "/sources"]
+BROWSE_PAGES = [
+    "/?state={state}",
+    "/gaps?state={state}",
+    "/index?state={state}",
+    "/district?state=Sabah&district=12_24",
+    "/sources",
+]
 JOURNEYS = ["browse", "export_chart", "browse", "upload", "browse", "export_pack"]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 # ---- the server's process tree, from /proc ---------------------------------------------------------
+
 
 def process_table() -> dict[int, tuple[int, str]]:
     """pid -> (parent pid, command name) of every process."""
@@ -127,6 +145,7 @@ class Sampler(threading.Thread):
 
 # ---- journeys ---------------------------------------------------------------------------------------
 
+
 def synthetic_upload_csv() -> bytes:
     """The shipped upload template with SYNTHETIC values filled in (year 2024, 50-89)."""
     rows = list(csv.DictReader(io.StringIO(importer.TEMPLATE_CSV.read_text(encoding="utf-8"))))
@@ -141,7 +160,16 @@ def synthetic_upload_csv() -> bytes:
 class Session:
     """One browser context repeating journeys; records durations and errors."""
 
-    def __init__(self, browser, base_url: str, number: int, codes: dict[str, list[str]], upload: bytes, timeout_s: float, errors: list[str]):
+    def __init__(
+        self,
+        browser,
+        base_url: str,
+        number: int,
+        codes: dict[str, list[str]],
+        upload: bytes,
+        timeout_s: float,
+        errors: list[str],
+    ):
         self.browser, self.base_url, self.number, self.codes, self.upload = browser, base_url, number, codes, upload
         self.timeout_ms = timeout_s * 1000
         self.errors = errors
@@ -152,7 +180,9 @@ class Session:
         self.errors.append(f"session {self.number}: {text[:300]}")
 
     async def open(self) -> None:
-        self.context = await self.browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-GB", accept_downloads=True)
+        self.context = await self.browser.new_context(
+            viewport={"width": 1400, "height": 1000}, locale="en-GB", accept_downloads=True
+        )
         self.context.set_default_timeout(self.timeout_ms)
         self.page = await self.context.new_page()
 
@@ -213,21 +243,28 @@ class Session:
 
     async def export_pack(self, state: str, indicator: str) -> None:
         await self.goto(f"/export?state={urllib.request.quote(state)}")
-        button = self.page.locator('[data-testid="stDownloadButton"] button', has_text="Build and download the briefing pack")
+        button = self.page.locator(
+            '[data-testid="stDownloadButton"] button', has_text="Build and download the briefing pack"
+        )
         await self.download(button, f"briefing pack {state}", b"%PDF")
 
     async def upload_preview(self, state: str, indicator: str) -> None:
         await self.goto("/upload")
         await self.page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-            files=[{"name": "soak_synthetic.csv", "mimeType": "text/csv", "buffer": self.upload}])
+            files=[{"name": "soak_synthetic.csv", "mimeType": "text/csv", "buffer": self.upload}]
+        )
         await self.page.get_by_text("soak_synthetic.csv", exact=True).wait_for()
-        for label, value in (("Indicator id", f"soak_synthetic_{self.number}_pct"), ("Label in English", "Soak series (synthetic)"),
-                             ("Label in Bahasa Malaysia", "Siri rendaman (sintetik)"), ("Unit", "% of households"),
-                             ("Source (agency, dataset, date)", "synthetic soak series")):
+        for label, value in (
+            ("Indicator id", f"soak_synthetic_{self.number}_pct"),
+            ("Label in English", "Soak series (synthetic)"),
+            ("Label in Bahasa Malaysia", "Siri rendaman (sintetik)"),
+            ("Unit", "% of households"),
+            ("Source (agency, dataset, date)", "synthetic soak series"),
+        ):
             await self.page.get_by_label(label, exact=True).fill(value)
         await self.page.get_by_role("button", name="Check and preview").click()
         await self.page.get_by_text("Preview — only you see this.", exact=False).wait_for()
-        await self.page.locator('.js-plotly-plot').first.wait_for()
+        await self.page.locator(".js-plotly-plot").first.wait_for()
         await self.settled("upload preview")
 
     async def run_one(self, kind: str | None = None) -> None:
@@ -236,7 +273,12 @@ class Session:
         state = STATES[(self.number * 2 + self.step) % len(STATES)]
         indicator = INDICATORS[(self.number + self.step) % len(INDICATORS)]
         self.step += 1
-        action = {"browse": self.browse, "export_chart": self.export_chart, "export_pack": self.export_pack, "upload": self.upload_preview}[kind]
+        action = {
+            "browse": self.browse,
+            "export_chart": self.export_chart,
+            "export_pack": self.export_pack,
+            "upload": self.upload_preview,
+        }[kind]
         started = time.perf_counter()
         try:
             await action(state, indicator)
@@ -245,7 +287,16 @@ class Session:
             self.error(f"{kind} {state}/{indicator}: {type(failure).__name__}: {str(failure).splitlines()[0]}")
 
 
-async def soak(base_url: str, sessions: int, minutes: float, timeout_s: float, codes, server: Server, sampler_every: float, errors: list[str]) -> dict:
+async def soak(
+    base_url: str,
+    sessions: int,
+    minutes: float,
+    timeout_s: float,
+    codes,
+    server: Server,
+    sampler_every: float,
+    errors: list[str],
+) -> dict:
     from playwright.async_api import async_playwright
 
     upload = synthetic_upload_csv()
@@ -261,7 +312,9 @@ async def soak(base_url: str, sessions: int, minutes: float, timeout_s: float, c
             warm_started = time.perf_counter()
             kinds = sorted(set(JOURNEYS))
             for round_number in range(len(kinds)):
-                await asyncio.gather(*(user.run_one(kinds[(user.number + round_number) % len(kinds)]) for user in users))
+                await asyncio.gather(
+                    *(user.run_one(kinds[(user.number + round_number) % len(kinds)]) for user in users)
+                )
             figures["warmup_s"] = round(time.perf_counter() - warm_started, 1)
             figures["warmup_errors"] = len(errors)
             sampler = Sampler(server, started, sampler_every)
@@ -279,7 +332,9 @@ async def soak(base_url: str, sessions: int, minutes: float, timeout_s: float, c
                 return done
 
             try:
-                counts = await asyncio.wait_for(asyncio.gather(*(loop(user) for user in users)), timeout=minutes * 60 + 300)
+                counts = await asyncio.wait_for(
+                    asyncio.gather(*(loop(user) for user in users)), timeout=minutes * 60 + 300
+                )
             except TimeoutError:
                 errors.append(f"overall limit of {minutes * 60 + 300:.0f} s reached")
                 counts = []
@@ -292,8 +347,14 @@ async def soak(base_url: str, sessions: int, minutes: float, timeout_s: float, c
             for user in users:
                 for kind, values in user.durations.items():
                     durations.setdefault(kind, []).extend(values)
-            figures["journeys"] = {kind: {"count": len(values), "median_s": round(statistics.median(values), 2), "max_s": round(max(values), 2)}
-                                   for kind, values in sorted(durations.items())}
+            figures["journeys"] = {
+                kind: {
+                    "count": len(values),
+                    "median_s": round(statistics.median(values), 2),
+                    "max_s": round(max(values), 2),
+                }
+                for kind, values in sorted(durations.items())
+            }
             for user in users:
                 await user.close()
         finally:
@@ -308,7 +369,7 @@ def server_log_errors(log_path: Path) -> list[str]:
     found = []
     for number, line in enumerate(lines):
         if "Traceback" in line or " ERROR " in line:
-            last = next((later for later in lines[number + 1:] if re.match(r"^\w+(Error|Exception)\b", later)), line)
+            last = next((later for later in lines[number + 1 :] if re.match(r"^\w+(Error|Exception)\b", later)), line)
             found.append(f"server log: {last.strip()[:300]}")
     return found
 
@@ -341,7 +402,9 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=3)
     parser.add_argument("--sample-every", type=float, default=30, help="seconds between memory samples")
     parser.add_argument("--action-timeout", type=float, default=180, help="seconds one step may take")
-    parser.add_argument("--settle", type=float, default=15, help="seconds after the sessions close before the end counts")
+    parser.add_argument(
+        "--settle", type=float, default=15, help="seconds after the sessions close before the end counts"
+    )
     parser.add_argument("--max-growth-pct", type=float, default=15)
     parser.add_argument("--fd-slack", type=int, default=16)
     parser.add_argument("--checkout", type=Path, help="serve this checkout's app (default: this one)")
@@ -357,7 +420,20 @@ def main() -> None:
     errors: list[str] = []
     try:
         figures = {"start_s": round(server.wait_healthy(), 1)}
-        figures.update(asyncio.run(soak(server.base_url, args.sessions, args.minutes, args.action_timeout, codes, server, args.sample_every, errors)))
+        figures.update(
+            asyncio.run(
+                soak(
+                    server.base_url,
+                    args.sessions,
+                    args.minutes,
+                    args.action_timeout,
+                    codes,
+                    server,
+                    args.sample_every,
+                    errors,
+                )
+            )
+        )
         time.sleep(args.settle)
         figures["end"] = {**sample(server, 0.0), "t_s": "end"}
         figures["server_alive"] = server.alive()
@@ -366,18 +442,29 @@ def main() -> None:
         children = descendants(server.pid)
         server.stop()
     time.sleep(2)
-    figures["processes_left_after_stop"] = sorted(name for pid, name in children.items() if Path(f"/proc/{pid}").exists())
+    figures["processes_left_after_stop"] = sorted(
+        name for pid, name in children.items() if Path(f"/proc/{pid}").exists()
+    )
     figures["errors"] = len(errors)
     figures["error_examples"] = errors[:10]
     figures["bounds"] = verdict(figures, errors, args.max_growth_pct, args.fd_slack)
-    figures["settings"] = {"minutes": args.minutes, "sessions": args.sessions, "sample_every_s": args.sample_every, "checkout": str(args.checkout or REPO_ROOT)}
+    figures["settings"] = {
+        "minutes": args.minutes,
+        "sessions": args.sessions,
+        "sample_every_s": args.sample_every,
+        "checkout": str(args.checkout or REPO_ROOT),
+    }
 
-    print(f"soak: {args.sessions} sessions x {args.minutes:g} min, {figures['journeys_done']} journeys, {len(errors)} errors")
+    print(
+        f"soak: {args.sessions} sessions x {args.minutes:g} min, {figures['journeys_done']} journeys, {len(errors)} errors"
+    )
     for kind, stats in figures["journeys"].items():
         print(f"  {kind:13} {stats['count']:4}x  median {stats['median_s']:6.2f} s  max {stats['max_s']:6.2f} s")
     print("  t_s   server_MiB  tree_MiB  fds  chromium")
     for row in figures["samples"] + [figures["end"]]:
-        print(f"  {row['t_s']!s:>5} {row['server_rss_mib']:10.1f} {row['tree_rss_mib']:9.1f} {row['server_fds']:4} {row['chromium_processes']:9}")
+        print(
+            f"  {row['t_s']!s:>5} {row['server_rss_mib']:10.1f} {row['tree_rss_mib']:9.1f} {row['server_fds']:4} {row['chromium_processes']:9}"
+        )
     for name, passed in figures["bounds"]["checks"].items():
         print(f"  {'ok ' if passed else 'FAIL'} {name}")
     for error in errors[:10]:

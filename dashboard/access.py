@@ -26,7 +26,9 @@ ROLES = {"ministry", "state", "none"}
 class Scope:
     role: str  # "ministry" (everything), "state" (one state), "open" (no login configured), "none" (no access)
     state: str | None = None
-    user: str | None = field(default=None, compare=False)  # the signed-in e-mail (for the import log); not part of the scope
+    user: str | None = field(
+        default=None, compare=False
+    )  # the signed-in e-mail (for the import log); not part of the scope
 
     @property
     def can_view(self) -> bool:
@@ -76,7 +78,9 @@ def parse_access(document: dict, valid_states: set[str]) -> dict:
             key = "email" if kind == "users" else "domain"
             if not rule.get(key):
                 raise ValueError(f"access file: {kind} entry {rule} needs '{key}'")
-            rules.append({"kind": kind, "match": str(rule[key]).strip().lower(), "role": role, "state": rule.get("state")})
+            rules.append(
+                {"kind": kind, "match": str(rule[key]).strip().lower(), "role": role, "state": rule.get("state")}
+            )
     return {"default": default, "rules": rules}
 
 

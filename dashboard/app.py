@@ -20,7 +20,9 @@ TIMINGS = bool(os.environ.get("JURANG_TIMINGS"))
 
 
 # A local icon: a Material icon name here would make the browser fetch it from Google Fonts.
-st.set_page_config(page_title="Jurang", page_icon=str(Path(__file__).resolve().parent / "static" / "favicon.png"), layout="wide")
+st.set_page_config(
+    page_title="Jurang", page_icon=str(Path(__file__).resolve().parent / "static" / "favicon.png"), layout="wide"
+)
 
 if "lang" not in st.session_state:
     requested = st.query_params.get("lang")
@@ -54,4 +56,8 @@ finally:
     if not st.get_option("global.appTest") and os.environ.get("JURANG_WARMUP", "1") != "0":
         warmup.start()
     if TIMINGS:
-        print(f"jurang-rerun page={navigation.url_path or 'overview'} ms={1000 * (time.perf_counter() - _STARTED):.1f}", file=sys.stderr, flush=True)
+        print(
+            f"jurang-rerun page={navigation.url_path or 'overview'} ms={1000 * (time.perf_counter() - _STARTED):.1f}",
+            file=sys.stderr,
+            flush=True,
+        )

@@ -35,28 +35,64 @@ import plotly.graph_objects as go
 from dashboard import composite, data, export, figures, i18n, metrics, priorities, renderer
 from dashboard import selection as selection_module
 from dashboard.pdf_document import (
-    ACCENT, CHART_FONT_PX, CHART_LABEL_PX, CHART_PX_PER_MM, CONTENT_W, FONT_FAMILY, MUTED, PAGE_H, PAGE_W, PT_PER_MM, Brief, FontMissingError, Slot,
-    capitalised, fmt_value, heading, new_pdf, paragraph, reserve_chart, section, table_rows,
+    ACCENT,
+    CHART_FONT_PX,
+    CHART_LABEL_PX,
+    CHART_PX_PER_MM,
+    CONTENT_W,
+    FONT_FAMILY,
+    MUTED,
+    PAGE_H,
+    PAGE_W,
+    PT_PER_MM,
+    Brief,
+    FontMissingError,
+    Slot,
+    capitalised,
+    fmt_value,
+    heading,
+    new_pdf,
+    paragraph,
+    reserve_chart,
+    section,
+    table_rows,
 )
 from dashboard.scene.base import Scene
 from dashboard.scene.briefing import PRIORITY_COUNT
 from dashboard.selection import SelectionError, resolve_state
 
-AGRICULTURAL_RULE = {"share": f"{priorities.AGRI_SHARE_MIN_PCT:g}", "area": f"{priorities.CROP_HA_PER_1K_RURAL_MIN:g}"}  # the one rule (dashboard/priorities.py)
+AGRICULTURAL_RULE = {
+    "share": f"{priorities.AGRI_SHARE_MIN_PCT:g}",
+    "area": f"{priorities.CROP_HA_PER_1K_RURAL_MIN:g}",
+}  # the one rule (dashboard/priorities.py)
 OUTLOOK_CHART_MIN_MM = 70  # below this, the outlook's fan chart starts a page of its own
+
 
 def _style_chart(figure: go.Figure) -> go.Figure:
     """Pack charts: the project's font at fixed print sizes, white paper, and margins set here
     (wide enough for ticks, categories and a legend above the plot) rather than left to the
     browser's automatic margins, so every category label and tick lands inside the slot."""
-    figure.update_layout(font={"family": export.EXPORT_FONT, "size": CHART_FONT_PX, "color": export.TEXT_COLOUR}, paper_bgcolor="white")
+    figure.update_layout(
+        font={"family": export.EXPORT_FONT, "size": CHART_FONT_PX, "color": export.TEXT_COLOUR}, paper_bgcolor="white"
+    )
     figure.update_traces(marker_size=11, selector={"type": "scatter", "mode": "markers"})
     if any(trace.type in ("choropleth", "scattergeo") for trace in figure.data):
         return figure
-    figure.update_layout(margin={"l": 16, "r": 16, "t": 16, "b": round(CHART_FONT_PX * 3.2), "autoexpand": True},
-                         legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.02, "yanchor": "bottom", "font": {"size": CHART_FONT_PX}})
+    figure.update_layout(
+        margin={"l": 16, "r": 16, "t": 16, "b": round(CHART_FONT_PX * 3.2), "autoexpand": True},
+        legend={
+            "orientation": "h",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1.02,
+            "yanchor": "bottom",
+            "font": {"size": CHART_FONT_PX},
+        },
+    )
     figure.update_xaxes(tickfont={"size": CHART_FONT_PX}, automargin=True, title_font={"size": CHART_FONT_PX})
-    figure.update_yaxes(tickfont={"size": CHART_FONT_PX - 1}, automargin=True, title_font={"size": CHART_FONT_PX}, title_standoff=10)
+    figure.update_yaxes(
+        tickfont={"size": CHART_FONT_PX - 1}, automargin=True, title_font={"size": CHART_FONT_PX}, title_standoff=10
+    )
     return figure
 
 
@@ -74,9 +110,20 @@ def _index_map(brief: Brief, height_mm: float) -> go.Figure:
     ranking = brief.scene.tables["index"].frame
     scheme = figures.fixed_scheme(figures.INDEX_BREAKS, ".0f")
     classes = figures.assign_classes(ranking["index"], scheme)
-    fills = {code: (scheme.colours[int(c)] if pd.notna(c) else figures.NO_DATA_COLOUR) for code, c in zip(ranking["code_state_district"], classes)}
-    figure.add_trace(figures.district_labels(ranking, brief.dataset.features, width_px=CONTENT_W * CHART_PX_PER_MM, height_px=height_mm * CHART_PX_PER_MM,
-                                             font_px=CHART_LABEL_PX, fill_colours=fills))
+    fills = {
+        code: (scheme.colours[int(c)] if pd.notna(c) else figures.NO_DATA_COLOUR)
+        for code, c in zip(ranking["code_state_district"], classes)
+    }
+    figure.add_trace(
+        figures.district_labels(
+            ranking,
+            brief.dataset.features,
+            width_px=CONTENT_W * CHART_PX_PER_MM,
+            height_px=height_mm * CHART_PX_PER_MM,
+            font_px=CHART_LABEL_PX,
+            fill_colours=fills,
+        )
+    )
     return figure
 
 
@@ -103,7 +150,13 @@ def cover_page(pdf, brief: Brief, contents: list[str]) -> None:
     manifest = brief.dataset.manifest
     paragraph(pdf, brief.t("brief_generated", date=brief.generated.isoformat()), size=12, gap=0.5)
     paragraph(pdf, brief.scene.sentences["data_as_of"], size=12, gap=0.5)
-    paragraph(pdf, brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")), size=9, colour=MUTED, gap=5)
+    paragraph(
+        pdf,
+        brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")),
+        size=9,
+        colour=MUTED,
+        gap=5,
+    )
     paragraph(pdf, brief.t("brief_cover_intro"), size=11, gap=5)
     pdf.set_font(FONT_FAMILY, "B", 12)
     pdf.cell(CONTENT_W, 7, brief.t("brief_contents"), new_x="LMARGIN", new_y="NEXT")
@@ -116,8 +169,14 @@ def index_page(pdf, brief: Brief) -> None:
     section(pdf, brief, brief.t("brief_section_index"))
     paragraph(pdf, brief.t("brief_index_intro") + " " + scene.sentences["weights"], size=9.5)
     paragraph(pdf, scene.sentences["index_summary"], size=10, markdown=True)
-    notes = [scene.sentences["index_inputs"], *(sentence for name, sentence in scene.sentences.items()
-                                                if name in ("older_values", "low_coverage") or name.startswith("unmeasured_"))]
+    notes = [
+        scene.sentences["index_inputs"],
+        *(
+            sentence
+            for name, sentence in scene.sentences.items()
+            if name in ("older_values", "low_coverage") or name.startswith("unmeasured_")
+        ),
+    ]
     height = max(60.0, PAGE_H - 16 - pdf.get_y() - 2 - _footnote_height(pdf, notes))  # the notes stay on the map's page
     reserve_chart(pdf, brief, _index_map(brief, height), height)
     for note in notes:
@@ -125,9 +184,25 @@ def index_page(pdf, brief: Brief) -> None:
     ranking = scene.tables["index_ranking"]
     pdf.add_page()
     heading(pdf, brief.t("brief_index_ranking", count=len(ranking.frame)), size=13)
-    rows = [[str(row.need_rank) if pd.notna(row.need_rank) else "—", row.district, row.state, brief.class_labels.get(row.urban_class, "—"), fmt_value(row.index),
-             brief.domain_labels.get(row.weakest_domain, "—") if isinstance(row.weakest_domain, str) else "—"] for row in ranking.frame.itertuples(index=False)]
-    header = [brief.t("need_rank"), brief.t("district"), brief.t("state"), brief.t("urban_class"), brief.t("index_name"), brief.t("weakest_domain")]
+    rows = [
+        [
+            str(row.need_rank) if pd.notna(row.need_rank) else "—",
+            row.district,
+            row.state,
+            brief.class_labels.get(row.urban_class, "—"),
+            fmt_value(row.index),
+            brief.domain_labels.get(row.weakest_domain, "—") if isinstance(row.weakest_domain, str) else "—",
+        ]
+        for row in ranking.frame.itertuples(index=False)
+    ]
+    header = [
+        brief.t("need_rank"),
+        brief.t("district"),
+        brief.t("state"),
+        brief.t("urban_class"),
+        brief.t("index_name"),
+        brief.t("weakest_domain"),
+    ]
     table_rows(pdf, header, rows, (28, 60, 50, 35, 25, 71), size=8)
     paragraph(pdf, scene.sentences["weights"] + " " + ranking.source, size=7.5, colour=MUTED, gap=0)
 
@@ -139,8 +214,19 @@ def gaps_overview_page(pdf, brief: Brief) -> None:
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     reserve_chart(pdf, brief, _style_chart(figure), 92)
     table = brief.scene.tables["domain_class_scores"]
-    rows = [[brief.domain_labels[row.domain], *(fmt_value(getattr(row, c)) for c in metrics.URBAN_CLASS_ORDER), fmt_value(row.gap_points, "+.0f")] for row in table.frame.itertuples(index=False)]
-    header = [brief.t("brief_col_domain"), *(capitalised(brief.class_labels[c]) for c in metrics.URBAN_CLASS_ORDER), brief.t("brief_col_gap_points")]
+    rows = [
+        [
+            brief.domain_labels[row.domain],
+            *(fmt_value(getattr(row, c)) for c in metrics.URBAN_CLASS_ORDER),
+            fmt_value(row.gap_points, "+.0f"),
+        ]
+        for row in table.frame.itertuples(index=False)
+    ]
+    header = [
+        brief.t("brief_col_domain"),
+        *(capitalised(brief.class_labels[c]) for c in metrics.URBAN_CLASS_ORDER),
+        brief.t("brief_col_gap_points"),
+    ]
     table_rows(pdf, header, rows, (70, 40, 40, 40, 50), size=9)
     paragraph(pdf, brief.t("brief_gaps_note"), size=7.5, colour=MUTED, gap=0)
 
@@ -163,8 +249,14 @@ def domain_page(pdf, brief: Brief, domain: composite.DomainSpec) -> None:
     values = distribution.frame["value"]
     paragraph(
         pdf,
-        brief.t("brief_class_means", urban=fmt_value(by_class["urban"], entry["format"], unit), semi_urban=fmt_value(by_class["semi_urban"], entry["format"], unit),
-                rural=fmt_value(by_class["rural"], entry["format"], unit), with_data=int(values.notna().sum()), districts=len(values)),
+        brief.t(
+            "brief_class_means",
+            urban=fmt_value(by_class["urban"], entry["format"], unit),
+            semi_urban=fmt_value(by_class["semi_urban"], entry["format"], unit),
+            rural=fmt_value(by_class["rural"], entry["format"], unit),
+            with_data=int(values.notna().sum()),
+            districts=len(values),
+        ),
         size=9,
     )
     figure = scene.figure(f"domain_{domain.id}")
@@ -186,13 +278,32 @@ def targets_page(pdf, brief: Brief) -> None:
     paragraph(pdf, brief.t("brief_targets_intro", scope=brief.scope_short), size=9.5)
     table = brief.scene.tables["targets"].frame
     scoped = brief.scene.selection.state is not None or (table["scope_status_text"] != "").any()
-    header = [brief.t("brief_col_target"), brief.t("brief_col_threshold"), brief.t("brief_col_deadline"), brief.t("brief_col_malaysia_latest"), brief.t("brief_col_malaysia_status")]
+    header = [
+        brief.t("brief_col_target"),
+        brief.t("brief_col_threshold"),
+        brief.t("brief_col_deadline"),
+        brief.t("brief_col_malaysia_latest"),
+        brief.t("brief_col_malaysia_status"),
+    ]
     widths: tuple[float, ...] = (95, 32, 20, 42, 80)
     if scoped:  # a state's own status (or its districts counted); on the national pack, Malaysia's districts counted
-        header.append(brief.t("brief_col_scope_status", scope=brief.scope_short) if brief.scene.selection.state else brief.t("brief_col_districts_status"))
+        header.append(
+            brief.t("brief_col_scope_status", scope=brief.scope_short)
+            if brief.scene.selection.state
+            else brief.t("brief_col_districts_status")
+        )
         widths = (80, 28, 18, 36, 45, 62)
-    rows = [[row.target, row.threshold_text, str(row.deadline), row.latest_text, row.status_text, *([row.scope_status_text or "—"] if scoped else [])]
-            for row in table.itertuples(index=False)]
+    rows = [
+        [
+            row.target,
+            row.threshold_text,
+            str(row.deadline),
+            row.latest_text,
+            row.status_text,
+            *([row.scope_status_text or "—"] if scoped else []),
+        ]
+        for row in table.itertuples(index=False)
+    ]
     table_rows(pdf, header, rows, widths, size=7.5)
     paragraph(pdf, brief.scene.tables["targets"].source, size=7, colour=MUTED, gap=0)
 
@@ -205,7 +316,9 @@ def outlook_page(pdf, brief: Brief) -> None:
     paragraph(pdf, brief.t("brief_outlook_intro", scope=brief.scope_short), size=9.5)
     outlook = scene.tables["targets_outlook"].frame
     rows = [[row.target, row.geography, row.outlook_text] for row in outlook.itertuples(index=False)]
-    table_rows(pdf, [brief.t("brief_col_target"), brief.t("place"), brief.t("outlook_title")], rows, (80, 26, 163), size=7.5)
+    table_rows(
+        pdf, [brief.t("brief_col_target"), brief.t("place"), brief.t("outlook_title")], rows, (80, 26, 163), size=7.5
+    )
     if "outlook_fan" not in scene.figure_builders:
         return
     fan = scene.tables["outlook_fan"]
@@ -224,7 +337,13 @@ def priorities_page(pdf, brief: Brief) -> None:
     paragraph(pdf, brief.t("brief_priorities_intro", scope=brief.scope_short, count=PRIORITY_COUNT), size=9.5)
     listed = brief.scene.tables["priorities"].frame
     reasons = [priorities.LOWEST_INDEX, priorities.GAP_TO_STATE_URBAN, priorities.AGRI_WEAK_CONNECTIVITY]
-    header = [brief.t("district"), brief.t("state"), brief.t("urban_class"), brief.t("index_name"), brief.t("brief_col_why")]
+    header = [
+        brief.t("district"),
+        brief.t("state"),
+        brief.t("urban_class"),
+        brief.t("index_name"),
+        brief.t("brief_col_why"),
+    ]
     for reason in reasons:
         pdf.set_font(FONT_FAMILY, "B", 11)
         pdf.multi_cell(CONTENT_W, 6, brief.t(f"brief_reason_{reason}"), new_x="LMARGIN", new_y="NEXT", align="L")
@@ -232,7 +351,16 @@ def priorities_page(pdf, brief: Brief) -> None:
         if not rows:
             paragraph(pdf, brief.t("brief_priorities_none", scope=brief.scope_short), size=9, colour=MUTED)
             continue
-        table_rows(pdf, header, [[row.district, row.state, brief.class_labels.get(row.urban_class, "—"), fmt_value(row.index), row.why] for row in rows], (45, 38, 30, 18, 138), size=8.5)
+        table_rows(
+            pdf,
+            header,
+            [
+                [row.district, row.state, brief.class_labels.get(row.urban_class, "—"), fmt_value(row.index), row.why]
+                for row in rows
+            ],
+            (45, 38, 30, 18, 138),
+            size=8.5,
+        )
     paragraph(pdf, brief.t("brief_priorities_note", **AGRICULTURAL_RULE), size=7.5, colour=MUTED, gap=0)
 
 
@@ -245,17 +373,34 @@ def methods_page(pdf, brief: Brief) -> None:
     paragraph(pdf, brief.t("brief_method_priorities", **AGRICULTURAL_RULE), size=9, gap=3)
     pdf.set_font(FONT_FAMILY, "B", 12)
     pdf.cell(CONTENT_W, 7, brief.t("brief_sources_heading"), new_x="LMARGIN", new_y="NEXT")
-    rows = [[row["publisher"], row["title"], row["licence"], row["as_of"] or "—", row["url"] or "—"] for row in brief.scene.sources]
-    header = [brief.t("export_col_publisher"), brief.t("export_col_title"), brief.t("export_col_licence"), brief.t("export_col_as_of"), brief.t("export_col_url")]
+    rows = [
+        [row["publisher"], row["title"], row["licence"], row["as_of"] or "—", row["url"] or "—"]
+        for row in brief.scene.sources
+    ]
+    header = [
+        brief.t("export_col_publisher"),
+        brief.t("export_col_title"),
+        brief.t("export_col_licence"),
+        brief.t("export_col_as_of"),
+        brief.t("export_col_url"),
+    ]
     table_rows(pdf, header, rows, (50, 62, 32, 20, 105), size=7)
     manifest = brief.dataset.manifest
-    paragraph(pdf, brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")), size=7.5, colour=MUTED, gap=0)
+    paragraph(
+        pdf,
+        brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")),
+        size=7.5,
+        colour=MUTED,
+        gap=0,
+    )
 
 
 ANNEX_ROWS = 20  # rows of a scenario table printed in the pack; every row is on the Plan page and in its CSV/XLSX
 
 
-def _scenario_table(pdf, brief: Brief, name: str, columns: list[str], widths: tuple[float, ...], note: str = "", rows: int = ANNEX_ROWS) -> None:
+def _scenario_table(
+    pdf, brief: Brief, name: str, columns: list[str], widths: tuple[float, ...], note: str = "", rows: int = ANNEX_ROWS
+) -> None:
     """One of the plan scene's tables as the Plan page shows it (title, formatted values) and a note under it;
     its source line, the whole scenario with every optimiser pick, is said once at the annex's start instead."""
     table = brief.scene.tables[name]
@@ -279,29 +424,86 @@ def scenario_annex(pdf, brief: Brief) -> None:
     paragraph(pdf, brief.t("brief_scenario_scope"), size=8.5, colour=MUTED, gap=2)
     for name in sorted(name for name in sentences if name.startswith("scenario_notice_")):
         paragraph(pdf, sentences[name], size=8.5)
-    _scenario_table(pdf, brief, "scenario_assumptions", ["action_label", "unit", "cost_per_unit_rm", "cost_note", "baseline_text"], (45, 22, 25, 150, 27),
-                    note=brief.t("plan_cost_source"))
+    _scenario_table(
+        pdf,
+        brief,
+        "scenario_assumptions",
+        ["action_label", "unit", "cost_per_unit_rm", "cost_note", "baseline_text"],
+        (45, 22, 25, 150, 27),
+        note=brief.t("plan_cost_source"),
+    )
     if "scenario_empty" in sentences:
         paragraph(pdf, brief.t("brief_scenario_nothing"), size=10)
         return
-    _scenario_table(pdf, brief, "scenario_interventions", ["action_label", "district", "state", "urban_class_label", "baseline_value", "scenario_value", "units",
-                                                           "people_reached", "cost_rm"], (64, 36, 28, 20, 18, 22, 24, 30, 27), rows=12)
+    _scenario_table(
+        pdf,
+        brief,
+        "scenario_interventions",
+        [
+            "action_label",
+            "district",
+            "state",
+            "urban_class_label",
+            "baseline_value",
+            "scenario_value",
+            "units",
+            "people_reached",
+            "cost_rm",
+        ],
+        (64, 36, 28, 20, 18, 22, 24, 30, 27),
+        rows=12,
+    )
     if "scenario_optimiser_needs" in sentences:
         paragraph(pdf, sentences["scenario_optimiser_needs"], size=9)
     if "scenario_optimiser" in brief.scene.tables:
         paragraph(pdf, sentences["scenario_optimiser_result"], size=9.5, markdown=True)
-        _scenario_table(pdf, brief, "scenario_optimiser", ["method_text", "objective_value", "cost_rm", "districts"], (110, 60, 60, 39),
-                        note=brief.t("plan_optimiser_method"))
+        _scenario_table(
+            pdf,
+            brief,
+            "scenario_optimiser",
+            ["method_text", "objective_value", "cost_rm", "districts"],
+            (110, 60, 60, 39),
+            note=brief.t("plan_optimiser_method"),
+        )
         _scenario_table(pdf, brief, "scenario_picks", ["district", "state", "why"], (45, 35, 189))
 
     pdf.add_page()
     heading(pdf, f"{brief.t('brief_section_scenario')}: {brief.t('plan_results_heading').lower()}", size=13)
     paragraph(pdf, sentences["scenario_totals"], size=10, markdown=True)
-    _scenario_table(pdf, brief, "scenario_summary", ["action_label", "districts", "units", "unit", "people_reached", "cost_rm", "gap_points_closed",
-                                                     "cost_per_gap_point_rm"], (60, 20, 25, 25, 30, 35, 30, 44))
-    _scenario_table(pdf, brief, "scenario_gaps", ["label", "districts_compared", "urban_before", "rural_before", "shortfall_before", "urban_after", "rural_after",
-                                                  "shortfall_after", "shortfall_change"], (62, 30, 22, 22, 26, 22, 22, 29, 34),
-                    note=brief.t("plan_gap_method") + " " + sentences.get("scenario_connectivity_domain", ""))
+    _scenario_table(
+        pdf,
+        brief,
+        "scenario_summary",
+        [
+            "action_label",
+            "districts",
+            "units",
+            "unit",
+            "people_reached",
+            "cost_rm",
+            "gap_points_closed",
+            "cost_per_gap_point_rm",
+        ],
+        (60, 20, 25, 25, 30, 35, 30, 44),
+    )
+    _scenario_table(
+        pdf,
+        brief,
+        "scenario_gaps",
+        [
+            "label",
+            "districts_compared",
+            "urban_before",
+            "rural_before",
+            "shortfall_before",
+            "urban_after",
+            "rural_after",
+            "shortfall_after",
+            "shortfall_change",
+        ],
+        (62, 30, 22, 22, 26, 22, 22, 29, 34),
+        note=brief.t("plan_gap_method") + " " + sentences.get("scenario_connectivity_domain", ""),
+    )
     figure = _style_chart(brief.scene.figure("scenario_gaps"))
     # the title stays; its caption (the whole scenario, every optimiser pick included) goes under it as the scenario as stated;
     # the values beside the bars and the two-line axis title stay inside the slot
@@ -314,17 +516,40 @@ def scenario_annex(pdf, brief: Brief) -> None:
     paragraph(pdf, sentences["scenario_stated"], size=7, colour=MUTED, gap=0)
 
     pdf.add_page()
-    heading(pdf, f"{brief.t('brief_section_scenario')}: {brief.t('index_name').lower()}, {brief.t('brief_section_targets').lower()}", size=13)
+    heading(
+        pdf,
+        f"{brief.t('brief_section_scenario')}: {brief.t('index_name').lower()}, {brief.t('brief_section_targets').lower()}",
+        size=13,
+    )
     if len(brief.scene.tables["scenario_targets"].frame):
-        _scenario_table(pdf, brief, "scenario_targets", ["target", "status_before_text", "status_after_text", "chance_before_text", "chance_after_text",
-                                                         "districts_achieved_before", "districts_achieved_after"], (85, 30, 30, 30, 30, 32, 32),
-                        note=brief.t("plan_targets_note"))
+        _scenario_table(
+            pdf,
+            brief,
+            "scenario_targets",
+            [
+                "target",
+                "status_before_text",
+                "status_after_text",
+                "chance_before_text",
+                "chance_after_text",
+                "districts_achieved_before",
+                "districts_achieved_after",
+            ],
+            (85, 30, 30, 30, 30, 32, 32),
+            note=brief.t("plan_targets_note"),
+        )
     else:
         paragraph(pdf, brief.t("brief_scenario_targets_none"), size=9.5, gap=3)
     paragraph(pdf, sentences["scenario_index_changed"], size=9.5)
     if len(brief.scene.tables["scenario_index"].frame):
-        _scenario_table(pdf, brief, "scenario_index", ["district", "state", "index_before", "index_after", "rank_before_text", "rank_after_text"],
-                        (50, 40, 30, 30, 59, 60), note=brief.t("brief_scenario_rank_note"))
+        _scenario_table(
+            pdf,
+            brief,
+            "scenario_index",
+            ["district", "state", "index_before", "index_after", "rank_before_text", "rank_after_text"],
+            (50, 40, 30, 30, 59, 60),
+            note=brief.t("brief_scenario_rank_note"),
+        )
 
 
 # --- assembly -----------------------------------------------------------------------------------------
@@ -364,11 +589,14 @@ def _draw_form(writer, page, chart, name: str, matrix: tuple[float, ...]) -> Non
 
     form = DecodedStreamObject()
     form.set_data(chart.get_contents().get_data())
-    form.update({
-        NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
-        NameObject("/BBox"): ArrayObject(FloatObject(value) for value in chart.mediabox),
-        NameObject("/Resources"): chart["/Resources"].get_object().clone(writer),
-    })
+    form.update(
+        {
+            NameObject("/Type"): NameObject("/XObject"),
+            NameObject("/Subtype"): NameObject("/Form"),
+            NameObject("/BBox"): ArrayObject(FloatObject(value) for value in chart.mediabox),
+            NameObject("/Resources"): chart["/Resources"].get_object().clone(writer),
+        }
+    )
     resources = page["/Resources"].get_object()
     if "/XObject" not in resources:
         resources[NameObject("/XObject")] = DictionaryObject()
@@ -418,7 +646,9 @@ def layout_with_slots(scene: Scene, dataset: data.Dataset, generated: date | Non
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="jurang-pack-charts") as charts:
         try:
-            brief = Brief(scene, dataset, generated or date.today(), render_ahead=lambda slot: charts.submit(render, slot))
+            brief = Brief(
+                scene, dataset, generated or date.today(), render_ahead=lambda slot: charts.submit(render, slot)
+            )
             document = _lay_out_pages(brief)
             return _place_charts(document, brief.slots), brief.slots
         except BaseException:
@@ -431,9 +661,13 @@ def _lay_out_pages(brief: Brief) -> bytes:
     scene = brief.scene
     spec = data.index_spec()
     contents = [
-        brief.t("brief_section_index"), brief.t("brief_section_gaps"),
+        brief.t("brief_section_index"),
+        brief.t("brief_section_gaps"),
         *(domain.label[brief.lang] for domain in spec.domains),
-        brief.t("brief_section_targets"), brief.t("brief_section_outlook"), brief.t("brief_section_priorities"), brief.t("brief_section_methods"),
+        brief.t("brief_section_targets"),
+        brief.t("brief_section_outlook"),
+        brief.t("brief_section_priorities"),
+        brief.t("brief_section_methods"),
         *([brief.t("brief_section_scenario")] if scene.selection.scenario else []),
     ]
     pdf = new_pdf(brief)
@@ -451,7 +685,14 @@ def _lay_out_pages(brief: Brief) -> bytes:
     return bytes(pdf.output())
 
 
-def build_briefing(dataset: data.Dataset, state: str | None, lang: str, *, generated: date | None = None, query: str | Mapping[str, str] = "") -> bytes:
+def build_briefing(
+    dataset: data.Dataset,
+    state: str | None,
+    lang: str,
+    *,
+    generated: date | None = None,
+    query: str | Mapping[str, str] = "",
+) -> bytes:
     """The briefing pack as PDF bytes, for the nation (state None) or one state, in lang (en|ms);
     query carries the rest of the selection (index weights, imports) as in the app's links."""
     if lang not in i18n.LANGUAGES:
@@ -464,20 +705,44 @@ def build_briefing(dataset: data.Dataset, state: str | None, lang: str, *, gener
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.briefing", description="Jurang briefing pack: a multi-page PDF for Malaysia or one state.")
-    parser.add_argument("query", nargs="?", default="", help="the selection as in the app's links, e.g. 'state=Sabah&w_connectivity=0.5' (state and lang options below win)")
-    parser.add_argument("--state", default=None, help="a state name (e.g. Sabah, 'Pulau Pinang', 'W.P. Kuala Lumpur'), or 'all' for the whole country (default)")
-    parser.add_argument("--lang", default=None, choices=sorted(i18n.LANGUAGES), help="language of the pack (default en)")
-    parser.add_argument("--out", type=Path, default=None, help="output PDF file (default jurang_briefing_<scope>_<lang>.pdf)")
-    parser.add_argument("--date", type=date.fromisoformat, default=None, help="date printed on the pack, YYYY-MM-DD (default today)")
-    parser.add_argument("--seat", default=None, help="a seat brief instead of the pack: a Parliament or state seat by code or name ('P.209', 'Julau', 'N.45 Sarawak')")
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard.briefing",
+        description="Jurang briefing pack: a multi-page PDF for Malaysia or one state.",
+    )
+    parser.add_argument(
+        "query",
+        nargs="?",
+        default="",
+        help="the selection as in the app's links, e.g. 'state=Sabah&w_connectivity=0.5' (state and lang options below win)",
+    )
+    parser.add_argument(
+        "--state",
+        default=None,
+        help="a state name (e.g. Sabah, 'Pulau Pinang', 'W.P. Kuala Lumpur'), or 'all' for the whole country (default)",
+    )
+    parser.add_argument(
+        "--lang", default=None, choices=sorted(i18n.LANGUAGES), help="language of the pack (default en)"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output PDF file (default jurang_briefing_<scope>_<lang>.pdf)"
+    )
+    parser.add_argument(
+        "--date", type=date.fromisoformat, default=None, help="date printed on the pack, YYYY-MM-DD (default today)"
+    )
+    parser.add_argument(
+        "--seat",
+        default=None,
+        help="a seat brief instead of the pack: a Parliament or state seat by code or name ('P.209', 'Julau', 'N.45 Sarawak')",
+    )
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     started = time.perf_counter()
-    if arguments.seat is None:  # the pack's charts need the browser: it starts while the data loads and the scene is built
+    if (
+        arguments.seat is None
+    ):  # the pack's charts need the browser: it starts while the data loads and the scene is built
         renderer.start_in_background()
     try:
         dataset = data.current_dataset()
@@ -534,7 +799,9 @@ def _seat_main(dataset: data.Dataset, arguments, started: float) -> int:
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pack)
-    print(f"Wrote {out} ({seat_brief.page_count(pack)} pages, {len(pack) / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s")
+    print(
+        f"Wrote {out} ({seat_brief.page_count(pack)} pages, {len(pack) / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s"
+    )
     return 0
 
 

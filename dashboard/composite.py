@@ -26,7 +26,9 @@ class IndicatorSpec:
     lower: float  # goalpost scored 0 (or 100 when lower is better)
     upper: float  # goalpost scored 100 (or 0 when lower is better)
     direction: str  # higher_is_better | lower_is_better
-    measured_only: bool = False  # modelled rows of this indicator stay out of the index (they are computed from other inputs)
+    measured_only: bool = (
+        False  # modelled rows of this indicator stay out of the index (they are computed from other inputs)
+    )
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,13 @@ def parse_index_spec(document: dict) -> IndexSpec:
     domains = []
     for domain in document["domains"]:
         indicators = tuple(
-            IndicatorSpec(item["id"], float(item["goalposts"][0]), float(item["goalposts"][1]), item["direction"], bool(item.get("measured_only", False)))
+            IndicatorSpec(
+                item["id"],
+                float(item["goalposts"][0]),
+                float(item["goalposts"][1]),
+                item["direction"],
+                bool(item.get("measured_only", False)),
+            )
             for item in domain["indicators"]
         )
         for indicator in indicators:
@@ -85,7 +93,12 @@ def domain_scores(wide: pd.DataFrame, spec: IndexSpec) -> pd.DataFrame:
     scores = {}
     for domain in spec.domains:
         normalised = pd.concat(
-            [normalise(wide[indicator.id], indicator) if indicator.id in wide else pd.Series(np.nan, index=wide.index) for indicator in domain.indicators],
+            [
+                normalise(wide[indicator.id], indicator)
+                if indicator.id in wide
+                else pd.Series(np.nan, index=wide.index)
+                for indicator in domain.indicators
+            ],
             axis=1,
         )
         scores[domain.id] = normalised.mean(axis=1, skipna=True)
@@ -154,7 +167,9 @@ def rank_uncertainty(
 MAX_VALUE_AGE_YEARS = 3  # a district's value may be this many years older than the indicator's latest release
 
 
-def latest_values(indicators: pd.DataFrame, indicator_ids: list[str], max_age: int = MAX_VALUE_AGE_YEARS) -> tuple[pd.DataFrame, dict[str, int]]:
+def latest_values(
+    indicators: pd.DataFrame, indicator_ids: list[str], max_age: int = MAX_VALUE_AGE_YEARS
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """Wide frame (district x indicator) of each district's most recent value, and each indicator's
     latest release year.
 
@@ -167,13 +182,20 @@ def latest_values(indicators: pd.DataFrame, indicator_ids: list[str], max_age: i
     return wide, years
 
 
-def latest_value_years(indicators: pd.DataFrame, indicator_ids: list[str], max_age: int = MAX_VALUE_AGE_YEARS) -> pd.DataFrame:
+def latest_value_years(
+    indicators: pd.DataFrame, indicator_ids: list[str], max_age: int = MAX_VALUE_AGE_YEARS
+) -> pd.DataFrame:
     """District x indicator: the year of each value latest_values returns (NaN where none)."""
     return _latest_with_years(indicators, indicator_ids, max_age)[1]
 
 
-def _latest_with_years(indicators: pd.DataFrame, indicator_ids: list[str], max_age: int) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
-    rows = indicators.loc[indicators["indicator"].isin(indicator_ids) & indicators["value"].notna(), ["code_state_district", "indicator", "year", "value"]]
+def _latest_with_years(
+    indicators: pd.DataFrame, indicator_ids: list[str], max_age: int
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    rows = indicators.loc[
+        indicators["indicator"].isin(indicator_ids) & indicators["value"].notna(),
+        ["code_state_district", "indicator", "year", "value"],
+    ]
     latest = rows.groupby("indicator")["year"].max()
     recent = rows.loc[rows["year"] >= rows["indicator"].map(latest) - max_age]
     newest = recent.sort_values("year").drop_duplicates(["code_state_district", "indicator"], keep="last")
@@ -186,45 +208,76 @@ def older_values(value_years: pd.DataFrame, years: dict[str, int]) -> pd.Series:
     """Per district, the inputs taken from an earlier release: {indicator: year} (empty when none)."""
     older = {}
     for code, row in value_years.iterrows():
-        older[code] = {indicator: int(year) for indicator, year in row.items() if pd.notna(year) and int(year) < years.get(indicator, int(year))}
+        older[code] = {
+            indicator: int(year)
+            for indicator, year in row.items()
+            if pd.notna(year) and int(year) < years.get(indicator, int(year))
+        }
     return pd.Series(older, dtype=object)
 
 
 def index_inputs(indicators: pd.DataFrame, spec: IndexSpec) -> pd.DataFrame:
     """The indicator rows the index may use: for a `measured_only` input, its modelled rows are left
     out, so no index input is computed from other index inputs (it counts nothing twice)."""
-    measured_only = [indicator.id for domain in spec.domains for indicator in domain.indicators if indicator.measured_only]
+    measured_only = [
+        indicator.id for domain in spec.domains for indicator in domain.indicators if indicator.measured_only
+    ]
     if not measured_only or "method" not in indicators.columns:
         return indicators
     return indicators.loc[~(indicators["indicator"].isin(measured_only) & (indicators["method"] == "modelled"))]
 
 
-def index_table(districts: pd.DataFrame, indicators: pd.DataFrame, spec: IndexSpec, weights: dict[str, float] | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+def index_table(
+    districts: pd.DataFrame, indicators: pd.DataFrame, spec: IndexSpec, weights: dict[str, float] | None = None
+) -> tuple[pd.DataFrame, dict[str, int]]:
     """The index for every district (all 160 rows, NaN where nothing is known), with the
     district attributes, need rank nationally and within state, and the years used."""
-    wide, value_years, years = _latest_with_years(index_inputs(indicators, spec), spec.indicator_ids, MAX_VALUE_AGE_YEARS)
+    wide, value_years, years = _latest_with_years(
+        index_inputs(indicators, spec), spec.indicator_ids, MAX_VALUE_AGE_YEARS
+    )
     wide = wide.reindex(districts["code_state_district"])
     scored = compute_index(wide, spec, weights)
-    table = districts[["code_state_district", "code_state", "state", "district", "urban_class"]].set_index("code_state_district").join(scored)
+    table = (
+        districts[["code_state_district", "code_state", "state", "district", "urban_class"]]
+        .set_index("code_state_district")
+        .join(scored)
+    )
     table["need_rank"] = need_rank(table["index"])
     table["state_need_rank"] = table.groupby("state")["index"].rank(method="min").astype("Int64")
     domain_ids = [domain.id for domain in spec.domains]
     weakest = table[domain_ids].idxmin(axis=1, skipna=True) if table[domain_ids].notna().any().any() else None
     table["weakest_domain"] = weakest
-    table["older_inputs"] = older_values(value_years, years).reindex(table.index).map(lambda found: found if isinstance(found, dict) else {})
+    table["older_inputs"] = (
+        older_values(value_years, years)
+        .reindex(table.index)
+        .map(lambda found: found if isinstance(found, dict) else {})
+    )
     return table.reset_index(), years
 
 
-def with_replacements(spec: IndexSpec, catalogue: dict[str, dict], present: set[str]) -> tuple[IndexSpec, dict[str, str]]:
+def with_replacements(
+    spec: IndexSpec, catalogue: dict[str, dict], present: set[str]
+) -> tuple[IndexSpec, dict[str, str]]:
     """The spec with each indicator replaced by an imported one that declares `replaces: <id>` and has
     data (e.g. a regulator's measured coverage replacing the modelled estimate). Returns the spec
     and {replaced id: imported id}, so pages can show the replacement."""
-    replacements = {entry["replaces"]: indicator for indicator, entry in catalogue.items() if entry.get("replaces") and indicator in present}
+    replacements = {
+        entry["replaces"]: indicator
+        for indicator, entry in catalogue.items()
+        if entry.get("replaces") and indicator in present
+    }
     if not replacements:
         return spec, {}
     domains = tuple(
-        DomainSpec(domain.id, domain.label, domain.weight,
-                   tuple(IndicatorSpec(replacements.get(i.id, i.id), i.lower, i.upper, i.direction, i.measured_only) for i in domain.indicators))
+        DomainSpec(
+            domain.id,
+            domain.label,
+            domain.weight,
+            tuple(
+                IndicatorSpec(replacements.get(i.id, i.id), i.lower, i.upper, i.direction, i.measured_only)
+                for i in domain.indicators
+            ),
+        )
         for domain in spec.domains
     )
     return IndexSpec(domains, spec.min_coverage), replacements

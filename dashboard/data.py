@@ -51,10 +51,16 @@ class Dataset:
     features: dict[str, dict]  # code_state_district -> GeoJSON feature (for the map)
     geography: str = "district"  # the level of `districts` (see at())
     folder: Path | None = None  # the build folder the tables were read from (seat tables are read from it on demand)
-    cache: OrderedDict = field(default_factory=OrderedDict, compare=False, repr=False)  # results computed from this build
+    cache: OrderedDict = field(
+        default_factory=OrderedDict, compare=False, repr=False
+    )  # results computed from this build
     levels: dict = field(default_factory=dict, compare=False, repr=False)  # geography -> Dataset of that level (at())
-    facility_status: pd.DataFrame | None = field(default=None, compare=False, repr=False)  # imported connection status by facility_id (None: a build without the table)
-    in_flight: dict = field(default_factory=dict, compare=False, repr=False)  # key -> lock held while one thread computes it (see _once)
+    facility_status: pd.DataFrame | None = field(
+        default=None, compare=False, repr=False
+    )  # imported connection status by facility_id (None: a build without the table)
+    in_flight: dict = field(
+        default_factory=dict, compare=False, repr=False
+    )  # key -> lock held while one thread computes it (see _once)
     in_flight_lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
 
     CACHE_ENTRIES = 256  # index tables per weighting, rank bands, target evaluations… (all small)
@@ -118,7 +124,10 @@ class Dataset:
         if geography not in SEAT_LEVELS:
             raise ValueError(f"unknown geography {geography!r}; levels: district, {', '.join(SEAT_LEVELS)}")
         if geography not in self.levels:
-            self._once(("level", geography), lambda: self.levels.get(geography) or self.levels.setdefault(geography, _seat_dataset(self, geography)))
+            self._once(
+                ("level", geography),
+                lambda: self.levels.get(geography) or self.levels.setdefault(geography, _seat_dataset(self, geography)),
+            )
         return self.levels[geography]
 
 
@@ -188,18 +197,38 @@ def _seat_dataset(base: Dataset, geography: str) -> Dataset:
         raise DataNotBuiltError(str(error)) from error
     seats = seats.loc[seats["geography"] == geography].rename(columns={"code_seat": "code_state_district"})
     district_names = base.districts.set_index("code_state_district")["district"]
-    overlapped = seats["districts_overlapped"].fillna("").str.split(";").map(lambda codes: ", ".join(district_names.get(code, code) for code in codes if code))
-    areas = seats.assign(district=seats["seat_code_label"] + " " + seats["seat"], districts_overlapped_names=overlapped).reset_index(drop=True)
+    overlapped = (
+        seats["districts_overlapped"]
+        .fillna("")
+        .str.split(";")
+        .map(lambda codes: ", ".join(district_names.get(code, code) for code in codes if code))
+    )
+    areas = seats.assign(
+        district=seats["seat_code_label"] + " " + seats["seat"], districts_overlapped_names=overlapped
+    ).reset_index(drop=True)
     indicators = (
-        seat_values.loc[seat_values["geography"] == geography].drop(columns="geography")
-        .rename(columns={"code_seat": "code_state_district"}).reset_index(drop=True)
+        seat_values.loc[seat_values["geography"] == geography]
+        .drop(columns="geography")
+        .rename(columns={"code_seat": "code_state_district"})
+        .reset_index(drop=True)
     )
     from dashboard import metrics
 
     metrics.index_rows(indicators)
     facilities = base.facilities.assign(code_state_district=base.facilities[FACILITY_SEAT_COLUMNS[geography]])
-    return Dataset(areas, base.states, indicators, base.manifest, base.quality, facilities, base.published, _features(areas),
-                   geography=geography, folder=base.folder, facility_status=base.facility_status)
+    return Dataset(
+        areas,
+        base.states,
+        indicators,
+        base.manifest,
+        base.quality,
+        facilities,
+        base.published,
+        _features(areas),
+        geography=geography,
+        folder=base.folder,
+        facility_status=base.facility_status,
+    )
 
 
 def _features(districts: gpd.GeoDataFrame) -> dict[str, dict]:
@@ -225,7 +254,18 @@ def load_dataset(token: str, processed_dir: Path) -> Dataset:
     from dashboard import metrics
 
     metrics.index_rows(indicators)  # shared read-only: (indicator, year) rows by lookup, not a 15k-row scan per call
-    return Dataset(districts, states, indicators, manifest, quality, facilities, published, _features(districts), folder=processed_dir, facility_status=facility_status)
+    return Dataset(
+        districts,
+        states,
+        indicators,
+        manifest,
+        quality,
+        facilities,
+        published,
+        _features(districts),
+        folder=processed_dir,
+        facility_status=facility_status,
+    )
 
 
 RESOLVE_ATTEMPTS = 3  # a build folder removed while being read (older than the kept builds): resolve again

@@ -100,26 +100,52 @@ def print_figure(
             "yref": "container",
             "yanchor": "top",
             "font": {"size": round(base * 1.7), "color": TEXT_COLOUR},
-            "subtitle": {"text": "<br>".join(html.escape(line) for line in subtitle_lines), "font": {"size": base, "color": MUTED_COLOUR}},
+            "subtitle": {
+                "text": "<br>".join(html.escape(line) for line in subtitle_lines),
+                "font": {"size": base, "color": MUTED_COLOUR},
+            },
         },
         margin={"t": top, "b": bottom, "l": 30 if is_geo else 90, "r": 30, "autoexpand": True},
         legend=legend,
         paper_bgcolor="white",
     )
     if not is_geo:  # ticks with separators ("4,000", never "4k") and axis titles kept clear of them
-        printed.for_each_yaxis(lambda axis: axis.update(tickformat=figures.TICK_FORMAT) if axis.tickformat is None and axis.type in (None, "linear", "-") else None)
+        printed.for_each_yaxis(
+            lambda axis: (
+                axis.update(tickformat=figures.TICK_FORMAT)
+                if axis.tickformat is None and axis.type in (None, "linear", "-")
+                else None
+            )
+        )
         printed.update_xaxes(automargin=True)
         printed.update_yaxes(automargin=True, title_standoff=12)
     if footer_lines:
         printed.add_annotation(
             text="<br>".join(html.escape(line) for line in footer_lines),
-            xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom", align="left",
-            yshift=-bottom + 10, xshift=-(30 if is_geo else 90) + 24, showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0,
+            y=0,
+            xanchor="left",
+            yanchor="bottom",
+            align="left",
+            yshift=-bottom + 10,
+            xshift=-(30 if is_geo else 90) + 24,
+            showarrow=False,
             font={"size": footer_px, "color": MUTED_COLOUR},
         )
     printed.add_annotation(
-        text=f"<b>{BRAND}</b>", xref="paper", yref="paper", x=1, y=0, xanchor="right", yanchor="bottom",
-        yshift=-bottom + 10, xshift=30 - 24, showarrow=False, font={"size": round(base * 1.1), "color": "#253494"},
+        text=f"<b>{BRAND}</b>",
+        xref="paper",
+        yref="paper",
+        x=1,
+        y=0,
+        xanchor="right",
+        yanchor="bottom",
+        yshift=-bottom + 10,
+        xshift=30 - 24,
+        showarrow=False,
+        font={"size": round(base * 1.1), "color": "#253494"},
     )
     return printed
 
@@ -143,7 +169,16 @@ def figure_bytes(
     """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}, got {fmt!r}")
-    printed = print_figure(figure, title=title, subtitle=subtitle, source_line=source_line, as_of=as_of, width=width, height=height, lang=lang)
+    printed = print_figure(
+        figure,
+        title=title,
+        subtitle=subtitle,
+        source_line=source_line,
+        as_of=as_of,
+        width=width,
+        height=height,
+        lang=lang,
+    )
     if fmt == "pdf":
         image = figure_pdf(printed, width, height)
     else:
@@ -276,7 +311,14 @@ def file_name(*parts: object, extension: str) -> str:
 # --- tables -------------------------------------------------------------------------------------
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # a spreadsheet may read a cell starting so as a formula (CSV injection)
+FORMULA_PREFIXES = (
+    "=",
+    "+",
+    "-",
+    "@",
+    "\t",
+    "\r",
+)  # a spreadsheet may read a cell starting so as a formula (CSV injection)
 
 
 def neutralise(text: str) -> str:
@@ -298,12 +340,21 @@ def table_csv(frame: pd.DataFrame) -> bytes:
     missing values are empty cells, never 0. Text cells and headers that start like a formula
     (= + - @ tab CR) get a leading apostrophe; numbers are written as numbers."""
     safe = frame.rename(columns=lambda column: neutralise(column) if isinstance(column, str) else column)
-    text_columns = [position for position, dtype in enumerate(safe.dtypes) if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype))]
+    text_columns = [
+        position
+        for position, dtype in enumerate(safe.dtypes)
+        if not (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_datetime64_any_dtype(dtype))
+    ]
     if text_columns:
         safe = safe.copy()
         for position in text_columns:
-            safe.isetitem(position, safe.iloc[:, position].map(lambda value: neutralise(value) if isinstance(value, str) else value))
-    return safe.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")  # CRLF (RFC 4180): a cell holding a bare CR is then quoted
+            safe.isetitem(
+                position,
+                safe.iloc[:, position].map(lambda value: neutralise(value) if isinstance(value, str) else value),
+            )
+    return safe.to_csv(index=False, lineterminator="\r\n").encode(
+        "utf-8-sig"
+    )  # CRLF (RFC 4180): a cell holding a bare CR is then quoted
 
 
 def _cell(value):
@@ -388,7 +439,12 @@ def table_xlsx(
     sheet.cell(row=row, column=1, value=t("export_definitions_heading")).font = Font(bold=True, size=13)
     row += 1
     keys = ["id", "label", "unit", "method", "definition", "sources"]
-    _write_rows(sheet, [t(f"export_col_{key}") for key in keys], ([item.get(key, "") for key in keys] for item in definitions), row)
+    _write_rows(
+        sheet,
+        [t(f"export_col_{key}") for key in keys],
+        ([item.get(key, "") for key in keys] for item in definitions),
+        row,
+    )
     _fit_columns(sheet, max_width=80)
 
     buffer = io.BytesIO()
@@ -396,7 +452,9 @@ def table_xlsx(
     return buffer.getvalue()
 
 
-def districts_geojson(districts: gpd.GeoDataFrame, values: pd.DataFrame, *, extra: Mapping[str, object] | None = None) -> bytes:
+def districts_geojson(
+    districts: gpd.GeoDataFrame, values: pd.DataFrame, *, extra: Mapping[str, object] | None = None
+) -> bytes:
     """The districts in `values` (display geometry, EPSG:4326) with their values as properties.
 
     values: code_state_district plus any columns (value, method, source_ids, …); its rows choose
@@ -407,7 +465,9 @@ def districts_geojson(districts: gpd.GeoDataFrame, values: pd.DataFrame, *, extr
     shapes = districts[[column for column in attributes if column in districts.columns] + ["geometry"]]
     if shapes.crs is not None and shapes.crs.to_epsg() != 4326:
         shapes = shapes.to_crs(4326)
-    own = values.drop(columns=[column for column in attributes[1:] if column in values.columns and column in shapes.columns])
+    own = values.drop(
+        columns=[column for column in attributes[1:] if column in values.columns and column in shapes.columns]
+    )
     merged = shapes.merge(own, on="code_state_district", how="inner")
     order = {code: position for position, code in enumerate(values["code_state_district"])}
     merged = merged.iloc[np.argsort([order[code] for code in merged["code_state_district"]], kind="stable")]

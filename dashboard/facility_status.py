@@ -39,16 +39,26 @@ def status_layer(points: pd.DataFrame, statuses: pd.DataFrame | None, layer: str
     file = html.escape(str(source["source_file"]))
     status = imported.set_index("facility_id").reindex(points["facility_id"]).set_axis(points.index)
     listed = status["status"].notna()
-    technology = status["technology"].map(lambda text: html.escape(text) if isinstance(text, str) else words.t("status_technology_unknown"))
+    technology = status["technology"].map(
+        lambda text: html.escape(text) if isinstance(text, str) else words.t("status_technology_unknown")
+    )
     unknown_speed = words.t("status_speed_unknown")
-    speed = status["speed_mbps"].map(lambda v: unknown_speed if pd.isna(v) else figures.format_value(v, ",.0f") + " Mbps")
+    speed = status["speed_mbps"].map(
+        lambda v: unknown_speed if pd.isna(v) else figures.format_value(v, ",.0f") + " Mbps"
+    )
     measured = " · " + words.t("status_measured") + " " + status["measured_on"].fillna("")
     connected = words.t("status_hover_connected") + " · " + technology + " · " + speed + measured
     not_connected = words.t("status_hover_not_connected") + measured
-    hover = connected.where(status["connected"].eq(True), not_connected).where(listed, words.t("status_hover_none", file=file))
+    hover = connected.where(status["connected"].eq(True), not_connected).where(
+        listed, words.t("status_hover_none", file=file)
+    )
     title = words.t(
-        "status_legend", layer=words.t("layer_" + layer), file=file,
-        measured_from=imported["measured_on"].min(), measured_to=imported["measured_on"].max(), imported=str(source["imported_at"])[:10],
+        "status_legend",
+        layer=words.t("layer_" + layer),
+        file=file,
+        measured_from=imported["measured_on"].min(),
+        measured_to=imported["measured_on"].max(),
+        imported=str(source["imported_at"])[:10],
     )
     names = {status_class: words.t("status_" + status_class) for status_class in figures.FACILITY_STATUS_COLOURS}
     return StatusLayer(status["status"].fillna("no_status"), hover, names, title)

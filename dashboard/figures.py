@@ -153,12 +153,18 @@ def state_border_lines(states) -> tuple[list, list]:
     return lons, lats
 
 
-def _district_shapes(codes: list[str], colour: str, features: dict[str, dict], geojson_url: str | None, **style) -> go.Choropleth:
+def _district_shapes(
+    codes: list[str], colour: str, features: dict[str, dict], geojson_url: str | None, **style
+) -> go.Choropleth:
     """District shapes in one flat colour: from the served file when given, else only these features inline."""
     return go.Choropleth(
         geojson=geojson_url or {"type": "FeatureCollection", "features": [features[code] for code in codes]},
-        featureidkey="properties.code_state_district", locations=codes, z=[0] * len(codes),
-        colorscale=[[0, colour], [1, colour]], showscale=False, **style,
+        featureidkey="properties.code_state_district",
+        locations=codes,
+        z=[0] * len(codes),
+        colorscale=[[0, colour], [1, colour]],
+        showscale=False,
+        **style,
     )
 
 
@@ -192,7 +198,9 @@ def choropleth_map(
     """
     classes = assign_classes(frame["value"], scheme)
     hover_values = frame["value"].map(lambda v: format_value(v, fmt, unit, no_data_label.lower()))
-    hover_extra = extra_hover.reindex(frame.index).fillna("") if extra_hover is not None else pd.Series("", index=frame.index)
+    hover_extra = (
+        extra_hover.reindex(frame.index).fillna("") if extra_hover is not None else pd.Series("", index=frame.index)
+    )
     customdata = np.column_stack([frame["district"], frame["state"], hover_values, hover_extra])
     template = f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>{value_label}: %{{customdata[2]}}%{{customdata[3]}}<extra></extra>"
 
@@ -205,23 +213,46 @@ def choropleth_map(
             continue
         figure.add_trace(
             _district_shapes(
-                frame.loc[mask, "code_state_district"].tolist(), colour, features, geojson_url,
-                marker_line_color="white", marker_line_width=0.4, customdata=customdata[mask.to_numpy()], hovertemplate=template,
-                name=label, showlegend=True, legendrank=(class_index if class_index is not None else 999),
+                frame.loc[mask, "code_state_district"].tolist(),
+                colour,
+                features,
+                geojson_url,
+                marker_line_color="white",
+                marker_line_width=0.4,
+                customdata=customdata[mask.to_numpy()],
+                hovertemplate=template,
+                name=label,
+                showlegend=True,
+                legendrank=(class_index if class_index is not None else 999),
             )
         )
     if state_lines is not None:
         figure.add_trace(
-            go.Scattergeo(lon=state_lines[0], lat=state_lines[1], mode="lines", line={"color": STATE_LINE_COLOUR, "width": 0.9},
-                          hoverinfo="skip", showlegend=False, name="state borders")
+            go.Scattergeo(
+                lon=state_lines[0],
+                lat=state_lines[1],
+                mode="lines",
+                line={"color": STATE_LINE_COLOUR, "width": 0.9},
+                hoverinfo="skip",
+                showlegend=False,
+                name="state borders",
+            )
         )
     if state_borders is not None:
         geojson, names = state_borders
         figure.add_trace(
             go.Choropleth(
-                geojson=geojson, featureidkey="properties.state", locations=list(names), z=[0] * len(names),
-                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
-                marker_line_color=STATE_LINE_COLOUR, marker_line_width=1.0, hoverinfo="skip", showlegend=False, name="state borders",
+                geojson=geojson,
+                featureidkey="properties.state",
+                locations=list(names),
+                z=[0] * len(names),
+                colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+                showscale=False,
+                marker_line_color=STATE_LINE_COLOUR,
+                marker_line_width=1.0,
+                hoverinfo="skip",
+                showlegend=False,
+                name="state borders",
             )
         )
     for overlay in overlays or []:
@@ -229,8 +260,17 @@ def choropleth_map(
     if highlight:
         chosen = [code for code in highlight if code in features]
         figure.add_trace(
-            _district_shapes(chosen, "rgba(0,0,0,0)", features, geojson_url, marker_line_color=HIGHLIGHT_COLOUR, marker_line_width=2.5,
-                             hoverinfo="skip", name="selected", showlegend=False)
+            _district_shapes(
+                chosen,
+                "rgba(0,0,0,0)",
+                features,
+                geojson_url,
+                marker_line_color=HIGHLIGHT_COLOUR,
+                marker_line_width=2.5,
+                hoverinfo="skip",
+                name="selected",
+                showlegend=False,
+            )
         )
     west, south, east, north = feature_bounds([features[code] for code in frame["code_state_district"]])
     pad_lon, pad_lat = 0.03 * (east - west) + 0.05, 0.03 * (north - south) + 0.05
@@ -245,8 +285,15 @@ def choropleth_map(
         title={"text": title, "x": 0, "xanchor": "left"} if title else None,
         height=height,
         margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0},
-        legend={"title": {"text": legend_title or unit}, "itemclick": False, "itemdoubleclick": False, "x": 0.01, "y": 0.99,
-                "bgcolor": "rgba(255,255,255,0.8)", "traceorder": "normal"},
+        legend={
+            "title": {"text": legend_title or unit},
+            "itemclick": False,
+            "itemdoubleclick": False,
+            "x": 0.01,
+            "y": 0.99,
+            "bgcolor": "rgba(255,255,255,0.8)",
+            "traceorder": "normal",
+        },
         font={"family": FONT_FAMILY},
         paper_bgcolor="white",
         dragmode=False,
@@ -284,39 +331,80 @@ def class_strip_plot(
                 y=members["value"],
                 mode="markers",
                 name=class_labels[urban_class],
-                marker={"color": URBAN_CLASS_COLOURS[urban_class], "symbol": URBAN_CLASS_SYMBOLS[urban_class], "size": 8, "opacity": 0.75, "line": {"width": 0.5, "color": "white"}},
+                marker={
+                    "color": URBAN_CLASS_COLOURS[urban_class],
+                    "symbol": URBAN_CLASS_SYMBOLS[urban_class],
+                    "size": 8,
+                    "opacity": 0.75,
+                    "line": {"width": 0.5, "color": "white"},
+                },
                 legendrank=position + 1,
-                customdata=np.column_stack([members["district"], members["state"], members["value"].map(lambda v: format_value(v, fmt, unit))]),
-                hovertemplate="<b>%{customdata[0]}</b> · %{customdata[1]}<br>" + value_label + ": %{customdata[2]}<extra></extra>",
+                customdata=np.column_stack(
+                    [members["district"], members["state"], members["value"].map(lambda v: format_value(v, fmt, unit))]
+                ),
+                hovertemplate="<b>%{customdata[0]}</b> · %{customdata[1]}<br>"
+                + value_label
+                + ": %{customdata[2]}<extra></extra>",
             )
         )
         mean = means.set_index("urban_class").at[urban_class, "mean"]
         if pd.notna(mean):
             figure.add_trace(
                 go.Scatter(
-                    x=[position - 0.4, position + 0.4], y=[mean, mean], mode="lines", line={"color": "#1f2933", "width": 3},
-                    name=mean_label, showlegend=position == 0, legendgroup="mean", legendrank=10,
+                    x=[position - 0.4, position + 0.4],
+                    y=[mean, mean],
+                    mode="lines",
+                    line={"color": "#1f2933", "width": 3},
+                    name=mean_label,
+                    showlegend=position == 0,
+                    legendgroup="mean",
+                    legendrank=10,
                     hovertemplate=f"{class_labels[urban_class]} — {mean_label}: {format_value(mean, fmt, unit)}<extra></extra>",
                 )
             )
     # categories at fixed positions: no zero line (it would cross "urban" at x = 0), labels kept inside the margins
-    figure.update_xaxes(tickmode="array", tickvals=[0, 1, 2], ticktext=[class_labels[c] for c in ["urban", "semi_urban", "rural"]], range=[-0.6, 2.6],
-                        showgrid=False, zeroline=False, showline=False, ticks="", automargin=True)
-    figure.update_yaxes(title_text=wrap_title(f"{value_label} ({unit})" if unit else value_label), title_standoff=12, gridcolor=GRID_COLOUR, zeroline=False,
-                        tickformat=TICK_FORMAT, automargin=True)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
-                         legend={"orientation": "h", "y": -0.12, "traceorder": "normal"})
+    figure.update_xaxes(
+        tickmode="array",
+        tickvals=[0, 1, 2],
+        ticktext=[class_labels[c] for c in ["urban", "semi_urban", "rural"]],
+        range=[-0.6, 2.6],
+        showgrid=False,
+        zeroline=False,
+        showline=False,
+        ticks="",
+        automargin=True,
+    )
+    figure.update_yaxes(
+        title_text=wrap_title(f"{value_label} ({unit})" if unit else value_label),
+        title_standoff=12,
+        gridcolor=GRID_COLOUR,
+        zeroline=False,
+        tickformat=TICK_FORMAT,
+        automargin=True,
+    )
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        plot_bgcolor="white",
+        font={"family": FONT_FAMILY},
+        legend={"orientation": "h", "y": -0.12, "traceorder": "normal"},
+    )
     return figure
 
 
-def class_trend_chart(trend: pd.DataFrame, class_labels: dict[str, str], *, value_label: str, unit: str, fmt: str, height: int = 360) -> go.Figure:
+def class_trend_chart(
+    trend: pd.DataFrame, class_labels: dict[str, str], *, value_label: str, unit: str, fmt: str, height: int = 360
+) -> go.Figure:
     """Population-weighted mean per urban class over the years (trend: year, urban_class, mean)."""
     figure = go.Figure()
     for urban_class in ["urban", "semi_urban", "rural"]:
         rows = trend.loc[trend["urban_class"] == urban_class].sort_values("year")
         figure.add_trace(
             go.Scatter(
-                x=rows["year"], y=rows["mean"], mode="lines+markers", name=class_labels[urban_class],
+                x=rows["year"],
+                y=rows["mean"],
+                mode="lines+markers",
+                name=class_labels[urban_class],
                 line={"color": URBAN_CLASS_COLOURS[urban_class], "width": 3},
                 marker={"symbol": URBAN_CLASS_SYMBOLS[urban_class], "size": 9},
                 hovertemplate="%{x}: %{customdata}<extra>" + class_labels[urban_class] + "</extra>",
@@ -324,17 +412,36 @@ def class_trend_chart(trend: pd.DataFrame, class_labels: dict[str, str], *, valu
             )
         )
     figure.update_xaxes(**year_axis(trend["year"]), showgrid=False, zeroline=False, automargin=True)
-    figure.update_yaxes(title_text=wrap_title(f"{value_label} ({unit})" if unit else value_label), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, automargin=True)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
-                         legend={"orientation": "h", "y": -0.2})
+    figure.update_yaxes(
+        title_text=wrap_title(f"{value_label} ({unit})" if unit else value_label),
+        gridcolor=GRID_COLOUR,
+        tickformat=TICK_FORMAT,
+        automargin=True,
+    )
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        plot_bgcolor="white",
+        font={"family": FONT_FAMILY},
+        legend={"orientation": "h", "y": -0.2},
+    )
     return figure
 
 
 INDEX_BREAKS = (40.0, 50.0, 60.0, 70.0)  # fixed classes, so a weight change visibly moves districts
 
 
-def area_trend_chart(lines: pd.DataFrame, mean: pd.DataFrame, *, mean_label: str, value_label: str, unit: str, fmt: str,
-                     highlight: list[str] = (), height: int = 420) -> go.Figure:
+def area_trend_chart(
+    lines: pd.DataFrame,
+    mean: pd.DataFrame,
+    *,
+    mean_label: str,
+    value_label: str,
+    unit: str,
+    fmt: str,
+    highlight: list[str] = (),
+    height: int = 420,
+) -> go.Figure:
     """Every area's value over the years as a thin grey line (the chosen ones in colour) and the
     population-weighted mean as a thick line, as Our World in Data's line charts.
 
@@ -344,20 +451,47 @@ def area_trend_chart(lines: pd.DataFrame, mean: pd.DataFrame, *, mean_label: str
     for code, rows in lines.groupby("code_state_district", sort=False):
         rows = rows.sort_values("year")
         position = chosen.index(code) if code in chosen else None
-        figure.add_trace(go.Scatter(
-            x=rows["year"], y=rows["value"], mode="lines+markers" if position is not None else "lines", name=rows["district"].iloc[0],
-            line={"color": SERIES_COLOURS[position % 4] if position is not None else "rgba(120, 130, 140, 0.35)", "width": 3 if position is not None else 1},
-            showlegend=position is not None, connectgaps=False,
-            hovertemplate="%{x}: %{y:" + fmt + "} " + unit + "<extra>" + rows["district"].iloc[0] + "</extra>",
-        ))
-    figure.add_trace(go.Scatter(
-        x=mean["year"], y=mean["mean"], mode="lines+markers", name=mean_label, line={"color": "#1f2933", "width": 4}, marker={"size": 8},
-        hovertemplate="%{x}: %{y:" + fmt + "} " + unit + "<extra>" + mean_label + "</extra>",
-    ))
+        figure.add_trace(
+            go.Scatter(
+                x=rows["year"],
+                y=rows["value"],
+                mode="lines+markers" if position is not None else "lines",
+                name=rows["district"].iloc[0],
+                line={
+                    "color": SERIES_COLOURS[position % 4] if position is not None else "rgba(120, 130, 140, 0.35)",
+                    "width": 3 if position is not None else 1,
+                },
+                showlegend=position is not None,
+                connectgaps=False,
+                hovertemplate="%{x}: %{y:" + fmt + "} " + unit + "<extra>" + rows["district"].iloc[0] + "</extra>",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=mean["year"],
+            y=mean["mean"],
+            mode="lines+markers",
+            name=mean_label,
+            line={"color": "#1f2933", "width": 4},
+            marker={"size": 8},
+            hovertemplate="%{x}: %{y:" + fmt + "} " + unit + "<extra>" + mean_label + "</extra>",
+        )
+    )
     figure.update_xaxes(**year_axis(lines["year"]), showgrid=False, automargin=True)
-    figure.update_yaxes(title_text=wrap_title(f"{value_label} ({unit})" if unit else value_label), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, automargin=True)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
-                         legend={"orientation": "h", "y": -0.2}, hovermode="closest")
+    figure.update_yaxes(
+        title_text=wrap_title(f"{value_label} ({unit})" if unit else value_label),
+        gridcolor=GRID_COLOUR,
+        tickformat=TICK_FORMAT,
+        automargin=True,
+    )
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        plot_bgcolor="white",
+        font={"family": FONT_FAMILY},
+        legend={"orientation": "h", "y": -0.2},
+        hovermode="closest",
+    )
     return figure
 
 
@@ -367,8 +501,15 @@ def fixed_scheme(bounds: tuple[float, ...], fmt: str, colours: list[str] = SEQUE
     return ClassScheme(tuple(bounds), tuple(labels), tuple(_spread(colours, len(labels))))
 
 
-def rank_interval_chart(frame: pd.DataFrame, *, rank_label: str, interval_label: str, total: int, height_per_row: int = 22,
-                        axis_note: str = "1 = most behind, of {total}") -> go.Figure:
+def rank_interval_chart(
+    frame: pd.DataFrame,
+    *,
+    rank_label: str,
+    interval_label: str,
+    total: int,
+    height_per_row: int = 22,
+    axis_note: str = "1 = most behind, of {total}",
+) -> go.Figure:
     """Need rank of each district (1 = most behind) with its interval under perturbed weights;
     axis_note: the axis's reading in the page's language ({total} = the ranks there are).
 
@@ -379,26 +520,58 @@ def rank_interval_chart(frame: pd.DataFrame, *, rank_label: str, interval_label:
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
-            x=frame["rank_median"], y=labels, mode="markers",
-            error_x={"type": "data", "symmetric": False, "array": frame["rank_high"] - frame["rank_median"],
-                     "arrayminus": frame["rank_median"] - frame["rank_low"], "color": "#7f8c8d", "thickness": 2, "width": 0},
-            marker={"color": "#253494", "size": 8}, name=interval_label,
+            x=frame["rank_median"],
+            y=labels,
+            mode="markers",
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": frame["rank_high"] - frame["rank_median"],
+                "arrayminus": frame["rank_median"] - frame["rank_low"],
+                "color": "#7f8c8d",
+                "thickness": 2,
+                "width": 0,
+            },
+            marker={"color": "#253494", "size": 8},
+            name=interval_label,
             customdata=np.column_stack([frame["need_rank"], frame["rank_low"], frame["rank_high"]]),
-            hovertemplate="<b>%{y}</b><br>" + rank_label + ": %{customdata[0]}<br>" + interval_label + ": %{customdata[1]:.0f}–%{customdata[2]:.0f}<extra></extra>",
+            hovertemplate="<b>%{y}</b><br>"
+            + rank_label
+            + ": %{customdata[0]}<br>"
+            + interval_label
+            + ": %{customdata[1]:.0f}–%{customdata[2]:.0f}<extra></extra>",
         )
     )
     figure.update_yaxes(autorange="reversed", showgrid=False, automargin=True)
     low = float(frame["rank_low"].min()) if len(frame) else 1.0
     high = float(frame["rank_high"].max()) if len(frame) else float(total)
     pad = max(1.0, 0.05 * (high - low))  # the axis fits the intervals shown, not all `total` ranks
-    figure.update_xaxes(title_text=f"{rank_label} ({axis_note.format(total=total)})", range=[max(0.0, low - pad), min(total + 1.0, high + pad)],
-                        gridcolor=GRID_COLOUR, tickformat="d", zeroline=False, automargin=True)
-    figure.update_layout(height=max(240, 60 + height_per_row * len(frame)), margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
-                         font={"family": FONT_FAMILY}, showlegend=False)
+    figure.update_xaxes(
+        title_text=f"{rank_label} ({axis_note.format(total=total)})",
+        range=[max(0.0, low - pad), min(total + 1.0, high + pad)],
+        gridcolor=GRID_COLOUR,
+        tickformat="d",
+        zeroline=False,
+        automargin=True,
+    )
+    figure.update_layout(
+        height=max(240, 60 + height_per_row * len(frame)),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        plot_bgcolor="white",
+        font={"family": FONT_FAMILY},
+        showlegend=False,
+    )
     return figure
 
 
-def domain_comparison_chart(scores: pd.DataFrame, domain_labels: dict[str, str], *, axis_label: str, height: int = 320, no_data_label: str = "no data") -> go.Figure:
+def domain_comparison_chart(
+    scores: pd.DataFrame,
+    domain_labels: dict[str, str],
+    *,
+    axis_label: str,
+    height: int = 320,
+    no_data_label: str = "no data",
+) -> go.Figure:
     """Grouped bars of domain scores (0-100): one group per domain, one bar per row of `scores`
     (e.g. the district, its state, its urban class, the nation). Missing scores are absent, and a
     domain with no score at all says so (an empty group must not read as 0)."""
@@ -407,19 +580,43 @@ def domain_comparison_chart(scores: pd.DataFrame, domain_labels: dict[str, str],
     for position, (name, row) in enumerate(scores.iterrows()):
         figure.add_trace(
             go.Bar(
-                x=[domain_labels[d] for d in row.index], y=row.values, name=str(name), marker_color=palette[position % len(palette)],
+                x=[domain_labels[d] for d in row.index],
+                y=row.values,
+                name=str(name),
+                marker_color=palette[position % len(palette)],
                 hovertemplate="%{x}: %{y:.0f}<extra>" + str(name) + "</extra>",
             )
         )
     for domain in scores.columns:
         if scores[domain].isna().all():
-            figure.add_annotation(x=domain_labels[domain], y=4, yanchor="bottom", text=no_data_label, showarrow=False, font={"color": "#52606d"})
+            figure.add_annotation(
+                x=domain_labels[domain],
+                y=4,
+                yanchor="bottom",
+                text=no_data_label,
+                showarrow=False,
+                font={"color": "#52606d"},
+            )
     categories = [domain_labels[d] for d in scores.columns]
-    figure.update_xaxes(type="category", categoryorder="array", categoryarray=categories, tickmode="array", tickvals=categories, ticktext=categories,
-                        automargin=True, showgrid=False)
+    figure.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=categories,
+        tickmode="array",
+        tickvals=categories,
+        ticktext=categories,
+        automargin=True,
+        showgrid=False,
+    )
     figure.update_yaxes(range=[0, 100], title_text=axis_label, gridcolor=GRID_COLOUR, tickformat="d", automargin=True)
-    figure.update_layout(barmode="group", height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
-                         font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
+    figure.update_layout(
+        barmode="group",
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        plot_bgcolor="white",
+        font={"family": FONT_FAMILY},
+        legend={"orientation": "h", "y": -0.2},
+    )
     return figure
 
 
@@ -441,8 +638,13 @@ FACILITY_STATUS_COLOURS = {
 
 
 def facility_layer(
-    points: pd.DataFrame, style: str, name: str, details: pd.Series,
-    status: pd.Series | None = None, status_names: dict[str, str] | None = None, legend_title: str | None = None,
+    points: pd.DataFrame,
+    style: str,
+    name: str,
+    details: pd.Series,
+    status: pd.Series | None = None,
+    status_names: dict[str, str] | None = None,
+    legend_title: str | None = None,
 ) -> list[go.Scattergeo]:
     """Facility points over a map (points: lon, lat, name; details: one hover line per point), one trace.
 
@@ -455,20 +657,47 @@ def facility_layer(
     def trace(mask: np.ndarray, legend_name: str, colour: str, symbol: str, **legend) -> go.Scattergeo:
         outline = {"width": 1, "color": colour} if symbol.endswith("-open") else {"width": 0}
         return go.Scattergeo(
-            lon=points["lon"].to_numpy()[mask], lat=points["lat"].to_numpy()[mask], mode="markers", name=legend_name,
-            marker={"size": 4 if style == "school" else 6, "color": colour, "symbol": symbol, "opacity": 0.8, "line": outline},
-            customdata=customdata[mask], hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra>" + name + "</extra>", **legend,
+            lon=points["lon"].to_numpy()[mask],
+            lat=points["lat"].to_numpy()[mask],
+            mode="markers",
+            name=legend_name,
+            marker={
+                "size": 4 if style == "school" else 6,
+                "color": colour,
+                "symbol": symbol,
+                "opacity": 0.8,
+                "line": outline,
+            },
+            customdata=customdata[mask],
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}<extra>" + name + "</extra>",
+            **legend,
         )
 
     if status is None:
         return [trace(np.ones(len(points), dtype=bool), name, spec["color"], spec["symbol"])]
-    title = go.Scattergeo(lon=[None], lat=[None], mode="markers", marker={"color": "rgba(0,0,0,0)", "size": 1}, name=f"<b>{legend_title or name}</b>", legendgroup=style, hoverinfo="skip")
+    title = go.Scattergeo(
+        lon=[None],
+        lat=[None],
+        mode="markers",
+        marker={"color": "rgba(0,0,0,0)", "size": 1},
+        name=f"<b>{legend_title or name}</b>",
+        legendgroup=style,
+        hoverinfo="skip",
+    )
     traces = [title]
     for status_class, colour in FACILITY_STATUS_COLOURS.items():
         mask = (status == status_class).to_numpy()
         if mask.any():
             symbol = spec["symbol"] + ("-open" if status_class == "no_status" else "")
-            traces.append(trace(mask, f"{(status_names or {}).get(status_class, status_class)} ({int(mask.sum()):,})", colour, symbol, legendgroup=style))
+            traces.append(
+                trace(
+                    mask,
+                    f"{(status_names or {}).get(status_class, status_class)} ({int(mask.sum()):,})",
+                    colour,
+                    symbol,
+                    legendgroup=style,
+                )
+            )
     return traces
 
 
@@ -476,7 +705,9 @@ SERIES_COLOURS = ["#253494", "#41b6c4", "#d95f0e", "#7f8c8d"]
 SERIES_SYMBOLS = ["circle", "diamond", "square", "triangle-up"]
 
 
-def series_chart(frame: pd.DataFrame, series_labels: dict[str, str], *, unit: str, fmt: str = ".1f", height: int = 360) -> go.Figure:
+def series_chart(
+    frame: pd.DataFrame, series_labels: dict[str, str], *, unit: str, fmt: str = ".1f", height: int = 360
+) -> go.Figure:
     """Lines over years, one per series (frame: series, year, value); distinct colour and marker each."""
     figure = go.Figure()
     for position, (series, label) in enumerate(series_labels.items()):
@@ -485,21 +716,39 @@ def series_chart(frame: pd.DataFrame, series_labels: dict[str, str], *, unit: st
             continue
         figure.add_trace(
             go.Scatter(
-                x=rows["year"], y=rows["value"], mode="lines+markers", name=label,
-                line={"color": SERIES_COLOURS[position % 4], "width": 3}, marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9},
+                x=rows["year"],
+                y=rows["value"],
+                mode="lines+markers",
+                name=label,
+                line={"color": SERIES_COLOURS[position % 4], "width": 3},
+                marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9},
                 hovertemplate="%{x}: %{y:" + fmt + "} " + unit + "<extra>" + label + "</extra>",
             )
         )
     figure.update_xaxes(**year_axis(frame["year"]), showgrid=False, automargin=True)
     figure.update_yaxes(title_text=wrap_title(unit), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, automargin=True)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY},
-                         legend={"orientation": "h", "y": -0.2})
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        plot_bgcolor="white",
+        font={"family": FONT_FAMILY},
+        legend={"orientation": "h", "y": -0.2},
+    )
     return figure
 
 
 def state_figure_map(
-    frame: pd.DataFrame, states_geojson: dict | str, scheme: ClassScheme, *, value_label: str, unit: str, fmt: str,
-    marker_text: str, bounds: tuple[float, float, float, float], no_data_label: str = "No data", height: int = 520,
+    frame: pd.DataFrame,
+    states_geojson: dict | str,
+    scheme: ClassScheme,
+    *,
+    value_label: str,
+    unit: str,
+    fmt: str,
+    marker_text: str,
+    bounds: tuple[float, float, float, float],
+    no_data_label: str = "No data",
+    height: int = 520,
 ) -> go.Figure:
     """A map of values published per STATE, drawn on state shapes, every hover saying it is a state figure.
 
@@ -507,7 +756,9 @@ def state_figure_map(
     """
     classes = assign_classes(frame["value"], scheme)
     figure = go.Figure()
-    groups = [(i, label, colour) for i, (label, colour) in enumerate(zip(scheme.labels, scheme.colours))] + [(None, no_data_label, NO_DATA_COLOUR)]
+    groups = [(i, label, colour) for i, (label, colour) in enumerate(zip(scheme.labels, scheme.colours))] + [
+        (None, no_data_label, NO_DATA_COLOUR)
+    ]
     for class_index, label, colour in groups:
         mask = classes.isna() if class_index is None else classes == class_index
         if not mask.any():
@@ -515,26 +766,78 @@ def state_figure_map(
         rows = frame.loc[mask]
         figure.add_trace(
             go.Choropleth(
-                geojson=states_geojson, featureidkey="properties.state", locations=rows["state"], z=[0] * len(rows),
-                colorscale=[[0, colour], [1, colour]], showscale=False, marker_line_color="#4d4d4d", marker_line_width=0.8,
-                name=label, showlegend=True,
-                customdata=np.column_stack([rows["state"], rows["value"].map(lambda v: format_value(v, fmt, unit, no_data_label.lower())), rows["year"].astype(str), rows["publisher"].fillna("")]),
-                hovertemplate="<b>%{customdata[0]}</b><br>" + value_label + ": %{customdata[1]} (%{customdata[2]})<br><i>" + marker_text + "</i><br>%{customdata[3]}<extra></extra>",
+                geojson=states_geojson,
+                featureidkey="properties.state",
+                locations=rows["state"],
+                z=[0] * len(rows),
+                colorscale=[[0, colour], [1, colour]],
+                showscale=False,
+                marker_line_color="#4d4d4d",
+                marker_line_width=0.8,
+                name=label,
+                showlegend=True,
+                customdata=np.column_stack(
+                    [
+                        rows["state"],
+                        rows["value"].map(lambda v: format_value(v, fmt, unit, no_data_label.lower())),
+                        rows["year"].astype(str),
+                        rows["publisher"].fillna(""),
+                    ]
+                ),
+                hovertemplate="<b>%{customdata[0]}</b><br>"
+                + value_label
+                + ": %{customdata[1]} (%{customdata[2]})<br><i>"
+                + marker_text
+                + "</i><br>%{customdata[3]}<extra></extra>",
             )
         )
     west, south, east, north = bounds
-    figure.update_geos(visible=False, projection_type="mercator", lonaxis_range=[west - 0.5, east + 0.5], lataxis_range=[south - 0.3, north + 0.3], bgcolor="rgba(0,0,0,0)")
-    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT_FAMILY}, dragmode=False,
-                         legend={"title": {"text": f"{unit} — {marker_text}"}, "x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.8)", "itemclick": False})
+    figure.update_geos(
+        visible=False,
+        projection_type="mercator",
+        lonaxis_range=[west - 0.5, east + 0.5],
+        lataxis_range=[south - 0.3, north + 0.3],
+        bgcolor="rgba(0,0,0,0)",
+    )
+    figure.update_layout(
+        height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        font={"family": FONT_FAMILY},
+        dragmode=False,
+        legend={
+            "title": {"text": f"{unit} — {marker_text}"},
+            "x": 0.01,
+            "y": 0.99,
+            "bgcolor": "rgba(255,255,255,0.8)",
+            "itemclick": False,
+        },
+    )
     return figure
 
 
-POINT_SYMBOLS = ["circle", "diamond", "square", "triangle-up", "pentagon", "star"]  # one per measure: told apart without colour
+POINT_SYMBOLS = [
+    "circle",
+    "diamond",
+    "square",
+    "triangle-up",
+    "pentagon",
+    "star",
+]  # one per measure: told apart without colour
 LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left")  # tried in this order around a dot
 
 
-def point_labels(lons, lats, texts, *, bounds: tuple[float, float, float, float], width_px: float, height_px: float,
-                 font_px: float = 11, marker_px: float = 11, order=None) -> tuple[list[str], list[str]]:
+def point_labels(
+    lons,
+    lats,
+    texts,
+    *,
+    bounds: tuple[float, float, float, float],
+    width_px: float,
+    height_px: float,
+    font_px: float = 11,
+    marker_px: float = 11,
+    order=None,
+) -> tuple[list[str], list[str]]:
     """Labels for points on a map that do not collide: each label (in `order`, default as given) takes
     the first place around its dot (above, below, right, left) inside the map's bounds (plotly clips
     there) where it overlaps neither a label already placed nor any dot, at the map's drawn scale
@@ -564,19 +867,36 @@ def point_labels(lons, lats, texts, *, bounds: tuple[float, float, float, float]
     shown, positions = [""] * len(xs), [LABEL_POSITIONS[0]] * len(xs)
     placed: list[tuple[float, float, float, float]] = []
     inside = (0.0, 0.0, (east - west) * scale, (north - south) * scale)
-    for i in (range(len(xs)) if order is None else order):
+    for i in range(len(xs)) if order is None else order:
         for position in LABEL_POSITIONS:
             candidate = label_box(xs[i], ys[i], str(texts[i]), position)
-            within = inside[0] <= candidate[0] and candidate[2] <= inside[2] and inside[1] <= candidate[1] and candidate[3] <= inside[3]
-            if within and not any(overlaps(candidate, other) for other in placed) and not any(overlaps(candidate, dot) for dot in dots):
+            within = (
+                inside[0] <= candidate[0]
+                and candidate[2] <= inside[2]
+                and inside[1] <= candidate[1]
+                and candidate[3] <= inside[3]
+            )
+            if (
+                within
+                and not any(overlaps(candidate, other) for other in placed)
+                and not any(overlaps(candidate, dot) for dot in dots)
+            ):
                 placed.append(candidate)
                 shown[i], positions[i] = str(texts[i]), position
                 break
     return shown, positions
 
 
-def coverage_points_map(points: pd.DataFrame, districts_geojson: dict | str, codes: list[str], *, value_label: str, bounds: tuple[float, float, float, float],
-                        height: int = 520, width_px: float = 560) -> go.Figure:
+def coverage_points_map(
+    points: pd.DataFrame,
+    districts_geojson: dict | str,
+    codes: list[str],
+    *,
+    value_label: str,
+    bounds: tuple[float, float, float, float],
+    height: int = 520,
+    width_px: float = 560,
+) -> go.Figure:
     """Published coverage figures for single districts or seats as labelled points over grey districts:
     the dot's colour is its value on a 0-100 % scale with a colour bar saying so, its symbol the measure
     (legend), and its value written beside it where the label fits without covering another (labels are
@@ -586,46 +906,110 @@ def coverage_points_map(points: pd.DataFrame, districts_geojson: dict | str, cod
     """
     figure = go.Figure()
     figure.add_trace(
-        go.Choropleth(geojson=districts_geojson, featureidkey="properties.code_state_district", locations=codes, z=[0] * len(codes),
-                      colorscale=[[0, "#eef0f2"], [1, "#eef0f2"]], showscale=False, marker_line_color="white", marker_line_width=0.4,
-                      hoverinfo="skip", showlegend=False)
+        go.Choropleth(
+            geojson=districts_geojson,
+            featureidkey="properties.code_state_district",
+            locations=codes,
+            z=[0] * len(codes),
+            colorscale=[[0, "#eef0f2"], [1, "#eef0f2"]],
+            showscale=False,
+            marker_line_color="white",
+            marker_line_width=0.4,
+            hoverinfo="skip",
+            showlegend=False,
+        )
     )
     west, south, east, north = bounds
     view = (west - 0.3, south - 0.3, east + 0.3, north + 0.3)
     plotted = points.reset_index(drop=True)
-    texts, positions = point_labels(plotted["lon"], plotted["lat"], plotted["value"].map(lambda v: f"{v:.0f} %"), bounds=view, width_px=width_px,
-                                    height_px=height, order=list(plotted["value"].sort_values(kind="stable").index))  # the weakest coverage labelled first
+    texts, positions = point_labels(
+        plotted["lon"],
+        plotted["lat"],
+        plotted["value"].map(lambda v: f"{v:.0f} %"),
+        bounds=view,
+        width_px=width_px,
+        height_px=height,
+        order=list(plotted["value"].sort_values(kind="stable").index),
+    )  # the weakest coverage labelled first
     plotted = plotted.assign(label=texts, label_position=positions)
-    measure_keys = ["indicator", "indicator_label"] if "indicator" in plotted else ["indicator_label"]  # one symbol per measure in every language
+    measure_keys = (
+        ["indicator", "indicator_label"] if "indicator" in plotted else ["indicator_label"]
+    )  # one symbol per measure in every language
     for position, (_, group) in enumerate(plotted.groupby(measure_keys, sort=True)):
         group = group.reset_index(drop=True)
         measure = group["indicator_label"].iloc[0]
         figure.add_trace(
             go.Scattergeo(
-                lon=group["lon"], lat=group["lat"], mode="markers+text", text=group["label"], textposition=list(group["label_position"]),
+                lon=group["lon"],
+                lat=group["lat"],
+                mode="markers+text",
+                text=group["label"],
+                textposition=list(group["label_position"]),
                 textfont={"size": 11, "color": "#1f2933"},
-                marker={"size": 11, "symbol": POINT_SYMBOLS[position % len(POINT_SYMBOLS)], "color": group["value"], "coloraxis": "coloraxis",
-                        "line": {"color": "#1f2933", "width": 1}},
-                customdata=np.column_stack([group["area"], group["indicator_label"], group["value"].map(lambda v: f"{v:.2f}"), group["year"].astype(str)]),
+                marker={
+                    "size": 11,
+                    "symbol": POINT_SYMBOLS[position % len(POINT_SYMBOLS)],
+                    "color": group["value"],
+                    "coloraxis": "coloraxis",
+                    "line": {"color": "#1f2933", "width": 1},
+                },
+                customdata=np.column_stack(
+                    [
+                        group["area"],
+                        group["indicator_label"],
+                        group["value"].map(lambda v: f"{v:.2f}"),
+                        group["year"].astype(str),
+                    ]
+                ),
                 hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]} % (%{customdata[3]})<extra></extra>",
-                name=str(measure), showlegend=True,
+                name=str(measure),
+                showlegend=True,
             )
         )
-    figure.update_geos(visible=False, projection_type="mercator", lonaxis_range=[view[0], view[2]], lataxis_range=[view[1], view[3]])
+    figure.update_geos(
+        visible=False, projection_type="mercator", lonaxis_range=[view[0], view[2]], lataxis_range=[view[1], view[3]]
+    )
     figure.update_layout(
-        height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT_FAMILY}, dragmode=False,
-        coloraxis={"colorscale": [[step / (len(SEQUENTIAL_COLOURS) - 1), colour] for step, colour in enumerate(SEQUENTIAL_COLOURS)], "cmin": 0, "cmax": 100,
-                   "colorbar": {"title": {"text": wrap_title(f"{value_label} (%)", 24), "side": "top"}, "tickvals": [0, 25, 50, 75, 100],
-                                "orientation": "h", "x": 0.99, "xanchor": "right", "y": 0.99, "yanchor": "top", "len": 0.35, "thickness": 10,
-                                "bgcolor": "rgba(255,255,255,0.85)"}},
+        height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        font={"family": FONT_FAMILY},
+        dragmode=False,
+        coloraxis={
+            "colorscale": [
+                [step / (len(SEQUENTIAL_COLOURS) - 1), colour] for step, colour in enumerate(SEQUENTIAL_COLOURS)
+            ],
+            "cmin": 0,
+            "cmax": 100,
+            "colorbar": {
+                "title": {"text": wrap_title(f"{value_label} (%)", 24), "side": "top"},
+                "tickvals": [0, 25, 50, 75, 100],
+                "orientation": "h",
+                "x": 0.99,
+                "xanchor": "right",
+                "y": 0.99,
+                "yanchor": "top",
+                "len": 0.35,
+                "thickness": 10,
+                "bgcolor": "rgba(255,255,255,0.85)",
+            },
+        },
         # the measures under the map (the margin grows to hold them), not over its southern dots
         legend={"x": 0.0, "y": 0.0, "yanchor": "top", "itemclick": False, "itemdoubleclick": False},
     )
     return figure
 
 
-def status_map(rows: pd.DataFrame, geojson: dict | str, featureidkey: str, status_labels: dict[str, str], styles: dict[str, tuple[str, str]],
-               bounds: tuple[float, float, float, float], *, value_label: str, height: int = 520) -> go.Figure:
+def status_map(
+    rows: pd.DataFrame,
+    geojson: dict | str,
+    featureidkey: str,
+    status_labels: dict[str, str],
+    styles: dict[str, tuple[str, str]],
+    bounds: tuple[float, float, float, float],
+    *,
+    value_label: str,
+    height: int = 520,
+) -> go.Figure:
     """Map of target status per geography (rows: code, geography, status, value_text): one legend entry per status,
     each labelled with a symbol as well as a colour."""
     figure = go.Figure()
@@ -635,44 +1019,112 @@ def status_map(rows: pd.DataFrame, geojson: dict | str, featureidkey: str, statu
             continue
         figure.add_trace(
             go.Choropleth(
-                geojson=geojson, featureidkey=featureidkey, locations=members["code"], z=[0] * len(members),
-                colorscale=[[0, colour], [1, colour]], showscale=False, marker_line_color="white", marker_line_width=0.5,
-                name=f"{symbol} {status_labels[status]} ({len(members)})", showlegend=True,
+                geojson=geojson,
+                featureidkey=featureidkey,
+                locations=members["code"],
+                z=[0] * len(members),
+                colorscale=[[0, colour], [1, colour]],
+                showscale=False,
+                marker_line_color="white",
+                marker_line_width=0.5,
+                name=f"{symbol} {status_labels[status]} ({len(members)})",
+                showlegend=True,
                 customdata=np.column_stack([members["geography"], members["value_text"]]),
-                hovertemplate="<b>%{customdata[0]}</b><br>" + f"{symbol} {status_labels[status]}" + "<br>" + value_label + ": %{customdata[1]}<extra></extra>",
+                hovertemplate="<b>%{customdata[0]}</b><br>"
+                + f"{symbol} {status_labels[status]}"
+                + "<br>"
+                + value_label
+                + ": %{customdata[1]}<extra></extra>",
             )
         )
     west, south, east, north = bounds
-    figure.update_geos(visible=False, projection_type="mercator", lonaxis_range=[west - 0.2, east + 0.2], lataxis_range=[south - 0.2, north + 0.2])
-    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 0, "b": 0}, font={"family": FONT_FAMILY}, dragmode=False,
-                         legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "itemclick": False})
+    figure.update_geos(
+        visible=False,
+        projection_type="mercator",
+        lonaxis_range=[west - 0.2, east + 0.2],
+        lataxis_range=[south - 0.2, north + 0.2],
+    )
+    figure.update_layout(
+        height=height,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        font={"family": FONT_FAMILY},
+        dragmode=False,
+        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "itemclick": False},
+    )
     return figure
 
 
-def target_trend_chart(series: dict[str, dict], threshold: float, deadline: int, *, unit: str, threshold_label: str, deadline_label: str, height: int = 360) -> go.Figure:
+def target_trend_chart(
+    series: dict[str, dict],
+    threshold: float,
+    deadline: int,
+    *,
+    unit: str,
+    threshold_label: str,
+    deadline_label: str,
+    height: int = 360,
+) -> go.Figure:
     """Observed series (name -> {year: value}) with the target line and the deadline marked."""
     figure = go.Figure()
     for position, (name, values) in enumerate(series.items()):
         years = sorted(values)
-        figure.add_trace(go.Scatter(x=years, y=[values[y] for y in years], mode="lines+markers", name=name,
-                                    line={"color": SERIES_COLOURS[position % 4], "width": 3}, marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9}))
-    figure.add_hline(y=threshold, line_dash="dash", line_color="#D55E00", annotation_text=threshold_label, annotation_position="top left")
-    figure.add_vline(x=deadline, line_dash="dot", line_color="#4d4d4d", annotation_text=deadline_label, annotation_position="top right")
+        figure.add_trace(
+            go.Scatter(
+                x=years,
+                y=[values[y] for y in years],
+                mode="lines+markers",
+                name=name,
+                line={"color": SERIES_COLOURS[position % 4], "width": 3},
+                marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9},
+            )
+        )
+    figure.add_hline(
+        y=threshold,
+        line_dash="dash",
+        line_color="#D55E00",
+        annotation_text=threshold_label,
+        annotation_position="top left",
+    )
+    figure.add_vline(
+        x=deadline,
+        line_dash="dot",
+        line_color="#4d4d4d",
+        annotation_text=deadline_label,
+        annotation_position="top right",
+    )
     years = [year for values in series.values() for year in values] + [deadline]
     observed = [value for values in series.values() for value in values.values()]
     # the threshold in context: the axis spans the observations and the target line, padded
-    y_range = padded_range([*observed, threshold], pad_share=0.15, floor=0.0 if min([*observed, threshold]) >= 0 else None)
+    y_range = padded_range(
+        [*observed, threshold], pad_share=0.15, floor=0.0 if min([*observed, threshold]) >= 0 else None
+    )
     figure.update_xaxes(**year_axis(years), range=[min(years) - 0.5, max(years) + 0.5], showgrid=False, automargin=True)
-    figure.update_yaxes(title_text=wrap_title(unit), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, range=y_range, automargin=True)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10}, plot_bgcolor="white", font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
+    figure.update_yaxes(
+        title_text=wrap_title(unit), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, range=y_range, automargin=True
+    )
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        plot_bgcolor="white",
+        font={"family": FONT_FAMILY},
+        legend={"orientation": "h", "y": -0.2},
+    )
     return figure
 
 
 LABEL_CHAR_EM = 0.6  # DejaVu Sans averages about 0.6 em per character
 
 
-def district_labels(frame: pd.DataFrame, features: dict[str, dict], *, width_px: float, height_px: float, font_px: float = 11,
-                    bounds: tuple[float, float, float, float] | None = None, fill_colours: dict[str, str] | None = None) -> go.Scattergeo:
+def district_labels(
+    frame: pd.DataFrame,
+    features: dict[str, dict],
+    *,
+    width_px: float,
+    height_px: float,
+    font_px: float = 11,
+    bounds: tuple[float, float, float, float] | None = None,
+    fill_colours: dict[str, str] | None = None,
+) -> go.Scattergeo:
     """District names over a map, each at its district's pole of inaccessibility, kept only where
     the name fits inside the district at the map's drawn scale (a state map; nationally few fit).
 
@@ -689,7 +1141,9 @@ def district_labels(frame: pd.DataFrame, features: dict[str, dict], *, width_px:
         pad_lon, pad_lat = 0.03 * (east - west) + 0.05, 0.03 * (north - south) + 0.05
         bounds = (west - pad_lon, south - pad_lat, east + pad_lon, north + pad_lat)
     west, south, east, north = bounds
-    px_per_degree = min(width_px / (east - west), height_px / (north - south))  # mercator near the equator: ~equal scales
+    px_per_degree = min(
+        width_px / (east - west), height_px / (north - south)
+    )  # mercator near the equator: ~equal scales
     names = frame.set_index("code_state_district")["district"]
     lons, lats, texts, colours = [], [], [], []
     for code in codes:
@@ -704,18 +1158,38 @@ def district_labels(frame: pd.DataFrame, features: dict[str, dict], *, width_px:
             lats.append(point.y)
             texts.append(name)
             colours.append("white" if _is_dark((fill_colours or {}).get(code, "#ffffff")) else "#1f2933")
-    return go.Scattergeo(lon=lons, lat=lats, text=texts, mode="text", textfont={"size": font_px, "color": colours},
-                         hoverinfo="skip", showlegend=False, name="district names")
+    return go.Scattergeo(
+        lon=lons,
+        lat=lats,
+        text=texts,
+        mode="text",
+        textfont={"size": font_px, "color": colours},
+        hoverinfo="skip",
+        showlegend=False,
+        name="district names",
+    )
 
 
 def _is_dark(colour: str) -> bool:
     """Whether a #rrggbb fill needs white text (relative luminance below 0.35)."""
-    red, green, blue = (int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4))
+    red, green, blue = (int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
     return 0.2126 * red + 0.7152 * green + 0.0722 * blue < 0.35
 
 
-def outlook_fan_chart(observed: dict[str, dict], fans: dict[str, list[dict]], threshold: float, deadline: int, *, unit: str, title: str, median_label: str,
-                      band_labels: tuple[str, str], threshold_label: str, deadline_label: str, height: int = 380) -> go.Figure:
+def outlook_fan_chart(
+    observed: dict[str, dict],
+    fans: dict[str, list[dict]],
+    threshold: float,
+    deadline: int,
+    *,
+    unit: str,
+    title: str,
+    median_label: str,
+    band_labels: tuple[str, str],
+    threshold_label: str,
+    deadline_label: str,
+    height: int = 380,
+) -> go.Figure:
     """A target outlook as a fan: observations (name -> {year: value}), then the trend model's 10-90 % and
     25-75 % bands and median (name -> [{year, q10, q25, q50, q75, q90}]), with the threshold and deadline.
     The title says it is a modelled projection (the scene's words)."""
@@ -723,38 +1197,153 @@ def outlook_fan_chart(observed: dict[str, dict], fans: dict[str, list[dict]], th
     for position, (name, bands) in enumerate(fans.items()):
         colour = SERIES_COLOURS[position % 4]
         years = [band["year"] for band in bands]
-        for (low, high), label, opacity in ((("q10", "q90"), band_labels[0], 0.15), (("q25", "q75"), band_labels[1], 0.3)):
-            figure.add_trace(go.Scatter(x=years + years[::-1], y=[b[high] for b in bands] + [b[low] for b in bands][::-1], fill="toself", mode="lines",
-                                        line={"width": 0}, fillcolor=colour, opacity=opacity, name=f"{name}: {label}", hoverinfo="skip"))
-        figure.add_trace(go.Scatter(x=years, y=[b["q50"] for b in bands], mode="lines", line={"color": colour, "dash": "dash", "width": 2}, name=f"{name}: {median_label}"))
+        for (low, high), label, opacity in (
+            (("q10", "q90"), band_labels[0], 0.15),
+            (("q25", "q75"), band_labels[1], 0.3),
+        ):
+            figure.add_trace(
+                go.Scatter(
+                    x=years + years[::-1],
+                    y=[b[high] for b in bands] + [b[low] for b in bands][::-1],
+                    fill="toself",
+                    mode="lines",
+                    line={"width": 0},
+                    fillcolor=colour,
+                    opacity=opacity,
+                    name=f"{name}: {label}",
+                    hoverinfo="skip",
+                )
+            )
+        figure.add_trace(
+            go.Scatter(
+                x=years,
+                y=[b["q50"] for b in bands],
+                mode="lines",
+                line={"color": colour, "dash": "dash", "width": 2},
+                name=f"{name}: {median_label}",
+            )
+        )
         values = observed.get(name, {})
         seen = sorted(values)
-        figure.add_trace(go.Scatter(x=seen, y=[values[y] for y in seen], mode="lines+markers", name=name,
-                                    line={"color": colour, "width": 3}, marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9}))
-    figure.add_hline(y=threshold, line_dash="dash", line_color="#D55E00", annotation_text=threshold_label, annotation_position="top left")
+        figure.add_trace(
+            go.Scatter(
+                x=seen,
+                y=[values[y] for y in seen],
+                mode="lines+markers",
+                name=name,
+                line={"color": colour, "width": 3},
+                marker={"symbol": SERIES_SYMBOLS[position % 4], "size": 9},
+            )
+        )
+    figure.add_hline(
+        y=threshold,
+        line_dash="dash",
+        line_color="#D55E00",
+        annotation_text=threshold_label,
+        annotation_position="top left",
+    )
     # the deadline is the fan's last year: its label goes left of the line, inside the plot
-    figure.add_vline(x=deadline, line_dash="dot", line_color="#4d4d4d", annotation_text=deadline_label, annotation_position="top left")
-    years = [year for values in observed.values() for year in values] + [band["year"] for bands in fans.values() for band in bands] + [deadline]
-    shown = [v for values in observed.values() for v in values.values()] + [b[q] for bands in fans.values() for b in bands for q in ("q10", "q90")] + [threshold]
+    figure.add_vline(
+        x=deadline,
+        line_dash="dot",
+        line_color="#4d4d4d",
+        annotation_text=deadline_label,
+        annotation_position="top left",
+    )
+    years = (
+        [year for values in observed.values() for year in values]
+        + [band["year"] for bands in fans.values() for band in bands]
+        + [deadline]
+    )
+    shown = (
+        [v for values in observed.values() for v in values.values()]
+        + [b[q] for bands in fans.values() for b in bands for q in ("q10", "q90")]
+        + [threshold]
+    )
     figure.update_xaxes(**year_axis(years), range=[min(years) - 0.5, max(years) + 0.5], showgrid=False, automargin=True)
-    figure.update_yaxes(title_text=wrap_title(unit), gridcolor=GRID_COLOUR, tickformat=TICK_FORMAT, range=padded_range(shown, pad_share=0.1), automargin=True)
-    figure.update_layout(title={"text": title, "font": {"size": 14}}, height=height, margin={"l": 10, "r": 10, "t": 50, "b": 10}, plot_bgcolor="white",
-                         font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": -0.2})
+    figure.update_yaxes(
+        title_text=wrap_title(unit),
+        gridcolor=GRID_COLOUR,
+        tickformat=TICK_FORMAT,
+        range=padded_range(shown, pad_share=0.1),
+        automargin=True,
+    )
+    figure.update_layout(
+        title={"text": title, "font": {"size": 14}},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        plot_bgcolor="white",
+        font={"family": FONT_FAMILY},
+        legend={"orientation": "h", "y": -0.2},
+    )
     return figure
 
 
-def scenario_gap_chart(labels: list[str], before: list[float], after: list[float], *, title: str, before_label: str, after_label: str, axis_label: str,
-                       caption: str, height_per_row: int = 46) -> go.Figure:
+def scenario_gap_chart(
+    labels: list[str],
+    before: list[float],
+    after: list[float],
+    *,
+    title: str,
+    before_label: str,
+    after_label: str,
+    axis_label: str,
+    caption: str,
+    height_per_row: int = 46,
+) -> go.Figure:
     """A scenario's rural shortfall before and after, one pair of bars per measure; the title says
     "scenario" and the caption under the chart carries the assumptions (the scene's words)."""
     figure = go.Figure()
-    figure.add_trace(go.Bar(y=labels, x=before, orientation="h", name=before_label, marker_color="#7f8c8d", texttemplate="%{x:.2f}", textposition="outside"))
-    figure.add_trace(go.Bar(y=labels, x=after, orientation="h", name=after_label, marker_color="#d95f0e", marker_pattern_shape="/",
-                            texttemplate="%{x:.2f}", textposition="outside"))
+    figure.add_trace(
+        go.Bar(
+            y=labels,
+            x=before,
+            orientation="h",
+            name=before_label,
+            marker_color="#7f8c8d",
+            texttemplate="%{x:.2f}",
+            textposition="outside",
+        )
+    )
+    figure.add_trace(
+        go.Bar(
+            y=labels,
+            x=after,
+            orientation="h",
+            name=after_label,
+            marker_color="#d95f0e",
+            marker_pattern_shape="/",
+            texttemplate="%{x:.2f}",
+            textposition="outside",
+        )
+    )
     figure.update_yaxes(autorange="reversed", automargin=True)
-    figure.update_xaxes(title_text=wrap_title(axis_label, 80), gridcolor=GRID_COLOUR, zeroline=True, zerolinecolor="#4d4d4d", automargin=True)
-    figure.add_annotation(text=wrap_title(caption, 140), xref="paper", yref="paper", x=0, y=-0.02, yanchor="top", showarrow=False, align="left",
-                          font={"size": 10, "color": "#4d4d4d"}, yshift=-40)
-    figure.update_layout(title={"text": title, "font": {"size": 14}}, barmode="group", height=160 + height_per_row * max(len(labels), 1),
-                         margin={"l": 10, "r": 30, "t": 50, "b": 110}, plot_bgcolor="white", font={"family": FONT_FAMILY}, legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"})
+    figure.update_xaxes(
+        title_text=wrap_title(axis_label, 80),
+        gridcolor=GRID_COLOUR,
+        zeroline=True,
+        zerolinecolor="#4d4d4d",
+        automargin=True,
+    )
+    figure.add_annotation(
+        text=wrap_title(caption, 140),
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=-0.02,
+        yanchor="top",
+        showarrow=False,
+        align="left",
+        font={"size": 10, "color": "#4d4d4d"},
+        yshift=-40,
+    )
+    figure.update_layout(
+        title={"text": title, "font": {"size": 14}},
+        barmode="group",
+        height=160 + height_per_row * max(len(labels), 1),
+        margin={"l": 10, "r": 30, "t": 50, "b": 110},
+        plot_bgcolor="white",
+        font={"family": FONT_FAMILY},
+        legend={"orientation": "h", "y": 1.02, "x": 0, "yanchor": "bottom"},
+    )
     return figure

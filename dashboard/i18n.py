@@ -15,7 +15,9 @@ DEFAULT_LANGUAGE = "en"
 @lru_cache(maxsize=len(LANGUAGES))
 def strings(language: str) -> dict[str, str]:
     with open(LOCALES_DIR / f"{language}.yaml", encoding="utf-8") as handle:
-        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml's safe loader when built in: ~10x faster, same strings
+        return yaml.load(
+            handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )  # libyaml's safe loader when built in: ~10x faster, same strings
 
 
 def translate(key: str, language: str = DEFAULT_LANGUAGE, **values) -> str:

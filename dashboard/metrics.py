@@ -19,7 +19,10 @@ def index_rows(indicators: pd.DataFrame) -> None:
     """Let the functions below find an indicators table's (indicator, year) rows by lookup instead of
     scanning all its rows on every call. Only for a table nobody modifies afterwards (a build's,
     shared read-only: dashboard.data registers it); results are identical either way."""
-    positions = {(indicator, year): rows for (indicator, year), rows in indicators.groupby(["indicator", "year"], sort=False).indices.items()}
+    positions = {
+        (indicator, year): rows
+        for (indicator, year), rows in indicators.groupby(["indicator", "year"], sort=False).indices.items()
+    }
     key = id(indicators)
     _ROW_INDEX[key] = (weakref.ref(indicators, lambda _: _ROW_INDEX.pop(key, None)), len(indicators), positions)
 
@@ -51,9 +54,17 @@ def indicator_years(indicators: pd.DataFrame, indicator: str) -> list[int]:
 
 def indicator_frame(districts: pd.DataFrame, indicators: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
     """Every district with its value for (indicator, year); districts without one get NaN, not 0."""
-    columns = ["code_state_district", "value", "method", "source_ids", *[c for c in ("lower", "upper", "from_districts") if c in indicators.columns]]
+    columns = [
+        "code_state_district",
+        "value",
+        "method",
+        "source_ids",
+        *[c for c in ("lower", "upper", "from_districts") if c in indicators.columns],
+    ]
     rows = _rows(indicators, indicator, year)[columns]
-    frame = pd.DataFrame(districts[[*DISTRICT_COLUMNS, *[c for c in SEAT_COLUMNS if c in districts.columns]]]).merge(rows, on="code_state_district", how="left")
+    frame = pd.DataFrame(districts[[*DISTRICT_COLUMNS, *[c for c in SEAT_COLUMNS if c in districts.columns]]]).merge(
+        rows, on="code_state_district", how="left"
+    )
     return frame.reset_index(drop=True)
 
 
@@ -83,7 +94,12 @@ def ranked(frame: pd.DataFrame, highlight: list[str] | None = None, descending: 
     ordered = frame.sort_values("value", ascending=not descending, na_position="last").copy()
     ordered["rank"] = ordered["value"].rank(ascending=not descending, method="min").astype("Int64")
     if highlight:
-        ordered = pd.concat([ordered[ordered["code_state_district"].isin(highlight)], ordered[~ordered["code_state_district"].isin(highlight)]])
+        ordered = pd.concat(
+            [
+                ordered[ordered["code_state_district"].isin(highlight)],
+                ordered[~ordered["code_state_district"].isin(highlight)],
+            ]
+        )
     return ordered.reset_index(drop=True)
 
 
@@ -101,7 +117,9 @@ def weighted_mean(values: pd.Series, weights: pd.Series) -> float:
     return float((values[present] * weights[present]).sum() / weights[present].sum())
 
 
-def class_means(frame: pd.DataFrame, value_col: str = "value", weight_col: str = "population", class_col: str = "urban_class") -> pd.DataFrame:
+def class_means(
+    frame: pd.DataFrame, value_col: str = "value", weight_col: str = "population", class_col: str = "urban_class"
+) -> pd.DataFrame:
     """Population-weighted mean per urban class, with the districts and people it covers.
 
     Districts without a value are left out of their class's mean (and counted as missing),
@@ -119,7 +137,9 @@ def class_means(frame: pd.DataFrame, value_col: str = "value", weight_col: str =
         rows.append(
             {
                 "urban_class": urban_class,
-                "mean": float((values[used] * weights[used]).sum() / weights[used].sum()) if used.any() else float("nan"),
+                "mean": float((values[used] * weights[used]).sum() / weights[used].sum())
+                if used.any()
+                else float("nan"),
                 "districts": int(member.sum()),
                 "districts_with_data": int((member & has_value).sum()),
                 "population_covered": float(np.nansum(weights[member & has_value])),
@@ -144,28 +164,47 @@ def gap_from_means(urban_mean: float, rural_mean: float, direction: str) -> dict
         shortfall = difference
     else:
         shortfall = float("nan")
-    return {"urban_mean": urban_mean, "rural_mean": rural_mean, "difference": difference, "ratio": ratio, "shortfall": shortfall}
+    return {
+        "urban_mean": urban_mean,
+        "rural_mean": rural_mean,
+        "difference": difference,
+        "ratio": ratio,
+        "shortfall": shortfall,
+    }
 
 
-def rural_urban_gap(frame: pd.DataFrame, direction: str, value_col: str = "value", weight_col: str = "population") -> dict[str, float]:
+def rural_urban_gap(
+    frame: pd.DataFrame, direction: str, value_col: str = "value", weight_col: str = "population"
+) -> dict[str, float]:
     """Population-weighted rural-urban gap for one indicator and year (see gap_from_means)."""
     means = class_means(frame, value_col, weight_col).set_index("urban_class")["mean"]
     return gap_from_means(means["urban"], means["rural"], direction)
 
 
-def gaps_by_state(frame: pd.DataFrame, direction: str, value_col: str = "value", weight_col: str = "population") -> pd.DataFrame:
+def gaps_by_state(
+    frame: pd.DataFrame, direction: str, value_col: str = "value", weight_col: str = "population"
+) -> pd.DataFrame:
     """The rural-urban gap within each state; NaN where a state lacks urban or rural districts."""
     rows = []
     for state, members in frame.groupby("state", sort=False):
         means = class_means(members, value_col, weight_col).set_index("urban_class")
         gap = gap_from_means(means.at["urban", "mean"], means.at["rural", "mean"], direction)
-        rows.append({"state": state, **gap, "semi_urban_mean": means.at["semi_urban", "mean"],
-                     "urban_districts": int(means.at["urban", "districts"]), "semi_urban_districts": int(means.at["semi_urban", "districts"]),
-                     "rural_districts": int(means.at["rural", "districts"])})
+        rows.append(
+            {
+                "state": state,
+                **gap,
+                "semi_urban_mean": means.at["semi_urban", "mean"],
+                "urban_districts": int(means.at["urban", "districts"]),
+                "semi_urban_districts": int(means.at["semi_urban", "districts"]),
+                "rural_districts": int(means.at["rural", "districts"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def balanced_panel(frames_by_year: dict[int, pd.DataFrame], value_col: str = "value") -> tuple[dict[int, pd.DataFrame], list[str]]:
+def balanced_panel(
+    frames_by_year: dict[int, pd.DataFrame], value_col: str = "value"
+) -> tuple[dict[int, pd.DataFrame], list[str]]:
     """Like for like over time: keep, in every year's frame, only the districts that have a value
     in every year compared; the others' values become NaN. Returns the frames and the codes left
     out (sorted), so a change can never come from a changing set of districts."""
@@ -213,13 +252,17 @@ def weighted_gini(values: pd.Series, weights: pd.Series) -> float:
     return float(pairwise / (2 * w.sum() ** 2 * mean))
 
 
-def theil_decomposition(frame: pd.DataFrame, value_col: str = "value", weight_col: str = "population", group_col: str = "urban_class") -> dict[str, float]:
+def theil_decomposition(
+    frame: pd.DataFrame, value_col: str = "value", weight_col: str = "population", group_col: str = "urban_class"
+) -> dict[str, float]:
     """Population-weighted Theil T index split into within- and between-urban-class parts.
 
     T = sum_i (p_i x_i / X) ln(x_i / mu), where p are people, x district values (must be > 0),
     X = sum p x and mu = X / P. Between = sum_g (X_g / X) ln(mu_g / mu); within = T - between.
     """
-    rows = frame.loc[frame[value_col].notna() & frame[weight_col].notna() & (frame[value_col] > 0) & (frame[weight_col] > 0)]
+    rows = frame.loc[
+        frame[value_col].notna() & frame[weight_col].notna() & (frame[value_col] > 0) & (frame[weight_col] > 0)
+    ]
     if rows.empty:
         return {"theil": float("nan"), "within": float("nan"), "between": float("nan"), "between_share": float("nan")}
     people = rows[weight_col].to_numpy(dtype=float)
@@ -233,10 +276,17 @@ def theil_decomposition(frame: pd.DataFrame, value_col: str = "value", weight_co
         group_mean = group_total / group[weight_col].sum()
         between += (group_total / total) * np.log(group_mean / mean)
     between = float(between)
-    return {"theil": theil, "within": theil - between, "between": between, "between_share": between / theil if theil > 0 else float("nan")}
+    return {
+        "theil": theil,
+        "within": theil - between,
+        "between": between,
+        "between_share": between / theil if theil > 0 else float("nan"),
+    }
 
 
-def concentration_index(frame: pd.DataFrame, rank_col: str, value_col: str = "value", weight_col: str = "population") -> float:
+def concentration_index(
+    frame: pd.DataFrame, rank_col: str, value_col: str = "value", weight_col: str = "population"
+) -> float:
     """Population-weighted concentration index of value across districts ranked by rank_col (e.g. income).
 
     C = 2 cov_w(x, R) / mu, with R each district's weighted fractional rank (midpoint of its
@@ -288,7 +338,9 @@ def similar_districts(features: pd.DataFrame, code: str, count: int = 5) -> pd.D
     return pd.DataFrame({"distance": distance, "features_compared": compared}).dropna().nsmallest(count, "distance")
 
 
-def group_value(frame: pd.DataFrame, aggregate: str = "weighted_mean", value_col: str = "value", weight_col: str = "population") -> float:
+def group_value(
+    frame: pd.DataFrame, aggregate: str = "weighted_mean", value_col: str = "value", weight_col: str = "population"
+) -> float:
     """One figure for a group of districts: the sum for counts, else the population-weighted mean.
 
     A sum over districts with missing values would understate the total, so it is NaN unless
@@ -301,8 +353,13 @@ def group_value(frame: pd.DataFrame, aggregate: str = "weighted_mean", value_col
     return weighted_mean(frame[value_col], frame[weight_col])
 
 
-def district_profile(districts: pd.DataFrame, indicators: pd.DataFrame, catalogue: dict[str, dict], code: str,
-                     years_shown: Mapping[str, int] | None = None) -> pd.DataFrame:
+def district_profile(
+    districts: pd.DataFrame,
+    indicators: pd.DataFrame,
+    catalogue: dict[str, dict],
+    code: str,
+    years_shown: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
     """Every indicator at its year (`years_shown`: the pages' default-year rule; else its latest): the
     district against its state, its urban class and the nation.
 

@@ -66,7 +66,9 @@ class Outlook:
     basis: str  # MEASURED | MODEL | PACE_ONLY | NO_DATA
     scale: str  # "logistic" | "linear" | "" (no model)
     observations: int
-    required_pace: float  # units a year from the latest value to the threshold by the deadline (NaN when no time is left)
+    required_pace: (
+        float  # units a year from the latest value to the threshold by the deadline (NaN when no time is left)
+    )
     observed_pace: float  # units a year, first to latest observation since the baseline (NaN with one)
     probability: float | None  # chance of meeting the deadline (None: not estimable)
     projected_year: float | None  # the fitted line's crossing (None: moving away or beyond HORIZON)
@@ -130,7 +132,9 @@ def fit(years, values, threshold: float, ceiling: float | None = None) -> Trend:
     if len(years) < MIN_OBSERVATIONS:
         raise ValueError(f"a trend needs at least {MIN_OBSERVATIONS} observations, got {len(years)}")
     scale = "logistic" if _use_logistic(values, threshold, ceiling) else "linear"
-    trend = Trend(scale, ceiling, 0.0, 0.0, float(years.mean()), float(((years - years.mean()) ** 2).sum()), 0.0, len(years))
+    trend = Trend(
+        scale, ceiling, 0.0, 0.0, float(years.mean()), float(((years - years.mean()) ** 2).sum()), 0.0, len(years)
+    )
     z = trend.to_scale(values)
     slope = float(((years - trend.mean_year) * (z - z.mean())).sum() / trend.sxx)
     residuals = z - (z.mean() + slope * (years - trend.mean_year))
@@ -148,7 +152,9 @@ def probability(trend: Trend, threshold: float, comparator: str, year: float) ->
     return above if comparator == ">=" else 1 - above
 
 
-def crossing(trend: Trend, threshold: float, comparator: str, q: float, start: float, step: float = 0.01) -> float | None:
+def crossing(
+    trend: Trend, threshold: float, comparator: str, q: float, start: float, step: float = 0.01
+) -> float | None:
     """First year from `start` where the q-quantile band meets the threshold (None before HORIZON)."""
     grid = np.arange(start, HORIZON + step, step)
     band = trend.centre(grid) + trend.spread(grid) * (special.stdtrit(trend.n - 2, q) if trend.s > 0 else 0.0)
@@ -216,11 +222,27 @@ def assess(
     else:
         low = crossing(trend, threshold, comparator, BANDS[-1] if comparator == ">=" else BANDS[0], start)
         high = crossing(trend, threshold, comparator, BANDS[0] if comparator == ">=" else BANDS[-1], start)
-    return Outlook(MODEL, trend.scale, n, required, observed, probability(trend, threshold, comparator, deadline), centre, low, high)
+    return Outlook(
+        MODEL,
+        trend.scale,
+        n,
+        required,
+        observed,
+        probability(trend, threshold, comparator, deadline),
+        centre,
+        low,
+        high,
+    )
 
 
-def fan(series: Mapping[int, float], threshold: float, deadline: int, baseline_year: int | None = None, ceiling: float | None = None,
-        until: int | None = None) -> list[dict]:
+def fan(
+    series: Mapping[int, float],
+    threshold: float,
+    deadline: int,
+    baseline_year: int | None = None,
+    ceiling: float | None = None,
+    until: int | None = None,
+) -> list[dict]:
     """The trend's quantile bands (BANDS) per year from the latest observation to `until` (the
     deadline by default): [{year, q10, q25, q50, q75, q90}]; empty with fewer than 3 observations."""
     points = sorted((int(y), float(v)) for y, v in series.items() if v is not None and not math.isnan(float(v)))
@@ -231,7 +253,10 @@ def fan(series: Mapping[int, float], threshold: float, deadline: int, baseline_y
     trend = fit([y for y, _ in points], [v for _, v in points], threshold, ceiling)
     years = np.arange(points[-1][0], max(until or deadline, points[-1][0]) + 1)
     bands = {f"q{round(q * 100)}": trend.quantile(years, q) for q in BANDS}
-    return [{"year": int(year), **{name: float(values[i]) for name, values in bands.items()}} for i, year in enumerate(years)]
+    return [
+        {"year": int(year), **{name: float(values[i]) for name, values in bands.items()}}
+        for i, year in enumerate(years)
+    ]
 
 
 def chance_words(chance: float | None) -> tuple[int, int] | None:

@@ -21,7 +21,9 @@ MARGIN = 14.0
 CONTENT_W = PAGE_W - 2 * MARGIN
 PT_PER_MM = 72 / 25.4
 CHART_PX_PER_MM = 4.8  # kaleido draws charts at this many CSS px per mm of slot (fonts below are in px)
-CHART_FONT_PX = 15  # 15 px at 4.8 px/mm is 3.1 mm (8.9 pt) on paper: ticks, categories and legends stay readable in print
+CHART_FONT_PX = (
+    15  # 15 px at 4.8 px/mm is 3.1 mm (8.9 pt) on paper: ticks, categories and legends stay readable in print
+)
 CHART_LABEL_PX = 12  # district names on a state map
 FONT_FAMILY = "DejaVu"
 FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}  # both in Debian fonts-dejavu-core
@@ -44,7 +46,9 @@ def font_paths() -> dict[str, Path]:
                 found[style] = folder / name
                 break
         else:
-            raise FontMissingError(f"Font {name} not found in {', '.join(map(str, FONT_DIRS))}: install Debian's fonts-dejavu-core.")
+            raise FontMissingError(
+                f"Font {name} not found in {', '.join(map(str, FONT_DIRS))}: install Debian's fonts-dejavu-core."
+            )
     return found
 
 
@@ -72,8 +76,12 @@ class Brief:
     dataset: data.Dataset
     generated: date
     slots: list[Slot] = field(default_factory=list)
-    annex: bool = False  # set on the scenario annex's pages: their running header says "Scenario — assumptions, not measurements"
-    render_ahead: Callable[[Slot], Future] | None = None  # starts a reserved chart's render at once (the browser works while fpdf lays out)
+    annex: bool = (
+        False  # set on the scenario annex's pages: their running header says "Scenario — assumptions, not measurements"
+    )
+    render_ahead: Callable[[Slot], Future] | None = (
+        None  # starts a reserved chart's render at once (the browser works while fpdf lays out)
+    )
 
     @property
     def lang(self) -> str:
@@ -120,7 +128,12 @@ def new_pdf(brief: Brief):
             self.set_font(FONT_FAMILY, "", 8)
             self.set_text_color(*MUTED)
             self.set_xy(MARGIN, 7)
-            self.cell(CONTENT_W, 4, f"Jurang · {brief.t('brief_title')} · {brief.scope_short}" + (f" · {brief.t('brief_section_scenario')}" if brief.annex else ""))
+            self.cell(
+                CONTENT_W,
+                4,
+                f"Jurang · {brief.t('brief_title')} · {brief.scope_short}"
+                + (f" · {brief.t('brief_section_scenario')}" if brief.annex else ""),
+            )
             self.set_draw_color(*RULE)
             self.line(MARGIN, 12, PAGE_W - MARGIN, 12)
             self.set_text_color(0, 0, 0)
@@ -143,7 +156,9 @@ def new_pdf(brief: Brief):
     pdf.set_author("Jurang")
     pdf.set_creator("Jurang (dashboard.briefing)")
     pdf.set_lang("ms-MY" if brief.lang == "ms" else "en-MY")
-    pdf.set_creation_date(datetime(brief.generated.year, brief.generated.month, brief.generated.day, tzinfo=timezone.utc))
+    pdf.set_creation_date(
+        datetime(brief.generated.year, brief.generated.month, brief.generated.day, tzinfo=timezone.utc)
+    )
     return pdf
 
 
@@ -179,14 +194,28 @@ def reserve_chart(pdf, brief: Brief, figure: go.Figure, height: float) -> None:
     pdf.set_y(pdf.get_y() + height + 2)
 
 
-def table_rows(pdf, header: list[str], rows: list[list[str]], widths: tuple[float, ...], size: float = 8.5, wrap_chars: bool = False) -> None:
+def table_rows(
+    pdf,
+    header: list[str],
+    rows: list[list[str]],
+    widths: tuple[float, ...],
+    size: float = 8.5,
+    wrap_chars: bool = False,
+) -> None:
     from fpdf.fonts import FontFace
 
     pdf.set_font(FONT_FAMILY, "", size)
     with pdf.table(
-        col_widths=widths, width=CONTENT_W, text_align="LEFT", line_height=size * 0.5, first_row_as_headings=True,
-        headings_style=FontFace(emphasis="BOLD", fill_color=(220, 230, 240)), borders_layout="HORIZONTAL_LINES", cell_fill_mode="NONE",
-        padding=(0.8, 1.2), wrapmode="CHAR" if wrap_chars else "WORD",
+        col_widths=widths,
+        width=CONTENT_W,
+        text_align="LEFT",
+        line_height=size * 0.5,
+        first_row_as_headings=True,
+        headings_style=FontFace(emphasis="BOLD", fill_color=(220, 230, 240)),
+        borders_layout="HORIZONTAL_LINES",
+        cell_fill_mode="NONE",
+        padding=(0.8, 1.2),
+        wrapmode="CHAR" if wrap_chars else "WORD",
     ) as table:
         heading = table.row()
         for text in header:

@@ -76,14 +76,18 @@ class Action:
 ACTIONS = {
     "internet_hh_pct": Action("internet_hh_pct", "internet_hh_pct", "raise", "households"),
     "piped_water_hh_pct": Action("piped_water_hh_pct", "piped_water_hh_pct", "raise", "households"),
-    "population_beyond_5km_facility_pct": Action("population_beyond_5km_facility_pct", "population_beyond_5km_facility_pct", "lower", "people"),
+    "population_beyond_5km_facility_pct": Action(
+        "population_beyond_5km_facility_pct", "population_beyond_5km_facility_pct", "lower", "people"
+    ),
     FACILITY_ACTION: Action(FACILITY_ACTION, None, "none", "facilities"),
     SCHOOL_ACTION: Action(SCHOOL_ACTION, None, "none", "schools"),
     CENTRE_ACTION: Action(CENTRE_ACTION, None, "none", "centres"),
 }
 MCMC_ALLOCATION_RM = 650_000_000.0
-MCMC_CITATION = ("MCMC, Budget 2026: RM650 million for internet connectivity at public hospitals, health clinics, maternal and child health "
-                 "clinics, community clinics and rural clinics (Budget 2026 speech, 2025-10-10; Media Selangor and Malay Mail, 2025-10-10)")
+MCMC_CITATION = (
+    "MCMC, Budget 2026: RM650 million for internet connectivity at public hospitals, health clinics, maternal and child health "
+    "clinics, community clinics and rural clinics (Budget 2026 speech, 2025-10-10; Media Selangor and Malay Mail, 2025-10-10)"
+)
 
 OBJECTIVES = ("gap", "lowest_index", "people")
 LOWEST_INDEX_COUNT = 20
@@ -146,7 +150,9 @@ def _action_level(action: str, text: str, item: str) -> str:
             raise ScenarioError(f"{item!r}: {action} takes a whole number of new centres per district, 1-100")
         return text
     if text == "all":
-        raise ScenarioError(f"{item!r}: 'all' is for {' and '.join(SITE_ACTIONS)}; other actions take a number or {URBAN_MEAN}")
+        raise ScenarioError(
+            f"{item!r}: 'all' is for {' and '.join(SITE_ACTIONS)}; other actions take a number or {URBAN_MEAN}"
+        )
     return _level(text, item)
 
 
@@ -158,8 +164,10 @@ def _districts(text: str, codes: set[str], item: str) -> str:
         return f"lowest_rural_{int(found.group(1))}"
     wanted = [code for code in text.split(",") if code]
     if not wanted or any(not CODE.match(code) or code not in codes for code in wanted):
-        raise ScenarioError(f"{item!r}: the areas must be known codes of the page's level (a district 12_6, a Parliament seat P.209, a state seat 13_N.45) "
-                            "joined by ',', or lowest_rural_N")
+        raise ScenarioError(
+            f"{item!r}: the areas must be known codes of the page's level (a district 12_6, a Parliament seat P.209, a state seat 13_N.45) "
+            "joined by ',', or lowest_rural_N"
+        )
     return ",".join(dict.fromkeys(wanted))
 
 
@@ -186,14 +194,23 @@ def parse_scenario(text: str, indicators: set[str], codes: set[str]) -> Scenario
             budget = float(value)
         elif item.startswith("optimise="):
             parts = item.removeprefix("optimise=").split(":")
-            if len(parts) != 3 or parts[0] not in OBJECTIVES or parts[1] not in usable or ACTIONS[parts[1]].indicator is None:
+            if (
+                len(parts) != 3
+                or parts[0] not in OBJECTIVES
+                or parts[1] not in usable
+                or ACTIONS[parts[1]].indicator is None
+            ):
                 raise ScenarioError(f"{item!r}: optimise=<{'|'.join(OBJECTIVES)}>:<indicator>:<level>")
             optimise = (parts[0], parts[1], _level(parts[2], item))
         else:
             parts = item.split(":")
             if len(parts) != 3 or parts[0] not in usable:
-                raise ScenarioError(f"{item!r}: <action>:<level>:<districts>, action one of {', '.join(sorted(usable))}")
-            interventions.append(Intervention(parts[0], _action_level(parts[0], parts[1], item), _districts(parts[2], codes, item)))
+                raise ScenarioError(
+                    f"{item!r}: <action>:<level>:<districts>, action one of {', '.join(sorted(usable))}"
+                )
+            interventions.append(
+                Intervention(parts[0], _action_level(parts[0], parts[1], item), _districts(parts[2], codes, item))
+            )
     return Scenario(tuple(interventions), tuple(costs.items()), budget, optimise)
 
 
@@ -204,13 +221,17 @@ def parse_scenario(text: str, indicators: set[str], codes: set[str]) -> Scenario
 class Baseline:
     """Each district's latest value of the plannable indicators, with what counting units needs."""
 
-    districts: pd.DataFrame  # code_state_district, state, district, urban_class, population, households, facilities, schools, students
+    districts: (
+        pd.DataFrame
+    )  # code_state_district, state, district, urban_class, population, households, facilities, schools, students
     values: pd.DataFrame  # code x indicator: the latest release's value (NaN where that release has none)
     years: dict[str, int]  # indicator -> its latest release year
     methods: dict[str, str]  # indicator -> method of its latest release (modelled / observed / …)
 
 
-def baseline(districts: pd.DataFrame, indicators: pd.DataFrame, facilities: pd.DataFrame, population: pd.Series) -> Baseline:
+def baseline(
+    districts: pd.DataFrame, indicators: pd.DataFrame, facilities: pd.DataFrame, population: pd.Series
+) -> Baseline:
     """The latest release of every plannable indicator, population (latest), households (latest
     census), public health facilities, and MOE schools with their students, per district."""
     ids = [spec.indicator for spec in ACTIONS.values() if spec.indicator is not None]
@@ -220,17 +241,35 @@ def baseline(districts: pd.DataFrame, indicators: pd.DataFrame, facilities: pd.D
     values = latest.pivot_table(index="code_state_district", columns="indicator", values="value", aggfunc="last")
     methods = latest.groupby("indicator")["method"].agg(lambda m: m.mode().iat[0]).to_dict()
     households = indicators.loc[(indicators["indicator"] == "households_census") & indicators["value"].notna()]
-    households = households.loc[households["year"] == households["year"].max()].set_index("code_state_district")["value"] if len(households) else pd.Series(dtype=float)
-    public = facilities.loc[facilities.get("facility_type", pd.Series(index=facilities.index, dtype=object)).isin(PUBLIC_HEALTH_FACILITY_TYPES)
-                            & (facilities.get("sector", pd.Series("government", index=facilities.index)) == "government")]
+    households = (
+        households.loc[households["year"] == households["year"].max()].set_index("code_state_district")["value"]
+        if len(households)
+        else pd.Series(dtype=float)
+    )
+    public = facilities.loc[
+        facilities.get("facility_type", pd.Series(index=facilities.index, dtype=object)).isin(
+            PUBLIC_HEALTH_FACILITY_TYPES
+        )
+        & (facilities.get("sector", pd.Series("government", index=facilities.index)) == "government")
+    ]
     sites = public.groupby("code_state_district").size()
-    schools = facilities.loc[facilities["kind"].astype(str).str.startswith("school")] if "kind" in facilities.columns else facilities.iloc[:0]
-    students = pd.to_numeric(schools.get("students", pd.Series(index=schools.index, dtype=float)), errors="coerce").groupby(schools["code_state_district"]).sum(min_count=1)
+    schools = (
+        facilities.loc[facilities["kind"].astype(str).str.startswith("school")]
+        if "kind" in facilities.columns
+        else facilities.iloc[:0]
+    )
+    students = (
+        pd.to_numeric(schools.get("students", pd.Series(index=schools.index, dtype=float)), errors="coerce")
+        .groupby(schools["code_state_district"])
+        .sum(min_count=1)
+    )
     frame = districts[["code_state_district", "state", "district", "urban_class"]].assign(
         population=lambda f: f["code_state_district"].map(population),
         households=lambda f: f["code_state_district"].map(households),
         facilities=lambda f: f["code_state_district"].map(sites).fillna(0).astype(int),
-        schools=lambda f: f["code_state_district"].map(schools.groupby("code_state_district").size()).fillna(0).astype(int),
+        schools=lambda f: (
+            f["code_state_district"].map(schools.groupby("code_state_district").size()).fillna(0).astype(int)
+        ),
         students=lambda f: f["code_state_district"].map(students),
     )
     return Baseline(frame.reset_index(drop=True), values.reindex(frame["code_state_district"]), years, methods)
@@ -293,18 +332,34 @@ def changes(action: str, level, codes: list[str], base: Baseline, cost_per_unit:
         centres = np.broadcast_to(np.asarray(level, dtype=float), (len(rows),))
         units = pd.Series(centres, index=rows.index) if action == CENTRE_ACTION else rows[spec.basis].astype(float)
         reached = rows["students"].astype(float) if action == SCHOOL_ACTION else np.nan
-        return rows.assign(action=action, indicator=None, baseline_value=np.nan, target_level=np.nan, scenario_value=np.nan, change=np.nan, units=units,
-                           people_reached=reached, cost_rm=units * cost_per_unit if cost_per_unit is not None else np.nan)
+        return rows.assign(
+            action=action,
+            indicator=None,
+            baseline_value=np.nan,
+            target_level=np.nan,
+            scenario_value=np.nan,
+            change=np.nan,
+            units=units,
+            people_reached=reached,
+            cost_rm=units * cost_per_unit if cost_per_unit is not None else np.nan,
+        )
     before = base.values.loc[codes, spec.indicator].to_numpy(dtype=float)
     level = np.asarray(level, dtype=float)
     after = np.maximum(before, level) if spec.direction == "raise" else np.minimum(before, level)
     change = np.abs(after - before)  # NaN where there is no baseline value: nothing assumed there
     counted = rows["households"] if spec.basis == "households" else rows["population"]
     units = change / 100 * counted.to_numpy(dtype=float)
-    return rows.assign(action=action, indicator=spec.indicator, baseline_value=before, target_level=np.broadcast_to(level, before.shape), scenario_value=after,
-                       change=change, units=units,
-                       people_reached=change / 100 * rows["population"].to_numpy(dtype=float),
-                       cost_rm=units * cost_per_unit if cost_per_unit is not None else np.nan)
+    return rows.assign(
+        action=action,
+        indicator=spec.indicator,
+        baseline_value=before,
+        target_level=np.broadcast_to(level, before.shape),
+        scenario_value=after,
+        change=change,
+        units=units,
+        people_reached=change / 100 * rows["population"].to_numpy(dtype=float),
+        cost_rm=units * cost_per_unit if cost_per_unit is not None else np.nan,
+    )
 
 
 def apply(indicators: pd.DataFrame, base: Baseline, planned: pd.DataFrame) -> pd.DataFrame:
@@ -326,7 +381,10 @@ def apply(indicators: pd.DataFrame, base: Baseline, planned: pd.DataFrame) -> pd
     index = pd.MultiIndex.from_frame(derived[["code_state_district", "indicator"]])
     hit = at_latest.to_numpy() & index.isin(keys)
     new_values = pd.Series(best)
-    derived.loc[hit, "value"] = [new_values[(code, indicator)] for code, indicator in zip(derived.loc[hit, "code_state_district"], derived.loc[hit, "indicator"])]
+    derived.loc[hit, "value"] = [
+        new_values[(code, indicator)]
+        for code, indicator in zip(derived.loc[hit, "code_state_district"], derived.loc[hit, "indicator"])
+    ]
     derived.loc[hit, "scenario"] = True
     return derived
 
@@ -345,8 +403,15 @@ class Candidates:
     detail: dict = field(default_factory=dict)  # per-objective numbers for the "why"
 
 
-def candidates(objective: str, indicator: str, level: float, base: Baseline, cost_per_unit: float, index_gain: pd.Series | None = None,
-               lowest: set[str] | None = None) -> Candidates:
+def candidates(
+    objective: str,
+    indicator: str,
+    level: float,
+    base: Baseline,
+    cost_per_unit: float,
+    index_gain: pd.Series | None = None,
+    lowest: set[str] | None = None,
+) -> Candidates:
     """Value and cost of bringing each district to the level (districts already there, or without a
     baseline value, are left out). gap: points off the population-weighted rural shortfall; people:
     people newly covered; lowest_index: index points gained by the LOWEST_INDEX_COUNT lowest districts."""
@@ -362,12 +427,18 @@ def candidates(objective: str, indicator: str, level: float, base: Baseline, cos
         share = planned["code_state_district"].map(weights) / planned["code_state_district"].map(classes).map(totals)
         sign = planned["code_state_district"].map(classes).map({"rural": 1.0, "urban": -1.0}).fillna(0.0)
         value = (sign * share * planned["change"]).to_numpy(dtype=float)
-        gap = metrics.rural_urban_gap(frame, "higher_is_better" if ACTIONS[indicator].direction == "raise" else "lower_is_better")["shortfall"]
+        gap = metrics.rural_urban_gap(
+            frame, "higher_is_better" if ACTIONS[indicator].direction == "raise" else "lower_is_better"
+        )["shortfall"]
         cap = max(float(gap), 0.0)
     elif objective == "people":
         value = planned["people_reached"].to_numpy(dtype=float)
     else:
-        gain = planned["code_state_district"].map(index_gain if index_gain is not None else pd.Series(dtype=float)).fillna(0.0)
+        gain = (
+            planned["code_state_district"]
+            .map(index_gain if index_gain is not None else pd.Series(dtype=float))
+            .fillna(0.0)
+        )
         value = np.where(planned["code_state_district"].isin(lowest or set()), gain, 0.0)
     keep = value > 0
     chosen = planned.loc[keep]
@@ -396,8 +467,13 @@ def optimise(options: Candidates, budget: float) -> np.ndarray:
         rows.append(LinearConstraint(np.append(-options.value, 1.0), -np.inf, 0.0))  # t <= sum value
     upper = np.append(np.ones(count), [options.cap] * capped)
     integrality = np.append(np.ones(count), [0] * capped)
-    result = milp(objective, constraints=rows, integrality=integrality, bounds=Bounds(np.zeros(size), upper),
-                  options={"mip_rel_gap": 0.0, "time_limit": MILP_SECONDS})
+    result = milp(
+        objective,
+        constraints=rows,
+        integrality=integrality,
+        bounds=Bounds(np.zeros(size), upper),
+        options={"mip_rel_gap": 0.0, "time_limit": MILP_SECONDS},
+    )
     baseline_rule = greedy(options, budget)
     if result.x is None:
         return baseline_rule
@@ -406,7 +482,10 @@ def optimise(options: Candidates, budget: float) -> np.ndarray:
         return baseline_rule  # a time-limited or rounded solve never returns less than the documented rule
     if capped:  # among equally good picks, spend no more than needed: drop any pick the cap makes idle
         for position in np.argsort(options.value / options.cost):
-            if pick[position] and objective_value(pick - np.eye(count)[position], options) >= objective_value(pick, options) - 1e-9:
+            if (
+                pick[position]
+                and objective_value(pick - np.eye(count)[position], options) >= objective_value(pick, options) - 1e-9
+            ):
                 pick[position] = 0
     return pick
 
@@ -456,7 +535,10 @@ def combined(scenario: Scenario, base: Baseline) -> dict[str, dict[str, float]]:
 
 def plan_changes(scenario: Scenario, base: Baseline, costs: dict[str, tuple[float | None, str]]) -> pd.DataFrame:
     """Every (action, district) of the scenario once, with values, units, people reached and cost."""
-    frames = [changes(action, list(levels.values()), list(levels), base, costs[action][0]) for action, levels in combined(scenario, base).items()]
+    frames = [
+        changes(action, list(levels.values()), list(levels), base, costs[action][0])
+        for action, levels in combined(scenario, base).items()
+    ]
     return pd.concat(frames, ignore_index=True) if frames else changes("internet_hh_pct", [], [], base, None)
 
 
@@ -495,13 +577,23 @@ def form_level(action: str, level: float | str, centres: int) -> str:
     return level if level == URBAN_MEAN else f"{float(level):g}"
 
 
-def add_to_scenario(text: str, *, action: str | None = None, level: str | None = None, districts: str | None = None, cost: tuple[str, float] | None = None,
-                    budget: float | None = None, optimise: tuple[str, str, str] | None = None) -> str:
+def add_to_scenario(
+    text: str,
+    *,
+    action: str | None = None,
+    level: str | None = None,
+    districts: str | None = None,
+    cost: tuple[str, float] | None = None,
+    budget: float | None = None,
+    optimise: tuple[str, str, str] | None = None,
+) -> str:
     """The scenario string with one more intervention, and a cost, budget or objective set (replacing
     any earlier one of the same kind). The result is read back by parse_scenario, never trusted."""
     items = [item for item in text.split(";") if item.strip()]
     if cost is not None:
-        items = [item for item in items if not item.startswith(f"cost={cost[0]}:")] + [f"cost={cost[0]}:{_number(cost[1])}"]
+        items = [item for item in items if not item.startswith(f"cost={cost[0]}:")] + [
+            f"cost={cost[0]}:{_number(cost[1])}"
+        ]
     if budget is not None:
         items = [item for item in items if not item.startswith("budget=")] + [f"budget={_number(budget)}"]
     if optimise is not None:

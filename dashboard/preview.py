@@ -49,7 +49,9 @@ class Preview:
         """A selection of this preview's indicator (map, gaps) or of the index with imports on."""
         if page == "index":
             return Selection(page=page, lang=lang, state=state, use_imported=True, **changes)
-        return Selection(page=page, lang=lang, state=state, indicator=self.indicator_id, year=self.latest_year, **changes)
+        return Selection(
+            page=page, lang=lang, state=state, indicator=self.indicator_id, year=self.latest_year, **changes
+        )
 
     @contextmanager
     def scope(self) -> Iterator[data.Dataset]:
@@ -92,4 +94,8 @@ def derive(dataset: data.Dataset, accepted: pd.DataFrame, entry: dict) -> Previe
 
 def shared_ranks(preview_ranking: pd.DataFrame, shared_ranking: pd.DataFrame):
     """Each previewed district's need rank in the shared index (everyone's view), in preview order."""
-    return preview_ranking["code_state_district"].map(shared_ranking.set_index("code_state_district")["need_rank"]).to_numpy()
+    return (
+        preview_ranking["code_state_district"]
+        .map(shared_ranking.set_index("code_state_district")["need_rank"])
+        .to_numpy()
+    )

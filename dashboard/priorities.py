@@ -53,7 +53,9 @@ def gap_to_state_urban(frame: pd.DataFrame, count: int) -> pd.DataFrame:
     """
     urban = frame.loc[frame["urban_class"] == "urban"]
     reference = {state: weighted_mean(group["index"], group["population"]) for state, group in urban.groupby("state")}
-    scored = frame.loc[frame["urban_class"] != "urban"].assign(reference=lambda f: f["state"].map(reference).astype(float))
+    scored = frame.loc[frame["urban_class"] != "urban"].assign(
+        reference=lambda f: f["state"].map(reference).astype(float)
+    )
     scored = scored.assign(gap=scored["reference"] - scored["index"]).dropna(subset=["gap"])
     chosen = scored.loc[scored["gap"] > 0].nlargest(count, "gap")
     return chosen.assign(reason=GAP_TO_STATE_URBAN, value=chosen["gap"])
@@ -85,8 +87,14 @@ def connectivity_first(frame: pd.DataFrame) -> pd.DataFrame:
 def agricultural_weak_connectivity(frame: pd.DataFrame, count: int) -> pd.DataFrame:
     """Among agricultural districts, the weakest connectivity (measured first); value = that
     connectivity figure, reference = agricultural share of establishments."""
-    chosen = connectivity_first(frame.loc[is_agricultural(frame)]).dropna(subset=["connectivity_value"]).nsmallest(count, "connectivity_value")
-    return chosen.assign(reason=AGRI_WEAK_CONNECTIVITY, value=chosen["connectivity_value"], reference=chosen[AGRI_SHARE])
+    chosen = (
+        connectivity_first(frame.loc[is_agricultural(frame)])
+        .dropna(subset=["connectivity_value"])
+        .nsmallest(count, "connectivity_value")
+    )
+    return chosen.assign(
+        reason=AGRI_WEAK_CONNECTIVITY, value=chosen["connectivity_value"], reference=chosen[AGRI_SHARE]
+    )
 
 
 def priority_list(frame: pd.DataFrame, count: int = 5) -> pd.DataFrame:
@@ -94,6 +102,19 @@ def priority_list(frame: pd.DataFrame, count: int = 5) -> pd.DataFrame:
     parts = [lowest_index(frame, count), gap_to_state_urban(frame, count)]
     if {AGRI_SHARE, CROP_PER_RURAL} <= set(frame.columns):
         parts.append(agricultural_weak_connectivity(frame, count))
-    columns = ["reason", "code_state_district", "district", "state", "urban_class", "index", "value", "reference",
-               "connectivity_indicator", "connectivity_year", "connectivity_method", CROP_PER_RURAL, MICRO_PER_1K]
+    columns = [
+        "reason",
+        "code_state_district",
+        "district",
+        "state",
+        "urban_class",
+        "index",
+        "value",
+        "reference",
+        "connectivity_indicator",
+        "connectivity_year",
+        "connectivity_method",
+        CROP_PER_RURAL,
+        MICRO_PER_1K,
+    ]
     return pd.concat([part.reindex(columns=columns) for part in parts], ignore_index=True)

@@ -46,12 +46,14 @@ def request(command: tuple[str, ...] = COMMAND, folder: Path | None = None) -> s
             _state.again = True
             return "queued"
         _state.running = True
-    threading.Thread(target=_run, args=(command, folder or importer.custom_dir()), name="jurang-rebuild", daemon=True).start()
+    threading.Thread(
+        target=_run, args=(command, folder or importer.custom_dir()), name="jurang-rebuild", daemon=True
+    ).start()
     return "started"
 
 
 def status() -> str:
-    """"running", "failed" (the last build exited non-zero: see rebuild.log), "done", or "idle"."""
+    """ "running", "failed" (the last build exited non-zero: see rebuild.log), "done", or "idle"."""
     with _lock:
         if _state.running:
             return "running"

@@ -38,11 +38,18 @@ def browser_path() -> str:
 
     Set explicitly so a browser downloaded into a user folder (kaleido_get_chrome) never wins.
     """
-    candidates = [os.environ.get(BROWSER_ENV_VAR), DEBIAN_CHROMIUM, shutil.which("chromium"), shutil.which("chromium-browser")]
+    candidates = [
+        os.environ.get(BROWSER_ENV_VAR),
+        DEBIAN_CHROMIUM,
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
-    raise ExportError(f"No Chromium found for chart export: install Debian's chromium (apt-get install chromium) or set {BROWSER_ENV_VAR}.")
+    raise ExportError(
+        f"No Chromium found for chart export: install Debian's chromium (apt-get install chromium) or set {BROWSER_ENV_VAR}."
+    )
 
 
 class WarmBrowser:
@@ -62,7 +69,9 @@ class WarmBrowser:
         self._reloads: set = set()  # tabs reloading after a render (see _defer_tab_reloads)
         self.starts = 0  # how many browsers this process has started (tests: stays 1 when warm)
         self.log_requests = log_requests
-        self.requests: list[str] = []  # with log_requests: every URL the browser loaded (proof of no third-party requests)
+        self.requests: list[
+            str
+        ] = []  # with log_requests: every URL the browser loaded (proof of no third-party requests)
         atexit.register(self.stop)
 
     @property
@@ -88,6 +97,7 @@ class WarmBrowser:
                 await browser.open()
                 self._reloads = _defer_tab_reloads(browser)
                 if self.log_requests:
+
                     async def record(event: dict) -> None:
                         self.requests.append(event["params"]["request"]["url"])
 
@@ -106,7 +116,9 @@ class WarmBrowser:
                         pass
                 loop.call_soon_threadsafe(loop.stop)
                 thread.join(5)
-                raise ExportError(f"Could not start Chromium ({path}) for chart export: {type(error).__name__}: {error}") from error
+                raise ExportError(
+                    f"Could not start Chromium ({path}) for chart export: {type(error).__name__}: {error}"
+                ) from error
             self._loop, self._thread, self._kaleido = loop, thread, browser
             self.starts += 1
             return loop, browser
@@ -127,7 +139,9 @@ class WarmBrowser:
         except Exception as error:  # noqa: BLE001 — timeout or browser gone: restart next time
             future.cancel()
             self.stop()
-            raise ExportError(f"Chart export failed ({type(error).__name__}: {error}); the browser will be restarted on the next export.") from error
+            raise ExportError(
+                f"Chart export failed ({type(error).__name__}: {error}); the browser will be restarted on the next export."
+            ) from error
         return result if isinstance(result, bytes) else bytes(result)
 
     def stop(self) -> None:

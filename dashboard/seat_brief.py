@@ -19,6 +19,7 @@ from dashboard import data
 from dashboard.pdf_document import MUTED, Brief, heading, new_pdf, paragraph, section, table_rows
 from dashboard.scene.base import Scene
 from dashboard.selection import SEAT_LEVELS, Selection, SelectionError, resolve_seat
+
 PUBLISHED_ROWS = 8  # figures published for the seat on page 1 (newest first); the profile page lists all
 
 
@@ -27,7 +28,12 @@ def find_seat(dataset: data.Dataset, text: str) -> tuple[str, str]:
     seats = {}
     for level in SEAT_LEVELS:
         areas = dataset.at(level).districts
-        seats.update({(level, code): (label, state) for code, label, state in zip(areas["code_state_district"], areas["district"], areas["state"])})
+        seats.update(
+            {
+                (level, code): (label, state)
+                for code, label, state in zip(areas["code_state_district"], areas["district"], areas["state"])
+            }
+        )
     by_code = {code: names for (_, code), names in seats.items()}
     code = resolve_seat(text, by_code)
     return next(level for level, seat in seats if seat == code), code
@@ -61,7 +67,9 @@ def layout(scene: Scene, dataset: data.Dataset, generated: date | None = None) -
     """The seat brief as PDF bytes (A4 landscape)."""
     summary = scene.tables["summary"].frame.iloc[0]
     name = summary["district"]
-    framed = dataclasses.replace(scene, sentences={**scene.sentences, "scope": f"{name}, {summary['state']}", "scope_short": name})
+    framed = dataclasses.replace(
+        scene, sentences={**scene.sentences, "scope": f"{name}, {summary['state']}", "scope_short": name}
+    )
     brief = Brief(framed, dataset, generated or date.today())
     words = brief.t
     pdf = new_pdf(brief)
@@ -71,10 +79,18 @@ def layout(scene: Scene, dataset: data.Dataset, generated: date | None = None) -
     heading(pdf, f"{name} · {summary['state']}", size=20)
     level = words(f"district_{scene.selection.geography}")
     card = scene.tables["summary"].display(["urban_class", "population", "index"]).iloc[0]
-    paragraph(pdf, " · ".join([
-        level, f"{words('urban_class')} ({words('method_modelled')}): {card.iloc[0]}",
-        f"{scene.tables['summary'].labels['population']}: {card.iloc[1]}", f"{words('index_name')}: {card.iloc[2]}",
-    ]), size=10.5)
+    paragraph(
+        pdf,
+        " · ".join(
+            [
+                level,
+                f"{words('urban_class')} ({words('method_modelled')}): {card.iloc[0]}",
+                f"{scene.tables['summary'].labels['population']}: {card.iloc[1]}",
+                f"{words('index_name')}: {card.iloc[2]}",
+            ]
+        ),
+        size=10.5,
+    )
     paragraph(pdf, scene.sentences["rank"], size=10)
     paragraph(pdf, scene.sentences["seat_overlaps"], size=9, colour=MUTED)
 
@@ -82,7 +98,9 @@ def layout(scene: Scene, dataset: data.Dataset, generated: date | None = None) -
     if "seat_figures" in scene.tables:
         published = scene.tables["seat_figures"]
         newest = dataclasses.replace(published, frame=published.frame.sort_values("year", ascending=False))
-        header, rows = _rows(newest, ["indicator", "value_text", "unit_text", "year", "publisher", "source_url"], PUBLISHED_ROWS)
+        header, rows = _rows(
+            newest, ["indicator", "value_text", "unit_text", "year", "publisher", "source_url"], PUBLISHED_ROWS
+        )
         table_rows(pdf, header, rows, (52, 18, 62, 12, 40, 85), size=7.5, wrap_chars=True)
         paragraph(pdf, published.source, size=7.5, colour=MUTED)
     else:

@@ -27,7 +27,14 @@ DEFAULT_LANGUAGE = "en"
 PAGES = ("overview", "map", "gaps", "index", "district", "connectivity", "targets", "plan", "sources", "briefing")
 SEAT_LEVELS = ("parlimen", "dun")  # Parliament seats, state seats (DUN)
 GEOGRAPHIES = ("district", *SEAT_LEVELS)  # DOSM's 160 districts first
-SEAT_PAGES = ("map", "gaps", "index", "targets", "district", "plan")  # pages with the geography switch; the others show districts
+SEAT_PAGES = (
+    "map",
+    "gaps",
+    "index",
+    "targets",
+    "district",
+    "plan",
+)  # pages with the geography switch; the others show districts
 WEIGHT_STEP = 0.025  # the index sliders' step; URL weights are rounded to it
 WEIGHT_PREFIX = "w_"
 MEASURES = ("5g_coverage_populated_areas", "4g_coverage_populated_areas", "hh_broadband_penetration")
@@ -110,7 +117,11 @@ class Selection:
         if not any(weights.values()):  # all zero: nothing to weigh, so the defaults
             weights = dict(options.default_weights)
         return self.replace(
-            geography=geography, indicator=indicator, year=year, district=district, measure=self.measure or options.measures[0],
+            geography=geography,
+            indicator=indicator,
+            year=year,
+            district=district,
+            measure=self.measure or options.measures[0],
             target=self.target or (options.targets[0] if options.targets else None),
             weights=tuple((domain, float(weights[domain])) for domain in options.default_weights),
         )
@@ -184,15 +195,29 @@ def resolve_seat(text: str, seats: Mapping[str, tuple[str, str]]) -> str:
     wanted = _seat_key(text)
     if not wanted:
         raise SelectionError("no seat given")
-    keys = {code: (_seat_key(code), _seat_key(label), _seat_key(label.split(" ", 1)[-1]), _seat_key(f"{label} {state}"), _seat_key(label.split(" ", 1)[0] + state))
-            for code, (label, state) in seats.items()}
-    for rule in (lambda k: wanted in k[:3], lambda k: wanted in k[3:], lambda k: any(wanted in key for key in k[1:4])):  # exact code/name, with state, then part of a name
+    keys = {
+        code: (
+            _seat_key(code),
+            _seat_key(label),
+            _seat_key(label.split(" ", 1)[-1]),
+            _seat_key(f"{label} {state}"),
+            _seat_key(label.split(" ", 1)[0] + state),
+        )
+        for code, (label, state) in seats.items()
+    }
+    for rule in (
+        lambda k: wanted in k[:3],
+        lambda k: wanted in k[3:],
+        lambda k: any(wanted in key for key in k[1:4]),
+    ):  # exact code/name, with state, then part of a name
         found = [code for code, key in keys.items() if rule(key)]
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
             listed = "; ".join(f"{seats[code][0]} ({seats[code][1]})" for code in sorted(found)[:12])
-            raise SelectionError(f"{text!r} matches {len(found)} seats: {listed}{' …' if len(found) > 12 else ''} — give the code, or add the state")
+            raise SelectionError(
+                f"{text!r} matches {len(found)} seats: {listed}{' …' if len(found) > 12 else ''} — give the code, or add the state"
+            )
     raise SelectionError(f"no Parliament or state seat matches {text!r}; give a code such as P.209 or a seat name")
 
 
@@ -217,7 +242,19 @@ def scenario_value(text: str, options: Options) -> str | None:
         return None
 
 
-QUERY_NAMES = ("lang", "geo", "state", "district", "districts", "indicator", "year", "target", "measure", "imports", "scenario")  # and w_<domain>
+QUERY_NAMES = (
+    "lang",
+    "geo",
+    "state",
+    "district",
+    "districts",
+    "indicator",
+    "year",
+    "target",
+    "measure",
+    "imports",
+    "scenario",
+)  # and w_<domain>
 
 
 def strict_query_mapping(query: str) -> dict[str, str]:
@@ -231,7 +268,9 @@ def strict_query_mapping(query: str) -> dict[str, str]:
         raise SelectionError(f"malformed query {query!r} ({error}); write name=value pairs joined by '&'") from None
     unknown = sorted({name for name, _ in pairs if name not in QUERY_NAMES and not name.startswith(WEIGHT_PREFIX)})
     if unknown:
-        raise SelectionError(f"unknown parameter {', '.join(map(repr, unknown))}; parameters: {', '.join(QUERY_NAMES)}, {WEIGHT_PREFIX}<domain>")
+        raise SelectionError(
+            f"unknown parameter {', '.join(map(repr, unknown))}; parameters: {', '.join(QUERY_NAMES)}, {WEIGHT_PREFIX}<domain>"
+        )
     empty = sorted({name for name, value in pairs if not value.strip()})
     if empty:
         raise SelectionError(f"no value for {', '.join(empty)} (leave a parameter out for its default)")
@@ -273,7 +312,9 @@ def parse(query: str | Mapping[str, str], options: Options, page: str = "overvie
     if "indicator" in values:
         take("indicator", values["indicator"] if values["indicator"] in options.indicators else None)
     if "year" in values:
-        indicator = chosen.get("indicator") or (options.directional if page == "gaps" else options.indicators or ("",))[0]
+        indicator = (
+            chosen.get("indicator") or (options.directional if page == "gaps" else options.indicators or ("",))[0]
+        )
         year = next((y for y in options.years.get(indicator, ()) if str(y) == values["year"]), None)
         take("year", year)
     if "district" in values:

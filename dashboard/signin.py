@@ -31,7 +31,9 @@ def resolve_scope() -> access.Scope:
             st.stop()
         scope = access.scope_for(st.user.get("email"), access.load_access(set(STATE_NAMES)))
         with st.sidebar:
-            st.text(t("signed_in_as", email=st.user.get("email", "?"), scope=scope.state or t("all_states")))  # from the identity provider: plain text, never markdown
+            st.text(
+                t("signed_in_as", email=st.user.get("email", "?"), scope=scope.state or t("all_states"))
+            )  # from the identity provider: plain text, never markdown
             st.button(t("logout"), on_click=st.logout, icon=":material/logout:")
         if not scope.can_view:
             st.error(t("no_access"))

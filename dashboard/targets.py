@@ -47,7 +47,18 @@ NOT_MET_STALE = "not_met_stale"  # deadline passed, last observation before it a
 MISSED = "missed"  # deadline passed, observed at or after it and short of the threshold
 INSUFFICIENT_DATA = "insufficient_data"  # no observation at all
 NOT_MEASURABLE = "not_measurable"
-STATUSES = [ACHIEVED, ON_TRACK, NEEDS_ACCELERATION, LIMITED_PROGRESS, MOVING_AWAY, NOT_MET, NOT_MET_STALE, MISSED, INSUFFICIENT_DATA, NOT_MEASURABLE]
+STATUSES = [
+    ACHIEVED,
+    ON_TRACK,
+    NEEDS_ACCELERATION,
+    LIMITED_PROGRESS,
+    MOVING_AWAY,
+    NOT_MET,
+    NOT_MET_STALE,
+    MISSED,
+    INSUFFICIENT_DATA,
+    NOT_MEASURABLE,
+]
 TREND_STATUSES = (ON_TRACK, NEEDS_ACCELERATION, LIMITED_PROGRESS, MOVING_AWAY)
 
 ON_TRACK_RATIO = 0.95
@@ -126,7 +137,15 @@ def assess(
         method = "compound"
     ratio = observed_rate / required_rate if required_rate != 0 else math.nan
     status = classify_ratio(ratio) if not math.isnan(ratio) else NOT_MET
-    return Progress(status, latest_year, latest, distance, ratio, method, projected_year(latest_year, latest, threshold, observed_rate, linear))
+    return Progress(
+        status,
+        latest_year,
+        latest,
+        distance,
+        ratio,
+        method,
+        projected_year(latest_year, latest, threshold, observed_rate, linear),
+    )
 
 
 def classify_ratio(ratio: float) -> str:
@@ -162,7 +181,10 @@ STATUS_STYLE = {  # Okabe-Ito colours (colour-blind safe) plus a symbol, so stat
     LIMITED_PROGRESS: ("#E69F00", "⇢"),
     MOVING_AWAY: ("#D55E00", "↘"),
     NOT_MET: ("#CC79A7", "✗"),  # Okabe-Ito reddish purple
-    NOT_MET_STALE: ("#882255", "◷"),  # Paul Tol wine: not met, and nothing measured since before the deadline (a clock: DejaVu has it)
+    NOT_MET_STALE: (
+        "#882255",
+        "◷",
+    ),  # Paul Tol wine: not met, and nothing measured since before the deadline (a clock: DejaVu has it)
     MISSED: ("#332288", "⊗"),  # Paul Tol indigo
     INSUFFICIENT_DATA: ("#BBBBBB", "?"),
     NOT_MEASURABLE: ("#E5E5E5", "–"),
@@ -202,7 +224,9 @@ def lower_bound_values(published: pd.DataFrame) -> pd.DataFrame:
     understates progress, never overstates it. Other values are unchanged."""
     if "value_text" not in published.columns:
         return published
-    return published.assign(value=published["value"].where(published["value"].notna(), lower_bounds(published["value_text"])))
+    return published.assign(
+        value=published["value"].where(published["value"].notna(), lower_bounds(published["value_text"]))
+    )
 
 
 def lower_bounds(value_text: pd.Series) -> pd.Series:
@@ -210,10 +234,17 @@ def lower_bounds(value_text: pd.Series) -> pd.Series:
     return pd.to_numeric(value_text.astype("string").str.extract(LOWER_BOUND, expand=False), errors="coerce")
 
 
-def published_series(published: pd.DataFrame, indicator_ids: list[str], level: str, place: str | None = None) -> pd.Series:
+def published_series(
+    published: pd.DataFrame, indicator_ids: list[str], level: str, place: str | None = None
+) -> pd.Series:
     """Year -> value from published figures (chained ids allowed): the last release of each year,
     low-confidence rows left out. place: a state name for level 'state'."""
-    rows = published.loc[published["indicator"].isin(indicator_ids) & (published["geography_level"] == level) & published["value"].notna() & (published["confidence"] != "low")]
+    rows = published.loc[
+        published["indicator"].isin(indicator_ids)
+        & (published["geography_level"] == level)
+        & published["value"].notna()
+        & (published["confidence"] != "low")
+    ]
     if place is not None:
         rows = rows.loc[rows["state"] == place]
     if rows.empty:
@@ -224,18 +255,39 @@ def published_series(published: pd.DataFrame, indicator_ids: list[str], level: s
 
 def gap_series(published: pd.DataFrame, indicator_ids: list[str]) -> pd.Series:
     """Year -> urban minus rural (percentage points) where both strata are published."""
-    rows = published.loc[published["indicator"].isin(indicator_ids) & (published["geography_level"] == "national_stratum") & published["value"].notna()]
+    rows = published.loc[
+        published["indicator"].isin(indicator_ids)
+        & (published["geography_level"] == "national_stratum")
+        & published["value"].notna()
+    ]
     wide = rows.pivot_table(index="year", columns="area", values="value", aggfunc="last")
     if not {"urban", "rural"} <= set(wide.columns):
         return pd.Series(dtype=float)
     return (wide["urban"] - wide["rural"]).dropna()
 
 
-PUBLISHED_COLUMNS = ("indicator", "geography_level", "state", "area", "year", "as_of", "value", "value_text", "unit", "confidence")  # what evaluate_target reads
+PUBLISHED_COLUMNS = (
+    "indicator",
+    "geography_level",
+    "state",
+    "area",
+    "year",
+    "as_of",
+    "value",
+    "value_text",
+    "unit",
+    "confidence",
+)  # what evaluate_target reads
 
 
-def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFrame, districts: pd.DataFrame, population: pd.Series,
-                    current_year: int | None = None) -> pd.DataFrame:
+def evaluate_target(
+    target: dict,
+    published: pd.DataFrame,
+    indicators: pd.DataFrame,
+    districts: pd.DataFrame,
+    population: pd.Series,
+    current_year: int | None = None,
+) -> pd.DataFrame:
     """One row per geography the target applies to: level, geography, code, status and numbers.
 
     population (code -> persons) weights the national value of district-measured targets.
@@ -246,23 +298,62 @@ def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFr
     measure = target["measure"]
     source = measure["source"]
     ids = measure.get("indicators", [])
-    if "indicator" in published.columns:  # this target's rows and the columns read below only (every step is row-wise or filters
+    if (
+        "indicator" in published.columns
+    ):  # this target's rows and the columns read below only (every step is row-wise or filters
         # on ids), text as Python strings: the dozens of small filters below cost less on numpy than on Arrow arrays
-        published = published.loc[published["indicator"].isin(ids), [c for c in published.columns if c in PUBLISHED_COLUMNS]]
-        published = published.astype({c: object for c in published.columns if pd.api.types.is_string_dtype(published[c].dtype)})
+        published = published.loc[
+            published["indicator"].isin(ids), [c for c in published.columns if c in PUBLISHED_COLUMNS]
+        ]
+        published = published.astype(
+            {c: object for c in published.columns if pd.api.types.is_string_dtype(published[c].dtype)}
+        )
     published = normalise_units(published)
 
     def row(level: str, geography: str, code: str | None, series: pd.Series) -> dict:
-        arguments = (float(target["threshold"]), target["comparator"], int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"), current_year)
+        arguments = (
+            float(target["threshold"]),
+            target["comparator"],
+            int(target["deadline"]),
+            int(target["baseline_year"]),
+            target.get("ceiling"),
+            current_year,
+        )
         progress = assess(series, *arguments)
-        return {"target_id": target["id"], "level": level, "geography": geography, "code": code, "observations": int(series.notna().sum()),
-                "series": series.dropna().to_dict(), **progress.__dict__, **outlook_columns(outlook.assess(series.dropna().to_dict(), *arguments))}
+        return {
+            "target_id": target["id"],
+            "level": level,
+            "geography": geography,
+            "code": code,
+            "observations": int(series.notna().sum()),
+            "series": series.dropna().to_dict(),
+            **progress.__dict__,
+            **outlook_columns(outlook.assess(series.dropna().to_dict(), *arguments)),
+        }
 
     if source == "none":
-        return pd.DataFrame([{"target_id": target["id"], "level": "national", "geography": "Malaysia", "code": None, "observations": 0, "series": {},
-                              "status": NOT_MEASURABLE, "latest_year": None, "latest_value": float("nan"), "distance": float("nan"),
-                              "ratio": float("nan"), "method": "", "projected_year": None,
-                              **outlook_columns(outlook.Outlook(outlook.NO_DATA, "", 0, math.nan, math.nan, None, None, None, None))}])
+        return pd.DataFrame(
+            [
+                {
+                    "target_id": target["id"],
+                    "level": "national",
+                    "geography": "Malaysia",
+                    "code": None,
+                    "observations": 0,
+                    "series": {},
+                    "status": NOT_MEASURABLE,
+                    "latest_year": None,
+                    "latest_value": float("nan"),
+                    "distance": float("nan"),
+                    "ratio": float("nan"),
+                    "method": "",
+                    "projected_year": None,
+                    **outlook_columns(
+                        outlook.Outlook(outlook.NO_DATA, "", 0, math.nan, math.nan, None, None, None, None)
+                    ),
+                }
+            ]
+        )
     rows = []
     if source == "gap":
         rows.append(row("national", "Malaysia", None, gap_series(published, ids)))
@@ -270,14 +361,24 @@ def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFr
         published = lower_bound_values(published) if target["comparator"] == ">=" else published
         rows.append(row("national", "Malaysia", None, published_series(published, ids, "national")))
         if target["scope"] == "states":
-            for state in sorted(published.loc[published["indicator"].isin(ids) & (published["geography_level"] == "state"), "state"].unique()):
+            for state in sorted(
+                published.loc[
+                    published["indicator"].isin(ids) & (published["geography_level"] == "state"), "state"
+                ].unique()
+            ):
                 rows.append(row("state", state, state, published_series(published, ids, "state", state)))
     else:  # district indicator
-        values = indicators.loc[indicators["indicator"].isin(ids) & indicators["value"].notna(), ["code_state_district", "year", "value"]]
-        chosen = districts if target["scope"] != "rural_districts" else districts.loc[districts["urban_class"] == "rural"]
+        values = indicators.loc[
+            indicators["indicator"].isin(ids) & indicators["value"].notna(), ["code_state_district", "year", "value"]
+        ]
+        chosen = (
+            districts if target["scope"] != "rural_districts" else districts.loc[districts["urban_class"] == "rural"]
+        )
         # like for like: the national series uses only districts measured in every year it spans
         years = values["year"].nunique()
-        every_year = values.groupby("code_state_district")["year"].nunique().pipe(lambda counts: counts[counts == years].index)
+        every_year = (
+            values.groupby("code_state_district")["year"].nunique().pipe(lambda counts: counts[counts == years].index)
+        )
         national = {}
         for year, group in values.loc[values["code_state_district"].isin(every_year)].groupby("year"):
             weights = group["code_state_district"].map(population)
@@ -285,7 +386,14 @@ def evaluate_target(target: dict, published: pd.DataFrame, indicators: pd.DataFr
         rows.append(row("national", "Malaysia", None, pd.Series(national, dtype=float)))
         by_code = _series_by_code(values)
         for district in chosen.itertuples(index=False):
-            rows.append(row("district", district.district, district.code_state_district, by_code.get(district.code_state_district, pd.Series(dtype=float))))
+            rows.append(
+                row(
+                    "district",
+                    district.district,
+                    district.code_state_district,
+                    by_code.get(district.code_state_district, pd.Series(dtype=float)),
+                )
+            )
     return pd.DataFrame(rows)
 
 
@@ -294,22 +402,40 @@ def _series_by_code(values: pd.DataFrame) -> dict[str, pd.Series]:
     pandas groupby and set_index per district (~2 ms each, for every district of every district target)."""
     codes = values["code_state_district"].to_numpy(dtype=object)
     order = pd.Series(codes).argsort(kind="stable").to_numpy() if len(codes) else np.array([], dtype=int)
-    ordered_codes, years, numbers = codes[order], values["year"].to_numpy()[order], values["value"].to_numpy(dtype=float)[order]
-    starts = np.flatnonzero(np.r_[True, ordered_codes[1:] != ordered_codes[:-1]]) if len(codes) else np.array([], dtype=int)
+    ordered_codes, years, numbers = (
+        codes[order],
+        values["year"].to_numpy()[order],
+        values["value"].to_numpy(dtype=float)[order],
+    )
+    starts = (
+        np.flatnonzero(np.r_[True, ordered_codes[1:] != ordered_codes[:-1]]) if len(codes) else np.array([], dtype=int)
+    )
     ends = np.r_[starts[1:], len(codes)]
-    return {ordered_codes[a]: pd.Series(numbers[a:b], index=pd.Index(years[a:b], name="year"), name="value") for a, b in zip(starts, ends)}
+    return {
+        ordered_codes[a]: pd.Series(numbers[a:b], index=pd.Index(years[a:b], name="year"), name="value")
+        for a, b in zip(starts, ends)
+    }
 
 
 def outlook_columns(result: outlook.Outlook) -> dict:
     """An outlook as the evaluation table's columns (snake_case, units in the names)."""
-    return {"outlook_basis": result.basis, "outlook_scale": result.scale, "required_pace_per_year": result.required_pace,
-            "observed_pace_per_year": result.observed_pace, "probability_by_deadline": result.probability,
-            "outlook_year": result.projected_year, "outlook_year_low": result.projected_low, "outlook_year_high": result.projected_high,
-            "met_year": result.met_year}
+    return {
+        "outlook_basis": result.basis,
+        "outlook_scale": result.scale,
+        "required_pace_per_year": result.required_pace,
+        "observed_pace_per_year": result.observed_pace,
+        "probability_by_deadline": result.probability,
+        "outlook_year": result.projected_year,
+        "outlook_year_low": result.projected_low,
+        "outlook_year_high": result.projected_high,
+        "met_year": result.met_year,
+    }
 
 
 def state_rollup(district_rows: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
     """How many districts per state in each status (district-level targets)."""
     states = districts.set_index("code_state_district")["state"]
-    table = district_rows.assign(state=district_rows["code"].map(states)).pivot_table(index="state", columns="status", values="code", aggfunc="count", fill_value=0)
+    table = district_rows.assign(state=district_rows["code"].map(states)).pivot_table(
+        index="state", columns="status", values="code", aggfunc="count", fill_value=0
+    )
     return table.reindex(columns=[s for s in STATUSES if s in table.columns]).reset_index()

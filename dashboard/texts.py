@@ -22,15 +22,24 @@ def source_line(entry: Mapping, registry: Mapping, manifest: Mapping, lang: str,
     if not entry["sources"]:
         provenance = entry.get("provenance", {})
         return i18n.translate(
-            "source_line", lang, sources=provenance.get("declared_source") or i18n.translate("method_imported", lang),
-            as_of=str(provenance.get("imported_at", "—"))[:10], method=i18n.translate("method_imported", lang),
+            "source_line",
+            lang,
+            sources=provenance.get("declared_source") or i18n.translate("method_imported", lang),
+            as_of=str(provenance.get("imported_at", "—"))[:10],
+            method=i18n.translate("method_imported", lang),
         )
-    publishers = list(dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"] if source_id in registry))
+    publishers = list(
+        dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"] if source_id in registry)
+    )
     method = i18n.translate(f"method_{entry['method']}", lang)
     if carried:
         method = i18n.translate("method_carried_to_seats", lang, method=method)
     return i18n.translate(
-        "source_line", lang, sources="; ".join(publishers), as_of=indicator_as_of(entry, manifest) or "—", method=method,
+        "source_line",
+        lang,
+        sources="; ".join(publishers),
+        as_of=indicator_as_of(entry, manifest) or "—",
+        method=method,
     )
 
 
@@ -53,4 +62,6 @@ def gap_sentence(gap: dict, direction: str, fmt: str, unit: str, lang: str, geog
     suffix = "" if geography == "district" else "_seats"
     if direction == "context":
         return i18n.translate("gap_sentence_context" + suffix, lang, **values)
-    return i18n.translate(("gap_sentence_behind" if gap["shortfall"] > 0 else "gap_sentence_ahead") + suffix, lang, **values)
+    return i18n.translate(
+        ("gap_sentence_behind" if gap["shortfall"] > 0 else "gap_sentence_ahead") + suffix, lang, **values
+    )

@@ -100,8 +100,10 @@ def labels_with_domain(indicator_ids) -> dict[str, str]:
     """label_with_domain of every indicator at once (one catalogue and language lookup, not one per
     option: a selectbox formats all ~45 options on every rerun)."""
     catalogue, lang = data.catalogue(), language()
-    return {indicator_id: f"{i18n.translate('domain_' + catalogue[indicator_id]['domain'], lang)} · {catalogue[indicator_id]['label'][lang]}"
-            for indicator_id in indicator_ids}
+    return {
+        indicator_id: f"{i18n.translate('domain_' + catalogue[indicator_id]['domain'], lang)} · {catalogue[indicator_id]['label'][lang]}"
+        for indicator_id in indicator_ids
+    }
 
 
 PLAY_STEP_S = 2.0  # seconds a year stays on screen while playing (a map repaint takes well under one)
@@ -120,8 +122,13 @@ def year_player(years: list, year_key: str, container=st) -> None:
         st.session_state[playing_key] = playing
 
     playing = st.session_state.get(playing_key, False)
-    container.button(t("pause" if playing else "play"), icon=":material/pause:" if playing else ":material/play_arrow:", on_click=toggle,
-                     key=f"play_{year_key}", help=t("play_help", seconds=f"{PLAY_STEP_S:.0f}"))
+    container.button(
+        t("pause" if playing else "play"),
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        on_click=toggle,
+        key=f"play_{year_key}",
+        help=t("play_help", seconds=f"{PLAY_STEP_S:.0f}"),
+    )
     st.session_state[page_run_key] = True
 
     @st.fragment(run_every=PLAY_STEP_S if playing else None)
@@ -140,5 +147,3 @@ def gap_delta_text(shortfall: float, fmt: str) -> str:
     """'12.3 behind' / '4.0 ahead' for a rural card, from the direction-aware shortfall."""
     amount = figures.format_value(abs(shortfall), fmt)
     return t("behind_urban", amount=amount) if shortfall > 0 else t("ahead_of_urban", amount=amount)
-
-

@@ -68,8 +68,18 @@ def keep_selections_on_language_change() -> None:
             st.session_state[key] = st.session_state[key]
 
 
-def url_selectbox(label: str, options: list, key: str, param: str, format_func=str, default=None, container=st, keep_as: str | None = None,
-                  slider: bool = False, **kwargs):
+def url_selectbox(
+    label: str,
+    options: list,
+    key: str,
+    param: str,
+    format_func=str,
+    default=None,
+    container=st,
+    keep_as: str | None = None,
+    slider: bool = False,
+    **kwargs,
+):
     """A selectbox (with slider, a select_slider) whose value is read from and written to the query
     parameter `param`; with keep_as, the value also holds across pages for the session (state, year)."""
     _from_kept(keep_as, options, key)
@@ -126,16 +136,33 @@ def state_selector(dataset: data.Dataset, container=st) -> str | None:
     options = [ALL, *dataset.state_names]
     scope = signin.current_scope()
     default = scope.state if scope.role == "state" else ALL
-    chosen = url_selectbox(t("state"), options, "state", "state", lambda s: t("all_states") if s == ALL else s, default=default, container=container,
-                           keep_as="state")
+    chosen = url_selectbox(
+        t("state"),
+        options,
+        "state",
+        "state",
+        lambda s: t("all_states") if s == ALL else s,
+        default=default,
+        container=container,
+        keep_as="state",
+    )
     return None if chosen == ALL else chosen
 
 
 def geography_selector(dataset: data.Dataset, container=st) -> data.Dataset:
     """The areas switch shared by the seat pages (URL `geo`: district · parlimen · dun), kept across
     pages; returns the dataset at the chosen level (its areas, values and options)."""
-    chosen = url_selectbox(t("geography"), list(GEOGRAPHIES), "geo", "geo", lambda g: t(f"geography_{g}"), default="district",
-                           container=container, keep_as="geo", help=t("geography_help"))
+    chosen = url_selectbox(
+        t("geography"),
+        list(GEOGRAPHIES),
+        "geo",
+        "geo",
+        lambda g: t(f"geography_{g}"),
+        default="district",
+        container=container,
+        keep_as="geo",
+        help=t("geography_help"),
+    )
     return dataset.at(chosen)
 
 
@@ -149,8 +176,12 @@ def area_finder(dataset: data.Dataset, container=st) -> None:
     for geography in GEOGRAPHIES:
         areas = dataset.at(geography).districts
         kind = t("district" if geography == "district" else f"district_{geography}")
-        entries.update({f"{geography}:{code}": (f"{name} · {state} · {kind}", geography, code, state)
-                        for code, name, state in zip(areas["code_state_district"], areas["district"], areas["state"])})
+        entries.update(
+            {
+                f"{geography}:{code}": (f"{name} · {state} · {kind}", geography, code, state)
+                for code, name, state in zip(areas["code_state_district"], areas["district"], areas["state"])
+            }
+        )
 
     def jump() -> None:
         chosen = st.session_state.get(FINDER_KEY)
@@ -164,8 +195,15 @@ def area_finder(dataset: data.Dataset, container=st) -> None:
         st.session_state.setdefault(KEPT, {}).update({"geo": geography, "state": st.session_state.get("state", ALL)})
         st.session_state[FINDER_KEY] = None
 
-    container.selectbox(t("find_area"), list(entries), index=None, key=FINDER_KEY, format_func=lambda key: entries[key][0],
-                        placeholder=t("find_area_placeholder"), on_change=jump)
+    container.selectbox(
+        t("find_area"),
+        list(entries),
+        index=None,
+        key=FINDER_KEY,
+        format_func=lambda key: entries[key][0],
+        placeholder=t("find_area_placeholder"),
+        on_change=jump,
+    )
 
 
 def notify_ignored_params() -> None:
@@ -211,8 +249,11 @@ def kept_weights_query() -> str:
     ('w_economy=0.5'), so a pack or another page shows the same index as the index page."""
     chosen = kept("weights", {})
     defaults = data.index_spec().default_weights
-    return "&".join(f"{selection.WEIGHT_PREFIX}{domain}={weight:g}" for domain, weight in chosen.items()
-                    if domain in defaults and abs(weight - defaults[domain]) > 1e-9 and any(chosen.values()))
+    return "&".join(
+        f"{selection.WEIGHT_PREFIX}{domain}={weight:g}"
+        for domain, weight in chosen.items()
+        if domain in defaults and abs(weight - defaults[domain]) > 1e-9 and any(chosen.values())
+    )
 
 
 def _weight_from_url(param: str, default: float) -> float:

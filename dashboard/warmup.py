@@ -21,7 +21,14 @@ import time
 from contextlib import contextmanager
 
 # Modules the first pages import (the heavy ones: pandas, geopandas, plotly, pandera).
-MODULES = ("dashboard.figures", "dashboard.export", "dashboard.provenance", "dashboard.scene.overview", "dashboard.scene.map", "etl.schemas")
+MODULES = (
+    "dashboard.figures",
+    "dashboard.export",
+    "dashboard.provenance",
+    "dashboard.scene.overview",
+    "dashboard.scene.map",
+    "etl.schemas",
+)
 SEAT_GEOGRAPHIES = ("parlimen", "dun")  # seat levels whose maps are warmed too (national, then each state's)
 
 _lock = threading.Lock()
@@ -68,21 +75,31 @@ def warm(languages: tuple[str, ...] = ("en",), states: bool = True, modules: tup
     for page, figure in (("map", "map"), ("overview", "index_map")):
         for lang in languages:
             built = scene.build_selection(dataset, Selection(page=page, lang=lang))
-            built.figure_builders[figure](geojson_url=data.area_geojson_url("district"), state_borders=data.state_borders(dataset, None)).to_json()
+            built.figure_builders[figure](
+                geojson_url=data.area_geojson_url("district"), state_borders=data.state_borders(dataset, None)
+            ).to_json()
     step("national_scenes")
     _freeze()  # the bulk of the long-lived heap exists now (modules, the dataset); again at the end
     # the seat maps (Parlimen, DUN): their tables, served shapes and national figure, so a first seat map only renders
     for geography in SEAT_GEOGRAPHIES:
         _wait_until_idle()
         built = scene.build_selection(dataset, Selection(page="map", lang=languages[0], geography=geography))
-        built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=data.state_borders(dataset, None)).to_json()
+        built.figure_builders["map"](
+            geojson_url=data.area_geojson_url(geography), state_borders=data.state_borders(dataset, None)
+        ).to_json()
     step("seat_scenes")
     if states:
         for state, page, geography in state_views(dataset):
             _wait_until_idle()  # a visitor's page comes first: this is only ahead-of-time work
-            built = scene.build_selection(dataset, Selection(page=page, lang=languages[0], state=state, geography=geography))
-            if page == "map":  # its figure as the Map page asks for it (built once per scene: 70-150 ms of trace validation)
-                built.figure_builders["map"](geojson_url=data.area_geojson_url(geography), state_borders=data.state_borders(dataset, state))
+            built = scene.build_selection(
+                dataset, Selection(page=page, lang=languages[0], state=state, geography=geography)
+            )
+            if (
+                page == "map"
+            ):  # its figure as the Map page asks for it (built once per scene: 70-150 ms of trace validation)
+                built.figure_builders["map"](
+                    geojson_url=data.area_geojson_url(geography), state_borders=data.state_borders(dataset, state)
+                )
         step("state_scenes")
     return timings
 
@@ -93,7 +110,10 @@ def state_views(dataset) -> list[tuple[str, str, str]]:
     from dashboard import scene
     from dashboard.scene import common
 
-    with_seats = {geography: set(common.options(scene.level_for(dataset, "map", geography)).states) for geography in SEAT_GEOGRAPHIES}
+    with_seats = {
+        geography: set(common.options(scene.level_for(dataset, "map", geography)).states)
+        for geography in SEAT_GEOGRAPHIES
+    }
     views = []
     for state in common.options(dataset).states:
         views += [(state, "map", "district"), (state, "overview", "district")]
@@ -149,6 +169,8 @@ def start(languages: tuple[str, ...] = ("en",), states: bool = True, modules: tu
     with _lock:
         if _thread is not None:
             return False
-        _thread = threading.Thread(target=_run, args=(languages, states, tuple(modules)), name="jurang-warmup", daemon=True)
+        _thread = threading.Thread(
+            target=_run, args=(languages, states, tuple(modules)), name="jurang-warmup", daemon=True
+        )
         _thread.start()
         return True

@@ -81,7 +81,14 @@ class Pairs:
     nearest_km: np.ndarray  # per point, distance to the nearest supply point (any distance)
 
 
-def pairs_within(points: pd.DataFrame, supply: pd.DataFrame, max_km: float, lon_col: str = "lon", lat_col: str = "lat", chunk_rows: int = 256) -> Pairs:
+def pairs_within(
+    points: pd.DataFrame,
+    supply: pd.DataFrame,
+    max_km: float,
+    lon_col: str = "lon",
+    lat_col: str = "lat",
+    chunk_rows: int = 256,
+) -> Pairs:
     """Pairs closer than max_km (inclusive) and nearest distances, without holding the full matrix.
 
     Points are processed in latitude-sorted chunks against the supply inside the chunk's latitude
@@ -192,7 +199,9 @@ def e2sfca(
     reached = np.bincount(pairs.col, weights=population[pairs.row] * weight, minlength=len(supply))
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(reached > 0, capacity / reached, np.nan)
-    score = np.bincount(pairs.row, weights=np.nan_to_num(ratio, nan=0.0)[pairs.col] * weight, minlength=len(demand)) * per
+    score = (
+        np.bincount(pairs.row, weights=np.nan_to_num(ratio, nan=0.0)[pairs.col] * weight, minlength=len(demand)) * per
+    )
     return E2sfcaResult(
         access=pd.Series(score, index=demand.index, name="access"),
         supply_ratio=pd.Series(ratio, index=supply.index, name="supply_ratio"),
@@ -218,7 +227,9 @@ def access_at(
     return pd.Series(score, index=points.index, name="access")
 
 
-def nearest_distance_km(points: pd.DataFrame, supply: pd.DataFrame, lon_col: str = "lon", lat_col: str = "lat") -> pd.Series:
+def nearest_distance_km(
+    points: pd.DataFrame, supply: pd.DataFrame, lon_col: str = "lon", lat_col: str = "lat"
+) -> pd.Series:
     """Great-circle distance from each point to its nearest supply point, in km."""
     pairs = pairs_within(points, supply, 0.0, lon_col, lat_col)
     return pd.Series(pairs.nearest_km, index=points.index, name="nearest_km")
@@ -233,7 +244,9 @@ def weighted_mean_by(frame: pd.DataFrame, value_col: str, weight_col: str, by: s
     return sums["weighted"] / sums["weight"]
 
 
-def share_beyond_pct(frame: pd.DataFrame, distance_col: str, weight_col: str, by: str, threshold_km: float) -> pd.Series:
+def share_beyond_pct(
+    frame: pd.DataFrame, distance_col: str, weight_col: str, by: str, threshold_km: float
+) -> pd.Series:
     """Per group, the % of weight (population) whose distance is strictly greater than threshold_km."""
     beyond = (frame[distance_col] > threshold_km).astype(float)
     return 100.0 * weighted_mean_by(frame.assign(_beyond=beyond), "_beyond", weight_col, by)

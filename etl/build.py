@@ -35,7 +35,9 @@ from etl.registry import SourceFile, load_registry
 OPTIONAL_TIMEOUT_S = 5  # an optional file (e.g. an OpenDOSM feed) must never stall an offline build
 
 
-def fetch_all(registry: dict[str, SourceFile], raw_dir: Path, mirror: Path | None, downloader: Downloader) -> dict[str, FetchResult]:
+def fetch_all(
+    registry: dict[str, SourceFile], raw_dir: Path, mirror: Path | None, downloader: Downloader
+) -> dict[str, FetchResult]:
     """Fetch and checksum every registered file that is not optional."""
     return {
         source_id: fetch_file(entry, raw_dir, mirror=mirror, downloader=downloader)
@@ -59,7 +61,10 @@ def _quick_download(url: str, destination: Path) -> None:
     except OSError as error:
         raise urllib.error.URLError(error) from error
     request = urllib.request.Request(url, headers={"User-Agent": "jurang-etl"})
-    with urllib.request.urlopen(request, timeout=OPTIONAL_TIMEOUT_S, context=_tls_context()) as response, open(destination, "wb") as out:
+    with (
+        urllib.request.urlopen(request, timeout=OPTIONAL_TIMEOUT_S, context=_tls_context()) as response,
+        open(destination, "wb") as out,
+    ):
         shutil.copyfileobj(response, out)
 
 
@@ -88,7 +93,11 @@ def build_fingerprint(fetched: dict[str, FetchResult], custom_dir: Path) -> str:
     digest = hashlib.sha256()
     for source_id in sorted(fetched):
         digest.update(f"{source_id}={fetched[source_id].sha256}\n".encode())
-    files = [config.SOURCES_YAML, *sorted(config.REFERENCE_DIR.rglob("*")), *sorted(Path(__file__).parent.rglob("*.py"))]
+    files = [
+        config.SOURCES_YAML,
+        *sorted(config.REFERENCE_DIR.rglob("*")),
+        *sorted(Path(__file__).parent.rglob("*.py")),
+    ]
     files += sorted(custom_dir.glob("*")) if custom_dir.is_dir() else []
     for path in files:
         if path.is_file():
@@ -106,7 +115,10 @@ def _previous_outputs_valid(processed_dir: Path, fingerprint: str) -> bool:
     if manifest.get("fingerprint") != fingerprint:
         return False
     outputs = manifest.get("outputs", {})
-    return all((processed_dir / name).is_file() and file_sha256(processed_dir / name) == outputs.get(name, {}).get("sha256") for name in OUTPUT_FILES)
+    return all(
+        (processed_dir / name).is_file() and file_sha256(processed_dir / name) == outputs.get(name, {}).get("sha256")
+        for name in OUTPUT_FILES
+    )
 
 
 def run_build(
@@ -135,9 +147,16 @@ def run_build(
     result = BuildResult()
     result.quality.files = {source_id: str(entry.relative_path) for source_id, entry in registry.items()}
 
-    fetched = timed(result, progress, "fetch and verify sources", lambda: fetch_all(registry, raw_dir, mirror, downloader))
+    fetched = timed(
+        result, progress, "fetch and verify sources", lambda: fetch_all(registry, raw_dir, mirror, downloader)
+    )
     result.fetched = fetched
-    optional = timed(result, progress, "optional sources", lambda: fetch_optional(registry, raw_dir, mirror, downloader, result.quality))
+    optional = timed(
+        result,
+        progress,
+        "optional sources",
+        lambda: fetch_optional(registry, raw_dir, mirror, downloader, result.quality),
+    )
     fingerprint = build_fingerprint({**fetched, **optional}, custom_dir)
     if not force and _previous_outputs_valid(processed_dir, fingerprint):
         result.reused = True
@@ -148,7 +167,17 @@ def run_build(
         return result
     from etl.pipeline import run_steps  # the data stack is imported only when something must be rebuilt
 
-    run_steps(result, progress, {**fetched, **optional}, registry, custom_dir, processed_dir, fingerprint, optional, use_cache=use_cache)
+    run_steps(
+        result,
+        progress,
+        {**fetched, **optional},
+        registry,
+        custom_dir,
+        processed_dir,
+        fingerprint,
+        optional,
+        use_cache=use_cache,
+    )
     result.output_dir = processed_dir
     result.seconds = time.perf_counter() - started
     return result

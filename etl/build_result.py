@@ -38,7 +38,13 @@ class BuildResult:
 Progress = Callable[[str], None]
 
 
-def timed(result: BuildResult, progress: Progress, name: str, function: Callable[[], object], rows: Callable[[object], int] = len):
+def timed(
+    result: BuildResult,
+    progress: Progress,
+    name: str,
+    function: Callable[[], object],
+    rows: Callable[[object], int] = len,
+):
     """Run one step, recording its time and row count for the closing summary."""
     progress(name)
     started = time.perf_counter()
@@ -49,5 +55,3 @@ def timed(result: BuildResult, progress: Progress, name: str, function: Callable
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-

@@ -19,7 +19,9 @@ DIRECTIONS = {"higher_is_better", "lower_is_better", "context"}
 PROVENANCE_KEYS = {"file", "sha256", "imported_at", "declared_source"}
 
 
-def load_catalogue(path: Path = CATALOGUE_YAML, custom_dir: Path | None = None, include_custom: bool = True) -> dict[str, dict]:
+def load_catalogue(
+    path: Path = CATALOGUE_YAML, custom_dir: Path | None = None, include_custom: bool = True
+) -> dict[str, dict]:
     """Built-in entries, then every custom entry from custom_dir (default <data_dir>/custom).
 
     A custom id that repeats a built-in id is an error (it would silently change a definition)."""
@@ -30,7 +32,9 @@ def load_catalogue(path: Path = CATALOGUE_YAML, custom_dir: Path | None = None, 
 
         for indicator_id, entry in load_custom_entries(custom_dir).items():
             if indicator_id in catalogue:
-                raise OutputValidationError(f"custom indicator {indicator_id!r} has the id of a built-in indicator: re-import it under another id")
+                raise OutputValidationError(
+                    f"custom indicator {indicator_id!r} has the id of a built-in indicator: re-import it under another id"
+                )
             catalogue[indicator_id] = entry
     return catalogue
 

@@ -33,8 +33,14 @@ MEASURED = {
 # (dashboard/connectivity_evidence.py), the first of these that the district has wins:
 #   imported district or facility data  >  Speedtest tiles  >  published local figures (within an age)  >  modelled
 PRECEDENCE = ("imported", "tiles", "measured", "modelled")
-FACILITY_HEADLINE = ("schools_connected_pct", "clinics_connected_pct")  # imported facility status (etl/facility_status.py); ties: this order
-TILES_HEADLINE = ("speedtest_fixed_download_mbps", "speedtest_mobile_download_mbps")  # Speedtest tiles (etl/sources/speedtest.py); ties: this order
+FACILITY_HEADLINE = (
+    "schools_connected_pct",
+    "clinics_connected_pct",
+)  # imported facility status (etl/facility_status.py); ties: this order
+TILES_HEADLINE = (
+    "speedtest_fixed_download_mbps",
+    "speedtest_mobile_download_mbps",
+)  # Speedtest tiles (etl/sources/speedtest.py); ties: this order
 PROVENANCE_SOURCE = "published_figures"  # the quality notes of this step are filed under the published figures
 MIN_DISTRICT_SHARE = 0.5  # the seats with a figure must hold at least half of the district's people
 USABLE_CONFIDENCE = ("high", "medium")
@@ -53,12 +59,38 @@ REASONS = {
     "superseded": "a later figure of the same place, measure and year (or the district's own figure) is used instead",
 }
 ACCOUNT_COLUMNS = [
-    "source_id", "indicator", "geography_level", "state", "area", "year", "as_of", "value", "confidence",
-    "status", "reason_id", "reason", "districts", "district_indicator", "largest_district_share", "largest_district",
+    "source_id",
+    "indicator",
+    "geography_level",
+    "state",
+    "area",
+    "year",
+    "as_of",
+    "value",
+    "confidence",
+    "status",
+    "reason_id",
+    "reason",
+    "districts",
+    "district_indicator",
+    "largest_district_share",
+    "largest_district",
 ]
 PROVENANCE_COLUMNS = [
-    "code_state_district", "indicator", "year", "value", "method", "places", "as_of", "district_share", "seat_split",
-    "publisher", "source_url", "confidence", "source_ids", "method_note",
+    "code_state_district",
+    "indicator",
+    "year",
+    "value",
+    "method",
+    "places",
+    "as_of",
+    "district_share",
+    "seat_split",
+    "publisher",
+    "source_url",
+    "confidence",
+    "source_ids",
+    "method_note",
 ]
 
 
@@ -77,11 +109,18 @@ def _reason_for_unused(row: pd.Series) -> str | None:
 
 def _seat_split(overlay: pd.DataFrame, seat: str, names: pd.Series) -> str:
     """'Marudi 62 %, Telang Usan 38 %': where a seat's people live."""
-    pieces = overlay.loc[(overlay["parlimen"] == seat) & (overlay["seat_share"] >= 0.005)].sort_values("seat_share", ascending=False)
-    return ", ".join(f"{names.get(code, code)} {share:.0%}" for code, share in zip(pieces["code_state_district"], pieces["seat_share"]))
+    pieces = overlay.loc[(overlay["parlimen"] == seat) & (overlay["seat_share"] >= 0.005)].sort_values(
+        "seat_share", ascending=False
+    )
+    return ", ".join(
+        f"{names.get(code, code)} {share:.0%}"
+        for code, share in zip(pieces["code_state_district"], pieces["seat_share"])
+    )
 
 
-def measured_coverage(published: pd.DataFrame, overlay: pd.DataFrame, district_names: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def measured_coverage(
+    published: pd.DataFrame, overlay: pd.DataFrame, district_names: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(indicator rows, provenance, account) of the measured coverage indicators.
 
     published: published_figures rows (source_id, indicator, geography_level, state, area,
@@ -104,15 +143,28 @@ def measured_coverage(published: pd.DataFrame, overlay: pd.DataFrame, district_n
 
     # each candidate's pieces: (row, district, population in the district, district share)
     direct = chosen.loc[chosen["geography_level"] == "district"]
-    pieces = [pd.DataFrame({"row": direct.index, "code_state_district": direct["code_state_district"], "district_share": 1.0, "population": float("nan")})]
+    pieces = [
+        pd.DataFrame(
+            {
+                "row": direct.index,
+                "code_state_district": direct["code_state_district"],
+                "district_share": 1.0,
+                "population": float("nan"),
+            }
+        )
+    ]
     seats = chosen.loc[chosen["geography_level"] == "parliament"]
     if len(seats):
-        joined = seats[["area"]].reset_index(names="row").merge(overlay, left_on="area", right_on="parlimen", how="inner")
+        joined = (
+            seats[["area"]].reset_index(names="row").merge(overlay, left_on="area", right_on="parlimen", how="inner")
+        )
         pieces.append(joined[["row", "code_state_district", "district_share", "population"]])
     pieces = pd.concat(pieces, ignore_index=True)
     pieces = pieces.assign(
-        indicator=pieces["row"].map(chosen["indicator"].map(MEASURED)), year=pieces["row"].map(chosen["year"]).astype(int),
-        level=pieces["row"].map(chosen["geography_level"]), value=pieces["row"].map(chosen["value"]).astype(float),
+        indicator=pieces["row"].map(chosen["indicator"].map(MEASURED)),
+        year=pieces["row"].map(chosen["year"]).astype(int),
+        level=pieces["row"].map(chosen["geography_level"]),
+        value=pieces["row"].map(chosen["value"]).astype(float),
     )
 
     rows, provenance, used_by = [], [], {}
@@ -136,12 +188,16 @@ def measured_coverage(published: pd.DataFrame, overlay: pd.DataFrame, district_n
             if rec["area"] not in splits:
                 splits[rec["area"]] = _seat_split(overlay, rec["area"], district_names)
         split = "; ".join(f"{rec['area']}: {splits[rec['area']]}" for rec in records)
-        provenance.append(_provenance(code, indicator, year, round(value, 2), "derived", records, min(covered, 1.0), split))
+        provenance.append(
+            _provenance(code, indicator, year, round(value, 2), "derived", records, min(covered, 1.0), split)
+        )
         for r in group["row"]:
             used_by.setdefault(r, set()).add(code)
 
     provenance_frame = pd.DataFrame(provenance, columns=PROVENANCE_COLUMNS)
-    rows = provenance_frame[["code_state_district", "indicator", "year", "value", "method", "source_ids", "method_note"]].copy()
+    rows = provenance_frame[
+        ["code_state_district", "indicator", "year", "value", "method", "source_ids", "method_note"]
+    ].copy()
 
     # the account: every sub-national row, used or with its reason
     sub["districts"] = [";".join(sorted(used_by.get(index, set()))) for index in sub.index]
@@ -156,7 +212,11 @@ def measured_coverage(published: pd.DataFrame, overlay: pd.DataFrame, district_n
     sub["reason"] = sub["reason_id"].map(REASONS)
     sub["district_indicator"] = sub["indicator"].map(MEASURED).where(sub["status"] != "not_used")
     # for seats: the district holding the largest share of its people would be (why a seat reached no district)
-    largest = overlay.sort_values("district_share").groupby("parlimen").last() if len(overlay) else pd.DataFrame(columns=["code_state_district", "district_share"])
+    largest = (
+        overlay.sort_values("district_share").groupby("parlimen").last()
+        if len(overlay)
+        else pd.DataFrame(columns=["code_state_district", "district_share"])
+    )
     is_seat = sub["geography_level"] == "parliament"
     sub["largest_district_share"] = sub["area"].map(largest["district_share"]).where(is_seat).astype(float).round(3)
     sub["largest_district"] = sub["area"].map(largest["code_state_district"].map(district_names)).where(is_seat)
@@ -164,7 +224,16 @@ def measured_coverage(published: pd.DataFrame, overlay: pd.DataFrame, district_n
     return rows.reset_index(drop=True), provenance_frame, account
 
 
-def _provenance(code: str, indicator: str, year: int, value: float, method: str, records: list[pd.Series], covered: float, split: str) -> dict:
+def _provenance(
+    code: str,
+    indicator: str,
+    year: int,
+    value: float,
+    method: str,
+    records: list[pd.Series],
+    covered: float,
+    split: str,
+) -> dict:
     """One district value with where it comes from (places, dates, publishers, links) and its note."""
     places = "; ".join(str(r["area"]) for r in records)
     as_of = "; ".join(str(r["as_of"] or r["year"]) for r in records)
@@ -174,15 +243,33 @@ def _provenance(code: str, indicator: str, year: int, value: float, method: str,
     else:
         note = f"from seat figure(s) {places} ({as_of}; {publishers}); the seat(s) hold {covered:.0%} of the district's people; where the seat's people live: {split}"
     return {
-        "code_state_district": code, "indicator": indicator, "year": int(year), "value": value, "method": method, "places": places, "as_of": as_of,
-        "district_share": round(covered, 3), "seat_split": split, "publisher": publishers,
+        "code_state_district": code,
+        "indicator": indicator,
+        "year": int(year),
+        "value": value,
+        "method": method,
+        "places": places,
+        "as_of": as_of,
+        "district_share": round(covered, 3),
+        "seat_split": split,
+        "publisher": publishers,
         "source_url": " ".join(dict.fromkeys(str(r["source_url"]) for r in records)),
         "confidence": "; ".join(dict.fromkeys(str(r["confidence"]) for r in records)),
-        "source_ids": ";".join(sorted({str(r["source_id"]) for r in records} | ({"dosm_census_dun", "dosm_dun_boundaries"} if method == "derived" else set()))),
+        "source_ids": ";".join(
+            sorted(
+                {str(r["source_id"]) for r in records}
+                | ({"dosm_census_dun", "dosm_dun_boundaries"} if method == "derived" else set())
+            )
+        ),
         "method_note": note,
     }
 
 
 def account_summary(account: pd.DataFrame) -> pd.DataFrame:
     """Counts per source and status (and reason, for rows not used)."""
-    return account.fillna({"reason_id": ""}).groupby(["source_id", "status", "reason_id"], as_index=False).size().rename(columns={"size": "rows"})
+    return (
+        account.fillna({"reason_id": ""})
+        .groupby(["source_id", "status", "reason_id"], as_index=False)
+        .size()
+        .rename(columns={"size": "rows"})
+    )

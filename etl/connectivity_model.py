@@ -58,7 +58,12 @@ COVARIATES: tuple[Covariate, ...] = (
     Covariate("piped_water_hh_pct", +1, "identity", "piped water marks places reached by networks and infrastructure"),
     Covariate("poverty_absolute_pct", -1, "identity", "poor households buy fewer devices and subscriptions"),
     Covariate("household_income_median_rm", +1, "log", "income pays for devices and data"),
-    Covariate("population_beyond_5km_facility_pct", -1, "identity", "remoteness: people far from a clinic live where masts and lines are sparse"),
+    Covariate(
+        "population_beyond_5km_facility_pct",
+        -1,
+        "identity",
+        "remoteness: people far from a clinic live where masts and lines are sparse",
+    ),
     Covariate("schools_rural_pct", -1, "identity", "remoteness: MOE classes most schools of remote districts as rural"),
 )
 
@@ -81,13 +86,14 @@ class ModelError(ValueError):
     """The calibration has no solution for the given inputs."""
 
 
-
 # --- calibration targets ----------------------------------------------------------------------------
 
 
 def stratum_targets(published: pd.DataFrame, year: int = MODEL_YEAR) -> dict[str, float]:
     """The published household internet shares to calibrate to: national, urban, rural (per cent)."""
-    rows = published.loc[(published["indicator"] == TARGET_INDICATOR) & (published["year"] == year) & (published["confidence"] == "high")]
+    rows = published.loc[
+        (published["indicator"] == TARGET_INDICATOR) & (published["year"] == year) & (published["confidence"] == "high")
+    ]
     targets = {}
     for name, mask in {
         "national": rows["geography_level"] == "national",
@@ -113,16 +119,22 @@ def expit(x: np.ndarray) -> np.ndarray:
 
 def most_recent_up_to(indicators: pd.DataFrame, indicator: str, year: int) -> pd.DataFrame:
     """Each district's most recent value of an indicator up to `year`: code_state_district, value, year."""
-    rows = indicators.loc[(indicators["indicator"] == indicator) & (indicators["year"] <= year) & indicators["value"].notna()]
+    rows = indicators.loc[
+        (indicators["indicator"] == indicator) & (indicators["year"] <= year) & indicators["value"].notna()
+    ]
     latest = rows.sort_values("year").groupby("code_state_district", as_index=False).last()
     return latest[["code_state_district", "value", "year"]]
 
 
-def covariate_table(indicators: pd.DataFrame, codes: pd.Index, covariates: tuple[Covariate, ...] = COVARIATES, year: int = MODEL_YEAR) -> tuple[pd.DataFrame, pd.DataFrame]:
+def covariate_table(
+    indicators: pd.DataFrame, codes: pd.Index, covariates: tuple[Covariate, ...] = COVARIATES, year: int = MODEL_YEAR
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(values, years): one column per covariate (transformed), indexed by code; and the year used."""
     values, years = {}, {}
     for covariate in covariates:
-        latest = most_recent_up_to(indicators, covariate.indicator, year).set_index("code_state_district").reindex(codes)
+        latest = (
+            most_recent_up_to(indicators, covariate.indicator, year).set_index("code_state_district").reindex(codes)
+        )
         raw = latest["value"].astype(float)
         if covariate.transform == "log":
             raw = np.log(raw.where(raw > 0))
@@ -142,7 +154,9 @@ def household_weights(indicators: pd.DataFrame, codes: pd.Index, year: int = MOD
     return get("households_census", 2020) * get("population", year) / get("population_census", 2020)
 
 
-def standardise(values: pd.DataFrame, weights: pd.Series, covariates: tuple[Covariate, ...] = COVARIATES, clip: float = 3.0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def standardise(
+    values: pd.DataFrame, weights: pd.Series, covariates: tuple[Covariate, ...] = COVARIATES, clip: float = 3.0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Signed z-scores (higher = better connected), household-weighted mean 0 / sd 1, clipped to ±clip.
 
     Returns (z, scale) with scale holding each covariate's weighted mean and sd (to express the
@@ -175,7 +189,9 @@ SOLVER_TOLERANCE = 1e-12  # on the intercept (logit) and on gamma: far below any
 SOLVER_MAX_ITERATIONS = 100
 
 
-def increasing_root(function, low: np.ndarray, high: np.ndarray, start: np.ndarray, tolerance: float = SOLVER_TOLERANCE) -> np.ndarray:
+def increasing_root(
+    function, low: np.ndarray, high: np.ndarray, start: np.ndarray, tolerance: float = SOLVER_TOLERANCE
+) -> np.ndarray:
     """Root of an increasing function per row, vectorised over rows: Newton steps kept inside a
     shrinking bracket [low, high] (a step that would leave it is replaced by bisection).
 
@@ -197,7 +213,9 @@ def increasing_root(function, low: np.ndarray, high: np.ndarray, start: np.ndarr
     raise ModelError("the calibration did not converge")
 
 
-def solve_intercepts(x: np.ndarray, weights: np.ndarray, targets: np.ndarray, start: np.ndarray | None = None) -> np.ndarray:
+def solve_intercepts(
+    x: np.ndarray, weights: np.ndarray, targets: np.ndarray, start: np.ndarray | None = None
+) -> np.ndarray:
     """Intercept a per row of x such that sum(w * expit(a + x)) / sum(w) = target (a share 0-1).
 
     x: (D, N); weights: (N,); targets: (D,). The weighted mean is increasing in a (slope: the
@@ -209,10 +227,19 @@ def solve_intercepts(x: np.ndarray, weights: np.ndarray, targets: np.ndarray, st
         return rate @ share - targets, (rate * (1 - rate)) @ share
 
     rows = x.shape[0]
-    return increasing_root(mean_gap, np.full(rows, -40.0), np.full(rows, 40.0), np.zeros(rows) if start is None else start)
+    return increasing_root(
+        mean_gap, np.full(rows, -40.0), np.full(rows, 40.0), np.zeros(rows) if start is None else start
+    )
 
 
-def full_gap_gamma(score: np.ndarray, urban_w: np.ndarray, rural_w: np.ndarray, urban_t: np.ndarray, rural_t: np.ndarray, upper: float = 50.0) -> np.ndarray:
+def full_gap_gamma(
+    score: np.ndarray,
+    urban_w: np.ndarray,
+    rural_w: np.ndarray,
+    urban_t: np.ndarray,
+    rural_t: np.ndarray,
+    upper: float = 50.0,
+) -> np.ndarray:
     """gamma at which one common intercept + gamma * score reproduces both stratum targets.
 
     For each draw: the intercept a(gamma) is solved on the urban target, and gamma is sought where
@@ -236,7 +263,9 @@ def full_gap_gamma(score: np.ndarray, urban_w: np.ndarray, rural_w: np.ndarray, 
 
     low, high = np.zeros(score.shape[0]), np.full(score.shape[0], upper)
     if np.any(rural_excess(high)[0] < 0):
-        raise ModelError("district covariates cannot reproduce the published urban-rural gap (rural households do not live in lower-scoring districts)")
+        raise ModelError(
+            "district covariates cannot reproduce the published urban-rural gap (rural households do not live in lower-scoring districts)"
+        )
     alpha = np.zeros(score.shape[0])
     return increasing_root(rural_excess, low, high, np.full(score.shape[0], 1.0))
 
@@ -254,7 +283,14 @@ class Calibration:
     district_rate: np.ndarray
 
 
-def calibrate(score: np.ndarray, households: np.ndarray, urban_share: np.ndarray, urban_t: np.ndarray, rural_t: np.ndarray, between_share: np.ndarray) -> Calibration:
+def calibrate(
+    score: np.ndarray,
+    households: np.ndarray,
+    urban_share: np.ndarray,
+    urban_t: np.ndarray,
+    rural_t: np.ndarray,
+    between_share: np.ndarray,
+) -> Calibration:
     """Calibrate draws at once. score: (D, N); households, urban_share (0-1): (N,);
     targets (0-1) and between_share: (D,)."""
     urban_w = households * urban_share
@@ -270,7 +306,9 @@ def calibrate(score: np.ndarray, households: np.ndarray, urban_share: np.ndarray
     return Calibration(alpha_urban, alpha_rural, gamma, gamma_full, urban_rate, rural_rate, district_rate)
 
 
-def aggregates(urban_rate: np.ndarray, rural_rate: np.ndarray, households: np.ndarray, urban_share: np.ndarray) -> dict[str, float]:
+def aggregates(
+    urban_rate: np.ndarray, rural_rate: np.ndarray, households: np.ndarray, urban_share: np.ndarray
+) -> dict[str, float]:
     """Household-weighted urban, rural and national shares (per cent) of one set of rates (N,)."""
     urban_w = households * urban_share
     rural_w = households * (1 - urban_share)
@@ -292,7 +330,14 @@ class Estimate:
     spec: ModelSpec = field(default_factory=ModelSpec)
 
 
-def estimate_internet(z: pd.DataFrame, households: pd.Series, urban_share: pd.Series, targets: dict[str, float], spec: ModelSpec = ModelSpec(), scale: pd.DataFrame | None = None) -> Estimate:
+def estimate_internet(
+    z: pd.DataFrame,
+    households: pd.Series,
+    urban_share: pd.Series,
+    targets: dict[str, float],
+    spec: ModelSpec = ModelSpec(),
+    scale: pd.DataFrame | None = None,
+) -> Estimate:
     """The point estimate (equal weights, between_share) and the 5-95 % interval over draws.
 
     z: signed z-scores (N, K) indexed by code; households: (N,) weights; urban_share: 0-1;
@@ -309,15 +354,21 @@ def estimate_internet(z: pd.DataFrame, households: pd.Series, urban_share: pd.Se
     urban_t, rural_t = targets["urban"] / 100, targets["rural"] / 100
 
     equal = np.full((1, k), 1.0 / k)
-    point = calibrate(composite_scores(zs, equal), h, u, np.array([urban_t]), np.array([rural_t]), np.array([spec.between_share]))
+    point = calibrate(
+        composite_scores(zs, equal), h, u, np.array([urban_t]), np.array([rural_t]), np.array([spec.between_share])
+    )
 
     rng = np.random.default_rng(spec.seed)
     weights = rng.dirichlet(np.full(k, spec.dirichlet_concentration), size=spec.draws)
     share = rng.uniform(*spec.between_share_range, size=spec.draws)
     jitter = spec.target_jitter_pp / 100
     draws = calibrate(
-        composite_scores(zs, weights), h, u,
-        urban_t + rng.uniform(-jitter, jitter, spec.draws), rural_t + rng.uniform(-jitter, jitter, spec.draws), share,
+        composite_scores(zs, weights),
+        h,
+        u,
+        urban_t + rng.uniform(-jitter, jitter, spec.draws),
+        rural_t + rng.uniform(-jitter, jitter, spec.draws),
+        share,
     )
     low, high = np.percentile(draws.district_rate, spec.interval, axis=0)
     value = point.district_rate[0]
@@ -341,6 +392,7 @@ def estimate_internet(z: pd.DataFrame, households: pd.Series, urban_share: pd.Se
         }
     )
     if scale is not None:
-        coefficients["logit_per_unit"] = coefficients["logit_per_sd"] * coefficients["direction"] / scale.loc[z.columns, "sd"].to_numpy(dtype=float)
+        coefficients["logit_per_unit"] = (
+            coefficients["logit_per_sd"] * coefficients["direction"] / scale.loc[z.columns, "sd"].to_numpy(dtype=float)
+        )
     return Estimate(table, point, aggregates(point.urban_rate[0], point.rural_rate[0], h, u), coefficients, spec)
-

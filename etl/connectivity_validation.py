@@ -34,19 +34,33 @@ def strength(rho: float, n: int | None = None) -> str:
     return f"{word}, indicative only (n < {INDICATIVE_BELOW_N})" if n is not None and n < INDICATIVE_BELOW_N else word
 
 
-def seat_household_weights(dun_weights: pd.DataFrame, dun_households: pd.DataFrame, seat_weights: pd.DataFrame, households: pd.Series, area_km2: pd.Series) -> pd.DataFrame:
+def seat_household_weights(
+    dun_weights: pd.DataFrame,
+    dun_households: pd.DataFrame,
+    seat_weights: pd.DataFrame,
+    households: pd.Series,
+    area_km2: pd.Series,
+) -> pd.DataFrame:
     """Seat -> district weights by households (sum to 1 per seat): parlimen, code_state_district, hh_weight.
 
     Each state seat (DUN) of the parliament seat brings its Census 2020 households, shared among
     districts by area (dun_weights: code_state_dun, code_state_district, weight). A seat without
     DUNs (the Federal Territories) falls back to its area share in each district times that
     district's household density (seat_weights: parlimen, code_state_district, weight)."""
-    by_dun = dun_weights.merge(dun_households[["code_state_dun", "parlimen", "household_total"]], on="code_state_dun", how="inner")
-    by_dun = by_dun.assign(hh_weight=by_dun["weight"] * by_dun["household_total"]).groupby(["parlimen", "code_state_district"], as_index=False)["hh_weight"].sum()
+    by_dun = dun_weights.merge(
+        dun_households[["code_state_dun", "parlimen", "household_total"]], on="code_state_dun", how="inner"
+    )
+    by_dun = (
+        by_dun.assign(hh_weight=by_dun["weight"] * by_dun["household_total"])
+        .groupby(["parlimen", "code_state_district"], as_index=False)["hh_weight"]
+        .sum()
+    )
     fallback = seat_weights.loc[~seat_weights["parlimen"].isin(by_dun["parlimen"])]
     density = (households / area_km2).rename("density")
     fallback = fallback.merge(density, left_on="code_state_district", right_index=True, how="left")
-    fallback = fallback.assign(hh_weight=fallback["weight"] * fallback["density"])[["parlimen", "code_state_district", "hh_weight"]]
+    fallback = fallback.assign(hh_weight=fallback["weight"] * fallback["density"])[
+        ["parlimen", "code_state_district", "hh_weight"]
+    ]
     joined = pd.concat([by_dun, fallback], ignore_index=True)
     joined["hh_weight"] = joined["hh_weight"] / joined.groupby("parlimen")["hh_weight"].transform("sum")
     return joined[["parlimen", "code_state_district", "hh_weight"]]
@@ -70,7 +84,9 @@ def area_estimates(points: pd.DataFrame, estimates: pd.Series, seat_weights: pd.
 def validation_pairs(published: pd.DataFrame, estimates: pd.Series, seat_weights: pd.DataFrame) -> pd.DataFrame:
     """The latest published coverage figure of each district / seat next to the modelled value."""
     rows = published.loc[
-        published["indicator"].isin(VALIDATION_INDICATORS) & published["geography_level"].isin(["district", "parliament"]) & published["value"].notna()
+        published["indicator"].isin(VALIDATION_INDICATORS)
+        & published["geography_level"].isin(["district", "parliament"])
+        & published["value"].notna()
     ]
     rows = rows.sort_values(["year", "as_of"]).groupby(["geography_level", "area"], as_index=False).last()
     modelled = area_estimates(rows, estimates, seat_weights)
@@ -98,23 +114,43 @@ def state_aggregates(estimates: pd.Series, households: pd.Series, state_of: pd.S
 PREDICTORS = ("model", "piped_water", "state_mean", "national_mean")
 SCHEMES = ("leave_one_out", "leave_one_state_out")
 WITHIN_STATE_MIN_POINTS = 3  # a rank correlation needs at least three places in a state
-OUT_OF_SAMPLE_COLUMNS = ["scheme", "predictor", "n", "mae_pp", "n_common", "mae_common_pp", "rho", "within_state_rho", "within_state_states", "within_state_points"]
+OUT_OF_SAMPLE_COLUMNS = [
+    "scheme",
+    "predictor",
+    "n",
+    "mae_pp",
+    "n_common",
+    "mae_common_pp",
+    "rho",
+    "within_state_rho",
+    "within_state_states",
+    "within_state_points",
+]
 
 
-def coverage_points(published: pd.DataFrame, estimates: pd.Series, piped_water: pd.Series, seat_weights: pd.DataFrame) -> pd.DataFrame:
+def coverage_points(
+    published: pd.DataFrame, estimates: pd.Series, piped_water: pd.Series, seat_weights: pd.DataFrame
+) -> pd.DataFrame:
     """The latest usable coverage figure of each district / seat (4G or mobile-internet coverage of
     populated areas; low-confidence rows left out) with the modelled share and piped water of the
     same place (seats: household-weighted means of their districts): state, area, published, model, piped_water."""
     rows = published.loc[
-        published["indicator"].isin(VALIDATION_INDICATORS) & published["geography_level"].isin(["district", "parliament"])
-        & published["value"].notna() & (published["confidence"] != "low")
+        published["indicator"].isin(VALIDATION_INDICATORS)
+        & published["geography_level"].isin(["district", "parliament"])
+        & published["value"].notna()
+        & (published["confidence"] != "low")
     ]
     rows = rows.sort_values(["year", "as_of"]).groupby(["geography_level", "area"], as_index=False).last()
     return pd.DataFrame(
         {
-            "geography_level": rows["geography_level"], "state": rows["state"], "area": rows["area"], "indicator": rows["indicator"],
-            "year": rows["year"], "published": rows["value"].astype(float),
-            "model": area_estimates(rows, estimates, seat_weights).to_numpy(), "piped_water": area_estimates(rows, piped_water, seat_weights).to_numpy(),
+            "geography_level": rows["geography_level"],
+            "state": rows["state"],
+            "area": rows["area"],
+            "indicator": rows["indicator"],
+            "year": rows["year"],
+            "published": rows["value"].astype(float),
+            "model": area_estimates(rows, estimates, seat_weights).to_numpy(),
+            "piped_water": area_estimates(rows, piped_water, seat_weights).to_numpy(),
         }
     ).reset_index(drop=True)
 
@@ -181,16 +217,28 @@ def out_of_sample(points: pd.DataFrame) -> pd.DataFrame:
             column = predicted[predictor]
             error = (column - points["published"]).abs()
             # a state's (or the nation's) mean is one number for every place of the state: it cannot rank them
-            within = within_state_agreement(points, predictor) if predictor in ("model", "piped_water") else within_state_agreement(points.assign(_flat=0.0), "_flat")
+            within = (
+                within_state_agreement(points, predictor)
+                if predictor in ("model", "piped_water")
+                else within_state_agreement(points.assign(_flat=0.0), "_flat")
+            )
             rows.append(
                 {
-                    "scheme": scheme, "predictor": predictor, "n": int(column.notna().sum()),
+                    "scheme": scheme,
+                    "predictor": predictor,
+                    "n": int(column.notna().sum()),
                     "mae_pp": round(float(error.mean()), 2) if column.notna().any() else float("nan"),
                     "n_common": int(common.sum()) if predictor in usable else 0,
-                    "mae_common_pp": round(float(error[common].mean()), 2) if predictor in usable and common.any() else float("nan"),
+                    "mae_common_pp": round(float(error[common].mean()), 2)
+                    if predictor in usable and common.any()
+                    else float("nan"),
                     # the mean of the other places falls as a place's own figure rises: its rank says nothing
-                    "rho": round(rank_correlation(points["published"], column), 3) if predictor != "national_mean" else float("nan"),
-                    "within_state_rho": round(within[0], 3), "within_state_states": within[1], "within_state_points": within[2],
+                    "rho": round(rank_correlation(points["published"], column), 3)
+                    if predictor != "national_mean"
+                    else float("nan"),
+                    "within_state_rho": round(within[0], 3),
+                    "within_state_states": within[1],
+                    "within_state_points": within[2],
                 }
             )
     return pd.DataFrame(rows, columns=OUT_OF_SAMPLE_COLUMNS)
@@ -199,7 +247,9 @@ def out_of_sample(points: pd.DataFrame) -> pd.DataFrame:
 def beats_baselines(table: pd.DataFrame, scheme: str = "leave_one_out") -> bool:
     """True when the model's error on the common places is below every baseline's in that scheme
     (scheme leave_one_state_out compares with piped water and the national mean only)."""
-    rows = table.loc[(table["scheme"] == scheme) & table["mae_common_pp"].notna()].set_index("predictor")["mae_common_pp"]
+    rows = table.loc[(table["scheme"] == scheme) & table["mae_common_pp"].notna()].set_index("predictor")[
+        "mae_common_pp"
+    ]
     if "model" not in rows.index or len(rows) < 2:
         return False
     return bool(rows["model"] < rows.drop("model").min())

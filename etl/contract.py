@@ -14,9 +14,22 @@ from pathlib import Path
 
 # DOSM's 13 states and 3 federal territories, in state-code order: the one list of states.
 STATE_NAMES = [
-    "Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Pulau Pinang", "Perak",
-    "Perlis", "Selangor", "Terengganu", "Sabah", "Sarawak",
-    "W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya",
+    "Johor",
+    "Kedah",
+    "Kelantan",
+    "Melaka",
+    "Negeri Sembilan",
+    "Pahang",
+    "Pulau Pinang",
+    "Perak",
+    "Perlis",
+    "Selangor",
+    "Terengganu",
+    "Sabah",
+    "Sarawak",
+    "W.P. Kuala Lumpur",
+    "W.P. Labuan",
+    "W.P. Putrajaya",
 ]
 
 # --- files ------------------------------------------------------------------------------------------
@@ -26,16 +39,32 @@ BOUNDARIES = "boundaries.parquet"  # full-resolution district polygons (code_sta
 STATES = "states.parquet"  # state outlines dissolved from the display geometry
 INDICATORS = "indicators.parquet"  # long: one row per district, indicator and year
 FACILITIES = "facilities.parquet"  # points: schools, clinics, hospitals with their district
-PUBLISHED_FIGURES = "published_figures.parquet"  # figures at the level they were published (never written into districts)
+PUBLISHED_FIGURES = (
+    "published_figures.parquet"  # figures at the level they were published (never written into districts)
+)
 # published_figures concepts about farmers and MSMEs (etl/sources/agriculture.py): never connectivity evidence
 LIVELIHOOD_CONCEPTS = ("farmers", "msme_digital_adoption")
 SEATS = "seats.parquet"  # GeoParquet, EPSG:4326: 222 Parlimen + 600 DUN seats, display geometry + attributes
-SEAT_INDICATORS = "seat_indicators.parquet"  # long: one row per seat, indicator and year (direct or carried from districts)
+SEAT_INDICATORS = (
+    "seat_indicators.parquet"  # long: one row per seat, indicator and year (direct or carried from districts)
+)
 SEAT_OVERLAY = "seat_overlay.parquet"  # Census 2020 people of each seat in each district it overlaps (both shares)
 FACILITY_STATUS = "facility_status.parquet"  # imported connection status, one row per listed school/clinic (etl/facility_status.py); empty when none
 QUALITY = "quality.json"  # row accounts and quality notes of the build
 MANIFEST = "manifest.json"  # written last: build time, code version, inputs' sha256, outputs' rows and sha256
-OUTPUT_FILES = [DISTRICTS, BOUNDARIES, STATES, INDICATORS, FACILITIES, PUBLISHED_FIGURES, SEATS, SEAT_INDICATORS, SEAT_OVERLAY, FACILITY_STATUS, QUALITY]
+OUTPUT_FILES = [
+    DISTRICTS,
+    BOUNDARIES,
+    STATES,
+    INDICATORS,
+    FACILITIES,
+    PUBLISHED_FIGURES,
+    SEATS,
+    SEAT_INDICATORS,
+    SEAT_OVERLAY,
+    FACILITY_STATUS,
+    QUALITY,
+]
 
 # Layout of processed/: each build is a complete folder builds/<name>/ (never changed once published);
 # `current` is a symlink to the served one, replaced in one os.replace, so a reader that resolves it
@@ -73,7 +102,17 @@ INTERVAL_COLUMNS = ["lower", "upper"]  # optional interval of modelled values
 NOTE_COLUMNS = ["method_note"]  # optional: how one value was made (e.g. which seat figure reached the district)
 # a seat value carried from districts: its method_note is this prefix + "Julau 82 %, Kanowit 18 %" (the app words the prefix in its language)
 CARRIED_NOTE_PREFIX = "estimated from districts (share of the seat's people): "
-FACILITY_COLUMNS = ["facility_id", "kind", "name", "code_state_district", "lon", "lat", "source_id", "code_parlimen", "code_seat_dun"]
+FACILITY_COLUMNS = [
+    "facility_id",
+    "kind",
+    "name",
+    "code_state_district",
+    "lon",
+    "lat",
+    "source_id",
+    "code_parlimen",
+    "code_seat_dun",
+]
 SEAT_LEVELS = ["parlimen", "dun"]  # geography of a seat row (districts are the third level)
 METHODS = ["observed", "derived", "modelled", "imported"]  # imported: a user's own district data (etl/importer.py)
 # a facility's status class against the Giga 20 Mbps benchmark (a connected facility without a measured speed is in the second)
@@ -89,7 +128,13 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C("source_ids", "str", description="';'-joined ids of data/sources.yaml"),
         C("lower", "float", nullable=True, required=False, description="5 % bound of a modelled value"),
         C("upper", "float", nullable=True, required=False, description="95 % bound of a modelled value"),
-        C("method_note", "str", nullable=True, required=False, description="how this value was made, when the method alone does not say (seat overlay, district figure)"),
+        C(
+            "method_note",
+            "str",
+            nullable=True,
+            required=False,
+            description="how this value was made, when the method alone does not say (seat overlay, district figure)",
+        ),
     ),
     DISTRICTS: (
         C("code_state_district", "str"),
@@ -108,7 +153,12 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C("geography_level", "str"),
         C("state", "str"),
         C("area", "str"),
-        C("code_state_district", "str", nullable=True, description="district rows: their district; seat rows: the districts the seat overlaps, ';'-joined"),
+        C(
+            "code_state_district",
+            "str",
+            nullable=True,
+            description="district rows: their district; seat rows: the districts the seat overlaps, ';'-joined",
+        ),
         C("code_parlimen", "str", nullable=True),
         C("lon", "float", nullable=True),
         C("lat", "float", nullable=True),
@@ -126,9 +176,26 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C("latest", "bool"),
     ),
     FACILITIES: (
-        *(C(name, "float" if name in ("lon", "lat") else "str", nullable=name in ("code_state_district", "lon", "lat")) for name in FACILITY_COLUMNS[:7]),
-        C("code_parlimen", "str", nullable=True, description="Parlimen seat holding the point (point in polygon, else nearest seat of its state); blank = not placed"),
-        C("code_seat_dun", "str", nullable=True, description="DUN seat (code_state_dun) holding the point; blank in the Federal Territories (no DUN) or not placed"),
+        *(
+            C(
+                name,
+                "float" if name in ("lon", "lat") else "str",
+                nullable=name in ("code_state_district", "lon", "lat"),
+            )
+            for name in FACILITY_COLUMNS[:7]
+        ),
+        C(
+            "code_parlimen",
+            "str",
+            nullable=True,
+            description="Parlimen seat holding the point (point in polygon, else nearest seat of its state); blank = not placed",
+        ),
+        C(
+            "code_seat_dun",
+            "str",
+            nullable=True,
+            description="DUN seat (code_state_dun) holding the point; blank in the Federal Territories (no DUN) or not placed",
+        ),
     ),
     SEATS: (
         C("geography", "str", description=" / ".join(SEAT_LEVELS)),
@@ -140,10 +207,22 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C("state", "str"),
         C("area_km2", "float", description="measured in an equal-area projection"),
         C("population_2020", "float", description="Census 2020 population_total of the seat"),
-        C("urban_share_pct", "float", description="estimated: population-weighted mean of the districts' Census 2020 urban shares"),
-        C("urban_class", "str", description="urban >= 60 %, semi_urban 30-60 %, rural < 30 % of the estimated urban share"),
+        C(
+            "urban_share_pct",
+            "float",
+            description="estimated: population-weighted mean of the districts' Census 2020 urban shares",
+        ),
+        C(
+            "urban_class",
+            "str",
+            description="urban >= 60 %, semi_urban 30-60 %, rural < 30 % of the estimated urban share",
+        ),
         C("urban_class_basis", "str", description="the rule behind urban_class, one sentence"),
-        C("districts_overlapped", "str", description="';'-joined code_state_district holding the seat's people, largest first (pieces under 1 % left out)"),
+        C(
+            "districts_overlapped",
+            "str",
+            description="';'-joined code_state_district holding the seat's people, largest first (pieces under 1 % left out)",
+        ),
         C("main_district", "str", description="code_state_district holding most of the seat's people"),
     ),
     SEAT_INDICATORS: (
@@ -154,8 +233,17 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C("value", "float", nullable=True, description="NaN = no data (method_note says why), never 0"),
         C("method", "str", description=" / ".join(METHODS) + ": the method of the underlying value"),
         C("source_ids", "str", description="';'-joined ids of data/sources.yaml"),
-        C("from_districts", "bool", description="True = carried from districts by the population overlay: show as 'estimated from districts'"),
-        C("method_note", "str", nullable=True, description="how the value was made: districts and shares, renormalisation, reference year"),
+        C(
+            "from_districts",
+            "bool",
+            description="True = carried from districts by the population overlay: show as 'estimated from districts'",
+        ),
+        C(
+            "method_note",
+            "str",
+            nullable=True,
+            description="how the value was made: districts and shares, renormalisation, reference year",
+        ),
         C("lower", "float", nullable=True, description="carried interval bound (population-weighted like the value)"),
         C("upper", "float", nullable=True, description="carried interval bound (population-weighted like the value)"),
     ),
@@ -176,9 +264,17 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C("geography", "str", description=" / ".join(SEAT_LEVELS)),
         C("code_seat", "str"),
         C("code_state_district", "str"),
-        C("population", "float", description="Census 2020 people of the seat living in the district (DUN people spread by area)"),
+        C(
+            "population",
+            "float",
+            description="Census 2020 people of the seat living in the district (DUN people spread by area)",
+        ),
         C("seat_share", "float", description="share of the seat's people in the district; sums to 1 per seat"),
-        C("district_share", "float", description="share of the district's people (as spread) in the seat; sums to 1 per district and level"),
+        C(
+            "district_share",
+            "float",
+            description="share of the district's people (as spread) in the seat; sums to 1 per district and level",
+        ),
     ),
 }
 
@@ -203,12 +299,32 @@ QUALITY_NOTE_FIELDS = (
     "detail",  # the sentence, generated from the fields above
     "rows",  # the rows behind the note (list of records), e.g. one per explained gap
 )
-QUALITY_ACCOUNT_FIELDS = ("source", "rows_read", "rows_used", "rows_rejected", "rows_unmatched", "rows_aggregate", "detail")
+QUALITY_ACCOUNT_FIELDS = (
+    "source",
+    "rows_read",
+    "rows_used",
+    "rows_rejected",
+    "rows_unmatched",
+    "rows_aggregate",
+    "detail",
+)
 
 NOTE_KINDS = (
-    "geometry_repaired", "alias_used", "consistency_check", "excluded_district", "no_data", "group_value",
-    "series_break", "reconciliation", "decision", "spatial_assignment", "rejected_coordinates", "missing_values",
-    "validation", "source_unavailable", "duplicate_rows",
+    "geometry_repaired",
+    "alias_used",
+    "consistency_check",
+    "excluded_district",
+    "no_data",
+    "group_value",
+    "series_break",
+    "reconciliation",
+    "decision",
+    "spatial_assignment",
+    "rejected_coordinates",
+    "missing_values",
+    "validation",
+    "source_unavailable",
+    "duplicate_rows",
     "not_used",  # a published row deliberately not turned into a district value, with its reason (values: reason_id)
 )
 

@@ -64,8 +64,18 @@ def code_digest() -> str:
     import shapely
 
     versions = [
-        CACHE_VERSION, shapely.__version__, shapely.geos_version_string, geopandas.__version__, pd.__version__, np.__version__,
-        pyarrow.__version__, pyproj.__version__, pyproj.proj_version_str, pyogrio.__version__, pyogrio.__gdal_version_string__, pandera.__version__,
+        CACHE_VERSION,
+        shapely.__version__,
+        shapely.geos_version_string,
+        geopandas.__version__,
+        pd.__version__,
+        np.__version__,
+        pyarrow.__version__,
+        pyproj.__version__,
+        pyproj.proj_version_str,
+        pyogrio.__version__,
+        pyogrio.__gdal_version_string__,
+        pandera.__version__,
     ]
     digest = hashlib.sha256("|".join(map(str, versions)).encode())
     package = Path(__file__).resolve().parent
@@ -83,7 +93,11 @@ def content_key(*parts: object) -> str:
             digest.update(f"arrow-strings {part.dtype} {len(part)} {len(strings)}\n".encode() + strings)
             continue
         if isinstance(part, (pd.Series, pd.Index)):
-            part = np.asarray(part.to_numpy(dtype=object) if part.dtype == object or not isinstance(part.dtype, np.dtype) else part.to_numpy())
+            part = np.asarray(
+                part.to_numpy(dtype=object)
+                if part.dtype == object or not isinstance(part.dtype, np.dtype)
+                else part.to_numpy()
+            )
         if isinstance(part, np.ndarray):
             if part.dtype == object:
                 data = "\x1f".join(map(repr, part.tolist())).encode()
@@ -114,7 +128,9 @@ def _arrow_string_bytes(values: pd.Series | pd.Index) -> bytes | None:
     if len(array) == 0:
         return b""
     _, offsets_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offsets_buffer, dtype=np.int32 if pa.types.is_string(array.type) else np.int64)[array.offset : array.offset + len(array) + 1]
+    offsets = np.frombuffer(offsets_buffer, dtype=np.int32 if pa.types.is_string(array.type) else np.int64)[
+        array.offset : array.offset + len(array) + 1
+    ]
     data = data_buffer.to_pybytes()[offsets[0] : offsets[-1]] if data_buffer is not None else b""
     nulls = np.packbits(array.is_null().to_numpy(zero_copy_only=False)).tobytes()
     return (offsets - offsets[0]).astype(np.int64).tobytes() + nulls + data
@@ -124,7 +140,11 @@ def frame_parts(frame: pd.DataFrame | pd.Series) -> tuple:
     """Key parts for a whole (small) frame or series: its columns with their dtypes, its index and every column's values."""
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=f"series {frame.name!r}")
-    return (repr([(str(column), str(dtype)) for column, dtype in frame.dtypes.items()]), frame.index, *(frame[column] for column in frame.columns))
+    return (
+        repr([(str(column), str(dtype)) for column, dtype in frame.dtypes.items()]),
+        frame.index,
+        *(frame[column] for column in frame.columns),
+    )
 
 
 @dataclass
@@ -166,7 +186,10 @@ class DerivedCache:
             self.rejected.append(path.name)
             return _MISSING
         header, _, payload = blob.partition(b"\n")
-        if not header.startswith(HEADER) or header[len(HEADER):].decode("ascii", "replace") != hashlib.sha256(payload).hexdigest():
+        if (
+            not header.startswith(HEADER)
+            or header[len(HEADER) :].decode("ascii", "replace") != hashlib.sha256(payload).hexdigest()
+        ):
             self.rejected.append(path.name)  # truncated or altered: never unpickled
             return _MISSING
         try:
@@ -196,9 +219,15 @@ class DerivedCache:
         demand points placed in districts) and the newest others up to KEPT_PER_KIND in all (at least one: the
         version before). Pruning by age alone removed entries this build had just written, so a kind with more
         entries per build than KEPT_PER_KIND was computed again in every build."""
-        own = [entry for entry in self.folder.glob(f"{kind}-*.pkl") if len(entry.name) == len(kind) + 45]  # not another kind's prefix
-        others = sorted((entry for entry in own if entry.name not in self.used), key=lambda entry: entry.stat().st_mtime, reverse=True)
-        for entry in others[max(KEPT_PER_KIND - (len(own) - len(others)), 1):]:
+        own = [
+            entry for entry in self.folder.glob(f"{kind}-*.pkl") if len(entry.name) == len(kind) + 45
+        ]  # not another kind's prefix
+        others = sorted(
+            (entry for entry in own if entry.name not in self.used),
+            key=lambda entry: entry.stat().st_mtime,
+            reverse=True,
+        )
+        for entry in others[max(KEPT_PER_KIND - (len(own) - len(others)), 1) :]:
             entry.unlink(missing_ok=True)
 
 
@@ -217,4 +246,7 @@ def input_digests(fetched: dict, source_ids: list[str] | tuple[str, ...]) -> tup
     return tuple(f"{source_id}={fetched[source_id].sha256}" for source_id in source_ids)
 
 
-DISTRICT_INPUTS = ("dosm_state_district_codes", "dosm_district_boundaries")  # the canonical districts and their full geometry
+DISTRICT_INPUTS = (
+    "dosm_state_district_codes",
+    "dosm_district_boundaries",
+)  # the canonical districts and their full geometry

@@ -52,14 +52,39 @@ KINDS = {"schools": ("school_primary", "school_secondary"), "clinics": ("clinic"
 ID_PREFIX = {"schools": "moe:", "clinics": "moh:"}
 GIGA_MBPS = 20  # Giga (ITU/UNICEF) school connectivity benchmark: 20 Mbps per school (ITU WSIS 2023)
 MIN_YEAR = 2000
-STATUS_COLUMNS = ["code", "facility_id", "name", "code_state_district", "rural", "connected", "technology", "speed_mbps", "measured_on"]
+STATUS_COLUMNS = [
+    "code",
+    "facility_id",
+    "name",
+    "code_state_district",
+    "rural",
+    "connected",
+    "technology",
+    "speed_mbps",
+    "measured_on",
+]
 TEMPLATE_COLUMNS = ["code", "connected", "technology", "speed_mbps", "measured_on"]
 HEADER_SYNONYMS = {
-    "code": "code", "school_code": "code", "kod_sekolah": "code", "kod": "code", "facility_id": "code", "id": "code", "name": "code", "nama": "code",
-    "connected": "connected", "bersambung": "connected", "disambung": "connected",
-    "technology": "technology", "teknologi": "technology",
-    "speed_mbps": "speed_mbps", "speed": "speed_mbps", "kelajuan_mbps": "speed_mbps", "kelajuan": "speed_mbps",
-    "measured_on": "measured_on", "date": "measured_on", "tarikh": "measured_on",
+    "code": "code",
+    "school_code": "code",
+    "kod_sekolah": "code",
+    "kod": "code",
+    "facility_id": "code",
+    "id": "code",
+    "name": "code",
+    "nama": "code",
+    "connected": "connected",
+    "bersambung": "connected",
+    "disambung": "connected",
+    "technology": "technology",
+    "teknologi": "technology",
+    "speed_mbps": "speed_mbps",
+    "speed": "speed_mbps",
+    "kelajuan_mbps": "speed_mbps",
+    "kelajuan": "speed_mbps",
+    "measured_on": "measured_on",
+    "date": "measured_on",
+    "tarikh": "measured_on",
 }
 YES = {"yes", "y", "ya", "true", "1", "connected", "bersambung"}
 NO = {"no", "n", "tidak", "false", "0", "not connected", "tidak bersambung"}
@@ -96,11 +121,20 @@ def _date(value) -> date | None:
 def facility_list(facilities: pd.DataFrame, kind: str) -> pd.DataFrame:
     """The build's schools or clinics as code, facility_id, name, code_state_district, rural (schools only)."""
     rows = facilities.loc[facilities["kind"].isin(KINDS[kind]) & facilities["code_state_district"].notna()]
-    rural = rows["rural"].astype("boolean") if kind == "schools" and "rural" in rows.columns else pd.Series(pd.NA, index=rows.index, dtype="boolean")
-    return pd.DataFrame({
-        "code": rows["facility_id"].astype(str).str.removeprefix(ID_PREFIX[kind]), "facility_id": rows["facility_id"].astype(str),
-        "name": rows["name"].astype(str), "code_state_district": rows["code_state_district"].astype(str), "rural": rural,
-    }).reset_index(drop=True)
+    rural = (
+        rows["rural"].astype("boolean")
+        if kind == "schools" and "rural" in rows.columns
+        else pd.Series(pd.NA, index=rows.index, dtype="boolean")
+    )
+    return pd.DataFrame(
+        {
+            "code": rows["facility_id"].astype(str).str.removeprefix(ID_PREFIX[kind]),
+            "facility_id": rows["facility_id"].astype(str),
+            "name": rows["name"].astype(str),
+            "code_state_district": rows["code_state_district"].astype(str),
+            "rural": rural,
+        }
+    ).reset_index(drop=True)
 
 
 def validate_status(frame: pd.DataFrame, known: pd.DataFrame, kind: str, today: date | None = None) -> StatusResult:
@@ -122,13 +156,20 @@ def validate_status(frame: pd.DataFrame, known: pd.DataFrame, kind: str, today: 
     table = table.loc[~blank_rows]
     missing = [column for column in ("code", "connected", "measured_on") if column not in table.columns]
     if missing:
-        return StatusResult(empty, [f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns {', '.join(TEMPLATE_COLUMNS)}"])
+        return StatusResult(
+            empty,
+            [
+                f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns {', '.join(TEMPLATE_COLUMNS)}"
+            ],
+        )
     if table.empty:
         return StatusResult(empty, ["the table has no data rows"])
 
     records_by_code = {str(r["code"]).upper(): r for r in known.to_dict("records")}
     unique_names = known.drop_duplicates("name", keep=False)
-    records_by_name = {str(r["name"]).casefold(): r for r in unique_names.to_dict("records")} if kind == "clinics" else {}
+    records_by_name = (
+        {str(r["name"]).casefold(): r for r in unique_names.to_dict("records")} if kind == "clinics" else {}
+    )
     issues: dict[str, list[int]] = {}
     unknown: dict[str, list[int]] = {}
     records = []
@@ -149,7 +190,9 @@ def validate_status(frame: pd.DataFrame, known: pd.DataFrame, kind: str, today: 
             try:
                 speed = float(str(row["speed_mbps"]).replace(",", "").strip())
             except ValueError:
-                issues.setdefault("speed_mbps is not a number (Mbps; leave blank if not measured)", []).append(sheet_row)
+                issues.setdefault("speed_mbps is not a number (Mbps; leave blank if not measured)", []).append(
+                    sheet_row
+                )
             else:
                 if not 0 <= speed <= 100_000:  # also refuses nan and inf
                     issues.setdefault("speed_mbps outside 0-100,000 Mbps", []).append(sheet_row)
@@ -162,20 +205,36 @@ def validate_status(frame: pd.DataFrame, known: pd.DataFrame, kind: str, today: 
             issues.setdefault(f"measured_on outside {MIN_YEAR}-01-01 to today", []).append(sheet_row)
         technology = "" if _blank(row.get("technology")) else str(row["technology"]).strip()
         if check_text("technology", technology, required=False):
-            issues.setdefault(f"technology must be one line of plain text, at most {MAX_LABEL_CHARS} characters", []).append(sheet_row)
+            issues.setdefault(
+                f"technology must be one line of plain text, at most {MAX_LABEL_CHARS} characters", []
+            ).append(sheet_row)
         if match is not None:
-            records.append({
-                "code": match["code"], "facility_id": match["facility_id"], "name": match["name"], "code_state_district": match["code_state_district"],
-                "rural": match["rural"], "connected": connected, "technology": technology, "speed_mbps": speed,
-                "measured_on": None if measured is None else measured.isoformat(), "_row": sheet_row,
-            })
+            records.append(
+                {
+                    "code": match["code"],
+                    "facility_id": match["facility_id"],
+                    "name": match["name"],
+                    "code_state_district": match["code_state_district"],
+                    "rural": match["rural"],
+                    "connected": connected,
+                    "technology": technology,
+                    "speed_mbps": speed,
+                    "measured_on": None if measured is None else measured.isoformat(),
+                    "_row": sheet_row,
+                }
+            )
 
     problems = [f"{message}: {_rows(rows)}" for message, rows in issues.items()]
     suggestions = {}
     if unknown:
-        candidates = {**{key: r["code"] for key, r in records_by_code.items()}, **{key: r["name"] for key, r in records_by_name.items()}}
+        candidates = {
+            **{key: r["code"] for key, r in records_by_code.items()},
+            **{key: r["name"] for key, r in records_by_name.items()},
+        }
         for code in unknown:
-            matches = difflib.get_close_matches(code.upper(), list(records_by_code), n=3, cutoff=0.6) or difflib.get_close_matches(code.casefold(), list(records_by_name), n=3, cutoff=0.6)
+            matches = difflib.get_close_matches(
+                code.upper(), list(records_by_code), n=3, cutoff=0.6
+            ) or difflib.get_close_matches(code.casefold(), list(records_by_name), n=3, cutoff=0.6)
             suggestions[code] = [candidates[m] for m in matches]
         listed = ", ".join(list(unknown)[:50]) + (" …" if len(unknown) > 50 else "")
         problems.insert(0, f"{len(unknown)} unknown {kind[:-1]} code(s), not in the build's {kind} list: {listed}")
@@ -204,7 +263,9 @@ def built_facilities(data_dir: Path | None = None) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
-def check_status(data: bytes, filename: str, kind: str, facilities: pd.DataFrame, *, declared_source: str = "") -> StatusResult:
+def check_status(
+    data: bytes, filename: str, kind: str, facilities: pd.DataFrame, *, declared_source: str = ""
+) -> StatusResult:
     """Read and check one status file against the build's facilities; nothing is written (the upload
     page shows this report to everyone, and stores only for those who may change data)."""
     if kind not in KINDS:
@@ -223,13 +284,24 @@ def check_status(data: bytes, filename: str, kind: str, facilities: pd.DataFrame
 def status_summary(accepted: pd.DataFrame) -> dict:
     """What an accepted file holds, for the import report: facilities, districts, connected, the measured dates."""
     return {
-        "rows": int(len(accepted)), "districts": int(accepted["code_state_district"].nunique()), "connected": int(accepted["connected"].sum()),
-        "measured_from": min(accepted["measured_on"]), "measured_to": max(accepted["measured_on"]),
+        "rows": int(len(accepted)),
+        "districts": int(accepted["code_state_district"].nunique()),
+        "connected": int(accepted["connected"].sum()),
+        "measured_from": min(accepted["measured_on"]),
+        "measured_to": max(accepted["measured_on"]),
     }
 
 
 def store_status(
-    result: StatusResult, data: bytes, filename: str, kind: str, directory: Path, *, declared_source: str = "", by: str | None = None, via: str = "cli",
+    result: StatusResult,
+    data: bytes,
+    filename: str,
+    kind: str,
+    directory: Path,
+    *,
+    declared_source: str = "",
+    by: str | None = None,
+    via: str = "cli",
 ) -> tuple[Path, Path]:
     """Store an accepted file's rows and provenance (replacing the previous import of this kind) and log who did it."""
     if not result.ok:
@@ -238,24 +310,49 @@ def store_status(
     csv_path, json_path = status_paths(kind, directory)
     summary = status_summary(result.accepted)
     provenance = {
-        "kind": kind, "file": Path(filename).name[:MAX_LABEL_CHARS], "sha256": sha256_bytes(data), "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "declared_source": declared_source.strip() or "not declared", "rows": summary["rows"], "districts": summary["districts"],
-        "measured_from": summary["measured_from"], "measured_to": summary["measured_to"],
+        "kind": kind,
+        "file": Path(filename).name[:MAX_LABEL_CHARS],
+        "sha256": sha256_bytes(data),
+        "imported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "declared_source": declared_source.strip() or "not declared",
+        "rows": summary["rows"],
+        "districts": summary["districts"],
+        "measured_from": summary["measured_from"],
+        "measured_to": summary["measured_to"],
     }
     _atomic_write(csv_path, result.accepted[STATUS_COLUMNS].to_csv(index=False, lineterminator="\n"))
     _atomic_write(json_path, json.dumps(provenance, indent=2, ensure_ascii=False) + "\n")
-    import_log.append(directory, "publish", f"facility_status_{kind}", by or import_log.cli_user(), via, file=provenance["file"], sha256=provenance["sha256"], rows=provenance["rows"])
+    import_log.append(
+        directory,
+        "publish",
+        f"facility_status_{kind}",
+        by or import_log.cli_user(),
+        via,
+        file=provenance["file"],
+        sha256=provenance["sha256"],
+        rows=provenance["rows"],
+    )
     return csv_path, json_path
 
 
 def import_status(
-    data: bytes, filename: str, kind: str, facilities: pd.DataFrame, directory: Path, *, declared_source: str = "", by: str | None = None, via: str = "cli",
+    data: bytes,
+    filename: str,
+    kind: str,
+    facilities: pd.DataFrame,
+    directory: Path,
+    *,
+    declared_source: str = "",
+    by: str | None = None,
+    via: str = "cli",
 ) -> tuple[StatusResult, tuple[Path, Path] | None]:
     """Read, check and (only if every row passes) store one status file; log who did it."""
     result = check_status(data, filename, kind, facilities, declared_source=declared_source)
     if not result.ok:
         return result, None
-    return result, store_status(result, data, filename, kind, directory, declared_source=declared_source, by=by, via=via)
+    return result, store_status(
+        result, data, filename, kind, directory, declared_source=declared_source, by=by, via=via
+    )
 
 
 def stored_imports(directory: Path) -> dict[str, dict]:
@@ -275,8 +372,15 @@ def load_status(kind: str, directory: Path, district_codes: set[str]) -> tuple[p
     if not csv_path.is_file():
         return None
     if not json_path.is_file():
-        raise SourceValidationError(f"[custom] {json_path} is missing (its rows {csv_path.name} exist): re-import the file")
-    rows = pd.read_csv(csv_path, dtype={"code": str, "code_state_district": str, "technology": str}, keep_default_na=False, na_values={"speed_mbps": [""], "rural": [""]})
+        raise SourceValidationError(
+            f"[custom] {json_path} is missing (its rows {csv_path.name} exist): re-import the file"
+        )
+    rows = pd.read_csv(
+        csv_path,
+        dtype={"code": str, "code_state_district": str, "technology": str},
+        keep_default_na=False,
+        na_values={"speed_mbps": [""], "rural": [""]},
+    )
     problems = []
     if list(rows.columns) != STATUS_COLUMNS:
         problems.append(f"columns {list(rows.columns)} != {STATUS_COLUMNS}")
@@ -287,8 +391,13 @@ def load_status(kind: str, directory: Path, district_codes: set[str]) -> tuple[p
         if rows["code"].duplicated().any():
             problems.append("a facility listed twice")
     if problems:
-        raise SourceValidationError(f"[custom] {csv_path}: " + "; ".join(problems) + ". Re-import it with python -m etl import-facility-status")
-    rows = rows.assign(connected=rows["connected"].astype(str).str.casefold().eq("true"), rural=rows["rural"].map({True: True, False: False, "True": True, "False": False}).astype("boolean"))
+        raise SourceValidationError(
+            f"[custom] {csv_path}: " + "; ".join(problems) + ". Re-import it with python -m etl import-facility-status"
+        )
+    rows = rows.assign(
+        connected=rows["connected"].astype(str).str.casefold().eq("true"),
+        rural=rows["rural"].map({True: True, False: False, "True": True, "False": False}).astype("boolean"),
+    )
     return rows, json.loads(json_path.read_text(encoding="utf-8"))
 
 
@@ -305,17 +414,34 @@ def status_aggregates(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
     below = ~rows["connected"] | (rows["speed_mbps"] < GIGA_MBPS)
     known_speed = ~rows["connected"] | rows["speed_mbps"].notna()
     frame = rows.assign(
-        listed=1, connected_n=rows["connected"].astype(int), below_n=(below & known_speed).astype(int), known_n=known_speed.astype(int),
-        rural_n=rows["rural"].fillna(False).astype(bool).astype(int), urban_n=(rows["rural"] == False).fillna(False).astype(bool).astype(int),  # noqa: E712 (nullable boolean)
+        listed=1,
+        connected_n=rows["connected"].astype(int),
+        below_n=(below & known_speed).astype(int),
+        known_n=known_speed.astype(int),
+        rural_n=rows["rural"].fillna(False).astype(bool).astype(int),
+        urban_n=(rows["rural"] == False).fillna(False).astype(bool).astype(int),  # noqa: E712 (nullable boolean)
     )
-    frame = frame.assign(rural_connected_n=frame["rural_n"] * frame["connected_n"], urban_connected_n=frame["urban_n"] * frame["connected_n"])
-    sums = frame.groupby("code_state_district")[["listed", "connected_n", "below_n", "known_n", "rural_n", "urban_n", "rural_connected_n", "urban_connected_n"]].sum()
+    frame = frame.assign(
+        rural_connected_n=frame["rural_n"] * frame["connected_n"],
+        urban_connected_n=frame["urban_n"] * frame["connected_n"],
+    )
+    sums = frame.groupby("code_state_district")[
+        ["listed", "connected_n", "below_n", "known_n", "rural_n", "urban_n", "rural_connected_n", "urban_connected_n"]
+    ].sum()
     measured = rows.loc[rows["connected"] & rows["speed_mbps"].notna()]
-    table = pd.DataFrame({
-        f"{kind}_connected_pct": _pct(sums["connected_n"], sums["listed"]),
-        f"{kind}_speed_median_mbps": measured.groupby("code_state_district")["speed_mbps"].median().reindex(sums.index).astype(float),
-        "listed": sums["listed"], "rural_listed": sums["rural_n"], "urban_listed": sums["urban_n"], "speed_known": sums["known_n"],
-    })
+    table = pd.DataFrame(
+        {
+            f"{kind}_connected_pct": _pct(sums["connected_n"], sums["listed"]),
+            f"{kind}_speed_median_mbps": measured.groupby("code_state_district")["speed_mbps"]
+            .median()
+            .reindex(sums.index)
+            .astype(float),
+            "listed": sums["listed"],
+            "rural_listed": sums["rural_n"],
+            "urban_listed": sums["urban_n"],
+            "speed_known": sums["known_n"],
+        }
+    )
     if kind == "schools":
         table["schools_connected_rural_pct"] = _pct(sums["rural_connected_n"], sums["rural_n"])
         table["schools_connected_urban_pct"] = _pct(sums["urban_connected_n"], sums["urban_n"])
@@ -324,7 +450,11 @@ def status_aggregates(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def status_indicator_ids(kind: str) -> list[str]:
-    extra = ["schools_connected_rural_pct", "schools_connected_urban_pct", "schools_below_20mbps_pct"] if kind == "schools" else []
+    extra = (
+        ["schools_connected_rural_pct", "schools_connected_urban_pct", "schools_below_20mbps_pct"]
+        if kind == "schools"
+        else []
+    )
     return [f"{kind}_connected_pct", *extra, f"{kind}_speed_median_mbps"]
 
 
@@ -335,11 +465,17 @@ def status_indicators(rows: pd.DataFrame, kind: str, provenance: dict) -> pd.Dat
     year = int(str(provenance["measured_to"])[:4])
     note = f"imported {kind} status ({provenance['file']}, {provenance['measured_from']} to {provenance['measured_to']}; declared source: {provenance['declared_source']}): "
     parts = [
-        pd.DataFrame({
-            "code_state_district": aggregates["code_state_district"], "indicator": indicator, "year": year, "value": aggregates[indicator].astype(float),
-            "method": "imported", "source_ids": f"custom:facility_status_{kind}",
-            "method_note": note + aggregates["listed"].astype(int).astype(str) + f" {kind} listed in the district",
-        })
+        pd.DataFrame(
+            {
+                "code_state_district": aggregates["code_state_district"],
+                "indicator": indicator,
+                "year": year,
+                "value": aggregates[indicator].astype(float),
+                "method": "imported",
+                "source_ids": f"custom:facility_status_{kind}",
+                "method_note": note + aggregates["listed"].astype(int).astype(str) + f" {kind} listed in the district",
+            }
+        )
         for indicator in status_indicator_ids(kind)
     ]
     return pd.concat(parts, ignore_index=True)[[*INDICATOR_COLUMNS, *NOTE_COLUMNS]]
@@ -357,12 +493,21 @@ def facility_table(rows: pd.DataFrame, kind: str, provenance: dict) -> pd.DataFr
     """facility_status.parquet rows of one import: each listed facility's status, class and measurement
     with the file it came from (the map colours the school and clinic layers from it)."""
     technology = rows["technology"].astype(object)
-    table = pd.DataFrame({
-        "facility_id": rows["facility_id"].astype(str), "kind": kind, "connected": rows["connected"].astype(bool), "status": status_classes(rows),
-        "technology": technology.where(technology.notna() & technology.astype(str).str.strip().ne(""), None), "speed_mbps": rows["speed_mbps"].astype(float),
-        "measured_on": rows["measured_on"].astype(str), "source_file": provenance["file"], "source_sha256": provenance["sha256"],
-        "imported_at": provenance["imported_at"], "declared_source": provenance["declared_source"],
-    })[column_names(FACILITY_STATUS)].reset_index(drop=True)
+    table = pd.DataFrame(
+        {
+            "facility_id": rows["facility_id"].astype(str),
+            "kind": kind,
+            "connected": rows["connected"].astype(bool),
+            "status": status_classes(rows),
+            "technology": technology.where(technology.notna() & technology.astype(str).str.strip().ne(""), None),
+            "speed_mbps": rows["speed_mbps"].astype(float),
+            "measured_on": rows["measured_on"].astype(str),
+            "source_file": provenance["file"],
+            "source_sha256": provenance["sha256"],
+            "imported_at": provenance["imported_at"],
+            "declared_source": provenance["declared_source"],
+        }
+    )[column_names(FACILITY_STATUS)].reset_index(drop=True)
     return table.astype({column.name: "str" for column in COLUMNS[FACILITY_STATUS] if column.dtype == "str"})
 
 
@@ -392,22 +537,41 @@ def build_facility_status(ctx: StepContext) -> StepOutput:
             continue
         rows, provenance = loaded
         source = f"custom:facility_status_{kind}"
-        ctx.quality.account(source, read=len(rows), used=len(rows), detail=f"imported from {provenance['file']} (sha256 {provenance['sha256'][:12]}…) on {provenance['imported_at'][:10]}")
+        ctx.quality.account(
+            source,
+            read=len(rows),
+            used=len(rows),
+            detail=f"imported from {provenance['file']} (sha256 {provenance['sha256'][:12]}…) on {provenance['imported_at'][:10]}",
+        )
         ctx.quality.note(
-            source, "decision",
+            source,
+            "decision",
             f"{len(rows)} {kind} with a connection status ({provenance['measured_from']} to {provenance['measured_to']}) in {rows['code_state_district'].nunique()} districts "
             f"merged with method 'imported' (declared source: {provenance['declared_source']}); shares are over the {kind} the file lists, districts it does not cover have no value",
         )
         indicators = status_indicators(rows, kind, provenance)
         missing = indicators.loc[indicators["value"].isna()]
         ctx.quality.note(
-            source, "no_data", f"{len(missing)} district values left empty: no listed {kind} of that kind (e.g. no rural school), or no measured speed (never 0)",
-            rows=[{"code_state_district": code, "indicator": indicator, "year": int(year), "reason": f"no listed {kind} behind this share or median"}
-                  for code, indicator, year in missing[["code_state_district", "indicator", "year"]].itertuples(index=False)],
+            source,
+            "no_data",
+            f"{len(missing)} district values left empty: no listed {kind} of that kind (e.g. no rural school), or no measured speed (never 0)",
+            rows=[
+                {
+                    "code_state_district": code,
+                    "indicator": indicator,
+                    "year": int(year),
+                    "reason": f"no listed {kind} behind this share or median",
+                }
+                for code, indicator, year in missing[["code_state_district", "indicator", "year"]].itertuples(
+                    index=False
+                )
+            ],
         )
         parts.append(indicators)
         facility_rows.append(facility_table(rows, kind, provenance))
     return StepOutput(
         pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*INDICATOR_COLUMNS, *NOTE_COLUMNS]),
-        tables={FACILITY_STATUS: pd.concat(facility_rows, ignore_index=True) if facility_rows else empty_facility_table()},
+        tables={
+            FACILITY_STATUS: pd.concat(facility_rows, ignore_index=True) if facility_rows else empty_facility_table()
+        },
     )

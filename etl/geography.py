@@ -32,7 +32,9 @@ def load_aliases(path: Path = ALIASES_CSV) -> pd.DataFrame:
     aliases = pd.read_csv(path, dtype=str, keep_default_na=False)
     duplicated = aliases.duplicated(["state", "alias"], keep=False)
     if duplicated.any():
-        raise ValueError(f"{path.name}: duplicate aliases {aliases.loc[duplicated, ['state', 'alias']].values.tolist()}")
+        raise ValueError(
+            f"{path.name}: duplicate aliases {aliases.loc[duplicated, ['state', 'alias']].values.tolist()}"
+        )
     return aliases
 
 
@@ -63,7 +65,9 @@ def resolve_districts(
     """
     lookup: dict[tuple[str, str], str] = {
         (normalise_name(s), normalise_name(d)): code
-        for s, d, code in zip(canonical["state"], canonical["district"], canonical["code_state_district"])  # no column subset of the GeoDataFrame (a copy)
+        for s, d, code in zip(
+            canonical["state"], canonical["district"], canonical["code_state_district"]
+        )  # no column subset of the GeoDataFrame (a copy)
     }
     canonical_keys = set(lookup)
     for s, alias, code in aliases[["state", "alias", "code_state_district"]].itertuples(index=False):
@@ -92,7 +96,9 @@ def resolve_districts(
             f"Add each to data/reference/district_aliases.csv (with its code_state_district, or blank "
             "to exclude it knowingly), then rebuild."
         )
-    groups = pd.Series(np.array([GROUP_SEPARATOR in code for code in pair_codes], dtype=bool)[pair_ids], index=frame.index)
+    groups = pd.Series(
+        np.array([GROUP_SEPARATOR in code for code in pair_codes], dtype=bool)[pair_ids], index=frame.index
+    )
     if groups.any() and not allow_groups:
         names = sorted(set(frame.loc[groups, district_col]))
         raise SourceValidationError(
@@ -100,7 +106,9 @@ def resolve_districts(
             "this source's transform does not handle merged districts."
         )
     excluded_mask = pd.Series((pair_codes == "")[pair_ids], index=frame.index)
-    from_alias = pd.Series(np.array([key not in canonical_keys for key in keys], dtype=bool)[pair_ids], index=frame.index)
+    from_alias = pd.Series(
+        np.array([key not in canonical_keys for key in keys], dtype=bool)[pair_ids], index=frame.index
+    )
     aliased_mask = from_alias & ~excluded_mask
     aliased = (
         frame.loc[aliased_mask, [state_col, district_col]]
@@ -156,13 +164,21 @@ def without_sliver_holes(shapes: gpd.GeoSeries, max_km2: float = SLIVER_HOLE_KM2
         parts = [shape] if shape.geom_type == "Polygon" else list(shape.geoms)
         measured_parts = [equal_area] if equal_area.geom_type == "Polygon" else list(equal_area.geoms)
         kept = [
-            Polygon(part.exterior, [ring for ring, measured_ring in zip(part.interiors, measured_part.interiors)
-                                    if Polygon(measured_ring).area / 1e6 >= max_km2])
+            Polygon(
+                part.exterior,
+                [
+                    ring
+                    for ring, measured_ring in zip(part.interiors, measured_part.interiors)
+                    if Polygon(measured_ring).area / 1e6 >= max_km2
+                ],
+            )
             for part, measured_part in zip(parts, measured_parts)
         ]
         return kept[0] if len(kept) == 1 else MultiPolygon(kept)
 
-    return gpd.GeoSeries([clean(shape, equal_area) for shape, equal_area in zip(shapes, measured)], index=shapes.index, crs=shapes.crs)
+    return gpd.GeoSeries(
+        [clean(shape, equal_area) for shape, equal_area in zip(shapes, measured)], index=shapes.index, crs=shapes.crs
+    )
 
 
 def canonical_districts(codes: pd.DataFrame, boundaries: gpd.GeoDataFrame, boundaries_label: str) -> gpd.GeoDataFrame:
@@ -191,7 +207,9 @@ def _code_sort_key(column: pd.Series) -> pd.Series:
     return column
 
 
-def assign_points_to_districts(points: pd.DataFrame, districts: gpd.GeoDataFrame, lon_col: str = "lon", lat_col: str = "lat") -> pd.DataFrame:
+def assign_points_to_districts(
+    points: pd.DataFrame, districts: gpd.GeoDataFrame, lon_col: str = "lon", lat_col: str = "lat"
+) -> pd.DataFrame:
     """District of each point: the polygon containing it, else the nearest polygon.
 
     The DOSM polygons are simplified, so some coastal and island points fall just outside
@@ -205,13 +223,18 @@ def assign_points_to_districts(points: pd.DataFrame, districts: gpd.GeoDataFrame
     polygons = districts[["code_state_district", "geometry"]]
     within = gpd.sjoin(frame, polygons, how="left", predicate="within")
     within = within[~within.index.duplicated(keep="first")]  # a point on a shared border: first district
-    result = pd.DataFrame(index=points.index, data={"code_state_district": None, "assigned_by": "no_coordinates", "distance_km": float("nan")})
+    result = pd.DataFrame(
+        index=points.index,
+        data={"code_state_district": None, "assigned_by": "no_coordinates", "distance_km": float("nan")},
+    )
     inside = within["code_state_district"].notna()
     result.loc[inside[inside].index, "code_state_district"] = within.loc[inside, "code_state_district"]
     result.loc[inside[inside].index, ["assigned_by", "distance_km"]] = ["within", 0.0]
     outside = frame.loc[~inside.reindex(frame.index, fill_value=False)]
     if len(outside):
-        nearest = gpd.sjoin_nearest(outside.to_crs(DISTANCE_CRS), polygons.to_crs(DISTANCE_CRS), how="left", distance_col="distance_m")
+        nearest = gpd.sjoin_nearest(
+            outside.to_crs(DISTANCE_CRS), polygons.to_crs(DISTANCE_CRS), how="left", distance_col="distance_m"
+        )
         nearest = nearest[~nearest.index.duplicated(keep="first")]
         result.loc[nearest.index, "code_state_district"] = nearest["code_state_district"]
         result.loc[nearest.index, "assigned_by"] = "nearest"
@@ -223,4 +246,6 @@ def district_of_points(ctx, points: pd.DataFrame, lon_col: str = "lon", lat_col:
     """assign_points_to_districts over the build's canonical districts, kept in the derived cache (ctx.cache)
     under the district files' checksums and the points themselves (index and coordinates)."""
     parts = (*input_digests(ctx.fetched, DISTRICT_INPUTS), points.index, points[lon_col], points[lat_col])
-    return ctx.cache.get_or_compute("district_of_points", parts, lambda: assign_points_to_districts(points, ctx.districts, lon_col, lat_col))
+    return ctx.cache.get_or_compute(
+        "district_of_points", parts, lambda: assign_points_to_districts(points, ctx.districts, lon_col, lat_col)
+    )

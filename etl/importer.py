@@ -46,11 +46,20 @@ MAX_LISTED = 10  # rows named per problem
 CUSTOM_COLUMNS = ["code_state_district", "state", "district", "year", "value"]
 # header names accepted (English template, Malay headers, common variants) -> canonical column
 HEADER_SYNONYMS = {
-    "district": "district", "daerah": "district", "district_name": "district", "nama_daerah": "district",
-    "code_state_district": "code_state_district", "code": "code_state_district", "kod": "code_state_district", "district_code": "code_state_district",
-    "state": "state", "negeri": "state",
-    "year": "year", "tahun": "year",
-    "value": "value", "nilai": "value",
+    "district": "district",
+    "daerah": "district",
+    "district_name": "district",
+    "nama_daerah": "district",
+    "code_state_district": "code_state_district",
+    "code": "code_state_district",
+    "kod": "code_state_district",
+    "district_code": "code_state_district",
+    "state": "state",
+    "negeri": "state",
+    "year": "year",
+    "tahun": "year",
+    "value": "value",
+    "nilai": "value",
 }
 
 
@@ -113,14 +122,20 @@ def check_size(data: bytes, filename: str) -> None:
     if not data:
         raise ImportFileError(f"{filename} is empty")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise ImportFileError(f"{filename} is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB (a district table is far smaller: check that this is the right file)")
+        raise ImportFileError(
+            f"{filename} is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB (a district table is far smaller: check that this is the right file)"
+        )
 
 
 def _check_shape(rows: int, columns: int, filename: str) -> None:
     if rows > MAX_ROWS:
-        raise ImportFileError(f"{filename} has more than {MAX_ROWS:,} data rows; a district table has at most one row per district and year")
+        raise ImportFileError(
+            f"{filename} has more than {MAX_ROWS:,} data rows; a district table has at most one row per district and year"
+        )
     if columns > MAX_COLUMNS:
-        raise ImportFileError(f"{filename} has {columns:,} columns; the limit is {MAX_COLUMNS} (the template has 5: district, code_state_district, state, year, value)")
+        raise ImportFileError(
+            f"{filename} has {columns:,} columns; the limit is {MAX_COLUMNS} (the template has 5: district, code_state_district, state, year, value)"
+        )
 
 
 def _check_cells(frame: pd.DataFrame, filename: str) -> None:
@@ -128,16 +143,22 @@ def _check_cells(frame: pd.DataFrame, filename: str) -> None:
     a district table holds names, codes and numbers, and a formula is neither evaluated nor kept."""
     for position, column in enumerate(frame.columns):
         if len(str(column)) > MAX_CELL_CHARS:
-            raise ImportFileError(f"{filename}: the header of column {position + 1} is longer than {MAX_CELL_CHARS} characters")
+            raise ImportFileError(
+                f"{filename}: the header of column {position + 1} is longer than {MAX_CELL_CHARS} characters"
+            )
         texts = frame[column].map(lambda value: value.strip() if isinstance(value, str) else "")
         lengths = texts.str.len()
         if len(lengths) and lengths.max() > MAX_CELL_CHARS:
             row = int(lengths.idxmax()) + 2
-            raise ImportFileError(f"{filename}: a cell in column {position + 1}, row {row}, is longer than {MAX_CELL_CHARS} characters")
+            raise ImportFileError(
+                f"{filename}: a cell in column {position + 1}, row {row}, is longer than {MAX_CELL_CHARS} characters"
+            )
         formulas = texts.str.startswith("=")
         if len(formulas) and formulas.any():
             row = int(formulas.idxmax()) + 2
-            raise ImportFileError(f"{filename}: the cell in column {position + 1}, row {row}, is a formula (starts with '='); formulas are not evaluated. Enter the value itself")
+            raise ImportFileError(
+                f"{filename}: the cell in column {position + 1}, row {row}, is a formula (starts with '='); formulas are not evaluated. Enter the value itself"
+            )
 
 
 def _check_zip(data: bytes, filename: str) -> None:
@@ -147,15 +168,23 @@ def _check_zip(data: bytes, filename: str) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise ImportFileError(f"{filename} cannot be read as an Excel workbook (not a valid .xlsx file: {error})") from error
+        raise ImportFileError(
+            f"{filename} cannot be read as an Excel workbook (not a valid .xlsx file: {error})"
+        ) from error
     if len(parts) > MAX_ZIP_ENTRIES:
-        raise ImportFileError(f"{filename} holds {len(parts):,} parts; an Excel workbook has far fewer (limit {MAX_ZIP_ENTRIES}): refused as unsafe")
+        raise ImportFileError(
+            f"{filename} holds {len(parts):,} parts; an Excel workbook has far fewer (limit {MAX_ZIP_ENTRIES}): refused as unsafe"
+        )
     unpacked = sum(part.file_size for part in parts)
     if unpacked > MAX_UNZIPPED_BYTES:
-        raise ImportFileError(f"{filename} would unpack to {unpacked / 1024 / 1024:,.0f} MB (limit {MAX_UNZIPPED_BYTES // 1024 // 1024} MB): refused as unsafe")
+        raise ImportFileError(
+            f"{filename} would unpack to {unpacked / 1024 / 1024:,.0f} MB (limit {MAX_UNZIPPED_BYTES // 1024 // 1024} MB): refused as unsafe"
+        )
     for part in parts:
         if part.file_size > 1024 * 1024 and part.file_size > MAX_ZIP_RATIO * max(part.compress_size, 1):
-            raise ImportFileError(f"{filename}: part {part.filename[:60]!r} is compressed more than {MAX_ZIP_RATIO}:1 (a 'zip bomb' pattern): refused as unsafe")
+            raise ImportFileError(
+                f"{filename}: part {part.filename[:60]!r} is compressed more than {MAX_ZIP_RATIO}:1 (a 'zip bomb' pattern): refused as unsafe"
+            )
     if "xl/workbook.xml" not in {part.filename for part in parts}:
         raise ImportFileError(f"{filename} cannot be read as an Excel workbook (no xl/workbook.xml: not an .xlsx file)")
 
@@ -171,7 +200,9 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | int | None) -> pd.DataFr
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False, keep_links=False)
     except (ValueError, KeyError, OSError, TypeError, zipfile.BadZipFile) as error:
-        raise ImportFileError(f"{filename} cannot be read as an Excel workbook ({type(error).__name__}: {str(error)[:200]})") from error
+        raise ImportFileError(
+            f"{filename} cannot be read as an Excel workbook ({type(error).__name__}: {str(error)[:200]})"
+        ) from error
     try:
         names = workbook.sheetnames
         if isinstance(sheet, int):
@@ -184,7 +215,10 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | int | None) -> pd.DataFr
             worksheet = workbook[sheet]
         else:
             raise ImportFileError(f"{filename} has no sheet {str(sheet)[:60]!r}; sheets: {', '.join(names)[:200]}")
-        declared_rows, declared_columns = worksheet.max_row, worksheet.max_column  # the sheet's stated size, when it states one
+        declared_rows, declared_columns = (
+            worksheet.max_row,
+            worksheet.max_column,
+        )  # the sheet's stated size, when it states one
         _check_shape((declared_rows or 1) - 1, declared_columns or 0, filename)
         rows: list[tuple] = []
         for number, row in enumerate(worksheet.iter_rows(max_col=MAX_COLUMNS + 1), start=1):
@@ -194,7 +228,9 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | int | None) -> pd.DataFr
             while cells and cells[-1].value is None:  # trailing empty cells of a formatted row
                 cells.pop()
             if len(cells) > MAX_COLUMNS:
-                raise ImportFileError(f"{filename} has more than {MAX_COLUMNS} columns (row {number}); the template has 5: district, code_state_district, state, year, value")
+                raise ImportFileError(
+                    f"{filename} has more than {MAX_COLUMNS} columns (row {number}); the template has 5: district, code_state_district, state, year, value"
+                )
             for position, cell in enumerate(cells, start=1):
                 if getattr(cell, "data_type", None) == "f":
                     raise ImportFileError(
@@ -224,11 +260,17 @@ def read_upload(data: bytes, filename: str, sheet: str | int | None = 0) -> pd.D
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(data, filename, sheet)
     if suffix == ".xls":
-        raise ImportFileError(f"{filename}: the old Excel .xls format is not supported; save it as .xlsx or as 'CSV UTF-8'")
+        raise ImportFileError(
+            f"{filename}: the old Excel .xls format is not supported; save it as .xlsx or as 'CSV UTF-8'"
+        )
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        raise ImportFileError(f"{filename} is UTF-16 text (Excel's 'Unicode Text'). In Excel use 'Save As' -> 'CSV UTF-8 (Comma delimited)', or upload the .xlsx file.")
+        raise ImportFileError(
+            f"{filename} is UTF-16 text (Excel's 'Unicode Text'). In Excel use 'Save As' -> 'CSV UTF-8 (Comma delimited)', or upload the .xlsx file."
+        )
     if b"\x00" in data[:65536] or data[:4] in (b"PK\x03\x04", b"%PDF") or data[:2] == b"\xd0\xcf":
-        raise ImportFileError(f"{filename} is a binary file, not a CSV text table (an Excel workbook must end in .xlsx)")
+        raise ImportFileError(
+            f"{filename} is a binary file, not a CSV text table (an Excel workbook must end in .xlsx)"
+        )
     if data.count(b"\n") > MAX_ROWS + 1:  # cheap: counted in C before any parsing
         _check_shape(MAX_ROWS + 1, 0, filename)
     header_end = data.find(b"\n")
@@ -237,7 +279,7 @@ def read_upload(data: bytes, filename: str, sheet: str | int | None = 0) -> pd.D
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        bad = data[error.start:error.start + 1].hex()
+        bad = data[error.start : error.start + 1].hex()
         line = data[: error.start].count(b"\n") + 1
         raise ImportFileError(
             f"{filename} is not UTF-8 text (byte 0x{bad} on line {line}). It was probably saved in a legacy "
@@ -366,12 +408,18 @@ def validate_custom(
     suggestions: dict[str, list[str]] = {}
     max_year = max_year or datetime.now(timezone.utc).year
     percentage = is_percentage(unit, indicator_id) if percentage is None else percentage
-    empty = pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "int64" if c == "year" else "str") for c in CUSTOM_COLUMNS})
+    empty = pd.DataFrame(
+        {c: pd.Series(dtype="float64" if c == "value" else "int64" if c == "year" else "str") for c in CUSTOM_COLUMNS}
+    )
 
     if not ID_PATTERN.match(indicator_id or ""):
-        problems.append(f"indicator id {indicator_id!r} must be snake_case (lower-case letters, digits and single underscores), ideally ending in its unit, e.g. coverage_4g_pct")
+        problems.append(
+            f"indicator id {indicator_id!r} must be snake_case (lower-case letters, digits and single underscores), ideally ending in its unit, e.g. coverage_4g_pct"
+        )
     elif indicator_id in known_ids:
-        problems.append(f"indicator id {indicator_id!r} is already used by a built indicator: choose another id (use --replaces {indicator_id} to stand in for it)")
+        problems.append(
+            f"indicator id {indicator_id!r} is already used by a built indicator: choose another id (use --replaces {indicator_id} to stand in for it)"
+        )
     if replaces and replaces not in known_ids:
         problems.append(f"--replaces {replaces!r} is not a known indicator id")
     if not unit or not unit.strip():
@@ -388,12 +436,16 @@ def validate_custom(
     if "district" not in table.columns and "code_state_district" not in table.columns:
         missing.insert(0, "district (or code_state_district)")
     if missing:
-        problems.append(f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns district, state, year, value (or code_state_district)")
+        problems.append(
+            f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns district, state, year, value (or code_state_district)"
+        )
         return ImportResult(empty, problems, suggestions)
     notes: list[str] = []
     unfilled = table["year"].map(_blank).astype(bool) & table["value"].map(_blank).astype(bool)
     if unfilled.any():  # template rows nobody filled in: said out loud, not silently dropped
-        notes.append(f"{int(unfilled.sum())} rows with neither year nor value were left out (template rows not filled in): {_rows([int(i) + 2 for i in table.index[unfilled]])}")
+        notes.append(
+            f"{int(unfilled.sum())} rows with neither year nor value were left out (template rows not filled in): {_rows([int(i) + 2 for i in table.index[unfilled]])}"
+        )
         table = table.loc[~unfilled]
     if table.empty:
         problems.append("the table has no data rows (no row has a year and a value)")
@@ -412,7 +464,11 @@ def validate_custom(
         sheet_row = int(table.index[position]) + 2
         state = "" if "state" not in table.columns or _blank(row.get("state")) else str(row["state"]).strip()
         name = "" if "district" not in table.columns or _blank(row.get("district")) else str(row["district"]).strip()
-        code_cell = "" if "code_state_district" not in table.columns or _blank(row.get("code_state_district")) else str(row["code_state_district"]).strip()
+        code_cell = (
+            ""
+            if "code_state_district" not in table.columns or _blank(row.get("code_state_district"))
+            else str(row["code_state_district"]).strip()
+        )
         code = None
         if code_cell:
             if code_cell in index.codes:
@@ -433,7 +489,10 @@ def validate_custom(
                 flag(f"unknown district {label!r}", sheet_row)
                 suggestions.setdefault(label, index.suggest(state, name))
             elif found == "":
-                flag(f"district {label!r} is outside the 160 districts used here (listed as excluded in district_aliases.csv)", sheet_row)
+                flag(
+                    f"district {label!r} is outside the 160 districts used here (listed as excluded in district_aliases.csv)",
+                    sheet_row,
+                )
             elif GROUP_SEPARATOR in found:
                 flag(f"{label!r} covers several districts ({found}); give one row per district", sheet_row)
             else:
@@ -470,7 +529,9 @@ def validate_custom(
     if with_percent and not percentage:
         issues[f"value carries a % sign but the unit {unit.strip()[:40]!r} is not a percentage"] = with_percent
     elif with_percent and fractions:
-        issues["mixed units: values written as fractions (0.62) beside values with a % sign (62%); use per cent for the whole column"] = fractions
+        issues[
+            "mixed units: values written as fractions (0.62) beside values with a % sign (62%); use per cent for the whole column"
+        ] = fractions
     accepted = pd.DataFrame(records, columns=["code_state_district", "year", "value", "_row"])
     duplicated = accepted.duplicated(["code_state_district", "year"], keep=False)
     for (code, year), group in accepted.loc[duplicated].groupby(["code_state_district", "year"]):
@@ -479,12 +540,16 @@ def validate_custom(
     problems += [f"{message}: {_rows(rows)}" for message, rows in issues.items()]
 
     accepted = accepted.loc[~duplicated].drop(columns="_row")
-    accepted = accepted.assign(
-        state=accepted["code_state_district"].map(index.by_code["state"]),
-        district=accepted["code_state_district"].map(index.by_code["district"]),
-        year=accepted["year"].astype("int64"),
-        value=accepted["value"].astype(float),
-    )[CUSTOM_COLUMNS].sort_values(["code_state_district", "year"]).reset_index(drop=True)
+    accepted = (
+        accepted.assign(
+            state=accepted["code_state_district"].map(index.by_code["state"]),
+            district=accepted["code_state_district"].map(index.by_code["district"]),
+            year=accepted["year"].astype("int64"),
+            value=accepted["value"].astype(float),
+        )[CUSTOM_COLUMNS]
+        .sort_values(["code_state_district", "year"])
+        .reset_index(drop=True)
+    )
     return ImportResult(accepted, problems, suggestions, notes)
 
 
@@ -594,7 +659,9 @@ def load_custom_entries(directory: Path | None = None) -> dict[str, dict]:
     return entries
 
 
-def load_custom_indicators(district_codes: set[str], directory: Path | None = None) -> tuple[pd.DataFrame, dict[str, dict]]:
+def load_custom_indicators(
+    district_codes: set[str], directory: Path | None = None
+) -> tuple[pd.DataFrame, dict[str, dict]]:
     """Long indicator rows (method 'imported', source_ids 'custom:<id>') of every stored custom
     indicator, checked again against today's districts; and their entries."""
     directory = directory or custom_dir()
@@ -603,7 +670,9 @@ def load_custom_indicators(district_codes: set[str], directory: Path | None = No
     for indicator_id in entries:
         path = directory / f"{indicator_id}.csv"
         if not path.is_file():
-            raise SourceValidationError(f"[custom] {path} is missing (its catalogue entry {indicator_id}.yaml exists): re-import the file")
+            raise SourceValidationError(
+                f"[custom] {path} is missing (its catalogue entry {indicator_id}.yaml exists): re-import the file"
+            )
         values = pd.read_csv(path, dtype={"code_state_district": str})
         problems = []
         if list(values.columns) != CUSTOM_COLUMNS:
@@ -617,7 +686,9 @@ def load_custom_indicators(district_codes: set[str], directory: Path | None = No
             if pd.to_numeric(values["value"], errors="coerce").isna().any():
                 problems.append("column 'value': blank or non-numeric values")
         if problems:
-            raise SourceValidationError(f"[custom] {path}: " + "; ".join(problems) + ". Re-import it with python -m etl import-indicator")
+            raise SourceValidationError(
+                f"[custom] {path}: " + "; ".join(problems) + ". Re-import it with python -m etl import-indicator"
+            )
         parts.append(
             pd.DataFrame(
                 {
@@ -630,7 +701,11 @@ def load_custom_indicators(district_codes: set[str], directory: Path | None = No
                 }
             )
         )
-    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["code_state_district", "indicator", "year", "value", "method", "source_ids"])
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=["code_state_district", "indicator", "year", "value", "method", "source_ids"])
+    )
     return frame, entries
 
 
@@ -669,7 +744,14 @@ class ImportRequest:
     sheet: str | int | None = 0
 
 
-def prepare_import(data: bytes, filename: str, request: ImportRequest, districts: pd.DataFrame, aliases: pd.DataFrame, catalogue: dict[str, dict]) -> tuple[ImportResult, dict | None]:
+def prepare_import(
+    data: bytes,
+    filename: str,
+    request: ImportRequest,
+    districts: pd.DataFrame,
+    aliases: pd.DataFrame,
+    catalogue: dict[str, dict],
+) -> tuple[ImportResult, dict | None]:
     """Read and validate one upload and make its catalogue entry, writing nothing: the upload
     page's private preview and the first half of a publish. catalogue: the built-in entries
     (data/reference/indicators.yaml), for id clashes, --replaces and the default domain.
@@ -680,15 +762,26 @@ def prepare_import(data: bytes, filename: str, request: ImportRequest, districts
         return ImportResult(pd.DataFrame(columns=CUSTOM_COLUMNS), [str(error)]), None
     known = {key for key, entry in catalogue.items() if not entry.get("custom")}
     result = validate_custom(
-        frame, districts, aliases, request.indicator_id, request.unit,
-        known_ids=known, replaces=request.replaces or None, allow_negative=request.allow_negative,
+        frame,
+        districts,
+        aliases,
+        request.indicator_id,
+        request.unit,
+        known_ids=known,
+        replaces=request.replaces or None,
+        allow_negative=request.allow_negative,
     )
     if len(request.indicator_id) > 60:
         result.problems.append("the indicator id is longer than 60 characters")
     if not request.label_en.strip() or not request.label_ms.strip():
         result.problems.append("labels in both English and Malay are required")
-    for name, value, required in (("the English label", request.label_en, False), ("the Malay label", request.label_ms, False),
-                                  ("the unit", request.unit, False), ("the Malay unit", request.unit_ms, False), ("the source", request.declared_source, False)):
+    for name, value, required in (
+        ("the English label", request.label_en, False),
+        ("the Malay label", request.label_ms, False),
+        ("the unit", request.unit, False),
+        ("the Malay unit", request.unit_ms, False),
+        ("the source", request.declared_source, False),
+    ):
         problem = check_text(name, value, required)
         if problem:
             result.problems.append(problem)
@@ -696,10 +789,18 @@ def prepare_import(data: bytes, filename: str, request: ImportRequest, districts
         return result, None
     domain = request.domain or (catalogue[request.replaces]["domain"] if request.replaces else "custom")
     entry = catalogue_entry(
-        request.indicator_id, request.label_en.strip(), request.label_ms.strip(), request.unit.strip(), request.unit_ms.strip(),
+        request.indicator_id,
+        request.label_en.strip(),
+        request.label_ms.strip(),
+        request.unit.strip(),
+        request.unit_ms.strip(),
         "higher_is_better" if request.higher_is_better else "lower_is_better",
-        domain=domain, declared_source=request.declared_source.strip(), replaces=request.replaces or None,
-        file_name=Path(filename).name[:MAX_LABEL_CHARS], sha256=sha256_bytes(data), accepted=result.accepted,
+        domain=domain,
+        declared_source=request.declared_source.strip(),
+        replaces=request.replaces or None,
+        file_name=Path(filename).name[:MAX_LABEL_CHARS],
+        sha256=sha256_bytes(data),
+        accepted=result.accepted,
     )
     return result, entry
 
@@ -714,8 +815,16 @@ def publish(accepted: pd.DataFrame, entry: dict, by: str, via: str, directory: P
     paths = store_custom(accepted, entry, directory)
     provenance = entry["provenance"]
     import_log.append(
-        directory, "publish", entry["id"], by, via, file=provenance["file"], sha256=provenance["sha256"], rows=provenance["rows"],
-        replaces=entry.get("replaces"), replaced_earlier_sha256=(previous or {}).get("provenance", {}).get("sha256"),
+        directory,
+        "publish",
+        entry["id"],
+        by,
+        via,
+        file=provenance["file"],
+        sha256=provenance["sha256"],
+        rows=provenance["rows"],
+        replaces=entry.get("replaces"),
+        replaced_earlier_sha256=(previous or {}).get("provenance", {}).get("sha256"),
     )
     return paths
 
@@ -739,13 +848,23 @@ def withdraw(indicator_id: str, by: str, via: str, directory: Path | None = None
             target = archive / f"{indicator_id}.{stamp}{suffix}"
             os.replace(path, target)
             moved.append(target)
-    import_log.append(directory, "withdraw", indicator_id, by, via, sha256=entries[indicator_id].get("provenance", {}).get("sha256"))
+    import_log.append(
+        directory, "withdraw", indicator_id, by, via, sha256=entries[indicator_id].get("provenance", {}).get("sha256")
+    )
     return moved
 
 
 def import_indicator(
-    data: bytes, filename: str, request: ImportRequest, districts: pd.DataFrame, aliases: pd.DataFrame, catalogue: dict[str, dict],
-    directory: Path | None = None, *, by: str | None = None, via: str = "cli",
+    data: bytes,
+    filename: str,
+    request: ImportRequest,
+    districts: pd.DataFrame,
+    aliases: pd.DataFrame,
+    catalogue: dict[str, dict],
+    directory: Path | None = None,
+    *,
+    by: str | None = None,
+    via: str = "cli",
 ) -> tuple[ImportResult, tuple[Path, Path] | None]:
     """Read, validate and (only if every check passes) publish one file: the deployer's
     command line (`python -m etl import-indicator`). by: who, for the log (default cli:<os user>)."""

@@ -33,14 +33,19 @@ MSME_SOURCE_YEAR = 2021  # DOSM's MSME counts that the seat columns reproduce (s
 MSME_SIZES = ["micro", "small", "medium"]
 MSME_COLUMNS = {"micro": "sme_micro", "small": "sme_small", "medium": "sme_medium"}  # DUN file labels (verified)
 MSME_COUNT_INDICATORS = {"micro": "micro_enterprises", "small": "small_enterprises", "medium": "medium_enterprises"}
-MSME_PER_1K_INDICATORS = {"micro_enterprises_per_1k_pop": ["micro"], "small_medium_enterprises_per_1k_pop": ["small", "medium"]}
+MSME_PER_1K_INDICATORS = {
+    "micro_enterprises_per_1k_pop": ["micro"],
+    "small_medium_enterprises_per_1k_pop": ["small", "medium"],
+}
 PARLIMEN_ROW_ORDERS = ("as_published", "p_number_order")
 
 
 def msme_dun_counts(dun: pd.DataFrame) -> pd.DataFrame:
     """DUN seats' micro / small / medium counts under their published labels (blank = 0)."""
     counts = {size: dun[column].fillna(0.0).astype(float).to_numpy() for size, column in MSME_COLUMNS.items()}
-    return pd.DataFrame({"code_state_dun": dun["code_state_dun"].to_numpy(), "code_parlimen": dun["code_parlimen"].to_numpy(), **counts})
+    return pd.DataFrame(
+        {"code_state_dun": dun["code_state_dun"].to_numpy(), "code_parlimen": dun["code_parlimen"].to_numpy(), **counts}
+    )
 
 
 def parlimen_msme_candidates(parlimen: pd.DataFrame) -> dict[tuple[str, tuple[str, ...]], pd.DataFrame]:
@@ -51,7 +56,10 @@ def parlimen_msme_candidates(parlimen: pd.DataFrame) -> dict[tuple[str, tuple[st
     the k-th seat in P-number order."""
     published = [MSME_COLUMNS[size] for size in MSME_SIZES]
     values = parlimen[published].fillna(0.0).astype(float).to_numpy()
-    seats = {"as_published": parlimen["code_parlimen"].to_numpy(), "p_number_order": parlimen["code_parlimen"].sort_values().to_numpy()}
+    seats = {
+        "as_published": parlimen["code_parlimen"].to_numpy(),
+        "p_number_order": parlimen["code_parlimen"].sort_values().to_numpy(),
+    }
     candidates = {}
     for order in PARLIMEN_ROW_ORDERS:
         for labels in permutations(MSME_SIZES):
@@ -60,7 +68,9 @@ def parlimen_msme_candidates(parlimen: pd.DataFrame) -> dict[tuple[str, tuple[st
     return candidates
 
 
-def parlimen_msme_layout(parlimen: pd.DataFrame, dun_counts: pd.DataFrame) -> tuple[tuple[str, tuple[str, ...]], pd.DataFrame]:
+def parlimen_msme_layout(
+    parlimen: pd.DataFrame, dun_counts: pd.DataFrame
+) -> tuple[tuple[str, tuple[str, ...]], pd.DataFrame]:
     """The one reading of the parliament sme_* columns under which every state seat equals the sum
     of its DUN seats; raises ValueError when none or several do (the file changed: look again)."""
     sums = dun_counts.groupby("code_parlimen")[MSME_SIZES].sum()
@@ -70,7 +80,9 @@ def parlimen_msme_layout(parlimen: pd.DataFrame, dun_counts: pd.DataFrame) -> tu
         if rows.notna().all().all() and (rows[MSME_SIZES] - sums[MSME_SIZES]).abs().to_numpy().max() == 0:
             matching.append((key, frame))
     if len(matching) != 1:
-        raise ValueError(f"{len(matching)} readings of sme_micro/sme_small/sme_medium match the DUN sums of every state seat (expected exactly 1)")
+        raise ValueError(
+            f"{len(matching)} readings of sme_micro/sme_small/sme_medium match the DUN sums of every state seat (expected exactly 1)"
+        )
     return matching[0]
 
 
@@ -85,20 +97,51 @@ def msme_seat_rows(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
     dun_counts = msme_dun_counts(dun)
     _, parlimen_counts = parlimen_msme_layout(parlimen, dun_counts)
     levels = [
-        ("dun", dun_counts["code_state_dun"], dun_counts, dun.set_index("code_state_dun")["population_total"], DUN_SOURCE, "census_dun's sme_* columns as labelled"),
-        ("parlimen", parlimen_counts["code_parlimen"], parlimen_counts, parlimen.set_index("code_parlimen")["population_total"], PARLIMEN_SOURCE,
-         "census_parlimen's sme_* columns in their verified reading, the one matching every state seat's DUN sums"),
+        (
+            "dun",
+            dun_counts["code_state_dun"],
+            dun_counts,
+            dun.set_index("code_state_dun")["population_total"],
+            DUN_SOURCE,
+            "census_dun's sme_* columns as labelled",
+        ),
+        (
+            "parlimen",
+            parlimen_counts["code_parlimen"],
+            parlimen_counts,
+            parlimen.set_index("code_parlimen")["population_total"],
+            PARLIMEN_SOURCE,
+            "census_parlimen's sme_* columns in their verified reading, the one matching every state seat's DUN sums",
+        ),
     ]
     parts = []
     for level, codes, counts, people, source, columns in levels:
         persons = codes.map(people).astype(float)
-        values = {indicator: (counts[size], "observed", f"DOSM's {MSME_SOURCE_YEAR} MSME count: {columns}") for size, indicator in MSME_COUNT_INDICATORS.items()}
+        values = {
+            indicator: (counts[size], "observed", f"DOSM's {MSME_SOURCE_YEAR} MSME count: {columns}")
+            for size, indicator in MSME_COUNT_INDICATORS.items()
+        }
         values |= {
-            indicator: (counts[sizes].sum(axis=1) * 1_000 / persons.where(persons > 0), "derived",
-                        f"DOSM's {MSME_SOURCE_YEAR} MSME count per 1,000 people of Census 2020 ({columns}; the districts use the {MSME_SOURCE_YEAR} population estimate)")
+            indicator: (
+                counts[sizes].sum(axis=1) * 1_000 / persons.where(persons > 0),
+                "derived",
+                f"DOSM's {MSME_SOURCE_YEAR} MSME count per 1,000 people of Census 2020 ({columns}; the districts use the {MSME_SOURCE_YEAR} population estimate)",
+            )
             for indicator, sizes in MSME_PER_1K_INDICATORS.items()
         }
         for indicator, (value, method, note) in values.items():
-            parts.append(pd.DataFrame({"geography": level, "code_seat": codes.to_numpy(), "indicator": indicator, "year": MSME_SOURCE_YEAR,
-                                       "value": value.astype(float).to_numpy(), "method": method, "source_ids": source, "method_note": note}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "geography": level,
+                        "code_seat": codes.to_numpy(),
+                        "indicator": indicator,
+                        "year": MSME_SOURCE_YEAR,
+                        "value": value.astype(float).to_numpy(),
+                        "method": method,
+                        "source_ids": source,
+                        "method_note": note,
+                    }
+                )
+            )
     return pd.concat(parts, ignore_index=True)

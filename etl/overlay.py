@@ -46,7 +46,9 @@ def seat_district_weights(
     renormalising; NaN for a nearest-district fallback) and basis ("overlay" / "nearest").
     """
     if seats[seat_key].duplicated().any():
-        raise ValueError(f"seat key {seat_key!r} is not unique: {sorted(seats.loc[seats[seat_key].duplicated(), seat_key])[:5]}")
+        raise ValueError(
+            f"seat key {seat_key!r} is not unique: {sorted(seats.loc[seats[seat_key].duplicated(), seat_key])[:5]}"
+        )
     group_cols = [group_key] if group_key else []
     seat_layer = repair_geometry(seats[[seat_key, *group_cols, "geometry"]]).to_crs(EQUAL_AREA_CRS)
     seat_layer = seat_layer.assign(seat_area=seat_layer.geometry.area)
@@ -75,11 +77,15 @@ def seat_district_weights(
 
     unplaced = seat_layer.loc[~seat_layer[seat_key].isin(weights[seat_key])]
     if len(unplaced):
-        weights = pd.concat([weights, _nearest_district(unplaced, district_layer, seat_key, group_key)], ignore_index=True)
+        weights = pd.concat(
+            [weights, _nearest_district(unplaced, district_layer, seat_key, group_key)], ignore_index=True
+        )
     return weights.sort_values([seat_key, "code_state_district"]).reset_index(drop=True)
 
 
-def _nearest_district(seats: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, seat_key: str, group_key: str | None) -> pd.DataFrame:
+def _nearest_district(
+    seats: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, seat_key: str, group_key: str | None
+) -> pd.DataFrame:
     """Weight 1 to the nearest district (of the same group) for seats overlapping none."""
     rows = []
     for seat in seats.itertuples(index=False):
@@ -87,7 +93,9 @@ def _nearest_district(seats: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, seat
         if group_key:
             candidates = districts.loc[districts["_district_group"] == getattr(seat, group_key)]
         if candidates.empty:
-            raise ValueError(f"seat {getattr(seat, seat_key)!r} has no district in its group {getattr(seat, group_key)!r}")
+            raise ValueError(
+                f"seat {getattr(seat, seat_key)!r} has no district in its group {getattr(seat, group_key)!r}"
+            )
         distances = candidates.geometry.distance(seat.geometry)
         rows.append(
             {
@@ -101,7 +109,9 @@ def _nearest_district(seats: gpd.GeoDataFrame, districts: gpd.GeoDataFrame, seat
     return pd.DataFrame(rows)
 
 
-def apportion(seat_values: pd.DataFrame, weights: pd.DataFrame, seat_key: str, value_columns: list[str]) -> pd.DataFrame:
+def apportion(
+    seat_values: pd.DataFrame, weights: pd.DataFrame, seat_key: str, value_columns: list[str]
+) -> pd.DataFrame:
     """District totals of seat counts shared by weight: code_state_district + value_columns.
 
     Every seat with values must have weights (else the count would silently vanish). A NaN
@@ -110,8 +120,12 @@ def apportion(seat_values: pd.DataFrame, weights: pd.DataFrame, seat_key: str, v
     missing = sorted(set(seat_values[seat_key]) - set(weights[seat_key]))
     if missing:
         raise ValueError(f"{len(missing)} seat(s) have values but no district weights: {missing[:8]}")
-    joined = seat_values[[seat_key, *value_columns]].merge(weights[[seat_key, "code_state_district", "weight"]], on=seat_key, how="inner")
-    shared = joined[value_columns].mul(joined["weight"], axis=0).assign(code_state_district=joined["code_state_district"])
+    joined = seat_values[[seat_key, *value_columns]].merge(
+        weights[[seat_key, "code_state_district", "weight"]], on=seat_key, how="inner"
+    )
+    shared = (
+        joined[value_columns].mul(joined["weight"], axis=0).assign(code_state_district=joined["code_state_district"])
+    )
     grouped = shared.groupby("code_state_district")[value_columns]
     present = grouped.count()
     totals = grouped.sum()
@@ -162,17 +176,33 @@ def seat_population_overlay(
     seat_share (of the seat's people living in the district; sums to 1 per seat) and
     district_share (of the district's people living in the seat; clipped to 1).
     """
-    by_dun = dun_weights.merge(duns[["code_state_dun", "parlimen", "population_total"]], on="code_state_dun", how="inner")
-    by_dun = by_dun.assign(population=by_dun["weight"] * by_dun["population_total"]).groupby(["parlimen", "code_state_district"], as_index=False)["population"].sum()
-    fallback = seat_weights.loc[~seat_weights["parlimen"].isin(by_dun["parlimen"]), ["parlimen", "code_state_district", "weight"]]
+    by_dun = dun_weights.merge(
+        duns[["code_state_dun", "parlimen", "population_total"]], on="code_state_dun", how="inner"
+    )
+    by_dun = (
+        by_dun.assign(population=by_dun["weight"] * by_dun["population_total"])
+        .groupby(["parlimen", "code_state_district"], as_index=False)["population"]
+        .sum()
+    )
+    fallback = seat_weights.loc[
+        ~seat_weights["parlimen"].isin(by_dun["parlimen"]), ["parlimen", "code_state_district", "weight"]
+    ]
     density = fallback["code_state_district"].map(district_population / district_area_km2).astype(float)
     piece_km2 = fallback["weight"].astype(float) * fallback["parlimen"].map(seat_area_km2).astype(float)
-    fallback = fallback.assign(population=(piece_km2 * density).clip(upper=fallback["code_state_district"].map(district_population).astype(float)))
+    fallback = fallback.assign(
+        population=(piece_km2 * density).clip(
+            upper=fallback["code_state_district"].map(district_population).astype(float)
+        )
+    )
     joined = pd.concat([by_dun, fallback[["parlimen", "code_state_district", "population"]]], ignore_index=True)
     joined = joined.loc[joined["population"] > 0]
     seat_total = joined.groupby("parlimen")["population"].transform("sum")
     district_total = joined["code_state_district"].map(district_population).astype(float)
-    return joined.assign(
-        seat_share=joined["population"] / seat_total,
-        district_share=(joined["population"] / district_total).clip(upper=1.0),
-    ).sort_values(["parlimen", "code_state_district"]).reset_index(drop=True)
+    return (
+        joined.assign(
+            seat_share=joined["population"] / seat_total,
+            district_share=(joined["population"] / district_total).clip(upper=1.0),
+        )
+        .sort_values(["parlimen", "code_state_district"])
+        .reset_index(drop=True)
+    )

@@ -27,8 +27,23 @@ from etl.catalogue import check_catalogue, load_catalogue
 from etl.context import QualityLog, StepContext, StepOutput
 from etl.derived_cache import DISTRICT_INPUTS, cache_for, frame_parts, input_digests
 from etl.contract import (
-    BUILDS_DIR, BUILDS_KEPT, CURRENT, FACILITIES, FACILITY_COLUMNS, FACILITY_STATUS, INDICATOR_COLUMNS, INTERVAL_COLUMNS, MANIFEST, NOTE_COLUMNS, OUTPUT_FILES,
-    PUBLISHED_FIGURES, QUALITY, SEAT_INDICATORS, SEAT_OVERLAY, SEATS, build_folder,
+    BUILDS_DIR,
+    BUILDS_KEPT,
+    CURRENT,
+    FACILITIES,
+    FACILITY_COLUMNS,
+    FACILITY_STATUS,
+    INDICATOR_COLUMNS,
+    INTERVAL_COLUMNS,
+    MANIFEST,
+    NOTE_COLUMNS,
+    OUTPUT_FILES,
+    PUBLISHED_FIGURES,
+    QUALITY,
+    SEAT_INDICATORS,
+    SEAT_OVERLAY,
+    SEATS,
+    build_folder,
 )
 from etl.errors import SourceValidationError
 from etl.fetch import FetchResult
@@ -109,11 +124,19 @@ def build_population(ctx: StepContext) -> pd.DataFrame:
     def compute() -> tuple[pd.DataFrame, int, int, pd.DataFrame, pd.DataFrame]:
         frame = ctx.read(population.SOURCE_ID, population.read_population_district, schemas.population_district)
         resolution = geography.resolve_districts(frame, ctx.districts, ctx.aliases, ctx.label(population.SOURCE_ID))
-        return population.population_indicators(resolution.frame), len(frame), len(resolution.frame), resolution.aliased, resolution.excluded
+        return (
+            population.population_indicators(resolution.frame),
+            len(frame),
+            len(resolution.frame),
+            resolution.aliased,
+            resolution.excluded,
+        )
 
     parts = (*input_digests(ctx.fetched, [population.SOURCE_ID, *DISTRICT_INPUTS]), *frame_parts(ctx.aliases))
     indicators, read, used, aliased, excluded = ctx.cache.get_or_compute("population_indicators", parts, compute)
-    ctx.note_resolution(geography.Resolution(frame=pd.DataFrame(), excluded=excluded, aliased=aliased), population.SOURCE_ID)
+    ctx.note_resolution(
+        geography.Resolution(frame=pd.DataFrame(), excluded=excluded, aliased=aliased), population.SOURCE_ID
+    )
     ctx.quality.account(population.SOURCE_ID, read=read, used=used)
     return indicators
 
@@ -125,20 +148,28 @@ def check_population_against_census(indicators: pd.DataFrame, quality: QualityLo
     gap = abs(estimate - census_total) / census_total
     detail = f"2020 population estimates sum to {estimate:,.0f}; census 2020 total {census_total:,.0f} (gap {gap:.4%})"
     quality.note(
-        population.SOURCE_ID, "consistency_check", detail, warn=gap > POPULATION_CHECK_TOLERANCE, column="population",
+        population.SOURCE_ID,
+        "consistency_check",
+        detail,
+        warn=gap > POPULATION_CHECK_TOLERANCE,
+        column="population",
         values={"estimate_2020": float(estimate), "census_2020": float(census_total), "gap_share": float(gap)},
     )
 
 
 def district_shapes(districts: gpd.GeoDataFrame) -> tuple[gpd.GeoSeries, gpd.GeoDataFrame]:
     """The districts' display geometry (simplified as one coverage) and the state outlines dissolved from it."""
-    display = gpd.GeoDataFrame(districts[["code_state", "state"]], geometry=geography.display_geometry(districts), crs=districts.crs)
+    display = gpd.GeoDataFrame(
+        districts[["code_state", "state"]], geometry=geography.display_geometry(districts), crs=districts.crs
+    )
     states = display.dissolve(by=["code_state", "state"], as_index=False)[["code_state", "state", "geometry"]]
     return display.geometry, states.assign(geometry=geography.without_sliver_holes(states.geometry))
 
 
 def assemble_districts(
-    districts: gpd.GeoDataFrame, census_frame: pd.DataFrame, shapes: tuple[gpd.GeoSeries, gpd.GeoDataFrame] | None = None
+    districts: gpd.GeoDataFrame,
+    census_frame: pd.DataFrame,
+    shapes: tuple[gpd.GeoSeries, gpd.GeoDataFrame] | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Display districts (attributes + simplified geometry), full boundaries, and state outlines
     (shapes: district_shapes(districts), e.g. from the derived cache)."""
@@ -159,7 +190,12 @@ def assemble_districts(
 def _git_version() -> str:
     try:
         return subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=config.PROJECT_ROOT, capture_output=True, text=True, timeout=5, check=True
+            ["git", "describe", "--always", "--dirty"],
+            cwd=config.PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
@@ -168,7 +204,9 @@ def _git_version() -> str:
 STALE_STAGING_S = 3600  # a staging folder this old was left by a killed build (a live one is minutes old at most)
 
 
-def write_outputs(processed_dir: Path, tables: dict[str, pd.DataFrame], quality: QualityLog, manifest_base: dict) -> Path:
+def write_outputs(
+    processed_dir: Path, tables: dict[str, pd.DataFrame], quality: QualityLog, manifest_base: dict
+) -> Path:
     """Write every output into a staging folder, then publish it as one build folder (see publish_build)."""
     builds = processed_dir / BUILDS_DIR
     builds.mkdir(parents=True, exist_ok=True)
@@ -176,7 +214,9 @@ def write_outputs(processed_dir: Path, tables: dict[str, pd.DataFrame], quality:
     try:
         for name, table in tables.items():
             table.to_parquet(staging / name, index=False)  # GeoDataFrames are written as GeoParquet
-        (staging / QUALITY).write_text(json.dumps(quality.as_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        (staging / QUALITY).write_text(
+            json.dumps(quality.as_json(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         rows = {name: len(table) for name, table in tables.items()} | {QUALITY: len(quality.notes)}
         outputs = {name: {"rows": rows[name], "sha256": file_sha256(staging / name)} for name in OUTPUT_FILES}
         manifest = {**manifest_base, "outputs": outputs}
@@ -220,11 +260,15 @@ def prune_builds(processed_dir: Path, keep: int = BUILDS_KEPT) -> list[Path]:
     by killed builds; returns what was removed."""
     builds = processed_dir / BUILDS_DIR
     served = build_folder(processed_dir)
-    published = sorted((path for path in builds.iterdir() if path.is_dir() and not path.name.startswith(".")), key=lambda path: path.name)
+    published = sorted(
+        (path for path in builds.iterdir() if path.is_dir() and not path.name.startswith(".")),
+        key=lambda path: path.name,
+    )
     removed = [path for path in published[:-keep] if path.resolve() != served]
     now = time.time()
     removed += [
-        path for path in [*builds.glob(".staging-*"), *processed_dir.glob(".staging-*")]
+        path
+        for path in [*builds.glob(".staging-*"), *processed_dir.glob(".staging-*")]
         if path.is_dir() and now - path.stat().st_mtime > STALE_STAGING_S
     ]
     for path in removed:
@@ -234,7 +278,14 @@ def prune_builds(processed_dir: Path, keep: int = BUILDS_KEPT) -> list[Path]:
 
 def _inputs(fetched: dict[str, FetchResult]) -> list[dict]:
     return [
-        {"id": item.entry.id, "file": str(item.entry.relative_path), "sha256": item.sha256, "bytes": item.bytes, "as_of": item.entry.as_of, "origin": item.origin}
+        {
+            "id": item.entry.id,
+            "file": str(item.entry.relative_path),
+            "sha256": item.sha256,
+            "bytes": item.bytes,
+            "as_of": item.entry.as_of,
+            "origin": item.origin,
+        }
         for item in fetched.values()
     ]
 
@@ -255,24 +306,41 @@ def _published_figures_table(outputs: list[StepOutput]) -> pd.DataFrame:
     frames = [output.tables[PUBLISHED_FIGURES] for output in outputs if PUBLISHED_FIGURES in output.tables]
     if frames:
         return pd.concat(frames, ignore_index=True)
-    return pd.DataFrame({column: pd.Series(dtype=str(spec.dtype)) for column, spec in schemas.published_figures_output.columns.items()})
+    return pd.DataFrame(
+        {column: pd.Series(dtype=str(spec.dtype)) for column, spec in schemas.published_figures_output.columns.items()}
+    )
 
 
 def _facilities_table(outputs: list[StepOutput]) -> pd.DataFrame:
     frames = [output.facilities for output in outputs if output.facilities is not None]
     if not frames:
-        return pd.DataFrame({column: pd.Series(dtype="float64" if column in ("lon", "lat") else "str") for column in FACILITY_COLUMNS})
+        return pd.DataFrame(
+            {column: pd.Series(dtype="float64" if column in ("lon", "lat") else "str") for column in FACILITY_COLUMNS}
+        )
     return pd.concat(frames, ignore_index=True)
 
 
 def run_steps(
-    result: BuildResult, progress: Progress, fetched_all: dict[str, FetchResult], registry: dict[str, SourceFile],
-    custom_dir: Path, processed_dir: Path, fingerprint: str, optional: dict[str, FetchResult], use_cache: bool = True,
+    result: BuildResult,
+    progress: Progress,
+    fetched_all: dict[str, FetchResult],
+    registry: dict[str, SourceFile],
+    custom_dir: Path,
+    processed_dir: Path,
+    fingerprint: str,
+    optional: dict[str, FetchResult],
+    use_cache: bool = True,
 ) -> None:
     """Run every step in dependency order and write the outputs (raises an EtlError, outputs untouched, if one fails)."""
     fetched = result.fetched
     ctx = StepContext(
-        fetched_all, districts=None, aliases=geography.load_aliases(), census=None, population=None, quality=result.quality, custom_dir=custom_dir,
+        fetched_all,
+        districts=None,
+        aliases=geography.load_aliases(),
+        census=None,
+        population=None,
+        quality=result.quality,
+        custom_dir=custom_dir,
         cache=cache_for(processed_dir.parent, use_cache),
     )
     ctx.districts = timed(result, progress, "canonical districts", lambda: build_districts(ctx))
@@ -282,7 +350,11 @@ def run_steps(
     ctx.population = timed(result, progress, "population 2020-2025", lambda: build_population(ctx))
 
     core = pd.concat(
-        [census.census_indicators(ctx.census), ctx.population, population.density_indicators(ctx.population, ctx.districts.set_index("code_state_district")["area_km2"])],
+        [
+            census.census_indicators(ctx.census),
+            ctx.population,
+            population.density_indicators(ctx.population, ctx.districts.set_index("code_state_district")["area_km2"]),
+        ],
         ignore_index=True,
     )
     outputs = [StepOutput(core)]
@@ -294,11 +366,25 @@ def run_steps(
         custom, entries = importer.load_custom_indicators(set(ctx.districts["code_state_district"]), custom_dir)
         for indicator_id, entry in entries.items():
             rows = custom.loc[custom["indicator"] == indicator_id]
-            result.quality.account(f"custom:{indicator_id}", read=len(rows), used=len(rows), detail=f"imported from {entry['provenance']['file']} (sha256 {entry['provenance']['sha256'][:12]}…)")
+            result.quality.account(
+                f"custom:{indicator_id}",
+                read=len(rows),
+                used=len(rows),
+                detail=f"imported from {entry['provenance']['file']} (sha256 {entry['provenance']['sha256'][:12]}…)",
+            )
             replaced = f"; replaces {entry['replaces']} in the index" if entry.get("replaces") else ""
-            result.quality.note(f"custom:{indicator_id}", "decision", f"user-imported indicator merged with method 'imported' (declared source: {entry['provenance']['declared_source']}){replaced}")
-        table = pd.concat([output.indicators for output in outputs if len(output.indicators)] + ([custom] if len(custom) else []), ignore_index=True)
-        table = table.reindex(columns=[*INDICATOR_COLUMNS, *INTERVAL_COLUMNS, *NOTE_COLUMNS]).astype({column: "float64" for column in INTERVAL_COLUMNS} | {column: "object" for column in NOTE_COLUMNS})
+            result.quality.note(
+                f"custom:{indicator_id}",
+                "decision",
+                f"user-imported indicator merged with method 'imported' (declared source: {entry['provenance']['declared_source']}){replaced}",
+            )
+        table = pd.concat(
+            [output.indicators for output in outputs if len(output.indicators)] + ([custom] if len(custom) else []),
+            ignore_index=True,
+        )
+        table = table.reindex(columns=[*INDICATOR_COLUMNS, *INTERVAL_COLUMNS, *NOTE_COLUMNS]).astype(
+            {column: "float64" for column in INTERVAL_COLUMNS} | {column: "object" for column in NOTE_COLUMNS}
+        )
         check_catalogue(load_catalogue(custom_dir=custom_dir), set(table["indicator"].unique()), set(registry))
         return validate_output(schemas.indicators_output, table, "indicators.parquet")
 
@@ -330,28 +416,50 @@ def run_steps(
     # tested one level up, the MSME seat layout, the seats' own connectivity figures, 84k seat rows validated;
     # run with its inputs changed, the seat frames, census and MSME rows, urban estimate, carried values (keyed
     # by the values) and the facilities' seats still come from the cache (~1 s of pandas work left)
-    seat_output = timed(result, progress, "seats (DOSM census 2020, electoral boundaries)", seat_tables, lambda tables: len(tables.indicators))
+    seat_output = timed(
+        result,
+        progress,
+        "seats (DOSM census 2020, electoral boundaries)",
+        seat_tables,
+        lambda tables: len(tables.indicators),
+    )
 
     def district_tables():
-        shapes = ctx.cache.get_or_compute("district_shapes", input_digests(ctx.fetched, DISTRICT_INPUTS), lambda: district_shapes(ctx.districts))
+        shapes = ctx.cache.get_or_compute(
+            "district_shapes", input_digests(ctx.fetched, DISTRICT_INPUTS), lambda: district_shapes(ctx.districts)
+        )
         display, boundaries, states = assemble_districts(ctx.districts, ctx.census, shapes)
         validate_output(schemas.districts_output, pd.DataFrame(display.drop(columns="geometry")), "districts.parquet")
         return display, boundaries, states
 
     # 0.03 / 0.4 s: coverage simplification of 160 full-resolution districts and the dissolve into 16 states (cached)
-    display, boundaries, states = timed(result, progress, "district geometry", district_tables, lambda tables: len(tables[0]))
+    display, boundaries, states = timed(
+        result, progress, "district geometry", district_tables, lambda tables: len(tables[0])
+    )
     tables = {
         "districts.parquet": display,
         "boundaries.parquet": boundaries,
         "states.parquet": states,
         "indicators.parquet": indicators,
         FACILITIES: seat_output.facilities,
-        PUBLISHED_FIGURES: validate_output(schemas.published_figures_output, _published_figures_table(outputs), PUBLISHED_FIGURES),
+        PUBLISHED_FIGURES: validate_output(
+            schemas.published_figures_output, _published_figures_table(outputs), PUBLISHED_FIGURES
+        ),
         SEATS: seat_output.seats,
         SEAT_INDICATORS: seat_output.indicators,
         SEAT_OVERLAY: seat_output.overlay,
-        FACILITY_STATUS: validate_output(schemas.facility_status_output, facility_status.output_table(outputs), FACILITY_STATUS),
+        FACILITY_STATUS: validate_output(
+            schemas.facility_status_output, facility_status.output_table(outputs), FACILITY_STATUS
+        ),
     }
-    check_targets(load_targets(), set(indicators["indicator"].unique()), set(tables[PUBLISHED_FIGURES]["indicator"].unique()))
+    check_targets(
+        load_targets(), set(indicators["indicator"].unique()), set(tables[PUBLISHED_FIGURES]["indicator"].unique())
+    )
     manifest_base = _manifest_base(fetched, result) | {"optional_inputs": _inputs(optional), "fingerprint": fingerprint}
-    timed(result, progress, "write outputs", lambda: write_outputs(processed_dir, tables, result.quality, manifest_base), lambda _: len(tables) + 2)
+    timed(
+        result,
+        progress,
+        "write outputs",
+        lambda: write_outputs(processed_dir, tables, result.quality, manifest_base),
+        lambda _: len(tables) + 2,
+    )

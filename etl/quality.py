@@ -19,8 +19,16 @@ class QualityLog:
     files: dict[str, str] = field(default_factory=dict)  # source id -> raw file, to fill each note's `file`
 
     def note(
-        self, source: str, kind: str, detail: str | None = None, rows: list | None = None, warn: bool = False,
-        *, column: str | None = None, count: int | None = None, values: dict | None = None,
+        self,
+        source: str,
+        kind: str,
+        detail: str | None = None,
+        rows: list | None = None,
+        warn: bool = False,
+        *,
+        column: str | None = None,
+        count: int | None = None,
+        values: dict | None = None,
     ) -> None:
         """Record one finding as a structured record (etl/contract.py QUALITY_NOTE_FIELDS).
 
@@ -32,17 +40,45 @@ class QualityLog:
         count = len(rows) if count is None and rows else count
         detail = note_sentence(kind, values, count) if detail is None else detail
         self.notes.append(
-            {"source": source, "kind": kind, "file": self.files.get(source), "column": column, "count": count, "values": values, "detail": detail, "rows": rows}
+            {
+                "source": source,
+                "kind": kind,
+                "file": self.files.get(source),
+                "column": column,
+                "count": count,
+                "values": values,
+                "detail": detail,
+                "rows": rows,
+            }
         )
         if warn:
             self.warnings.append(f"[{source}] {detail}")
 
-    def account(self, source: str, read: int, used: int, rejected: int = 0, unmatched: int = 0, aggregate: int = 0, detail: str = "") -> None:
+    def account(
+        self,
+        source: str,
+        read: int,
+        used: int,
+        rejected: int = 0,
+        unmatched: int = 0,
+        aggregate: int = 0,
+        detail: str = "",
+    ) -> None:
         """Row accounting for one source: read = used + rejected + unmatched + aggregate rows dropped."""
         if read != used + rejected + unmatched + aggregate:
-            raise AssertionError(f"[{source}] row accounting does not add up: {read} read != {used} used + {rejected} rejected + {unmatched} unmatched + {aggregate} aggregate")
+            raise AssertionError(
+                f"[{source}] row accounting does not add up: {read} read != {used} used + {rejected} rejected + {unmatched} unmatched + {aggregate} aggregate"
+            )
         self.accounts.append(
-            {"source": source, "rows_read": read, "rows_used": used, "rows_rejected": rejected, "rows_unmatched": unmatched, "rows_aggregate": aggregate, "detail": detail}
+            {
+                "source": source,
+                "rows_read": read,
+                "rows_used": used,
+                "rows_rejected": rejected,
+                "rows_unmatched": unmatched,
+                "rows_aggregate": aggregate,
+                "detail": detail,
+            }
         )
 
     def as_json(self) -> dict:

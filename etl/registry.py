@@ -27,7 +27,9 @@ class SourceFile:
     as_of: str | None
     optional: bool = False
     update_frequency: str | None = None  # ISO 8601 period (P1Y, P2Y, P10Y), "none" or "irregular"
-    extract: str | None = None  # the URL is a larger file of which only an extract is kept (etl/fetch.py _with_extractor)
+    extract: str | None = (
+        None  # the URL is a larger file of which only an extract is kept (etl/fetch.py _with_extractor)
+    )
 
     @property
     def relative_path(self) -> Path:

@@ -47,8 +47,10 @@ census_district = DataFrameSchema(
     unique=["code_state_district", "year"],
     checks=[
         Check(
-            lambda frame: {"year", "population_total"} <= set(frame.columns)
-            and frame.loc[frame["year"] == 2020, "population_total"].notna().sum() == 160,
+            lambda frame: (
+                {"year", "population_total"} <= set(frame.columns)
+                and frame.loc[frame["year"] == 2020, "population_total"].notna().sum() == 160
+            ),
             error="census 2020 must give population_total for all 160 districts",
         )
     ],
@@ -73,13 +75,19 @@ population_district = DataFrameSchema(
 PYTHON_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
-def output_schema(table: str, column_checks: dict[str, Check | list[Check]], unique_columns: tuple[str, ...] = (), **options) -> DataFrameSchema:
+def output_schema(
+    table: str, column_checks: dict[str, Check | list[Check]], unique_columns: tuple[str, ...] = (), **options
+) -> DataFrameSchema:
     """The pandera schema of a processed table: the contract's columns (dtype, nullable, required)
     with the checks given per column name."""
     return DataFrameSchema(
         {
             column.name: Column(
-                PYTHON_TYPES[column.dtype], column_checks.get(column.name), nullable=column.nullable, required=column.required, unique=column.name in unique_columns
+                PYTHON_TYPES[column.dtype],
+                column_checks.get(column.name),
+                nullable=column.nullable,
+                required=column.required,
+                unique=column.name in unique_columns,
             )
             for column in contract.COLUMNS[table]
         },
@@ -89,11 +97,19 @@ def output_schema(table: str, column_checks: dict[str, Check | list[Check]], uni
 
 indicators_output = output_schema(
     contract.INDICATORS,
-    {"code_state_district": Check.str_matches(CODE_PATTERN), "year": Check.in_range(1970, 2100), "method": Check.isin(METHODS)},
+    {
+        "code_state_district": Check.str_matches(CODE_PATTERN),
+        "year": Check.in_range(1970, 2100),
+        "method": Check.isin(METHODS),
+    },
     unique=["code_state_district", "indicator", "year"],
     checks=[
         Check(
-            lambda frame: ~(frame["lower"] > frame["value"]) & ~(frame["upper"] < frame["value"]) if {"lower", "upper"} <= set(frame.columns) else True,
+            lambda frame: (
+                ~(frame["lower"] > frame["value"]) & ~(frame["upper"] < frame["value"])
+                if {"lower", "upper"} <= set(frame.columns)
+                else True
+            ),
             error="lower <= value <= upper wherever an interval is given",
         )
     ],
@@ -116,7 +132,10 @@ published_figures_output = output_schema(
         "confidence": Check.isin(["high", "medium", "low"]),
     },
     checks=[
-        Check(lambda frame: frame["value"].notna() | frame["value_text"].notna(), error="every row has a value or a value_text"),
+        Check(
+            lambda frame: frame["value"].notna() | frame["value_text"].notna(),
+            error="every row has a value or a value_text",
+        ),
         Check(
             lambda frame: (frame["geography_level"] != "district") | frame["code_state_district"].notna(),
             error="every district row has its code_state_district",
@@ -168,9 +187,14 @@ seats_output = output_schema(
     },
     unique=["geography", "code_seat"],
     checks=[
-        Check(lambda frame: (frame["geography"] == "parlimen").sum() == 222, error="expected exactly 222 Parlimen seats"),
+        Check(
+            lambda frame: (frame["geography"] == "parlimen").sum() == 222, error="expected exactly 222 Parlimen seats"
+        ),
         Check(lambda frame: (frame["geography"] == "dun").sum() == 600, error="expected exactly 600 DUN seats"),
-        Check(lambda frame: (frame["geography"] == "dun") | (frame["code_seat"] == frame["code_parlimen"]), error="a Parlimen row's code_parlimen is itself"),
+        Check(
+            lambda frame: (frame["geography"] == "dun") | (frame["code_seat"] == frame["code_parlimen"]),
+            error="a Parlimen row's code_parlimen is itself",
+        ),
         Check(
             lambda frame: frame["districts_overlapped"].str.split(";").str[0] == frame["main_district"],
             error="main_district is the first of districts_overlapped",
@@ -189,8 +213,14 @@ seat_indicators_output = output_schema(
     },
     unique=["geography", "code_seat", "indicator", "year"],
     checks=[
-        Check(lambda frame: ~(frame["lower"] > frame["value"]) & ~(frame["upper"] < frame["value"]), error="lower <= value <= upper wherever an interval is given"),
-        Check(lambda frame: frame["value"].notna() | frame["method_note"].notna(), error="a seat row without a value says why in method_note"),
+        Check(
+            lambda frame: ~(frame["lower"] > frame["value"]) & ~(frame["upper"] < frame["value"]),
+            error="lower <= value <= upper wherever an interval is given",
+        ),
+        Check(
+            lambda frame: frame["value"].notna() | frame["method_note"].notna(),
+            error="a seat row without a value says why in method_note",
+        ),
     ],
     strict=True,
 )
@@ -206,7 +236,12 @@ facility_status_output = output_schema(
         "measured_on": Check.str_matches(r"^\d{4}-\d{2}-\d{2}$"),
     },
     unique_columns=("facility_id",),
-    checks=[Check(lambda frame: frame["connected"] != frame["status"].eq("not_connected"), error="status is not_connected exactly when connected is False")],
+    checks=[
+        Check(
+            lambda frame: frame["connected"] != frame["status"].eq("not_connected"),
+            error="status is not_connected exactly when connected is False",
+        )
+    ],
     strict=True,
 )
 
@@ -222,9 +257,15 @@ seat_overlay_output = output_schema(
     },
     unique=["geography", "code_seat", "code_state_district"],
     checks=[
-        Check(lambda frame: (frame.groupby(["geography", "code_seat"])["seat_share"].transform("sum") - 1).abs() < 1e-9, error="seat_share sums to 1 per seat"),
         Check(
-            lambda frame: (frame.groupby(["geography", "code_state_district"])["district_share"].transform("sum") - 1).abs() < 1e-9,
+            lambda frame: (frame.groupby(["geography", "code_seat"])["seat_share"].transform("sum") - 1).abs() < 1e-9,
+            error="seat_share sums to 1 per seat",
+        ),
+        Check(
+            lambda frame: (
+                (frame.groupby(["geography", "code_state_district"])["district_share"].transform("sum") - 1).abs()
+                < 1e-9
+            ),
             error="district_share sums to 1 per district and level",
         ),
     ],

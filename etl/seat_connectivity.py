@@ -39,10 +39,20 @@ from etl.context import StepContext
 from etl.errors import SourceValidationError
 from etl.sources import connectivity_published, speedtest
 
-PRECEDENCE = {"imported": 0, "tiles": 1, "published": 2, "carried": 3}  # the district rule (measured.PRECEDENCE), at seats
+PRECEDENCE = {
+    "imported": 0,
+    "tiles": 1,
+    "published": 2,
+    "carried": 3,
+}  # the district rule (measured.PRECEDENCE), at seats
 SLOT = ["geography", "code_seat", "indicator", "year"]
 COVERAGE_IDS = set(measured.MEASURED.values())
-TILE_SOURCES = [speedtest.POPULATION_SOURCE, "dosm_census_dun", "dosm_dun_boundaries", "dosm_district_boundaries"]  # + the layer's file
+TILE_SOURCES = [
+    speedtest.POPULATION_SOURCE,
+    "dosm_census_dun",
+    "dosm_dun_boundaries",
+    "dosm_district_boundaries",
+]  # + the layer's file
 CARRIED_NOTE = {  # what a carried coverage value is (by its method), ahead of its districts and shares
     "derived": "no published figure for this seat; its districts' values come from published seat figures",
     "observed": "no published figure for this seat; its districts' values are their own published figures",
@@ -64,18 +74,35 @@ def published_seat_rows(published: pd.DataFrame, parlimen: pd.DataFrame) -> pd.D
     unknown = sorted(set(seats["area"]) - set(parlimen["parlimen"]))
     if unknown:
         raise ValueError(f"published seat figures name no Parlimen seat of the census: {unknown}")
-    usable = seats.loc[[measured._reason_for_unused(row) is None for _, row in seats.iterrows()]] if len(seats) else seats
+    usable = (
+        seats.loc[[measured._reason_for_unused(row) is None for _, row in seats.iterrows()]] if len(seats) else seats
+    )
     rank = usable["confidence"].map({level: i for i, level in enumerate(measured.USABLE_CONFIDENCE)})
-    latest = usable.assign(_rank=rank, as_of=usable["as_of"].fillna("")).sort_values(["as_of", "_rank"], ascending=[False, True])
+    latest = usable.assign(_rank=rank, as_of=usable["as_of"].fillna("")).sort_values(
+        ["as_of", "_rank"], ascending=[False, True]
+    )
     latest = latest.drop_duplicates(["indicator", "area", "year"])
     code = latest["area"].map(parlimen.set_index("parlimen")["code_parlimen"])
     when = latest["as_of"].where(latest["as_of"] != "", latest["year"].astype(str))
     rows = pd.DataFrame(
         {
-            "geography": "parlimen", "code_seat": code, "indicator": latest["indicator"].map(measured.MEASURED), "year": latest["year"].astype(int),
-            "value": latest["value"].astype(float), "method": "observed", "source_ids": latest["source_id"], "from_districts": False,
-            "method_note": "published for this seat (" + latest["area"] + "), " + when + ", " + latest["publisher"].astype(str) + "; not estimated from districts",
-            "lower": np.nan, "upper": np.nan,
+            "geography": "parlimen",
+            "code_seat": code,
+            "indicator": latest["indicator"].map(measured.MEASURED),
+            "year": latest["year"].astype(int),
+            "value": latest["value"].astype(float),
+            "method": "observed",
+            "source_ids": latest["source_id"],
+            "from_districts": False,
+            "method_note": "published for this seat ("
+            + latest["area"]
+            + "), "
+            + when
+            + ", "
+            + latest["publisher"].astype(str)
+            + "; not estimated from districts",
+            "lower": np.nan,
+            "upper": np.nan,
         }
     )
     return rows.sort_values(SLOT).reset_index(drop=True)
@@ -85,7 +112,13 @@ def published_seat_rows(published: pd.DataFrame, parlimen: pd.DataFrame) -> pd.D
 
 
 def seat_tile_rows(
-    tiles: pd.DataFrame, counting_shapes, dun_parlimen: pd.Series, population: pd.DataFrame, layer: speedtest.Layer, source_ids: list[str], seat_key: str = "seat_id",
+    tiles: pd.DataFrame,
+    counting_shapes,
+    dun_parlimen: pd.Series,
+    population: pd.DataFrame,
+    layer: speedtest.Layer,
+    source_ids: list[str],
+    seat_key: str = "seat_id",
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(seat rows of one tiles layer for every Parlimen and DUN seat, aggregates with `geography`).
 
@@ -95,14 +128,20 @@ def seat_tile_rows(
     counting = speedtest.assign_tiles(tiles, counting_shapes, seat_key)
     levels = {
         "dun": (counting.where(counting.isin(dun_parlimen.index)), sorted(dun_parlimen.index)),
-        "parlimen": (counting.map(dun_parlimen).fillna(counting.where(~counting.isin(dun_parlimen.index))),
-                     sorted(set(dun_parlimen) | (set(counting_shapes[seat_key]) - set(dun_parlimen.index)))),
+        "parlimen": (
+            counting.map(dun_parlimen).fillna(counting.where(~counting.isin(dun_parlimen.index))),
+            sorted(set(dun_parlimen) | (set(counting_shapes[seat_key]) - set(dun_parlimen.index))),
+        ),
     }
     rows, aggregates = [], []
     for level, (code, codes) in levels.items():
         people = speedtest.population_for(population.loc[population["geography"] == level], layer.year, key="code_seat")
         aggregated = speedtest.aggregate_tiles(tiles.assign(code_seat=code), people, layer.kind, key="code_seat")
-        rows.append(speedtest.layer_indicators(aggregated, codes, layer, source_ids, key="code_seat", area="seat").assign(geography=level))
+        rows.append(
+            speedtest.layer_indicators(aggregated, codes, layer, source_ids, key="code_seat", area="seat").assign(
+                geography=level
+            )
+        )
         aggregates.append(aggregated.assign(geography=level))
     frame = pd.concat(rows, ignore_index=True).assign(from_districts=False, lower=np.nan, upper=np.nan)
     return frame, pd.concat(aggregates, ignore_index=True)
@@ -116,15 +155,26 @@ def measured_first(values: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
     per (geography, code_seat, indicator, year) the row of the best tier is kept (imported > tiles >
     published > carried / modelled); rows of values are imported (method imported) or carried. A winning
     own row takes the place of the row it beats; with rows for slots values lacks, the result is sorted by slot."""
-    contested = values.loc[values["indicator"].isin(own["indicator"].unique())]  # only these can lose (~2 % of the seat rows)
+    contested = values.loc[
+        values["indicator"].isin(own["indicator"].unique())
+    ]  # only these can lose (~2 % of the seat rows)
     ranked = pd.concat(
-        [contested.assign(_tier=np.where(contested["method"] == "imported", PRECEDENCE["imported"], PRECEDENCE["carried"]), _row=contested.index),
-         own.assign(_tier=own["tier"].map(PRECEDENCE), _row=-1).drop(columns="tier")],
+        [
+            contested.assign(
+                _tier=np.where(contested["method"] == "imported", PRECEDENCE["imported"], PRECEDENCE["carried"]),
+                _row=contested.index,
+            ),
+            own.assign(_tier=own["tier"].map(PRECEDENCE), _row=-1).drop(columns="tier"),
+        ],
         ignore_index=True,
     )
     won = ranked.sort_values("_tier", kind="stable").drop_duplicates(SLOT)
     won = won.loc[won["_row"] == -1].reset_index(drop=True)
-    beaten = pd.Series(contested.index, index=pd.MultiIndex.from_frame(contested[SLOT])).reindex(pd.MultiIndex.from_frame(won[SLOT])).to_numpy()
+    beaten = (
+        pd.Series(contested.index, index=pd.MultiIndex.from_frame(contested[SLOT]))
+        .reindex(pd.MultiIndex.from_frame(won[SLOT]))
+        .to_numpy()
+    )
     in_place = ~np.isnan(beaten)  # replaced where they stand (no copy of the whole table per column)
     result = values.copy()
     for column in values.columns:
@@ -132,7 +182,9 @@ def measured_first(values: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
     added = won.loc[~in_place].reindex(columns=values.columns).astype(values.dtypes.to_dict())
     if added.empty:
         return result
-    return pd.concat([result, added], ignore_index=True).sort_values(SLOT, kind="stable").reset_index(drop=True)  # sorted as etl/seats.py leaves it
+    return (
+        pd.concat([result, added], ignore_index=True).sort_values(SLOT, kind="stable").reset_index(drop=True)
+    )  # sorted as etl/seats.py leaves it
 
 
 def mark_carried(values: pd.DataFrame) -> pd.DataFrame:
@@ -149,7 +201,13 @@ def mark_carried(values: pd.DataFrame) -> pd.DataFrame:
 
 
 def seat_connectivity(
-    ctx: StepContext, values: pd.DataFrame, geo, counting_shapes: Callable[[], pd.DataFrame], seat_key: str, parlimen_source: str, parlimen_boundaries: str,
+    ctx: StepContext,
+    values: pd.DataFrame,
+    geo,
+    counting_shapes: Callable[[], pd.DataFrame],
+    seat_key: str,
+    parlimen_source: str,
+    parlimen_boundaries: str,
 ) -> pd.DataFrame:
     """The seat rows (etl/seats.build_seats) with the seats' own published figures and Speedtest aggregates
     put in by the measured-first rule. geo: the build's seats.SeatGeography; counting_shapes: the seats that
@@ -160,40 +218,70 @@ def seat_connectivity(
     try:
         published = published_seat_rows(reference.astype({"year": int}), geo.parlimen)
     except ValueError as error:
-        raise SourceValidationError(f"[{connectivity_published.REFERENCE_LABEL}] column 'area': {error} ({ctx.label(parlimen_source)})") from error
+        raise SourceValidationError(
+            f"[{connectivity_published.REFERENCE_LABEL}] column 'area': {error} ({ctx.label(parlimen_source)})"
+        ) from error
     own = [published.assign(tier="published")]
     layers, _ = speedtest.latest_layers(speedtest.registered_layers(ctx))
     if not layers:
-        ctx.quality.note(speedtest.SOURCE, "decision", "no Speedtest tiles file in this build: seats get no Speedtest values (an optional source, skipped)")
+        ctx.quality.note(
+            speedtest.SOURCE,
+            "decision",
+            "no Speedtest tiles file in this build: seats get no Speedtest values (an optional source, skipped)",
+        )
     counting = counting_shapes() if layers else None
     population = values.loc[values["indicator"] == "population", ["geography", "code_seat", "year", "value"]]
     for layer in layers:
         tiles = ctx.read(layer.source_id, speedtest.read_tiles, speedtest.TILES_SCHEMA)
         cited = [layer.source_id, *TILE_SOURCES, *([parlimen_boundaries] if geo.territories else [])]
-        rows, aggregates = seat_tile_rows(tiles, counting, geo.dun.set_index("code_state_dun")["code_parlimen"], population, layer, sorted(set(cited)), seat_key)
+        rows, aggregates = seat_tile_rows(
+            tiles,
+            counting,
+            geo.dun.set_index("code_state_dun")["code_parlimen"],
+            population,
+            layer,
+            sorted(set(cited)),
+            seat_key,
+        )
         own.append(rows.assign(tier="tiles"))
         _note_tiles(ctx, layer, rows, aggregates)
     result = mark_carried(measured_first(values, pd.concat(own, ignore_index=True)))
     ctx.quality.note(
-        measured.PROVENANCE_SOURCE, "decision",
+        measured.PROVENANCE_SOURCE,
+        "decision",
         f"{len(published)} seat values from the Parlimen seats' own published coverage figures ({', '.join(sorted(published['code_seat'].unique()))}), "
         "in place of the value carried from districts for the same indicator and year; a Parlimen figure is never copied to its DUN seats "
         "(they keep the carried value, whose note says the seat has no figure of its own)",
-        count=len(published), values={"kind": "seat_published"}, rows=published[SLOT + ["value", "source_ids", "method_note"]].to_dict("records"),
+        count=len(published),
+        values={"kind": "seat_published"},
+        rows=published[SLOT + ["value", "source_ids", "method_note"]].to_dict("records"),
     )
     return result
 
 
 def _note_tiles(ctx: StepContext, layer: speedtest.Layer, rows: pd.DataFrame, aggregates: pd.DataFrame) -> None:
     """Per level: seats with tiles, suppressed and without any tile (no data, never 0); licence and attribution."""
-    counts = {level: (int((aggregates["geography"] == level).sum()), int(aggregates.loc[aggregates["geography"] == level, "suppressed"].sum()),
-                      rows.loc[rows["geography"] == level, "code_seat"].nunique()) for level in ("parlimen", "dun")}
+    counts = {
+        level: (
+            int((aggregates["geography"] == level).sum()),
+            int(aggregates.loc[aggregates["geography"] == level, "suppressed"].sum()),
+            rows.loc[rows["geography"] == level, "code_seat"].nunique(),
+        )
+        for level in ("parlimen", "dun")
+    }
     ctx.quality.note(
-        layer.source_id, "decision",
+        layer.source_id,
+        "decision",
         f"Speedtest {layer.kind} {layer.year} Q{layer.quarter} aggregated to seats (tiles placed by their centre in the DUN polygons and the Federal "
         f"Territories' Parlimen polygons; a Parlimen seat takes its DUNs' tiles): "
-        + "; ".join(f"{level}: {with_tiles} of {seats_all} seats with tiles, {suppressed} suppressed (fewer than {speedtest.MIN_TESTS} tests), "
-                    f"{seats_all - with_tiles} without a tile (no data)" for level, (with_tiles, suppressed, seats_all) in counts.items())
+        + "; ".join(
+            f"{level}: {with_tiles} of {seats_all} seats with tiles, {suppressed} suppressed (fewer than {speedtest.MIN_TESTS} tests), "
+            f"{seats_all - with_tiles} without a tile (no data)"
+            for level, (with_tiles, suppressed, seats_all) in counts.items()
+        )
         + f". Licence {speedtest.LICENCE}, attribution: {speedtest.ATTRIBUTION}",
-        values={"min_tests": speedtest.MIN_TESTS, **{level: dict(zip(("with_tiles", "suppressed", "seats"), figures)) for level, figures in counts.items()}},
+        values={
+            "min_tests": speedtest.MIN_TESTS,
+            **{level: dict(zip(("with_tiles", "suppressed", "seats"), figures)) for level, figures in counts.items()},
+        },
     )

@@ -70,12 +70,23 @@ URBAN_BASIS = (
     "pupils in MOE schools marked Bandar; PLANMalaysia bands."
 )
 URBAN_SOURCES = ["dosm_census_district", "moe_school_points", *OVERLAY_SOURCES]
-METHOD_RANK = {"observed": 0, "derived": 1, "imported": 2, "modelled": 3}  # a carried value takes its least direct input's method
+METHOD_RANK = {
+    "observed": 0,
+    "derived": 1,
+    "imported": 2,
+    "modelled": 3,
+}  # a carried value takes its least direct input's method
 SUM_CHECK_TOLERANCE = 1e-6  # relative: carried counts re-aggregate to state totals up to float error
 # display simplification per level (shared borders simplified once, as for districts): coarser than the districts'
 # 0.005 deg, so each level's map carries about as many vertices as the district map (DUN 28k, Parlimen 20k, districts 21k)
 DISPLAY_TOLERANCE_DEG = {"parlimen": 0.0075, "dun": 0.01}
-ESTABLISHMENT_SECTORS = ["businesses_agriculture", "businesses_mining", "businesses_manufacturing", "businesses_construction", "businesses_services"]
+ESTABLISHMENT_SECTORS = [
+    "businesses_agriculture",
+    "businesses_mining",
+    "businesses_manufacturing",
+    "businesses_construction",
+    "businesses_services",
+]
 
 _PERCENT = Check.in_range(0, 100)
 _COMMON_COLUMNS = {
@@ -102,9 +113,23 @@ CENSUS_DUN_SEATS = DataFrameSchema(
         "code_state_dun": Column(str, Check.str_matches(r"^\d{1,2}_N\.\d{2}$"), unique=True),
     },
 )
-CENSUS_PARLIMEN_SEATS = DataFrameSchema({**_COMMON_COLUMNS, "code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$"), unique=True)})
-DUN_POLYGONS = DataFrameSchema({"state": Column(str, Check.isin(STATE_NAMES)), "code_state": Column(int, coerce=True), "code_state_dun": Column(str, unique=True)})
-PARLIMEN_POLYGONS = DataFrameSchema({"state": Column(str, Check.isin(STATE_NAMES)), "code_state": Column(int, coerce=True), "code_parlimen": Column(str, unique=True)})
+CENSUS_PARLIMEN_SEATS = DataFrameSchema(
+    {**_COMMON_COLUMNS, "code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$"), unique=True)}
+)
+DUN_POLYGONS = DataFrameSchema(
+    {
+        "state": Column(str, Check.isin(STATE_NAMES)),
+        "code_state": Column(int, coerce=True),
+        "code_state_dun": Column(str, unique=True),
+    }
+)
+PARLIMEN_POLYGONS = DataFrameSchema(
+    {
+        "state": Column(str, Check.isin(STATE_NAMES)),
+        "code_state": Column(int, coerce=True),
+        "code_parlimen": Column(str, unique=True),
+    }
+)
 
 
 # --- the shared seat geography (computed once per build) ----------------------------------------
@@ -118,7 +143,9 @@ class SeatGeography:
     parlimen: pd.DataFrame  # census_parlimen rows (222)
     dun_shapes: gpd.GeoDataFrame  # code_state_dun, code_state, geometry (repaired)
     parlimen_shapes: gpd.GeoDataFrame  # code_parlimen, code_state, geometry (repaired)
-    area_weights: pd.DataFrame  # seat_id (DUN, or Federal Territory Parlimen), code_state_district, weight, seat_area_share, basis
+    area_weights: (
+        pd.DataFrame
+    )  # seat_id (DUN, or Federal Territory Parlimen), code_state_district, weight, seat_area_share, basis
     territories: tuple[str, ...]  # states with Parlimen seats but no DUN (the Federal Territories)
     repaired_polygons: int
 
@@ -127,7 +154,9 @@ def seat_geography(ctx: StepContext) -> SeatGeography:
     """The seat geography of this build, read and overlaid on first use (agriculture, then the seat step)."""
     key = ("seat_geography",)
     if key not in ctx.parsed:  # from the derived cache when neither its input files nor the code changed
-        ctx.parsed[key] = ctx.cache.get_or_compute("seat_geography", _geometry_inputs(ctx), lambda: _read_seat_geography(ctx))
+        ctx.parsed[key] = ctx.cache.get_or_compute(
+            "seat_geography", _geometry_inputs(ctx), lambda: _read_seat_geography(ctx)
+        )
     return ctx.parsed[key]
 
 
@@ -154,12 +183,20 @@ def _read_seat_geography(ctx: StepContext) -> SeatGeography:
             )
     mismatch = parlimen_minus_duns(parlimen, dun, ["population_total", "household_total", *ESTABLISHMENT_SECTORS])
     if not mismatch.empty:
-        raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: {mismatch['code_parlimen'].tolist()[:8]}")
+        raise SourceValidationError(
+            f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: {mismatch['code_parlimen'].tolist()[:8]}"
+        )
     repaired = int((~dun_shapes.geometry.is_valid).sum() + (~parlimen_shapes.geometry.is_valid).sum())
-    dun_shapes = geography.repair_geometry(dun_shapes[["code_state_dun", "code_state", "geometry"]].astype({"code_state": int}))
-    parlimen_shapes = geography.repair_geometry(parlimen_shapes[["code_parlimen", "code_state", "geometry"]].astype({"code_state": int}))
+    dun_shapes = geography.repair_geometry(
+        dun_shapes[["code_state_dun", "code_state", "geometry"]].astype({"code_state": int})
+    )
+    parlimen_shapes = geography.repair_geometry(
+        parlimen_shapes[["code_parlimen", "code_state", "geometry"]].astype({"code_state": int})
+    )
     territories = tuple(sorted(set(parlimen["state"]) - set(dun["state"])))
-    counting = counting_seat_shapes(dun_shapes, parlimen_shapes, parlimen.loc[parlimen["state"].isin(territories), "code_parlimen"])
+    counting = counting_seat_shapes(
+        dun_shapes, parlimen_shapes, parlimen.loc[parlimen["state"].isin(territories), "code_parlimen"]
+    )
     weights = overlay.seat_district_weights(counting, ctx.districts, SEAT_KEY, group_key="code_state")
     return SeatGeography(dun, parlimen, dun_shapes, parlimen_shapes, weights, territories, repaired)
 
@@ -172,12 +209,17 @@ def parlimen_minus_duns(parlimen: pd.DataFrame, dun: pd.DataFrame, columns: list
     return difference.loc[(difference != 0).any(axis=1)].reset_index()
 
 
-def counting_seat_shapes(dun_shapes: gpd.GeoDataFrame, parlimen_shapes: gpd.GeoDataFrame, territory_seats: pd.Series) -> gpd.GeoDataFrame:
+def counting_seat_shapes(
+    dun_shapes: gpd.GeoDataFrame, parlimen_shapes: gpd.GeoDataFrame, territory_seats: pd.Series
+) -> gpd.GeoDataFrame:
     """The seats that partition the country once: every DUN plus the Parlimen seats of states without DUNs."""
     territories = parlimen_shapes.loc[parlimen_shapes["code_parlimen"].isin(territory_seats)]
     return gpd.GeoDataFrame(
         pd.concat(
-            [dun_shapes.assign(**{SEAT_KEY: dun_shapes["code_state_dun"]}), territories.assign(**{SEAT_KEY: territories["code_parlimen"]})],
+            [
+                dun_shapes.assign(**{SEAT_KEY: dun_shapes["code_state_dun"]}),
+                territories.assign(**{SEAT_KEY: territories["code_parlimen"]}),
+            ],
             ignore_index=True,
         )[[SEAT_KEY, "code_state", "geometry"]],
         geometry="geometry",
@@ -224,14 +266,27 @@ def population_overlay(area_weights: pd.DataFrame, dun: pd.DataFrame, parlimen: 
     Parlimen seats). A DUN's people are spread by area; a Parlimen seat holds its DUNs' pieces, or,
     without DUNs, its own (each Federal Territory is one district, so its seats' pieces are whole).
     """
-    people = pd.concat([dun.set_index("code_state_dun")["population_total"], parlimen.set_index("code_parlimen")["population_total"]])
-    pieces = area_weights[[SEAT_KEY, "code_state_district", "weight"]].assign(population=lambda w: w["weight"] * w[SEAT_KEY].map(people).astype(float))
+    people = pd.concat(
+        [dun.set_index("code_state_dun")["population_total"], parlimen.set_index("code_parlimen")["population_total"]]
+    )
+    pieces = area_weights[[SEAT_KEY, "code_state_district", "weight"]].assign(
+        population=lambda w: w["weight"] * w[SEAT_KEY].map(people).astype(float)
+    )
     is_dun = pieces[SEAT_KEY].isin(dun["code_state_dun"])
     dun_pieces = pieces.loc[is_dun].rename(columns={SEAT_KEY: "code_seat"}).assign(geography="dun")
     parlimen_of = dun.set_index("code_state_dun")["code_parlimen"]
-    parlimen_pieces = pd.concat(
-        [dun_pieces.assign(code_seat=dun_pieces["code_seat"].map(parlimen_of)), pieces.loc[~is_dun].rename(columns={SEAT_KEY: "code_seat"})], ignore_index=True
-    ).groupby(["code_seat", "code_state_district"], as_index=False)["population"].sum().assign(geography="parlimen")
+    parlimen_pieces = (
+        pd.concat(
+            [
+                dun_pieces.assign(code_seat=dun_pieces["code_seat"].map(parlimen_of)),
+                pieces.loc[~is_dun].rename(columns={SEAT_KEY: "code_seat"}),
+            ],
+            ignore_index=True,
+        )
+        .groupby(["code_seat", "code_state_district"], as_index=False)["population"]
+        .sum()
+        .assign(geography="parlimen")
+    )
     joined = pd.concat([parlimen_pieces, dun_pieces], ignore_index=True)
     joined = joined.loc[joined["population"] > 0]
     return overlay_shares(joined)
@@ -241,10 +296,14 @@ def overlay_shares(pieces: pd.DataFrame) -> pd.DataFrame:
     """Add seat_share (sums to 1 per seat) and district_share (sums to 1 per district and level) to population pieces."""
     seat_total = pieces.groupby(["geography", "code_seat"])["population"].transform("sum")
     district_total = pieces.groupby(["geography", "code_state_district"])["population"].transform("sum")
-    table = pieces.assign(seat_share=pieces["population"] / seat_total, district_share=pieces["population"] / district_total)
-    return table[["geography", "code_seat", "code_state_district", "population", "seat_share", "district_share"]].sort_values(
-        ["geography", "code_seat", "seat_share"], ascending=[True, True, False]
-    ).reset_index(drop=True)
+    table = pieces.assign(
+        seat_share=pieces["population"] / seat_total, district_share=pieces["population"] / district_total
+    )
+    return (
+        table[["geography", "code_seat", "code_state_district", "population", "seat_share", "district_share"]]
+        .sort_values(["geography", "code_seat", "seat_share"], ascending=[True, True, False])
+        .reset_index(drop=True)
+    )
 
 
 def join_by(texts: pd.Series, by, separator: str) -> pd.Series:
@@ -259,7 +318,9 @@ def overlapped_districts(seat_overlay: pd.DataFrame, min_share: float = MIN_LIST
     listed = ordered.loc[ordered["seat_share"] >= min_share]
     return pd.DataFrame(
         {
-            "districts_overlapped": join_by(listed["code_state_district"], [listed["geography"], listed["code_seat"]], ";"),
+            "districts_overlapped": join_by(
+                listed["code_state_district"], [listed["geography"], listed["code_seat"]], ";"
+            ),
             "main_district": ordered.groupby(["geography", "code_seat"])["code_state_district"].first(),
         }
     ).reset_index()
@@ -278,13 +339,23 @@ def carry_to_seats(
     year, value, lower, upper, method (the least direct of the contributing methods), source_ids,
     covered_share, missing_districts (';'-joined districts without a value, where covered < 1).
     """
-    values = values.reindex(columns=["code_state_district", "indicator", "year", "value", "method", "source_ids", "lower", "upper"])
+    values = values.reindex(
+        columns=["code_state_district", "indicator", "year", "value", "method", "source_ids", "lower", "upper"]
+    )
     seat_codes, seats = pd.factorize(pd.MultiIndex.from_frame(seat_overlay[["geography", "code_seat"]]))
     series_codes, series = pd.factorize(pd.MultiIndex.from_frame(values[["indicator", "year"]]))
-    pieces = pd.DataFrame({"seat": seat_codes, "code_state_district": seat_overlay["code_state_district"].to_numpy(),
-                           "seat_share": seat_overlay["seat_share"].to_numpy(), "district_share": seat_overlay["district_share"].to_numpy()})
+    pieces = pd.DataFrame(
+        {
+            "seat": seat_codes,
+            "code_state_district": seat_overlay["code_state_district"].to_numpy(),
+            "seat_share": seat_overlay["seat_share"].to_numpy(),
+            "district_share": seat_overlay["district_share"].to_numpy(),
+        }
+    )
     # method ranks mapped on the district rows before the join (~10x fewer rows than the seat pieces)
-    joined = pieces.merge(values.assign(series=series_codes, method_rank=values["method"].map(METHOD_RANK)), on="code_state_district")
+    joined = pieces.merge(
+        values.assign(series=series_codes, method_rank=values["method"].map(METHOD_RANK)), on="code_state_district"
+    )
     group = joined["seat"].to_numpy() * len(series) + joined["series"].to_numpy()
     size = len(seats) * len(series)
     has = joined["value"].notna().to_numpy()
@@ -306,7 +377,9 @@ def carry_to_seats(
             "code_seat": seats.get_level_values(1)[kept // len(series)],
             "indicator": series.get_level_values(0)[kept % len(series)],
             "year": series.get_level_values(1)[kept % len(series)].astype(int),
-            "value": np.where(enough, total(np.where(has, factor * joined["value"].to_numpy(), 0.0))[kept] / covered[kept], np.nan),
+            "value": np.where(
+                enough, total(np.where(has, factor * joined["value"].to_numpy(), 0.0))[kept] / covered[kept], np.nan
+            ),
             "method": pd.Series({r: m for m, r in METHOD_RANK.items()}).reindex(rank[kept]).to_numpy(),
             "covered_share": covered[kept],
         }
@@ -314,13 +387,31 @@ def carry_to_seats(
     for bound in ("lower", "upper"):
         bounded = has & joined[bound].notna().to_numpy()
         complete = total(bounded.astype(float))[kept] == contributors[kept]
-        result[bound] = np.where(enough & complete, total(np.where(bounded, factor * joined[bound].to_numpy(), 0.0))[kept] / covered[kept], np.nan)
+        result[bound] = np.where(
+            enough & complete,
+            total(np.where(bounded, factor * joined[bound].to_numpy(), 0.0))[kept] / covered[kept],
+            np.nan,
+        )
     result["source_ids"] = _carried_sources(joined.loc[has, ["series", "source_ids"]].assign(group=group[has]), kept)
     partial = kept[covered[kept] < 1 - 1e-9]
     gaps = joined.loc[~has & np.isin(group, partial)]
     missing = join_by(gaps["code_state_district"], group[gaps.index], ";") if len(gaps) else pd.Series(dtype=object)
     result["missing_districts"] = missing.reindex(kept).to_numpy()
-    return result[["geography", "code_seat", "indicator", "year", "value", "lower", "upper", "method", "source_ids", "covered_share", "missing_districts"]]
+    return result[
+        [
+            "geography",
+            "code_seat",
+            "indicator",
+            "year",
+            "value",
+            "lower",
+            "upper",
+            "method",
+            "source_ids",
+            "covered_share",
+            "missing_districts",
+        ]
+    ]
 
 
 def _carried_sources(contributing: pd.DataFrame, groups: np.ndarray) -> np.ndarray:
@@ -339,27 +430,50 @@ def _carried_sources(contributing: pd.DataFrame, groups: np.ndarray) -> np.ndarr
     return texts.map(union).to_numpy()
 
 
-def seat_split_notes(seat_overlay: pd.DataFrame, district_names: pd.Series, min_share: float = MIN_LISTED_SHARE) -> pd.Series:
+def seat_split_notes(
+    seat_overlay: pd.DataFrame, district_names: pd.Series, min_share: float = MIN_LISTED_SHARE
+) -> pd.Series:
     """'Julau 82 %, Kanowit 18 %': where each seat's people live (by geography, code_seat)."""
     listed = seat_overlay.loc[seat_overlay["seat_share"] >= min_share].sort_values("seat_share", ascending=False)
-    text = listed["code_state_district"].map(district_names).fillna(listed["code_state_district"]) + " " + (100 * listed["seat_share"]).round().astype(int).astype(str) + " %"
+    text = (
+        listed["code_state_district"].map(district_names).fillna(listed["code_state_district"])
+        + " "
+        + (100 * listed["seat_share"]).round().astype(int).astype(str)
+        + " %"
+    )
     return join_by(text, [listed["geography"], listed["code_seat"]], ", ")
 
 
-def carried_method_notes(carried: pd.DataFrame, splits: pd.Series, district_names: pd.Series, min_covered: float = MIN_COVERED_SHARE) -> pd.Series:
+def carried_method_notes(
+    carried: pd.DataFrame, splits: pd.Series, district_names: pd.Series, min_covered: float = MIN_COVERED_SHARE
+) -> pd.Series:
     """The method_note of each carried row: the districts and shares, and any renormalisation or gap."""
     keys = pd.MultiIndex.from_frame(carried[["geography", "code_seat"]])
     base = CARRIED_NOTE_PREFIX + pd.Series(splits.reindex(keys).to_numpy(), index=carried.index).fillna("")
     partial = carried["covered_share"] < 1 - 1e-9
-    missing_names = carried.loc[partial, "missing_districts"].fillna("").map(lambda codes: ", ".join(district_names.get(code, code) for code in codes.split(";") if code))
+    missing_names = (
+        carried.loc[partial, "missing_districts"]
+        .fillna("")
+        .map(lambda codes: ", ".join(district_names.get(code, code) for code in codes.split(";") if code))
+    )
     uncovered = (100 * (1 - carried.loc[partial, "covered_share"])).round().astype(int).astype(str)
     enough = carried.loc[partial, "covered_share"] >= min_covered - 1e-12
     suffix = np.where(
         enough,
-        "; no value in " + missing_names + " (" + uncovered + " % of the seat's people): mean of the others, renormalised",
-        "; no value in " + missing_names + " (" + uncovered + f" % of the seat's people, over {1 - min_covered:.0%}): no seat value",
+        "; no value in "
+        + missing_names
+        + " ("
+        + uncovered
+        + " % of the seat's people): mean of the others, renormalised",
+        "; no value in "
+        + missing_names
+        + " ("
+        + uncovered
+        + f" % of the seat's people, over {1 - min_covered:.0%}): no seat value",
     )
-    return base.where(~partial, base + pd.Series(suffix, index=carried.index[partial]).reindex(carried.index).fillna(""))
+    return base.where(
+        ~partial, base + pd.Series(suffix, index=carried.index[partial]).reindex(carried.index).fillna("")
+    )
 
 
 def cohen_kappa(first: pd.Series, second: pd.Series) -> float:
@@ -368,7 +482,9 @@ def cohen_kappa(first: pd.Series, second: pd.Series) -> float:
     if pairs.empty:
         return float("nan")
     observed = float((pairs["a"] == pairs["b"]).mean())
-    expected = float((pairs["a"].value_counts(normalize=True) * pairs["b"].value_counts(normalize=True)).fillna(0).sum())
+    expected = float(
+        (pairs["a"].value_counts(normalize=True) * pairs["b"].value_counts(normalize=True)).fillna(0).sum()
+    )
     return (observed - expected) / (1 - expected) if expected < 1 else 1.0
 
 
@@ -377,7 +493,9 @@ def classify(urban_share_pct: pd.Series) -> pd.Series:
     return census.classify_urban(urban_share_pct)
 
 
-def allocate_capped(totals: pd.Series, groups: pd.Series, weights: pd.Series, caps: pd.Series, iterations: int = 50) -> pd.Series:
+def allocate_capped(
+    totals: pd.Series, groups: pd.Series, weights: pd.Series, caps: pd.Series, iterations: int = 50
+) -> pd.Series:
     """Share each group's total among its rows in proportion to weights, no row above its cap (water-filling:
     what a capped row cannot take goes to the others of its group by their weights). totals: by group."""
     allocated = pd.Series(0.0, index=weights.index)
@@ -395,7 +513,13 @@ def allocate_capped(totals: pd.Series, groups: pd.Series, weights: pd.Series, ca
     return allocated
 
 
-def urban_by_schools(seat_overlay: pd.DataFrame, urban_population: pd.Series, population: pd.Series, piece_bandar: pd.Series, district_bandar: pd.Series) -> pd.DataFrame:
+def urban_by_schools(
+    seat_overlay: pd.DataFrame,
+    urban_population: pd.Series,
+    population: pd.Series,
+    piece_bandar: pd.Series,
+    district_bandar: pd.Series,
+) -> pd.DataFrame:
     """Estimated urban people per seat: each district's Census 2020 urban population shared among its seat pieces
     in proportion to people x the pupil-weighted share of the piece's schools flagged Bandar (no piece above its people).
 
@@ -410,11 +534,26 @@ def urban_by_schools(seat_overlay: pd.DataFrame, urban_population: pd.Series, po
     people = pieces["district_share"] * district.map(population).astype(float)
     keys = pd.MultiIndex.from_frame(pieces[["geography", "code_seat", "code_state_district"]])
     census_share = district.map(urban_population / population).astype(float)
-    bandar = pd.Series(piece_bandar.reindex(keys).to_numpy(), index=pieces.index).fillna(district.map(district_bandar)).fillna(census_share)
+    bandar = (
+        pd.Series(piece_bandar.reindex(keys).to_numpy(), index=pieces.index)
+        .fillna(district.map(district_bandar))
+        .fillna(census_share)
+    )
     groups = pieces["geography"] + "|" + district
-    totals = (pieces.assign(urban=district.map(urban_population).astype(float)).drop_duplicates(["geography", "code_state_district"]).set_index(groups.drop_duplicates())["urban"])
-    urban = allocate_capped(totals, groups, people * (bandar + 0.001), people)  # + 0.001: all-rural schools still take people
-    seats = pieces[["geography", "code_seat"]].assign(urban_population=urban, population=people).groupby(["geography", "code_seat"], as_index=False)[["urban_population", "population"]].sum()
+    totals = (
+        pieces.assign(urban=district.map(urban_population).astype(float))
+        .drop_duplicates(["geography", "code_state_district"])
+        .set_index(groups.drop_duplicates())["urban"]
+    )
+    urban = allocate_capped(
+        totals, groups, people * (bandar + 0.001), people
+    )  # + 0.001: all-rural schools still take people
+    seats = (
+        pieces[["geography", "code_seat"]]
+        .assign(urban_population=urban, population=people)
+        .groupby(["geography", "code_seat"], as_index=False)[["urban_population", "population"]]
+        .sum()
+    )
     return seats.assign(urban_share_pct=(100.0 * seats["urban_population"] / seats["population"]).clip(upper=100.0))
 
 
@@ -428,7 +567,9 @@ def bandar_share(schools: pd.DataFrame, by: list[str]) -> pd.Series:
     return (sums["urban"] / sums["all"].where(sums["all"] > 0)).dropna()
 
 
-def place_points(points: pd.DataFrame, shapes: gpd.GeoDataFrame, code_column: str, state_of_point: pd.Series) -> pd.DataFrame:
+def place_points(
+    points: pd.DataFrame, shapes: gpd.GeoDataFrame, code_column: str, state_of_point: pd.Series
+) -> pd.DataFrame:
     """Seat of each point: the polygon containing it, else the nearest polygon of the point's state.
 
     points: lon, lat (rows without either are not placed); shapes: code_column, code_state, geometry;
@@ -454,9 +595,15 @@ def place_points(points: pd.DataFrame, shapes: gpd.GeoDataFrame, code_column: st
         group = outside[states == code_state]
         projected_points = gpd.GeoSeries(geometry[group], crs="EPSG:4326").to_crs(geography.DISTANCE_CRS).to_numpy()
         projected = candidates.geometry.to_crs(geography.DISTANCE_CRS).to_numpy()
-        (which, nearest), metres = shapely.STRtree(projected).query_nearest(projected_points, return_distance=True, all_matches=False)
+        (which, nearest), metres = shapely.STRtree(projected).query_nearest(
+            projected_points, return_distance=True, all_matches=False
+        )
         rows = located[group[which]]
-        codes[rows], placed_by[rows], distance_km[rows] = candidates[code_column].to_numpy()[nearest], "nearest", metres / 1000
+        codes[rows], placed_by[rows], distance_km[rows] = (
+            candidates[code_column].to_numpy()[nearest],
+            "nearest",
+            metres / 1000,
+        )
     return pd.DataFrame({"code": codes, "placed_by": placed_by, "distance_km": distance_km}, index=points.index)
 
 
@@ -479,13 +626,35 @@ INCOME_NOTE = (
     "Federal Territories equal DOSM's HIES 2019 district figures"
 )
 FACILITY_IDS = {
-    "schools_count", "schools_rural_pct", "primary_schools_small_pct", "primary_schools_preschool_pct", "schools_per_1k_age_5_19",
-    "clinics_count", "hospitals_count", "klinik_kesihatan_count", "klinik_desa_count", "klinik_komuniti_count", "kkia_count", "clinics_per_10k",
+    "schools_count",
+    "schools_rural_pct",
+    "primary_schools_small_pct",
+    "primary_schools_preschool_pct",
+    "schools_per_1k_age_5_19",
+    "clinics_count",
+    "hospitals_count",
+    "klinik_kesihatan_count",
+    "klinik_desa_count",
+    "klinik_komuniti_count",
+    "kkia_count",
+    "clinics_per_10k",
 }
 SEAT_DIRECT_IDS = {*DIRECT_CENSUS, "agri_establishments_per_1k_pop", "agricultural_dependence_pct", *FACILITY_IDS}
 DENSITY = "population_density_per_km2"
 URBAN_IDS = {"urban_share_pct", "urban_population"}  # 2020: the seat's own estimate (urban_by_schools), not carried
-SEAT_INDICATOR_COLUMNS = ["geography", "code_seat", "indicator", "year", "value", "method", "source_ids", "from_districts", "method_note", "lower", "upper"]
+SEAT_INDICATOR_COLUMNS = [
+    "geography",
+    "code_seat",
+    "indicator",
+    "year",
+    "value",
+    "method",
+    "source_ids",
+    "from_districts",
+    "method_note",
+    "lower",
+    "upper",
+]
 
 
 @dataclass
@@ -496,7 +665,9 @@ class SeatTables:
     facilities: pd.DataFrame  # the facility table with code_parlimen and code_seat_dun
 
 
-def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataFrame, catalogue: dict[str, dict]) -> SeatTables:
+def build_seats(
+    ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataFrame, catalogue: dict[str, dict]
+) -> SeatTables:
     """Seat table, overlay and indicators from the census seats, the facilities and every district indicator."""
     geo = seat_geography(ctx)
     table, seat_overlay = ctx.cache.get_or_compute("seat_frames", _geometry_inputs(ctx), lambda: seat_frames(geo))
@@ -508,7 +679,10 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
     district_names = ctx.districts.set_index("code_state_district")["district"]
     counts = {indicator for indicator, entry in catalogue.items() if entry.get("aggregate") == "sum"}
     msme = msme_rows(ctx, geo)
-    carried_input = indicators.loc[~indicators["indicator"].isin(SEAT_DIRECT_IDS | {DENSITY} | set(msme["indicator"])) & ~((indicators["indicator"].isin(URBAN_IDS)) & (indicators["year"] == CENSUS_YEAR))]
+    carried_input = indicators.loc[
+        ~indicators["indicator"].isin(SEAT_DIRECT_IDS | {DENSITY} | set(msme["indicator"]))
+        & ~((indicators["indicator"].isin(URBAN_IDS)) & (indicators["year"] == CENSUS_YEAR))
+    ]
     splits = seat_split_notes(seat_overlay, district_names)
     urban, district_test, agreement = seat_urban_estimates(ctx, table, seat_overlay, placed, facilities)
 
@@ -518,25 +692,37 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
 
     # the district values carried to seats with their notes: the overlay, splits and names are the seat geography's
     # (its input files); the values by content (~0.25 s of joins and string notes otherwise)
-    carried = ctx.cache.get_or_compute("seat_carried", (*_geometry_inputs(ctx), *frame_parts(carried_input), repr(sorted(counts))), carried_values)
+    carried = ctx.cache.get_or_compute(
+        "seat_carried", (*_geometry_inputs(ctx), *frame_parts(carried_input), repr(sorted(counts))), carried_values
+    )
     _check_reaggregation(ctx, carried, indicators, counts)
 
     values = pd.concat(
         [
             carried,
             density_rows(carried, table, splits),
-            ctx.cache.get_or_compute("seat_census_rows", _geometry_inputs(ctx), lambda: census_rows(geo.dun, geo.parlimen)),  # the census seat files alone
+            ctx.cache.get_or_compute(
+                "seat_census_rows", _geometry_inputs(ctx), lambda: census_rows(geo.dun, geo.parlimen)
+            ),  # the census seat files alone
             msme,
             facility_rows(placed, table, carried, splits),
             urban_rows(urban),
         ],
         ignore_index=True,
     ).reindex(columns=SEAT_INDICATOR_COLUMNS)
-    values = values.astype({"year": int, "value": float, "lower": float, "upper": float, "from_districts": bool, "method_note": object})
+    values = values.astype(
+        {"year": int, "value": float, "lower": float, "upper": float, "from_districts": bool, "method_note": object}
+    )
     values = values.sort_values(["geography", "code_seat", "indicator", "year"]).reset_index(drop=True)
     territory_seats = geo.parlimen.loc[geo.parlimen["state"].isin(geo.territories), "code_parlimen"]
     values = seat_connectivity.seat_connectivity(  # measured first at seats: own published figures, Speedtest tiles
-        ctx, values, geo, lambda: counting_seat_shapes(geo.dun_shapes, geo.parlimen_shapes, territory_seats), SEAT_KEY, PARLIMEN_SOURCE, PARLIMEN_BOUNDARIES,
+        ctx,
+        values,
+        geo,
+        lambda: counting_seat_shapes(geo.dun_shapes, geo.parlimen_shapes, territory_seats),
+        SEAT_KEY,
+        PARLIMEN_SOURCE,
+        PARLIMEN_BOUNDARIES,
     )
 
     keys = pd.MultiIndex.from_frame(table[["geography", "code_seat"]])
@@ -549,7 +735,11 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
     _note_urban_rule(ctx, district_test, agreement)
 
     display = table.copy()
-    display["geometry"] = ctx.cache.get_or_compute("seat_display", (*_geometry_inputs(ctx), table["geography"], table["code_seat"]), lambda: seat_display_geometry(table))
+    display["geometry"] = ctx.cache.get_or_compute(
+        "seat_display",
+        (*_geometry_inputs(ctx), table["geography"], table["code_seat"]),
+        lambda: seat_display_geometry(table),
+    )
     display = display[[*SEAT_COLUMNS, "geometry"]]
     ctx.quality.note(
         DUN_SOURCE,
@@ -557,7 +747,11 @@ def build_seats(ctx: StepContext, indicators: pd.DataFrame, facilities: pd.DataF
         f"seats: {int((table['geography'] == 'parlimen').sum())} Parlimen + {int((table['geography'] == 'dun').sum())} DUN seats; "
         f"{len(values):,} seat values ({int(values['from_districts'].sum()):,} estimated from districts, "
         f"{int(values['value'].isna().sum()):,} without a value: districts with a value hold under {MIN_COVERED_SHARE:.0%} of the seat's people)",
-        values={"parlimen": int((table["geography"] == "parlimen").sum()), "dun": int((table["geography"] == "dun").sum()), "seat_values": len(values)},
+        values={
+            "parlimen": int((table["geography"] == "parlimen").sum()),
+            "dun": int((table["geography"] == "dun").sum()),
+            "seat_values": len(values),
+        },
     )
     return SeatTables(display, values, seat_overlay, placed)
 
@@ -584,13 +778,28 @@ def seat_frames(geo: SeatGeography) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
 def seat_display_geometry(table: gpd.GeoDataFrame) -> gpd.GeoSeries:
     """Each level's seats simplified as one coverage (shared borders once), in the table's order."""
     return pd.concat(
-        [geography.display_geometry(table.loc[table["geography"] == level], tolerance) for level, tolerance in DISPLAY_TOLERANCE_DEG.items()]
+        [
+            geography.display_geometry(table.loc[table["geography"] == level], tolerance)
+            for level, tolerance in DISPLAY_TOLERANCE_DEG.items()
+        ]
     ).reindex(table.index)
 
 
 SEAT_COLUMNS = [
-    "geography", "code_seat", "seat_code_label", "seat", "code_parlimen", "code_state", "state", "area_km2", "population_2020",
-    "urban_share_pct", "urban_class", "urban_class_basis", "districts_overlapped", "main_district",
+    "geography",
+    "code_seat",
+    "seat_code_label",
+    "seat",
+    "code_parlimen",
+    "code_state",
+    "state",
+    "area_km2",
+    "population_2020",
+    "urban_share_pct",
+    "urban_class",
+    "urban_class_basis",
+    "districts_overlapped",
+    "main_district",
 ]
 
 
@@ -606,7 +815,9 @@ def density_rows(carried: pd.DataFrame, table: pd.DataFrame, splits: pd.Series) 
         source_ids=population["source_ids"] + ";" + DISTRICT_BOUNDARIES,
         lower=np.nan,
         upper=np.nan,
-        method_note="population estimated from districts (" + pd.Series(splits.reindex(keys).to_numpy(), index=population.index).fillna("") + ") / the seat's area",
+        method_note="population estimated from districts ("
+        + pd.Series(splits.reindex(keys).to_numpy(), index=population.index).fillna("")
+        + ") / the seat's area",
     )
 
 
@@ -617,8 +828,14 @@ def census_rows(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
     for level, frame, key, source in levels:
         establishments = frame[ESTABLISHMENT_SECTORS].sum(axis=1)
         derived = {
-            "agricultural_dependence_pct": (100.0 * frame["businesses_agriculture"] / establishments.where(establishments > 0), "agricultural / all establishments (five sectors)"),
-            "agri_establishments_per_1k_pop": (1000.0 * frame["businesses_agriculture"] / frame["population_total"], "per 1,000 people of Census 2020 (the districts use the 2020 estimate)"),
+            "agricultural_dependence_pct": (
+                100.0 * frame["businesses_agriculture"] / establishments.where(establishments > 0),
+                "agricultural / all establishments (five sectors)",
+            ),
+            "agri_establishments_per_1k_pop": (
+                1000.0 * frame["businesses_agriculture"] / frame["population_total"],
+                "per 1,000 people of Census 2020 (the districts use the 2020 estimate)",
+            ),
         }
         for indicator, (column, year, method) in DIRECT_CENSUS.items():
             note = INCOME_NOTE if year == INCOME_REFERENCE_YEAR else None
@@ -636,16 +853,35 @@ def msme_rows(ctx: StepContext, geo: SeatGeography) -> pd.DataFrame:
         try:
             return msme.msme_seat_rows(geo.dun, geo.parlimen).assign(from_districts=False)
         except ValueError as error:
-            raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] columns sme_micro/sme_small/sme_medium: {error}") from error
+            raise SourceValidationError(
+                f"[{ctx.label(PARLIMEN_SOURCE)}] columns sme_micro/sme_small/sme_medium: {error}"
+            ) from error
 
     # geo.dun and geo.parlimen are the census seat files as read for the seat geography (same key)
     return ctx.cache.get_or_compute("seat_msme_rows", _geometry_inputs(ctx), compute)
 
 
-def _seat_rows(level: str, codes: pd.Series, indicator: str, year: int, value: pd.Series, method: str, source_ids: str, note: str | None) -> pd.DataFrame:
+def _seat_rows(
+    level: str,
+    codes: pd.Series,
+    indicator: str,
+    year: int,
+    value: pd.Series,
+    method: str,
+    source_ids: str,
+    note: str | None,
+) -> pd.DataFrame:
     return pd.DataFrame(
-        {"geography": level, "code_seat": codes.to_numpy(), "indicator": indicator, "year": year, "value": value.astype(float).to_numpy(),
-         "method": method, "source_ids": source_ids, "method_note": note}
+        {
+            "geography": level,
+            "code_seat": codes.to_numpy(),
+            "indicator": indicator,
+            "year": year,
+            "value": value.astype(float).to_numpy(),
+            "method": method,
+            "source_ids": source_ids,
+            "method_note": note,
+        }
     )
 
 
@@ -656,11 +892,23 @@ def facility_rows(placed: pd.DataFrame, table: pd.DataFrame, carried: pd.DataFra
     rows = []
     for level, column in (("parlimen", "code_parlimen"), ("dun", "code_seat_dun")):
         codes = table.loc[table["geography"] == level, "code_seat"].tolist()
-        boundaries = f"{DUN_BOUNDARIES};{PARLIMEN_BOUNDARIES}" if level == "parlimen" else DUN_BOUNDARIES  # placed in DUNs (territories: Parlimen)
+        boundaries = (
+            f"{DUN_BOUNDARIES};{PARLIMEN_BOUNDARIES}" if level == "parlimen" else DUN_BOUNDARIES
+        )  # placed in DUNs (territories: Parlimen)
         located = placed.loc[placed[column].notna()].assign(code_state_district=lambda f, c=column: f[c])
-        population = carried.loc[(carried["geography"] == level) & (carried["year"] == FACILITY_YEAR)].set_index(["indicator", "code_seat"])["value"]
-        children = population.xs("population_age_5_19") if "population_age_5_19" in population.index.get_level_values(0) else pd.Series(dtype=float)
-        people = population.xs("population") if "population" in population.index.get_level_values(0) else pd.Series(dtype=float)
+        population = carried.loc[(carried["geography"] == level) & (carried["year"] == FACILITY_YEAR)].set_index(
+            ["indicator", "code_seat"]
+        )["value"]
+        children = (
+            population.xs("population_age_5_19")
+            if "population_age_5_19" in population.index.get_level_values(0)
+            else pd.Series(dtype=float)
+        )
+        people = (
+            population.xs("population")
+            if "population" in population.index.get_level_values(0)
+            else pd.Series(dtype=float)
+        )
         schools = located.loc[located["kind"].str.startswith("school")]
         clinics = located.loc[located["kind"].isin(["clinic", "hospital"])]
         long = pd.concat(
@@ -675,7 +923,15 @@ def facility_rows(placed: pd.DataFrame, table: pd.DataFrame, carried: pd.DataFra
         long["source_ids"] = cited.map({key: _facility_sources(key, boundaries) for key in cited.unique()})
         split = pd.Series(splits.xs(level).reindex(long["code_seat"]).to_numpy(), index=long.index).fillna("")
         denominator = np.where(long["indicator"] == "clinics_per_10k", "population 2022", "population aged 5-19 (2022)")
-        long["method_note"] = np.where(per_population, "facilities in the seat (point in polygon) per " + denominator + " estimated from districts (" + split + ")", None)
+        long["method_note"] = np.where(
+            per_population,
+            "facilities in the seat (point in polygon) per "
+            + denominator
+            + " estimated from districts ("
+            + split
+            + ")",
+            None,
+        )
         long["from_districts"] = per_population
         rows.append(long.assign(geography=level))
     return pd.concat(rows, ignore_index=True)
@@ -685,7 +941,11 @@ def _facility_sources(key: str, boundaries: str) -> str:
     """'ids|rate' or 'ids|count' -> the seat row's sources: the seat polygons instead of the districts', plus the
     overlay's for a rate over a population carried from districts."""
     ids, kind = key.split("|")
-    cited = set(ids.split(";")) - {DISTRICT_BOUNDARIES} | set(boundaries.split(";")) | (set(OVERLAY_SOURCES) if kind == "rate" else set())
+    cited = (
+        set(ids.split(";")) - {DISTRICT_BOUNDARIES}
+        | set(boundaries.split(";"))
+        | (set(OVERLAY_SOURCES) if kind == "rate" else set())
+    )
     return ";".join(sorted(cited))
 
 
@@ -694,7 +954,12 @@ def _check_population(ctx: StepContext, table: pd.DataFrame, geo: SeatGeography,
     parlimen_total = float(table.loc[table["geography"] == "parlimen", "population_2020"].sum())
     territory_total = float(geo.parlimen.loc[geo.parlimen["state"].isin(geo.territories), "population_total"].sum())
     dun_total = float(table.loc[table["geography"] == "dun", "population_2020"].sum())
-    figures = {"census_district_total": census_total, "parlimen_total": parlimen_total, "dun_total": dun_total, "territories_parlimen_total": territory_total}
+    figures = {
+        "census_district_total": census_total,
+        "parlimen_total": parlimen_total,
+        "dun_total": dun_total,
+        "territories_parlimen_total": territory_total,
+    }
     ctx.quality.note(
         DUN_SOURCE,
         "consistency_check",
@@ -704,7 +969,9 @@ def _check_population(ctx: StepContext, table: pd.DataFrame, geo: SeatGeography,
         values=figures,
     )
     if abs(parlimen_total - census_total) > 0.5 or abs(dun_total + territory_total - census_total) > 0.5:
-        raise OutputValidationError(f"seat populations do not sum to the Census 2020 total {census_total:,.0f}: {figures}")
+        raise OutputValidationError(
+            f"seat populations do not sum to the Census 2020 total {census_total:,.0f}: {figures}"
+        )
 
 
 def _check_overlay(ctx: StepContext, seat_overlay: pd.DataFrame, geo: SeatGeography) -> None:
@@ -712,7 +979,10 @@ def _check_overlay(ctx: StepContext, seat_overlay: pd.DataFrame, geo: SeatGeogra
     sums = seat_overlay.groupby(["geography", "code_state_district"])["district_share"].sum()
     worst = float((sums - 1).abs().max())
     territory_districts = set(ctx.districts.loc[ctx.districts["state"].isin(geo.territories), "code_state_district"])
-    expected = {"parlimen": set(ctx.districts["code_state_district"]), "dun": set(ctx.districts["code_state_district"]) - territory_districts}
+    expected = {
+        "parlimen": set(ctx.districts["code_state_district"]),
+        "dun": set(ctx.districts["code_state_district"]) - territory_districts,
+    }
     unreached = {level: sorted(codes - set(sums.xs(level).index)) for level, codes in expected.items()}
     ctx.quality.note(
         DUN_SOURCE,
@@ -722,13 +992,17 @@ def _check_overlay(ctx: StepContext, seat_overlay: pd.DataFrame, geo: SeatGeogra
         values={"max_district_share_error": worst},
     )
     if worst > 1e-9 or any(unreached.values()):
-        raise OutputValidationError(f"seat overlay: district_share off by {worst:.3g}, or districts reached by no seat {unreached}")
+        raise OutputValidationError(
+            f"seat overlay: district_share off by {worst:.3g}, or districts reached by no seat {unreached}"
+        )
 
 
 def _check_reaggregation(ctx: StepContext, carried: pd.DataFrame, indicators: pd.DataFrame, counts: set[str]) -> None:
     """Carried counts summed over a state's seats equal the sum over its districts (where every district has a value)."""
     district_state = ctx.districts.set_index("code_state_district")["code_state"]
-    district = indicators.loc[indicators["indicator"].isin(counts)].assign(code_state=lambda f: f["code_state_district"].map(district_state))
+    district = indicators.loc[indicators["indicator"].isin(counts)].assign(
+        code_state=lambda f: f["code_state_district"].map(district_state)
+    )
     districts_in_state = district_state.value_counts()
     with_value = district.groupby(["indicator", "year", "code_state"])["value"].count()
     complete = with_value == with_value.index.get_level_values("code_state").map(districts_in_state).to_numpy()
@@ -736,8 +1010,12 @@ def _check_reaggregation(ctx: StepContext, carried: pd.DataFrame, indicators: pd
     seats = carried.loc[carried["indicator"].isin(counts)]
     seats = seats.assign(code_state=seats["code_seat"].map(_seat_state(ctx)))
     seat_sums = seats.groupby(["geography", "indicator", "year", "code_state"])["value"].sum(min_count=1)
-    compared = seat_sums.reset_index().merge(district_sums.rename("district_total").reset_index(), on=["indicator", "year", "code_state"])
-    compared = compared.loc[compared.set_index(["indicator", "year", "code_state"]).index.map(complete).to_numpy(dtype=bool)]
+    compared = seat_sums.reset_index().merge(
+        district_sums.rename("district_total").reset_index(), on=["indicator", "year", "code_state"]
+    )
+    compared = compared.loc[
+        compared.set_index(["indicator", "year", "code_state"]).index.map(complete).to_numpy(dtype=bool)
+    ]
     relative = (compared["value"] - compared["district_total"]).abs() / compared["district_total"].abs().clip(lower=1.0)
     worst = float(relative.max()) if len(relative) else 0.0
     ctx.quality.note(
@@ -754,21 +1032,35 @@ def _check_reaggregation(ctx: StepContext, carried: pd.DataFrame, indicators: pd
 
 def _seat_state(ctx: StepContext) -> pd.Series:
     geo = seat_geography(ctx)
-    return pd.concat([geo.parlimen.set_index("code_parlimen")["code_state"], geo.dun.set_index("code_state_dun")["code_state"]]).astype(int)
+    return pd.concat(
+        [geo.parlimen.set_index("code_parlimen")["code_state"], geo.dun.set_index("code_state_dun")["code_state"]]
+    ).astype(int)
 
 
-def _place_facilities(ctx: StepContext, facilities: pd.DataFrame, geo: SeatGeography, territories: set[str]) -> pd.DataFrame:
+def _place_facilities(
+    ctx: StepContext, facilities: pd.DataFrame, geo: SeatGeography, territories: set[str]
+) -> pd.DataFrame:
     """facilities + code_seat_dun (point in the full-resolution DUN polygons) and code_parlimen (the DUN's
     Parlimen seat, so a facility's seats nest; in the Federal Territories, point in their Parlimen polygons)."""
-    placeable = facilities["code_state_district"].notna() & (facilities.get("access_use", pd.Series(index=facilities.index, dtype=object)) != "excluded_coordinates")
+    placeable = facilities["code_state_district"].notna() & (
+        facilities.get("access_use", pd.Series(index=facilities.index, dtype=object)) != "excluded_coordinates"
+    )
     points = facilities.loc[placeable]
     state = points["code_state_district"].str.split("_").str[0].astype(int)
-    in_states = ~points["code_state_district"].isin(ctx.districts.loc[ctx.districts["state"].isin(territories), "code_state_district"])
-    territory_shapes = geo.parlimen_shapes.loc[geo.parlimen_shapes["code_parlimen"].isin(geo.parlimen.loc[geo.parlimen["state"].isin(territories), "code_parlimen"])]
+    in_states = ~points["code_state_district"].isin(
+        ctx.districts.loc[ctx.districts["state"].isin(territories), "code_state_district"]
+    )
+    territory_shapes = geo.parlimen_shapes.loc[
+        geo.parlimen_shapes["code_parlimen"].isin(
+            geo.parlimen.loc[geo.parlimen["state"].isin(territories), "code_parlimen"]
+        )
+    ]
 
     def placed() -> tuple[pd.DataFrame, pd.DataFrame]:
-        return (place_points(points.loc[in_states], geo.dun_shapes, "code_state_dun", state.loc[in_states]),
-                place_points(points.loc[~in_states], territory_shapes, "code_parlimen", state.loc[~in_states]))
+        return (
+            place_points(points.loc[in_states], geo.dun_shapes, "code_state_dun", state.loc[in_states]),
+            place_points(points.loc[~in_states], territory_shapes, "code_parlimen", state.loc[~in_states]),
+        )
 
     # keyed by the seat geometry's files and the points themselves (index, coordinates, state, which seats)
     dun, territory = ctx.cache.get_or_compute(
@@ -776,11 +1068,20 @@ def _place_facilities(ctx: StepContext, facilities: pd.DataFrame, geo: SeatGeogr
     )
     parlimen_of = geo.dun.set_index("code_state_dun")["code_parlimen"]
     code_parlimen = pd.concat([dun["code"].map(parlimen_of), territory["code"]])
-    result = facilities.assign(code_parlimen=code_parlimen.reindex(facilities.index), code_seat_dun=dun["code"].reindex(facilities.index))
+    result = facilities.assign(
+        code_parlimen=code_parlimen.reindex(facilities.index), code_seat_dun=dun["code"].reindex(facilities.index)
+    )
     result = result.astype({"code_parlimen": object, "code_seat_dun": object})
 
     schools_clinics = result["kind"].isin(["school_primary", "school_secondary", "clinic"])
-    unplaced = schools_clinics & placeable & (result["code_parlimen"].isna() | (result["code_seat_dun"].isna() & in_states.reindex(result.index, fill_value=False)))
+    unplaced = (
+        schools_clinics
+        & placeable
+        & (
+            result["code_parlimen"].isna()
+            | (result["code_seat_dun"].isna() & in_states.reindex(result.index, fill_value=False))
+        )
+    )
     placed_by = pd.concat([dun["placed_by"], territory["placed_by"]]).value_counts()
     left_out = result.loc[~placeable]
     ctx.quality.note(
@@ -791,44 +1092,84 @@ def _place_facilities(ctx: StepContext, facilities: pd.DataFrame, geo: SeatGeogr
         f"seat of their state; {int((~in_states).sum())} in the Federal Territories have no DUN; {len(left_out)} not placed (no coordinates, "
         f"or coordinates rejected for their district): {', '.join(left_out['facility_id'].head(20))}{' …' if len(left_out) > 20 else ''}",
         rows=left_out["facility_id"].tolist(),
-        values={"placed": len(points), "nearest": int(placed_by.get("nearest", 0)), "territories_no_dun": int((~in_states).sum()), "not_placed": len(left_out)},
+        values={
+            "placed": len(points),
+            "nearest": int(placed_by.get("nearest", 0)),
+            "territories_no_dun": int((~in_states).sum()),
+            "not_placed": len(left_out),
+        },
     )
     if unplaced.any():
-        raise OutputValidationError(f"{int(unplaced.sum())} schools or clinics with usable coordinates fall in no seat: {result.loc[unplaced, 'facility_id'].tolist()[:8]}")
+        raise OutputValidationError(
+            f"{int(unplaced.sum())} schools or clinics with usable coordinates fall in no seat: {result.loc[unplaced, 'facility_id'].tolist()[:8]}"
+        )
     return result
 
 
-
-def seat_urban(profile: pd.DataFrame, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame) -> pd.DataFrame:
+def seat_urban(
+    profile: pd.DataFrame, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame
+) -> pd.DataFrame:
     """The seats' estimated urban people and share (urban_by_schools) from the census (profile: census.urban_profile
     by code_state_district) and the placed schools."""
     schools = placed.loc[placed["kind"].str.startswith("school")]
     pieces = pd.concat(
-        [bandar_share(schools.assign(geography=level, code_seat=schools[column]).dropna(subset=["code_seat"]), ["geography", "code_seat", "code_state_district"])
-         for level, column in (("parlimen", "code_parlimen"), ("dun", "code_seat_dun"))]
+        [
+            bandar_share(
+                schools.assign(geography=level, code_seat=schools[column]).dropna(subset=["code_seat"]),
+                ["geography", "code_seat", "code_state_district"],
+            )
+            for level, column in (("parlimen", "code_parlimen"), ("dun", "code_seat_dun"))
+        ]
     )
-    district = bandar_share(facilities.loc[facilities["kind"].str.startswith("school") & facilities["code_state_district"].notna()], ["code_state_district"])
-    return urban_by_schools(seat_overlay, profile["urban_population"], profile["urban_population"] + profile["rural_population"], pieces, district)
+    district = bandar_share(
+        facilities.loc[facilities["kind"].str.startswith("school") & facilities["code_state_district"].notna()],
+        ["code_state_district"],
+    )
+    return urban_by_schools(
+        seat_overlay,
+        profile["urban_population"],
+        profile["urban_population"] + profile["rural_population"],
+        pieces,
+        district,
+    )
 
 
 def urban_rows(urban: pd.DataFrame) -> pd.DataFrame:
     """urban_share_pct and urban_population (2020) of every seat, as estimated by urban_by_schools."""
-    note = "estimated: " + URBAN_BASIS[len("Estimated: "):]
+    note = "estimated: " + URBAN_BASIS[len("Estimated: ") :]
     return pd.concat(
         [
-            urban[["geography", "code_seat"]].assign(indicator=indicator, year=CENSUS_YEAR, value=urban[column].astype(float), method="modelled",
-                                                      source_ids=";".join(sorted(set(URBAN_SOURCES))), from_districts=True, method_note=note)
+            urban[["geography", "code_seat"]].assign(
+                indicator=indicator,
+                year=CENSUS_YEAR,
+                value=urban[column].astype(float),
+                method="modelled",
+                source_ids=";".join(sorted(set(URBAN_SOURCES))),
+                from_districts=True,
+                method_note=note,
+            )
             for indicator, column in (("urban_share_pct", "urban_share_pct"), ("urban_population", "urban_population"))
         ],
         ignore_index=True,
     )
 
 
-URBAN_POINT_COLUMNS = ["kind", "code_state_district", "students", "rural", "code_parlimen", "code_seat_dun"]  # what the urban estimate reads of the placed facilities
+URBAN_POINT_COLUMNS = [
+    "kind",
+    "code_state_district",
+    "students",
+    "rural",
+    "code_parlimen",
+    "code_seat_dun",
+]  # what the urban estimate reads of the placed facilities
 
 
 def seat_urban_estimates(
-    ctx: StepContext, table: pd.DataFrame, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame,
+    ctx: StepContext,
+    table: pd.DataFrame,
+    seat_overlay: pd.DataFrame,
+    placed: pd.DataFrame,
+    facilities: pd.DataFrame,
 ) -> tuple[pd.DataFrame, dict, dict]:
     """(seat_urban, and the urban rule's tests: urban_rule_test) kept in the derived cache: pure functions of the census
     profile, the seat geography and the placed schools (keyed by their content; ~0.3 s of groupbys and two carries)."""
@@ -839,16 +1180,31 @@ def seat_urban_estimates(
     def compute() -> tuple[pd.DataFrame, dict, dict]:
         urban = seat_urban(profile, seat_overlay, placed, facilities)
         keys = pd.MultiIndex.from_frame(table[["geography", "code_seat"]])
-        classes = table[["geography", "code_seat"]].assign(urban_class=classify(urban.set_index(["geography", "code_seat"])["urban_share_pct"].reindex(keys)).to_numpy())
+        classes = table[["geography", "code_seat"]].assign(
+            urban_class=classify(
+                urban.set_index(["geography", "code_seat"])["urban_share_pct"].reindex(keys)
+            ).to_numpy()
+        )
         return (urban, *urban_rule_test(profile, district_state, classes, seat_overlay, placed, facilities))
 
     # placed is facilities with their seats (_place_facilities): the columns of either read here are URBAN_POINT_COLUMNS
-    parts = (*_geometry_inputs(ctx), *frame_parts(profile), *frame_parts(district_state), *frame_parts(table[["geography", "code_seat"]]), *frame_parts(points))
+    parts = (
+        *_geometry_inputs(ctx),
+        *frame_parts(profile),
+        *frame_parts(district_state),
+        *frame_parts(table[["geography", "code_seat"]]),
+        *frame_parts(points),
+    )
     return ctx.cache.get_or_compute("seat_urban", parts, compute)
 
 
 def urban_rule_test(
-    profile: pd.DataFrame, district_state: pd.Series, table: pd.DataFrame, seat_overlay: pd.DataFrame, placed: pd.DataFrame, facilities: pd.DataFrame,
+    profile: pd.DataFrame,
+    district_state: pd.Series,
+    table: pd.DataFrame,
+    seat_overlay: pd.DataFrame,
+    placed: pd.DataFrame,
+    facilities: pd.DataFrame,
 ) -> tuple[dict, dict]:
     """Why the rule: the candidate rules tested one level up, where the truth is known (the districts' census
     classes), and the seat classes (table: geography, code_seat, urban_class) compared with the two simpler rules.
@@ -858,16 +1214,30 @@ def urban_rule_test(
     bandar = bandar_share(schools, ["code_state_district"]).reindex(profile.index)
     state_share = profile["urban_population"].groupby(district_state).sum() / people.groupby(district_state).sum()
     truth = profile["urban_class"]
-    allocated = allocate_capped(profile["urban_population"].groupby(district_state).sum(), district_state, people * (bandar.fillna(district_state.map(state_share)) + 0.001), people)
+    allocated = allocate_capped(
+        profile["urban_population"].groupby(district_state).sum(),
+        district_state,
+        people * (bandar.fillna(district_state.map(state_share)) + 0.001),
+        people,
+    )
     district_test = {
         "state_share_carried_down": round(cohen_kappa(truth, classify(100.0 * district_state.map(state_share))), 3),
         "school_flag_alone": round(cohen_kappa(truth, classify(100.0 * bandar)), 3),
         "census_total_shared_by_schools": round(cohen_kappa(truth, classify(100.0 * allocated / people)), 3),
     }
     carried = carry_to_seats(
-        pd.DataFrame({"code_state_district": profile.index, "indicator": "urban_share_pct", "year": CENSUS_YEAR, "value": profile["urban_share_pct"].to_numpy(),
-                      "method": "derived", "source_ids": "dosm_census_district"}),
-        seat_overlay, set(),
+        pd.DataFrame(
+            {
+                "code_state_district": profile.index,
+                "indicator": "urban_share_pct",
+                "year": CENSUS_YEAR,
+                "value": profile["urban_share_pct"].to_numpy(),
+                "method": "derived",
+                "source_ids": "dosm_census_district",
+            }
+        ),
+        seat_overlay,
+        set(),
     ).set_index(["geography", "code_seat"])["value"]
     agreement = {}
     for level, column in (("parlimen", "code_parlimen"), ("dun", "code_seat_dun")):

@@ -30,7 +30,9 @@ def describe_failures(failure_cases: pd.DataFrame) -> list[str]:
     for (column, check), group in cases.groupby(["column", "check"], sort=False, dropna=False):
         rows = [int(i) for i in group["index"].dropna().tolist()]
         examples = group["failure_case"].astype(str).unique().tolist()[:5]
-        where = f"rows {rows[:MAX_LISTED_ROWS]}{' …' if len(rows) > MAX_LISTED_ROWS else ''}" if rows else "whole column"
+        where = (
+            f"rows {rows[:MAX_LISTED_ROWS]}{' …' if len(rows) > MAX_LISTED_ROWS else ''}" if rows else "whole column"
+        )
         count = f" ({len(rows)} rows)" if len(rows) > MAX_LISTED_ROWS else ""
         lines.append(f"column {column!r}: check {check} failed at {where}{count}; values {examples}")
     return lines
@@ -42,14 +44,25 @@ _LEAN_SCHEMAS: dict[tuple[int, tuple[str, ...]], tuple[pa.DataFrameSchema, pa.Da
 def _dtype_passes(schema: pa.DataFrameSchema, name: str, frame: pd.DataFrame) -> bool:
     """True if pandera's dtype check of column `name` would pass as the frame stands (no coercion involved)."""
     column = schema.columns[name]
-    if column.dtype is None or column.coerce or schema.coerce or schema.dtype is not None or column.regex or name not in frame.columns:
+    if (
+        column.dtype is None
+        or column.coerce
+        or schema.coerce
+        or schema.dtype is not None
+        or column.regex
+        or name not in frame.columns
+    ):
         return False
     series = frame[name]
     if not isinstance(series, pd.Series):
         return False
     # an object column where str is expected: pandera maps isinstance(x, str) over every value (~20 ms
     # on the 84k seat rows); pandas' type inference in C answers the same where it says "string"
-    if isinstance(column.dtype, STRING) and series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "string":
+    if (
+        isinstance(column.dtype, STRING)
+        and series.dtype == object
+        and pd.api.types.infer_dtype(series, skipna=True) == "string"
+    ):
         return True
     try:
         result = column.dtype.check(Engine.dtype(series.dtype), series)
@@ -71,7 +84,10 @@ def lean_schema(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pa.DataFrame
     if key not in _LEAN_SCHEMAS:  # the schema itself is kept with its copy, so its id is not reused
         # as schema.update_columns({name: {"dtype": None}}) builds them, without its deep copy of the whole schema (~6 ms each)
         lean = copy.copy(schema)
-        lean.columns = {name: type(column)(**{**column.properties, "dtype": None}) if name in passing else column for name, column in schema.columns.items()}
+        lean.columns = {
+            name: type(column)(**{**column.properties, "dtype": None}) if name in passing else column
+            for name, column in schema.columns.items()
+        }
         _LEAN_SCHEMAS[key] = (schema, lean)
     return _LEAN_SCHEMAS[key][1]
 
@@ -86,9 +102,15 @@ def _described(value: object) -> str:
 
 def _check_description(check: pa.Check) -> str:
     function = getattr(check, "_check_fn", None)
-    code = getattr(function, "__code__", None)  # a custom check (lambda or function): its code; a built-in: name and arguments
+    code = getattr(
+        function, "__code__", None
+    )  # a custom check (lambda or function): its code; a built-in: name and arguments
     closure = [cell.cell_contents for cell in getattr(function, "__closure__", None) or ()]
-    body = f"{code.co_code.hex()}|{_described(code.co_consts)}|{code.co_names}|{_described(closure)}|{_described(function.__defaults__)}" if code is not None else ""
+    body = (
+        f"{code.co_code.hex()}|{_described(code.co_consts)}|{code.co_names}|{_described(closure)}|{_described(function.__defaults__)}"
+        if code is not None
+        else ""
+    )
     return f"{check.name}|{_described(check.statistics)}|{check.element_wise}|{check.ignore_na}|{check.groupby}|{body}"
 
 
@@ -100,7 +122,8 @@ def schema_fingerprint(schema: pa.DataFrameSchema | None) -> str:
         return "no schema"
     columns = [
         f"{name}|{column.dtype}|{column.nullable}|{column.unique}|{column.coerce}|{column.required}|{column.regex}|"
-        + ";".join(map(_check_description, column.checks)) + f"|{_described(getattr(column, 'parsers', None))}"
+        + ";".join(map(_check_description, column.checks))
+        + f"|{_described(getattr(column, 'parsers', None))}"
         for name, column in schema.columns.items()
     ]
     flags = f"{schema.dtype}|{schema.coerce}|{schema.strict}|{schema.ordered}|{schema.unique}|{_described(schema.index)}|{_described(getattr(schema, 'parsers', None))}"
@@ -112,7 +135,12 @@ def read_source(entry: SourceFile, path: Path, reader: Callable[[Path], pd.DataF
     becomes a SourceValidationError naming the source and file instead of a parser traceback."""
     try:
         return reader(path)
-    except (ValueError, OSError, pyarrow.ArrowException, pyogrio.errors.DataSourceError) as error:  # pandas parser errors are ValueErrors
+    except (
+        ValueError,
+        OSError,
+        pyarrow.ArrowException,
+        pyogrio.errors.DataSourceError,
+    ) as error:  # pandas parser errors are ValueErrors
         raise SourceValidationError(
             f"[{entry.id}] {entry.relative_path} cannot be read ({type(error).__name__}: {error}). "
             "The file is empty, truncated or not in the expected format: re-fetch it or check the release."

@@ -19,8 +19,19 @@ HEALTH_TIMEOUT_S = 60
 def streamlit_command(app: str | Path, port: int) -> list[str]:
     """Headless and loopback only (with no server.address, Streamlit looks up its external IP at
     checkip.amazonaws.com on start-up; tests must not call out)."""
-    return [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port), "--server.headless", "true",
-            "--server.address", "127.0.0.1"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--server.address",
+        "127.0.0.1",
+    ]
 
 
 def log_tail(path: Path, chars: int = 3000) -> str:

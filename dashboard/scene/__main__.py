@@ -25,9 +25,16 @@ EXIT_NOT_BUILT, EXIT_USAGE = 1, 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dashboard.scene", description="Print the scene of a Jurang page (the numbers a page shows).")
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard.scene", description="Print the scene of a Jurang page (the numbers a page shows)."
+    )
     parser.add_argument("page", help=f"one of: {', '.join(PAGES)}")
-    parser.add_argument("query", nargs="?", default="", help="the page's query string, as in its link (e.g. 'indicator=internet_hh_pct&state=Sabah')")
+    parser.add_argument(
+        "query",
+        nargs="?",
+        default="",
+        help="the page's query string, as in its link (e.g. 'indicator=internet_hh_pct&state=Sabah')",
+    )
     parser.add_argument("--format", choices=("json", "csv"), default="json")
     parser.add_argument("--table", help="with --format csv: the table to write (default: the first)")
     parser.add_argument("--out", type=Path, help="write to this file instead of standard output")
@@ -50,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if parsed.ignored:
         reasons = [scenario_reason(dataset, arguments.query)] if "scenario" in parsed.ignored else []
-        print(f"error: not recognised in the query: {', '.join(sorted(set(parsed.ignored)))} (check the page's options){''.join('; ' + r for r in reasons if r)}", file=sys.stderr)
+        print(
+            f"error: not recognised in the query: {', '.join(sorted(set(parsed.ignored)))} (check the page's options){''.join('; ' + r for r in reasons if r)}",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     result = scene.build_selection(dataset, parsed.selection)
     if arguments.format == "json":
@@ -58,12 +68,17 @@ def main(argv: list[str] | None = None) -> int:
     else:
         name = arguments.table or next(iter(result.tables), None)
         if name not in result.tables:
-            print(f"error: no table {name!r} in the {arguments.page} scene; tables: {', '.join(result.tables)}", file=sys.stderr)
+            print(
+                f"error: no table {name!r} in the {arguments.page} scene; tables: {', '.join(result.tables)}",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         from dashboard import export
 
         # the page's CSV download exactly (formula-like text neutralised), without its byte-order mark
-        text = export.table_csv(result.tables[name].frame.drop(columns=["geometry"], errors="ignore")).decode("utf-8-sig")
+        text = export.table_csv(result.tables[name].frame.drop(columns=["geometry"], errors="ignore")).decode(
+            "utf-8-sig"
+        )
     if arguments.out:
         arguments.out.parent.mkdir(parents=True, exist_ok=True)
         arguments.out.write_text(text, encoding="utf-8")
@@ -78,7 +93,9 @@ def scenario_reason(dataset: data.Dataset, query: str) -> str | None:
     from dashboard.scene import common
 
     options = common.options(dataset)
-    return planner.scenario_problem(strict_query_mapping(query).get("scenario", ""), set(options.indicators), set(options.districts))
+    return planner.scenario_problem(
+        strict_query_mapping(query).get("scenario", ""), set(options.indicators), set(options.districts)
+    )
 
 
 if __name__ == "__main__":

@@ -28,19 +28,29 @@ class Table:
     labels: dict[str, str] = field(default_factory=dict)  # column -> header shown to a person
     formats: dict[str, str] = field(default_factory=dict)  # column -> number format (figures.format_value)
     no_data: str = "no data"
-    value_labels: dict[str, dict] = field(default_factory=dict)  # column -> {raw value: word shown} (classes, methods, statuses)
-    empty_groups: dict[str, tuple[tuple[str, ...], str]] = field(default_factory=dict)  # column -> (count columns, words): a figure over no member says why
+    value_labels: dict[str, dict] = field(
+        default_factory=dict
+    )  # column -> {raw value: word shown} (classes, methods, statuses)
+    empty_groups: dict[str, tuple[tuple[str, ...], str]] = field(
+        default_factory=dict
+    )  # column -> (count columns, words): a figure over no member says why
 
     def display(self, columns: list[str] | None = None) -> pd.DataFrame:
         """The table as a person reads it: formatted numbers ('no data' for missing), labelled headers."""
-        chosen = columns or [column for column in self.frame.columns if column in self.labels] or list(self.frame.columns)
+        chosen = (
+            columns or [column for column in self.frame.columns if column in self.labels] or list(self.frame.columns)
+        )
         shown = self.frame[chosen].copy()
         for column, words in self.value_labels.items():
             if column in shown.columns:
-                shown[column] = shown[column].map(lambda value, words=words: words.get(value, "" if pd.isna(value) else value))
+                shown[column] = shown[column].map(
+                    lambda value, words=words: words.get(value, "" if pd.isna(value) else value)
+                )
         for column, fmt in self.formats.items():
             if column in shown.columns:
-                shown[column] = shown[column].map(lambda value, fmt=fmt: figures.format_value(value, fmt, no_data=self.no_data))
+                shown[column] = shown[column].map(
+                    lambda value, fmt=fmt: figures.format_value(value, fmt, no_data=self.no_data)
+                )
         for column, (count_columns, words) in self.empty_groups.items():
             if column in shown.columns:
                 has_members = (self.frame.loc[shown.index, list(count_columns)] != 0).all(axis=1)

@@ -30,7 +30,9 @@ def measured_connectivity_sentence(dataset: data.Dataset, codes: set[str], words
     from dashboard.scene import connectivity as connectivity_scene
 
     evidence = connectivity_scene.district_evidence(dataset)
-    measured = evidence.loc[evidence["code_state_district"].isin(codes) & evidence["measured_value"].notna()].sort_values("measured_value")
+    measured = evidence.loc[
+        evidence["code_state_district"].isin(codes) & evidence["measured_value"].notna()
+    ].sort_values("measured_value")
     if measured.empty:
         return words.t("brief_connectivity_none_measured", districts=len(codes))
     items = "; ".join(
@@ -38,7 +40,12 @@ def measured_connectivity_sentence(dataset: data.Dataset, codes: set[str], words
         for row in measured.head(MEASURED_LISTED).itertuples(index=False)
     )
     more = len(measured) - MEASURED_LISTED
-    return words.t("brief_connectivity_measured", count=len(measured), districts=len(codes), items=items + (f"; +{more}" if more > 0 else ""))
+    return words.t(
+        "brief_connectivity_measured",
+        count=len(measured),
+        districts=len(codes),
+        items=items + (f"; +{more}" if more > 0 else ""),
+    )
 
 
 def domain_class_scores(frame: pd.DataFrame, domain_ids: list[str]) -> pd.DataFrame:
@@ -51,7 +58,11 @@ def domain_class_scores(frame: pd.DataFrame, domain_ids: list[str]) -> pd.DataFr
 def target_summary(evaluation: pd.DataFrame, state: str | None, scope_codes: set[str], status_label) -> str:
     """The scope's line for one target: a state's own figure, or its districts counted by status."""
     districts = evaluation.loc[(evaluation["level"] == "district") & evaluation["code"].isin(scope_codes)]
-    own_state = evaluation.loc[(evaluation["level"] == "state") & (evaluation["code"] == state)] if state else evaluation.iloc[0:0]
+    own_state = (
+        evaluation.loc[(evaluation["level"] == "state") & (evaluation["code"] == state)]
+        if state
+        else evaluation.iloc[0:0]
+    )
     if len(own_state):
         return f"{state}: {status_label(own_state.iloc[0]['status'])}"
     if len(districts):
@@ -72,8 +83,16 @@ def targets_table(dataset: data.Dataset, selection: Selection, words: Words, sco
         return f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}"
 
     by_id = {target["id"]: target for target in common.target_list()}
-    latest = [target_scene.value_text(row.latest_value, row.latest_year, by_id[row.target_id], words) for row in summary.itertuples(index=False)]
-    scope = [target_summary(evaluations.loc[evaluations["target_id"] == target_id], selection.state, scope_codes, status_label) for target_id in summary["target_id"]]
+    latest = [
+        target_scene.value_text(row.latest_value, row.latest_year, by_id[row.target_id], words)
+        for row in summary.itertuples(index=False)
+    ]
+    scope = [
+        target_summary(
+            evaluations.loc[evaluations["target_id"] == target_id], selection.state, scope_codes, status_label
+        )
+        for target_id in summary["target_id"]
+    ]
     return summary.assign(latest_text=latest, scope_status_text=scope)
 
 
@@ -84,16 +103,33 @@ def add_outlook(scene: Scene, dataset: data.Dataset, selection: Selection, words
     evaluations = common.target_evaluations(dataset, frozenset(scope_codes) if selection.state is not None else None)
     rows, fan_added = [], False
     for target in common.target_list():
-        measured = evaluations.loc[(evaluations["target_id"] == target["id"])
-                                   & ((evaluations["level"] == "national") | ((evaluations["level"] == "state") & (evaluations["code"] == selection.state)))]
+        measured = evaluations.loc[
+            (evaluations["target_id"] == target["id"])
+            & (
+                (evaluations["level"] == "national")
+                | ((evaluations["level"] == "state") & (evaluations["code"] == selection.state))
+            )
+        ]
         if measured.empty:
             continue
         described = target_scene.describe(measured, target, words)
-        rows += [{"target_id": target["id"], "target": target["title"][selection.lang], "geography": row.geography, "outlook_text": row.outlook_text}
-                 for row in described.itertuples() if row.outlook_text != "—"]
-        fan_added = fan_added or target_scene.add_outlook_fan(scene, measured, target, words, target_scene.source_text(target, words))
+        rows += [
+            {
+                "target_id": target["id"],
+                "target": target["title"][selection.lang],
+                "geography": row.geography,
+                "outlook_text": row.outlook_text,
+            }
+            for row in described.itertuples()
+            if row.outlook_text != "—"
+        ]
+        fan_added = fan_added or target_scene.add_outlook_fan(
+            scene, measured, target, words, target_scene.source_text(target, words)
+        )
     scene.tables["targets_outlook"] = Table(
-        pd.DataFrame(rows, columns=["target_id", "target", "geography", "outlook_text"]), title=words.t("outlook_title"), source=words.t("outlook_fan_caption"),
+        pd.DataFrame(rows, columns=["target_id", "target", "geography", "outlook_text"]),
+        title=words.t("outlook_title"),
+        source=words.t("outlook_fan_caption"),
         labels={"target": words.t("target"), "geography": words.t("place"), "outlook_text": words.t("outlook_title")},
     )
 
@@ -110,7 +146,11 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scope_table = metrics.filter_state(result.table, state)
     cited = [i for i in result.spec.indicator_ids if i in result.years]
     scene = Scene("briefing", selection, common.data_as_of(dataset))
-    scene.sentences["scope"] = words.t("brief_scope_national", districts=len(scope_table)) if state is None else words.t("brief_scope_state", state=state, districts=len(scope_table))
+    scene.sentences["scope"] = (
+        words.t("brief_scope_national", districts=len(scope_table))
+        if state is None
+        else words.t("brief_scope_state", state=state, districts=len(scope_table))
+    )
     scene.sentences["scope_short"] = state or words.t("brief_malaysia")
     scene.sentences["weights"] = index_scene.sentences["weights"]
     scene.sentences["index_inputs"] = index_scene.sentences["index_inputs"]
@@ -123,20 +163,41 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.tables["index"] = ranking
     scored = scope_table.dropna(subset=["index"])
     lowest = ", ".join(f"{row.district} ({row.index:.0f})" for row in scored.nsmallest(3, "index").itertuples())
-    scene.sentences["index_summary"] = words.t("brief_index_summary", scored=len(scored), districts=len(scope_table),
-                                               median=figures.format_value(scored["index"].median(), ".0f", no_data="—"), lowest=lowest or "—")
+    scene.sentences["index_summary"] = words.t(
+        "brief_index_summary",
+        scored=len(scored),
+        districts=len(scope_table),
+        median=figures.format_value(scored["index"].median(), ".0f", no_data="—"),
+        lowest=lowest or "—",
+    )
     listed = ranking.frame if state is not None else ranking.frame.head(NATIONAL_RANKING_ROWS)
-    scene.tables["index_ranking"] = Table(listed[["need_rank", "district", "state", "urban_class", "index", "weakest_domain"]], title=ranking.title,
-                                          source=ranking.source, indicators=ranking.indicators, formats={"index": ".0f"}, no_data="—")
+    scene.tables["index_ranking"] = Table(
+        listed[["need_rank", "district", "state", "urban_class", "index", "weakest_domain"]],
+        title=ranking.title,
+        source=ranking.source,
+        indicators=ranking.indicators,
+        formats={"index": ".0f"},
+        no_data="—",
+    )
     scene.figure_builders["index_map"] = lambda: index_scene.figure_builders["index_map"](height=600)
 
     # urban-rural gaps by domain
     scores = domain_class_scores(scope_table, list(domain_labels))
     gap_rows = scores.T.assign(gap_points=lambda frame: frame["rural"] - frame["urban"]).reset_index(names="domain")
-    scene.tables["domain_class_scores"] = Table(gap_rows, title=words.t("brief_section_gaps"), source=words.t("brief_gaps_note"), indicators=tuple(cited),
-                                                formats={"urban": ".0f", "semi_urban": ".0f", "rural": ".0f", "gap_points": "+.0f"}, no_data="—")
+    scene.tables["domain_class_scores"] = Table(
+        gap_rows,
+        title=words.t("brief_section_gaps"),
+        source=words.t("brief_gaps_note"),
+        indicators=tuple(cited),
+        formats={"urban": ".0f", "semi_urban": ".0f", "rural": ".0f", "gap_points": "+.0f"},
+        no_data="—",
+    )
     scene.figure_builders["domain_class_scores"] = lambda: figures.domain_comparison_chart(
-        scores.rename(index=words.class_labels), domain_labels, axis_label=words.t("brief_domain_score_axis"), no_data_label=words.no_data)
+        scores.rename(index=words.class_labels),
+        domain_labels,
+        axis_label=words.t("brief_domain_score_axis"),
+        no_data_label=words.no_data,
+    )
 
     # one page per domain: its first index input with a value in scope, as on the gaps page; a domain
     # the index cannot measure yet (connectivity) shows its indicator as the map does, labelled
@@ -144,22 +205,49 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     codes = set(scope_table["code_state_district"])
     options = common.options(dataset)
     for domain in result.spec.domains:
-        chosen = next((i.id for i in domain.indicators if i.id in result.years and _has_value(dataset, i.id, result.years[i.id], codes)), None)
+        chosen = next(
+            (
+                i.id
+                for i in domain.indicators
+                if i.id in result.years and _has_value(dataset, i.id, result.years[i.id], codes)
+            ),
+            None,
+        )
         year = result.years.get(chosen)
         if chosen is None:
-            fallback = next((i.id for i in domain.indicators if options.default_year(i.id) and _has_value(dataset, i.id, options.default_year(i.id), codes)), None)
+            fallback = next(
+                (
+                    i.id
+                    for i in domain.indicators
+                    if options.default_year(i.id) and _has_value(dataset, i.id, options.default_year(i.id), codes)
+                ),
+                None,
+            )
             if fallback is not None:
                 chosen, year = fallback, options.default_year(fallback)
-                scene.sentences[f"domain_{domain.id}_not_in_index"] = words.t("domain_not_measured", domain=domain.label[selection.lang])
-        if chosen is None:  # the scope's own most recent value within the index's age limit (W.P. Kuala Lumpur: HIES 2022)
+                scene.sentences[f"domain_{domain.id}_not_in_index"] = words.t(
+                    "domain_not_measured", domain=domain.label[selection.lang]
+                )
+        if (
+            chosen is None
+        ):  # the scope's own most recent value within the index's age limit (W.P. Kuala Lumpur: HIES 2022)
             chosen, year = _older_value(dataset, domain, result.years, codes)
             if chosen is not None:
                 scene.sentences[f"domain_{domain.id}_older"] = words.t(
-                    "brief_domain_older", scope=scene.sentences["scope_short"], year=year, latest=result.years[chosen], limit=composite.MAX_VALUE_AGE_YEARS)
+                    "brief_domain_older",
+                    scope=scene.sentences["scope_short"],
+                    year=year,
+                    latest=result.years[chosen],
+                    limit=composite.MAX_VALUE_AGE_YEARS,
+                )
         if chosen is None:
             scene.sentences[f"domain_{domain.id}_missing"] = words.t(
-                "brief_domain_no_data", scope=scene.sentences["scope_short"],
-                indicators=", ".join(words.label(i.id) if i.id in common.catalogue() else i.id for i in domain.indicators))
+                "brief_domain_no_data",
+                scope=scene.sentences["scope_short"],
+                indicators=", ".join(
+                    words.label(i.id) if i.id in common.catalogue() else i.id for i in domain.indicators
+                ),
+            )
             continue
         gaps_scene = build_selection(dataset, selection.replace(page="gaps", indicator=chosen, year=year))
         scene.tables[f"domain_{domain.id}"] = gaps_scene.tables["distribution"]
@@ -167,7 +255,10 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.sentences[f"domain_{domain.id}_gap"] = gaps_scene.sentences["gap"]
         scene.figure_builders[f"domain_{domain.id}"] = gaps_scene.figure_builders["distribution"]
         others = [words.label(i.id) for i in domain.indicators if i.id != chosen and i.id in common.catalogue()]
-        notes = [texts.source_line(common.catalogue()[chosen], data.sources(), dataset.manifest, selection.lang), gaps_scene.sentences["definition"]]
+        notes = [
+            texts.source_line(common.catalogue()[chosen], data.sources(), dataset.manifest, selection.lang),
+            gaps_scene.sentences["definition"],
+        ]
         if others:
             notes.append(words.t("brief_domain_uses", others=", ".join(others)))
         if chosen == connectivity_evidence.MODELLED:
@@ -176,22 +267,54 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.sentences[f"domain_{domain.id}_notes"] = " ".join(text for text in [*notes, *extra] if text)
 
     # targets and priorities
-    scene.tables["targets"] = Table(targets_table(dataset, selection, words, codes), title=words.t("brief_section_targets"), source=words.t("status_method_note"))
+    scene.tables["targets"] = Table(
+        targets_table(dataset, selection, words, codes),
+        title=words.t("brief_section_targets"),
+        source=words.t("status_method_note"),
+    )
     add_outlook(scene, dataset, selection, words, codes)
     scene.tables["priorities"] = overview_scene.tables["priorities"]
 
-    cited_all = list(dict.fromkeys(["population", "urban_share_pct", *cited, *common.PRIORITY_INPUTS,
-                                    *[i for t in common.target_list() for i in t["measure"].get("indicators", []) if i in common.catalogue()]]))
+    cited_all = list(
+        dict.fromkeys(
+            [
+                "population",
+                "urban_share_pct",
+                *cited,
+                *common.PRIORITY_INPUTS,
+                *[
+                    i
+                    for t in common.target_list()
+                    for i in t["measure"].get("indicators", [])
+                    if i in common.catalogue()
+                ],
+            ]
+        )
+    )
     boundaries = [entry for source_id, entry in data.sources().items() if source_id == "dosm_district_boundaries"]
     from dashboard import provenance
 
     cited_sources = provenance.sources_for(cited_all, common.catalogue(), data.sources())
-    scene.sources = provenance.source_rows([*boundaries, *[entry for entry in cited_sources if entry not in boundaries]], dataset.manifest)
+    scene.sources = provenance.source_rows(
+        [*boundaries, *[entry for entry in cited_sources if entry not in boundaries]], dataset.manifest
+    )
     scene.tables["sources"] = Table(pd.DataFrame(scene.sources), title=words.t("brief_sources_heading"))
     modelled = [words.label(i) for i in cited_all if common.catalogue()[i]["method"] == "modelled"]
-    scene.sentences["modelled"] = words.t("brief_method_modelled", indicators=", ".join(modelled)) if modelled else words.t("brief_method_modelled_none")
-    dates = sorted({texts.indicator_as_of(common.catalogue()[i], dataset.manifest) for i in ["population", "urban_share_pct", *cited]} - {""})
-    scene.sentences["data_as_of"] = words.t("brief_data_as_of", first=dates[0] if dates else "—", last=dates[-1] if dates else "—")
+    scene.sentences["modelled"] = (
+        words.t("brief_method_modelled", indicators=", ".join(modelled))
+        if modelled
+        else words.t("brief_method_modelled_none")
+    )
+    dates = sorted(
+        {
+            texts.indicator_as_of(common.catalogue()[i], dataset.manifest)
+            for i in ["population", "urban_share_pct", *cited]
+        }
+        - {""}
+    )
+    scene.sentences["data_as_of"] = words.t(
+        "brief_data_as_of", first=dates[0] if dates else "—", last=dates[-1] if dates else "—"
+    )
     if selection.scenario:
         scenario_annex(scene, build_selection(dataset, selection.replace(page="plan", state=None)), words)
     return scene
@@ -207,7 +330,9 @@ def rank_with_interval(rank, low, high) -> str:
 def scenario_annex(scene: Scene, plan: Scene, words: Words) -> None:
     """The plan scene's assumptions and results, as they are (named scenario_*), for the pack's
     "Scenario — assumptions, not measurements" annex; nothing is recomputed here or in the layout."""
-    scene.sentences["scenario_stated"] = words.t("brief_scenario_stated", scenario=scene.selection.scenario.replace(";", "; ").replace(",", ", "))
+    scene.sentences["scenario_stated"] = words.t(
+        "brief_scenario_stated", scenario=scene.selection.scenario.replace(";", "; ").replace(",", ", ")
+    )
     for name, sentence in plan.sentences.items():
         scene.sentences[f"scenario_{name}"] = sentence
     for number, notice in enumerate(plan.notices):
@@ -220,15 +345,33 @@ def scenario_annex(scene: Scene, plan: Scene, words: Words) -> None:
         return
     index = plan.tables["index"]
     ranks = index.frame.assign(
-        rank_before_text=[rank_with_interval(*row) for row in index.frame[["need_rank_before", "rank_low_before", "rank_high_before"]].itertuples(index=False)],
-        rank_after_text=[rank_with_interval(*row) for row in index.frame[["need_rank_after", "rank_low_after", "rank_high_after"]].itertuples(index=False)])
-    scene.tables["scenario_index"] = Table(ranks, title=index.title, source=index.source, formats=index.formats, no_data=index.no_data,
-                                           labels={**index.labels, "rank_before_text": words.t("brief_scenario_rank_before"),
-                                                   "rank_after_text": words.t("brief_scenario_rank_after")})
+        rank_before_text=[
+            rank_with_interval(*row)
+            for row in index.frame[["need_rank_before", "rank_low_before", "rank_high_before"]].itertuples(index=False)
+        ],
+        rank_after_text=[
+            rank_with_interval(*row)
+            for row in index.frame[["need_rank_after", "rank_low_after", "rank_high_after"]].itertuples(index=False)
+        ],
+    )
+    scene.tables["scenario_index"] = Table(
+        ranks,
+        title=index.title,
+        source=index.source,
+        formats=index.formats,
+        no_data=index.no_data,
+        labels={
+            **index.labels,
+            "rank_before_text": words.t("brief_scenario_rank_before"),
+            "rank_after_text": words.t("brief_scenario_rank_after"),
+        },
+    )
     scene.figure_builders["scenario_gaps"] = plan.figure_builders["gaps"]
 
 
-def _older_value(dataset: data.Dataset, domain, index_years: dict[str, int], codes: set[str]) -> tuple[str | None, int | None]:
+def _older_value(
+    dataset: data.Dataset, domain, index_years: dict[str, int], codes: set[str]
+) -> tuple[str | None, int | None]:
     """The domain's first index input with a value in scope in a release at most MAX_VALUE_AGE_YEARS
     older than its latest (the rule the index itself uses), and that release's year."""
     for item in domain.indicators:
@@ -243,5 +386,7 @@ def _older_value(dataset: data.Dataset, domain, index_years: dict[str, int], cod
 
 def _has_value(dataset: data.Dataset, indicator: str, year: int, codes: set[str]) -> bool:
     rows = dataset.indicators
-    present = rows.loc[(rows["indicator"] == indicator) & (rows["year"] == year) & rows["value"].notna(), "code_state_district"]
+    present = rows.loc[
+        (rows["indicator"] == indicator) & (rows["year"] == year) & rows["value"].notna(), "code_state_district"
+    ]
     return bool(present.isin(codes).any())

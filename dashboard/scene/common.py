@@ -31,16 +31,25 @@ def options(dataset: data.Dataset) -> Options:
 
     def build() -> Options:
         entries = catalogue()
-        values = dataset.indicators.loc[dataset.indicators["value"].notna(), ["indicator", "year", "code_state_district"]]
+        values = dataset.indicators.loc[
+            dataset.indicators["value"].notna(), ["indicator", "year", "code_state_district"]
+        ]
         areas = values.groupby(["indicator", "year"])["code_state_district"].nunique()
-        year_areas = {indicator: {int(year): int(count) for (_, year), count in group.items()} for indicator, group in areas.groupby(level="indicator")}
+        year_areas = {
+            indicator: {int(year): int(count) for (_, year), count in group.items()}
+            for indicator, group in areas.groupby(level="indicator")
+        }
         years = {indicator: tuple(sorted(counts)) for indicator, counts in year_areas.items()}
         domains = list(dict.fromkeys(entry["domain"] for entry in entries.values()))
         present = [indicator for indicator in entries if indicator in years]
 
         def order(indicator: str, directional_first: bool) -> tuple:
             entry = entries[indicator]
-            return (directional_first and entry["direction"] == "context", domains.index(entry["domain"]), present.index(indicator))
+            return (
+                directional_first and entry["direction"] == "context",
+                domains.index(entry["domain"]),
+                present.index(indicator),
+            )
 
         districts = dataset.districts.sort_values("code_state_district")
         return Options(
@@ -48,7 +57,12 @@ def options(dataset: data.Dataset) -> Options:
             indicators=tuple(sorted(present, key=lambda i: order(i, False))),
             directional=tuple(sorted(present, key=lambda i: order(i, True))),
             years=years,
-            districts={code: (name, state) for code, name, state in zip(districts["code_state_district"], districts["district"], districts["state"])},
+            districts={
+                code: (name, state)
+                for code, name, state in zip(
+                    districts["code_state_district"], districts["district"], districts["state"]
+                )
+            },
             targets=tuple(target["id"] for target in target_list()),
             default_weights=data.index_spec().default_weights,
             measures=MEASURES,
@@ -75,7 +89,9 @@ def data_as_of(dataset: data.Dataset) -> str:
 
 def source_line(indicator: str, dataset: data.Dataset, lang: str) -> str:
     """The indicator's source line; at a seat level, a value carried from districts says so in its method."""
-    return texts.source_line(catalogue()[indicator], data.sources(), dataset.manifest, lang, carried=indicator in carried_indicators(dataset))
+    return texts.source_line(
+        catalogue()[indicator], data.sources(), dataset.manifest, lang, carried=indicator in carried_indicators(dataset)
+    )
 
 
 def carried_indicators(dataset: data.Dataset) -> frozenset[str]:
@@ -84,7 +100,13 @@ def carried_indicators(dataset: data.Dataset) -> frozenset[str]:
         return frozenset()
 
     def compute() -> frozenset[str]:
-        carried = dataset.indicators["from_districts"].fillna(False).astype(bool).groupby(dataset.indicators["indicator"]).all()
+        carried = (
+            dataset.indicators["from_districts"]
+            .fillna(False)
+            .astype(bool)
+            .groupby(dataset.indicators["indicator"])
+            .all()
+        )
         return frozenset(carried.index[carried])
 
     return dataset.memo(("carried_indicators",), compute)
@@ -127,7 +149,10 @@ def index_result(dataset: data.Dataset, selection: Selection) -> IndexResult:
         table, years = composite.index_table(dataset.districts, dataset.indicators, spec, dict(weights))
         domain_ids = [domain.id for domain in spec.domains]
         population, _ = latest_population(dataset)
-        table = table.assign(population=table["code_state_district"].map(population), weakest_score=table[domain_ids].min(axis=1, skipna=True))
+        table = table.assign(
+            population=table["code_state_district"].map(population),
+            weakest_score=table[domain_ids].min(axis=1, skipna=True),
+        )
         wide, _ = composite.latest_values(dataset.indicators, list(PRIORITY_INPUTS))
         for column in PRIORITY_INPUTS:
             table[column] = table["code_state_district"].map(wide[column]) if column in wide.columns else float("nan")
@@ -153,7 +178,9 @@ def state_rank_bands(dataset: data.Dataset, selection: Selection, state: str) ->
     result = index_result(dataset, selection)
 
     def build() -> pd.DataFrame:
-        table = result.table.loc[(result.table["state"] == state) & result.table["index"].notna()].set_index("code_state_district")
+        table = result.table.loc[(result.table["state"] == state) & result.table["index"].notna()].set_index(
+            "code_state_district"
+        )
         return composite.rank_uncertainty(table[[domain.id for domain in result.spec.domains]], result.weights)
 
     return dataset.memo(("state_rank_bands", selection.weights, selection.use_imported, state), build)
@@ -168,7 +195,12 @@ def index_source_line(result: IndexResult, words: Words) -> str:
         text = f"{words.label(indicator)} {result.years[indicator]}"
         if indicator in replaced_by:
             old = replaced_by[indicator]
-            return text + " (" + words.t("replaces", replaced=entries[old]["label"][words.lang] if old in entries else old) + ")"
+            return (
+                text
+                + " ("
+                + words.t("replaces", replaced=entries[old]["label"][words.lang] if old in entries else old)
+                + ")"
+            )
         method = entries[indicator]["method"]
         return text + (f" ({words.t('method_' + method)})" if method in ("modelled", "imported") else "")
 
@@ -188,11 +220,15 @@ def unmeasured_sentences(result: IndexResult, words: Words) -> dict[str, str]:
         if measured == 0:
             sentences[f"unmeasured_{domain.id}"] = words.t("domain_not_measured", domain=label)
         elif measured < total:
-            sentences[f"unmeasured_{domain.id}"] = words.t("domain_partly_measured", domain=label, count=measured, total=total)
+            sentences[f"unmeasured_{domain.id}"] = words.t(
+                "domain_partly_measured", domain=label, count=measured, total=total
+            )
     return sentences
 
 
-def priority_table(result: IndexResult, state: str | None, count: int = 5, connectivity: pd.DataFrame | None = None) -> pd.DataFrame:
+def priority_table(
+    result: IndexResult, state: str | None, count: int = 5, connectivity: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Where to act first in scope: one row per (district, reason), with the weakest domain;
     `connectivity`: each district's measured-first share (connectivity_evidence.share_first)."""
     frame = metrics.filter_state(result.table, state)
@@ -209,15 +245,28 @@ def reason_text(row, words: Words, domain_labels: dict[str, str]) -> str:
         weakest = domain_labels.get(row.weakest_domain, "—") if isinstance(row.weakest_domain, str) else "—"
         return words.t("brief_why_lowest_index", index=fmt(row.index), domain=weakest)
     if row.reason == priorities.GAP_TO_STATE_URBAN:
-        return words.t("brief_why_gap_to_state_urban", gap=fmt(row.value), state=row.state, reference=fmt(row.reference))
+        return words.t(
+            "brief_why_gap_to_state_urban", gap=fmt(row.value), state=row.state, reference=fmt(row.reference)
+        )
     measure = getattr(row, "connectivity_indicator", None)
     method = getattr(row, "connectivity_method", None)
-    method_text = words.t("method_" + method) if isinstance(method, str) else words.t("method_modelled" if measure == priorities.MODELLED_CONNECTIVITY else "connectivity_measured_short")
+    method_text = (
+        words.t("method_" + method)
+        if isinstance(method, str)
+        else words.t(
+            "method_modelled" if measure == priorities.MODELLED_CONNECTIVITY else "connectivity_measured_short"
+        )
+    )
     year = getattr(row, "connectivity_year", None)
-    return words.t("brief_why_agri_weak_connectivity", value=fmt(row.value, ".1f"), reference=fmt(row.reference, ".1f"),
-                   measure=words.label(measure) if isinstance(measure, str) and measure in words.catalogue else "—",
-                   method=f"{method_text}, {int(year)}" if year is not None and pd.notna(year) else method_text,
-                   area=fmt(getattr(row, priorities.CROP_PER_RURAL, float("nan"))), micro=fmt(getattr(row, priorities.MICRO_PER_1K, float("nan")), ".1f"))
+    return words.t(
+        "brief_why_agri_weak_connectivity",
+        value=fmt(row.value, ".1f"),
+        reference=fmt(row.reference, ".1f"),
+        measure=words.label(measure) if isinstance(measure, str) and measure in words.catalogue else "—",
+        method=f"{method_text}, {int(year)}" if year is not None and pd.notna(year) else method_text,
+        area=fmt(getattr(row, priorities.CROP_PER_RURAL, float("nan"))),
+        micro=fmt(getattr(row, priorities.MICRO_PER_1K, float("nan")), ".1f"),
+    )
 
 
 def metrics_format(value, fmt: str = ".0f") -> str:
@@ -244,7 +293,10 @@ def target_evaluations(dataset: data.Dataset, districts: frozenset[str] | None =
 
 def _evaluate_targets(dataset: data.Dataset, districts: pd.DataFrame) -> pd.DataFrame:
     population, _ = latest_population(dataset)
-    frames = [targets.evaluate_target(target, dataset.published, dataset.indicators, districts, population) for target in target_list()]
+    frames = [
+        targets.evaluate_target(target, dataset.published, dataset.indicators, districts, population)
+        for target in target_list()
+    ]
     return pd.concat(frames, ignore_index=True)
 
 
@@ -264,7 +316,10 @@ class Trend:
 def weighted_frame(dataset: data.Dataset, indicator: str, year: int) -> pd.DataFrame:
     """metrics.weighted_frame of this build, once per (indicator, year): every state's trend shares
     it (callers only read or filter it: never modify it)."""
-    return dataset.memo(("weighted_frame", indicator, year), lambda: metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year))
+    return dataset.memo(
+        ("weighted_frame", indicator, year),
+        lambda: metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year),
+    )
 
 
 def trend(dataset: data.Dataset, indicator: str, years: list[int], state: str | None, direction: str) -> Trend:
@@ -273,8 +328,18 @@ def trend(dataset: data.Dataset, indicator: str, years: list[int], state: str | 
     def build() -> Trend:
         frames = {year: metrics.filter_state(weighted_frame(dataset, indicator, year), state) for year in years}
         balanced, left_out = metrics.balanced_panel(frames)
-        means = pd.concat([metrics.class_means(frame).assign(year=year) for year, frame in balanced.items()], ignore_index=True) if balanced else pd.DataFrame()
-        compared = sorted(set(next(iter(balanced.values())).dropna(subset=["value"])["code_state_district"])) if balanced else []
+        means = (
+            pd.concat(
+                [metrics.class_means(frame).assign(year=year) for year, frame in balanced.items()], ignore_index=True
+            )
+            if balanced
+            else pd.DataFrame()
+        )
+        compared = (
+            sorted(set(next(iter(balanced.values())).dropna(subset=["value"])["code_state_district"]))
+            if balanced
+            else []
+        )
         return Trend(means, metrics.gap_over_time(balanced, direction), compared, left_out)
 
     return dataset.memo(("trend", indicator, tuple(years), state, direction), build)
@@ -302,8 +367,12 @@ def gap_change_sentence(gaps: pd.DataFrame, direction: str, fmt: str, unit: str,
     first, last = measured.iloc[0], measured.iloc[-1]
     signed = "+" + fmt.lstrip("+")
     points = texts.difference_unit(unit, words.lang)
-    values = {"first_year": int(first["year"]), "last_year": int(last["year"]),
-              "first": figures.format_value(first["difference"], signed, points), "last": figures.format_value(last["difference"], signed, points)}
+    values = {
+        "first_year": int(first["year"]),
+        "last_year": int(last["year"]),
+        "first": figures.format_value(first["difference"], signed, points),
+        "last": figures.format_value(last["difference"], signed, points),
+    }
     if direction == "context":
         return words.t("gap_change_context", **values)
     sign = -1 if direction == "higher_is_better" else 1

@@ -54,7 +54,8 @@ def peer_features(dataset: data.Dataset, spec: composite.IndexSpec) -> pd.DataFr
         districts = dataset.districts.set_index("code_state_district")
         wide, _ = composite.latest_values(dataset.indicators, spec.indicator_ids)
         return wide.reindex(districts.index).assign(
-            urban_share_pct=districts["urban_share_pct"], log_density=np.log10(districts["population_2020"] / districts["area_km2"]),
+            urban_share_pct=districts["urban_share_pct"],
+            log_density=np.log10(districts["population_2020"] / districts["area_km2"]),
         )
 
     return dataset.memo(("peer_features", tuple(spec.indicator_ids)), build)
@@ -71,12 +72,21 @@ def domain_comparison(table: pd.DataFrame, row: pd.Series, domain_ids: list[str]
     }
     records = []
     for group, frame in members.items():
-        scores = {domain: (float(own[domain].iloc[0]) if group == "district" else metrics.weighted_mean(frame[domain], frame["population"])) for domain in domain_ids}
+        scores = {
+            domain: (
+                float(own[domain].iloc[0])
+                if group == "district"
+                else metrics.weighted_mean(frame[domain], frame["population"])
+            )
+            for domain in domain_ids
+        }
         records.append({"group": group, **scores})
     return pd.DataFrame(records)
 
 
-def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, state: str, words: Words) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+def target_rows(
+    evaluations: pd.DataFrame, target_list: list[dict], code: str, state: str, words: Words
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """Each target measured as close to the district as it is measured: the district, else its state, else Malaysia
     (the latest value in the target's own format and unit, and its outlook sentence), and per target the
     evaluation row used (for the outlook's fan chart)."""
@@ -94,20 +104,44 @@ def target_rows(evaluations: pd.DataFrame, target_list: list[dict], code: str, s
             continue
         item = found.iloc[0]
         used[target["id"]] = found.head(1)
-        rows.append({
-            "target_id": target["id"], "target": target["title"][lang], "measured_for": level, "status": item["status"],
-            "latest_value": item["latest_value"], "latest_year": item["latest_year"], "deadline": target["deadline"],
-            "latest_text": figures.format_value(item["latest_value"], target.get("format", ".1f"), target["unit"][lang], no_data),
-            "outlook_text": target_scene.outlook_text(next(found.head(1).itertuples()), target, words),
-        })
-    frame = pd.DataFrame(rows, columns=["target_id", "target", "measured_for", "status", "latest_text", "latest_value", "latest_year", "deadline", "outlook_text"])
+        rows.append(
+            {
+                "target_id": target["id"],
+                "target": target["title"][lang],
+                "measured_for": level,
+                "status": item["status"],
+                "latest_value": item["latest_value"],
+                "latest_year": item["latest_year"],
+                "deadline": target["deadline"],
+                "latest_text": figures.format_value(
+                    item["latest_value"], target.get("format", ".1f"), target["unit"][lang], no_data
+                ),
+                "outlook_text": target_scene.outlook_text(next(found.head(1).itertuples()), target, words),
+            }
+        )
+    frame = pd.DataFrame(
+        rows,
+        columns=[
+            "target_id",
+            "target",
+            "measured_for",
+            "status",
+            "latest_text",
+            "latest_value",
+            "latest_year",
+            "deadline",
+            "outlook_text",
+        ],
+    )
     return frame.astype({"latest_value": float, "latest_year": "Int64"}), used
 
 
 def state_figures(published: pd.DataFrame, state: str) -> pd.DataFrame:
     """The latest figure of each indicator a publisher gives for the whole state (not per district)."""
     published = evidence.connectivity_figures(published)  # farmers' and MSMEs' state figures are not connectivity
-    rows = published.loc[(published["geography_level"] == "state") & (published["state"] == state) & published["value"].notna()]
+    rows = published.loc[
+        (published["geography_level"] == "state") & (published["state"] == state) & published["value"].notna()
+    ]
     latest = rows.sort_values(["year", "as_of"]).groupby("indicator", as_index=False).last()
     return latest[["indicator", "value", "unit", "year", "publisher", "confidence"]].assign(measured_for="state")
 
@@ -123,7 +157,11 @@ def facility_counts(facilities: pd.DataFrame, code: str) -> pd.DataFrame:
     inside = facilities.loc[facilities["code_state_district"] == code]
     records = []
     for kind, points in inside.groupby(inside["kind"].str.split("_").str[0]):
-        rural = points["rural"].dropna().astype(bool) if "rural" in points.columns and kind == "school" else pd.Series(dtype=bool)
+        rural = (
+            points["rural"].dropna().astype(bool)
+            if "rural" in points.columns and kind == "school"
+            else pd.Series(dtype=bool)
+        )
         records.append({"kind": kind, "count": len(points), "rural_pct": 100 * rural.mean() if len(rural) else np.nan})
     return pd.DataFrame(records, columns=["kind", "count", "rural_pct"])
 
@@ -135,9 +173,17 @@ def add_seat_tables(scene: Scene, dataset: data.Dataset, row: pd.Series, code: s
     scene.sentences["seat_overlaps"] = words.t("seat_overlaps", districts=row.get("districts_overlapped_names", ""))
     counts = facility_counts(dataset.facilities, code)
     scene.tables["facilities"] = Table(
-        counts, title=f"{words.t('seat_facilities_title')}: {name}", source=words.t("seat_facilities_note"),
-        labels={"kind": words.t("facility_kind"), "count": words.t("facility_count"), "rural_pct": words.t("rural_schools_pct")},
-        formats={"count": ",.0f", "rural_pct": ".0f"}, no_data="—", value_labels={"kind": {k: words.t("layer_" + k) for k in ("school", "clinic", "hospital")}},
+        counts,
+        title=f"{words.t('seat_facilities_title')}: {name}",
+        source=words.t("seat_facilities_note"),
+        labels={
+            "kind": words.t("facility_kind"),
+            "count": words.t("facility_count"),
+            "rural_pct": words.t("rural_schools_pct"),
+        },
+        formats={"count": ",.0f", "rural_pct": ".0f"},
+        no_data="—",
+        value_labels={"kind": {k: words.t("layer_" + k) for k in ("school", "clinic", "hospital")}},
     )
     published = seat_figures(dataset.published, row["code_parlimen"])
     scene.sentences["seat_figures_title"] = words.t("seat_figures_title", seat=row["code_parlimen"])
@@ -148,12 +194,35 @@ def add_seat_tables(scene: Scene, dataset: data.Dataset, row: pd.Series, code: s
     shown = published.assign(
         value_text=published_words.formatted_values(published, words),
         unit_text=[published_words.unit_text(i, u, lang) for i, u in zip(published["indicator"], published["unit"])],
-    )[["indicator", "value_text", "unit_text", "year", "as_of", "publisher", "data_source", "source_url", "value", "unit"]]
+    )[
+        [
+            "indicator",
+            "value_text",
+            "unit_text",
+            "year",
+            "as_of",
+            "publisher",
+            "data_source",
+            "source_url",
+            "value",
+            "unit",
+        ]
+    ]
     scene.tables["seat_figures"] = Table(
-        shown, title=scene.sentences["seat_figures_title"], source=words.t("seat_figures_note"),
-        labels={"indicator": words.t("indicator"), "value_text": words.t("value"), "unit_text": words.t("unit"), "year": words.t("year"),
-                "publisher": words.t("publisher"), "data_source": words.t("source"), "source_url": words.t("source_link")},
-        no_data=words.no_data, value_labels={"indicator": published_words.indicator_labels(shown["indicator"], lang)},
+        shown,
+        title=scene.sentences["seat_figures_title"],
+        source=words.t("seat_figures_note"),
+        labels={
+            "indicator": words.t("indicator"),
+            "value_text": words.t("value"),
+            "unit_text": words.t("unit"),
+            "year": words.t("year"),
+            "publisher": words.t("publisher"),
+            "data_source": words.t("source"),
+            "source_url": words.t("source_link"),
+        },
+        no_data=words.no_data,
+        value_labels={"indicator": published_words.indicator_labels(shown["indicator"], lang)},
     )
 
 
@@ -172,7 +241,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     domain_labels = {domain.id: domain.label[lang] for domain in result.spec.domains}
     class_labels = words.class_labels
     peers_label = words.t("class_peers", urban_class=class_labels[urban_class])
-    state_label = state if state != name else f"{state} ({words.t('state')})"  # single-district territories: Perlis, W.P. …
+    state_label = (
+        state if state != name else f"{state} ({words.t('state')})"
+    )  # single-district territories: Perlis, W.P. …
     group_names = {"district": name, "state": state_label, "urban_class": peers_label, "nation": words.t("malaysia")}
     index_source = common.index_source_line(result, words)
     indicators = [indicator for indicator in catalogue if indicator in common.options(dataset).years]
@@ -183,91 +254,209 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scores = result.table.set_index("code_state_district")
     own = scores.loc[code]
     bands = common.state_rank_bands(dataset, selection, state)
-    state_band = {"state_rank_low": bands["rank_low"].get(code, np.nan), "state_rank_high": bands["rank_high"].get(code, np.nan)}
+    state_band = {
+        "state_rank_low": bands["rank_low"].get(code, np.nan),
+        "state_rank_high": bands["rank_high"].get(code, np.nan),
+    }
     scene.tables["summary"] = Table(
-        pd.DataFrame([{
-            "code_state_district": code, "district": name, "state": state, "urban_class": urban_class, "urban_share_pct": row["urban_share_pct"],
-            "population": population.get(code, np.nan), "population_year": population_year, "area_km2": row["area_km2"],
-            "index": own["index"], "need_rank": own["need_rank"], "state_need_rank": own["state_need_rank"], "state_districts": int((scores["state"] == state).sum()),
-            **state_band,
-        }]),
-        title=f"{name}, {state}", source=index_source, indicators=tuple(result.spec.indicator_ids) + ("population",),
-        labels={"urban_class": words.t("urban_class"), "population": words.t("population_year", year=population_year), "area_km2": words.t("area"), "index": words.t("index_name")},
-        formats={"population": ",.0f", "area_km2": ",.0f", "index": ".0f"}, no_data=words.no_data, value_labels={"urban_class": class_labels},
+        pd.DataFrame(
+            [
+                {
+                    "code_state_district": code,
+                    "district": name,
+                    "state": state,
+                    "urban_class": urban_class,
+                    "urban_share_pct": row["urban_share_pct"],
+                    "population": population.get(code, np.nan),
+                    "population_year": population_year,
+                    "area_km2": row["area_km2"],
+                    "index": own["index"],
+                    "need_rank": own["need_rank"],
+                    "state_need_rank": own["state_need_rank"],
+                    "state_districts": int((scores["state"] == state).sum()),
+                    **state_band,
+                }
+            ]
+        ),
+        title=f"{name}, {state}",
+        source=index_source,
+        indicators=tuple(result.spec.indicator_ids) + ("population",),
+        labels={
+            "urban_class": words.t("urban_class"),
+            "population": words.t("population_year", year=population_year),
+            "area_km2": words.t("area"),
+            "index": words.t("index_name"),
+        },
+        formats={"population": ",.0f", "area_km2": ",.0f", "index": ".0f"},
+        no_data=words.no_data,
+        value_labels={"urban_class": class_labels},
     )
     scene.sentences["heading"] = f"{name}, {state}"
-    scene.sentences["urban_share"] = words.t("urban_share_help", share=figures.format_value(row["urban_share_pct"], ".0f"))
-    scene.sentences["rank"] = words.t("rank_help", rank=own["need_rank"], total=int(scores["index"].notna().sum()), state_rank=own["state_need_rank"], state=state,
-                                      states=int((scores["state"] == state).sum()), low=figures.format_value(state_band["state_rank_low"], ".0f", no_data="—"),
-                                      high=figures.format_value(state_band["state_rank_high"], ".0f", no_data="—"))
+    scene.sentences["urban_share"] = words.t(
+        "urban_share_help", share=figures.format_value(row["urban_share_pct"], ".0f")
+    )
+    scene.sentences["rank"] = words.t(
+        "rank_help",
+        rank=own["need_rank"],
+        total=int(scores["index"].notna().sum()),
+        state_rank=own["state_need_rank"],
+        state=state,
+        states=int((scores["state"] == state).sum()),
+        low=figures.format_value(state_band["state_rank_low"], ".0f", no_data="—"),
+        high=figures.format_value(state_band["state_rank_high"], ".0f", no_data="—"),
+    )
     scene.sentences["index_source"] = index_source
 
     # --- domain scores against the state, the class and the nation
-    comparison = domain_comparison(result.table, row, domain_ids).assign(name=lambda frame: frame["group"].map(group_names))
+    comparison = domain_comparison(result.table, row, domain_ids).assign(
+        name=lambda frame: frame["group"].map(group_names)
+    )
     comparison = comparison[["group", "name", *domain_ids]]
     scene.tables["domains"] = Table(
-        comparison, title=f"{words.t('domain_profile_title')}: {name}", source=index_source, indicators=tuple(result.spec.indicator_ids),
-        labels={"name": "", **domain_labels}, formats={domain: ".1f" for domain in domain_ids}, no_data=words.no_data,
+        comparison,
+        title=f"{words.t('domain_profile_title')}: {name}",
+        source=index_source,
+        indicators=tuple(result.spec.indicator_ids),
+        labels={"name": "", **domain_labels},
+        formats={domain: ".1f" for domain in domain_ids},
+        no_data=words.no_data,
     )
     scene.figure_builders["domains"] = lambda: figures.domain_comparison_chart(
-        comparison.set_index("name")[domain_ids], domain_labels, axis_label=words.t("domain_score"), no_data_label=words.no_data,
+        comparison.set_index("name")[domain_ids],
+        domain_labels,
+        axis_label=words.t("domain_score"),
+        no_data_label=words.no_data,
     )
 
     # --- every indicator at its default year (the one rule of every page: common.Options.default_year)
     options = common.options(dataset)
-    profile = metrics.district_profile(dataset.districts, dataset.indicators, catalogue, code, {i: options.default_year(i) for i in catalogue if options.years.get(i)})
-    verdict = np.select([profile["better_than_nation"] > 0, profile["better_than_nation"] < 0, profile["better_than_nation"] == 0], ["better", "worse", "same"], default="")
-    indicator_frame = pd.DataFrame({
-        "domain": profile["domain"], "indicator": profile["indicator"], "unit": profile["indicator"].map(words.unit), "year": profile["year"],
-        "district_value": profile["district"], "state_value": profile["state"], "class_value": profile["urban_class"], "nation_value": profile["nation"],
-        "vs_nation": pd.Series(verdict, index=profile.index).replace("", None), "method": profile["method"],
-        "group_figures": profile["group_figures"], "format": profile["indicator"].map(lambda indicator: catalogue[indicator]["format"]),
-    })
-    if "from_districts" in dataset.indicators.columns:  # seats: was the value published per seat, or estimated from districts?
-        own_rows = dataset.indicators.loc[dataset.indicators["code_state_district"] == code].set_index(["indicator", "year"])["from_districts"]
+    profile = metrics.district_profile(
+        dataset.districts,
+        dataset.indicators,
+        catalogue,
+        code,
+        {i: options.default_year(i) for i in catalogue if options.years.get(i)},
+    )
+    verdict = np.select(
+        [profile["better_than_nation"] > 0, profile["better_than_nation"] < 0, profile["better_than_nation"] == 0],
+        ["better", "worse", "same"],
+        default="",
+    )
+    indicator_frame = pd.DataFrame(
+        {
+            "domain": profile["domain"],
+            "indicator": profile["indicator"],
+            "unit": profile["indicator"].map(words.unit),
+            "year": profile["year"],
+            "district_value": profile["district"],
+            "state_value": profile["state"],
+            "class_value": profile["urban_class"],
+            "nation_value": profile["nation"],
+            "vs_nation": pd.Series(verdict, index=profile.index).replace("", None),
+            "method": profile["method"],
+            "group_figures": profile["group_figures"],
+            "format": profile["indicator"].map(lambda indicator: catalogue[indicator]["format"]),
+        }
+    )
+    if (
+        "from_districts" in dataset.indicators.columns
+    ):  # seats: was the value published per seat, or estimated from districts?
+        own_rows = dataset.indicators.loc[dataset.indicators["code_state_district"] == code].set_index(
+            ["indicator", "year"]
+        )["from_districts"]
         keys = list(zip(indicator_frame["indicator"], indicator_frame["year"]))
         indicator_frame = indicator_frame.assign(from_districts=[own_rows.get(key) for key in keys])
     scene.tables["indicators"] = IndicatorTable(
-        indicator_frame, title=f"{words.t('indicators_title')}: {name}", source=words.t("profile_note"), indicators=tuple(indicator_frame["indicator"]),
-        labels={"domain": words.t("domain"), "indicator": words.t("indicator"), "unit": words.t("unit"), "year": words.t("year"),
-                "district_value": name, "state_value": state_label, "class_value": peers_label, "nation_value": words.t("malaysia"),
-                "vs_nation": words.t("vs_nation"), "method": words.t("method"),
-                **({"from_districts": words.t("seat_value_basis")} if "from_districts" in indicator_frame.columns else {})},
+        indicator_frame,
+        title=f"{words.t('indicators_title')}: {name}",
+        source=words.t("profile_note"),
+        indicators=tuple(indicator_frame["indicator"]),
+        labels={
+            "domain": words.t("domain"),
+            "indicator": words.t("indicator"),
+            "unit": words.t("unit"),
+            "year": words.t("year"),
+            "district_value": name,
+            "state_value": state_label,
+            "class_value": peers_label,
+            "nation_value": words.t("malaysia"),
+            "vs_nation": words.t("vs_nation"),
+            "method": words.t("method"),
+            **({"from_districts": words.t("seat_value_basis")} if "from_districts" in indicator_frame.columns else {}),
+        },
         no_data=words.no_data,
         value_labels={
             "from_districts": {True: words.t("from_districts"), False: words.t("published_per_seat")},
             "domain": {domain: words.t("domain_" + domain) for domain in indicator_frame["domain"].unique()},
             "indicator": {indicator: words.label(indicator) for indicator in indicator_frame["indicator"]},
-            "vs_nation": {"better": "▲ " + words.t("better"), "worse": "▼ " + words.t("worse"), "same": "= " + words.t("same")},
+            "vs_nation": {
+                "better": "▲ " + words.t("better"),
+                "worse": "▼ " + words.t("worse"),
+                "same": "= " + words.t("same"),
+            },
             "method": {method: words.t("method_" + method) for method in indicator_frame["method"].unique()},
         },
     )
 
     # --- the most similar districts
     peers = metrics.similar_districts(peer_features(dataset, result.spec), code, count=5)
-    peer_frame = districts.loc[peers.index, ["district", "state", "urban_class"]].assign(
-        index=scores.loc[peers.index, "index"], distance=peers["distance"], features_compared=peers["features_compared"],
-    ).reset_index(names="code_state_district")
+    peer_frame = (
+        districts.loc[peers.index, ["district", "state", "urban_class"]]
+        .assign(
+            index=scores.loc[peers.index, "index"],
+            distance=peers["distance"],
+            features_compared=peers["features_compared"],
+        )
+        .reset_index(names="code_state_district")
+    )
     scene.tables["peers"] = Table(
-        peer_frame, title=f"{words.t('peers_title')}: {name}", source=words.t("peers_note"), indicators=tuple(result.spec.indicator_ids),
-        labels={"district": words.geo("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), "index": words.t("index_name"), "distance": words.t("similarity_distance")},
-        formats={"index": ".0f", "distance": ".2f"}, no_data=words.no_data, value_labels={"urban_class": class_labels},
+        peer_frame,
+        title=f"{words.t('peers_title')}: {name}",
+        source=words.t("peers_note"),
+        indicators=tuple(result.spec.indicator_ids),
+        labels={
+            "district": words.geo("district"),
+            "state": words.t("state"),
+            "urban_class": words.t("urban_class"),
+            "index": words.t("index_name"),
+            "distance": words.t("similarity_distance"),
+        },
+        formats={"index": ".0f", "distance": ".2f"},
+        no_data=words.no_data,
+        value_labels={"urban_class": class_labels},
     )
 
     # --- targets, measured as close to the district as they are measured
     measured, used = target_rows(common.target_evaluations(dataset), common.target_list(), code, state, words)
-    statuses = {status: f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}" for status in measured["status"].unique()}
+    statuses = {
+        status: f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}"
+        for status in measured["status"].unique()
+    }
     scene.tables["targets"] = Table(
         measured,
-        title=f"{words.t('district_targets_title')}: {name}", source=words.t("district_targets_note"),
-        labels={"target": words.t("target"), "measured_for": words.t("measured_for"), "status": words.t("status"), "latest_text": words.t("latest"),
-                "latest_year": words.t("year"), "deadline": words.t("deadline"), "outlook_text": words.t("outlook_title")},
-        formats={"latest_value": ".1f"}, no_data=words.no_data,
-        value_labels={"measured_for": {level: words.t(f"level_{level}") for level in ("district", "state", "national")}, "status": statuses},
+        title=f"{words.t('district_targets_title')}: {name}",
+        source=words.t("district_targets_note"),
+        labels={
+            "target": words.t("target"),
+            "measured_for": words.t("measured_for"),
+            "status": words.t("status"),
+            "latest_text": words.t("latest"),
+            "latest_year": words.t("year"),
+            "deadline": words.t("deadline"),
+            "outlook_text": words.t("outlook_title"),
+        },
+        formats={"latest_value": ".1f"},
+        no_data=words.no_data,
+        value_labels={
+            "measured_for": {level: words.t(f"level_{level}") for level in ("district", "state", "national")},
+            "status": statuses,
+        },
     )
     # the fan chart of the first target whose trend model applies where it is measured for this place
     for target in common.target_list():
-        if target["id"] in used and target_scene.add_outlook_fan(scene, used[target["id"]], target, words, target_scene.source_text(target, words)):
+        if target["id"] in used and target_scene.add_outlook_fan(
+            scene, used[target["id"]], target, words, target_scene.source_text(target, words)
+        ):
             break
 
     if dataset.geography != "district":
@@ -280,15 +469,30 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.sentences["state_figures"] = words.t("no_state_figures")
     else:
         lang_units = [published_words.unit_text(i, u, lang) for i, u in zip(published["indicator"], published["unit"])]
-        published = published.assign(value_text=published_words.formatted_values(published, words), unit_text=lang_units)
-        published = published[["indicator", "value_text", "unit_text", "year", "publisher", "confidence", "measured_for", "value", "unit"]]
+        published = published.assign(
+            value_text=published_words.formatted_values(published, words), unit_text=lang_units
+        )
+        published = published[
+            ["indicator", "value_text", "unit_text", "year", "publisher", "confidence", "measured_for", "value", "unit"]
+        ]
         scene.tables["state_figures"] = Table(
-            published, title=words.t("state_connectivity_title", state=state), source=words.t("state_figure_marker"),
-            labels={"indicator": words.t("indicator"), "value_text": words.t("value"), "unit_text": words.t("unit"), "year": words.t("year"),
-                    "publisher": words.t("publisher"), "confidence": words.t("confidence"), "measured_for": words.t("measured_for")},
+            published,
+            title=words.t("state_connectivity_title", state=state),
+            source=words.t("state_figure_marker"),
+            labels={
+                "indicator": words.t("indicator"),
+                "value_text": words.t("value"),
+                "unit_text": words.t("unit"),
+                "year": words.t("year"),
+                "publisher": words.t("publisher"),
+                "confidence": words.t("confidence"),
+                "measured_for": words.t("measured_for"),
+            },
             no_data=words.no_data,
-            value_labels={"indicator": published_words.indicator_labels(published["indicator"], lang), "confidence": published_words.confidence_labels(words),
-                          "measured_for": {"state": words.t("state_figure_marker")}},
+            value_labels={
+                "indicator": published_words.indicator_labels(published["indicator"], lang),
+                "confidence": published_words.confidence_labels(words),
+                "measured_for": {"state": words.t("state_figure_marker")},
+            },
         )
     return scene
-

@@ -25,32 +25,70 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     domain_ids = list(domain_labels)
     index_line = common.index_source_line(result, words)
     cited = tuple(i for i in result.spec.indicator_ids if i in result.years)
-    scene = Scene("index", selection, common.data_as_of(dataset), sources=common.source_rows([*cited, "population"], dataset))
+    scene = Scene(
+        "index", selection, common.data_as_of(dataset), sources=common.source_rows([*cited, "population"], dataset)
+    )
     scene.sentences["index_inputs"] = index_line
     scene.sentences["weights"] = words.t("brief_weights", weights=weights_label(result.weights, domain_labels))
 
     table = result.table
-    older_text = table["older_inputs"].map(lambda found: "; ".join(words.t("value_from_year", label=words.label(i), year=y) for i, y in found.items()))
+    older_text = table["older_inputs"].map(
+        lambda found: "; ".join(words.t("value_from_year", label=words.label(i), year=y) for i, y in found.items())
+    )
     table = table.assign(older_inputs_text=older_text)
     shown = metrics.filter_state(table, state)
     scored = int(table["index"].notna().sum())
     bands = common.rank_bands(dataset, selection)
     ranked = shown.join(bands, on="code_state_district").sort_values(["rank_median", "need_rank"])
-    columns = ["code_state_district", "need_rank", "state_need_rank", "district", "state", "urban_class", "index", *domain_ids, "coverage", "low_coverage", "weakest_domain",
-               "older_inputs_text", "rank_median", "rank_low", "rank_high"]
+    columns = [
+        "code_state_district",
+        "need_rank",
+        "state_need_rank",
+        "district",
+        "state",
+        "urban_class",
+        "index",
+        *domain_ids,
+        "coverage",
+        "low_coverage",
+        "weakest_domain",
+        "older_inputs_text",
+        "rank_median",
+        "rank_low",
+        "rank_high",
+    ]
     score_formats = {column: ".0f" for column in ["index", *domain_ids]}
     scene.tables["ranking"] = Table(
-        ranked.sort_values("need_rank")[columns], title=words.t("index_title"), source=index_line, indicators=cited,
-        labels={"need_rank": words.t("need_rank"), "district": words.geo("district"), "state": words.t("state"), "index": words.t("index_name"),
-                **domain_labels, "coverage": words.t("coverage"), "older_inputs_text": words.t("older_inputs")},
-        formats={**score_formats, "coverage": ".0%"}, no_data=words.no_data,
+        ranked.sort_values("need_rank")[columns],
+        title=words.t("index_title"),
+        source=index_line,
+        indicators=cited,
+        labels={
+            "need_rank": words.t("need_rank"),
+            "district": words.geo("district"),
+            "state": words.t("state"),
+            "index": words.t("index_name"),
+            **domain_labels,
+            "coverage": words.t("coverage"),
+            "older_inputs_text": words.t("older_inputs"),
+        },
+        formats={**score_formats, "coverage": ".0%"},
+        no_data=words.no_data,
     )
     view = ranked if state is not None else ranked.head(NATIONAL_RANK_ROWS)
     scene.tables["rank_intervals"] = Table(
         view[["code_state_district", "district", "state", "need_rank", "rank_median", "rank_low", "rank_high"]],
-        title=words.t("rank_uncertainty_title"), source=index_line, indicators=cited,
-        labels={"district": words.geo("district"), "state": words.t("state"), "need_rank": words.t("need_rank"), "rank_median": words.t("rank_median"),
-                "rank_low": words.t("rank_low"), "rank_high": words.t("rank_high")},
+        title=words.t("rank_uncertainty_title"),
+        source=index_line,
+        indicators=cited,
+        labels={
+            "district": words.geo("district"),
+            "state": words.t("state"),
+            "need_rank": words.t("need_rank"),
+            "rank_median": words.t("rank_median"),
+            "rank_low": words.t("rank_low"),
+            "rank_high": words.t("rank_high"),
+        },
         no_data=words.no_data,
     )
     low = shown.loc[shown["low_coverage"].fillna(False).astype(bool) & shown["index"].notna(), "district"].tolist()
@@ -59,28 +97,65 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         items = ", ".join(f"{row.district} ({row.older_inputs_text})" for row in older.itertuples(index=False))
         scene.sentences["older_values"] = words.t("older_values_note", years=composite.MAX_VALUE_AGE_YEARS, items=items)
     if low:
-        scene.sentences["low_coverage"] = words.t("low_coverage_note", districts=", ".join(low), share=int(100 * result.spec.min_coverage))
+        scene.sentences["low_coverage"] = words.t(
+            "low_coverage_note", districts=", ".join(low), share=int(100 * result.spec.min_coverage)
+        )
 
     hover = (
-        "<br>" + words.t("need_rank") + ": " + shown["need_rank"].astype("string").fillna("—") + f" / {scored}"
-        + "<br>" + words.t("coverage") + ": " + (100 * shown["coverage"]).round().astype("Int64").astype("string").fillna("—") + " %"
-        + "<br>" + words.t("weakest_domain") + ": " + shown["weakest_domain"].map(domain_labels).fillna("—")
+        "<br>"
+        + words.t("need_rank")
+        + ": "
+        + shown["need_rank"].astype("string").fillna("—")
+        + f" / {scored}"
+        + "<br>"
+        + words.t("coverage")
+        + ": "
+        + (100 * shown["coverage"]).round().astype("Int64").astype("string").fillna("—")
+        + " %"
+        + "<br>"
+        + words.t("weakest_domain")
+        + ": "
+        + shown["weakest_domain"].map(domain_labels).fillna("—")
         + shown["older_inputs_text"].map(lambda text: f"<br><i>{text}</i>" if text else "")
     )
-    scene.figure_builders["index_map"] = lambda geojson_url=None, state_borders=None, height=620: figures.choropleth_map(
-        shown.rename(columns={"index": "value"}), dataset.features, figures.fixed_scheme(figures.INDEX_BREAKS, ".0f"),
-        value_label=words.t("index_name"), unit=words.t("index_unit"), fmt=".0f", no_data_label=words.no_data, extra_hover=hover,
-        state_borders=state_borders, state_lines=None if state_borders else figures.state_border_lines(
-            dataset.states if state is None else dataset.states[dataset.states["state"] == state]),
-        height=height, geojson_url=geojson_url,
+    scene.figure_builders["index_map"] = lambda geojson_url=None, state_borders=None, height=620: (
+        figures.choropleth_map(
+            shown.rename(columns={"index": "value"}),
+            dataset.features,
+            figures.fixed_scheme(figures.INDEX_BREAKS, ".0f"),
+            value_label=words.t("index_name"),
+            unit=words.t("index_unit"),
+            fmt=".0f",
+            no_data_label=words.no_data,
+            extra_hover=hover,
+            state_borders=state_borders,
+            state_lines=None
+            if state_borders
+            else figures.state_border_lines(
+                dataset.states if state is None else dataset.states[dataset.states["state"] == state]
+            ),
+            height=height,
+            geojson_url=geojson_url,
+        )
     )
     scene.figure_builders["rank_intervals"] = lambda: figures.rank_interval_chart(
-        view, rank_label=words.t("need_rank"), interval_label=words.t("rank_interval"), total=scored, axis_note=words.t("rank_axis_note"),
+        view,
+        rank_label=words.t("need_rank"),
+        interval_label=words.t("rank_interval"),
+        total=scored,
+        axis_note=words.t("rank_axis_note"),
     )
     scene.sentences.update(common.unmeasured_sentences(result, words))
     correlation = table[domain_ids].corr(method="spearman").rename_axis("domain").reset_index()
-    scene.tables["domain_correlation"] = Table(correlation, title=words.t("domain_correlation_title"), source=words.t("domain_correlation_note"),
-                                               indicators=cited, labels={"domain": words.t("brief_col_domain"), **domain_labels},
-                                               formats={d: "+.2f" for d in domain_ids}, no_data="—", value_labels={"domain": domain_labels})
+    scene.tables["domain_correlation"] = Table(
+        correlation,
+        title=words.t("domain_correlation_title"),
+        source=words.t("domain_correlation_note"),
+        indicators=cited,
+        labels={"domain": words.t("brief_col_domain"), **domain_labels},
+        formats={d: "+.2f" for d in domain_ids},
+        no_data="—",
+        value_labels={"domain": domain_labels},
+    )
     scene.sentences["scope"] = f"{scope} · {scene.sentences['weights']}"
     return scene

@@ -20,9 +20,30 @@ from dashboard.scene.base import Scene, Table, Words
 from dashboard.selection import Selection
 
 LAYERS = ("school", "clinic", "hospital")
-TABLE_COLUMNS = ["rank", "code_state_district", "district", "state", "urban_class", "value", "lower", "upper", "method", "from_districts", "method_note", "source_ids",
-                 "districts_overlapped_names", "highlighted"]
-MEASURED_COLUMNS = ["measured_indicator", "measured_value", "measured_year", "measured_method", "measured_publisher", "measured_source_url"]
+TABLE_COLUMNS = [
+    "rank",
+    "code_state_district",
+    "district",
+    "state",
+    "urban_class",
+    "value",
+    "lower",
+    "upper",
+    "method",
+    "from_districts",
+    "method_note",
+    "source_ids",
+    "districts_overlapped_names",
+    "highlighted",
+]
+MEASURED_COLUMNS = [
+    "measured_indicator",
+    "measured_value",
+    "measured_year",
+    "measured_method",
+    "measured_publisher",
+    "measured_source_url",
+]
 
 
 @dataclass
@@ -42,14 +63,21 @@ class FormattedOnce(Table):
 
 def national_frame(dataset: data.Dataset, indicator: str, year: int) -> pd.DataFrame:
     """Every district with its value for (indicator, year), NaN where there is none (memoised per build)."""
+
     def build() -> pd.DataFrame:
         frame = metrics.indicator_frame(dataset.districts, dataset.indicators, indicator, year)
         if "method_note" in dataset.indicators.columns:  # how a measured value reached the district (seat overlay)
-            notes = dataset.indicators.loc[(dataset.indicators["indicator"] == indicator) & (dataset.indicators["year"] == year)].set_index("code_state_district")["method_note"]
+            notes = dataset.indicators.loc[
+                (dataset.indicators["indicator"] == indicator) & (dataset.indicators["year"] == year)
+            ].set_index("code_state_district")["method_note"]
             frame = frame.assign(method_note=frame["code_state_district"].map(notes))
-        if indicator == connectivity_evidence.MODELLED and dataset.geography == "district":  # measured first: a published local figure sits beside the estimate
+        if (
+            indicator == connectivity_evidence.MODELLED and dataset.geography == "district"
+        ):  # measured first: a published local figure sits beside the estimate
             evidence = connectivity_scene.district_evidence(dataset).set_index("code_state_district")
-            frame = frame.assign(**{column: frame["code_state_district"].map(evidence[column]) for column in MEASURED_COLUMNS})
+            frame = frame.assign(
+                **{column: frame["code_state_district"].map(evidence[column]) for column in MEASURED_COLUMNS}
+            )
         return frame
 
     return dataset.memo(("map_frame", indicator, year), build)
@@ -60,10 +88,18 @@ def row_method_hover(frame: pd.DataFrame, entry: dict, year: int, words: Words) 
     reached the district; for the modelled estimate, the district's published local figure beside it."""
     hover = pd.Series("", index=frame.index, dtype=object)
     # seats: a value not published per seat is labelled "estimated from districts" once, not also by its inputs' method
-    carried = frame["from_districts"].fillna(False).astype(bool) & frame["value"].notna() if "from_districts" in frame.columns else pd.Series(False, index=frame.index)
+    carried = (
+        frame["from_districts"].fillna(False).astype(bool) & frame["value"].notna()
+        if "from_districts" in frame.columns
+        else pd.Series(False, index=frame.index)
+    )
     if entry["method"] not in ("modelled", "imported") and "method" in frame.columns:
         present = frame["value"].notna() & frame["method"].notna()
-        label = frame["method"].map(lambda m: words.t("method_" + m) if isinstance(m, str) else "").where(~carried, words.t("from_districts"))
+        label = (
+            frame["method"]
+            .map(lambda m: words.t("method_" + m) if isinstance(m, str) else "")
+            .where(~carried, words.t("from_districts"))
+        )
         hover = hover.where(~present, "<br><i>" + label + f" ({year})</i>")
         if "method_note" in frame.columns:
             notes = localised_notes(frame["method_note"].where(present & frame["method_note"].notna()), words)
@@ -72,13 +108,27 @@ def row_method_hover(frame: pd.DataFrame, entry: dict, year: int, words: Words) 
     hover = hover + carried.map({True: "<br><i>" + words.t("from_districts") + "</i>", False: ""})
     if "measured_value" in frame.columns:
         measured = frame["measured_value"].notna()
-        lines = frame.loc[measured].apply(
-            lambda row: "<br><b>" + words.t(
-                "hover_measured", measure=words.label(row["measured_indicator"]), value=figures.format_value(row["measured_value"], ".1f", "%"),
-                year=int(row["measured_year"]), method=words.t("method_" + str(row["measured_method"])),
-                publisher=row["measured_publisher"] if isinstance(row.get("measured_publisher"), str) and row["measured_publisher"] else "—",
-            ) + "</b>", axis=1,
-        ) if measured.any() else pd.Series(dtype=object)
+        lines = (
+            frame.loc[measured].apply(
+                lambda row: (
+                    "<br><b>"
+                    + words.t(
+                        "hover_measured",
+                        measure=words.label(row["measured_indicator"]),
+                        value=figures.format_value(row["measured_value"], ".1f", "%"),
+                        year=int(row["measured_year"]),
+                        method=words.t("method_" + str(row["measured_method"])),
+                        publisher=row["measured_publisher"]
+                        if isinstance(row.get("measured_publisher"), str) and row["measured_publisher"]
+                        else "—",
+                    )
+                    + "</b>"
+                ),
+                axis=1,
+            )
+            if measured.any()
+            else pd.Series(dtype=object)
+        )
         hover = hover + lines.reindex(frame.index).fillna("")
     return hover
 
@@ -110,7 +160,11 @@ def method_hover(frame: pd.DataFrame, entry: dict, words: Words) -> pd.Series | 
         return ""
     label = "<br><i>" + words.t("method_" + method) + "</i>"
     if {"lower", "upper"} <= set(frame.columns) and frame["lower"].notna().any():
-        interval = frame["lower"].map(lambda v: figures.format_value(v, entry["format"])) + "–" + frame["upper"].map(lambda v: figures.format_value(v, entry["format"]))
+        interval = (
+            frame["lower"].map(lambda v: figures.format_value(v, entry["format"]))
+            + "–"
+            + frame["upper"].map(lambda v: figures.format_value(v, entry["format"]))
+        )
         return label + " (" + words.t("interval_90") + ": " + interval.where(frame["lower"].notna(), "—") + ")"
     return label
 
@@ -119,7 +173,9 @@ def facility_overlays(dataset: data.Dataset, layers, codes: set[str], words: Wor
     """Map traces for the chosen facility layers (school, clinic, hospital), limited to the districts shown.
     Schools and clinics are coloured by their imported connection status when the build has one
     (facility_status.parquet; not in the file: grey "no status")."""
-    facilities = dataset.facilities.loc[dataset.facilities["code_state_district"].isin(codes)].dropna(subset=["lon", "lat"])
+    facilities = dataset.facilities.loc[dataset.facilities["code_state_district"].isin(codes)].dropna(
+        subset=["lon", "lat"]
+    )
     traces = []
     for layer in layers or ():
         points = facilities.loc[facilities["kind"].str.startswith(layer)]
@@ -127,18 +183,31 @@ def facility_overlays(dataset: data.Dataset, layers, codes: set[str], words: Wor
             continue
         if layer == "school":
             details = (
-                points["school_type"].fillna("") + " · " + points["students"].map(lambda v: figures.format_value(v, ",.0f")) + " " + words.t("students")
-                + " · " + points["rural"].map({True: words.t("rural_school"), False: words.t("urban_school")}).fillna("")
+                points["school_type"].fillna("")
+                + " · "
+                + points["students"].map(lambda v: figures.format_value(v, ",.0f"))
+                + " "
+                + words.t("students")
+                + " · "
+                + points["rural"].map({True: words.t("rural_school"), False: words.t("urban_school")}).fillna("")
             )
         else:
-            types = {kind: words.t("facility_" + kind) for kind in points["facility_type"].dropna().unique() if "facility_" + kind in i18n.strings("en")}
-            details = points["facility_type"].map(lambda kind, types=types: types.get(kind, kind.replace("_", " ") if isinstance(kind, str) else ""))
+            types = {
+                kind: words.t("facility_" + kind)
+                for kind in points["facility_type"].dropna().unique()
+                if "facility_" + kind in i18n.strings("en")
+            }
+            details = points["facility_type"].map(
+                lambda kind, types=types: types.get(kind, kind.replace("_", " ") if isinstance(kind, str) else "")
+            )
         name = f"{words.t('layer_' + layer)} ({len(points):,})"
         status = facility_status.status_layer(points, dataset.facility_status, layer, words)
         if status is None:
             traces += figures.facility_layer(points, layer, name, details)
         else:
-            traces += figures.facility_layer(points, layer, name, details + "<br>" + status.hover, status.classes, status.names, status.legend_title)
+            traces += figures.facility_layer(
+                points, layer, name, details + "<br>" + status.hover, status.classes, status.names, status.legend_title
+            )
     return traces
 
 
@@ -159,41 +228,108 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
 
     ranked = metrics.ranked(shown, highlight)
     ranked = ranked.assign(highlighted=ranked["code_state_district"].isin(highlight))
-    table = ranked[[column for column in [*TABLE_COLUMNS, *MEASURED_COLUMNS] if column in ranked.columns]].assign(indicator=indicator, year=year, unit=entry["unit"]["en"])
+    table = ranked[[column for column in [*TABLE_COLUMNS, *MEASURED_COLUMNS] if column in ranked.columns]].assign(
+        indicator=indicator, year=year, unit=entry["unit"]["en"]
+    )
     if "method_note" in table.columns:
         table = table.assign(method_note=localised_notes(table["method_note"], words))
     value_header = f"{label} ({unit})"
     scene.tables["districts"] = FormattedOnce(
-        table, title=f"{label}, {year}", source=source, indicators=(indicator,),
-        labels={"rank": words.t("rank"), "district": words.geo("district"), "state": words.t("state"), "urban_class": words.t("urban_class"), "value": value_header,
-                **({"method": words.t("evidence_method"), "method_note": words.t("evidence_how")} if table.get("method_note", pd.Series(dtype=object)).notna().any() else {}),
-                **({"measured_indicator": words.t("evidence_measured"), "measured_value": words.t("value"), "measured_year": words.t("year"), "measured_method": words.t("evidence_method")}
-                   if "measured_value" in table.columns else {}),
-                **({"from_districts": words.t("seat_value_basis"), "districts_overlapped_names": words.t("overlapping_districts")} if dataset.geography != "district" else {})},
-        formats={"value": fmt, "measured_value": ".1f"}, no_data=words.no_data,
-        value_labels={"urban_class": words.class_labels, "method": {m: words.t("method_" + m) for m in ("observed", "derived", "modelled", "imported")},
-                      "measured_method": {m: words.t("method_" + m) for m in ("observed", "derived")},
-                      "from_districts": {True: words.t("from_districts"), False: words.t("published_per_seat")},
-                      "measured_indicator": {i: words.label(i) for i in connectivity_evidence.MEASURED if i in common.catalogue()}},
+        table,
+        title=f"{label}, {year}",
+        source=source,
+        indicators=(indicator,),
+        labels={
+            "rank": words.t("rank"),
+            "district": words.geo("district"),
+            "state": words.t("state"),
+            "urban_class": words.t("urban_class"),
+            "value": value_header,
+            **(
+                {"method": words.t("evidence_method"), "method_note": words.t("evidence_how")}
+                if table.get("method_note", pd.Series(dtype=object)).notna().any()
+                else {}
+            ),
+            **(
+                {
+                    "measured_indicator": words.t("evidence_measured"),
+                    "measured_value": words.t("value"),
+                    "measured_year": words.t("year"),
+                    "measured_method": words.t("evidence_method"),
+                }
+                if "measured_value" in table.columns
+                else {}
+            ),
+            **(
+                {
+                    "from_districts": words.t("seat_value_basis"),
+                    "districts_overlapped_names": words.t("overlapping_districts"),
+                }
+                if dataset.geography != "district"
+                else {}
+            ),
+        },
+        formats={"value": fmt, "measured_value": ".1f"},
+        no_data=words.no_data,
+        value_labels={
+            "urban_class": words.class_labels,
+            "method": {m: words.t("method_" + m) for m in ("observed", "derived", "modelled", "imported")},
+            "measured_method": {m: words.t("method_" + m) for m in ("observed", "derived")},
+            "from_districts": {True: words.t("from_districts"), False: words.t("published_per_seat")},
+            "measured_indicator": {
+                i: words.label(i) for i in connectivity_evidence.MEASURED if i in common.catalogue()
+            },
+        },
     )
     summary = metrics.summarise(shown)
     scene.tables["summary"] = Table(
-        pd.DataFrame([{"indicator": indicator, "year": year, "scope": scope, **{key: summary[key] for key in ("districts", "with_data", "min", "median", "max")}}]),
-        title=f"{label}, {year}", source=source, indicators=(indicator,),
-        labels={"districts": words.geo("districts_shown"), "with_data": words.t("with_data"), "min": words.t("lowest"), "median": words.t("median"), "max": words.t("highest")},
-        formats={"min": fmt, "median": fmt, "max": fmt}, no_data=words.no_data,
+        pd.DataFrame(
+            [
+                {
+                    "indicator": indicator,
+                    "year": year,
+                    "scope": scope,
+                    **{key: summary[key] for key in ("districts", "with_data", "min", "median", "max")},
+                }
+            ]
+        ),
+        title=f"{label}, {year}",
+        source=source,
+        indicators=(indicator,),
+        labels={
+            "districts": words.geo("districts_shown"),
+            "with_data": words.t("with_data"),
+            "min": words.t("lowest"),
+            "median": words.t("median"),
+            "max": words.t("highest"),
+        },
+        formats={"min": fmt, "median": fmt, "max": fmt},
+        no_data=words.no_data,
     )
     scene.sentences["source"] = source
     scene.sentences["classes_note"] = words.t("classes_note", year=year)
     scene.sentences["definition"] = entry["definition"][selection.lang]
 
     class_names = shown["urban_class"].map(words.class_labels)
-    extra_hover = "<br>" + words.t("urban_class") + ": " + class_names + method_hover(shown, entry, words) + row_method_hover(shown, entry, year, words)
+    extra_hover = (
+        "<br>"
+        + words.t("urban_class")
+        + ": "
+        + class_names
+        + method_hover(shown, entry, words)
+        + row_method_hover(shown, entry, year, words)
+    )
     if "districts_overlapped_names" in shown.columns:  # seats: the districts their people live in
-        extra_hover = extra_hover + "<br>" + shown["districts_overlapped_names"].map(lambda names: _wrap(words.t("seat_overlaps", districts=names)))
+        extra_hover = (
+            extra_hover
+            + "<br>"
+            + shown["districts_overlapped_names"].map(lambda names: _wrap(words.t("seat_overlaps", districts=names)))
+        )
     legend_title = unit if method in ("observed", "derived") else f"{unit} — {words.t('method_' + method)}"
 
-    built: dict[tuple, object] = {}  # figures of this scene by (layers, shapes): a rerun re-sends, never rebuilds (~150 ms of trace validation)
+    built: dict[
+        tuple, object
+    ] = {}  # figures of this scene by (layers, shapes): a rerun re-sends, never rebuilds (~150 ms of trace validation)
 
     def map_figure(layers=(), geojson_url: str | None = None, state_borders: tuple | None = None):
         """The choropleth with the chosen facility layers. The app passes its served shape files
@@ -208,9 +344,20 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     def build_map_figure(layers, geojson_url, state_borders):
         states = dataset.states if state is None else dataset.states.loc[dataset.states["state"] == state]
         return figures.choropleth_map(
-            shown, dataset.features, scheme, value_label=label, unit=unit, legend_title=legend_title, fmt=fmt, no_data_label=words.no_data,
-            highlight=highlight, extra_hover=extra_hover, overlays=facility_overlays(dataset, layers, codes, words) if layers else [],
-            geojson_url=geojson_url, state_borders=state_borders, state_lines=None if state_borders else figures.state_border_lines(states),
+            shown,
+            dataset.features,
+            scheme,
+            value_label=label,
+            unit=unit,
+            legend_title=legend_title,
+            fmt=fmt,
+            no_data_label=words.no_data,
+            highlight=highlight,
+            extra_hover=extra_hover,
+            overlays=facility_overlays(dataset, layers, codes, words) if layers else [],
+            geojson_url=geojson_url,
+            state_borders=state_borders,
+            state_lines=None if state_borders else figures.state_border_lines(states),
         )
 
     scene.figure_builders["map"] = map_figure
@@ -277,7 +424,15 @@ class OnDemand(dict):
 _PENDING = object()  # an OnDemand entry not made yet
 
 
-def add_trend(scene: Scene, dataset: data.Dataset, indicator: str, years: list[int], state: str | None, highlight: list[str], words: Words) -> None:
+def add_trend(
+    scene: Scene,
+    dataset: data.Dataset,
+    indicator: str,
+    years: list[int],
+    state: str | None,
+    highlight: list[str],
+    words: Words,
+) -> None:
     """The "over time" tab's table, panel sentence and chart, made only when first asked for (the tab
     opened, an export, `python -m dashboard.scene`): a map repaint never pays for them."""
     made: dict = {}
@@ -298,7 +453,15 @@ def add_trend(scene: Scene, dataset: data.Dataset, indicator: str, years: list[i
     scene.figure_builders["trend"] = trend_figure
 
 
-def trend_parts(scene: Scene, dataset: data.Dataset, indicator: str, years: list[int], state: str | None, highlight: list[str], words: Words) -> dict:
+def trend_parts(
+    scene: Scene,
+    dataset: data.Dataset,
+    indicator: str,
+    years: list[int],
+    state: str | None,
+    highlight: list[str],
+    words: Words,
+) -> dict:
     """Every area's line over the years and the population-weighted mean of the areas measured in
     every year (like for like; those left out are named): the trend table, its panel sentence and
     the chart's builder."""
@@ -306,17 +469,40 @@ def trend_parts(scene: Scene, dataset: data.Dataset, indicator: str, years: list
     label, unit, fmt = words.label(indicator), words.unit(indicator), entry["format"]
     frames = {year: metrics.filter_state(common.weighted_frame(dataset, indicator, year), state) for year in years}
     balanced, left_out = metrics.balanced_panel(frames)
-    mean = pd.DataFrame([{"year": year, "mean": metrics.weighted_mean(frame["value"], frame["population"])} for year, frame in balanced.items()])
-    lines = pd.concat([frame[["code_state_district", "district", "state", "value"]].assign(year=year) for year, frame in frames.items()], ignore_index=True)
+    mean = pd.DataFrame(
+        [
+            {"year": year, "mean": metrics.weighted_mean(frame["value"], frame["population"])}
+            for year, frame in balanced.items()
+        ]
+    )
+    lines = pd.concat(
+        [
+            frame[["code_state_district", "district", "state", "value"]].assign(year=year)
+            for year, frame in frames.items()
+        ],
+        ignore_index=True,
+    )
     compared = int(next(iter(balanced.values()))["value"].notna().sum())  # areas with a value in every year
     panel = common.panel_sentence(compared, left_out, dataset, words, years)
-    values = lines.pivot(index="code_state_district", columns="year", values="value").rename(columns=str)  # one row per area, NaN kept
+    values = lines.pivot(index="code_state_district", columns="year", values="value").rename(
+        columns=str
+    )  # one row per area, NaN kept
     wide = frames[years[-1]][["code_state_district", "district", "state"]].join(values, on="code_state_district")
     table = Table(
-        wide, title=f"{label}: {words.t('trend_title')}", source=f"{common.source_line(indicator, dataset, scene.selection.lang)} {panel}", indicators=(indicator,),
-        labels={"district": words.geo("district"), "state": words.t("state"), **{str(year): str(year) for year in years}},
-        formats={str(year): fmt for year in years}, no_data=words.no_data,
+        wide,
+        title=f"{label}: {words.t('trend_title')}",
+        source=f"{common.source_line(indicator, dataset, scene.selection.lang)} {panel}",
+        indicators=(indicator,),
+        labels={
+            "district": words.geo("district"),
+            "state": words.t("state"),
+            **{str(year): str(year) for year in years},
+        },
+        formats={str(year): fmt for year in years},
+        no_data=words.no_data,
     )
     mean_label = words.t("trend_mean", scope=scene.selection.state or words.t("malaysia"))
-    figure = lambda: figures.area_trend_chart(lines, mean, mean_label=mean_label, value_label=label, unit=unit, fmt=fmt, highlight=highlight)  # noqa: E731
+    figure = lambda: figures.area_trend_chart(
+        lines, mean, mean_label=mean_label, value_label=label, unit=unit, fmt=fmt, highlight=highlight
+    )  # noqa: E731
     return {"table": table, "panel": panel, "figure": figure}

@@ -15,7 +15,11 @@ CONFIDENCE_LEVELS = ("high", "medium", "low")
 def indicator_labels(ids, lang: str) -> dict[str, str]:
     """Published id -> its label (an id without an entry reads as words: underscores become spaces)."""
     entries = data.published_labels()["indicators"]
-    return {i: entries[i]["label"][lang] if i in entries else str(i).replace("_", " ") for i in pd.unique(pd.Series(list(ids), dtype=object)) if isinstance(i, str)}
+    return {
+        i: entries[i]["label"][lang] if i in entries else str(i).replace("_", " ")
+        for i in pd.unique(pd.Series(list(ids), dtype=object))
+        if isinstance(i, str)
+    }
 
 
 def unit_text(indicator: str, published_unit, lang: str) -> str:
@@ -40,9 +44,15 @@ def confidence_labels(words: Words) -> dict[str, str]:
     return {level: words.t("confidence_" + level) for level in CONFIDENCE_LEVELS}
 
 
-def formatted_values(frame: pd.DataFrame, words: Words, value: str = "value", indicator: str = "indicator", unit: str = "unit") -> pd.Series:
+def formatted_values(
+    frame: pd.DataFrame, words: Words, value: str = "value", indicator: str = "indicator", unit: str = "unit"
+) -> pd.Series:
     """Each published value as a person reads it: separators, a sensible precision, no float noise."""
-    return pd.Series([
-        figures.format_value(v, value_format(i, u), no_data=words.no_data) for v, i, u in zip(frame[value], frame[indicator], frame[unit])
-    ], index=frame.index, dtype=object)
-
+    return pd.Series(
+        [
+            figures.format_value(v, value_format(i, u), no_data=words.no_data)
+            for v, i, u in zip(frame[value], frame[indicator], frame[unit])
+        ],
+        index=frame.index,
+        dtype=object,
+    )

@@ -19,12 +19,27 @@ from dashboard.scene.connectivity import shapes
 from dashboard.selection import Selection
 
 DEFAULT_FORMAT = ".1f"
-NO_PROJECTION = (targets.NOT_MET, targets.NOT_MET_STALE, targets.MISSED, targets.INSUFFICIENT_DATA, targets.NOT_MEASURABLE)
+NO_PROJECTION = (
+    targets.NOT_MET,
+    targets.NOT_MET_STALE,
+    targets.MISSED,
+    targets.INSUFFICIENT_DATA,
+    targets.NOT_MEASURABLE,
+)
 SUMMARY_COLUMNS = ["target", "status_text", "latest_text", "threshold_text", "deadline", "projected_text", "source"]
 
 
-OUTLOOK_COLUMNS = ["required_pace_per_year", "observed_pace_per_year", "probability_by_deadline", "outlook_year", "outlook_year_low", "outlook_year_high",
-                   "outlook_basis", "outlook_scale", "outlook_text"]
+OUTLOOK_COLUMNS = [
+    "required_pace_per_year",
+    "observed_pace_per_year",
+    "probability_by_deadline",
+    "outlook_year",
+    "outlook_year_low",
+    "outlook_year_high",
+    "outlook_basis",
+    "outlook_scale",
+    "outlook_text",
+]
 
 
 def value_format(target: dict) -> str:
@@ -40,7 +55,11 @@ def status_text(status: str, latest_year, deadline: int, words: Words) -> str:
     it was last measured (never only a colour, never a silent projection)."""
     text = f"{targets.STATUS_STYLE[status][1]} {words.t('status_' + status)}"
     measured = latest_year is not None and not (isinstance(latest_year, float) and math.isnan(latest_year))
-    if status not in (targets.ACHIEVED, targets.INSUFFICIENT_DATA, targets.NOT_MEASURABLE) and measured and int(latest_year) < int(deadline):
+    if (
+        status not in (targets.ACHIEVED, targets.INSUFFICIENT_DATA, targets.NOT_MEASURABLE)
+        and measured
+        and int(latest_year) < int(deadline)
+    ):
         text += " · " + words.t("last_measured", year=int(latest_year))
     return text
 
@@ -51,7 +70,11 @@ def projected_text(status: str, projected_year, words: Words) -> str:
         return words.t("reached")
     if status in NO_PROJECTION:
         return "—"
-    return f"{projected_year:.0f}" if projected_year is not None and pd.notna(projected_year) else words.t("not_at_current_trend")
+    return (
+        f"{projected_year:.0f}"
+        if projected_year is not None and pd.notna(projected_year)
+        else words.t("not_at_current_trend")
+    )
 
 
 def value_text(value, year, target: dict, words: Words) -> str:
@@ -102,7 +125,11 @@ def outlook_text(row, target: dict, words: Words) -> str:
         met = row.met_year if row.met_year is not None and pd.notna(row.met_year) else None
         latest = int(row.latest_year) if row.latest_year is not None and pd.notna(row.latest_year) else None
         if met is not None:
-            return words.t("outlook_met_by_deadline" if int(met) <= deadline else "outlook_met_late", year=int(met), deadline=deadline)
+            return words.t(
+                "outlook_met_by_deadline" if int(met) <= deadline else "outlook_met_late",
+                year=int(met),
+                deadline=deadline,
+            )
         if latest is not None and latest >= deadline:
             return words.t("outlook_short_measured", year=latest, deadline=deadline)
         return words.t("outlook_stale", year=latest, deadline=deadline)
@@ -112,12 +139,25 @@ def outlook_text(row, target: dict, words: Words) -> str:
     if row.outlook_basis == outlook.PACE_ONLY:
         parts.append(words.t("outlook_two_points" if row.observations == 2 else "outlook_one_point"))
         return "; ".join(parts)
-    parts.append(words.t("outlook_chance", chance=chance_text(row.probability_by_deadline, words), threshold=threshold, deadline=deadline))
+    parts.append(
+        words.t(
+            "outlook_chance",
+            chance=chance_text(row.probability_by_deadline, words),
+            threshold=threshold,
+            deadline=deadline,
+        )
+    )
     if row.outlook_year is None or pd.isna(row.outlook_year):
         parts.append(words.t("outlook_not_reached"))
     else:
-        high = words.t("outlook_not_in_sight") if row.outlook_year_high is None or pd.isna(row.outlook_year_high) else _year(row.outlook_year_high)
-        low = _year(row.outlook_year_low) if row.outlook_year_low is not None and pd.notna(row.outlook_year_low) else "—"
+        high = (
+            words.t("outlook_not_in_sight")
+            if row.outlook_year_high is None or pd.isna(row.outlook_year_high)
+            else _year(row.outlook_year_high)
+        )
+        low = (
+            _year(row.outlook_year_low) if row.outlook_year_low is not None and pd.notna(row.outlook_year_low) else "—"
+        )
         parts.append(words.t("outlook_reaches", year=_year(row.outlook_year), low=low, high=high))
     return "; ".join(parts)
 
@@ -127,8 +167,17 @@ def add_outlook_fan(scene: Scene, rows: pd.DataFrame, target: dict, words: Words
     one, as scene table and figure "outlook_fan" (the Targets page, the profile pages and the briefing
     pack draw the same); False when no row has a model (one or two observations, met, or stale)."""
     lang = words.lang
-    fans = {row.geography: outlook.fan(row.series, float(target["threshold"]), int(target["deadline"]), int(target["baseline_year"]), target.get("ceiling"))
-            for row in rows.itertuples() if row.outlook_basis == outlook.MODEL}
+    fans = {
+        row.geography: outlook.fan(
+            row.series,
+            float(target["threshold"]),
+            int(target["deadline"]),
+            int(target["baseline_year"]),
+            target.get("ceiling"),
+        )
+        for row in rows.itertuples()
+        if row.outlook_basis == outlook.MODEL
+    }
     fans = {name: bands for name, bands in fans.items() if bands}
     if not fans:
         return False
@@ -137,13 +186,24 @@ def add_outlook_fan(scene: Scene, rows: pd.DataFrame, target: dict, words: Words
     title = words.t("outlook_fan_title", target=target["title"][lang])
     scene.tables["outlook_fan"] = Table(
         pd.DataFrame([{"geography": name, **band} for name, bands in fans.items() for band in bands]).assign(
-            target_id=target["id"], unit=target["unit"][lang], kind="modelled_projection"),
-        title=title, source=source + " · " + words.t("outlook_fan_caption"),
-        labels={"geography": words.t("place"), "year": words.t("year")} | band_labels, formats=dict.fromkeys(band_labels, value_format(target)), no_data=words.no_data,
+            target_id=target["id"], unit=target["unit"][lang], kind="modelled_projection"
+        ),
+        title=title,
+        source=source + " · " + words.t("outlook_fan_caption"),
+        labels={"geography": words.t("place"), "year": words.t("year")} | band_labels,
+        formats=dict.fromkeys(band_labels, value_format(target)),
+        no_data=words.no_data,
     )
     scene.figure_builders["outlook_fan"] = lambda: figures.outlook_fan_chart(
-        observed, fans, float(target["threshold"]), int(target["deadline"]), unit=target["unit"][lang], title=title, median_label=words.t("outlook_median"),
-        band_labels=(words.t("outlook_band_outer"), words.t("outlook_band_inner")), threshold_label=words.t("target_line", value=threshold_text(target, lang)),
+        observed,
+        fans,
+        float(target["threshold"]),
+        int(target["deadline"]),
+        unit=target["unit"][lang],
+        title=title,
+        median_label=words.t("outlook_median"),
+        band_labels=(words.t("outlook_band_outer"), words.t("outlook_band_inner")),
+        threshold_label=words.t("target_line", value=threshold_text(target, lang)),
         deadline_label=words.t("deadline_line", year=target["deadline"]),
     )
     return True
@@ -152,7 +212,9 @@ def add_outlook_fan(scene: Scene, rows: pd.DataFrame, target: dict, words: Words
 def source_text(target: dict, words: Words) -> str:
     """'Source: <document>, <year>; <reported by>' for one target."""
     policy = target["policy"]
-    return f"{words.t('source')}: {policy['document']}, {policy['year']}" + (f"; {policy['reported_by']}" if policy.get("reported_by") else "")
+    return f"{words.t('source')}: {policy['document']}, {policy['year']}" + (
+        f"; {policy['reported_by']}" if policy.get("reported_by") else ""
+    )
 
 
 def policy_source(target: dict) -> str:
@@ -179,17 +241,27 @@ def summary_table(evaluations: pd.DataFrame, target_list: list[dict], words: Wor
         row = national.loc[target["id"]]
         described = next(describe(national.loc[[target["id"]]].reset_index(), target, words).itertuples())
         latest_year = None if pd.isna(row["latest_year"]) else int(row["latest_year"])
-        rows.append({
-            "target_id": target["id"], "target": target["title"][words.lang], "status": row["status"],
-            "status_text": status_text(row["status"], latest_year, target["deadline"], words),
-            "latest_value": row["latest_value"], "latest_year": latest_year,
-            "latest_text": figures.format_value(row["latest_value"], value_format(target), no_data="—") + (f" ({latest_year})" if latest_year is not None else ""),
-            "comparator": target["comparator"], "threshold": float(target["threshold"]), "unit": target["unit"][words.lang],
-            "threshold_text": threshold_text(target, words.lang), "deadline": int(target["deadline"]),
-            "projected_year": row["projected_year"], "projected_text": projected_text(row["status"], row["projected_year"], words),
-            **{column: getattr(described, column) for column in OUTLOOK_COLUMNS},
-            "source": policy_source(target),
-        })
+        rows.append(
+            {
+                "target_id": target["id"],
+                "target": target["title"][words.lang],
+                "status": row["status"],
+                "status_text": status_text(row["status"], latest_year, target["deadline"], words),
+                "latest_value": row["latest_value"],
+                "latest_year": latest_year,
+                "latest_text": figures.format_value(row["latest_value"], value_format(target), no_data="—")
+                + (f" ({latest_year})" if latest_year is not None else ""),
+                "comparator": target["comparator"],
+                "threshold": float(target["threshold"]),
+                "unit": target["unit"][words.lang],
+                "threshold_text": threshold_text(target, words.lang),
+                "deadline": int(target["deadline"]),
+                "projected_year": row["projected_year"],
+                "projected_text": projected_text(row["status"], row["projected_year"], words),
+                **{column: getattr(described, column) for column in OUTLOOK_COLUMNS},
+                "source": policy_source(target),
+            }
+        )
     frame = pd.DataFrame(rows)
     return frame.astype({"latest_year": "Int64"})
 
@@ -198,7 +270,11 @@ def in_scope(rows: pd.DataFrame, state: str | None, states_by_code: pd.Series) -
     """The rows a state view shows: the nation, that state, its districts (all when state is None)."""
     if state is None:
         return rows
-    keep = (rows["level"] == "national") | ((rows["level"] == "state") & (rows["code"] == state)) | ((rows["level"] == "district") & (rows["code"].map(states_by_code) == state))
+    keep = (
+        (rows["level"] == "national")
+        | ((rows["level"] == "state") & (rows["code"] == state))
+        | ((rows["level"] == "district") & (rows["code"].map(states_by_code) == state))
+    )
     return rows.loc[keep]
 
 
@@ -215,9 +291,19 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
 
     summary = summary_table(evaluations, target_list, words)
     scene.tables["summary"] = Table(
-        summary, title=words.t("national_status_title"), source=words.t("status_method_note"),
-        labels={"target": words.t("target"), "status_text": words.t("status"), "latest_text": words.t("latest"), "threshold_text": words.t("target_value"),
-                "deadline": words.t("deadline"), "projected_text": words.t("projected"), "outlook_text": words.t("outlook_title"), "source": words.t("source")},
+        summary,
+        title=words.t("national_status_title"),
+        source=words.t("status_method_note"),
+        labels={
+            "target": words.t("target"),
+            "status_text": words.t("status"),
+            "latest_text": words.t("latest"),
+            "threshold_text": words.t("target_value"),
+            "deadline": words.t("deadline"),
+            "projected_text": words.t("projected"),
+            "outlook_text": words.t("outlook_title"),
+            "source": words.t("source"),
+        },
         no_data=words.no_data,
     )
 
@@ -228,28 +314,79 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scene.sentences["target_heading"] = f"**{target['title'][lang]}** — {source}"
     if target.get("note"):
         scene.sentences["target_note"] = target["note"][lang]
-    scene.sources = [{"publisher": policy.get("reported_by", ""), "title": policy["document"], "licence": "", "as_of": str(policy["year"]), "url": ""}]
+    scene.sources = [
+        {
+            "publisher": policy.get("reported_by", ""),
+            "title": policy["document"],
+            "licence": "",
+            "as_of": str(policy["year"]),
+            "url": "",
+        }
+    ]
     if target["measure"]["source"] == "none":
         scene.sentences["not_measurable"] = words.t("not_measurable_note")
         return scene
     if target["measure"]["source"] == "indicators":
-        scene.sources += common.source_rows([i for i in target["measure"].get("indicators", []) if i in common.catalogue()], dataset)
+        scene.sources += common.source_rows(
+            [i for i in target["measure"].get("indicators", []) if i in common.catalogue()], dataset
+        )
 
     states_by_code = dataset.districts.set_index("code_state_district")["state"]
     rows = describe(evaluations.loc[evaluations["target_id"] == target["id"]], target, words)
-    rows = rows.assign(state=rows["code"].map(states_by_code).where(rows["level"] == "district", rows["code"].where(rows["level"] == "state")))
+    rows = rows.assign(
+        state=rows["code"]
+        .map(states_by_code)
+        .where(rows["level"] == "district", rows["code"].where(rows["level"] == "state"))
+    )
     shown = in_scope(rows, state, states_by_code)
-    columns = ["level", "geography", "code", "state", "status", "status_text", "latest_value", "latest_year", "value_text", "distance", "ratio", "method",
-               "projected_year", "projected_text", "observations", *OUTLOOK_COLUMNS]
-    row_labels = {"geography": words.t("place"), "status_text": words.t("status"), "value_text": words.t("latest"), "distance": words.t("distance_to_target"),
-                  "ratio": words.t("progress_ratio"), "method": words.t("method"), "projected_text": words.t("projected"), "observations": words.t("observations"),
-                  "outlook_text": words.t("outlook_title")}
-    row_formats = {"distance": fmt, "ratio": ".2f", "latest_value": fmt, "required_pace_per_year": fmt, "observed_pace_per_year": fmt, "probability_by_deadline": ".2f",
-                   "outlook_year": ".1f", "outlook_year_low": ".1f", "outlook_year_high": ".1f"}
+    columns = [
+        "level",
+        "geography",
+        "code",
+        "state",
+        "status",
+        "status_text",
+        "latest_value",
+        "latest_year",
+        "value_text",
+        "distance",
+        "ratio",
+        "method",
+        "projected_year",
+        "projected_text",
+        "observations",
+        *OUTLOOK_COLUMNS,
+    ]
+    row_labels = {
+        "geography": words.t("place"),
+        "status_text": words.t("status"),
+        "value_text": words.t("latest"),
+        "distance": words.t("distance_to_target"),
+        "ratio": words.t("progress_ratio"),
+        "method": words.t("method"),
+        "projected_text": words.t("projected"),
+        "observations": words.t("observations"),
+        "outlook_text": words.t("outlook_title"),
+    }
+    row_formats = {
+        "distance": fmt,
+        "ratio": ".2f",
+        "latest_value": fmt,
+        "required_pace_per_year": fmt,
+        "observed_pace_per_year": fmt,
+        "probability_by_deadline": ".2f",
+        "outlook_year": ".1f",
+        "outlook_year_low": ".1f",
+        "outlook_year_high": ".1f",
+    }
     scene.tables["status"] = Table(
-        shown[columns].assign(target_id=target["id"]).reset_index(drop=True), title=target["title"][lang], source=source,
+        shown[columns].assign(target_id=target["id"]).reset_index(drop=True),
+        title=target["title"][lang],
+        source=source,
         indicators=tuple(i for i in target["measure"].get("indicators", []) if i in common.catalogue()),
-        labels=row_labels, formats=row_formats, no_data=words.no_data,
+        labels=row_labels,
+        formats=row_formats,
+        no_data=words.no_data,
     )
 
     district_rows = rows.loc[rows["level"] == "district"]
@@ -258,16 +395,39 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     if map_level:
         mapped = shown.loc[shown["level"] == map_level]
         scene.tables["map"] = Table(
-            mapped[["code", "geography", "state", "status", "status_text", "value_text", "latest_value", "latest_year", "distance", "projected_year", "projected_text"]].reset_index(drop=True),
-            title=target["title"][lang], source=source, labels={k: v for k, v in row_labels.items() if k in mapped.columns} | {"state": words.t("state")},
-            formats=row_formats, no_data=words.no_data,
+            mapped[
+                [
+                    "code",
+                    "geography",
+                    "state",
+                    "status",
+                    "status_text",
+                    "value_text",
+                    "latest_value",
+                    "latest_year",
+                    "distance",
+                    "projected_year",
+                    "projected_text",
+                ]
+            ].reset_index(drop=True),
+            title=target["title"][lang],
+            source=source,
+            labels={k: v for k, v in row_labels.items() if k in mapped.columns} | {"state": words.t("state")},
+            formats=row_formats,
+            no_data=words.no_data,
         )
         bounds_codes = list(dataset.features) if state is None else [c for c, s in states_by_code.items() if s == state]
         bounds = figures.feature_bounds([dataset.features[c] for c in bounds_codes if c in dataset.features])
         key = "properties.code_state_district" if map_level == "district" else "properties.state"
         shape_kind = "districts" if map_level == "district" else "states"
         scene.figure_builders["map"] = lambda geojson_urls=None: figures.status_map(
-            mapped, shapes(dataset, geojson_urls)[shape_kind], key, labels, targets.STATUS_STYLE, bounds, value_label=words.t("latest"),
+            mapped,
+            shapes(dataset, geojson_urls)[shape_kind],
+            key,
+            labels,
+            targets.STATUS_STYLE,
+            bounds,
+            value_label=words.t("latest"),
         )
         scene.sentences["map_level"] = map_level
         if map_level == "state":
@@ -275,37 +435,87 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     if len(district_rows):
         rollup = targets.state_rollup(district_rows, dataset.districts)
         scene.tables["rollup"] = Table(
-            rollup, title=words.t("state_rollup_title"), source=source,
-            labels={"state": words.t("state")} | {s: f"{targets.STATUS_STYLE[s][1]} {labels[s]}" for s in targets.STATUSES if s in rollup.columns},
+            rollup,
+            title=words.t("state_rollup_title"),
+            source=source,
+            labels={"state": words.t("state")}
+            | {s: f"{targets.STATUS_STYLE[s][1]} {labels[s]}" for s in targets.STATUSES if s in rollup.columns},
             no_data=words.no_data,
         )
 
     # the national series, plus the chosen state's (all states at once would be unreadable)
-    series = {row.geography: row.series for row in rows.itertuples() if row.series and (row.level == "national" or (row.level == "state" and row.geography == state))}
+    series = {
+        row.geography: row.series
+        for row in rows.itertuples()
+        if row.series and (row.level == "national" or (row.level == "state" and row.geography == state))
+    }
     if series:
-        trend = pd.DataFrame([{"geography": name, "year": int(year), "value": float(value)} for name, values in series.items() for year, value in sorted(values.items())])
+        trend = pd.DataFrame(
+            [
+                {"geography": name, "year": int(year), "value": float(value)}
+                for name, values in series.items()
+                for year, value in sorted(values.items())
+            ]
+        )
         scene.tables["trend"] = Table(
-            trend.assign(target_id=target["id"], unit=target["unit"][lang]), title=target["title"][lang], source=source,
-            labels={"geography": words.t("place"), "year": words.t("year"), "value": target["unit"][lang]}, formats={"value": fmt}, no_data=words.no_data,
+            trend.assign(target_id=target["id"], unit=target["unit"][lang]),
+            title=target["title"][lang],
+            source=source,
+            labels={"geography": words.t("place"), "year": words.t("year"), "value": target["unit"][lang]},
+            formats={"value": fmt},
+            no_data=words.no_data,
         )
         threshold_value = format(target["threshold"], fmt if fmt != DEFAULT_FORMAT else "g")
         scene.figure_builders["trend"] = lambda: figures.target_trend_chart(
-            series, float(target["threshold"]), int(target["deadline"]), unit=target["unit"][lang],
-            threshold_label=words.t("target_line", value=f"{target['comparator']} {threshold_value}"), deadline_label=words.t("deadline_line", year=target["deadline"]),
+            series,
+            float(target["threshold"]),
+            int(target["deadline"]),
+            unit=target["unit"][lang],
+            threshold_label=words.t("target_line", value=f"{target['comparator']} {threshold_value}"),
+            deadline_label=words.t("deadline_line", year=target["deadline"]),
         )
         scene.sentences["trend_subtitle"] = ", ".join(series)
 
     # the outlook: one sentence per shown row of the nation and the chosen state, a fan where a trend model applies
-    for row in rows.loc[(rows["level"] == "national") | ((rows["level"] == "state") & (rows["geography"] == state))].itertuples():
+    for row in rows.loc[
+        (rows["level"] == "national") | ((rows["level"] == "state") & (rows["geography"] == state))
+    ].itertuples():
         scene.sentences[f"outlook_{row.level}"] = f"**{row.geography}** — {row.outlook_text}"
-    if add_outlook_fan(scene, rows.loc[(rows["level"] == "national") | ((rows["level"] == "state") & (rows["geography"] == state))], target, words, source):
+    if add_outlook_fan(
+        scene,
+        rows.loc[(rows["level"] == "national") | ((rows["level"] == "state") & (rows["geography"] == state))],
+        target,
+        words,
+        source,
+    ):
         scene.sentences["outlook_fan_caption"] = words.t("outlook_fan_caption")
     scene.sentences["outlook_method"] = words.t("method_outlook")
 
-    details = shown.loc[shown["level"] != "district"] if len(district_rows) == 0 else shown.loc[shown["level"] == "national"]
+    details = (
+        shown.loc[shown["level"] != "district"] if len(district_rows) == 0 else shown.loc[shown["level"] == "national"]
+    )
     scene.tables["details"] = Table(
-        details[["geography", "status", "status_text", "value_text", "latest_value", "latest_year", "distance", "ratio", "method", "projected_year", "projected_text",
-                 "observations", *OUTLOOK_COLUMNS]].reset_index(drop=True),
-        title=target["title"][lang], source=source, labels=row_labels, formats=row_formats, no_data=words.no_data,
+        details[
+            [
+                "geography",
+                "status",
+                "status_text",
+                "value_text",
+                "latest_value",
+                "latest_year",
+                "distance",
+                "ratio",
+                "method",
+                "projected_year",
+                "projected_text",
+                "observations",
+                *OUTLOOK_COLUMNS,
+            ]
+        ].reset_index(drop=True),
+        title=target["title"][lang],
+        source=source,
+        labels=row_labels,
+        formats=row_formats,
+        no_data=words.no_data,
     )
     return scene

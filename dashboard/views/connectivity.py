@@ -25,16 +25,25 @@ shapes = {"geojson_urls": data.current_geojson_urls()}
 with national_box:
     st.markdown(scene.sentences["intro"])
     st.subheader(ui.t("national_series_title"))
-    chart_downloads.scene_chart(scene, "national_series", "national_series", "national_series", subtitle=ui.t("malaysia"))
+    chart_downloads.scene_chart(
+        scene, "national_series", "national_series", "national_series", subtitle=ui.t("malaysia")
+    )
     if "strata" in scene.tables:
         strata = scene.table("strata")
         cards = ui.card_row("strata")  # wraps at 1,024 px instead of cutting the Malay labels
         for row in strata.itertuples(index=False):
-            cards.metric(row.label, row.value_text, delta=row.delta_text if isinstance(row.delta_text, str) else None, delta_color="normal")
+            cards.metric(
+                row.label,
+                row.value_text,
+                delta=row.delta_text if isinstance(row.delta_text, str) else None,
+                delta_color="normal",
+            )
         cards.metric(ui.t("measured_by"), strata["measured_by"].iloc[0], help=str(strata["source_url"].iloc[0]))
     st.caption(scene.sentences["national_series_note"])
 
-chart_downloads.scene_chart(scene, "state_map", "state_snapshot", "state_figures", subtitle=measures[measure], figure_options=shapes)
+chart_downloads.scene_chart(
+    scene, "state_map", "state_snapshot", "state_figures", subtitle=measures[measure], figure_options=shapes
+)
 st.caption(scene.sentences["snapshot"])
 st.dataframe(scene.tables["state_releases"].display(), hide_index=True, width="stretch", column_config=link)
 st.caption(scene.sentences["state_figures_note"])
@@ -42,7 +51,9 @@ if "low_confidence" in scene.sentences:
     st.warning(scene.sentences["low_confidence"])
 
 st.subheader(ui.t("local_figures_title"))
-chart_downloads.scene_chart(scene, "local_map", "local_points", "local_figures", subtitle=ui.t("malaysia"), figure_options=shapes)
+chart_downloads.scene_chart(
+    scene, "local_map", "local_points", "local_figures", subtitle=ui.t("malaysia"), figure_options=shapes
+)
 st.dataframe(scene.tables["local_points"].display(), hide_index=True, width="stretch", column_config=link)
 st.caption(scene.sentences["local_figures_note"])
 
@@ -68,7 +79,9 @@ if "modelled_definition" in scene.sentences:
             st.dataframe(scene.tables["validation_points"].display(), hide_index=True, width="stretch")
     for detail in scene.table("validation_notes")["detail"]:
         st.info(detail, icon=":material/fact_check:")
-    st.page_link("views/map.py", label=ui.t("open_on_map"), icon=":material/map:", query_params={"indicator": "internet_hh_pct"})
+    st.page_link(
+        "views/map.py", label=ui.t("open_on_map"), icon=":material/map:", query_params={"indicator": "internet_hh_pct"}
+    )
 
 st.subheader(ui.t("livelihoods_title"))
 st.markdown(scene.sentences["livelihoods_intro"])

@@ -24,12 +24,23 @@ def district_name(code: str) -> str:
     return name if state else f"{name} · {in_state}"
 
 
-code = url_state.url_selectbox(ui.t(f"district_{areas.geography}" if areas.geography != "district" else "district"), options.districts_in(state),
-                               f"district_code_{areas.geography}", "district", district_name, container=column_district)
+code = url_state.url_selectbox(
+    ui.t(f"district_{areas.geography}" if areas.geography != "district" else "district"),
+    options.districts_in(state),
+    f"district_code_{areas.geography}",
+    "district",
+    district_name,
+    container=column_district,
+)
 weights = url_state.url_weights()  # a link from the index page shows the index it was weighted with
 url_state.notify_ignored_params()
 
-scene = ui.scene_for(dataset, Selection(page="district", lang=ui.language(), geography=areas.geography, state=state, district=code, weights=weights))
+scene = ui.scene_for(
+    dataset,
+    Selection(
+        page="district", lang=ui.language(), geography=areas.geography, state=state, district=code, weights=weights
+    ),
+)
 summary = scene.tables["summary"]
 card = summary.frame.iloc[0]
 shown = summary.display(["urban_class", "population", "area_km2", "index"]).iloc[0]
@@ -53,8 +64,16 @@ if "seat" in tabs:
     with tabs["seat"]:
         st.subheader(scene.sentences["seat_figures_title"])
         if "seat_figures" in scene.tables:
-            st.dataframe(scene.tables["seat_figures"].display(), hide_index=True, width="stretch",
-                         column_config={scene.tables["seat_figures"].labels["source_url"]: st.column_config.LinkColumn(display_text=ui.t("source_link"))})
+            st.dataframe(
+                scene.tables["seat_figures"].display(),
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    scene.tables["seat_figures"].labels["source_url"]: st.column_config.LinkColumn(
+                        display_text=ui.t("source_link")
+                    )
+                },
+            )
             st.caption(scene.tables["seat_figures"].source)
         else:
             st.caption(scene.sentences["seat_figures"])
@@ -79,7 +98,9 @@ with tabs["targets"]:
     st.dataframe(scene.tables["targets"].display(), hide_index=True, width="stretch")
     st.caption(scene.tables["targets"].source)
     if "outlook_fan" in scene.figure_builders:
-        chart_downloads.scene_chart(scene, "outlook_fan", "outlook_fan", "district_outlook_fan", subtitle=scene.tables["targets"].title)
+        chart_downloads.scene_chart(
+            scene, "outlook_fan", "outlook_fan", "district_outlook_fan", subtitle=scene.tables["targets"].title
+        )
         st.caption(ui.t("outlook_fan_caption"))
 
 with tabs["published"]:

@@ -16,14 +16,32 @@ st.caption(ui.t("gaps_intro"))
 column_indicator, column_year, column_state, column_geography = st.columns([3, 1, 2, 2])
 areas = url_state.geography_selector(dataset, container=column_geography)
 options = common.options(areas)
-indicator = url_state.url_selectbox(ui.t("indicator"), list(options.directional), "gap_indicator", "indicator", ui.label_with_domain, container=column_indicator,
-                                   keep_as="indicator")
+indicator = url_state.url_selectbox(
+    ui.t("indicator"),
+    list(options.directional),
+    "gap_indicator",
+    "indicator",
+    ui.label_with_domain,
+    container=column_indicator,
+    keep_as="indicator",
+)
 years = list(options.years[indicator])
-year = url_state.url_selectbox(ui.t("year"), years, f"gap_year_{indicator}", "year", default=options.default_year(indicator), container=column_year, keep_as="year")
+year = url_state.url_selectbox(
+    ui.t("year"),
+    years,
+    f"gap_year_{indicator}",
+    "year",
+    default=options.default_year(indicator),
+    container=column_year,
+    keep_as="year",
+)
 state = url_state.state_selector(dataset, container=column_state)
 url_state.notify_ignored_params()
 
-scene = ui.scene_for(dataset, Selection(page="gaps", lang=ui.language(), geography=areas.geography, indicator=indicator, year=year, state=state))
+scene = ui.scene_for(
+    dataset,
+    Selection(page="gaps", lang=ui.language(), geography=areas.geography, indicator=indicator, year=year, state=state),
+)
 scope = state or ui.t("malaysia")
 class_labels = {c: ui.t(f"class_{c}") for c in metrics.URBAN_CLASS_ORDER}
 means = scene.tables["class_means"]
@@ -36,7 +54,11 @@ for row in means.frame.itertuples(index=False):
         figures.format_value(row.mean, means.formats["mean"], no_data=ui.t("no_data")),
         help=ui.t("class_mean_help", districts=row.districts_with_data, total=row.districts),
     )
-cards.metric(ui.t("gap_rural_urban"), figures.format_value(gap["difference"], scene.tables["gap"].formats["difference"], no_data=ui.t("no_data")), help=ui.t("gap_help"))
+cards.metric(
+    ui.t("gap_rural_urban"),
+    figures.format_value(gap["difference"], scene.tables["gap"].formats["difference"], no_data=ui.t("no_data")),
+    help=ui.t("gap_help"),
+)
 st.markdown(scene.sentences["gap"])
 st.caption(scene.sentences["definition"])
 ui.geography_note(scene)
@@ -64,9 +86,24 @@ st.caption(ui.t("state_gaps_note"))
 st.subheader(ui.t("inequality_title"))
 inequality = scene.table("inequality").iloc[0]
 cards = ui.card_row("inequality")
-cards.metric(ui.t("gini_between_districts"), figures.format_value(inequality["gini"], ".3f", no_data=ui.t("no_data")), help=ui.t("gini_help"))
-cards.metric(ui.t("theil_index"), figures.format_value(inequality["theil"], ".4f", no_data=ui.t("no_data")), help=ui.t("theil_help"))
-cards.metric(ui.t("theil_between_share"), figures.format_value(inequality["theil_between_share_pct"], ".0f", "%", no_data=ui.t("no_data")), help=ui.t("theil_between_help"))
+cards.metric(
+    ui.t("gini_between_districts"),
+    figures.format_value(inequality["gini"], ".3f", no_data=ui.t("no_data")),
+    help=ui.t("gini_help"),
+)
+cards.metric(
+    ui.t("theil_index"),
+    figures.format_value(inequality["theil"], ".4f", no_data=ui.t("no_data")),
+    help=ui.t("theil_help"),
+)
+cards.metric(
+    ui.t("theil_between_share"),
+    figures.format_value(inequality["theil_between_share_pct"], ".0f", "%", no_data=ui.t("no_data")),
+    help=ui.t("theil_between_help"),
+)
 if "concentration_by_income" in inequality:
-    cards.metric(ui.t("concentration_index"), figures.format_value(inequality["concentration_by_income"], "+.3f", no_data=ui.t("no_data")),
-                 help=ui.t("concentration_help", year=int(inequality["income_year"])))
+    cards.metric(
+        ui.t("concentration_index"),
+        figures.format_value(inequality["concentration_by_income"], "+.3f", no_data=ui.t("no_data")),
+        help=ui.t("concentration_help", year=int(inequality["income_year"])),
+    )

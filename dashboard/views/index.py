@@ -18,11 +18,23 @@ column_state, column_geography = st.columns(2)
 state = url_state.state_selector(dataset, container=column_state)
 areas = url_state.geography_selector(dataset, container=column_geography)
 url_state.notify_ignored_params()
-scene = ui.scene_for(dataset, Selection(page="index", lang=ui.language(), geography=areas.geography, state=state, weights=tuple(weights.items())))
+scene = ui.scene_for(
+    dataset,
+    Selection(page="index", lang=ui.language(), geography=areas.geography, state=state, weights=tuple(weights.items())),
+)
 subtitle = scene.sentences["scope"]
 
-chart_downloads.scene_chart(scene, "index_map", "ranking", "index_map", subtitle=subtitle,
-               figure_options={"geojson_url": data.area_geojson_url(areas.geography), "state_borders": data.state_borders(dataset, state)})
+chart_downloads.scene_chart(
+    scene,
+    "index_map",
+    "ranking",
+    "index_map",
+    subtitle=subtitle,
+    figure_options={
+        "geojson_url": data.area_geojson_url(areas.geography),
+        "state_borders": data.state_borders(dataset, state),
+    },
+)
 st.caption(scene.sentences["index_inputs"])
 ui.geography_note(scene)
 for name, sentence in scene.sentences.items():
@@ -41,11 +53,20 @@ st.subheader(ui.t("domain_breakdown_title"))
 ranking = scene.tables["ranking"]
 domain_labels = ui.domain_labels()
 shown_columns = ["need_rank", "district", "state", "index", *domain_labels, "coverage"]
-progress = {ranking.labels[c]: st.column_config.ProgressColumn(ranking.labels[c], min_value=0, max_value=100, format="%.0f") for c in ["index", *domain_labels]}
+progress = {
+    ranking.labels[c]: st.column_config.ProgressColumn(ranking.labels[c], min_value=0, max_value=100, format="%.0f")
+    for c in ["index", *domain_labels]
+}
 st.dataframe(
     ranking.frame[shown_columns].rename(columns=ranking.labels),
-    hide_index=True, width="stretch",
-    column_config={**progress, ranking.labels["coverage"]: st.column_config.ProgressColumn(ranking.labels["coverage"], min_value=0, max_value=1, format="percent")},
+    hide_index=True,
+    width="stretch",
+    column_config={
+        **progress,
+        ranking.labels["coverage"]: st.column_config.ProgressColumn(
+            ranking.labels["coverage"], min_value=0, max_value=1, format="percent"
+        ),
+    },
 )
 
 with st.expander(ui.t("domain_correlation_title"), icon=":material/join_inner:"):

@@ -30,8 +30,14 @@ for row in headlines.itertuples(index=False):
             st.caption(ui.t("domain_not_available"))
             continue
         fmt = catalogue[row.indicator]["format"]
-        st.caption(f"{ui.label(row.indicator)} ({ui.unit(row.indicator)}), {row.year}" + (f" · {ui.t('method_modelled')}" if row.method == "modelled" else ""))
-        st.metric(ui.t("class_mean", urban_class=ui.t("class_urban")), figures.format_value(row.urban_mean, fmt, no_data=ui.t("no_data")))
+        st.caption(
+            f"{ui.label(row.indicator)} ({ui.unit(row.indicator)}), {row.year}"
+            + (f" · {ui.t('method_modelled')}" if row.method == "modelled" else "")
+        )
+        st.metric(
+            ui.t("class_mean", urban_class=ui.t("class_urban")),
+            figures.format_value(row.urban_mean, fmt, no_data=ui.t("no_data")),
+        )
         shortfall = row.shortfall
         st.metric(
             ui.t("class_mean", urban_class=ui.t("class_rural")),
@@ -48,8 +54,17 @@ for row in headlines.itertuples(index=False):
 st.caption(scene.sentences["definition"])
 
 st.subheader(ui.t("index_map_title", scope=scope))
-chart_downloads.scene_chart(scene, "index_map", "index_map", "overview_map", subtitle=scope,
-               figure_options={"geojson_url": data.current_geojson_urls()["districts"], "state_borders": data.state_borders(dataset, state)})
+chart_downloads.scene_chart(
+    scene,
+    "index_map",
+    "index_map",
+    "overview_map",
+    subtitle=scope,
+    figure_options={
+        "geojson_url": data.current_geojson_urls()["districts"],
+        "state_borders": data.state_borders(dataset, state),
+    },
+)
 st.caption(scene.sentences["index_inputs"])
 for name, sentence in scene.sentences.items():
     if name.startswith("unmeasured_"):
@@ -59,7 +74,9 @@ st.subheader(ui.t("priorities_title", scope=scope))
 st.caption(ui.t("priorities_intro"))
 lines: dict[str, list[str]] = {}
 for item in scene.table("priorities").itertuples(index=False):  # rows come grouped by reason
-    lines.setdefault(item.reason, []).append(f"- **{item.district}** ({item.state}, {ui.t('class_' + item.urban_class)}) — {item.why}")
+    lines.setdefault(item.reason, []).append(
+        f"- **{item.district}** ({item.state}, {ui.t('class_' + item.urban_class)}) — {item.why}"
+    )
 for reason, items in lines.items():
     with st.container(border=True):
         st.markdown(f"**{ui.t('reason_' + reason)}**")

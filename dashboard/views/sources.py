@@ -15,19 +15,36 @@ st.title(ui.t("sources_title"))
 st.write(ui.t("sources_intro"))
 st.caption(scene.sentences["build"])
 sources = scene.tables["sources"]
-st.dataframe(sources.display(list(sources.labels)), hide_index=True, width="stretch", column_config={"URL": st.column_config.LinkColumn("URL")})
+st.dataframe(
+    sources.display(list(sources.labels)),
+    hide_index=True,
+    width="stretch",
+    column_config={"URL": st.column_config.LinkColumn("URL")},
+)
 
 st.subheader(ui.t("quality_title"))
 st.caption(ui.t("quality_accounts_intro"))
 accounts = scene.tables["accounts"]
-st.dataframe(accounts.display([c for c in accounts.labels if c in accounts.frame.columns]), hide_index=True, width="stretch")
+st.dataframe(
+    accounts.display([c for c in accounts.labels if c in accounts.frame.columns]), hide_index=True, width="stretch"
+)
 notes = scene.tables["quality_notes"]
 kinds = notes.value_labels["kind"]
 if kinds:
-    chosen = st.multiselect(ui.t("note_kinds"), sorted(kinds, key=kinds.get), default=[k for k in sorted(kinds, key=kinds.get) if k != "alias_used"], format_func=kinds.get,
-                            key="note_kinds", placeholder=ui.t("choose_options"))
+    chosen = st.multiselect(
+        ui.t("note_kinds"),
+        sorted(kinds, key=kinds.get),
+        default=[k for k in sorted(kinds, key=kinds.get) if k != "alias_used"],
+        format_func=kinds.get,
+        key="note_kinds",
+        placeholder=ui.t("choose_options"),
+    )
     shown = notes.display(list(notes.labels))
-    st.dataframe([row for row, kind in zip(shown.to_dict("records"), notes.frame["kind"]) if kind in chosen], hide_index=True, width="stretch")
+    st.dataframe(
+        [row for row, kind in zip(shown.to_dict("records"), notes.frame["kind"]) if kind in chosen],
+        hide_index=True,
+        width="stretch",
+    )
 else:
     st.write(ui.t("quality_empty"))
 

@@ -23,7 +23,9 @@ url_state.notify_ignored_params()
 
 st.subheader(ui.t("target_detail_title"))
 chosen = url_state.url_selectbox(ui.t("target"), list(options.targets), "target", "target", titles.get)
-scene = ui.scene_for(dataset, Selection(page="targets", lang=ui.language(), geography=areas.geography, state=state, target=chosen))
+scene = ui.scene_for(
+    dataset, Selection(page="targets", lang=ui.language(), geography=areas.geography, state=state, target=chosen)
+)
 
 with national_box:
     st.markdown(scene.sentences["intro"])
@@ -40,7 +42,16 @@ if "not_measurable" in scene.sentences:
 
 scope = state or ui.t("malaysia")
 if "map" in scene.figure_builders:
-    chart_downloads.scene_chart(scene, "map", "map", "target_map", subtitle=scope, figure_options={"geojson_urls": {**data.current_geojson_urls(), "districts": data.area_geojson_url(areas.geography)}})
+    chart_downloads.scene_chart(
+        scene,
+        "map",
+        "map",
+        "target_map",
+        subtitle=scope,
+        figure_options={
+            "geojson_urls": {**data.current_geojson_urls(), "districts": data.area_geojson_url(areas.geography)}
+        },
+    )
     if "state_marker" in scene.sentences:
         st.caption(scene.sentences["state_marker"])
 if "rollup" in scene.tables:

@@ -55,19 +55,40 @@ def show_status_problems(result: facility_status.StatusResult, kind: str) -> Non
     st.error(ui.t("upload_problems_preview", count=len(result.problems)))
     st.text("\n".join(f"• {problem}" for problem in result.problems))
     if result.suggestions:
-        lines = [ui.t("upload_suggestion_plain", name=code, matches=", ".join(matches)) if matches else ui.t("status_no_match_plain", name=code, kind=ui.t("status_kind_" + kind))
-                 for code, matches in result.suggestions.items()]
+        lines = [
+            ui.t("upload_suggestion_plain", name=code, matches=", ".join(matches))
+            if matches
+            else ui.t("status_no_match_plain", name=code, kind=ui.t("status_kind_" + kind))
+            for code, matches in result.suggestions.items()
+        ]
         st.text("\n".join(lines))
 
 
 def facility_status_section() -> None:
     """Check a status file against this build's schools or clinics; store it for the next build only by right."""
     st.markdown(ui.t("status_upload_intro", limit=importer.MAX_UPLOAD_MB, giga=facility_status.GIGA_MBPS))
-    kind = st.radio(ui.t("status_kind"), list(facility_status.KINDS), format_func=lambda k: ui.t("status_kind_" + k), horizontal=True, key="status_kind")
-    st.download_button(ui.t("status_template"), facility_status.TEMPLATE_CSV.read_bytes(), file_name="jurang_facility_status_template.csv", mime="text/csv", key="status_template")
+    kind = st.radio(
+        ui.t("status_kind"),
+        list(facility_status.KINDS),
+        format_func=lambda k: ui.t("status_kind_" + k),
+        horizontal=True,
+        key="status_kind",
+    )
+    st.download_button(
+        ui.t("status_template"),
+        facility_status.TEMPLATE_CSV.read_bytes(),
+        file_name="jurang_facility_status_template.csv",
+        mime="text/csv",
+        key="status_template",
+    )
     with st.form("status_form"):
         uploaded = st.file_uploader(ui.t("upload_file"), type=["csv", "xlsx"], key="status_file")
-        source = st.text_input(ui.t("upload_source"), help=ui.t("upload_source_help"), key="status_source", max_chars=importer.MAX_LABEL_CHARS)
+        source = st.text_input(
+            ui.t("upload_source"),
+            help=ui.t("upload_source_help"),
+            key="status_source",
+            max_chars=importer.MAX_LABEL_CHARS,
+        )
         submitted = st.form_submit_button(ui.t("status_submit"), key="status_submit")
 
     if submitted:
@@ -78,9 +99,17 @@ def facility_status_section() -> None:
             st.error(ui.t("upload_too_large", limit=importer.MAX_UPLOAD_MB))
         else:
             payload = uploaded.getvalue()
-            result = facility_status.check_status(payload, uploaded.name, kind, dataset.facilities, declared_source=source)
+            result = facility_status.check_status(
+                payload, uploaded.name, kind, dataset.facilities, declared_source=source
+            )
             if result.ok:
-                st.session_state[STATUS_KEY] = {"result": result, "data": payload, "file": uploaded.name, "kind": kind, "source": source}
+                st.session_state[STATUS_KEY] = {
+                    "result": result,
+                    "data": payload,
+                    "file": uploaded.name,
+                    "kind": kind,
+                    "source": source,
+                }
             else:
                 show_status_problems(result, kind)
 
@@ -98,8 +127,14 @@ def facility_status_section() -> None:
 
         def store() -> str:
             facility_status.store_status(
-                checked["result"], checked["data"], checked["file"], checked["kind"], importer.custom_dir(),
-                declared_source=checked["source"], by=scope.user, via="app",
+                checked["result"],
+                checked["data"],
+                checked["file"],
+                checked["kind"],
+                importer.custom_dir(),
+                declared_source=checked["source"],
+                by=scope.user,
+                via="app",
             )
             st.session_state.pop(STATUS_KEY, None)
             rebuild.request()
@@ -113,16 +148,33 @@ def facility_status_section() -> None:
         if not stored:
             st.caption(ui.t("status_stored_none"))
         for kind, provenance in stored.items():
-            st.text(ui.t("status_stored_line", kind=ui.t("status_kind_" + kind), file=provenance["file"], rows=provenance["rows"], imported_at=provenance["imported_at"],
-                         measured_from=provenance["measured_from"], measured_to=provenance["measured_to"]))
+            st.text(
+                ui.t(
+                    "status_stored_line",
+                    kind=ui.t("status_kind_" + kind),
+                    file=provenance["file"],
+                    rows=provenance["rows"],
+                    imported_at=provenance["imported_at"],
+                    measured_from=provenance["measured_from"],
+                    measured_to=provenance["measured_to"],
+                )
+            )
 
 
 st.title(ui.t("upload_title"))
 rebuilding = rebuild.status()  # the background build a publish (or withdrawal) started from this server
 if scope.can_publish and rebuilding != "idle":
-    {"running": st.info, "done": st.success, "failed": st.error}[rebuilding](ui.t("rebuild_" + rebuilding), icon=":material/sync:")
+    {"running": st.info, "done": st.success, "failed": st.error}[rebuilding](
+        ui.t("rebuild_" + rebuilding), icon=":material/sync:"
+    )
 # one section at a time (the district preview or the status check): each keeps its own widgets and messages
-section = st.radio(ui.t("upload_section"), ["district", "facility"], format_func=lambda name: ui.t("upload_section_" + name), horizontal=True, key="upload_section")
+section = st.radio(
+    ui.t("upload_section"),
+    ["district", "facility"],
+    format_func=lambda name: ui.t("upload_section_" + name),
+    horizontal=True,
+    key="upload_section",
+)
 if section == "facility":
     facility_status_section()
     st.stop()
@@ -130,9 +182,16 @@ if section == "facility":
 st.markdown(ui.t("upload_intro_preview", limit=importer.MAX_UPLOAD_MB, rows=f"{importer.MAX_ROWS:,}"))
 
 left, right = st.columns(2)
-left.download_button(ui.t("upload_template_csv"), importer.TEMPLATE_CSV.read_bytes(), file_name="jurang_district_template.csv", mime="text/csv")
+left.download_button(
+    ui.t("upload_template_csv"),
+    importer.TEMPLATE_CSV.read_bytes(),
+    file_name="jurang_district_template.csv",
+    mime="text/csv",
+)
 right.download_button(
-    ui.t("upload_template_xlsx"), importer.template_xlsx(), file_name="jurang_district_template.xlsx",
+    ui.t("upload_template_xlsx"),
+    importer.template_xlsx(),
+    file_name="jurang_district_template.xlsx",
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 
@@ -143,14 +202,27 @@ with st.form("upload_form"):
     col_en, col_ms = st.columns(2)
     label_en = col_en.text_input(ui.t("upload_label_en"), key="upload_label_en", max_chars=importer.MAX_LABEL_CHARS)
     label_ms = col_ms.text_input(ui.t("upload_label_ms"), key="upload_label_ms", max_chars=importer.MAX_LABEL_CHARS)
-    unit_en = col_en.text_input(ui.t("upload_unit"), help=ui.t("upload_unit_help"), key="upload_unit", max_chars=importer.MAX_LABEL_CHARS)
-    unit_ms = col_ms.text_input(ui.t("upload_unit_ms"), key="upload_unit_ms", max_chars=importer.MAX_LABEL_CHARS)
-    higher = st.radio(ui.t("upload_direction"), [True, False], format_func=lambda h: ui.t("upload_higher" if h else "upload_lower"), horizontal=True, key="upload_direction")
-    replaces = st.selectbox(
-        ui.t("upload_replaces"), [None, *replaceable], format_func=lambda key: ui.t("upload_replaces_none") if key is None else ui.label(key),
-        help=ui.t("upload_replaces_help"), key="upload_replaces",
+    unit_en = col_en.text_input(
+        ui.t("upload_unit"), help=ui.t("upload_unit_help"), key="upload_unit", max_chars=importer.MAX_LABEL_CHARS
     )
-    source = st.text_input(ui.t("upload_source"), help=ui.t("upload_source_help"), key="upload_source", max_chars=importer.MAX_LABEL_CHARS)
+    unit_ms = col_ms.text_input(ui.t("upload_unit_ms"), key="upload_unit_ms", max_chars=importer.MAX_LABEL_CHARS)
+    higher = st.radio(
+        ui.t("upload_direction"),
+        [True, False],
+        format_func=lambda h: ui.t("upload_higher" if h else "upload_lower"),
+        horizontal=True,
+        key="upload_direction",
+    )
+    replaces = st.selectbox(
+        ui.t("upload_replaces"),
+        [None, *replaceable],
+        format_func=lambda key: ui.t("upload_replaces_none") if key is None else ui.label(key),
+        help=ui.t("upload_replaces_help"),
+        key="upload_replaces",
+    )
+    source = st.text_input(
+        ui.t("upload_source"), help=ui.t("upload_source_help"), key="upload_source", max_chars=importer.MAX_LABEL_CHARS
+    )
     allow_negative = st.checkbox(ui.t("upload_allow_negative"), key="upload_allow_negative")
     submitted = st.form_submit_button(ui.t("upload_preview_submit"), key="upload_submit")
 
@@ -160,8 +232,12 @@ def show_problems(result: importer.ImportResult) -> None:
     st.error(ui.t("upload_problems_preview", count=len(result.problems)))
     st.text("\n".join(f"• {problem}" for problem in result.problems))
     if result.suggestions:
-        lines = [ui.t("upload_suggestion_plain", name=name, matches=", ".join(matches)) if matches else ui.t("upload_no_match_plain", name=name)
-                 for name, matches in result.suggestions.items()]
+        lines = [
+            ui.t("upload_suggestion_plain", name=name, matches=", ".join(matches))
+            if matches
+            else ui.t("upload_no_match_plain", name=name)
+            for name, matches in result.suggestions.items()
+        ]
         st.text("\n".join(lines))
 
 
@@ -174,11 +250,20 @@ if submitted:
         st.error(ui.t("upload_too_large", limit=importer.MAX_UPLOAD_MB))
         st.stop()
     request = importer.ImportRequest(
-        indicator_id.strip(), label_en, label_ms, unit_en, higher, unit_ms=unit_ms,
-        replaces=replaces, declared_source=source, allow_negative=allow_negative,
+        indicator_id.strip(),
+        label_en,
+        label_ms,
+        unit_en,
+        higher,
+        unit_ms=unit_ms,
+        replaces=replaces,
+        declared_source=source,
+        allow_negative=allow_negative,
     )
     districts = dataset.districts[["code_state_district", "state", "district"]]
-    result, entry = importer.prepare_import(uploaded.getvalue(), uploaded.name, request, districts, geography.load_aliases(), catalogue)
+    result, entry = importer.prepare_import(
+        uploaded.getvalue(), uploaded.name, request, districts, geography.load_aliases(), catalogue
+    )
     if result.notes:
         st.text("\n".join(result.notes))
     if entry is None:
@@ -194,15 +279,26 @@ if current is not None and current.base_token != dataset.token:  # the data was 
 if current is not None:
     provenance = current.entry["provenance"]
     st.warning(ui.t("upload_preview_banner"), icon=":material/visibility_lock:")
-    st.text(ui.t("upload_preview_what", values=provenance["rows"], districts=provenance["districts"], years=", ".join(map(str, provenance["years"]))))
-    st.text(f"{current.indicator_id} · {current.entry['label'][ui.language()]} ({current.entry['unit'][ui.language()]}) · {provenance['file']} · {provenance['declared_source']}")
+    st.text(
+        ui.t(
+            "upload_preview_what",
+            values=provenance["rows"],
+            districts=provenance["districts"],
+            years=", ".join(map(str, provenance["years"])),
+        )
+    )
+    st.text(
+        f"{current.indicator_id} · {current.entry['label'][ui.language()]} ({current.entry['unit'][ui.language()]}) · {provenance['file']} · {provenance['declared_source']}"
+    )
     shared_ranking = None
     if current.replaces:  # the shared index, built outside the preview's catalogue so the shared cache stays clean
         shared_ranking = ui.scene_for(dataset, Selection(page="index", lang=ui.language())).tables["ranking"].frame
     with current.scope() as session_data:
         map_scene = ui.scene_for(session_data, current.selection("map", ui.language()))
         st.subheader(ui.t("upload_preview_map"))
-        figure = map_scene.figure_builders["map"](geojson_url=data.current_geojson_urls()["districts"], state_borders=data.state_borders(session_data, None))
+        figure = map_scene.figure_builders["map"](
+            geojson_url=data.current_geojson_urls()["districts"], state_borders=data.state_borders(session_data, None)
+        )
         st.plotly_chart(figure, config=chart_downloads.PLOTLY_CONFIG, width="stretch", key="preview_map")
 
         st.subheader(ui.t("upload_preview_gaps"))
@@ -247,7 +343,9 @@ if scope.can_publish:
     else:
         chosen = st.selectbox(ui.t("upload_withdraw_choose"), sorted(published), key="upload_withdraw_id")
         chosen_provenance = published[chosen].get("provenance", {})
-        st.text(f"{published[chosen]['label'][ui.language()]} · {chosen_provenance.get('file', '')} · {chosen_provenance.get('imported_at', '')}")
+        st.text(
+            f"{published[chosen]['label'][ui.language()]} · {chosen_provenance.get('file', '')} · {chosen_provenance.get('imported_at', '')}"
+        )
         if st.button(ui.t("upload_withdraw_button"), key="upload_withdraw"):
             importer.withdraw(chosen, by=scope.user, via="app")
             rebuild.request()

@@ -36,7 +36,15 @@ from etl.context import StepContext, StepOutput
 from etl.contract import PUBLISHED_FIGURES
 from etl.errors import OutputValidationError, SourceValidationError
 from etl.indicators import INDICATOR_COLUMNS, long_indicator
-from etl.msme import MSME_COLUMNS, MSME_COUNT_INDICATORS, MSME_PER_1K_INDICATORS, MSME_SIZES, MSME_SOURCE_YEAR, msme_dun_counts, parlimen_msme_layout
+from etl.msme import (
+    MSME_COLUMNS,
+    MSME_COUNT_INDICATORS,
+    MSME_PER_1K_INDICATORS,
+    MSME_SIZES,
+    MSME_SOURCE_YEAR,
+    msme_dun_counts,
+    parlimen_msme_layout,
+)
 from etl.schemas import STATE_NAMES
 from etl.sources import connectivity_published as published
 from etl.sources.census import read_census_seats, urban_profile
@@ -53,7 +61,13 @@ RECONCILE_TOLERANCE = 1e-6  # establishments; area weights sum to 1 per seat, so
 
 AGRI_PARTS = ["businesses_crops", "businesses_livestock", "businesses_fisheries", "businesses_forestry"]
 AGRI_TOTAL = "businesses_agriculture"
-SECTORS = [AGRI_TOTAL, "businesses_mining", "businesses_manufacturing", "businesses_construction", "businesses_services"]
+SECTORS = [
+    AGRI_TOTAL,
+    "businesses_mining",
+    "businesses_manufacturing",
+    "businesses_construction",
+    "businesses_services",
+]
 ALL_ESTABLISHMENTS = "businesses_all"
 APPORTIONED = [AGRI_TOTAL, ALL_ESTABLISHMENTS]
 FEDERAL_TERRITORIES = ["W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya"]
@@ -85,7 +99,9 @@ def _agriculture_is_sum_of_parts(frame: pd.DataFrame) -> bool:
     return bool((frame[AGRI_PARTS].sum(axis=1) == frame[AGRI_TOTAL]).all())
 
 
-_SUM_CHECK = Check(_agriculture_is_sum_of_parts, error="businesses_agriculture must equal crops + livestock + fisheries + forestry")
+_SUM_CHECK = Check(
+    _agriculture_is_sum_of_parts, error="businesses_agriculture must equal crops + livestock + fisheries + forestry"
+)
 _COUNT_COLUMNS = {column: Column(int, Check.ge(0), coerce=True) for column in [*SECTORS, *AGRI_PARTS]}
 
 CENSUS_DUN_SCHEMA = DataFrameSchema(
@@ -111,7 +127,9 @@ CENSUS_PARLIMEN_SCHEMA = DataFrameSchema(
 )
 CROP_AREA_SCHEMA = DataFrameSchema(
     {
-        "date": Column("datetime64[ns]", Check(lambda d: d.dt.year == CROP_YEAR, error=f"only {CROP_YEAR} expected"), coerce=True),
+        "date": Column(
+            "datetime64[ns]", Check(lambda d: d.dt.year == CROP_YEAR, error=f"only {CROP_YEAR} expected"), coerce=True
+        ),
         "state": Column(str, Check.isin(STATE_NAMES)),
         "district": Column(str),
         "crop_type": Column(str, Check.isin(CROP_TYPES)),
@@ -190,8 +208,16 @@ def establishment_indicators(apportioned: pd.DataFrame, population: pd.DataFrame
     return pd.concat(
         [
             long_indicator(frame, "agri_establishments", AGRI_TOTAL, "modelled", sources),
-            long_indicator(frame.dropna(subset=["per_1k"]), "agri_establishments_per_1k_pop", "per_1k", "modelled", [*sources, "opendosm_population_district"]),
-            long_indicator(frame.dropna(subset=["share_pct"]), "agricultural_dependence_pct", "share_pct", "modelled", sources),
+            long_indicator(
+                frame.dropna(subset=["per_1k"]),
+                "agri_establishments_per_1k_pop",
+                "per_1k",
+                "modelled",
+                [*sources, "opendosm_population_district"],
+            ),
+            long_indicator(
+                frame.dropna(subset=["share_pct"]), "agricultural_dependence_pct", "share_pct", "modelled", sources
+            ),
         ],
         ignore_index=True,
     )[INDICATOR_COLUMNS]
@@ -207,7 +233,9 @@ def crop_area_by_district(crops: pd.DataFrame) -> pd.DataFrame:
     not 0: a populous farming district with no crop at all is a reporting gap (its area is
     probably counted under the district it was carved from), flagged by `not_reported`.
     """
-    by_type = crops.pivot_table(index="code_state_district", columns="crop_type", values="planted_area", aggfunc="sum", fill_value=0.0)
+    by_type = crops.pivot_table(
+        index="code_state_district", columns="crop_type", values="planted_area", aggfunc="sum", fill_value=0.0
+    )
     by_type = by_type.reindex(columns=CROP_TYPES, fill_value=0.0)
     by_type["total"] = by_type[CROP_TYPES].sum(axis=1)
     not_reported = by_type["total"] == 0
@@ -218,7 +246,10 @@ def crop_area_by_district(crops: pd.DataFrame) -> pd.DataFrame:
 def crop_indicators(area: pd.DataFrame) -> pd.DataFrame:
     frame = area.loc[~area["not_reported"]].assign(year=CROP_YEAR)
     parts = [long_indicator(frame, CROP_TOTAL_INDICATOR, "total", "derived", [CROP_SOURCE])]
-    parts += [long_indicator(frame, indicator, crop_type, "derived", [CROP_SOURCE]) for crop_type, indicator in CROP_TYPE_INDICATORS.items()]
+    parts += [
+        long_indicator(frame, indicator, crop_type, "derived", [CROP_SOURCE])
+        for crop_type, indicator in CROP_TYPE_INDICATORS.items()
+    ]
     return pd.concat(parts, ignore_index=True)[INDICATOR_COLUMNS]
 
 
@@ -233,7 +264,9 @@ def crop_no_data(area: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
             "district": name,
             "indicator": indicator,
             "year": CROP_YEAR,
-            "reason": ALL_ZERO_REASON if code in all_zero else CROP_ABSENT_REASON.get(name, f"absent from the {CROP_YEAR} DOA table"),
+            "reason": ALL_ZERO_REASON
+            if code in all_zero
+            else CROP_ABSENT_REASON.get(name, f"absent from the {CROP_YEAR} DOA table"),
         }
         for code, name in missing[["code_state_district", "district"]].itertuples(index=False)
         for indicator in [CROP_TOTAL_INDICATOR, *CROP_TYPE_INDICATORS.values()]
@@ -247,7 +280,9 @@ def crop_no_data(area: pd.DataFrame, districts: pd.DataFrame) -> pd.DataFrame:
 
 CROP_PER_RURAL_INDICATOR = "crop_area_ha_per_1k_rural_pop"
 
-_MSME_COLUMN_CHECKS = {column: Column(float, Check.ge(0), nullable=True, coerce=True) for column in MSME_COLUMNS.values()}
+_MSME_COLUMN_CHECKS = {
+    column: Column(float, Check.ge(0), nullable=True, coerce=True) for column in MSME_COLUMNS.values()
+}
 MSME_SEAT_SCHEMA = DataFrameSchema(
     {"code_parlimen": Column(str, Check.str_matches(r"^P\.\d{3}$")), **_MSME_COLUMN_CHECKS},
 )
@@ -274,7 +309,9 @@ def msme_indicators(apportioned: pd.DataFrame, population: pd.DataFrame) -> pd.D
     frame = apportioned.assign(year=MSME_SOURCE_YEAR)
     persons = frame["code_state_district"].map(population.set_index("code_state_district")["value"])
     sources = [DUN_SOURCE, PARLIMEN_SOURCE, DUN_BOUNDARIES, PARLIMEN_BOUNDARIES, "dosm_district_boundaries"]
-    parts = [long_indicator(frame, indicator, size, "modelled", sources) for size, indicator in MSME_COUNT_INDICATORS.items()]
+    parts = [
+        long_indicator(frame, indicator, size, "modelled", sources) for size, indicator in MSME_COUNT_INDICATORS.items()
+    ]
     for indicator, sizes in MSME_PER_1K_INDICATORS.items():
         rate = frame.assign(rate=frame[sizes].sum(axis=1) / persons * 1_000).dropna(subset=["rate"])
         parts.append(long_indicator(rate, indicator, "rate", "modelled", [*sources, "opendosm_population_district"]))
@@ -298,18 +335,26 @@ def _msme(ctx: StepContext) -> pd.DataFrame:
     try:
         (order, labels), parlimen_counts = parlimen_msme_layout(parlimen, dun_counts)
     except ValueError as error:
-        raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] columns {list(MSME_COLUMNS.values())}: {error}") from error
+        raise SourceValidationError(
+            f"[{ctx.label(PARLIMEN_SOURCE)}] columns {list(MSME_COLUMNS.values())}: {error}"
+        ) from error
     national = {size: float(dun_counts[size].sum()) for size in MSME_SIZES}
     if not national["micro"] > national["small"] > national["medium"]:
-        raise SourceValidationError(f"[{ctx.label(DUN_SOURCE)}] columns {list(MSME_COLUMNS.values())}: expected micro > small > medium nationally, got {national}")
+        raise SourceValidationError(
+            f"[{ctx.label(DUN_SOURCE)}] columns {list(MSME_COLUMNS.values())}: expected micro > small > medium nationally, got {national}"
+        )
     seats = msme_seat_table(dun, parlimen_counts, parlimen)
     weights = seat_geography(ctx).area_weights  # the establishments' seats and overlay (etl/seats.py)
     apportioned = overlay.apportion(seats, weights, SEAT_KEY, MSME_SIZES)
     state_of_district = ctx.districts.set_index("code_state_district")["code_state"]
-    check = overlay.reconcile_totals(seats, seats["code_state"], apportioned, apportioned["code_state_district"].map(state_of_district), MSME_SIZES)
+    check = overlay.reconcile_totals(
+        seats, seats["code_state"], apportioned, apportioned["code_state_district"].map(state_of_district), MSME_SIZES
+    )
     worst = float(check["difference"].abs().max())
     if worst > RECONCILE_TOLERANCE:
-        raise OutputValidationError(f"MSME overlay: apportioned state totals differ from the seat totals by up to {worst:.3g} establishments")
+        raise OutputValidationError(
+            f"MSME overlay: apportioned state totals differ from the seat totals by up to {worst:.3g} establishments"
+        )
     totals = seats[MSME_SIZES].sum()
     blanks = int(dun[list(MSME_COLUMNS.values())].isna().sum().sum())
     held = ", ".join(f"{column} holds {size}" for column, size in zip([MSME_COLUMNS[s] for s in MSME_SIZES], labels))
@@ -346,9 +391,9 @@ FARMER_NOT_CARRIED = {  # indicator -> why it is not carried (any other row: "no
 LIVELIHOOD_CSV = config.REFERENCE_DIR / "published_livelihoods.csv"
 LIVELIHOOD_LABEL = "data/reference/published_livelihoods.csv"
 LIVELIHOOD_SOURCE = "published_livelihoods"  # source_id of its rows (each row cites its own page)
-LIVELIHOOD_SCHEMA = published.REFERENCE_SCHEMA.update_column("source_id", checks=[Check.isin([LIVELIHOOD_SOURCE])]).add_columns(
-    {"quote": Column(str, Check.str_length(min_value=1))}
-)
+LIVELIHOOD_SCHEMA = published.REFERENCE_SCHEMA.update_column(
+    "source_id", checks=[Check.isin([LIVELIHOOD_SOURCE])]
+).add_columns({"quote": Column(str, Check.str_length(min_value=1))})
 FARMER_SCHEMA = published.REFERENCE_SCHEMA.update_column("source_id", checks=[Check.isin([FARMER_SOURCE])])
 
 
@@ -373,41 +418,67 @@ def states_without(carried: pd.DataFrame, indicator: str = FARMER_TOTAL) -> list
 def _as_published(ctx: StepContext, reference: pd.DataFrame, label: str) -> pd.DataFrame:
     """Reference rows as published_figures rows: district rows get their code, nothing gets a map point."""
     districts = reference.loc[reference["geography_level"] == "district"]
-    codes = geography.resolve_districts(districts, ctx.districts, ctx.aliases, label, state_col="state", district_col="area").frame["code_state_district"]
+    codes = geography.resolve_districts(
+        districts, ctx.districts, ctx.aliases, label, state_col="state", district_col="area"
+    ).frame["code_state_district"]
     no_seats = pd.DataFrame(columns=["area", "code_parlimen", "codes"])
     no_points = pd.DataFrame(columns=["geography_level", "area", "lon", "lat"])
-    return published.published_figures(reference, pd.DataFrame(columns=published.REFERENCE_COLUMNS), codes, no_seats, no_points)
+    return published.published_figures(
+        reference, pd.DataFrame(columns=published.REFERENCE_COLUMNS), codes, no_seats, no_points
+    )
 
 
 def _farmers(ctx: StepContext) -> pd.DataFrame:
     """Agriculture Census 2024 interim results as published figures (empty when the mirror lacks the file)."""
     if FARMER_SOURCE not in ctx.fetched:
-        ctx.quality.note(FARMER_SOURCE, "decision", f"{FARMER_SOURCE} not available (mirror only): no farmer counts in {PUBLISHED_FIGURES}")
+        ctx.quality.note(
+            FARMER_SOURCE,
+            "decision",
+            f"{FARMER_SOURCE} not available (mirror only): no farmer counts in {PUBLISHED_FIGURES}",
+        )
         return pd.DataFrame(columns=published.PUBLISHED_COLUMNS)
     raw = ctx.read(FARMER_SOURCE, published.read_text_table, published.TRANSCRIPTION_SCHEMA)
     carried, dropped = farmer_rows(raw)
     carried = published.validated(carried, FARMER_SCHEMA, ctx.label(FARMER_SOURCE))
     ctx.quality.account(
-        FARMER_SOURCE, read=len(raw), used=len(carried), rejected=len(dropped),
+        FARMER_SOURCE,
+        read=len(raw),
+        used=len(carried),
+        rejected=len(dropped),
         detail=f"Agriculture Census 2024 interim results carried into {PUBLISHED_FIGURES} at their own level (concept 'farmers', never connectivity); rejected = not farmer counts (listed)",
     )
     for reason, group in dropped.groupby("reason", sort=True):
-        ctx.quality.note(FARMER_SOURCE, "decision", f"{len(group)} transcribed rows not carried: {reason}", rows=group.to_dict("records"),
-                         values={"kind": "farmers_not_carried", "indicators": sorted(group["indicator"].unique())})
+        ctx.quality.note(
+            FARMER_SOURCE,
+            "decision",
+            f"{len(group)} transcribed rows not carried: {reason}",
+            rows=group.to_dict("records"),
+            values={"kind": "farmers_not_carried", "indicators": sorted(group["indicator"].unique())},
+        )
     missing = states_without(carried)
     ctx.quality.note(
-        FARMER_SOURCE, "no_data",
+        FARMER_SOURCE,
+        "no_data",
         f"Agriculture Census 2024 holder counts (reference year 2023) found for {len(STATE_NAMES) - len(missing)} of {len(STATE_NAMES)} states; "
         f"not found in the stored reports (no data, not 0): {', '.join(missing)}",
-        column="state", count=len(missing), values={"kind": "farmer_states_missing", "states": missing},
+        column="state",
+        count=len(missing),
+        values={"kind": "farmer_states_missing", "states": missing},
     )
     return _as_published(ctx, carried, ctx.label(FARMER_SOURCE))
 
 
 def _msme_adoption(ctx: StepContext) -> pd.DataFrame:
     """MSMEs' digital adoption as published (data/reference/published_livelihoods.csv; quotes stay in the file)."""
-    reference = published.cached_reference(ctx, LIVELIHOOD_CSV, LIVELIHOOD_LABEL, LIVELIHOOD_SCHEMA).drop(columns="quote")
-    ctx.quality.account(LIVELIHOOD_SOURCE, read=len(reference), used=len(reference), detail=f"{LIVELIHOOD_LABEL}: carried into {PUBLISHED_FIGURES} without quotes")
+    reference = published.cached_reference(ctx, LIVELIHOOD_CSV, LIVELIHOOD_LABEL, LIVELIHOOD_SCHEMA).drop(
+        columns="quote"
+    )
+    ctx.quality.account(
+        LIVELIHOOD_SOURCE,
+        read=len(reference),
+        used=len(reference),
+        detail=f"{LIVELIHOOD_LABEL}: carried into {PUBLISHED_FIGURES} without quotes",
+    )
     return _as_published(ctx, reference, LIVELIHOOD_LABEL)
 
 
@@ -422,7 +493,9 @@ def _establishments(ctx: StepContext) -> pd.DataFrame:
 
     mismatch = parlimen_minus_dun(parlimen, dun, [*SECTORS, *AGRI_PARTS])
     if not mismatch.empty:
-        raise SourceValidationError(f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: {mismatch['code_parlimen'].tolist()[:8]}")
+        raise SourceValidationError(
+            f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: {mismatch['code_parlimen'].tolist()[:8]}"
+        )
     seats = seat_table(with_all_establishments(dun), with_all_establishments(parlimen))
     shapes = seat_geometries(dun_shapes, parlimen_shapes)
     if set(shapes[SEAT_KEY]) != set(seats[SEAT_KEY]):
@@ -436,7 +509,9 @@ def _establishments(ctx: StepContext) -> pd.DataFrame:
 
     # reconciliation: each state's apportioned total equals its seats' total
     state_of_district = ctx.districts.set_index("code_state_district")["code_state"]
-    check = overlay.reconcile_totals(seats, seats["code_state"], apportioned, apportioned["code_state_district"].map(state_of_district), APPORTIONED)
+    check = overlay.reconcile_totals(
+        seats, seats["code_state"], apportioned, apportioned["code_state_district"].map(state_of_district), APPORTIONED
+    )
     worst = float(check["difference"].abs().max())
     split = weights.groupby(SEAT_KEY)["code_state_district"].nunique()
     dropped_share = 1 - weights.groupby(SEAT_KEY)["seat_area_share"].sum()
@@ -452,18 +527,30 @@ def _establishments(ctx: StepContext) -> pd.DataFrame:
         rows=check.to_dict("records"),
     )
     if worst > RECONCILE_TOLERANCE:
-        raise OutputValidationError(f"agriculture overlay: apportioned state totals differ from the seat totals by up to {worst:.3g} establishments")
+        raise OutputValidationError(
+            f"agriculture overlay: apportioned state totals differ from the seat totals by up to {worst:.3g} establishments"
+        )
     if invalid:
-        ctx.quality.note(DUN_BOUNDARIES, "geometry_repaired", f"{invalid} invalid seat polygons repaired with make_valid before the overlay")
+        ctx.quality.note(
+            DUN_BOUNDARIES,
+            "geometry_repaired",
+            f"{invalid} invalid seat polygons repaired with make_valid before the overlay",
+        )
     ctx.quality.account(DUN_SOURCE, read=len(dun), used=len(dun))
     ctx.quality.account(
-        PARLIMEN_SOURCE, read=len(parlimen), used=int((seats["seat_level"] == "parlimen").sum()), aggregate=len(parlimen) - int((seats["seat_level"] == "parlimen").sum()),
+        PARLIMEN_SOURCE,
+        read=len(parlimen),
+        used=int((seats["seat_level"] == "parlimen").sum()),
+        aggregate=len(parlimen) - int((seats["seat_level"] == "parlimen").sum()),
         detail="used: the Federal Territories' seats (no DUN seats there); aggregate: state seats, each equal to the sum of its DUN seats (checked)",
     )
     ctx.quality.account(DUN_BOUNDARIES, read=len(dun_shapes), used=len(dun_shapes))
     territory_shapes = int(parlimen_shapes["state"].isin(FEDERAL_TERRITORIES).sum())
     ctx.quality.account(
-        PARLIMEN_BOUNDARIES, read=len(parlimen_shapes), used=territory_shapes, aggregate=len(parlimen_shapes) - territory_shapes,
+        PARLIMEN_BOUNDARIES,
+        read=len(parlimen_shapes),
+        used=territory_shapes,
+        aggregate=len(parlimen_shapes) - territory_shapes,
         detail="used: Federal Territory seats; aggregate: state seats, covered by their DUN polygons",
     )
     return apportioned
@@ -500,7 +587,9 @@ def _crops(ctx: StepContext) -> pd.DataFrame:
             f"absent from the table or every row 0): {', '.join(sorted(set(missing['district'])))}",
             rows=missing.to_dict("records"),
         )
-    return pd.concat([crop_indicators(area), crop_area_per_rural_resident(area, urban_profile(ctx.census))], ignore_index=True)
+    return pd.concat(
+        [crop_indicators(area), crop_area_per_rural_resident(area, urban_profile(ctx.census))], ignore_index=True
+    )
 
 
 def build_agriculture(ctx: StepContext) -> StepOutput:
@@ -509,7 +598,9 @@ def build_agriculture(ctx: StepContext) -> StepOutput:
 
     Kept in the derived cache with its notes (ctx.cached_step): the seat geography's files, crops, farmers, the reference
     figures, districts, census and population alone."""
-    return ctx.cached_step("agriculture_step", [*OVERLAY_SOURCES, CROP_SOURCE, FARMER_SOURCE], lambda: _build_agriculture(ctx))
+    return ctx.cached_step(
+        "agriculture_step", [*OVERLAY_SOURCES, CROP_SOURCE, FARMER_SOURCE], lambda: _build_agriculture(ctx)
+    )
 
 
 def _build_agriculture(ctx: StepContext) -> StepOutput:
@@ -517,4 +608,6 @@ def _build_agriculture(ctx: StepContext) -> StepOutput:
     population = ctx.population_of("population")
     establishments = establishment_indicators(apportioned, population.loc[population["year"] == CENSUS_YEAR])
     livelihoods = pd.concat([_farmers(ctx), _msme_adoption(ctx)], ignore_index=True)
-    return StepOutput(pd.concat([establishments, _msme(ctx), _crops(ctx)], ignore_index=True), tables={PUBLISHED_FIGURES: livelihoods})
+    return StepOutput(
+        pd.concat([establishments, _msme(ctx), _crops(ctx)], ignore_index=True), tables={PUBLISHED_FIGURES: livelihoods}
+    )

@@ -13,8 +13,15 @@ SOURCE_ID = "dosm_census_district"
 URBAN_THRESHOLD_PCT = 60.0  # PLANMalaysia bands: urban >= 60 % urban population
 SEMI_URBAN_THRESHOLD_PCT = 30.0  # semi-urban 30-60 %, rural < 30 %
 USED_COLUMNS = [
-    "state", "district", "code_state_district", "year",
-    "population_total", "area_km2", "household_total", "density_urban", "density_rural",
+    "state",
+    "district",
+    "code_state_district",
+    "year",
+    "population_total",
+    "area_km2",
+    "household_total",
+    "density_urban",
+    "density_rural",
 ]
 
 
@@ -49,7 +56,9 @@ def urban_profile(census: pd.DataFrame, year: int = 2020) -> pd.DataFrame:
     and leave a blank where the count is zero. A blank is read as 0 only when the other count
     equals the district total, so a genuinely missing figure stays missing.
     """
-    rows = census.loc[census["year"] == year, ["code_state_district", "population_total", "density_urban", "density_rural"]]
+    rows = census.loc[
+        census["year"] == year, ["code_state_district", "population_total", "density_urban", "density_rural"]
+    ]
     total = rows["population_total"]
     urban = rows["density_urban"].where(rows["density_urban"].notna() | (rows["density_rural"] != total), 0.0)
     rural = rows["density_rural"].where(rows["density_rural"].notna() | (rows["density_urban"] != total), 0.0)

@@ -32,14 +32,40 @@ from etl.validate import describe_failures, schema_fingerprint
 
 REFERENCE_CSV = config.REFERENCE_DIR / "published_connectivity.csv"
 REFERENCE_LABEL = "data/reference/published_connectivity.csv"
-PUBLISHED_SOURCES = ["pub_household_internet", "pub_mobile_coverage", "pub_broadband", "pub_community_internet_centres", "pub_schools_internet", "pub_connectivity_local"]
+PUBLISHED_SOURCES = [
+    "pub_household_internet",
+    "pub_mobile_coverage",
+    "pub_broadband",
+    "pub_community_internet_centres",
+    "pub_schools_internet",
+    "pub_connectivity_local",
+]
 PARLIMEN_SOURCE = "dosm_parlimen_boundaries"
 OUTPUT_NAME = "published_figures.parquet"
 GEOGRAPHY_LEVELS = ["national", "national_stratum", "state", "district", "parliament"]
 CONFIDENCE_LEVELS = ["high", "medium", "low"]
-SOURCE_TYPES = ["news_quoting_official", "research_citing_official", "secondary_blog", "official_feed", "secondary_summary", "official_statement", "official_statement_via_news"]
+SOURCE_TYPES = [
+    "news_quoting_official",
+    "research_citing_official",
+    "secondary_blog",
+    "official_feed",
+    "secondary_summary",
+    "official_statement",
+    "official_statement_via_news",
+]
 KEY_COLUMNS = ["indicator", "geography_level", "state", "area", "year", "as_of", "value"]
-REFERENCE_COLUMNS = ["source_id", *KEY_COLUMNS[:-1], "value", "unit", "data_source", "publisher", "source_type", "confidence", "source_url", "note"]
+REFERENCE_COLUMNS = [
+    "source_id",
+    *KEY_COLUMNS[:-1],
+    "value",
+    "unit",
+    "data_source",
+    "publisher",
+    "source_type",
+    "confidence",
+    "source_url",
+    "note",
+]
 
 # what each published indicator measures (so a supply-side coverage figure is never read as take-up);
 # farmers and MSMEs first: their rows (etl/sources/agriculture.py) are never connectivity evidence
@@ -123,7 +149,11 @@ def compare_with_transcriptions(reference: pd.DataFrame, transcriptions: dict[st
     """
     rows = []
     for source_id, raw in transcriptions.items():
-        carried_keys = set(reference.loc[reference["source_id"] == source_id, KEY_COLUMNS].astype(str).itertuples(index=False, name=None))
+        carried_keys = set(
+            reference.loc[reference["source_id"] == source_id, KEY_COLUMNS]
+            .astype(str)
+            .itertuples(index=False, name=None)
+        )
         keyed = normalise_years(raw[KEY_COLUMNS].astype(str))
         no_year = keyed["year"] == ""
         raw_keys = list(keyed.loc[~no_year].itertuples(index=False, name=None))
@@ -156,7 +186,10 @@ def normalise_years(keys: pd.DataFrame) -> pd.DataFrame:
 
 def rows_without_year(raw: pd.DataFrame) -> pd.DataFrame:
     """Transcribed rows with no reference year: never carried (a year would be invented), listed instead."""
-    return raw.loc[raw["year"].astype(str).str.strip() == "", [c for c in KEY_COLUMNS if c != "year"] + [c for c in ("confidence", "note") if c in raw.columns]]
+    return raw.loc[
+        raw["year"].astype(str).str.strip() == "",
+        [c for c in KEY_COLUMNS if c != "year"] + [c for c in ("confidence", "note") if c in raw.columns],
+    ]
 
 
 def parse_values(text: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -210,17 +243,37 @@ def published_figures(
 
 
 PUBLISHED_COLUMNS = [
-    "source_id", "indicator", "concept", "geography_level", "state", "area", "code_state_district", "code_parlimen",
-    "lon", "lat", "year", "as_of", "value", "value_text", "unit", "data_source", "publisher", "source_type",
-    "confidence", "source_url", "note", "latest",
+    "source_id",
+    "indicator",
+    "concept",
+    "geography_level",
+    "state",
+    "area",
+    "code_state_district",
+    "code_parlimen",
+    "lon",
+    "lat",
+    "year",
+    "as_of",
+    "value",
+    "value_text",
+    "unit",
+    "data_source",
+    "publisher",
+    "source_type",
+    "confidence",
+    "source_url",
+    "note",
+    "latest",
 ]
-
 
 
 # --- step parts (read through the step context) ----------------------------------------------------------
 
 
-def read_reference(path: Path = REFERENCE_CSV, label: str = REFERENCE_LABEL, schema: DataFrameSchema = REFERENCE_SCHEMA) -> pd.DataFrame:
+def read_reference(
+    path: Path = REFERENCE_CSV, label: str = REFERENCE_LABEL, schema: DataFrameSchema = REFERENCE_SCHEMA
+) -> pd.DataFrame:
     """A reference file of carried figures, validated (errors name the file and column)."""
     try:
         frame = read_text_table(path)
@@ -229,7 +282,12 @@ def read_reference(path: Path = REFERENCE_CSV, label: str = REFERENCE_LABEL, sch
     return validated(frame, schema, label)
 
 
-def cached_reference(ctx: StepContext, path: Path = REFERENCE_CSV, label: str = REFERENCE_LABEL, schema: DataFrameSchema = REFERENCE_SCHEMA) -> pd.DataFrame:
+def cached_reference(
+    ctx: StepContext,
+    path: Path = REFERENCE_CSV,
+    label: str = REFERENCE_LABEL,
+    schema: DataFrameSchema = REFERENCE_SCHEMA,
+) -> pd.DataFrame:
     """read_reference, kept in the derived cache keyed by the file's sha256 and the schema's fingerprint
     (a reference file lives in the repository, not among the fetched inputs); a file that cannot be read
     or does not validate is never cached, and read_reference names it."""
@@ -237,7 +295,11 @@ def cached_reference(ctx: StepContext, path: Path = REFERENCE_CSV, label: str = 
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return read_reference(path, label, schema)
-    return ctx.cache.get_or_compute(f"reference-{path.stem}", (f"{label}={digest}", schema_fingerprint(schema)), lambda: read_reference(path, label, schema))
+    return ctx.cache.get_or_compute(
+        f"reference-{path.stem}",
+        (f"{label}={digest}", schema_fingerprint(schema)),
+        lambda: read_reference(path, label, schema),
+    )
 
 
 def validated(frame: pd.DataFrame, schema: DataFrameSchema, label: str) -> pd.DataFrame:
@@ -246,27 +308,42 @@ def validated(frame: pd.DataFrame, schema: DataFrameSchema, label: str) -> pd.Da
         return schema.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
         details = "\n  ".join(describe_failures(errors.failure_cases))
-        raise SourceValidationError(f"[{label}] does not match its expected schema (0-based data rows):\n  {details}") from errors
+        raise SourceValidationError(
+            f"[{label}] does not match its expected schema (0-based data rows):\n  {details}"
+        ) from errors
 
 
 def cross_check(ctx: StepContext, reference: pd.DataFrame) -> None:
     """Every carried row must match the mirror's transcription (and every transcribed row be carried)."""
-    transcriptions = {source_id: ctx.read(source_id, read_text_table, TRANSCRIPTION_SCHEMA) for source_id in PUBLISHED_SOURCES if source_id in ctx.fetched}
+    transcriptions = {
+        source_id: ctx.read(source_id, read_text_table, TRANSCRIPTION_SCHEMA)
+        for source_id in PUBLISHED_SOURCES
+        if source_id in ctx.fetched
+    }
     # a pure function of the reference table and the transcription files (~0.2 s of str keys): kept in the derived cache
     comparison = ctx.cache.get_or_compute(
-        "published_comparison", (*frame_parts(reference), *input_digests(ctx.fetched, list(transcriptions))), lambda: compare_with_transcriptions(reference, transcriptions)
+        "published_comparison",
+        (*frame_parts(reference), *input_digests(ctx.fetched, list(transcriptions))),
+        lambda: compare_with_transcriptions(reference, transcriptions),
     )
     for row in comparison.itertuples(index=False):
         ctx.quality.account(
-            row.source_id, read=row.read, used=row.carried, rejected=row.not_carried + row.no_year,
+            row.source_id,
+            read=row.read,
+            used=row.carried,
+            rejected=row.not_carried + row.no_year,
             detail=f"carried into {REFERENCE_LABEL} without quotes (numbers, dates, citations, confidence); rejected = transcribed rows missing from the reference"
             + (f", {row.no_year} of them without a reference year (listed, never given one)" if row.no_year else ""),
         )
         undated = rows_without_year(transcriptions[row.source_id])
         if len(undated):
             ctx.quality.note(
-                row.source_id, "not_used", f"{len(undated)} transcribed rows without a reference year: not carried (a year would have to be guessed)",
-                column="year", count=len(undated), values={"reason_id": "no_reference_year", "indicators": sorted(undated["indicator"].unique())},
+                row.source_id,
+                "not_used",
+                f"{len(undated)} transcribed rows without a reference year: not carried (a year would have to be guessed)",
+                column="year",
+                count=len(undated),
+                values={"reason_id": "no_reference_year", "indicators": sorted(undated["indicator"].unique())},
                 rows=undated.to_dict("records"),
             )
     bad = comparison.loc[(comparison["not_carried"] > 0) | (comparison["only_in_reference"] > 0)]
@@ -274,7 +351,11 @@ def cross_check(ctx: StepContext, reference: pd.DataFrame) -> None:
         "published_figures",
         "consistency_check",
         f"{len(reference)} carried rows checked against the transcriptions of {len(transcriptions)} sources: "
-        + ("every number matches" if bad.empty else f"{int(bad['not_carried'].sum())} transcribed rows not carried, {int(bad['only_in_reference'].sum())} carried rows not in a transcription: update {REFERENCE_LABEL}"),
+        + (
+            "every number matches"
+            if bad.empty
+            else f"{int(bad['not_carried'].sum())} transcribed rows not carried, {int(bad['only_in_reference'].sum())} carried rows not in a transcription: update {REFERENCE_LABEL}"
+        ),
         rows=bad.to_dict("records"),
         warn=not bad.empty,
     )
@@ -285,11 +366,20 @@ def feed_rows(ctx: StepContext) -> pd.DataFrame:
     parts = []
     for source_id in digital_hh.FEED_SOURCES:
         if source_id not in ctx.fetched:
-            ctx.quality.note(source_id, "decision", f"{source_id} not reachable: household ICT access by state comes from the published figures only")
+            ctx.quality.note(
+                source_id,
+                "decision",
+                f"{source_id} not reachable: household ICT access by state comes from the published figures only",
+            )
             continue
         frame = ctx.read(source_id, digital_hh.read_digital_hh, digital_hh.DIGITAL_HH_SCHEMA)
         rows = digital_hh.feed_to_published(frame, source_id, ctx.entry(source_id).url)
-        ctx.quality.account(source_id, read=len(frame), used=len(frame), detail=f"{len(rows)} state/national shares carried into {OUTPUT_NAME}")
+        ctx.quality.account(
+            source_id,
+            read=len(frame),
+            used=len(frame),
+            detail=f"{len(rows)} state/national shares carried into {OUTPUT_NAME}",
+        )
         parts.append(rows)
     return pd.concat(parts, ignore_index=True)[REFERENCE_COLUMNS] if parts else pd.DataFrame(columns=REFERENCE_COLUMNS)
 
@@ -297,20 +387,39 @@ def feed_rows(ctx: StepContext) -> pd.DataFrame:
 def locate(ctx: StepContext, reference: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Where the published rows are: district codes of district rows; seats' districts and overlay weights; representative points."""
     district_rows = reference.loc[reference["geography_level"] == "district"]
-    resolved = geography.resolve_districts(district_rows, ctx.districts, ctx.aliases, REFERENCE_LABEL, state_col="state", district_col="area")
+    resolved = geography.resolve_districts(
+        district_rows, ctx.districts, ctx.aliases, REFERENCE_LABEL, state_col="state", district_col="area"
+    )
     for state, name, code in resolved.aliased.itertuples(index=False):
-        ctx.quality.note("published_figures", "alias_used", column="area", count=1, values={"state": state, "name": name, "code": code})
+        ctx.quality.note(
+            "published_figures",
+            "alias_used",
+            column="area",
+            count=1,
+            values={"state": state, "name": name, "code": code},
+        )
     codes = resolved.frame["code_state_district"]
 
     seat_names = sorted(set(reference.loc[reference["geography_level"] == "parliament", "area"]))
     seats = ctx.read(PARLIMEN_SOURCE, geography.read_boundaries)
     missing = sorted(set(seat_names) - set(seats["parlimen"]))
     if missing:
-        raise SourceValidationError(f"[{REFERENCE_LABEL}] column 'area': parliament seats not in {ctx.label(PARLIMEN_SOURCE)}: {missing}")
+        raise SourceValidationError(
+            f"[{REFERENCE_LABEL}] column 'area': parliament seats not in {ctx.label(PARLIMEN_SOURCE)}: {missing}"
+        )
     chosen = seats.loc[seats["parlimen"].isin(seat_names)].reset_index(drop=True)
-    parts = input_digests(ctx.fetched, [PARLIMEN_SOURCE, *DISTRICT_INPUTS]) + tuple(chosen["parlimen"])  # kept in the derived cache
-    weights = (ctx.cache.get_or_compute("published_seat_weights", parts, lambda: overlay.seat_district_weights(chosen, ctx.districts, "parlimen", group_key="code_state"))
-               if len(chosen) else pd.DataFrame(columns=["parlimen", *overlay.WEIGHT_COLUMNS]))
+    parts = input_digests(ctx.fetched, [PARLIMEN_SOURCE, *DISTRICT_INPUTS]) + tuple(
+        chosen["parlimen"]
+    )  # kept in the derived cache
+    weights = (
+        ctx.cache.get_or_compute(
+            "published_seat_weights",
+            parts,
+            lambda: overlay.seat_district_weights(chosen, ctx.districts, "parlimen", group_key="code_state"),
+        )
+        if len(chosen)
+        else pd.DataFrame(columns=["parlimen", *overlay.WEIGHT_COLUMNS])
+    )
     seat_districts = pd.DataFrame(
         {
             "area": chosen["parlimen"],
@@ -319,8 +428,15 @@ def locate(ctx: StepContext, reference: pd.DataFrame) -> tuple[pd.Series, pd.Dat
         }
     )
     district_points = ctx.districts.set_index("code_state_district").geometry.representative_point()
-    rows = [{"geography_level": "district", "area": area, "lon": district_points[code].x, "lat": district_points[code].y} for area, code in zip(district_rows.loc[codes.index, "area"], codes)]
-    rows += [{"geography_level": "parliament", "area": name, "lon": point.x, "lat": point.y} for name, point in zip(chosen["parlimen"], chosen.geometry.representative_point())]
-    points = pd.DataFrame(rows, columns=["geography_level", "area", "lon", "lat"]).drop_duplicates(["geography_level", "area"])
+    rows = [
+        {"geography_level": "district", "area": area, "lon": district_points[code].x, "lat": district_points[code].y}
+        for area, code in zip(district_rows.loc[codes.index, "area"], codes)
+    ]
+    rows += [
+        {"geography_level": "parliament", "area": name, "lon": point.x, "lat": point.y}
+        for name, point in zip(chosen["parlimen"], chosen.geometry.representative_point())
+    ]
+    points = pd.DataFrame(rows, columns=["geography_level", "area", "lon", "lat"]).drop_duplicates(
+        ["geography_level", "area"]
+    )
     return codes, seat_districts, weights, points
-

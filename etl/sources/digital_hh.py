@@ -26,7 +26,11 @@ STATE_SOURCE = "opendosm_digital_hh_state"
 TIMESERIES_SOURCE = "opendosm_digital_hh_timeseries"
 FEED_SOURCES = [STATE_SOURCE, TIMESERIES_SOURCE]
 NATIONAL = "Malaysia"
-SHARE_COLUMNS = {"internet": "hh_internet_access", "computer": "hh_computer_access", "mobile_phone": "hh_mobile_phone_access"}
+SHARE_COLUMNS = {
+    "internet": "hh_internet_access",
+    "computer": "hh_computer_access",
+    "mobile_phone": "hh_mobile_phone_access",
+}
 FEED_UNIT = "% of households"
 FEED_PUBLISHER = "DOSM (OpenDOSM)"
 FEED_DATA_SOURCE = "DOSM, ICT Use and Access by Individuals and Households Survey (OpenDOSM dashboard file)"
@@ -37,7 +41,11 @@ FEED_DATA_SOURCE = "DOSM, ICT Use and Access by Individuals and Households Surve
 DIGITAL_HH_SCHEMA = DataFrameSchema(
     {
         "state": Column(str, Check.isin([NATIONAL, *STATE_NAMES])),
-        "date": Column("datetime64[ns]", Check(lambda d: d.dt.year.between(2000, 2100), error="date year outside 2000-2100"), coerce=True),
+        "date": Column(
+            "datetime64[ns]",
+            Check(lambda d: d.dt.year.between(2000, 2100), error="date year outside 2000-2100"),
+            coerce=True,
+        ),
         # shares of households, in per cent; blank = not published for that state and date
         **{column: Column(float, Check.in_range(0, 100), nullable=True, coerce=True) for column in SHARE_COLUMNS},
     },
@@ -66,7 +74,9 @@ def feed_to_published(frame: pd.DataFrame, source_id: str, url: str | None) -> p
     state, area (blank), year, as_of (ISO date), value, unit, data_source, publisher,
     source_type "official_feed", confidence "high", source_url, note, source_id.
     """
-    long = frame.melt(id_vars=["state", "date"], value_vars=list(SHARE_COLUMNS), var_name="column", value_name="value").dropna(subset=["value"])
+    long = frame.melt(
+        id_vars=["state", "date"], value_vars=list(SHARE_COLUMNS), var_name="column", value_name="value"
+    ).dropna(subset=["value"])
     dates = pd.to_datetime(long["date"])
     return pd.DataFrame(
         {

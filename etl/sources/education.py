@@ -61,7 +61,9 @@ SMALL_SCHOOL_PUPILS = 150  # MOE "Sekolah Kurang Murid": a primary school with f
 LEVEL_KIND = {"Rendah": "school_primary", "Menengah": "school_secondary"}
 RURAL_LOCATION = "Luar Bandar"  # MOE's school location flag: Bandar (urban) / Luar Bandar (rural)
 FLAG_YES = "ADA"  # preschool / integration flags: ADA (has) / TIADA (has not)
-DISTANCE_CRS = "EPSG:3395"  # World Mercator: scale error under 1 % between 0.5° and 7.5° N (equal-area CRSs distort distances)
+DISTANCE_CRS = (
+    "EPSG:3395"  # World Mercator: scale error under 1 % between 0.5° and 7.5° N (equal-area CRSs distort distances)
+)
 SUSPECT_OUTSIDE_KM = 5.0  # a school this far outside its education office's state has wrong coordinates
 KNOWN_SUSPECT_SCHOOLS = 2  # in the June 2022 list (KBA8015, CBC4052): noted; more than this is a build warning
 MISMATCH_SHARE = 0.25  # 2022 MOE-table count vs schools located in the district: flag beyond ±25 %
@@ -104,7 +106,9 @@ def _table_schema(value_col: str, stages: list[str], breakdown: dict[str, list[s
 
 
 schools_table_schema = _table_schema(
-    "schools", ["primary", "secondary", "tertiary"], {"type": ["Sekolah Rendah Kerajaan", "Sekolah Menengah Kerajaan", "IPTA"]}
+    "schools",
+    ["primary", "secondary", "tertiary"],
+    {"type": ["Sekolah Rendah Kerajaan", "Sekolah Menengah Kerajaan", "IPTA"]},
 )
 enrolment_table_schema = _table_schema("students", ENROLMENT_STAGES, {"sex": ["both", "female", "male"]})
 teachers_table_schema = _table_schema("teachers", TEACHER_STAGES, {"sex": ["both", "female", "male"]})
@@ -135,7 +139,11 @@ ppd_schema = DataFrameSchema(
 )
 
 school_states_schema = DataFrameSchema(
-    {"id": Column(str, unique=True), "name": Column(str), "iso": Column(str, Check.str_matches(r"^MY-\d{2}$"), unique=True)},
+    {
+        "id": Column(str, unique=True),
+        "name": Column(str),
+        "iso": Column(str, Check.str_matches(r"^MY-\d{2}$"), unique=True),
+    },
     strict=False,
 )
 
@@ -208,10 +216,14 @@ def state_total_mismatches(frame: pd.DataFrame, value_col: str) -> pd.DataFrame:
     states = pd.concat([by_state, state_published], axis=1).reset_index().assign(level="state")
     by_nation = frame[state_rows].groupby(keys)[value_col].sum().rename("summed")
     nation_published = frame[national].groupby(keys)[value_col].sum().rename("published")
-    nation = pd.concat([by_nation, nation_published], axis=1).reset_index().assign(level="national", state=NATIONAL_STATE)
+    nation = (
+        pd.concat([by_nation, nation_published], axis=1).reset_index().assign(level="national", state=NATIONAL_STATE)
+    )
     cells = pd.concat([states, nation], ignore_index=True)
     cells[["summed", "published"]] = cells[["summed", "published"]].fillna(0)  # a missing side counts as none
-    return cells.assign(difference=cells["summed"] - cells["published"])[["level", "state", *keys, "summed", "published", "difference"]]
+    return cells.assign(difference=cells["summed"] - cells["published"])[
+        ["level", "state", *keys, "summed", "published", "difference"]
+    ]
 
 
 def source_district_totals(resolved: pd.DataFrame, value_col: str) -> pd.DataFrame:
@@ -319,7 +331,9 @@ def school_facilities(points: pd.DataFrame, assignment: pd.DataFrame, ppd: pd.Da
     )
 
 
-def point_indicators(facilities: pd.DataFrame, canonical_codes: list[str], children_5_19: pd.Series, year: int = POINTS_YEAR) -> pd.DataFrame:
+def point_indicators(
+    facilities: pd.DataFrame, canonical_codes: list[str], children_5_19: pd.Series, year: int = POINTS_YEAR
+) -> pd.DataFrame:
     """School-level indicators per district from located schools (one year).
 
     facilities: located schools only (code_state_district set). children_5_19: population aged
@@ -363,7 +377,9 @@ def point_indicators(facilities: pd.DataFrame, canonical_codes: list[str], child
         "primary_schools_small_pct": [POINTS_ID, BOUNDARIES_ID],
         "primary_schools_preschool_pct": [POINTS_ID, BOUNDARIES_ID],
     }
-    return pd.concat([long_indicator(table, name, name, "derived", ids) for name, ids in sources.items()], ignore_index=True)
+    return pd.concat(
+        [long_indicator(table, name, name, "derived", ids) for name, ids in sources.items()], ignore_index=True
+    )
 
 
 def _pct(part: pd.Series, whole: pd.Series) -> np.ndarray:
@@ -385,7 +401,9 @@ def km_outside_own_state(facilities: pd.DataFrame, own_code_state: pd.Series, di
     crossed = facilities.loc[known & (landed != own_code_state)]
     if crossed.empty:
         return result
-    points = gpd.GeoSeries(gpd.points_from_xy(crossed["lon"], crossed["lat"]), index=crossed.index, crs="EPSG:4326").to_crs(DISTANCE_CRS)
+    points = gpd.GeoSeries(
+        gpd.points_from_xy(crossed["lon"], crossed["lat"]), index=crossed.index, crs="EPSG:4326"
+    ).to_crs(DISTANCE_CRS)
     states = districts.loc[districts["code_state"].isin(own_code_state[crossed.index].unique())]
     shapes = states.dissolve(by="code_state").geometry.to_crs(DISTANCE_CRS)
     for index, point in points.items():
@@ -396,10 +414,14 @@ def km_outside_own_state(facilities: pd.DataFrame, own_code_state: pd.Series, di
 def table_vs_points(unit_counts: pd.DataFrame, units: pd.DataFrame, located_counts: pd.Series) -> pd.DataFrame:
     """2022 schools per MOE unit: the table's count against the schools located in the unit's
     DOSM districts (located_counts indexed by code_state_district). share = (table - located) / located."""
-    located = units.dropna(subset=["unit"]).assign(located=lambda d: d["code_state_district"].map(located_counts).fillna(0))
+    located = units.dropna(subset=["unit"]).assign(
+        located=lambda d: d["code_state_district"].map(located_counts).fillna(0)
+    )
     by_unit = located.groupby("unit", as_index=False)["located"].sum()
     compared = unit_counts[["unit", "value"]].rename(columns={"value": "table"}).merge(by_unit, on="unit", how="outer")
-    return compared.assign(share=(compared["table"] - compared["located"]) / compared["located"].where(compared["located"] > 0))
+    return compared.assign(
+        share=(compared["table"] - compared["located"]) / compared["located"].where(compared["located"] > 0)
+    )
 
 
 # --- the step ----------------------------------------------------------------------------------
@@ -409,7 +431,11 @@ def build_education(ctx: StepContext) -> StepOutput:
     """MOE tables (2018-2022 series) and the June 2022 school list (located schools, 2022 indicators).
 
     Kept in the derived cache with its notes (ctx.cached_step): its six MOE files, the districts and population alone."""
-    return ctx.cached_step("education_step", [SCHOOLS_ID, ENROLMENT_ID, TEACHERS_ID, POINTS_ID, PPD_ID, STATES_ID], lambda: _build_education(ctx))
+    return ctx.cached_step(
+        "education_step",
+        [SCHOOLS_ID, ENROLMENT_ID, TEACHERS_ID, POINTS_ID, PPD_ID, STATES_ID],
+        lambda: _build_education(ctx),
+    )
 
 
 def _build_education(ctx: StepContext) -> StepOutput:
@@ -421,11 +447,19 @@ def _build_education(ctx: StepContext) -> StepOutput:
     enrolment = _table_units(ctx, ENROLMENT_ID, "students", ENROLMENT_STAGES)
     teachers = _table_units(ctx, TEACHERS_ID, "teachers", TEACHER_STAGES)
 
-    units = district_units(codes, set(schools["unit"]) | set(enrolment["unit"]) | set(teachers["unit"]), UNSEPARATED_PARENT)
+    units = district_units(
+        codes, set(schools["unit"]) | set(enrolment["unit"]) | set(teachers["unit"]), UNSEPARATED_PARENT
+    )
     _note_units(ctx, units, names)
     table_indicators = [
         long_indicator(spread_counts(schools, units), "moe_schools_count", "value", "observed", [SCHOOLS_ID]),
-        long_indicator(spread_ratios(ratio_by_unit(enrolment, teachers), units), "students_per_teacher", "value", "derived", [ENROLMENT_ID, TEACHERS_ID]),
+        long_indicator(
+            spread_ratios(ratio_by_unit(enrolment, teachers), units),
+            "students_per_teacher",
+            "value",
+            "derived",
+            [ENROLMENT_ID, TEACHERS_ID],
+        ),
     ]
 
     facilities = _located_schools(ctx)
@@ -442,7 +476,11 @@ def _build_education(ctx: StepContext) -> StepOutput:
 
 def _table_units(ctx: StepContext, source_id: str, value_col: str, stages: list[str]) -> pd.DataFrame:
     """Read, check and account one MOE table; return its totals per MOE unit and year."""
-    schema = {SCHOOLS_ID: schools_table_schema, ENROLMENT_ID: enrolment_table_schema, TEACHERS_ID: teachers_table_schema}[source_id]
+    schema = {
+        SCHOOLS_ID: schools_table_schema,
+        ENROLMENT_ID: enrolment_table_schema,
+        TEACHERS_ID: teachers_table_schema,
+    }[source_id]
     frame = ctx.read(source_id, read_moe_table, schema)
     labels = classify_table_rows(frame, stages)
     counts = labels.value_counts()
@@ -450,9 +488,17 @@ def _table_units(ctx: StepContext, source_id: str, value_col: str, stages: list[
     _note_reconciliation_of_totals(ctx, source_id, state_total_mismatches(frame, value_col))
 
     used = frame.loc[labels == "used"]
-    duplicated = used.duplicated(["state", "district", "stage", "type" if "type" in used else "sex", "date"], keep=False)
+    duplicated = used.duplicated(
+        ["state", "district", "stage", "type" if "type" in used else "sex", "date"], keep=False
+    )
     if duplicated.any():
-        ctx.quality.note(source_id, "duplicate_rows", f"{int(duplicated.sum())} total rows share a key; summed", rows=used.index[duplicated].tolist()[:20], warn=True)
+        ctx.quality.note(
+            source_id,
+            "duplicate_rows",
+            f"{int(duplicated.sum())} total rows share a key; summed",
+            rows=used.index[duplicated].tolist()[:20],
+            warn=True,
+        )
     resolution = ctx.resolve(used, source_id, allow_groups=True)
     unmatched = len(used) - len(resolution.frame)
 
@@ -463,12 +509,26 @@ def _table_units(ctx: StepContext, source_id: str, value_col: str, stages: list[
     }
     rejected = sum(int(counts.get(reason, 0)) for reason in rejected_reasons)
     detail = "; ".join(
-        [f"education: used {len(resolution.frame)} district total rows {TABLE_FIRST_YEAR}-2022 (stages {', '.join(stage.replace('_', '-') for stage in stages)})"]
-        + [f"rejected {int(counts[reason])} {text}" for reason, text in rejected_reasons.items() if counts.get(reason, 0)]
+        [
+            f"education: used {len(resolution.frame)} district total rows {TABLE_FIRST_YEAR}-2022 (stages {', '.join(stage.replace('_', '-') for stage in stages)})"
+        ]
+        + [
+            f"rejected {int(counts[reason])} {text}"
+            for reason, text in rejected_reasons.items()
+            if counts.get(reason, 0)
+        ]
         + [f"aggregate {int(counts.get('aggregate', 0))} national/state total rows dropped"]
         + ([f"unmatched {unmatched} rows of districts outside the canonical 160"] if unmatched else [])
     )
-    ctx.quality.account(source_id, read=len(frame), used=len(resolution.frame), rejected=rejected, unmatched=unmatched, aggregate=int(counts.get("aggregate", 0)), detail=detail)
+    ctx.quality.account(
+        source_id,
+        read=len(frame),
+        used=len(resolution.frame),
+        rejected=rejected,
+        unmatched=unmatched,
+        aggregate=int(counts.get("aggregate", 0)),
+        detail=detail,
+    )
     return source_district_totals(resolution.frame, value_col)
 
 
@@ -477,9 +537,19 @@ def _note_reconciliation_of_totals(ctx: StepContext, source_id: str, cells: pd.D
     for level in ("state", "national"):
         subset = cells.loc[cells["level"] == level]
         bad = subset.loc[subset["difference"] != 0]
-        what = "district rows vs state 'All Districts' rows" if level == "state" else "state rows vs national 'Malaysia' rows"
-        listing = "; ".join(f"{' '.join(str(v) for v in r[1:5])}: {r.summed:,.0f} vs {r.published:,.0f}" for r in bad.head(10).itertuples(index=False))
-        detail = f"{what}, every stage/breakdown/year 2017-2022: {len(subset)} cells compared, {len(bad)} mismatches" + (f" — {listing}" if listing else "")
+        what = (
+            "district rows vs state 'All Districts' rows"
+            if level == "state"
+            else "state rows vs national 'Malaysia' rows"
+        )
+        listing = "; ".join(
+            f"{' '.join(str(v) for v in r[1:5])}: {r.summed:,.0f} vs {r.published:,.0f}"
+            for r in bad.head(10).itertuples(index=False)
+        )
+        detail = (
+            f"{what}, every stage/breakdown/year 2017-2022: {len(subset)} cells compared, {len(bad)} mismatches"
+            + (f" — {listing}" if listing else "")
+        )
         ctx.quality.note(source_id, "consistency_check", detail, warn=not bad.empty)
 
 
@@ -490,6 +560,7 @@ def _district_label(names: pd.DataFrame, code: str) -> str:
 
 def _note_units(ctx: StepContext, units: pd.DataFrame, names: pd.DataFrame) -> None:
     """Explain every district whose MOE-table values are group values, withheld or missing."""
+
     def label(code: str) -> str:
         return _district_label(names, code)
 
@@ -502,21 +573,44 @@ def _note_units(ctx: StepContext, units: pd.DataFrame, names: pd.DataFrame) -> N
                 f"covering {members}; its count is withheld (NaN: the group's count is never copied to a member), "
                 "students_per_teacher is the group's ratio"
             )
-            ctx.quality.note(SCHOOLS_ID, "no_data", detail, rows=[_no_data_row(code, "moe_schools_count", "counted in a merged MOE education district")])
+            ctx.quality.note(
+                SCHOOLS_ID,
+                "no_data",
+                detail,
+                rows=[_no_data_row(code, "moe_schools_count", "counted in a merged MOE education district")],
+            )
         elif role == "unseparated":
             detail = (
                 f"moe_schools_count, students_per_teacher: MOE does not separate {label(code)}; its schools are counted in "
                 f"{label(UNSEPARATED_PARENT[code])}. Count withheld (NaN); students_per_teacher is that of the parent unit (parent + unseparated districts)"
             )
-            ctx.quality.note(SCHOOLS_ID, "no_data", detail, rows=[_no_data_row(code, "moe_schools_count", f"counted in its parent MOE district {UNSEPARATED_PARENT[code]}")])
+            ctx.quality.note(
+                SCHOOLS_ID,
+                "no_data",
+                detail,
+                rows=[
+                    _no_data_row(
+                        code, "moe_schools_count", f"counted in its parent MOE district {UNSEPARATED_PARENT[code]}"
+                    )
+                ],
+            )
         elif role == "parent":
             children = units.loc[(units["unit"] == unit) & (units["role"] == "unseparated"), "code_state_district"]
-            detail = f"moe_schools_count, students_per_teacher: the MOE figures for {label(code)} include the unseparated " + ", ".join(label(c) for c in children)
+            detail = (
+                f"moe_schools_count, students_per_teacher: the MOE figures for {label(code)} include the unseparated "
+                + ", ".join(label(c) for c in children)
+            )
             ctx.quality.note(SCHOOLS_ID, "group_value", detail, rows=[code, *children])
         elif role == "no_data":
             ctx.quality.note(
-                SCHOOLS_ID, "no_data", f"moe_schools_count, students_per_teacher: no MOE rows and no known parent for {label(code)}",
-                rows=[_no_data_row(code, indicator, "no MOE rows and no known parent") for indicator in ("moe_schools_count", "students_per_teacher")], warn=True,
+                SCHOOLS_ID,
+                "no_data",
+                f"moe_schools_count, students_per_teacher: no MOE rows and no known parent for {label(code)}",
+                rows=[
+                    _no_data_row(code, indicator, "no MOE rows and no known parent")
+                    for indicator in ("moe_schools_count", "students_per_teacher")
+                ],
+                warn=True,
             )
 
 
@@ -526,12 +620,28 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
     points = ctx.read_derived(POINTS_ID, read_json_records, school_points_table, school_points_schema)
     ppd = ctx.read(PPD_ID, read_json_records, ppd_schema)
     states = ctx.read(STATES_ID, read_json_records, school_states_schema)
-    ctx.quality.account(PPD_ID, read=len(ppd), used=len(ppd), detail="education: education office (PPD) of each school, kept on the facility rows")
-    ctx.quality.account(STATES_ID, read=len(states), used=len(states), detail="education: state of each PPD (ISO code), used to check the spatial assignment")
+    ctx.quality.account(
+        PPD_ID,
+        read=len(ppd),
+        used=len(ppd),
+        detail="education: education office (PPD) of each school, kept on the facility rows",
+    )
+    ctx.quality.account(
+        STATES_ID,
+        read=len(states),
+        used=len(states),
+        detail="education: state of each PPD (ISO code), used to check the spatial assignment",
+    )
 
     unknown_ppd = ~points["district_id"].isin(ppd["id"])
     if unknown_ppd.any():
-        ctx.quality.note(POINTS_ID, "unknown_lookup", f"{int(unknown_ppd.sum())} schools name a PPD id absent from district.json", rows=points.index[unknown_ppd].tolist()[:20], warn=True)
+        ctx.quality.note(
+            POINTS_ID,
+            "unknown_lookup",
+            f"{int(unknown_ppd.sum())} schools name a PPD id absent from district.json",
+            rows=points.index[unknown_ppd].tolist()[:20],
+            warn=True,
+        )
 
     assignment = geography.district_of_points(ctx, points)
     facilities = school_facilities(points, assignment, ppd)
@@ -551,7 +661,13 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
     # Check each school against its education office's state (PPD -> state.json ISO code): a school
     # just across a state line is a border effect of the simplified polygons; one far outside its
     # own state has wrong coordinates and is not placed.
-    own_state = points["district_id"].map(ppd.set_index("id")["state_id"]).map(states.set_index("id")["iso"]).str[3:].astype(float)
+    own_state = (
+        points["district_id"]
+        .map(ppd.set_index("id")["state_id"])
+        .map(states.set_index("id")["iso"])
+        .str[3:]
+        .astype(float)
+    )
     outside_km = km_outside_own_state(facilities, own_state, ctx.districts)
     crossed = facilities.loc[outside_km > 0]
     suspect = outside_km > SUSPECT_OUTSIDE_KM
@@ -575,7 +691,8 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
             warn=int(suspect.sum()) > KNOWN_SUSPECT_SCHOOLS,
         )
         facilities = facilities.assign(
-            code_state_district=facilities["code_state_district"].mask(suspect), assigned_by=facilities["assigned_by"].mask(suspect, "suspect_coordinates")
+            code_state_district=facilities["code_state_district"].mask(suspect),
+            assigned_by=facilities["assigned_by"].mask(suspect, "suspect_coordinates"),
         )
     no_pupils = facilities["students"].isna() & facilities["code_state_district"].notna()
     ctx.quality.note(
@@ -586,7 +703,11 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
         rows=facilities.loc[no_pupils, "facility_id"].tolist(),
     )
     placed = facilities["assigned_by"].value_counts()
-    used, rejected, unmatched = int(placed.get("within", 0) + placed.get("nearest", 0)), int(suspect.sum()), int(placed.get("no_coordinates", 0))
+    used, rejected, unmatched = (
+        int(placed.get("within", 0) + placed.get("nearest", 0)),
+        int(suspect.sum()),
+        int(placed.get("no_coordinates", 0)),
+    )
     ctx.quality.account(
         POINTS_ID,
         read=len(points),
@@ -599,14 +720,17 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
     return facilities
 
 
-def _note_reconciliation(ctx: StepContext, schools: pd.DataFrame, units: pd.DataFrame, located: pd.DataFrame, names: pd.DataFrame) -> None:
+def _note_reconciliation(
+    ctx: StepContext, schools: pd.DataFrame, units: pd.DataFrame, located: pd.DataFrame, names: pd.DataFrame
+) -> None:
     """2022: the MOE table's school counts against the schools located in the same districts."""
     counts_2022 = schools.loc[schools["year"] == POINTS_YEAR]
     compared = table_vs_points(counts_2022, units, located.groupby("code_state_district").size())
     flagged = compared.loc[compared["share"].abs() > MISMATCH_SHARE].sort_values("share")
     members = units.dropna(subset=["unit"]).groupby("unit")["code_state_district"].agg(list)
     listing = "; ".join(
-        f"{' + '.join(names.at[c, 'district'] for c in members[r.unit])}: table {r.table:.0f}, located {r.located:.0f}" for r in flagged.itertuples(index=False)
+        f"{' + '.join(names.at[c, 'district'] for c in members[r.unit])}: table {r.table:.0f}, located {r.located:.0f}"
+        for r in flagged.itertuples(index=False)
     )
     ctx.quality.note(
         SCHOOLS_ID,
@@ -633,8 +757,11 @@ def _note_missing(ctx: StepContext, indicators: pd.DataFrame, names: pd.DataFram
             continue
         years = ", ".join(str(year) for year in sorted(rows["year"]))
         ctx.quality.note(
-            POINTS_ID, "no_data", f"{indicator}: no value for {names.at[code, 'state']} / {names.at[code, 'district']} ({code}) in {years}",
-            rows=[_no_data_row(code, indicator, "no value", int(year)) for year in sorted(rows["year"])], warn=True,
+            POINTS_ID,
+            "no_data",
+            f"{indicator}: no value for {names.at[code, 'state']} / {names.at[code, 'district']} ({code}) in {years}",
+            rows=[_no_data_row(code, indicator, "no value", int(year)) for year in sorted(rows["year"])],
+            warn=True,
         )
 
 

@@ -117,7 +117,11 @@ def school_demand_table(records: pd.DataFrame) -> pd.DataFrame:
 
     Coordinates and pupils are parsed as numbers; a blank or unparseable one becomes NaN (counted as
     unusable in the row accounting)."""
-    missing = [column for column in ["schoolcode", "level", "students", "coordinatexx", "coordinateyy"] if column not in records.columns]
+    missing = [
+        column
+        for column in ["schoolcode", "level", "students", "coordinatexx", "coordinateyy"]
+        if column not in records.columns
+    ]
     if missing:
         return records  # the schema names the missing columns
     return pd.DataFrame(
@@ -189,8 +193,12 @@ school_points_raw = DataFrameSchema(
     },
 )
 
-dun_boundaries_raw = DataFrameSchema({"state": Column(str, Check.isin(STATE_NAMES)), "code_state_dun": Column(str, unique=True)})
-parlimen_boundaries_raw = DataFrameSchema({"state": Column(str, Check.isin(STATE_NAMES)), "code_parlimen": Column(str, unique=True)})
+dun_boundaries_raw = DataFrameSchema(
+    {"state": Column(str, Check.isin(STATE_NAMES)), "code_state_dun": Column(str, unique=True)}
+)
+parlimen_boundaries_raw = DataFrameSchema(
+    {"state": Column(str, Check.isin(STATE_NAMES)), "code_parlimen": Column(str, unique=True)}
+)
 
 facilities_output = DataFrameSchema(
     {
@@ -226,7 +234,9 @@ def facility_id(frame: pd.DataFrame) -> pd.Series:
     """Stable id from the row's identifying fields (the file has no facility code)."""
     parts = frame[["state", "district", "type", "name", "address"]].fillna("").astype(str)
     keys = parts["state"].str.cat([parts[column] for column in ["district", "type", "name", "address"]], sep="|")
-    return "moh:" + pd.Series([hashlib.sha1(key.encode("utf-8")).hexdigest()[:12] for key in keys], index=frame.index, dtype="str")
+    return "moh:" + pd.Series(
+        [hashlib.sha1(key.encode("utf-8")).hexdigest()[:12] for key in keys], index=frame.index, dtype="str"
+    )
 
 
 def distance_to_label_km(facilities: pd.DataFrame, spatial: pd.DataFrame, districts: gpd.GeoDataFrame) -> pd.Series:
@@ -238,19 +248,28 @@ def distance_to_label_km(facilities: pd.DataFrame, spatial: pd.DataFrame, distri
     equal-area projection would stretch them by up to ~15 % at Malaysia's latitudes.
     """
     result = pd.Series(0.0, index=facilities.index)
-    measure = (spatial["assigned_by"] != "within") | (spatial["code_state_district"] != facilities["code_state_district"])
+    measure = (spatial["assigned_by"] != "within") | (
+        spatial["code_state_district"] != facilities["code_state_district"]
+    )
     if measure.any():
         rows = facilities.loc[measure]
         points = gpd.points_from_xy(rows["lon"], rows["lat"])
         polygons = districts.set_index("code_state_district").geometry.reindex(rows["code_state_district"]).to_numpy()
         lines = shapely.shortest_line(points, polygons)
         start, end = shapely.get_point(lines, 0), shapely.get_point(lines, 1)
-        km = accessibility.haversine_km(shapely.get_x(start), shapely.get_y(start), shapely.get_x(end), shapely.get_y(end)).diagonal()
+        km = accessibility.haversine_km(
+            shapely.get_x(start), shapely.get_y(start), shapely.get_x(end), shapely.get_y(end)
+        ).diagonal()
         result[measure] = km
     return result
 
 
-def facility_points(facilities: pd.DataFrame, spatial: pd.DataFrame, outside_label_km: pd.Series, tolerance_km: float = COORDINATE_TOLERANCE_KM) -> pd.DataFrame:
+def facility_points(
+    facilities: pd.DataFrame,
+    spatial: pd.DataFrame,
+    outside_label_km: pd.Series,
+    tolerance_km: float = COORDINATE_TOLERANCE_KM,
+) -> pd.DataFrame:
     """The facility table: labelled district as the district, the spatial district as a check.
 
     access_use: clinics are the E2SFCA supply and count for the nearest-facility distance
@@ -264,8 +283,12 @@ def facility_points(facilities: pd.DataFrame, spatial: pd.DataFrame, outside_lab
     """
     kind = facilities["type"]
     facility_type = clinic_type(facilities["name"]).where(kind == "clinic", HOSPITAL)
-    misplaced = (spatial["code_state_district"] != facilities["code_state_district"]) & (outside_label_km > tolerance_km)
-    access_use = np.select([misplaced, kind == "clinic"], ["excluded_coordinates", "clinic_supply"], default="distance_only")
+    misplaced = (spatial["code_state_district"] != facilities["code_state_district"]) & (
+        outside_label_km > tolerance_km
+    )
+    access_use = np.select(
+        [misplaced, kind == "clinic"], ["excluded_coordinates", "clinic_supply"], default="distance_only"
+    )
     return pd.DataFrame(
         {
             "facility_id": facility_id(facilities),
@@ -295,7 +318,9 @@ def label_agreement(points: pd.DataFrame) -> dict[str, int]:
     return {
         "points": len(points),
         "inside_labelled_polygon": int(inside_own.sum()),
-        "same_as_spatial_assignment": int((points["spatial_code_state_district"] == points["code_state_district"]).sum()),
+        "same_as_spatial_assignment": int(
+            (points["spatial_code_state_district"] == points["code_state_district"]).sum()
+        ),
         "outside_every_polygon": int((points["spatial_assigned_by"] == "nearest").sum()),
         "misplaced": int((points["access_use"] == "excluded_coordinates").sum()),
     }
@@ -304,7 +329,12 @@ def label_agreement(points: pd.DataFrame) -> dict[str, int]:
 def facility_counts(points: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
     """Counts per district (every canonical district, zeros included): clinics, hospitals and each clinic type."""
     # group sizes instead of pd.crosstab (a pivot table: ~5x slower for the same integer counts)
-    by_type = points.groupby(["code_state_district", "facility_type"]).size().unstack(fill_value=0).reindex(codes, fill_value=0)
+    by_type = (
+        points.groupby(["code_state_district", "facility_type"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(codes, fill_value=0)
+    )
     by_kind = points.groupby(["code_state_district", "kind"]).size().unstack(fill_value=0).reindex(codes, fill_value=0)
     counts = pd.DataFrame(index=pd.Index(codes, name="code_state_district"))
     counts["clinics"] = by_kind.get("clinic", 0)
@@ -323,12 +353,19 @@ def per_capita(values: pd.Series, population: pd.Series, per: float) -> pd.Serie
 def facility_indicators(counts: pd.DataFrame, population_2022: pd.Series, year: int = SNAPSHOT_YEAR) -> pd.DataFrame:
     """Count indicators (0 is a true count) and clinics per 10,000 people (population of `year`)."""
     frame = counts.assign(year=year)
-    frame["clinics_per_10k"] = per_capita(frame.set_index("code_state_district")["clinics"], population_2022, PER_CLINICS).to_numpy()
+    frame["clinics_per_10k"] = per_capita(
+        frame.set_index("code_state_district")["clinics"], population_2022, PER_CLINICS
+    ).to_numpy()
     parts = [
         long_indicator(frame, "clinics_count", "clinics", "derived", [FACILITIES]),
         long_indicator(frame, "hospitals_count", "hospitals", "derived", [FACILITIES]),
-        *[long_indicator(frame, indicator, column, "derived", [FACILITIES]) for column, indicator in TYPE_COUNT_INDICATORS.items()],
-        long_indicator(frame, "clinics_per_10k", "clinics_per_10k", "derived", [FACILITIES, "opendosm_population_district"]),
+        *[
+            long_indicator(frame, indicator, column, "derived", [FACILITIES])
+            for column, indicator in TYPE_COUNT_INDICATORS.items()
+        ],
+        long_indicator(
+            frame, "clinics_per_10k", "clinics_per_10k", "derived", [FACILITIES, "opendosm_population_district"]
+        ),
     ]
     return pd.concat(parts, ignore_index=True)
 
@@ -352,15 +389,21 @@ def bed_reconciliation(national: pd.DataFrame, states: pd.DataFrame, districts: 
     """
     district_sum = districts.groupby(["year", "state", "type"])["beds"].sum()
     state_published = states.set_index(["year", "state", "type"])["beds"]
-    by_state = pd.DataFrame({"published": state_published, "summed": district_sum.reindex(state_published.index)}).reset_index()
+    by_state = pd.DataFrame(
+        {"published": state_published, "summed": district_sum.reindex(state_published.index)}
+    ).reset_index()
     by_state["check"] = "districts_to_state"
     state_sum = states.groupby(["year", "type"])["beds"].sum()
     national_published = national.set_index(["year", "type"])["beds"]
-    by_nation = pd.DataFrame({"published": national_published, "summed": state_sum.reindex(national_published.index)}).reset_index()
+    by_nation = pd.DataFrame(
+        {"published": national_published, "summed": state_sum.reindex(national_published.index)}
+    ).reset_index()
     by_nation = by_nation.assign(state=NATIONAL, check="states_to_national")
     every = pd.concat([national, states, districts])
     wide = every.pivot_table(index=["year", "state", "district"], columns="type", values="beds", aggfunc="sum")
-    by_type = pd.DataFrame({"published": wide["all"], "summed": wide[BED_PARTS].sum(axis=1, min_count=len(BED_PARTS))}).reset_index()
+    by_type = pd.DataFrame(
+        {"published": wide["all"], "summed": wide[BED_PARTS].sum(axis=1, min_count=len(BED_PARTS))}
+    ).reset_index()
     by_type = by_type.assign(type="all", check="types_to_all").drop(columns="district")
     result = pd.concat([by_state, by_nation, by_type], ignore_index=True)
     result["difference"] = result["summed"] - result["published"]
@@ -377,11 +420,12 @@ def complete_bed_panel(districts: pd.DataFrame, states: pd.DataFrame) -> pd.Data
     observed = districts[["code_state_district", "state", "year", "type", "beds"]]
     years = sorted(observed["year"].unique())
     table_districts = observed[["code_state_district", "state"]].drop_duplicates()
-    full = table_districts.merge(pd.DataFrame({"year": years}), how="cross").merge(pd.DataFrame({"type": BED_TYPES}), how="cross")
+    full = table_districts.merge(pd.DataFrame({"year": years}), how="cross").merge(
+        pd.DataFrame({"type": BED_TYPES}), how="cross"
+    )
     panel = full.merge(observed, on=["code_state_district", "state", "year", "type"], how="left")
     residual = (
-        states.set_index(["year", "state", "type"])["beds"]
-        - districts.groupby(["year", "state", "type"])["beds"].sum()
+        states.set_index(["year", "state", "type"])["beds"] - districts.groupby(["year", "state", "type"])["beds"].sum()
     ).rename("residual")
     panel = panel.join(residual, on=["year", "state", "type"])
     fill = panel["beds"].isna() & (panel["residual"] == 0)
@@ -400,7 +444,9 @@ def split_children(canonical: pd.DataFrame, table_codes: set[str]) -> dict[str, 
     return result
 
 
-def bed_indicators(panel: pd.DataFrame, codes: list[str], parent_of: dict[str, str], population: pd.DataFrame) -> pd.DataFrame:
+def bed_indicators(
+    panel: pd.DataFrame, codes: list[str], parent_of: dict[str, str], population: pd.DataFrame
+) -> pd.DataFrame:
     """hospital_beds_count (every table year) and hospital_beds_per_1k (years with a population), all 160 districts.
 
     A parent whose row still covers split-off children is divided by the population of parent +
@@ -409,7 +455,9 @@ def bed_indicators(panel: pd.DataFrame, codes: list[str], parent_of: dict[str, s
     total = panel.loc[panel["type"] == "all"]
     years = sorted(total["year"].unique())
     grid = pd.DataFrame({"code_state_district": codes}).merge(pd.DataFrame({"year": years}), how="cross")
-    grid = grid.merge(total[["code_state_district", "year", "beds", "inferred"]], on=["code_state_district", "year"], how="left")
+    grid = grid.merge(
+        total[["code_state_district", "year", "beds", "inferred"]], on=["code_state_district", "year"], how="left"
+    )
     grid["inferred"] = grid["inferred"].astype("boolean").fillna(False).astype(bool)
     counts = long_indicator(grid, "hospital_beds_count", "beds", "observed", [BEDS])
     counts.loc[grid["inferred"].to_numpy(), "method"] = "derived"
@@ -417,13 +465,18 @@ def bed_indicators(panel: pd.DataFrame, codes: list[str], parent_of: dict[str, s
     area_of = {code: parent_of.get(code, code) for code in codes}  # the area each district's beds row covers
     area_population = (
         population.assign(code_state_district=population["code_state_district"].map(area_of))
-        .groupby(["code_state_district", "year"], as_index=False)["value"].sum(min_count=1)
+        .groupby(["code_state_district", "year"], as_index=False)["value"]
+        .sum(min_count=1)
         .rename(columns={"value": "area_population"})
     )
-    rates = grid.loc[grid["year"].isin(BEDS_PER_CAPITA_YEARS)].merge(area_population, on=["code_state_district", "year"], how="left")
+    rates = grid.loc[grid["year"].isin(BEDS_PER_CAPITA_YEARS)].merge(
+        area_population, on=["code_state_district", "year"], how="left"
+    )
     rates["beds_per_1k"] = rates["beds"] / rates["area_population"].where(rates["area_population"] > 0) * PER_BEDS
     rates.loc[rates["code_state_district"].isin(parent_of), "beds_per_1k"] = np.nan  # children: counted with the parent
-    per_1k = long_indicator(rates, "hospital_beds_per_1k", "beds_per_1k", "derived", [BEDS, "opendosm_population_district"])
+    per_1k = long_indicator(
+        rates, "hospital_beds_per_1k", "beds_per_1k", "derived", [BEDS, "opendosm_population_district"]
+    )
     return pd.concat([counts, per_1k], ignore_index=True)
 
 
@@ -433,10 +486,14 @@ def no_data_rows(indicators: pd.DataFrame, reasons: dict[str, str]) -> pd.DataFr
     return missing.assign(reason=missing["code_state_district"].map(reasons)).reset_index(drop=True)
 
 
-def beds_against_hospitals(panel: pd.DataFrame, points: pd.DataFrame, parent_of: dict[str, str], year: int) -> pd.DataFrame:
+def beds_against_hospitals(
+    panel: pd.DataFrame, points: pd.DataFrame, parent_of: dict[str, str], year: int
+) -> pd.DataFrame:
     """Districts where the beds table and the hospital points disagree (beds > 0 but no hospital, or the reverse)."""
     beds = panel.loc[(panel["type"] == "all") & (panel["year"] == year)].set_index("code_state_district")["beds"]
-    hospitals = points.loc[points["kind"] == "hospital", "code_state_district"].map(lambda code: parent_of.get(code, code))
+    hospitals = points.loc[points["kind"] == "hospital", "code_state_district"].map(
+        lambda code: parent_of.get(code, code)
+    )
     per_area = hospitals.value_counts().reindex(beds.index, fill_value=0)
     frame = pd.DataFrame({"beds": beds, "hospital_points": per_area})
     return frame.loc[(frame["beds"] > 0) != (frame["hospital_points"] > 0)].reset_index()
@@ -445,13 +502,23 @@ def beds_against_hospitals(panel: pd.DataFrame, points: pd.DataFrame, parent_of:
 # --- access (E2SFCA) ---------------------------------------------------------------------------
 
 
-def demand_seats(dun_census: pd.DataFrame, dun_boundaries: gpd.GeoDataFrame, parlimen_census: pd.DataFrame, parlimen_boundaries: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def demand_seats(
+    dun_census: pd.DataFrame,
+    dun_boundaries: gpd.GeoDataFrame,
+    parlimen_census: pd.DataFrame,
+    parlimen_boundaries: gpd.GeoDataFrame,
+) -> gpd.GeoDataFrame:
     """Census 2020 population and (repaired) polygon of every DUN seat, plus the parliament seats of
     states with no DUN seats (the Federal Territories). Columns seat, seat_kind, state, population, geometry."""
     dun = _seats(dun_census, dun_boundaries, "code_state_dun", "dun")
     no_dun_states = sorted(set(parlimen_census["state"]) - set(dun_census["state"]))
     territories = parlimen_census.loc[parlimen_census["state"].isin(no_dun_states)]
-    seats = _seats(territories, parlimen_boundaries.loc[parlimen_boundaries["state"].isin(no_dun_states)], "code_parlimen", "parlimen")
+    seats = _seats(
+        territories,
+        parlimen_boundaries.loc[parlimen_boundaries["state"].isin(no_dun_states)],
+        "code_parlimen",
+        "parlimen",
+    )
     return gpd.GeoDataFrame(pd.concat([dun, seats], ignore_index=True), geometry="geometry", crs=dun.crs)
 
 
@@ -494,7 +561,9 @@ def demand_points(seats: gpd.GeoDataFrame, schools: pd.DataFrame) -> pd.DataFram
     Returns seat, population, lon, lat, anchor (school / seat_point) and the school index (or NaN).
     """
     usable = schools.loc[usable_schools(schools)]
-    points = gpd.GeoDataFrame(usable[["students"]], geometry=gpd.points_from_xy(usable["lon"], usable["lat"]), crs="EPSG:4326")
+    points = gpd.GeoDataFrame(
+        usable[["students"]], geometry=gpd.points_from_xy(usable["lon"], usable["lat"]), crs="EPSG:4326"
+    )
     joined = gpd.sjoin(points, seats[["seat", "population", "geometry"]], how="inner", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]
     share = joined["students"] / joined.groupby("seat")["students"].transform("sum")
@@ -540,10 +609,14 @@ def access_by_district(
     the demand frame with access_per_10k and nearest_km, and the supply ratios.
     """
     result = accessibility.e2sfca(demand, clinics, "population")
-    seats = demand.assign(access_per_10k=result.access, nearest_km=accessibility.nearest_distance_km(demand, facilities))
+    seats = demand.assign(
+        access_per_10k=result.access, nearest_km=accessibility.nearest_distance_km(demand, facilities)
+    )
     mean_access = accessibility.weighted_mean_by(seats, "access_per_10k", "population", "code_state_district")
     beyond = accessibility.share_beyond_pct(seats, "nearest_km", "population", "code_state_district", threshold_km)
-    per_district = pd.DataFrame({"access_per_10k": mean_access, "beyond_pct": beyond}).reindex(district_points["code_state_district"])
+    per_district = pd.DataFrame({"access_per_10k": mean_access, "beyond_pct": beyond}).reindex(
+        district_points["code_state_district"]
+    )
     empty = district_points.loc[per_district["access_per_10k"].isna().to_numpy()]
     per_district["fallback"] = False
     if len(empty):
@@ -578,17 +651,23 @@ def boundary_attributes(boundaries: gpd.GeoDataFrame) -> pd.DataFrame:
 
 
 def _read_boundaries(ctx: StepContext, source_id: str, schema: pa.DataFrameSchema) -> gpd.GeoDataFrame:
-    ctx.read_derived(source_id, geography.read_boundaries, boundary_attributes, schema)  # validated once per file and schema (derived cache)
+    ctx.read_derived(
+        source_id, geography.read_boundaries, boundary_attributes, schema
+    )  # validated once per file and schema (derived cache)
     return ctx.read(source_id, geography.read_boundaries)
 
 
-def _build_facilities(ctx: StepContext, codes: list[str], population: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _build_facilities(
+    ctx: StepContext, codes: list[str], population: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     raw = ctx.read(FACILITIES, read_facilities, facilities_raw)
     resolved = ctx.resolve(raw, FACILITIES).frame
     spatial = geography.district_of_points(ctx, resolved)
     points = facility_points(resolved, spatial, distance_to_label_km(resolved, spatial, ctx.districts))
     points = lean_schema(facilities_output, points).validate(points, lazy=True)
-    ctx.quality.account(FACILITIES, read=len(raw), used=len(points), detail="every facility counted in its labelled district")
+    ctx.quality.account(
+        FACILITIES, read=len(raw), used=len(points), detail="every facility counted in its labelled district"
+    )
 
     agreement = label_agreement(points)
     n = agreement["points"]
@@ -608,7 +687,10 @@ def _build_facilities(ctx: StepContext, codes: list[str], population: pd.DataFra
         f"{len(misplaced)} facilities ({(misplaced['kind'] == 'clinic').sum()} clinics) lie in (or nearest to) another district, more than {COORDINATE_TOLERANCE_KM:g} km outside their "
         f"labelled one (up to {misplaced['outside_label_km'].max():,.0f} km: coordinates of a namesake place or a typo); counted in "
         "their labelled district but left out of the access model",
-        rows=[f"{row.facility_id} {row.name} ({row.code_state_district}, {row.outside_label_km:.1f} km)" for row in misplaced.itertuples()],
+        rows=[
+            f"{row.facility_id} {row.name} ({row.code_state_district}, {row.outside_label_km:.1f} km)"
+            for row in misplaced.itertuples()
+        ],
     )
     shared = points.duplicated(["name", "lon", "lat"], keep=False)
     ctx.quality.note(
@@ -685,7 +767,13 @@ def _build_beds(ctx: StepContext, codes: list[str], population: pd.DataFrame, po
     return rows
 
 
-def _demand(dun_census: pd.DataFrame, dun_boundaries: gpd.GeoDataFrame, parlimen_census: pd.DataFrame, parlimen_boundaries: gpd.GeoDataFrame, schools: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+def _demand(
+    dun_census: pd.DataFrame,
+    dun_boundaries: gpd.GeoDataFrame,
+    parlimen_census: pd.DataFrame,
+    parlimen_boundaries: gpd.GeoDataFrame,
+    schools: pd.DataFrame,
+) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     """The demand seats and the demand points spread over their schools."""
     seats = demand_seats(dun_census, dun_boundaries, parlimen_census, parlimen_boundaries)
     return seats, demand_points(seats, schools)
@@ -694,7 +782,9 @@ def _demand(dun_census: pd.DataFrame, dun_boundaries: gpd.GeoDataFrame, parlimen
 def _district_points(districts: gpd.GeoDataFrame) -> pd.DataFrame:
     """One representative point per canonical district (code_state_district, lon, lat)."""
     representative = districts.geometry.representative_point()
-    return pd.DataFrame({"code_state_district": districts["code_state_district"], "lon": representative.x, "lat": representative.y})
+    return pd.DataFrame(
+        {"code_state_district": districts["code_state_district"], "lon": representative.x, "lat": representative.y}
+    )
 
 
 def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
@@ -706,17 +796,36 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     schools = ctx.read_derived(SCHOOLS, read_json_records, school_demand_table, school_points_raw)
     # the seats' polygons repaired and the schools placed in them: the five input files alone (derived cache)
     seats, demand = ctx.cache.get_or_compute(
-        "health_demand", input_digests(ctx.fetched, [CENSUS_DUN, DUN_BOUNDARIES, CENSUS_PARLIMEN, PARLIMEN_BOUNDARIES, SCHOOLS]),
+        "health_demand",
+        input_digests(ctx.fetched, [CENSUS_DUN, DUN_BOUNDARIES, CENSUS_PARLIMEN, PARLIMEN_BOUNDARIES, SCHOOLS]),
         lambda: _demand(dun_census, dun_boundaries, parlimen_census, parlimen_boundaries, schools),
     )
 
     territory_seats = int((seats["seat_kind"] == "parlimen").sum())
-    ctx.quality.account(CENSUS_DUN, read=len(dun_census), used=len(dun_census), detail="health: population of the access model's demand points")
-    ctx.quality.account(DUN_BOUNDARIES, read=len(dun_boundaries), used=len(dun_boundaries), detail="health: seats that place the demand points")
+    ctx.quality.account(
+        CENSUS_DUN,
+        read=len(dun_census),
+        used=len(dun_census),
+        detail="health: population of the access model's demand points",
+    )
+    ctx.quality.account(
+        DUN_BOUNDARIES,
+        read=len(dun_boundaries),
+        used=len(dun_boundaries),
+        detail="health: seats that place the demand points",
+    )
     aggregate_seats = len(parlimen_census) - territory_seats
     detail = f"health: {territory_seats} Federal Territory seats used (no DUN seats there); the other {aggregate_seats} are sums of their DUN seats"
-    ctx.quality.account(CENSUS_PARLIMEN, read=len(parlimen_census), used=territory_seats, aggregate=aggregate_seats, detail=detail)
-    ctx.quality.account(PARLIMEN_BOUNDARIES, read=len(parlimen_boundaries), used=territory_seats, aggregate=len(parlimen_boundaries) - territory_seats, detail=detail)
+    ctx.quality.account(
+        CENSUS_PARLIMEN, read=len(parlimen_census), used=territory_seats, aggregate=aggregate_seats, detail=detail
+    )
+    ctx.quality.account(
+        PARLIMEN_BOUNDARIES,
+        read=len(parlimen_boundaries),
+        used=territory_seats,
+        aggregate=len(parlimen_boundaries) - territory_seats,
+        detail=detail,
+    )
     usable = usable_schools(schools)
     primary = schools["level"] == PRIMARY_LEVEL
     used_schools = int((demand["anchor"] == "school").sum())
@@ -746,7 +855,7 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     located = demand.join(geography.district_of_points(ctx, demand))
     by_points = located.groupby("code_state_district")["population"].sum()
     census_2020 = ctx.census.loc[ctx.census["year"] == 2020].set_index("code_state_district")["population_total"]
-    ratio = (by_points.reindex(census_2020.index) / census_2020)
+    ratio = by_points.reindex(census_2020.index) / census_2020
     ctx.quality.note(
         CENSUS_DUN,
         "consistency_check",
@@ -755,11 +864,16 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     )
 
     clinics = points.loc[points["access_use"] == "clinic_supply", ["facility_id", "lon", "lat"]].reset_index(drop=True)
-    facilities = points.loc[points["access_use"] != "excluded_coordinates", ["facility_id", "lon", "lat"]].reset_index(drop=True)
-    district_points = ctx.cache.get_or_compute("district_points", input_digests(ctx.fetched, DISTRICT_INPUTS), lambda: _district_points(ctx.districts))
+    facilities = points.loc[points["access_use"] != "excluded_coordinates", ["facility_id", "lon", "lat"]].reset_index(
+        drop=True
+    )
+    district_points = ctx.cache.get_or_compute(
+        "district_points", input_digests(ctx.fetched, DISTRICT_INPUTS), lambda: _district_points(ctx.districts)
+    )
     # E2SFCA and nearest distances: pure functions of the points (~0.1 s of pairs within reach), kept in the derived cache by their content
     per_district, _, ratios = ctx.cache.get_or_compute(
-        "health_access", (*frame_parts(located), *frame_parts(clinics), *frame_parts(facilities), *frame_parts(district_points)),
+        "health_access",
+        (*frame_parts(located), *frame_parts(clinics), *frame_parts(facilities), *frame_parts(district_points)),
         lambda: access_by_district(located, clinics, facilities, district_points),
     )
     fallback = per_district.loc[per_district["fallback"], "code_state_district"].tolist()
@@ -779,7 +893,11 @@ def build_health(ctx: StepContext) -> StepOutput:
     """Facility counts and rates, hospital beds per 1,000, and E2SFCA clinic access for the 160 districts.
 
     Kept in the derived cache with its notes (ctx.cached_step): its seven files, the districts, census and population alone."""
-    return ctx.cached_step("health_step", [FACILITIES, BEDS, CENSUS_DUN, DUN_BOUNDARIES, CENSUS_PARLIMEN, PARLIMEN_BOUNDARIES, SCHOOLS], lambda: _build_health(ctx))
+    return ctx.cached_step(
+        "health_step",
+        [FACILITIES, BEDS, CENSUS_DUN, DUN_BOUNDARIES, CENSUS_PARLIMEN, PARLIMEN_BOUNDARIES, SCHOOLS],
+        lambda: _build_health(ctx),
+    )
 
 
 def _build_health(ctx: StepContext) -> StepOutput:

@@ -48,7 +48,11 @@ AGGREGATE_TOLERANCE_PCT = 0.05  # published to 1-2 decimals
 INCOME_INDICATORS = {"household_income_median_rm": "income_median", "household_income_mean_rm": "income_mean"}
 POVERTY_INDICATORS = {"poverty_absolute_pct": "poverty_absolute", "poverty_relative_pct": "poverty_relative"}
 INEQUALITY_INDICATORS = {"gini_index": "gini"}
-AMENITY_INDICATORS = {"piped_water_hh_pct": "piped_water", "electricity_hh_pct": "electricity", "sanitation_hh_pct": "sanitation"}
+AMENITY_INDICATORS = {
+    "piped_water_hh_pct": "piped_water",
+    "electricity_hh_pct": "electricity",
+    "sanitation_hh_pct": "sanitation",
+}
 
 # Districts missing from a whole release, and why (state, district, year) -> reason.
 _TERRITORIES_2024 = (
@@ -157,7 +161,9 @@ def split_amenity_levels(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFram
     return frame.loc[~aggregate], frame.loc[aggregate]
 
 
-def aggregates_outside_range(districts: pd.DataFrame, aggregates: pd.DataFrame, columns: list[str], tolerance: float = AGGREGATE_TOLERANCE_PCT) -> pd.DataFrame:
+def aggregates_outside_range(
+    districts: pd.DataFrame, aggregates: pd.DataFrame, columns: list[str], tolerance: float = AGGREGATE_TOLERANCE_PCT
+) -> pd.DataFrame:
     """State-total rows whose value lies outside the min-max of that state's district rows.
 
     A state share must lie between its districts' shares; anything else means the total and
@@ -170,7 +176,11 @@ def aggregates_outside_range(districts: pd.DataFrame, aggregates: pd.DataFrame, 
     parts = []
     for position, column in enumerate(columns):  # a few columns; each compared for all rows at once
         stats = ranges[column].reset_index().rename(columns={"min": "low", "max": "high"})
-        rows = keyed[["state", "year", column]].rename(columns={column: "value"}).assign(row=keyed.index, position=position, column=column)
+        rows = (
+            keyed[["state", "year", column]]
+            .rename(columns={column: "value"})
+            .assign(row=keyed.index, position=position, column=column)
+        )
         rows = rows.merge(stats, on=["state", "year"], how="inner")
         inside = (rows["low"] - tolerance <= rows["value"]) & (rows["value"] <= rows["high"] + tolerance)
         parts.append(rows.loc[(rows["count"] == rows["size"]) & rows["value"].notna() & ~inside])
@@ -216,17 +226,33 @@ def explain_no_data(
                     reason = BLANK_REASON
                 else:
                     reason = known_absent.get((code, year), f"absent from the {year} release")
-                rows.append({"code_state_district": code, "district": name, "indicator": indicator, "year": year, "reason": reason})
+                rows.append(
+                    {
+                        "code_state_district": code,
+                        "district": name,
+                        "indicator": indicator,
+                        "year": year,
+                        "reason": reason,
+                    }
+                )
     return pd.DataFrame(rows, columns=["code_state_district", "district", "indicator", "year", "reason"])
 
 
-def known_absent_codes(districts: pd.DataFrame, known: dict[tuple[str, str, int], str] = KNOWN_ABSENT) -> dict[tuple[str, int], str]:
+def known_absent_codes(
+    districts: pd.DataFrame, known: dict[tuple[str, str, int], str] = KNOWN_ABSENT
+) -> dict[tuple[str, int], str]:
     """KNOWN_ABSENT keyed by canonical code instead of (state, district) names (unknown names skipped)."""
     code_of = {(s, d): c for s, d, c in districts[["state", "district", "code_state_district"]].itertuples(index=False)}
-    return {(code_of[(state, district)], year): reason for (state, district, year), reason in known.items() if (state, district) in code_of}
+    return {
+        (code_of[(state, district)], year): reason
+        for (state, district, year), reason in known.items()
+        if (state, district) in code_of
+    }
 
 
-def series_break_rows(districts: pd.DataFrame, excluded: pd.DataFrame, parents: dict = NEW_DISTRICT_PARENTS) -> pd.DataFrame:
+def series_break_rows(
+    districts: pd.DataFrame, excluded: pd.DataFrame, parents: dict = NEW_DISTRICT_PARENTS
+) -> pd.DataFrame:
     """Canonical districts whose 2024 values lost area to a new district found in `excluded`.
 
     excluded: state, district of the rows the alias table set aside. A new district without an
@@ -264,9 +290,15 @@ def _note_no_data(ctx: StepContext, source_id: str, missing: pd.DataFrame) -> No
     if missing.empty:
         return
     summary = "; ".join(
-        f"{indicator} {year}: {len(group)}" for (indicator, year), group in missing.groupby(["indicator", "year"], sort=True)
+        f"{indicator} {year}: {len(group)}"
+        for (indicator, year), group in missing.groupby(["indicator", "year"], sort=True)
     )
-    ctx.quality.note(source_id, "no_data", f"district-years without a value (explained per row): {summary}", rows=missing.to_dict("records"))
+    ctx.quality.note(
+        source_id,
+        "no_data",
+        f"district-years without a value (explained per row): {summary}",
+        rows=missing.to_dict("records"),
+    )
 
 
 def build_household(ctx: StepContext) -> StepOutput:
@@ -281,7 +313,9 @@ def _build_household(ctx: StepContext) -> StepOutput:
     parts, breaks = [], []
     for source_id, reader, schema, columns, years in SURVEY_TABLES:
         frame = with_year(ctx.read(source_id, reader, schema))
-        district_rows, aggregates = split_amenity_levels(frame) if source_id == AMENITIES_SOURCE else (frame, frame.iloc[0:0])
+        district_rows, aggregates = (
+            split_amenity_levels(frame) if source_id == AMENITIES_SOURCE else (frame, frame.iloc[0:0])
+        )
         resolution = ctx.resolve(district_rows, source_id)
         resolved = resolution.frame
         if len(aggregates):
@@ -296,7 +330,9 @@ def _build_household(ctx: StepContext) -> StepOutput:
             )
         indicators = survey_indicators(resolved, columns, source_id)
         parts.append(indicators)
-        _note_no_data(ctx, source_id, explain_no_data(indicators, {i: years for i in columns}, canonical, resolved, absent))
+        _note_no_data(
+            ctx, source_id, explain_no_data(indicators, {i: years for i in columns}, canonical, resolved, absent)
+        )
         breaks.append(series_break_rows(canonical, resolution.excluded))
         territory = (resolved["district"] == resolved["state"]).sum()
         ctx.quality.account(
@@ -312,7 +348,9 @@ def _build_household(ctx: StepContext) -> StepOutput:
         )
     series_break = pd.concat(breaks, ignore_index=True).drop_duplicates(["code_state_district", "new_district"])
     if not series_break.empty:
-        parents = ", ".join(f"{row.district} ({row.certainty}, lost {row.new_district})" for row in series_break.itertuples(index=False))
+        parents = ", ".join(
+            f"{row.district} ({row.certainty}, lost {row.new_district})" for row in series_break.itertuples(index=False)
+        )
         ctx.quality.note(
             "opendosm_hies_district",
             "series_break",

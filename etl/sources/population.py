@@ -36,7 +36,13 @@ def population_indicators(population: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(
         [
             long_indicator(district_totals(population), "population", "population", "observed", [SOURCE_ID]),
-            long_indicator(district_totals(population, SCHOOL_AGE_BANDS), "population_age_5_19", "population", "derived", [SOURCE_ID]),
+            long_indicator(
+                district_totals(population, SCHOOL_AGE_BANDS),
+                "population_age_5_19",
+                "population",
+                "derived",
+                [SOURCE_ID],
+            ),
         ],
         ignore_index=True,
     )

@@ -46,7 +46,17 @@ from pandera.pandas import Check, Column, DataFrameSchema
 from etl.context import StepContext, StepOutput
 from etl.contract import INDICATOR_COLUMNS, NOTE_COLUMNS
 from etl.sources.speedtest_tiles import (  # noqa: F401  (re-exported: the tile system lives beside the extract)
-    EXTRACT, MALAYSIA_BBOX, ZOOM, extract_malaysia, extract_record, quadkey_centres, quadkey_to_tile, tile_bounds, tile_centres, tile_to_quadkey, tile_wkt,
+    EXTRACT,
+    MALAYSIA_BBOX,
+    ZOOM,
+    extract_malaysia,
+    extract_record,
+    quadkey_centres,
+    quadkey_to_tile,
+    tile_bounds,
+    tile_centres,
+    tile_to_quadkey,
+    tile_wkt,
 )
 
 SOURCE = "ookla_open_data"  # the `source` of every tile file in data/sources.yaml
@@ -62,9 +72,26 @@ OPTIONAL_COLUMNS = ["tile", "tile_x", "tile_y", "avg_lat_down_ms", "avg_lat_up_m
 FILE_PATTERN = re.compile(r"^(?P<year>\d{4})-(?P<month>\d{2})-01_performance_(?P<type>fixed|mobile)_tiles")
 POPULATION_SOURCE = "opendosm_population_district"
 BOUNDARIES_SOURCE = "dosm_district_boundaries"
-MEASURES = ("download_mbps", "download_median_mbps", "upload_mbps", "upload_median_mbps", "latency_ms", "latency_median_ms", "tests_per_1k", "devices_per_1k",
-            "tests_below_pct")
-SPEED_MEASURES = ("download_mbps", "download_median_mbps", "upload_mbps", "upload_median_mbps", "latency_ms", "latency_median_ms", "tests_below_pct")  # suppressed below MIN_TESTS
+MEASURES = (
+    "download_mbps",
+    "download_median_mbps",
+    "upload_mbps",
+    "upload_median_mbps",
+    "latency_ms",
+    "latency_median_ms",
+    "tests_per_1k",
+    "devices_per_1k",
+    "tests_below_pct",
+)
+SPEED_MEASURES = (
+    "download_mbps",
+    "download_median_mbps",
+    "upload_mbps",
+    "upload_median_mbps",
+    "latency_ms",
+    "latency_median_ms",
+    "tests_below_pct",
+)  # suppressed below MIN_TESTS
 
 
 def indicator_id(kind: str, measure: str) -> str:
@@ -94,7 +121,12 @@ TILES_SCHEMA = DataFrameSchema(
         "tests": Column("int64", Check.ge(1), **_COUNT),
         "devices": Column("int64", Check.ge(1), **_COUNT),
     },
-    checks=[Check(lambda frame: frame["devices"] <= frame["tests"], error="devices <= tests (every device took at least one test)")],
+    checks=[
+        Check(
+            lambda frame: frame["devices"] <= frame["tests"],
+            error="devices <= tests (every device took at least one test)",
+        )
+    ],
     strict=False,  # a later release may add columns; the documented ones must be there
 )
 
@@ -130,7 +162,9 @@ def assign_tiles(tiles: pd.DataFrame, areas: gpd.GeoDataFrame, key: str = "code_
     """The area (value of `key`) whose polygon contains each tile's centre; NaN for a tile in none.
     Works for any polygon layer (districts, parliament or state seats)."""
     centres = tile_centres(tiles)
-    points = gpd.GeoDataFrame(index=tiles.index, geometry=gpd.points_from_xy(centres["lon"], centres["lat"]), crs="EPSG:4326")
+    points = gpd.GeoDataFrame(
+        index=tiles.index, geometry=gpd.points_from_xy(centres["lon"], centres["lat"]), crs="EPSG:4326"
+    )
     joined = gpd.sjoin(points, areas[[key, "geometry"]].to_crs("EPSG:4326"), how="left", predicate="within")
     joined = joined[~joined.index.duplicated(keep="first")]  # a centre on a shared border: first polygon
     return joined[key].reindex(tiles.index)
@@ -143,20 +177,36 @@ def weighted_median(values: pd.Series, weights: pd.Series) -> float:
     return float(sorted_values[np.searchsorted(cumulative, cumulative[-1] / 2)])
 
 
-def aggregate_tiles(tiles: pd.DataFrame, population: pd.Series, kind: str, key: str = "code_state_district", min_tests: int = MIN_TESTS) -> pd.DataFrame:
+def aggregate_tiles(
+    tiles: pd.DataFrame, population: pd.Series, kind: str, key: str = "code_state_district", min_tests: int = MIN_TESTS
+) -> pd.DataFrame:
     """Per area (tiles[key]; tiles without an area are left out): the MEASURES of one layer, plus
     `tests`, `devices`, `tiles` and `suppressed` (fewer than min_tests tests: speed measures NaN).
     population: people per area (index = key) for the per-1,000 rates."""
     placed = tiles.loc[tiles[key].notna()]
     threshold_kbps = THRESHOLD_MBPS[kind] * 1000
     weighted = placed.assign(
-        d=placed["avg_d_kbps"] * placed["tests"], u=placed["avg_u_kbps"] * placed["tests"], lat=placed["avg_lat_ms"] * placed["tests"],
+        d=placed["avg_d_kbps"] * placed["tests"],
+        u=placed["avg_u_kbps"] * placed["tests"],
+        lat=placed["avg_lat_ms"] * placed["tests"],
         below=placed["tests"].where(placed["avg_d_kbps"] < threshold_kbps, 0),
     )
-    sums = weighted.groupby(key).agg(tests=("tests", "sum"), devices=("devices", "sum"), tiles=("quadkey", "size"), d=("d", "sum"), u=("u", "sum"), lat=("lat", "sum"), below=("below", "sum"))
+    sums = weighted.groupby(key).agg(
+        tests=("tests", "sum"),
+        devices=("devices", "sum"),
+        tiles=("quadkey", "size"),
+        d=("d", "sum"),
+        u=("u", "sum"),
+        lat=("lat", "sum"),
+        below=("below", "sum"),
+    )
     grouped = placed.groupby(key)
-    medians = {column: grouped.apply(lambda group, column=column: weighted_median(group[column], group["tests"]), include_groups=False).reindex(sums.index)
-               for column in ("avg_d_kbps", "avg_u_kbps", "avg_lat_ms")}
+    medians = {
+        column: grouped.apply(
+            lambda group, column=column: weighted_median(group[column], group["tests"]), include_groups=False
+        ).reindex(sums.index)
+        for column in ("avg_d_kbps", "avg_u_kbps", "avg_lat_ms")
+    }
     people = population.reindex(sums.index).astype(float)
     table = pd.DataFrame(
         {
@@ -169,7 +219,9 @@ def aggregate_tiles(tiles: pd.DataFrame, population: pd.Series, kind: str, key: 
             "tests_per_1k": sums["tests"] / people * 1000,
             "devices_per_1k": sums["devices"] / people * 1000,
             "tests_below_pct": sums["below"] / sums["tests"] * 100,
-            "tests": sums["tests"], "devices": sums["devices"], "tiles": sums["tiles"],
+            "tests": sums["tests"],
+            "devices": sums["devices"],
+            "tiles": sums["tiles"],
         }
     )
     table["suppressed"] = table["tests"] < min_tests
@@ -178,36 +230,77 @@ def aggregate_tiles(tiles: pd.DataFrame, population: pd.Series, kind: str, key: 
 
 
 def layer_indicators(
-    aggregates: pd.DataFrame, codes: list[str], layer: Layer, source_ids: list[str], min_tests: int = MIN_TESTS, key: str = "code_state_district", area: str = "district",
+    aggregates: pd.DataFrame,
+    codes: list[str],
+    layer: Layer,
+    source_ids: list[str],
+    min_tests: int = MIN_TESTS,
+    key: str = "code_state_district",
+    area: str = "district",
 ) -> pd.DataFrame:
     """Long indicator rows of one layer for every area of `codes` (no tile: NaN; suppressed: NaN with a note);
     the areas' codes in column `key`, `area` names them in the notes (district, seat)."""
     frame = aggregates.set_index(key).reindex(codes)
     frame.index.name = key
     notes = pd.Series(
-        np.where(frame["tests"].isna(), f"no Speedtest tile in this {area} in the quarter: no data",
-                 np.where(frame["suppressed"].fillna(False).astype(bool), [f"suppressed: {t:.0f} tests, fewer than {min_tests}" if t == t else "" for t in frame["tests"]], "")),
+        np.where(
+            frame["tests"].isna(),
+            f"no Speedtest tile in this {area} in the quarter: no data",
+            np.where(
+                frame["suppressed"].fillna(False).astype(bool),
+                [f"suppressed: {t:.0f} tests, fewer than {min_tests}" if t == t else "" for t in frame["tests"]],
+                "",
+            ),
+        ),
         index=frame.index,
     )
     quarter = f"{layer.year} Q{layer.quarter}"
     rows = []
     for measure in MEASURES:
         values = frame[measure].astype(float)
-        note = notes.where(values.isna(), f"Speedtest® by Ookla® {layer.kind} tiles, {quarter}: " + frame["tests"].fillna(0).astype(int).astype(str) + " tests in " + frame["tiles"].fillna(0).astype(int).astype(str) + " tiles")
-        rows.append(pd.DataFrame({
-            key: frame.index.astype(str), "indicator": indicator_id(layer.kind, measure), "year": layer.year, "value": values.to_numpy(),
-            "method": "observed", "source_ids": ";".join(source_ids), "method_note": note.to_numpy(),
-        }))
+        note = notes.where(
+            values.isna(),
+            f"Speedtest® by Ookla® {layer.kind} tiles, {quarter}: "
+            + frame["tests"].fillna(0).astype(int).astype(str)
+            + " tests in "
+            + frame["tiles"].fillna(0).astype(int).astype(str)
+            + " tiles",
+        )
+        rows.append(
+            pd.DataFrame(
+                {
+                    key: frame.index.astype(str),
+                    "indicator": indicator_id(layer.kind, measure),
+                    "year": layer.year,
+                    "value": values.to_numpy(),
+                    "method": "observed",
+                    "source_ids": ";".join(source_ids),
+                    "method_note": note.to_numpy(),
+                }
+            )
+        )
     return pd.concat(rows, ignore_index=True)[[key, *INDICATOR_COLUMNS[1:], *NOTE_COLUMNS]]
 
 
-def area_layer(tiles: pd.DataFrame, areas: gpd.GeoDataFrame, key: str, population: pd.Series, layer: Layer, source_ids: list[str], area: str = "district") -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def area_layer(
+    tiles: pd.DataFrame,
+    areas: gpd.GeoDataFrame,
+    key: str,
+    population: pd.Series,
+    layer: Layer,
+    source_ids: list[str],
+    area: str = "district",
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """One layer's tiles aggregated to any polygons keyed by `key` (districts, Parlimen or DUN seats):
     (tiles with their area in `key`, aggregates, indicator rows for every area of `areas`).
     population: people per area (index = key) in the layer's year."""
     placed = tiles.assign(**{key: assign_tiles(tiles, areas, key)})
     aggregates = aggregate_tiles(placed, population, layer.kind, key)
-    return placed, aggregates, layer_indicators(aggregates, areas[key].astype(str).tolist(), layer, source_ids, key=key, area=area)
+    return (
+        placed,
+        aggregates,
+        layer_indicators(aggregates, areas[key].astype(str).tolist(), layer, source_ids, key=key, area=area),
+    )
 
 
 def latest_layers(layers: list[Layer]) -> tuple[list[Layer], list[Layer]]:
@@ -227,7 +320,11 @@ def population_for(population: pd.DataFrame, year: int, key: str = "code_state_d
 
 def registered_layers(ctx: StepContext) -> list[Layer]:
     """Every Speedtest tiles file this build could have (fetched or in the mirror)."""
-    return [layer_of(source_id, result.entry.file) for source_id, result in ctx.fetched.items() if result.entry.source == SOURCE]
+    return [
+        layer_of(source_id, result.entry.file)
+        for source_id, result in ctx.fetched.items()
+        if result.entry.source == SOURCE
+    ]
 
 
 # --- the step ---------------------------------------------------------------------------------------
@@ -242,38 +339,78 @@ def build_speedtest(ctx: StepContext) -> StepOutput:
         return StepOutput(empty)
     used, superseded = latest_layers(layers)
     for layer in superseded:
-        ctx.quality.note(layer.source_id, "decision", f"{layer.kind} tiles {layer.year} Q{layer.quarter} not used: a later quarter of {layer.year} is registered")
+        ctx.quality.note(
+            layer.source_id,
+            "decision",
+            f"{layer.kind} tiles {layer.year} Q{layer.quarter} not used: a later quarter of {layer.year} is registered",
+        )
     codes = ctx.districts["code_state_district"].astype(str).tolist()
     population = ctx.population_of("population")
     parts = []
     for layer in used:
         tiles = ctx.read(layer.source_id, read_tiles, TILES_SCHEMA)
-        tiles, aggregates, rows = area_layer(tiles, ctx.districts, "code_state_district", population_for(population, layer.year), layer, [layer.source_id, BOUNDARIES_SOURCE, POPULATION_SOURCE])
+        tiles, aggregates, rows = area_layer(
+            tiles,
+            ctx.districts,
+            "code_state_district",
+            population_for(population, layer.year),
+            layer,
+            [layer.source_id, BOUNDARIES_SOURCE, POPULATION_SOURCE],
+        )
         parts.append(rows)
         _note_layer(ctx, layer, tiles, aggregates, codes)
     return StepOutput(pd.concat(parts, ignore_index=True))
 
 
-def _note_layer(ctx: StepContext, layer: Layer, tiles: pd.DataFrame, aggregates: pd.DataFrame, codes: list[str]) -> None:
+def _note_layer(
+    ctx: StepContext, layer: Layer, tiles: pd.DataFrame, aggregates: pd.DataFrame, codes: list[str]
+) -> None:
     """Row account, provenance of the extract, and the districts without a value (and why)."""
     placed = int(tiles["code_state_district"].notna().sum())
     record = extract_record(ctx.path(layer.source_id))
-    provenance = (f"extract of {record.get('source_url') or 'the global file'} (sha256 {str(record.get('source_sha256', ''))[:12]}…, "
-                  f"{record.get('rows_kept', len(tiles)):,} of {record.get('rows_read', '?'):,} tiles kept in the bounding box {record.get('bbox')})") if record else "file as supplied"
+    provenance = (
+        (
+            f"extract of {record.get('source_url') or 'the global file'} (sha256 {str(record.get('source_sha256', ''))[:12]}…, "
+            f"{record.get('rows_kept', len(tiles)):,} of {record.get('rows_read', '?'):,} tiles kept in the bounding box {record.get('bbox')})"
+        )
+        if record
+        else "file as supplied"
+    )
     ctx.quality.account(
-        layer.source_id, read=len(tiles), used=placed, unmatched=len(tiles) - placed,
+        layer.source_id,
+        read=len(tiles),
+        used=placed,
+        unmatched=len(tiles) - placed,
         detail=f"Speedtest {layer.kind} {layer.year} Q{layer.quarter}: {placed} tiles placed in a district by their centre; {len(tiles) - placed} tiles in the bounding box "
         f"but in no district (neighbouring countries, sea) left out; {provenance}. Licence {LICENCE}, attribution: {ATTRIBUTION}",
     )
     suppressed = aggregates.loc[aggregates["suppressed"]]
     without = sorted(set(codes) - set(aggregates["code_state_district"]))
-    rows = [{"code_state_district": code, "indicator": indicator_id(layer.kind, measure), "year": layer.year, "reason": f"{tests:.0f} tests, fewer than {MIN_TESTS}: too few to show speeds"}
-            for code, tests in zip(suppressed["code_state_district"], suppressed["tests"]) for measure in SPEED_MEASURES]
-    rows += [{"code_state_district": code, "indicator": indicator_id(layer.kind, measure), "year": layer.year, "reason": f"no Speedtest {layer.kind} tile in the district in {layer.year} Q{layer.quarter}"}
-             for code in without for measure in MEASURES]
+    rows = [
+        {
+            "code_state_district": code,
+            "indicator": indicator_id(layer.kind, measure),
+            "year": layer.year,
+            "reason": f"{tests:.0f} tests, fewer than {MIN_TESTS}: too few to show speeds",
+        }
+        for code, tests in zip(suppressed["code_state_district"], suppressed["tests"])
+        for measure in SPEED_MEASURES
+    ]
+    rows += [
+        {
+            "code_state_district": code,
+            "indicator": indicator_id(layer.kind, measure),
+            "year": layer.year,
+            "reason": f"no Speedtest {layer.kind} tile in the district in {layer.year} Q{layer.quarter}",
+        }
+        for code in without
+        for measure in MEASURES
+    ]
     ctx.quality.note(
-        layer.source_id, "no_data",
+        layer.source_id,
+        "no_data",
         f"{layer.kind} {layer.year} Q{layer.quarter}: {len(suppressed)} districts with fewer than {MIN_TESTS} tests have no speed, latency or share values (suppressed: too few tests to be reliable); "
         f"{len(without)} districts have no tile at all (no data, never 0)",
-        rows=rows, values={"min_tests": MIN_TESTS, "suppressed": int(len(suppressed)), "without_tiles": len(without)},
+        rows=rows,
+        values={"min_tests": MIN_TESTS, "suppressed": int(len(suppressed)), "without_tiles": len(without)},
     )

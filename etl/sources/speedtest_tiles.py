@@ -83,7 +83,9 @@ def quadkey_centres(quadkeys: pd.Series) -> pd.DataFrame:
     each quadkey, vectorised; zoom-16 keys take the fast path, other lengths one by one."""
     keys = quadkeys.astype(str).to_numpy()
     if len(keys) and (pd.Series(keys).str.len() == ZOOM).all():
-        digits = np.frombuffer("".join(keys).encode("ascii"), dtype=np.uint8).reshape(-1, ZOOM).astype(np.int64) - ord("0")
+        digits = np.frombuffer("".join(keys).encode("ascii"), dtype=np.uint8).reshape(-1, ZOOM).astype(np.int64) - ord(
+            "0"
+        )
         if ((digits < 0) | (digits > 3)).any():
             raise ValueError("quadkey with a character other than 0-3")
         weights = 1 << np.arange(ZOOM - 1, -1, -1, dtype=np.int64)
@@ -101,7 +103,9 @@ def quadkey_centres(quadkeys: pd.Series) -> pd.DataFrame:
 def tile_centres(tiles: pd.DataFrame) -> pd.DataFrame:
     """lon/lat of each tile: tile_x/tile_y where the file has them, else from the quadkey."""
     if {"tile_x", "tile_y"} <= set(tiles.columns) and tiles[["tile_x", "tile_y"]].notna().all().all():
-        return pd.DataFrame({"lon": tiles["tile_x"].astype(float), "lat": tiles["tile_y"].astype(float)}, index=tiles.index)
+        return pd.DataFrame(
+            {"lon": tiles["tile_x"].astype(float), "lat": tiles["tile_y"].astype(float)}, index=tiles.index
+        )
     return quadkey_centres(tiles["quadkey"])
 
 
@@ -113,7 +117,12 @@ def in_bbox(centres: pd.DataFrame, bbox: tuple[float, float, float, float] = MAL
     return centres["lon"].between(west, east) & centres["lat"].between(south, north)
 
 
-def extract_malaysia(source: Path, destination: Path, source_url: str | None = None, bbox: tuple[float, float, float, float] = MALAYSIA_BBOX) -> dict:
+def extract_malaysia(
+    source: Path,
+    destination: Path,
+    source_url: str | None = None,
+    bbox: tuple[float, float, float, float] = MALAYSIA_BBOX,
+) -> dict:
     """Copy to `destination` only the tiles of `source` (a global Ookla parquet) whose centre lies in
     the bounding box, reading one row batch at a time (memory stays small for a 350 MB file). The
     extract's parquet metadata records the global file's sha256, rows read and kept, and the box.
@@ -124,7 +133,9 @@ def extract_malaysia(source: Path, destination: Path, source_url: str | None = N
     parquet = pq.ParquetFile(source)
     missing = [column for column in REQUIRED_COLUMNS if column not in parquet.schema_arrow.names]
     if missing:
-        raise ValueError(f"{source.name}: not an Ookla performance tiles file (missing columns {missing}; found {parquet.schema_arrow.names})")
+        raise ValueError(
+            f"{source.name}: not an Ookla performance tiles file (missing columns {missing}; found {parquet.schema_arrow.names})"
+        )
     read = kept = 0
     writer = None
     try:
@@ -138,8 +149,14 @@ def extract_malaysia(source: Path, destination: Path, source_url: str | None = N
                 writer = pq.ParquetWriter(destination, table.schema)
             writer.write_table(table)
         record = {
-            "extract": EXTRACT, "bbox": list(bbox), "source_url": source_url, "source_sha256": sha256_of(source), "source_bytes": source.stat().st_size,
-            "rows_read": read, "rows_kept": kept, "extracted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "extract": EXTRACT,
+            "bbox": list(bbox),
+            "source_url": source_url,
+            "source_sha256": sha256_of(source),
+            "source_bytes": source.stat().st_size,
+            "rows_read": read,
+            "rows_kept": kept,
+            "extracted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
         if writer is None:
             writer = pq.ParquetWriter(destination, parquet.schema_arrow)

@@ -41,7 +41,11 @@ def scan_components_once():
         return
     with pytest.MonkeyPatch.context() as patch:
         if hasattr(manifest_scanner, "scan_component_manifests"):
-            patch.setattr(manifest_scanner, "scan_component_manifests", functools.lru_cache(maxsize=1)(manifest_scanner.scan_component_manifests))
+            patch.setattr(
+                manifest_scanner,
+                "scan_component_manifests",
+                functools.lru_cache(maxsize=1)(manifest_scanner.scan_component_manifests),
+            )
         yield
 
 

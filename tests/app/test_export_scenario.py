@@ -23,7 +23,9 @@ def test_the_plan_pages_scenario_goes_into_the_pack(real_data):
     at.switch_page("views/export.py").run()
     assert not at.exception, [item.message for item in at.exception]
     assert at.checkbox(key="pack_scenario").value is True
-    assert any(f"scenario={SCENARIO}" in block.value for block in at.code), "the pack's command line carries the scenario"
+    assert any(f"scenario={SCENARIO}" in block.value for block in at.code), (
+        "the pack's command line carries the scenario"
+    )
     at.checkbox(key="pack_scenario").uncheck().run()
     assert not any("scenario=" in block.value for block in at.code)
 

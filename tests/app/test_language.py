@@ -25,8 +25,13 @@ def english_only_labels() -> set[str]:
     """Interface phrases whose Malay differs: short labels (2–6 words), no placeholders."""
     english, malay = i18n.strings("en"), i18n.strings("ms")
     return {
-        text.strip() for key, text in english.items()
-        if isinstance(text, str) and malay.get(key) not in (None, text) and "{" not in text and 2 <= len(text.split()) <= 6 and len(text) >= 10
+        text.strip()
+        for key, text in english.items()
+        if isinstance(text, str)
+        and malay.get(key) not in (None, text)
+        and "{" not in text
+        and 2 <= len(text.split()) <= 6
+        and len(text) >= 10
     }
 
 
@@ -36,7 +41,17 @@ def rendered(at: AppTest) -> tuple[list[str], list[str]]:
     cells: list[str] = []
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success", "text"):
         labels += [str(element.value) for element in getattr(at, kind)]
-    for kind in ("metric", "selectbox", "multiselect", "radio", "slider", "button", "checkbox", "text_input", "number_input"):
+    for kind in (
+        "metric",
+        "selectbox",
+        "multiselect",
+        "radio",
+        "slider",
+        "button",
+        "checkbox",
+        "text_input",
+        "number_input",
+    ):
         for element in getattr(at, kind):
             labels.append(str(element.label))
             if kind == "metric":
@@ -49,7 +64,9 @@ def rendered(at: AppTest) -> tuple[list[str], list[str]]:
         labels += [str(column) for column in table.columns]
         for column in table.columns:
             # words are object or string columns (pandas 3 reads text as the "str" dtype, not object)
-            if str(column) not in ID_COLUMNS and (pd.api.types.is_object_dtype(table[column]) or pd.api.types.is_string_dtype(table[column])):
+            if str(column) not in ID_COLUMNS and (
+                pd.api.types.is_object_dtype(table[column]) or pd.api.types.is_string_dtype(table[column])
+            ):
                 cells += [str(value) for value in table[column].head(60)]
     return labels, cells
 
@@ -82,6 +99,12 @@ def test_no_english_label_left_on_a_malay_page(malay_pages, page):
 def test_no_raw_id_shown_as_a_label(malay_pages, page):
     labels, cells = malay_pages[page]
     # a `code span` names a source's own column or file on purpose (e.g. which census column holds a count)
-    shown = sorted({match for text in labels + cells for match in SNAKE_ID.findall(FILE_PATH.sub(" ", CODE_SPAN.sub(" ", text)))
-                    if not text.startswith(("http", "/", "data/", "python ")) and "." not in match})
+    shown = sorted(
+        {
+            match
+            for text in labels + cells
+            for match in SNAKE_ID.findall(FILE_PATH.sub(" ", CODE_SPAN.sub(" ", text)))
+            if not text.startswith(("http", "/", "data/", "python ")) and "." not in match
+        }
+    )
     assert not shown, f"raw ids on {page}: {shown}"

@@ -29,8 +29,22 @@ MAP_TITLE = {"en": "District map", "ms": "Peta daerah"}
 SOURCES_TITLE = {"en": "Data & sources", "ms": "Data & sumber"}
 # DOSM's 13 states and 3 federal territories, in state-code order (the order the page lists them).
 STATES = [
-    "Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Pulau Pinang", "Perak",
-    "Perlis", "Selangor", "Terengganu", "Sabah", "Sarawak", "W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya",
+    "Johor",
+    "Kedah",
+    "Kelantan",
+    "Melaka",
+    "Negeri Sembilan",
+    "Pahang",
+    "Pulau Pinang",
+    "Perak",
+    "Perlis",
+    "Selangor",
+    "Terengganu",
+    "Sabah",
+    "Sarawak",
+    "W.P. Kuala Lumpur",
+    "W.P. Labuan",
+    "W.P. Putrajaya",
 ]
 INDICATORS = list(load_catalogue())  # every catalogue indicator must be on the map
 ALL_STATES = url_state.ALL  # the state selectbox's "All states" value
@@ -47,6 +61,7 @@ PAGES = navigation_pages()
 
 
 # ---------------------------------------------------------------- helpers
+
 
 @pytest.fixture
 def open_app(harness_language):
@@ -91,7 +106,9 @@ def mapped_codes(spec: dict) -> list[str]:
     return [
         code
         for trace in spec["data"]
-        if trace["type"] == "choropleth" and trace.get("featureidkey") == "properties.code_state_district" and trace.get("hoverinfo") != "skip"
+        if trace["type"] == "choropleth"
+        and trace.get("featureidkey") == "properties.code_state_district"
+        and trace.get("hoverinfo") != "skip"
         for code in trace["locations"]
     ]
 
@@ -117,21 +134,36 @@ def table(at: AppTest, lang: str = "en") -> pd.DataFrame:
 
 # ---------------------------------------------------------------- fixtures over the build
 
+
 @pytest.fixture(scope="session")
 def districts(real_data_dir: Path) -> pd.DataFrame:
-    return pd.read_parquet(real_data_dir / "processed" / "districts.parquet", columns=["code_state_district", "state", "district"])
+    return pd.read_parquet(
+        real_data_dir / "processed" / "districts.parquet", columns=["code_state_district", "state", "district"]
+    )
 
 
 @pytest.fixture(scope="session")
 def default_years(real_data_dir: Path) -> dict[str, int]:
     """Plain pandas: per indicator, the newest year with values for at least half as many districts as its best year."""
-    indicators = pd.read_parquet(real_data_dir / "processed" / "indicators.parquet", columns=["indicator", "year", "code_state_district", "value"])
-    counts = indicators.dropna(subset=["value"]).groupby(["indicator", "year"])["code_state_district"].nunique().reset_index(name="areas")
+    indicators = pd.read_parquet(
+        real_data_dir / "processed" / "indicators.parquet",
+        columns=["indicator", "year", "code_state_district", "value"],
+    )
+    counts = (
+        indicators.dropna(subset=["value"])
+        .groupby(["indicator", "year"])["code_state_district"]
+        .nunique()
+        .reset_index(name="areas")
+    )
     counts["best"] = counts.groupby("indicator")["areas"].transform("max")
-    return {key: int(year) for key, year in counts.loc[counts["areas"] >= counts["best"] / 2].groupby("indicator")["year"].max().items()}
+    return {
+        key: int(year)
+        for key, year in counts.loc[counts["areas"] >= counts["best"] / 2].groupby("indicator")["year"].max().items()
+    }
 
 
 # ---------------------------------------------------------------- map page
+
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_map_all_states(real_data, open_app, districts, lang):
@@ -192,7 +224,9 @@ def test_map_indicator_sweep_default_year(real_data, open_app, districts, defaul
     entry = load_catalogue()[indicator]
     value_column = f"{entry['label'][lang]} ({entry['unit'][lang]})"
     assert value_column in table(at, lang).columns
-    assert any(str(default_years[indicator]) in caption.value for caption in at.caption), "the classes note names the year"
+    assert any(str(default_years[indicator]) in caption.value for caption in at.caption), (
+        "the classes note names the year"
+    )
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -246,6 +280,7 @@ def test_highlighted_districts_are_outlined_and_listed_first(real_data, open_app
 
 # ---------------------------------------------------------------- sources page
 
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_sources_page(real_data, open_app, lang):
     at = open_app(lang, SOURCES)
@@ -258,6 +293,7 @@ def test_sources_page(real_data, open_app, lang):
 
 
 # ---------------------------------------------------------------- every page
+
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", list(PAGES))
@@ -274,6 +310,7 @@ def test_map_and_sources_are_registered():
 
 
 # ---------------------------------------------------------------- no build
+
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("page", [MAP, SOURCES])

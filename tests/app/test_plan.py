@@ -31,14 +31,18 @@ def test_a_scenario_from_the_link_is_applied_and_labelled(real_data, lang):
     titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in at.get("plotly_chart")]
     word = "Scenario" if lang == "en" else "Senario"
     assert titles and all(title.startswith(word) for title in titles), titles
-    assert len(at.dataframe) >= 6  # assumptions, optimiser, picks, summary, gaps (in its expander), targets, index, interventions
+    assert (
+        len(at.dataframe) >= 6
+    )  # assumptions, optimiser, picks, summary, gaps (in its expander), targets, index, interventions
 
 
 def test_an_unreadable_scenario_is_refused_and_never_echoed(real_data):
     at = open_plan({"scenario": "internet_hh_pct:90:<script>alert(1)</script>"})
     assert not at.exception, [item.message for item in at.exception]
     assert at.warning and at.session_state["plan_scenario"] == ""
-    text = " ".join(str(element.value) for kind in ("markdown", "caption", "info", "warning") for element in getattr(at, kind))
+    text = " ".join(
+        str(element.value) for kind in ("markdown", "caption", "info", "warning") for element in getattr(at, kind)
+    )
     assert "<script>" not in text
 
 

@@ -29,8 +29,14 @@ def test_index_page_shows_the_index_scene(real_data, query):
     at = run_page("views/index.py", query)
     assert not at.exception, [item.message for item in at.exception]
     expected = scene_for(real_data, "index", "&".join(f"{k}={v}" for k, v in query.items())).tables["ranking"]
-    tables = [frame.value for frame in at.dataframe if {expected.labels["need_rank"], expected.labels["index"]} <= set(frame.value.columns)]
-    breakdown = next(frame for frame in tables if pd.api.types.is_float_dtype(frame[expected.labels["index"]]))  # the domain breakdown: values
+    tables = [
+        frame.value
+        for frame in at.dataframe
+        if {expected.labels["need_rank"], expected.labels["index"]} <= set(frame.value.columns)
+    ]
+    breakdown = next(
+        frame for frame in tables if pd.api.types.is_float_dtype(frame[expected.labels["index"]])
+    )  # the domain breakdown: values
     as_table = next(frame for frame in tables if frame is not breakdown)  # 'view as table': formatted
     assert breakdown[expected.labels["district"]].tolist() == expected.frame["district"].tolist()
     assert breakdown[expected.labels["index"]].tolist() == pytest.approx(expected.frame["index"].tolist(), nan_ok=True)

@@ -49,4 +49,6 @@ def test_the_seat_profile_shows_the_seats_published_figures(real_data):
     at = run_page("views/district.py", {"geo": "parlimen", "district": "P.209"})
     assert not at.exception, [item.message for item in at.exception]
     assert any("P.209 Julau" in header.value for header in at.header)
-    assert any("4G" in " ".join(map(str, frame.value.iloc[:, 0])) for frame in at.dataframe), "Julau's published 4G coverage is listed"
+    assert any("4G" in " ".join(map(str, frame.value.iloc[:, 0])) for frame in at.dataframe), (
+        "Julau's published 4G coverage is listed"
+    )

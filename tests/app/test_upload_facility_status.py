@@ -30,7 +30,9 @@ def status_csv(codes: list[str]) -> bytes:
 @pytest.fixture
 def school_codes(real_data_dir: Path) -> list[str]:
     facilities = pd.read_parquet(real_data_dir / "processed" / "facilities.parquet", columns=["facility_id", "kind"])
-    return facilities.loc[facilities["kind"] == "school_primary", "facility_id"].str.removeprefix("moe:").head(12).tolist()
+    return (
+        facilities.loc[facilities["kind"] == "school_primary", "facility_id"].str.removeprefix("moe:").head(12).tolist()
+    )
 
 
 @pytest.fixture
@@ -54,7 +56,9 @@ def page(scope: access.Scope) -> AppTest:
     at = AppTest.from_file(UPLOAD, default_timeout=60)
     at.session_state["scope"] = scope
     at.run()
-    assert at.radio(key="upload_section").value == "district" and at.file_uploader(key="upload_file")  # the district section first, alone
+    assert at.radio(key="upload_section").value == "district" and at.file_uploader(
+        key="upload_file"
+    )  # the district section first, alone
     return at.radio(key="upload_section").set_value("facility").run()
 
 
@@ -74,13 +78,19 @@ def test_open_access_sees_unknown_codes_refused_then_an_accepted_file_but_cannot
 
     at = check(at, "status.csv", status_csv(school_codes))
     assert not at.exception, [item.message for item in at.exception]
-    assert at.success and f"{len(school_codes)} schools" in at.success[0].value and "6 of them connected" in at.success[0].value
+    assert (
+        at.success
+        and f"{len(school_codes)} schools" in at.success[0].value
+        and "6 of them connected" in at.success[0].value
+    )
     assert i18n.translate("status_store_open", "en") in [item.value for item in at.info]
     assert "status_store" not in [button.key for button in at.button]
     assert not (writable_data / "custom").exists()
 
 
-def test_a_ministry_user_stores_an_accepted_file_for_the_next_build_and_it_is_logged(writable_data, school_codes, monkeypatch):
+def test_a_ministry_user_stores_an_accepted_file_for_the_next_build_and_it_is_logged(
+    writable_data, school_codes, monkeypatch
+):
     from dashboard import rebuild
 
     requests = []  # the background rebuild storing starts (tests/dashboard/test_rebuild.py runs a real one)
@@ -101,6 +111,12 @@ def test_a_ministry_user_stores_an_accepted_file_for_the_next_build_and_it_is_lo
     stored = pd.read_csv(custom / "facility_status_schools.csv", dtype=str)
     assert stored["code"].tolist() == school_codes
     (record,) = import_log.read(custom)
-    assert (record["action"], record["id"], record["by"], record["via"], record["sha256"]) == ("publish", "facility_status_schools", MINISTRY.user, "app", importer.sha256_bytes(payload))
+    assert (record["action"], record["id"], record["by"], record["via"], record["sha256"]) == (
+        "publish",
+        "facility_status_schools",
+        MINISTRY.user,
+        "app",
+        importer.sha256_bytes(payload),
+    )
     at.run()
     assert any("ministry_status.csv" in item.value for item in at.text)  # listed under the stored status files

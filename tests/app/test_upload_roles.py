@@ -26,11 +26,17 @@ STATE = access.Scope("state", "Sabah", user="pegawai@sabah.example.gov.my")
 
 
 def synthetic_csv(data_dir: Path) -> bytes:
-    codes = pd.read_parquet(data_dir / "processed" / "districts.parquet", columns=["code_state_district"])["code_state_district"]
-    return ("code_state_district,year,value\n" + "".join(f"{code},2024,{60 + i % 40}\n" for i, code in enumerate(codes))).encode()
+    codes = pd.read_parquet(data_dir / "processed" / "districts.parquet", columns=["code_state_district"])[
+        "code_state_district"
+    ]
+    return (
+        "code_state_district,year,value\n" + "".join(f"{code},2024,{60 + i % 40}\n" for i, code in enumerate(codes))
+    ).encode()
 
 
-def submit(scope: access.Scope, data_dir: Path, file: tuple[str, bytes], label_en: str = "Coverage (synthetic)") -> AppTest:
+def submit(
+    scope: access.Scope, data_dir: Path, file: tuple[str, bytes], label_en: str = "Coverage (synthetic)"
+) -> AppTest:
     at = AppTest.from_file(UPLOAD, default_timeout=60)
     at.session_state["scope"] = scope
     at.run()
@@ -71,7 +77,9 @@ def test_open_access_and_state_officials_preview_privately_and_cannot_publish(re
 
     assert_private_preview(at)
     assert i18n.translate(notice, "en") in [item.value for item in at.info]
-    assert "upload_publish" not in [button.key for button in at.button] and "upload_withdraw" not in [button.key for button in at.button]
+    assert "upload_publish" not in [button.key for button in at.button] and "upload_withdraw" not in [
+        button.key for button in at.button
+    ]
     assert files_under(real_data) == before  # nothing written
     assert "coverage_synthetic_pct" not in data.catalogue()  # and nobody else's catalogue changed
 
@@ -92,11 +100,20 @@ def test_a_ministry_user_publishes_and_withdraws_and_both_are_logged(writable_da
 
     assert not at.exception, [item.message for item in at.exception]
     assert at.success and "coverage_synthetic_pct" in at.success[0].value
-    assert requests == ["rebuild"] and "python -m etl" not in at.success[0].value and str(writable_data) not in at.success[0].value  # no shell, no server path
+    assert (
+        requests == ["rebuild"]
+        and "python -m etl" not in at.success[0].value
+        and str(writable_data) not in at.success[0].value
+    )  # no shell, no server path
     custom = writable_data / "custom"
     assert (custom / "coverage_synthetic_pct.csv").is_file() and (custom / "coverage_synthetic_pct.yaml").is_file()
     (published,) = import_log.read(custom)
-    assert (published["action"], published["by"], published["via"], published["sha256"]) == ("publish", MINISTRY.user, "app", importer.sha256_bytes(payload))
+    assert (published["action"], published["by"], published["via"], published["sha256"]) == (
+        "publish",
+        MINISTRY.user,
+        "app",
+        importer.sha256_bytes(payload),
+    )
 
     at.run()
     assert at.selectbox(key="upload_withdraw_id").value == "coverage_synthetic_pct"
@@ -105,12 +122,19 @@ def test_a_ministry_user_publishes_and_withdraws_and_both_are_logged(writable_da
     assert not at.exception, [item.message for item in at.exception]
     assert importer.load_custom_entries(custom) == {}
     assert requests == ["rebuild", "rebuild"]
-    assert [(record["action"], record["by"]) for record in import_log.read(custom)] == [("publish", MINISTRY.user), ("withdraw", MINISTRY.user)]
+    assert [(record["action"], record["by"]) for record in import_log.read(custom)] == [
+        ("publish", MINISTRY.user),
+        ("withdraw", MINISTRY.user),
+    ]
 
 
 def test_a_hostile_file_is_refused_as_plain_text_and_leaves_nothing(writable_data):
-    at = submit(MINISTRY, writable_data, ("bomb.csv", b"district,state,year,value\n\"=HYPERLINK(\"\"http://x\"\")\",Sabah,2024,1\n"),
-                label_en="Coverage **bold** (synthetic)")
+    at = submit(
+        MINISTRY,
+        writable_data,
+        ("bomb.csv", b'district,state,year,value\n"=HYPERLINK(""http://x"")",Sabah,2024,1\n'),
+        label_en="Coverage **bold** (synthetic)",
+    )
 
     assert not at.exception, [item.message for item in at.exception]
     assert at.error and "Nothing was stored" in at.error[0].value

@@ -32,7 +32,11 @@ def run_page(page: str, params: dict[str, str]) -> AppTest:
 
 
 def rendered_text(at: AppTest) -> str:
-    parts = [element.value for kind in ("markdown", "caption", "info", "warning", "title", "header", "subheader") for element in getattr(at, kind)]
+    parts = [
+        element.value
+        for kind in ("markdown", "caption", "info", "warning", "title", "header", "subheader")
+        for element in getattr(at, kind)
+    ]
     return " ".join(str(part) for part in parts)
 
 
@@ -49,15 +53,30 @@ def test_hostile_query_strings_are_ignored_with_a_notice(real_data, page):
 @pytest.mark.parametrize(
     ("page", "params", "key", "expected"),
     [
-        ("views/map.py", {"indicator": "piped_water_hh_pct", "year": "2022", "state": "Kedah"}, "indicator", "piped_water_hh_pct"),
+        (
+            "views/map.py",
+            {"indicator": "piped_water_hh_pct", "year": "2022", "state": "Kedah"},
+            "indicator",
+            "piped_water_hh_pct",
+        ),
         ("views/map.py", {"indicator": "piped_water_hh_pct", "year": "2022", "state": "Kedah"}, "state", "Kedah"),
         ("views/map.py", {"indicator": "piped_water_hh_pct", "year": "2022"}, "year_piped_water_hh_pct", 2022),
-        ("views/gaps.py", {"indicator": "household_income_median_rm", "year": "2019"}, "gap_indicator", "household_income_median_rm"),
+        (
+            "views/gaps.py",
+            {"indicator": "household_income_median_rm", "year": "2019"},
+            "gap_indicator",
+            "household_income_median_rm",
+        ),
         ("views/overview.py", {"state": "Sabah"}, "state", "Sabah"),
         ("views/index.py", {"state": "Sarawak", "w_economy": "0.5"}, "state", "Sarawak"),
         ("views/district.py", {"state": "Sabah", "district": "12_24"}, "district_code_district", "12_24"),
         ("views/targets.py", {"target": "jendela2_5g_80"}, "target", "jendela2_5g_80"),
-        ("views/connectivity.py", {"measure": "4g_coverage_populated_areas"}, "state_measure", "4g_coverage_populated_areas"),
+        (
+            "views/connectivity.py",
+            {"measure": "4g_coverage_populated_areas"},
+            "state_measure",
+            "4g_coverage_populated_areas",
+        ),
     ],
 )
 def test_a_shared_url_restores_the_view(real_data, page, params, key, expected):
@@ -76,17 +95,35 @@ def test_index_weights_from_the_url_change_the_sliders(real_data):
 def test_district_profile_marks_state_figures_as_state_figures(real_data):
     at = run_page("views/district.py", {"state": "Sabah", "district": "12_24"})
     frames = [frame.value for frame in at.dataframe]
-    assert any(frame.astype(str).apply(lambda column: column.str.contains("state figure")).any().any() for frame in frames)
+    assert any(
+        frame.astype(str).apply(lambda column: column.str.contains("state figure")).any().any() for frame in frames
+    )
 
 
 STATES = [
-    "Johor", "Kedah", "Kelantan", "Melaka", "Negeri Sembilan", "Pahang", "Pulau Pinang", "Perak",
-    "Perlis", "Selangor", "Terengganu", "Sabah", "Sarawak", "W.P. Kuala Lumpur", "W.P. Labuan", "W.P. Putrajaya",
+    "Johor",
+    "Kedah",
+    "Kelantan",
+    "Melaka",
+    "Negeri Sembilan",
+    "Pahang",
+    "Pulau Pinang",
+    "Perak",
+    "Perlis",
+    "Selangor",
+    "Terengganu",
+    "Sabah",
+    "Sarawak",
+    "W.P. Kuala Lumpur",
+    "W.P. Labuan",
+    "W.P. Putrajaya",
 ]
 
 
 @pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("page", ["views/overview.py", "views/gaps.py", "views/index.py", "views/district.py", "views/targets.py"])
+@pytest.mark.parametrize(
+    "page", ["views/overview.py", "views/gaps.py", "views/index.py", "views/district.py", "views/targets.py"]
+)
 def test_every_state_filtered_page_renders_for_every_state(real_data, page, state):
     at = run_page(page, {"state": state})
     assert not at.exception, [item.message for item in at.exception]
@@ -99,7 +136,14 @@ def test_a_chosen_state_stays_chosen_on_every_page(real_data):
     Sabah stays selected everywhere, and the briefing pack's scope defaults to it."""
     at = run_page("views/overview.py", {"state": "Sabah"})
     assert at.session_state["state"] == "Sabah"
-    for page in ["views/map.py", "views/index.py", "views/targets.py", "views/district.py", "views/gaps.py", "views/overview.py"]:
+    for page in [
+        "views/map.py",
+        "views/index.py",
+        "views/targets.py",
+        "views/district.py",
+        "views/gaps.py",
+        "views/overview.py",
+    ]:
         for key in list(at.query_params):
             del at.query_params[key]
         at.switch_page(page).run()
@@ -115,7 +159,9 @@ def test_changing_the_indicator_raises_no_false_alarm(real_data):
     at = run_page("views/map.py", {"indicator": "household_income_median_rm", "year": "2019"})
     assert not at.info, "a valid link gets no notice"
     at.selectbox(key="indicator").set_value("piped_water_hh_pct").run()
-    assert not at.exception and not at.info, "the link's year does not apply to the new indicator: no 'not recognised' notice"
+    assert not at.exception and not at.info, (
+        "the link's year does not apply to the new indicator: no 'not recognised' notice"
+    )
 
 
 def test_index_weights_follow_the_user_to_other_pages_and_the_pack(real_data):
@@ -141,5 +187,11 @@ def test_the_chosen_indicator_and_year_stay_chosen_between_map_and_gaps(real_dat
         at.switch_page(page).run()
         assert not at.exception, [item.message for item in at.exception]
         if page == "views/gaps.py":
-            assert at.session_state["gap_indicator"] == "household_income_median_rm" and at.session_state["gap_year_household_income_median_rm"] == 2019
-    assert at.session_state["indicator"] == "household_income_median_rm" and at.session_state["year_household_income_median_rm"] == 2019
+            assert (
+                at.session_state["gap_indicator"] == "household_income_median_rm"
+                and at.session_state["gap_year_household_income_median_rm"] == 2019
+            )
+    assert (
+        at.session_state["indicator"] == "household_income_median_rm"
+        and at.session_state["year_household_income_median_rm"] == 2019
+    )

@@ -12,10 +12,38 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("dashboard", "etl")
-STREAMLIT_ALLOWED = {"dashboard/app.py", "dashboard/ui.py", "dashboard/url_state.py", "dashboard/chart_downloads.py", "dashboard/signin.py"}  # and every page under views/
+STREAMLIT_ALLOWED = {
+    "dashboard/app.py",
+    "dashboard/ui.py",
+    "dashboard/url_state.py",
+    "dashboard/chart_downloads.py",
+    "dashboard/signin.py",
+}  # and every page under views/
 # Pandas methods that compute; a page may select columns of a scene table and iterate its rows, not these.
-COMPUTING_METHODS = {"groupby", "merge", "pivot", "pivot_table", "assign", "apply", "concat", "sort_values", "dropna", "query",
-                     "agg", "aggregate", "rank", "sum", "mean", "median", "nsmallest", "nlargest", "value_counts", "map", "where", "fillna"}
+COMPUTING_METHODS = {
+    "groupby",
+    "merge",
+    "pivot",
+    "pivot_table",
+    "assign",
+    "apply",
+    "concat",
+    "sort_values",
+    "dropna",
+    "query",
+    "agg",
+    "aggregate",
+    "rank",
+    "sum",
+    "mean",
+    "median",
+    "nsmallest",
+    "nlargest",
+    "value_counts",
+    "map",
+    "where",
+    "fillna",
+}
 
 
 def modules() -> dict[str, Path]:
@@ -37,7 +65,11 @@ def imported(path: Path, known: set[str]) -> list[tuple[str, int]]:
             names += [(alias.name, node.lineno) for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append((node.module, node.lineno))
-            names += [(f"{node.module}.{alias.name}", node.lineno) for alias in node.names if f"{node.module}.{alias.name}" in known]
+            names += [
+                (f"{node.module}.{alias.name}", node.lineno)
+                for alias in node.names
+                if f"{node.module}.{alias.name}" in known
+            ]
     return names
 
 
@@ -47,7 +79,9 @@ def test_pure_modules_never_import_streamlit():
         relative = path.relative_to(REPO_ROOT).as_posix()
         if relative in STREAMLIT_ALLOWED or relative.startswith("dashboard/views/"):
             continue
-        offenders += [f"{relative}:{line}" for module, line in imported(path, set()) if module.split(".")[0] == "streamlit"]
+        offenders += [
+            f"{relative}:{line}" for module, line in imported(path, set()) if module.split(".")[0] == "streamlit"
+        ]
     assert not offenders, f"pure modules importing Streamlit: {offenders}"
 
 
@@ -64,7 +98,10 @@ def test_pages_do_not_compute(page):
 
 def test_no_import_cycles_between_project_modules():
     known = modules()
-    graph = {name: {module for module, _ in imported(path, set(known)) if module in known and module != name} for name, path in known.items()}
+    graph = {
+        name: {module for module, _ in imported(path, set(known)) if module in known and module != name}
+        for name, path in known.items()
+    }
     # a package's __init__ importing its own submodules is how packages work, not a cycle between layers
     graph = {name: {m for m in targets if not m.startswith(name + ".")} for name, targets in graph.items()}
     state: dict[str, int] = {}
@@ -75,7 +112,7 @@ def test_no_import_cycles_between_project_modules():
         stack.append(node)
         for target in sorted(graph[node]):
             if state.get(target) == 1:
-                return stack[stack.index(target):] + [target]
+                return stack[stack.index(target) :] + [target]
             if target not in state and (cycle := visit(target)):
                 return cycle
         stack.pop()

@@ -24,30 +24,49 @@ def run_cli(*arguments: str, data_dir: Path | None = None) -> subprocess.Complet
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     if data_dir is not None:
         env["JURANG_DATA_DIR"] = str(data_dir)
-    return subprocess.run([sys.executable, "-m", "dashboard.briefing", *arguments], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.briefing", *arguments],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 # --- pure ------------------------------------------------------------------------------------------
 
 
 def test_domain_scores_by_urban_class_are_population_weighted():
-    frame = pd.DataFrame({"urban_class": ["urban", "urban", "rural", "semi_urban"], "population": [300.0, 100.0, 50.0, 10.0],
-                          "connectivity": [80.0, 40.0, 30.0, np.nan], "health": [60.0, 60.0, np.nan, 20.0]})
+    frame = pd.DataFrame(
+        {
+            "urban_class": ["urban", "urban", "rural", "semi_urban"],
+            "population": [300.0, 100.0, 50.0, 10.0],
+            "connectivity": [80.0, 40.0, 30.0, np.nan],
+            "health": [60.0, 60.0, np.nan, 20.0],
+        }
+    )
     scores = briefing_scene.domain_class_scores(frame, ["connectivity", "health"])
     assert scores.loc["urban", "connectivity"] == pytest.approx(70.0)  # (300*80 + 100*40) / 400
     assert scores.loc["rural", "connectivity"] == 30.0
-    assert np.isnan(scores.loc["semi_urban", "connectivity"]) and np.isnan(scores.loc["rural", "health"]), "missing is not 0"
+    assert np.isnan(scores.loc["semi_urban", "connectivity"]) and np.isnan(scores.loc["rural", "health"]), (
+        "missing is not 0"
+    )
 
 
 def test_target_summary_gives_the_scopes_own_status():
     # synthetic evaluation rows for one district-scoped target
-    evaluation = pd.DataFrame({
-        "level": ["national", "district", "district", "district"],
-        "code": [None, "a", "b", "c"],
-        "status": [targets.NEEDS_ACCELERATION, targets.ACHIEVED, targets.MOVING_AWAY, targets.MOVING_AWAY],
-    })
+    evaluation = pd.DataFrame(
+        {
+            "level": ["national", "district", "district", "district"],
+            "code": [None, "a", "b", "c"],
+            "status": [targets.NEEDS_ACCELERATION, targets.ACHIEVED, targets.MOVING_AWAY, targets.MOVING_AWAY],
+        }
+    )
     assert briefing_scene.target_summary(evaluation, "S", {"b", "c"}, lambda status: status) == "moving_away 2"
-    state_level = pd.DataFrame({"level": ["national", "state"], "code": [None, "S"], "status": [targets.ACHIEVED, targets.ON_TRACK]})
+    state_level = pd.DataFrame(
+        {"level": ["national", "state"], "code": [None, "S"], "status": [targets.ACHIEVED, targets.ON_TRACK]}
+    )
     assert briefing_scene.target_summary(state_level, "S", set(), lambda status: status) == "S: on_track"
 
 
@@ -63,7 +82,12 @@ def test_cli_rejects_an_unknown_state_with_the_valid_list(built_data_dir, tmp_pa
     out = tmp_path / "pack.pdf"
     result = run_cli("--state", "Atlantis", "--lang", "en", "--out", str(out), data_dir=built_data_dir)
     assert result.returncode != 0
-    assert result.returncode == 2 and "unknown state 'Atlantis'" in result.stderr and "Sabah" in result.stderr and "W.P. Labuan" in result.stderr
+    assert (
+        result.returncode == 2
+        and "unknown state 'Atlantis'" in result.stderr
+        and "Sabah" in result.stderr
+        and "W.P. Labuan" in result.stderr
+    )
     assert "Traceback" not in result.stderr
     assert not out.exists()
 
@@ -81,7 +105,9 @@ def test_cli_without_built_data_says_how_to_build(tmp_path):
 @pytest.fixture(scope="module")
 def malay_state_pack(built_data_dir, tmp_path_factory) -> tuple[subprocess.CompletedProcess, Path]:
     out = tmp_path_factory.mktemp("briefing") / "sabah_ms.pdf"
-    return run_cli("--state", "sabah", "--lang", "ms", "--out", str(out), "--date", "2026-11-26", data_dir=built_data_dir), out
+    return run_cli(
+        "--state", "sabah", "--lang", "ms", "--out", str(out), "--date", "2026-11-26", data_dir=built_data_dir
+    ), out
 
 
 def _t(key: str, **values) -> str:
@@ -97,9 +123,18 @@ def test_state_pack_builds_with_every_section_in_order(malay_state_pack):
     assert 12 <= len(pages) <= 18
 
     spec = briefing.composite.load_index_spec()
-    sections = [_t("brief_section_index"), _t("brief_section_gaps"), *(d.label["ms"] for d in spec.domains),
-                _t("brief_section_targets"), _t("brief_section_outlook"), _t("brief_section_priorities"), _t("brief_section_methods")]
-    bodies = {number: text.split("\n", 1)[1] for number, text in enumerate(pages) if number > 0}  # below the running header
+    sections = [
+        _t("brief_section_index"),
+        _t("brief_section_gaps"),
+        *(d.label["ms"] for d in spec.domains),
+        _t("brief_section_targets"),
+        _t("brief_section_outlook"),
+        _t("brief_section_priorities"),
+        _t("brief_section_methods"),
+    ]
+    bodies = {
+        number: text.split("\n", 1)[1] for number, text in enumerate(pages) if number > 0
+    }  # below the running header
     first_pages = []
     for title in sections:
         found = [number for number, body in bodies.items() if body.startswith(title)]
@@ -108,7 +143,9 @@ def test_state_pack_builds_with_every_section_in_order(malay_state_pack):
     assert first_pages == sorted(first_pages) and len(set(first_pages)) == len(first_pages), "one section after another"
     outline = [item.title for item in reader.outline if not isinstance(item, list)]
     assert outline[0] == _t("brief_cover") and len(outline) == 1 + len(sections)
-    assert all(bookmark.startswith(title) for bookmark, title in zip(outline[1:], sections)), "a bookmark for each section"
+    assert all(bookmark.startswith(title) for bookmark, title in zip(outline[1:], sections)), (
+        "a bookmark for each section"
+    )
 
 
 def test_state_pack_cover_names_scope_date_and_data_as_of(malay_state_pack):
@@ -124,7 +161,14 @@ def test_state_pack_is_in_malay_with_charts_and_sources(malay_state_pack, datase
     _, out = malay_state_pack
     reader = PdfReader(io.BytesIO(out.read_bytes()))
     text = "\n".join(page.extract_text() for page in reader.pages)
-    for malay in ["Halaman 2 daripada", "Indeks akses AI", "luar bandar", "Di mana perlu bertindak dahulu", "Kaedah dan sumber", "Sumber:"]:
+    for malay in [
+        "Halaman 2 daripada",
+        "Indeks akses AI",
+        "luar bandar",
+        "Di mana perlu bertindak dahulu",
+        "Kaedah dan sumber",
+        "Sumber:",
+    ]:
         assert malay in text
     for english in ["Where to act first", "Methods and sources", "Page 2 of", "Prepared 2026"]:
         assert english not in text, f"English left in the Malay pack: {english!r}"
@@ -134,9 +178,17 @@ def test_state_pack_is_in_malay_with_charts_and_sources(malay_state_pack, datase
 
     ranking = scene.build(dataset, "index", "state=Sabah").table("ranking")
     lowest = ranking.nsmallest(1, "index")["district"].iloc[0]
-    priorities_page = next(page.extract_text() for page in reader.pages if page.extract_text().split("\n", 1)[1].startswith(_t("brief_section_priorities")))
-    assert lowest in priorities_page and _t("brief_reason_lowest_index") in priorities_page, "the lowest-index district of Sabah is listed with its reason"
-    assert "Department of Statistics Malaysia (DOSM)" in text and "CC BY 4.0" in text, "sources with publisher and licence"
+    priorities_page = next(
+        page.extract_text()
+        for page in reader.pages
+        if page.extract_text().split("\n", 1)[1].startswith(_t("brief_section_priorities"))
+    )
+    assert lowest in priorities_page and _t("brief_reason_lowest_index") in priorities_page, (
+        "the lowest-index district of Sabah is listed with its reason"
+    )
+    assert "Department of Statistics Malaysia (DOSM)" in text and "CC BY 4.0" in text, (
+        "sources with publisher and licence"
+    )
     assert reader.metadata.title.endswith("Sabah")
 
 
@@ -147,19 +199,28 @@ def test_targets_page_lists_every_target_with_its_numbers(dataset):
     brief = pdf_document.Brief(scene.build(dataset, "briefing", "state=Perlis"), dataset, briefing.date(2026, 11, 30))
     pdf = pdf_document.new_pdf(brief)
     briefing.targets_page(pdf, brief)
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages).replace("\n", " ")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages).replace(
+        "\n", " "
+    )
     table = brief.scene.table("targets")
     for row in table.itertuples(index=False):
         assert row.target[:30] in text and str(row.deadline) in text
     assert i18n.translate("status_not_measurable", "en") in text  # listed, never dropped
-    assert i18n.translate("brief_col_malaysia_latest", "en") in text and i18n.translate("brief_col_threshold", "en") in text
+    assert (
+        i18n.translate("brief_col_malaysia_latest", "en") in text
+        and i18n.translate("brief_col_threshold", "en") in text
+    )
 
 
 def test_every_status_symbol_prints_in_the_pack_font():
     from fontTools.ttLib import TTFont
 
     glyphs = TTFont(str(pdf_document.font_paths()[""])).getBestCmap()
-    missing = {status: symbol for status, (_, symbol) in targets.STATUS_STYLE.items() if any(ord(ch) not in glyphs for ch in symbol)}
+    missing = {
+        status: symbol
+        for status, (_, symbol) in targets.STATUS_STYLE.items()
+        if any(ord(ch) not in glyphs for ch in symbol)
+    }
     assert not missing, f"status symbols the PDF font cannot draw: {missing}"
 
 
@@ -178,21 +239,33 @@ def test_rank_with_interval_reads_rank_then_its_interval():
 def test_the_scenario_annex_carries_the_plan_scenes_cost_and_rank_intervals(dataset):
     from dashboard import scene
 
-    brief = pdf_document.Brief(scene.build(dataset, "briefing", f"state=Perlis&scenario={SCENARIO}"), dataset, briefing.date(2026, 11, 30))
+    brief = pdf_document.Brief(
+        scene.build(dataset, "briefing", f"state=Perlis&scenario={SCENARIO}"), dataset, briefing.date(2026, 11, 30)
+    )
     plan = scene.build(dataset, "plan", f"scenario={SCENARIO}")
     pdf = pdf_document.new_pdf(brief)
     briefing.scenario_annex(pdf, brief)  # layout only: the chart slot is reserved, not rendered
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages)
-    assert text.count(i18n.translate("brief_section_scenario", "en")) >= 3, "the heading, and every annex page's running header"
+    assert text.count(i18n.translate("brief_section_scenario", "en")) >= 3, (
+        "the heading, and every annex page's running header"
+    )
     total = plan.table("summary")["cost_rm"].sum()
     assert total > 0 and f"RM{total:,.0f}" in text, "the plan scene's total cost, as the Plan page says it"
-    assert "RM800" not in text and "800" in text and i18n.translate("plan_cost_user", "en") in text, "the unit cost and where it comes from"
-    assert i18n.translate("plan_cost_average", "en", sites="", citation="")[:40] in text, "the cited MCMC average is labelled an average"
+    assert "RM800" not in text and "800" in text and i18n.translate("plan_cost_user", "en") in text, (
+        "the unit cost and where it comes from"
+    )
+    assert i18n.translate("plan_cost_average", "en", sites="", citation="")[:40] in text, (
+        "the cited MCMC average is labelled an average"
+    )
     changed = brief.scene.table("scenario_index")
     assert len(changed) and changed["rank_before_text"].str.fullmatch(r"\d+ \(\d+–\d+\)").all()
     assert changed.iloc[0]["rank_before_text"] in text and changed.iloc[0]["rank_after_text"] in text
-    assert [slot.figure.layout.title.text for slot in brief.slots] == [plan.figure("gaps").layout.title.text], "one chart, titled as a scenario"
-    assert any(row["publisher"].startswith("MCMC") for row in brief.scene.sources), "the cited allocation joins the pack's sources"
+    assert [slot.figure.layout.title.text for slot in brief.slots] == [plan.figure("gaps").layout.title.text], (
+        "one chart, titled as a scenario"
+    )
+    assert any(row["publisher"].startswith("MCMC") for row in brief.scene.sources), (
+        "the cited allocation joins the pack's sources"
+    )
 
 
 def test_a_pack_without_a_scenario_has_no_annex(malay_state_pack, dataset):
@@ -211,7 +284,10 @@ def test_the_pack_states_the_one_agricultural_district_rule(malay_state_pack):
     _, out = malay_state_pack
     text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
     assert "suku teratas" not in text and "top quarter" not in text
-    assert f"{priorities.AGRI_SHARE_MIN_PCT:g} % pertubuhan" in text and f"{priorities.CROP_HA_PER_1K_RURAL_MIN:g} ha tanaman" in text
+    assert (
+        f"{priorities.AGRI_SHARE_MIN_PCT:g} % pertubuhan" in text
+        and f"{priorities.CROP_HA_PER_1K_RURAL_MIN:g} ha tanaman" in text
+    )
 
 
 def test_the_outlook_page_prints_each_targets_outlook_and_the_fan(malay_state_pack, dataset):
@@ -219,8 +295,10 @@ def test_the_outlook_page_prints_each_targets_outlook_and_the_fan(malay_state_pa
 
     _, out = malay_state_pack
     pages = [page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages]
-    start = next(number for number, text in enumerate(pages) if text.split("\n", 1)[1].startswith(_t("brief_section_outlook")))
-    printed = " ".join(" ".join(text.split()) for text in pages[start:start + 2])
+    start = next(
+        number for number, text in enumerate(pages) if text.split("\n", 1)[1].startswith(_t("brief_section_outlook"))
+    )
+    printed = " ".join(" ".join(text.split()) for text in pages[start : start + 2])
     expected = scene.build(dataset, "briefing", "state=Sabah&lang=ms").table("targets_outlook")
     assert {"Malaysia", "Sabah"} <= set(expected["geography"])
     for sentence in expected["outlook_text"]:
@@ -233,14 +311,20 @@ def test_the_cli_pack_with_a_scenario_ends_with_the_annex(built_data_dir, datase
     from dashboard import scene
 
     out = tmp_path / "sabah_scenario.pdf"
-    result = run_cli(f"state=Sabah&scenario={SCENARIO}", "--out", str(out), "--date", "2026-11-30", data_dir=built_data_dir)
+    result = run_cli(
+        f"state=Sabah&scenario={SCENARIO}", "--out", str(out), "--date", "2026-11-30", data_dir=built_data_dir
+    )
     assert result.returncode == 0, result.stderr
     reader = PdfReader(io.BytesIO(out.read_bytes()))
     heading = i18n.translate("brief_section_scenario", "en")
-    annex = [number for number, page in enumerate(reader.pages) if page.extract_text().split("\n", 1)[-1].startswith(heading)]
+    annex = [
+        number for number, page in enumerate(reader.pages) if page.extract_text().split("\n", 1)[-1].startswith(heading)
+    ]
     assert annex and annex[0] > 10, "the annex comes after the pack's own sections"
     assert heading in reader.pages[0].extract_text(), "listed in the contents"
     assert [item.title for item in reader.outline if not isinstance(item, list)][-1] == heading
     total = scene.build(dataset, "plan", f"scenario={SCENARIO}").table("summary")["cost_rm"].sum()
-    assert f"RM{total:,.0f}" in "\n".join(page.extract_text() for page in reader.pages[annex[0]:])
-    assert i18n.translate("plan_gap_chart_title", "en") in "\n".join(page.extract_text() for page in reader.pages[annex[0]:]), "the scenario chart is placed"
+    assert f"RM{total:,.0f}" in "\n".join(page.extract_text() for page in reader.pages[annex[0] :])
+    assert i18n.translate("plan_gap_chart_title", "en") in "\n".join(
+        page.extract_text() for page in reader.pages[annex[0] :]
+    ), "the scenario chart is placed"

@@ -45,16 +45,29 @@ def render_pages(pdf: Path, tool: str, dpi: int = DPI) -> list[np.ndarray]:
     folder = pdf.parent / f"{pdf.stem}_{tool}"
     folder.mkdir(exist_ok=True)
     if tool == "pdftoppm":
-        subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(folder / "page")], check=True, capture_output=True)
+        subprocess.run(
+            ["pdftoppm", "-r", str(dpi), "-gray", "-png", str(pdf), str(folder / "page")],
+            check=True,
+            capture_output=True,
+        )
     else:
-        subprocess.run(["mutool", "draw", "-q", "-r", str(dpi), "-c", "gray", "-o", str(folder / "page-%03d.png"), str(pdf)], check=True, capture_output=True)
+        subprocess.run(
+            ["mutool", "draw", "-q", "-r", str(dpi), "-c", "gray", "-o", str(folder / "page-%03d.png"), str(pdf)],
+            check=True,
+            capture_output=True,
+        )
     return [np.asarray(Image.open(path).convert("L")) for path in sorted(folder.glob("page-*.png"))]
 
 
 def slot_pixels(slot: pdf_document.Slot, dpi: int = DPI) -> tuple[int, int, int, int]:
     """The slot as pixel rows and columns (top, bottom, left, right) at dpi."""
     scale = dpi / MM_PER_INCH
-    return round(slot.y * scale), round((slot.y + slot.h) * scale), round(slot.x * scale), round((slot.x + slot.w) * scale)
+    return (
+        round(slot.y * scale),
+        round((slot.y + slot.h) * scale),
+        round(slot.x * scale),
+        round((slot.x + slot.w) * scale),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +83,24 @@ def packs(dataset, tmp_path_factory) -> dict[str, dict]:
         pack, slots = briefing.layout_with_slots(scene, dataset, date(2026, 11, 26))
         path = folder / f"{name}.pdf"
         path.write_bytes(pack)
-        texts = [subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(path), "-"], check=True, capture_output=True, text=True).stdout
-                 for n in range(1, len(PdfReader(io.BytesIO(pack)).pages) + 1)]
-        made[name] = {"lang": lang, "state": state, "path": path, "slots": slots, "texts": texts,
-                      "poppler": render_pages(path, "pdftoppm"), "mupdf": render_pages(path, "mutool")}
+        texts = [
+            subprocess.run(
+                ["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(path), "-"],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            for n in range(1, len(PdfReader(io.BytesIO(pack)).pages) + 1)
+        ]
+        made[name] = {
+            "lang": lang,
+            "state": state,
+            "path": path,
+            "slots": slots,
+            "texts": texts,
+            "poppler": render_pages(path, "pdftoppm"),
+            "mupdf": render_pages(path, "mutool"),
+        }
     return made
 
 
@@ -88,12 +115,18 @@ def test_pack_domain_chart_names_every_domain_and_class(packs, name):
     pack = packs[name]
     t = lambda key: i18n.translate(key, pack["lang"])  # noqa: E731
     page = _page_starting(pack, t("brief_section_gaps"))
-    chart_part = page.split(t("brief_col_gap_points"))[0]  # the chart's text sits above the table (header ends with this column)
+    chart_part = page.split(t("brief_col_gap_points"))[
+        0
+    ]  # the chart's text sits above the table (header ends with this column)
     for domain in data.index_spec().domains:
-        assert domain.label[pack["lang"]] in chart_part, f"the domain chart has no category label {domain.label[pack['lang']]!r}"
+        assert domain.label[pack["lang"]] in chart_part, (
+            f"the domain chart has no category label {domain.label[pack['lang']]!r}"
+        )
     for urban_class in metrics.URBAN_CLASS_ORDER:
         assert t(f"class_{urban_class}") in chart_part, "the legend names every urban class"
-    assert re.search(r"^\s*100\s*$", chart_part, re.MULTILINE) and re.search(r"^\s*0\s*$", chart_part, re.MULTILINE), "y ticks 0 … 100"
+    assert re.search(r"^\s*100\s*$", chart_part, re.MULTILINE) and re.search(r"^\s*0\s*$", chart_part, re.MULTILINE), (
+        "y ticks 0 … 100"
+    )
 
 
 @pytest.mark.parametrize("name", ["national_en", "sabah_ms"])
@@ -101,10 +134,16 @@ def test_pack_strip_plots_name_every_class_with_full_ticks(packs, name):
     pack = packs[name]
     t = lambda key: i18n.translate(key, pack["lang"])  # noqa: E731
     headings = [f"{domain.label[pack['lang']]}: " for domain in data.index_spec().domains]
-    strip_pages = [text for text in pack["texts"] if any(heading in text[:600] for heading in headings) and t("weighted_mean") in text]
+    strip_pages = [
+        text
+        for text in pack["texts"]
+        if any(heading in text[:600] for heading in headings) and t("weighted_mean") in text
+    ]
     assert len(strip_pages) >= 3, "one strip plot per domain with data"
     for text in strip_pages:
-        categories = [line for line in text.splitlines() if all(t(f"class_{c}") in line for c in metrics.URBAN_CLASS_ORDER)]
+        categories = [
+            line for line in text.splitlines() if all(t(f"class_{c}") in line for c in metrics.URBAN_CLASS_ORDER)
+        ]
         assert categories, "the x axis names every urban class on one line"
         ticks = [line.strip() for line in text.splitlines() if re.fullmatch(r"\s*[\d,.]+\s*", line)]
         assert len(ticks) >= 3, f"y ticks printed: {ticks}"
@@ -124,7 +163,9 @@ def test_pack_charts_render_alike_in_poppler_and_mupdf(packs, name):
         views = [renders[slot.page][top:bottom, left:right].astype(int) for renders in (pack["poppler"], pack["mupdf"])]
         inked = [np.flatnonzero((view < 200).any(axis=1)) for view in views]
         assert all(len(rows) for rows in inked), f"page {slot.page + 1}: an empty chart slot"
-        assert abs(inked[0][-1] - inked[1][-1]) <= SLOT_TOLERANCE_PX, f"page {slot.page + 1}: the chart ends at different rows in two renderers"
+        assert abs(inked[0][-1] - inked[1][-1]) <= SLOT_TOLERANCE_PX, (
+            f"page {slot.page + 1}: the chart ends at different rows in two renderers"
+        )
         differing = (np.abs(views[0] - views[1]) > 96).mean()
         assert differing < 0.01, f"page {slot.page + 1}: {differing:.1%} of the chart differs between poppler and MuPDF"
 
@@ -135,7 +176,7 @@ def test_pack_page_text_stays_clear_of_charts(packs, name):
     pack = packs[name]
     for slot in pack["slots"]:
         top, bottom, left, right = slot_pixels(slot)
-        below = pack["mupdf"][slot.page][bottom + 1:bottom + 3, left:right]
+        below = pack["mupdf"][slot.page][bottom + 1 : bottom + 3, left:right]
         assert (below > 235).all(), f"page {slot.page + 1}: ink just below the chart slot"
 
 
@@ -148,7 +189,14 @@ def test_a_placed_chart_fills_exactly_its_slot_in_both_renderers(tmp_path):
 
     page = FPDF(orientation="L", unit="mm", format="A4")
     page.add_page()
-    slot = pdf_document.Slot(0, 20.0, 30.0, 250.0, 90.0, go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout={"paper_bgcolor": "#ff0000", "margin": {"b": 60}}))
+    slot = pdf_document.Slot(
+        0,
+        20.0,
+        30.0,
+        250.0,
+        90.0,
+        go.Figure(go.Bar(x=["a", "b"], y=[1, 2]), layout={"paper_bgcolor": "#ff0000", "margin": {"b": 60}}),
+    )
     path = tmp_path / "slot.pdf"
     path.write_bytes(briefing._place_charts(bytes(page.output()), [slot]))
     top, bottom, left, right = slot_pixels(slot, dpi=72)
@@ -158,12 +206,18 @@ def test_a_placed_chart_fills_exactly_its_slot_in_both_renderers(tmp_path):
         if tool == "pdftoppm":
             subprocess.run(["pdftoppm", "-r", "72", "-png", str(path), str(folder / "page")], check=True)
         else:
-            subprocess.run(["mutool", "draw", "-q", "-r", "72", "-o", str(folder / "page-1.png"), str(path)], check=True, capture_output=True)
+            subprocess.run(
+                ["mutool", "draw", "-q", "-r", "72", "-o", str(folder / "page-1.png"), str(path)],
+                check=True,
+                capture_output=True,
+            )
         image = np.asarray(Image.open(next(folder.glob("page-*.png"))).convert("RGB")).astype(int)
         red = (image[:, :, 0] > 200) & (image[:, :, 1] < 60) & (image[:, :, 2] < 60)
         rows, columns = np.flatnonzero(red.any(axis=1)), np.flatnonzero(red.any(axis=0))
         found = (rows[0], rows[-1] + 1, columns[0], columns[-1] + 1)
-        assert all(abs(a - b) <= SLOT_TOLERANCE_PX for a, b in zip(found, (top, bottom, left, right))), f"{tool}: red {found} vs slot {(top, bottom, left, right)}"
+        assert all(abs(a - b) <= SLOT_TOLERANCE_PX for a, b in zip(found, (top, bottom, left, right))), (
+            f"{tool}: red {found} vs slot {(top, bottom, left, right)}"
+        )
 
 
 def test_exported_pdf_chart_page_is_the_figure_and_keeps_its_footer(tmp_path):
@@ -171,7 +225,9 @@ def test_exported_pdf_chart_page_is_the_figure_and_keeps_its_footer(tmp_path):
     _browser()
     _needs("mutool")
     figure = go.Figure(go.Scatter(x=[0, 1, 2], y=[1000, 4000, 2500], mode="markers"))
-    pdf = export.figure_bytes(figure, "pdf", title="Ticks", source_line="Source: a footer line at the very bottom", width=1200, height=500)
+    pdf = export.figure_bytes(
+        figure, "pdf", title="Ticks", source_line="Source: a footer line at the very bottom", width=1200, height=500
+    )
     page = PdfReader(io.BytesIO(pdf)).pages[0]
     width, height = float(page.mediabox.width), float(page.mediabox.height)
     assert abs(width / height - 1200 / 500) < 0.01, "the page is the figure, no print margins"
@@ -179,7 +235,11 @@ def test_exported_pdf_chart_page_is_the_figure_and_keeps_its_footer(tmp_path):
     assert "a footer line at the very bottom" in text and "4,000" in text and "4k" not in text
     path = tmp_path / "chart.pdf"
     path.write_bytes(pdf)
-    subprocess.run(["mutool", "draw", "-q", "-r", "72", "-o", str(tmp_path / "chart.png"), str(path)], check=True, capture_output=True)
+    subprocess.run(
+        ["mutool", "draw", "-q", "-r", "72", "-o", str(tmp_path / "chart.png"), str(path)],
+        check=True,
+        capture_output=True,
+    )
     image = np.asarray(Image.open(tmp_path / "chart.png").convert("L"))
     inked = np.flatnonzero((image < 200).any(axis=1))
     assert image.shape[0] - inked[-1] >= 3, "the footer is drawn whole, above the bottom edge"

@@ -20,10 +20,14 @@ def test_a_state_packs_target_rows_are_the_full_evaluations_rows(dataset):
     codes = frozenset(dataset.districts.loc[dataset.districts["state"] == "Sabah", "code_state_district"])
     full = common.target_evaluations(dataset)
     expected = full.loc[(full["level"] != "district") | full["code"].isin(codes)].reset_index(drop=True)
-    computed = common._evaluate_targets(dataset, dataset.districts.loc[dataset.districts["code_state_district"].isin(codes)])
+    computed = common._evaluate_targets(
+        dataset, dataset.districts.loc[dataset.districts["code_state_district"].isin(codes)]
+    )
     pd.testing.assert_frame_equal(computed, expected, check_exact=True)
     assert set(computed.loc[computed["level"] == "district", "code"]) <= codes and (computed["level"] == "state").any()
-    pd.testing.assert_frame_equal(common.target_evaluations(dataset, codes), expected, check_exact=True)  # taken from the full one when made
+    pd.testing.assert_frame_equal(
+        common.target_evaluations(dataset, codes), expected, check_exact=True
+    )  # taken from the full one when made
 
 
 class _FakeTab:
@@ -69,8 +73,10 @@ def test_the_print_transform_is_read_from_the_head_as_a_full_parse_reads_it():
     writer = PdfWriter()
     page = writer.add_blank_page(width=954.0, height=508.08)
     content = DecodedStreamObject()
-    content.set_data(b"0.23999999 0 0 -0.23999999 0 508.07999 cm\nq\n3.0814295 0 0 3.0814295 28.125 28.125 cm\n1 1 1 rg\n0 0 1290 668 re\nf\nQ\n"
-                     b"q\n.5 0 0 .5 -7 3e0 cm\n(cm) Tj\nQ\n")
+    content.set_data(
+        b"0.23999999 0 0 -0.23999999 0 508.07999 cm\nq\n3.0814295 0 0 3.0814295 28.125 28.125 cm\n1 1 1 rg\n0 0 1290 668 re\nf\nQ\n"
+        b"q\n.5 0 0 .5 -7 3e0 cm\n(cm) Tj\nQ\n"
+    )
     page.replace_contents(content)
     from_head = export._print_transform(page)
     parsed = export._print_transform(page, content=b"no transform here")  # nothing in the head: the full parse

@@ -14,11 +14,21 @@ SPEC = composite.parse_index_spec(
     {
         "min_coverage": 0.6,
         "domains": [
-            {"id": "connect", "label": {"en": "C", "ms": "C"}, "weight": 2,
-             "indicators": [{"id": "internet_pct", "goalposts": [50, 100], "direction": "higher_is_better"}]},
-            {"id": "health", "label": {"en": "H", "ms": "H"}, "weight": 1,
-             "indicators": [{"id": "far_pct", "goalposts": [0, 40], "direction": "lower_is_better"},
-                            {"id": "clinics", "goalposts": [0, 4], "direction": "higher_is_better"}]},
+            {
+                "id": "connect",
+                "label": {"en": "C", "ms": "C"},
+                "weight": 2,
+                "indicators": [{"id": "internet_pct", "goalposts": [50, 100], "direction": "higher_is_better"}],
+            },
+            {
+                "id": "health",
+                "label": {"en": "H", "ms": "H"},
+                "weight": 1,
+                "indicators": [
+                    {"id": "far_pct", "goalposts": [0, 40], "direction": "lower_is_better"},
+                    {"id": "clinics", "goalposts": [0, 4], "direction": "higher_is_better"},
+                ],
+            },
         ],
     }
 )
@@ -75,7 +85,18 @@ def test_rank_interval_widens_with_weight_noise_and_is_reproducible():
 
 def test_bad_goalposts_are_rejected():
     with pytest.raises(ValueError, match="goalposts"):
-        composite.parse_index_spec({"domains": [{"id": "d", "label": {}, "weight": 1, "indicators": [{"id": "x", "goalposts": [5, 1], "direction": "higher_is_better"}]}]})
+        composite.parse_index_spec(
+            {
+                "domains": [
+                    {
+                        "id": "d",
+                        "label": {},
+                        "weight": 1,
+                        "indicators": [{"id": "x", "goalposts": [5, 1], "direction": "higher_is_better"}],
+                    }
+                ]
+            }
+        )
 
 
 def test_an_imported_indicator_replaces_the_modelled_one_it_declares():
@@ -90,12 +111,14 @@ def test_an_imported_indicator_replaces_the_modelled_one_it_declares():
 def test_latest_value_within_a_stated_age_is_used_and_marked():
     # synthetic: district "a" is in the 2024 release; "b" only in 2022 (2 years older: kept, marked);
     # "c" only in 2019 (5 years older: dropped, not carried forward)
-    rows = pd.DataFrame({
-        "code_state_district": ["a", "a", "b", "c"],
-        "indicator": ["income"] * 4,
-        "year": [2022, 2024, 2022, 2019],
-        "value": [5.0, 6.0, 7.0, 8.0],
-    })
+    rows = pd.DataFrame(
+        {
+            "code_state_district": ["a", "a", "b", "c"],
+            "indicator": ["income"] * 4,
+            "year": [2022, 2024, 2022, 2019],
+            "value": [5.0, 6.0, 7.0, 8.0],
+        }
+    )
     wide, years = composite.latest_values(rows, ["income"], max_age=3)
     assert years == {"income": 2024}
     assert wide["income"].to_dict() == {"a": 6.0, "b": 7.0}

@@ -47,7 +47,9 @@ def bar_figure() -> go.Figure:
 def test_print_figure_dresses_a_copy_with_title_filters_footer_and_name():
     original = bar_figure()
     before = original.to_json()
-    printed = export.print_figure(original, title="Median household income", subtitle="State: Johor · Year: 2024", source_line=SOURCE, as_of="")
+    printed = export.print_figure(
+        original, title="Median household income", subtitle="State: Johor · Year: 2024", source_line=SOURCE, as_of=""
+    )
 
     assert original.to_json() == before, "the figure shown in the app is not modified"
     assert "Median household income" in printed.layout.title.text
@@ -68,14 +70,18 @@ def test_footer_adds_data_as_of_only_when_the_source_line_lacks_it():
 
 
 def test_text_from_data_cannot_add_markup():
-    printed = export.print_figure(bar_figure(), title="<a href='http://x'>t</a>", subtitle="District: <b>evil</b>", source_line="<script>")
+    printed = export.print_figure(
+        bar_figure(), title="<a href='http://x'>t</a>", subtitle="District: <b>evil</b>", source_line="<script>"
+    )
     assert "<a href" not in printed.layout.title.text and "&lt;a href" in printed.layout.title.text
     assert "<b>evil" not in printed.layout.title.subtitle.text
     assert all("<script>" not in annotation.text for annotation in printed.layout.annotations)
 
 
 def test_long_footers_wrap_instead_of_running_off_the_image():
-    printed = export.print_figure(bar_figure(), title="t", source_line="Source: " + "; ".join(["Ministry of Health Malaysia (MOH)"] * 8) + ".")
+    printed = export.print_figure(
+        bar_figure(), title="t", source_line="Source: " + "; ".join(["Ministry of Health Malaysia (MOH)"] * 8) + "."
+    )
     footer = printed.layout.annotations[0].text
     assert footer.count("<br>") >= 1
     assert max(len(line) for line in footer.split("<br>")) <= int((1600 - 260) / (0.58 * 14)) + 1
@@ -97,7 +103,9 @@ def test_page_template_makes_no_third_party_requests():
     page = PageGenerator(mathjax=False).generate_index()
     assert "http://" not in page and "https://" not in page, "no MathJax or plotly.js from a CDN"
     assert renderer.TOPOJSON_URL.startswith("file://")
-    assert (renderer.TOPOJSON_DIR / "world_110m.json").is_file() and (renderer.TOPOJSON_DIR / "world_50m.json").is_file()
+    assert (renderer.TOPOJSON_DIR / "world_110m.json").is_file() and (
+        renderer.TOPOJSON_DIR / "world_50m.json"
+    ).is_file()
 
 
 def test_browser_path_prefers_debian_chromium(monkeypatch, tmp_path):
@@ -123,21 +131,54 @@ def test_csv_keeps_missing_values_empty_and_opens_in_excel():
 
 
 def test_xlsx_has_the_data_and_a_sources_sheet():
-    sources = [{"id": "opendosm_hh_income_district", "title": "Household income", "publisher": "DOSM", "licence": "CC BY 4.0",
-                "url": "https://storage.dosm.gov.my/hies/hh_income_district.parquet", "as_of": "2023-01-01"}]
-    definitions = [{"id": "household_income_median_rm", "label": "Median household income", "unit": "RM per month", "method": "as published",
-                    "definition": "Median monthly gross household income.", "sources": "opendosm_hh_income_district"}]
-    frame = FRAME.assign(note=["=HYPERLINK(\"http://evil\")", "", "ok"])
-    workbook = openpyxl.load_workbook(io.BytesIO(export.table_xlsx(frame, sources, definitions, manifest={"data_as_of": {"opendosm_hh_income_district": "2024-01-01"}})))
+    sources = [
+        {
+            "id": "opendosm_hh_income_district",
+            "title": "Household income",
+            "publisher": "DOSM",
+            "licence": "CC BY 4.0",
+            "url": "https://storage.dosm.gov.my/hies/hh_income_district.parquet",
+            "as_of": "2023-01-01",
+        }
+    ]
+    definitions = [
+        {
+            "id": "household_income_median_rm",
+            "label": "Median household income",
+            "unit": "RM per month",
+            "method": "as published",
+            "definition": "Median monthly gross household income.",
+            "sources": "opendosm_hh_income_district",
+        }
+    ]
+    frame = FRAME.assign(note=['=HYPERLINK("http://evil")', "", "ok"])
+    workbook = openpyxl.load_workbook(
+        io.BytesIO(
+            export.table_xlsx(
+                frame, sources, definitions, manifest={"data_as_of": {"opendosm_hh_income_district": "2024-01-01"}}
+            )
+        )
+    )
 
     assert workbook.sheetnames == ["Data", "Sources"]
     data_rows = list(workbook["Data"].iter_rows(values_only=True))
     assert list(data_rows[0]) == list(frame.columns) and len(data_rows) == 1 + len(frame)
     assert data_rows[2][4] is None, "NaN is an empty cell"
-    assert workbook["Data"].cell(row=2, column=7).data_type == "s", "a value starting with '=' stays text, not a formula"
+    assert workbook["Data"].cell(row=2, column=7).data_type == "s", (
+        "a value starting with '=' stays text, not a formula"
+    )
     cells = [value for row in workbook["Sources"].iter_rows(values_only=True) for value in row if value is not None]
-    for expected in ["Publisher", "Licence", "URL", "Data as of", "DOSM", "CC BY 4.0", "https://storage.dosm.gov.my/hies/hh_income_district.parquet",
-                     "Median household income", "Median monthly gross household income."]:
+    for expected in [
+        "Publisher",
+        "Licence",
+        "URL",
+        "Data as of",
+        "DOSM",
+        "CC BY 4.0",
+        "https://storage.dosm.gov.my/hies/hh_income_district.parquet",
+        "Median household income",
+        "Median monthly gross household income.",
+    ]:
         assert expected in cells
     assert "2024-01-01" in cells and "2023-01-01" not in cells, "the build's data-as-of wins over the registry's"
 
@@ -160,20 +201,28 @@ def test_source_and_definition_rows_from_the_real_registry():
 
 def test_geojson_has_every_district_or_the_filtered_ones(dataset):
     national = metrics.indicator_frame(dataset.districts, dataset.indicators, "population", 2025)
-    document = json.loads(export.districts_geojson(dataset.districts, national, extra={"indicator": "population", "year": 2025}))
+    document = json.loads(
+        export.districts_geojson(dataset.districts, national, extra={"indicator": "population", "year": 2025})
+    )
     assert document["type"] == "FeatureCollection" and len(document["features"]) == 160
     properties = document["features"][0]["properties"]
-    assert {"code_state_district", "district", "state", "urban_class", "value", "method", "indicator", "year"} <= set(properties)
+    assert {"code_state_district", "district", "state", "urban_class", "value", "method", "indicator", "year"} <= set(
+        properties
+    )
     assert document["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
 
     sabah = metrics.filter_state(national, "Sabah")
     features = json.loads(export.districts_geojson(dataset.districts, sabah))["features"]
     assert len(features) == len(sabah) == 27
-    assert [f["properties"]["code_state_district"] for f in features] == sabah["code_state_district"].tolist(), "the table's order"
+    assert [f["properties"]["code_state_district"] for f in features] == sabah["code_state_district"].tolist(), (
+        "the table's order"
+    )
 
 
 def test_geojson_missing_value_is_null(dataset):
-    frame = pd.DataFrame({"code_state_district": dataset.districts["code_state_district"].iloc[:2], "value": [1.5, np.nan]})
+    frame = pd.DataFrame(
+        {"code_state_district": dataset.districts["code_state_district"].iloc[:2], "value": [1.5, np.nan]}
+    )
     features = json.loads(export.districts_geojson(dataset.districts, frame))["features"]
     assert [feature["properties"]["value"] for feature in features] == [1.5, None]
 
@@ -192,7 +241,9 @@ def browser():
 
 
 def test_png_is_high_resolution_and_carries_the_footer(browser):
-    payload = export.figure_bytes(bar_figure(), "png", title="Median household income", subtitle="State: Johor", source_line=SOURCE)
+    payload = export.figure_bytes(
+        bar_figure(), "png", title="Median household income", subtitle="State: Johor", source_line=SOURCE
+    )
     image = Image.open(io.BytesIO(payload))
     assert image.format == "PNG" and image.size == (3200, 1800), "1600 x 900 at scale 2"
     small = Image.open(io.BytesIO(export.figure_bytes(bar_figure(), "png", title="t", width=800, height=500, scale=1)))
@@ -200,21 +251,36 @@ def test_png_is_high_resolution_and_carries_the_footer(browser):
 
 
 def test_svg_parses_and_contains_title_and_footer(browser):
-    payload = export.figure_bytes(bar_figure(), "svg", title="Median household income", subtitle="State: Johor", source_line=SOURCE)
+    payload = export.figure_bytes(
+        bar_figure(), "svg", title="Median household income", subtitle="State: Johor", source_line=SOURCE
+    )
     root = ET.fromstring(payload)
     assert root.tag.endswith("svg") and root.get("width") == "1600" and root.get("height") == "900"
     text = " ".join(node.text or "" for node in root.iter() if node.tag.endswith("text") or node.tag.endswith("tspan"))
-    assert "Median household income" in text and "State: Johor" in text and "Department of Statistics Malaysia" in text and "Jurang" in text
+    assert (
+        "Median household income" in text
+        and "State: Johor" in text
+        and "Department of Statistics Malaysia" in text
+        and "Jurang" in text
+    )
 
 
 def test_pdf_has_one_page_and_extractable_footer(browser):
-    payload = export.figure_bytes(bar_figure(), "pdf", title="Median household income", subtitle="State: Johor", source_line=SOURCE)
+    payload = export.figure_bytes(
+        bar_figure(), "pdf", title="Median household income", subtitle="State: Johor", source_line=SOURCE
+    )
     reader = PdfReader(io.BytesIO(payload))
     assert len(reader.pages) == 1
     box = reader.pages[0].mediabox
-    assert float(box.width) == pytest.approx(1600 * 0.75, abs=2) and float(box.height) == pytest.approx(900 * 0.75, abs=2)
+    assert float(box.width) == pytest.approx(1600 * 0.75, abs=2) and float(box.height) == pytest.approx(
+        900 * 0.75, abs=2
+    )
     text = reader.pages[0].extract_text()
-    assert "Source: Department of Statistics Malaysia (DOSM)." in text and "Data as of 2024-01-01" in text and "Jurang" in text
+    assert (
+        "Source: Department of Statistics Malaysia (DOSM)." in text
+        and "Data as of 2024-01-01" in text
+        and "Jurang" in text
+    )
     fonts = {str(font.get_object()["/BaseFont"]) for font in reader.pages[0]["/Resources"]["/Font"].values()}
     assert all("DejaVu" in font for font in fonts), f"the project's installed font, not a fallback: {fonts}"
 
@@ -222,8 +288,15 @@ def test_pdf_has_one_page_and_extractable_footer(browser):
 def test_geo_choropleth_renders_offline_with_local_base_map(browser, dataset):
     """cdn.plot.ly is unreachable here: a geo figure renders only because kaleido reads the local topojson."""
     frame = metrics.indicator_frame(dataset.districts, dataset.indicators, "population", 2025)
-    figure = figures.choropleth_map(frame, dataset.features, figures.quantile_scheme(frame["value"], ",.0f"), value_label="Population", unit="persons", fmt=",.0f",
-                                    state_lines=figures.state_border_lines(dataset.states))
+    figure = figures.choropleth_map(
+        frame,
+        dataset.features,
+        figures.quantile_scheme(frame["value"], ",.0f"),
+        value_label="Population",
+        unit="persons",
+        fmt=",.0f",
+        state_lines=figures.state_border_lines(dataset.states),
+    )
     payload = export.figure_bytes(figure, "pdf", title="Population, 2025", subtitle="All states", source_line=SOURCE)
     text = PdfReader(io.BytesIO(payload)).pages[0].extract_text()
     assert "Population, 2025" in text and "persons" in text, "title and legend are in the PDF"
@@ -236,7 +309,11 @@ def test_one_warm_browser_serves_every_export_and_concurrent_threads(browser):
 
     def work(width: int) -> None:
         try:
-            results[width] = Image.open(io.BytesIO(export.figure_bytes(bar_figure(), "png", title=f"w{width}", width=width, height=400, scale=1))).size
+            results[width] = Image.open(
+                io.BytesIO(
+                    export.figure_bytes(bar_figure(), "png", title=f"w{width}", width=width, height=400, scale=1)
+                )
+            ).size
         except BaseException as error:  # noqa: BLE001 — reported below
             errors.append(error)
 
@@ -254,7 +331,9 @@ def test_one_warm_browser_serves_every_export_and_concurrent_threads(browser):
 def test_a_stopped_browser_starts_again_on_the_next_export(browser):
     browser.stop()
     assert not browser.running
-    assert Image.open(io.BytesIO(export.figure_bytes(bar_figure(), "png", title="again", width=400, height=300, scale=1))).size == (400, 300)
+    assert Image.open(
+        io.BytesIO(export.figure_bytes(bar_figure(), "png", title="again", width=400, height=300, scale=1))
+    ).size == (400, 300)
     assert browser.running
 
 
@@ -263,13 +342,22 @@ def test_the_browser_loads_only_local_files(browser, dataset):
     logged = renderer.WarmBrowser(log_requests=True)
     try:
         frame = metrics.indicator_frame(dataset.districts, dataset.indicators, "population", 2025)
-        geo = figures.choropleth_map(frame.head(20), dataset.features, figures.quantile_scheme(frame["value"], ",.0f"), value_label="P", unit="persons", fmt=",.0f")
+        geo = figures.choropleth_map(
+            frame.head(20),
+            dataset.features,
+            figures.quantile_scheme(frame["value"], ",.0f"),
+            value_label="P",
+            unit="persons",
+            fmt=",.0f",
+        )
         for figure, fmt in [(geo, "png"), (geo, "pdf"), (bar_figure(), "svg")]:
             logged.render(export.print_figure(figure, title="t", source_line=SOURCE), fmt, 800, 450)
     finally:
         logged.stop()
     assert any(url.startswith(renderer.TOPOJSON_URL) for url in logged.requests), "the local base map was used"
-    assert logged.requests and all(url.split(":", 1)[0] in ("file", "data", "blob") for url in logged.requests), logged.requests
+    assert logged.requests and all(url.split(":", 1)[0] in ("file", "data", "blob") for url in logged.requests), (
+        logged.requests
+    )
 
 
 def test_missing_browser_is_a_clear_error_not_a_hang(monkeypatch):
@@ -290,9 +378,13 @@ def test_exported_images_carry_a_text_alternative():
 
     png = _io.BytesIO()
     Image.new("RGB", (4, 4), "white").save(png, format="PNG")
-    tagged = Image.open(_io.BytesIO(export.with_alt_text(png.getvalue(), "png", "Piped water, 2024", "Kedah — Source: DOSM")))
+    tagged = Image.open(
+        _io.BytesIO(export.with_alt_text(png.getvalue(), "png", "Piped water, 2024", "Kedah — Source: DOSM"))
+    )
     assert tagged.info["Title"] == "Piped water, 2024" and "DOSM" in tagged.info["Description"]
-    svg = export.with_alt_text(b'<svg xmlns="http://www.w3.org/2000/svg" width="4"><g/></svg>', "svg", "A & B", "desc").decode()
+    svg = export.with_alt_text(
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="4"><g/></svg>', "svg", "A & B", "desc"
+    ).decode()
     assert '<svg role="img"' in svg and "<title>A &amp; B</title><desc>desc</desc>" in svg
     writer, pdf = PdfWriter(), _io.BytesIO()
     writer.add_blank_page(10, 10)

@@ -12,7 +12,7 @@ import pytest
 
 from dashboard import export
 
-HOSTILE = ["=HYPERLINK(\"http://x\",\"click\")", "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tleading tab", "\rleading CR"]
+HOSTILE = ['=HYPERLINK("http://x","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1)", "\tleading tab", "\rleading CR"]
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -31,7 +31,14 @@ def test_table_csv_neutralises_text_cells_and_headers_but_keeps_negative_numbers
     written = pd.read_csv(io.BytesIO(export.table_csv(frame)), encoding="utf-8-sig", keep_default_na=False, dtype=str)
 
     assert written["district"].tolist() == ["'" + text for text in HOSTILE]
-    assert written["value"].tolist() == ["-3.5", "1.0", "-0.25", "", "2.0", "3.0"]  # numbers stay numbers, missing stays empty
+    assert written["value"].tolist() == [
+        "-3.5",
+        "1.0",
+        "-0.25",
+        "",
+        "2.0",
+        "3.0",
+    ]  # numbers stay numbers, missing stays empty
     assert list(written.columns) == ["district", "value", "'=label"]
 
 
@@ -42,8 +49,12 @@ def test_table_xlsx_writes_neutralised_text_and_real_numbers():
     workbook = load_workbook(io.BytesIO(export.table_xlsx(frame, [], [])))
     sheet = workbook.worksheets[0]
 
-    assert [cell.value for cell in sheet["A"][1:]] == ["'=1+1", "Pitas"] and all(cell.data_type == "s" for cell in sheet["A"][1:])
-    assert [cell.value for cell in sheet["B"][1:]] == [-3.5, 61.5] and all(cell.data_type == "n" for cell in sheet["B"][1:])
+    assert [cell.value for cell in sheet["A"][1:]] == ["'=1+1", "Pitas"] and all(
+        cell.data_type == "s" for cell in sheet["A"][1:]
+    )
+    assert [cell.value for cell in sheet["B"][1:]] == [-3.5, 61.5] and all(
+        cell.data_type == "n" for cell in sheet["B"][1:]
+    )
 
 
 def test_table_xlsx_writes_a_formula_like_header_as_text():

@@ -18,7 +18,10 @@ def square(x0: float) -> dict:
 
 
 CODES = ["1_1", "1_2", "2_1"]
-FEATURES = {code: {"type": "Feature", "properties": {"code_state_district": code}, "geometry": square(i)} for i, code in enumerate(CODES)}
+FEATURES = {
+    code: {"type": "Feature", "properties": {"code_state_district": code}, "geometry": square(i)}
+    for i, code in enumerate(CODES)
+}
 DISTRICTS = pd.DataFrame(
     {
         "code_state_district": CODES,
@@ -42,7 +45,9 @@ INDICATORS = pd.DataFrame(
 
 def test_given_a_missing_value_when_framing_an_indicator_then_it_stays_nan_not_zero():
     frame = metrics.indicator_frame(DISTRICTS, INDICATORS, "x", 2021)
-    assert frame.set_index("code_state_district")["value"].to_dict() == pytest.approx({"1_1": 11.0, "1_2": math.nan, "2_1": math.nan}, nan_ok=True)
+    assert frame.set_index("code_state_district")["value"].to_dict() == pytest.approx(
+        {"1_1": 11.0, "1_2": math.nan, "2_1": math.nan}, nan_ok=True
+    )
     assert len(frame) == 3  # every district is present, with or without a value
 
 
@@ -86,7 +91,9 @@ def test_quantile_bins_are_mapclassify_quantiles_with_ties_collapsed():
     # hand-computed (mapclassify's docstring example): linear interpolation at 25/50/75/100 %
     assert figures.quantile_bins(np.arange(1000.0), 4).tolist() == pytest.approx([249.75, 499.5, 749.25, 999.0])
     assert figures.quantile_bins(np.arange(1000.0), 3).tolist() == pytest.approx([333.0, 666.0, 999.0])
-    assert figures.quantile_bins(np.array([1.0, 1.0, 1.0, 1.0, 2.0]), 4).tolist() == [1.0, 2.0], "tied quantiles collapse"
+    assert figures.quantile_bins(np.array([1.0, 1.0, 1.0, 1.0, 2.0]), 4).tolist() == [1.0, 2.0], (
+        "tied quantiles collapse"
+    )
 
 
 def test_quantile_scheme_with_fewer_distinct_values_than_classes():
@@ -107,7 +114,9 @@ def test_choropleth_has_a_distinct_no_data_trace_and_sends_each_shape_once():
     no_data = [trace for trace in choropleths if trace.name == "No data"]
     assert len(no_data) == 1 and sorted(no_data[0].locations) == ["1_2", "2_1"]
     assert no_data[0].colorscale[0][1] == figures.NO_DATA_COLOUR
-    sent = [feature["properties"]["code_state_district"] for trace in choropleths for feature in trace.geojson["features"]]
+    sent = [
+        feature["properties"]["code_state_district"] for trace in choropleths for feature in trace.geojson["features"]
+    ]
     assert sorted(sent) == sorted(CODES)  # every drawn district's shape is sent exactly once
     hover = [row for trace in no_data for row in trace.customdata]
     assert all(row[2] == "no data" for row in hover)
@@ -115,7 +124,9 @@ def test_choropleth_has_a_distinct_no_data_trace_and_sends_each_shape_once():
 
 def test_choropleth_extent_follows_the_districts_drawn():
     frame = metrics.filter_state(metrics.indicator_frame(DISTRICTS, INDICATORS, "x", 2020), "Beta")
-    figure = figures.choropleth_map(frame, FEATURES, figures.quantile_scheme(frame["value"], ".0f"), value_label="X", unit="u", fmt=".0f")
+    figure = figures.choropleth_map(
+        frame, FEATURES, figures.quantile_scheme(frame["value"], ".0f"), value_label="X", unit="u", fmt=".0f"
+    )
     west, east = figure.layout.geo.lonaxis.range
     assert west < 2 < 3 < east and west > 1  # only B1 (x from 2 to 3) is framed
 

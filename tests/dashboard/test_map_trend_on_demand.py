@@ -35,10 +35,19 @@ def test_listing_names_costs_nothing_and_the_first_read_makes_both_mappings_once
 
 
 def test_copies_and_merges_see_made_values_never_the_placeholder():
-    for copy in ({**on_demand_pair([])[0]}, dict(on_demand_pair([])[0]), on_demand_pair([])[0].copy(), list(on_demand_pair([])[0].values())):
+    for copy in (
+        {**on_demand_pair([])[0]},
+        dict(on_demand_pair([])[0]),
+        on_demand_pair([])[0].copy(),
+        list(on_demand_pair([])[0].values()),
+    ):
         assert "table" in (copy.values() if isinstance(copy, dict) else copy)
     tables, _ = on_demand_pair([])
-    assert tables.get("trend") == "table" and tables.get("missing", 0) == 0 and tables == {"districts": "ranking", "trend": "table"}
+    assert (
+        tables.get("trend") == "table"
+        and tables.get("missing", 0) == 0
+        and tables == {"districts": "ranking", "trend": "table"}
+    )
 
 
 def test_the_dun_map_scene_makes_its_trend_only_when_read(dataset):
@@ -46,5 +55,8 @@ def test_the_dun_map_scene_makes_its_trend_only_when_read(dataset):
     assert "trend" in scene.tables and "trend" in scene.figure_builders
     assert not isinstance(dict.__getitem__(scene.tables, "trend"), scenes.Table)  # listed, not made yet
     shown = scene.as_json()
-    assert len(shown["tables"]["trend"]) == len(shown["tables"]["districts"]) and scene.sentences["trend_panel"] in shown["sentences"]
+    assert (
+        len(shown["tables"]["trend"]) == len(shown["tables"]["districts"])
+        and scene.sentences["trend_panel"] in shown["sentences"]
+    )
     assert isinstance(dict.__getitem__(scene.tables, "trend"), scenes.Table)

@@ -24,7 +24,10 @@ def test_a_perfect_linear_trend_reaches_the_threshold_exactly_when_the_line_does
     # Then it needs (70 - 56) / 7 = 2 a year, has managed 2, reaches 70 in 2030 exactly: certain by 2030
     assert result.basis == outlook.MODEL and result.scale == "linear"
     assert result.required_pace == pytest.approx(2.0) and result.observed_pace == pytest.approx(2.0)
-    assert result.projected_year == pytest.approx(2030.0) and result.projected_low == result.projected_high == result.projected_year
+    assert (
+        result.projected_year == pytest.approx(2030.0)
+        and result.projected_low == result.projected_high == result.projected_year
+    )
     assert result.probability == 1.0
     # and with the deadline a year earlier the line is one point short: no chance
     assert outlook.assess(series, 70, ">=", 2029, current_year=2026).probability == 0.0
@@ -91,7 +94,11 @@ def test_fewer_than_three_observations_give_paces_and_no_chance():
     assert two.basis == outlook.PACE_ONLY and two.probability is None and two.projected_year is None
     assert two.required_pace == pytest.approx((98 - 69) / 5) and two.observed_pace == pytest.approx(0.4)
     one = outlook.assess({2022: 11.5}, 10, "<=", 2030, current_year=2026)
-    assert one.basis == outlook.PACE_ONLY and one.required_pace == pytest.approx(-1.5 / 8) and math.isnan(one.observed_pace)
+    assert (
+        one.basis == outlook.PACE_ONLY
+        and one.required_pace == pytest.approx(-1.5 / 8)
+        and math.isnan(one.observed_pace)
+    )
     assert outlook.fan({2024: 68.6, 2025: 69.0}, 98, 2030) == []
     assert outlook.assess({}, 98, ">=", 2030).basis == outlook.NO_DATA
 
@@ -117,13 +124,28 @@ def test_the_outlook_sentence_says_pace_chance_and_year():
     from dashboard.scene import targets as scene_targets
     from dashboard.scene.base import Words
 
-    target = {"id": "t", "threshold": 75, "comparator": ">=", "deadline": 2030, "baseline_year": 2018, "unit": {"en": "% of households", "ms": "% isi rumah"}}
+    target = {
+        "id": "t",
+        "threshold": 75,
+        "comparator": ">=",
+        "deadline": 2030,
+        "baseline_year": 2018,
+        "unit": {"en": "% of households", "ms": "% isi rumah"},
+    }
     noise = [0.4, -0.7, 0.1, 0.9, -0.5, -0.2]
     series = pd.Series(line(2018, 6, 60, 1.5, noise))
-    row = {"status": "on_track", "latest_value": series.iloc[-1], "latest_year": 2023, "projected_year": None, "observations": 6,
-           **targets.outlook_columns(outlook.assess(series.to_dict(), 75, ">=", 2030, 2018, 100, 2026))}
+    row = {
+        "status": "on_track",
+        "latest_value": series.iloc[-1],
+        "latest_year": 2023,
+        "projected_year": None,
+        "observations": 6,
+        **targets.outlook_columns(outlook.assess(series.to_dict(), 75, ">=", 2030, 2018, 100, 2026)),
+    }
     text = scene_targets.describe(pd.DataFrame([row]), target, Words("en", {}))["outlook_text"].iloc[0]
-    assert text.startswith("needs +1.1 points a year; has managed +1.4 points a year; about 4 chances in 5")  # (75 - 67.3) / 7; (67.3 - 60.4) / 5
+    assert text.startswith(
+        "needs +1.1 points a year; has managed +1.4 points a year; about 4 chances in 5"
+    )  # (75 - 67.3) / 7; (67.3 - 60.4) / 5
     assert "of reaching 75 % of households by 2030 (trend model)" in text and "the trend reaches it around" in text
     assert scene_targets.chance_text(0.2, Words("en", {})) == "about 1 chance in 5"
     assert scene_targets.chance_text(0.8, Words("en", {})) == "about 4 chances in 5"

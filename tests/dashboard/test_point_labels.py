@@ -29,7 +29,9 @@ def test_a_label_moves_below_when_the_place_above_is_taken():
 def test_a_dot_hemmed_in_on_four_sides_is_left_without_a_label():
     # centre dot at (50, 50) px, first in order; dots 12 px above and below and 20 px left and right
     # cover each of its four label places, so it is left off; the others find a free place
-    texts, _ = figures.point_labels([5.0, 5.0, 5.0, 3.0, 7.0], [5.0, 6.2, 3.8, 5.0, 5.0], ["50 %", "1 %", "2 %", "3 %", "4 %"], **GRID)
+    texts, _ = figures.point_labels(
+        [5.0, 5.0, 5.0, 3.0, 7.0], [5.0, 6.2, 3.8, 5.0, 5.0], ["50 %", "1 %", "2 %", "3 %", "4 %"], **GRID
+    )
     assert texts[0] == ""
     assert all(texts[1:])
 
@@ -43,15 +45,35 @@ def test_the_order_decides_who_is_labelled_first_and_labels_stay_inside_the_map(
 
 
 def test_coverage_points_map_says_what_colour_and_symbol_mean():
-    points = pd.DataFrame({  # synthetic
-        "lon": [101.0, 101.02, 110.0], "lat": [3.0, 3.0, 2.0], "area": ["P.001 A", "P.002 B", "P.003 C"], "value": [40.0, 95.0, 18.0],
-        "year": [2021, 2021, 2024], "indicator": ["g4", "g4", "mobile"], "indicator_label": ["4G coverage", "4G coverage", "Mobile coverage"],
-    })
-    figure = figures.coverage_points_map(points, {"type": "FeatureCollection", "features": []}, [], value_label="Seat figures", bounds=(99.6, 0.8, 119.3, 7.4))
+    points = pd.DataFrame(
+        {  # synthetic
+            "lon": [101.0, 101.02, 110.0],
+            "lat": [3.0, 3.0, 2.0],
+            "area": ["P.001 A", "P.002 B", "P.003 C"],
+            "value": [40.0, 95.0, 18.0],
+            "year": [2021, 2021, 2024],
+            "indicator": ["g4", "g4", "mobile"],
+            "indicator_label": ["4G coverage", "4G coverage", "Mobile coverage"],
+        }
+    )
+    figure = figures.coverage_points_map(
+        points,
+        {"type": "FeatureCollection", "features": []},
+        [],
+        value_label="Seat figures",
+        bounds=(99.6, 0.8, 119.3, 7.4),
+    )
     dots = [trace for trace in figure.data if trace.type == "scattergeo"]
-    assert [trace.name for trace in dots] == ["4G coverage", "Mobile coverage"] and all(trace.showlegend for trace in dots)
+    assert [trace.name for trace in dots] == ["4G coverage", "Mobile coverage"] and all(
+        trace.showlegend for trace in dots
+    )
     assert len({trace.marker.symbol for trace in dots}) == 2  # the measure told apart without colour
-    assert "Seat figures" in figure.layout.coloraxis.colorbar.title.text and "%" in figure.layout.coloraxis.colorbar.title.text
+    assert (
+        "Seat figures" in figure.layout.coloraxis.colorbar.title.text
+        and "%" in figure.layout.coloraxis.colorbar.title.text
+    )
     assert (figure.layout.coloraxis.cmin, figure.layout.coloraxis.cmax) == (0, 100)
     shown = [text for trace in dots for text in trace.text]
-    assert "18 %" in shown and "40 %" in shown  # the weakest labelled first; 95 % sits 2 px from 40 % and finds a free side or none
+    assert (
+        "18 %" in shown and "40 %" in shown
+    )  # the weakest labelled first; 95 % sits 2 px from 40 % and finds a free side or none

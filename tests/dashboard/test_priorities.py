@@ -52,7 +52,11 @@ def test_agricultural_districts_with_weakest_connectivity_measured_first():
 
 def test_priority_list_says_why_each_district_is_listed():
     table = priorities.priority_list(FRAME, 2)
-    assert set(table["reason"]) == {priorities.LOWEST_INDEX, priorities.GAP_TO_STATE_URBAN, priorities.AGRI_WEAK_CONNECTIVITY}
+    assert set(table["reason"]) == {
+        priorities.LOWEST_INDEX,
+        priorities.GAP_TO_STATE_URBAN,
+        priorities.AGRI_WEAK_CONNECTIVITY,
+    }
     assert table["value"].notna().all()
 
 
@@ -75,7 +79,9 @@ def test_no_district_is_called_agricultural_below_the_thresholds_on_the_real_bui
     assert (table.loc[farming, priorities.AGRI_SHARE] >= priorities.AGRI_SHARE_MIN_PCT).all()
     assert (table.loc[farming, priorities.CROP_PER_RURAL] >= priorities.CROP_HA_PER_1K_RURAL_MIN).all()
     flagged = table.loc[priorities.is_agricultural(table.reset_index()).to_numpy()]
-    assert (flagged[priorities.AGRI_SHARE] >= priorities.AGRI_SHARE_MIN_PCT).all() and (flagged[priorities.CROP_PER_RURAL] >= priorities.CROP_HA_PER_1K_RURAL_MIN).all()
+    assert (flagged[priorities.AGRI_SHARE] >= priorities.AGRI_SHARE_MIN_PCT).all() and (
+        flagged[priorities.CROP_PER_RURAL] >= priorities.CROP_HA_PER_1K_RURAL_MIN
+    ).all()
 
 
 def test_the_priority_list_ranks_by_the_measured_first_share_and_never_by_a_speed():
@@ -83,15 +89,28 @@ def test_the_priority_list_ranks_by_the_measured_first_share_and_never_by_a_spee
     Mbps, so where they lead the next share stands in (synthetic evidence rows)."""
     from dashboard import connectivity_evidence as evidence
 
-    rows = pd.DataFrame({
-        "code_state_district": ["a", "b", "c", "d"],
-        "shown": ["imported", "measured", "tiles", "modelled"],
-        "imported_indicator": ["coverage_agency_pct", None, None, None], "imported_value": [40.0, None, None, None], "imported_year": pd.array([2025, None, None, None], dtype="Int64"),
-        "measured_indicator": [None, "coverage_4g_populated_pct", "coverage_4g_populated_pct", None], "measured_value": [None, 70.0, 55.0, None],
-        "measured_year": pd.array([None, 2023, 2022, None], dtype="Int64"), "measured_method": [None, "observed", "derived", None],
-        "modelled_value": [90.0, 95.0, 80.0, 60.0], "modelled_year": pd.array([2024] * 4, dtype="Int64"), "modelled_method": ["modelled"] * 4,
-    })
+    rows = pd.DataFrame(
+        {
+            "code_state_district": ["a", "b", "c", "d"],
+            "shown": ["imported", "measured", "tiles", "modelled"],
+            "imported_indicator": ["coverage_agency_pct", None, None, None],
+            "imported_value": [40.0, None, None, None],
+            "imported_year": pd.array([2025, None, None, None], dtype="Int64"),
+            "measured_indicator": [None, "coverage_4g_populated_pct", "coverage_4g_populated_pct", None],
+            "measured_value": [None, 70.0, 55.0, None],
+            "measured_year": pd.array([None, 2023, 2022, None], dtype="Int64"),
+            "measured_method": [None, "observed", "derived", None],
+            "modelled_value": [90.0, 95.0, 80.0, 60.0],
+            "modelled_year": pd.array([2024] * 4, dtype="Int64"),
+            "modelled_method": ["modelled"] * 4,
+        }
+    )
     shares = evidence.share_first(rows).set_index("code_state_district")
-    assert shares["connectivity_value"].tolist() == [40.0, 70.0, 55.0, 60.0]  # c: its 2022 coverage (within 3 years of 2024), not its tile speed
+    assert shares["connectivity_value"].tolist() == [
+        40.0,
+        70.0,
+        55.0,
+        60.0,
+    ]  # c: its 2022 coverage (within 3 years of 2024), not its tile speed
     assert shares["connectivity_method"].tolist() == ["imported", "observed", "derived", "modelled"]
     assert shares["connectivity_year"].tolist() == [2025, 2023, 2022, 2024]

@@ -21,8 +21,12 @@ def tables(built_data_dir):
 
 def hand_gap(districts: pd.DataFrame, indicators: pd.DataFrame, indicator: str, year: int) -> tuple[float, float]:
     """Plain pandas, written out: population-weighted mean of urban and of rural districts."""
-    values = indicators[(indicators.indicator == indicator) & (indicators.year == year)].set_index("code_state_district")["value"]
-    population = indicators[(indicators.indicator == "population") & (indicators.year == year)].set_index("code_state_district")["value"]
+    values = indicators[(indicators.indicator == indicator) & (indicators.year == year)].set_index(
+        "code_state_district"
+    )["value"]
+    population = indicators[(indicators.indicator == "population") & (indicators.year == year)].set_index(
+        "code_state_district"
+    )["value"]
     classes = districts.set_index("code_state_district")["urban_class"]
     means = {}
     for urban_class in ("urban", "rural"):
@@ -31,7 +35,10 @@ def hand_gap(districts: pd.DataFrame, indicators: pd.DataFrame, indicator: str, 
     return means["urban"], means["rural"]
 
 
-@pytest.mark.parametrize(("indicator", "direction"), [("household_income_median_rm", "higher_is_better"), ("piped_water_hh_pct", "higher_is_better")])
+@pytest.mark.parametrize(
+    ("indicator", "direction"),
+    [("household_income_median_rm", "higher_is_better"), ("piped_water_hh_pct", "higher_is_better")],
+)
 def test_national_gap_matches_a_hand_calculation(tables, indicator, direction):
     districts, indicators = tables
     year = metrics.indicator_years(indicators, indicator)[-1]

@@ -39,7 +39,13 @@ def test_a_query_becomes_a_selection_and_back():
     parsed = parse("state=sabah&indicator=a_pct&year=2019&districts=12_1,12_2&w_x=0.25&lang=ms", SYNTHETIC, "map")
     assert parsed.ignored == ()
     chosen = parsed.selection.resolved(SYNTHETIC)
-    assert (chosen.state, chosen.indicator, chosen.year, chosen.districts, chosen.lang) == ("Sabah", "a_pct", 2019, ("12_1", "12_2"), "ms")
+    assert (chosen.state, chosen.indicator, chosen.year, chosen.districts, chosen.lang) == (
+        "Sabah",
+        "a_pct",
+        2019,
+        ("12_1", "12_2"),
+        "ms",
+    )
     assert chosen.weight_map == {"x": 0.25, "y": 0.5}
     again = parse(chosen.query_string(SYNTHETIC), SYNTHETIC, "map").selection.resolved(SYNTHETIC)
     assert again == chosen
@@ -47,8 +53,21 @@ def test_a_query_becomes_a_selection_and_back():
 
 
 def test_hostile_values_are_named_never_taken():
-    parsed = parse({"state": "<script>", "indicator": "../../etc/passwd", "year": "1e309", "w_x": "NaN", "districts": "1_1,'; DROP", "lang": "xx",
-                    "target": "{{7*7}}", "district": "9999_9", "unrelated": "kept out"}, SYNTHETIC, "map")
+    parsed = parse(
+        {
+            "state": "<script>",
+            "indicator": "../../etc/passwd",
+            "year": "1e309",
+            "w_x": "NaN",
+            "districts": "1_1,'; DROP",
+            "lang": "xx",
+            "target": "{{7*7}}",
+            "district": "9999_9",
+            "unrelated": "kept out",
+        },
+        SYNTHETIC,
+        "map",
+    )
     assert set(parsed.ignored) == {"state", "indicator", "year", "w_x", "districts", "lang", "target", "district"}
     assert parsed.selection.districts == ("1_1",) and parsed.selection.state is None and parsed.selection.lang == "en"
 
@@ -59,11 +78,17 @@ def test_one_default_year_rule_and_page_defaults():
     mapped = Selection(page="map", indicator="a_pct").resolved(SYNTHETIC)
     assert mapped.year == 2022
     sparse = dataclasses.replace(SYNTHETIC, year_areas={"a_pct": {2019: 40, 2022: 3}})
-    assert Selection(page="map", indicator="a_pct").resolved(sparse).year == 2019, "a year with a few figures is not the default"
-    assert dataclasses.replace(SYNTHETIC, year_areas={"a_pct": {2019: 40, 2022: 20}}).default_year("a_pct") == 2022, "half as many areas is enough"
+    assert Selection(page="map", indicator="a_pct").resolved(sparse).year == 2019, (
+        "a year with a few figures is not the default"
+    )
+    assert dataclasses.replace(SYNTHETIC, year_areas={"a_pct": {2019: 40, 2022: 20}}).default_year("a_pct") == 2022, (
+        "half as many areas is enough"
+    )
     profile = Selection(page="district", state="Sabah").resolved(SYNTHETIC)
     assert profile.district == "12_2", "first district of the state by name (Beluran)"
-    assert Selection(weights=(("x", 0.0), ("y", 0.0))).resolved(SYNTHETIC).weight_map == {"x": 0.5, "y": 0.5}, "all-zero weights fall back to the defaults"
+    assert Selection(weights=(("x", 0.0), ("y", 0.0))).resolved(SYNTHETIC).weight_map == {"x": 0.5, "y": 0.5}, (
+        "all-zero weights fall back to the defaults"
+    )
 
 
 def test_one_state_resolver():
@@ -85,17 +110,24 @@ def indicators(built_data_dir) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def districts(built_data_dir) -> pd.DataFrame:
-    return pd.read_parquet(built_data_dir / "processed" / "districts.parquet", columns=["code_state_district", "district", "state", "urban_class"])
+    return pd.read_parquet(
+        built_data_dir / "processed" / "districts.parquet",
+        columns=["code_state_district", "district", "state", "urban_class"],
+    )
 
 
 def _plain_gap(indicators: pd.DataFrame, districts: pd.DataFrame, indicator: str, year: int, codes: set[str]) -> float:
     """Rural minus urban population-weighted mean with plain pandas, on the given districts."""
-    values = indicators.loc[(indicators["indicator"] == indicator) & (indicators["year"] == year)].set_index("code_state_district")["value"]
+    values = indicators.loc[(indicators["indicator"] == indicator) & (indicators["year"] == year)].set_index(
+        "code_state_district"
+    )["value"]
     population = indicators.loc[indicators["indicator"] == "population"]
     nearest = min(population["year"].unique(), key=lambda y: (abs(y - year), y))
     weights = population.loc[population["year"] == nearest].set_index("code_state_district")["value"]
     frame = districts.set_index("code_state_district").assign(value=values, weight=weights).loc[sorted(codes)]
-    means = {c: np.average(g["value"], weights=g["weight"]) for c, g in frame.dropna(subset=["value"]).groupby("urban_class")}
+    means = {
+        c: np.average(g["value"], weights=g["weight"]) for c, g in frame.dropna(subset=["value"]).groupby("urban_class")
+    }
     return means["rural"] - means["urban"]
 
 
@@ -111,7 +143,9 @@ def test_income_gap_over_time_compares_the_same_districts(dataset, indicators, d
     assert {"14_1", "16_1", "15_1"} <= left_out or len(left_out) >= 4, "the territories HIES 2024 omits are left out"
     over_time = result.table("gap_over_time").set_index("year")
     for year in years:
-        assert over_time.at[year, "difference"] == pytest.approx(_plain_gap(indicators, districts, "household_income_median_rm", year, every_year))
+        assert over_time.at[year, "difference"] == pytest.approx(
+            _plain_gap(indicators, districts, "household_income_median_rm", year, every_year)
+        )
     change = over_time.at[2024, "difference"] - over_time.at[2019, "difference"]
     assert change < -500, "on the same districts the gap widened by about RM 550 since 2019"
     assert all(over_time["difference"].diff().dropna() < 0), "and widened in each period"
@@ -128,14 +162,20 @@ def test_overview_since_sentence_uses_the_same_districts(dataset, indicators, di
     economy = result.table("headlines").set_index("domain").loc["economy"]
     assert economy["indicator"] == "household_income_median_rm" and economy["first_year"] == 2019
     income = indicators.loc[(indicators["indicator"] == "household_income_median_rm") & indicators["value"].notna()]
-    both = set(income.loc[income["year"] == 2019, "code_state_district"]) & set(income.loc[income["year"] == 2024, "code_state_district"])
-    change = _plain_gap(indicators, districts, "household_income_median_rm", 2024, both) - _plain_gap(indicators, districts, "household_income_median_rm", 2019, both)
+    both = set(income.loc[income["year"] == 2019, "code_state_district"]) & set(
+        income.loc[income["year"] == 2024, "code_state_district"]
+    )
+    change = _plain_gap(indicators, districts, "household_income_median_rm", 2024, both) - _plain_gap(
+        indicators, districts, "household_income_median_rm", 2019, both
+    )
     assert economy["shortfall_change"] == pytest.approx(-change)  # shortfall = urban − rural for higher-is-better
     assert f"same {len(both)} districts" in result.sentences["gap_since_economy"]
     assert "widened" in result.sentences["gap_since_economy"]
     every = set(districts["code_state_district"])
     names = districts.set_index("code_state_district")["district"]
-    assert all(names[code] in result.sentences["gap_since_economy"] for code in every - both), "every district left out is named"
+    assert all(names[code] in result.sentences["gap_since_economy"] for code in every - both), (
+        "every district left out is named"
+    )
 
 
 def test_overview_names_both_urban_rural_definitions(dataset):
@@ -151,16 +191,24 @@ def test_index_scene_honours_weights_and_state(dataset):
     from dashboard import scene
 
     default = scene.build(dataset, "index", "state=Sabah").table("ranking").set_index("code_state_district")
-    tilted = scene.build(dataset, "index", "state=Sabah&w_connectivity=0&w_economy=1").table("ranking").set_index("code_state_district")
+    tilted = (
+        scene.build(dataset, "index", "state=Sabah&w_connectivity=0&w_economy=1")
+        .table("ranking")
+        .set_index("code_state_district")
+    )
     assert set(default["state"]) == {"Sabah"} and len(default) == 27
-    assert not np.allclose(default["index"].dropna(), tilted.loc[default["index"].dropna().index, "index"]), "weights change the index"
+    assert not np.allclose(default["index"].dropna(), tilted.loc[default["index"].dropna().index, "index"]), (
+        "weights change the index"
+    )
     domains = ["learning", "health", "economy", "amenities"]
     row = tilted.dropna(subset=domains).iloc[0]
     expected = (0.175 * row[["learning", "health", "amenities"]].sum() + 1.0 * row["economy"]) / (0.175 * 3 + 1.0)
     assert row["index"] == pytest.approx(expected), "weighted mean of the domain scores, connectivity weighted 0"
 
 
-@pytest.mark.parametrize("page", ["overview", "map", "gaps", "index", "district", "connectivity", "targets", "sources", "briefing"])
+@pytest.mark.parametrize(
+    "page", ["overview", "map", "gaps", "index", "district", "connectivity", "targets", "sources", "briefing"]
+)
 def test_every_page_has_a_scene(dataset, page):
     from dashboard import scene
 
@@ -175,7 +223,14 @@ def test_every_page_has_a_scene(dataset, page):
 
 def run_scene(*arguments: str, data_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "JURANG_DATA_DIR": str(data_dir)}
-    return subprocess.run([sys.executable, "-m", "dashboard.scene", *arguments], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard.scene", *arguments],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_cli_prints_the_gaps_scene_as_json(built_data_dir, dataset):
@@ -186,34 +241,51 @@ def test_cli_prints_the_gaps_scene_as_json(built_data_dir, dataset):
     document = json.loads(result.stdout)
     assert document["selection"]["state"] == "Sabah" and document["selection"]["year"] == 2024
     expected = scene.build(dataset, "gaps", "indicator=household_income_median_rm&state=Sabah").table("state_gaps")
-    assert pd.DataFrame(document["tables"]["state_gaps"])["difference"].tolist() == pytest.approx(expected["difference"].tolist(), nan_ok=True)
+    assert pd.DataFrame(document["tables"]["state_gaps"])["difference"].tolist() == pytest.approx(
+        expected["difference"].tolist(), nan_ok=True
+    )
 
 
 def test_cli_writes_one_table_as_csv(built_data_dir, dataset, tmp_path):
     from dashboard import scene
 
     out = tmp_path / "ranking.csv"
-    result = run_scene("index", "w_connectivity=0.5&state=Kedah", "--format", "csv", "--table", "ranking", "--out", str(out), data_dir=built_data_dir)
+    result = run_scene(
+        "index",
+        "w_connectivity=0.5&state=Kedah",
+        "--format",
+        "csv",
+        "--table",
+        "ranking",
+        "--out",
+        str(out),
+        data_dir=built_data_dir,
+    )
     assert result.returncode == 0, result.stderr
     written = pd.read_csv(out)
     expected = scene.build(dataset, "index", "w_connectivity=0.5&state=Kedah").table("ranking")
     assert written["index"].tolist() == pytest.approx(expected["index"].tolist(), nan_ok=True)
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (("nope",), "unknown page"),
-    (("gaps", "indicator=not_an_indicator"), "indicator"),
-    (("map", "state=Atlantis"), "state"),
-    (("gaps", "", "--format", "csv", "--table", "nope"), "no table"),
-    (("gaps", "%%%&&=="), "malformed query"),
-    (("gaps", "indicatr=internet_hh_pct"), "unknown parameter 'indicatr'"),
-    (("map", "state="), "no value for state"),
-    (("plan", "scenario=community_digital_centre:all:12_15"), "whole number of new centres"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (("nope",), "unknown page"),
+        (("gaps", "indicator=not_an_indicator"), "indicator"),
+        (("map", "state=Atlantis"), "state"),
+        (("gaps", "", "--format", "csv", "--table", "nope"), "no table"),
+        (("gaps", "%%%&&=="), "malformed query"),
+        (("gaps", "indicatr=internet_hh_pct"), "unknown parameter 'indicatr'"),
+        (("map", "state="), "no value for state"),
+        (("plan", "scenario=community_digital_centre:all:12_15"), "whole number of new centres"),
+    ],
+)
 def test_cli_refuses_unknowns_with_exit_2_and_one_line(built_data_dir, arguments, message):
     result = run_scene(*arguments, data_dir=built_data_dir)
     assert result.returncode == 2
-    assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert (
+        message in result.stderr and len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    )
 
 
 # --- the same numbers on paper ---------------------------------------------------------------------
@@ -227,8 +299,14 @@ def test_state_pack_with_non_default_weights_shows_the_index_pages_numbers(built
     query = "w_connectivity=0.1&w_economy=0.6"
     out = tmp_path / "sabah.pdf"
     env = {**os.environ, "JURANG_DATA_DIR": str(built_data_dir)}
-    result = subprocess.run([sys.executable, "-m", "dashboard.briefing", f"state=Sabah&{query}", "--out", str(out), "--date", "2026-11-30"],
-                            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "dashboard.briefing", f"state=Sabah&{query}", "--out", str(out), "--date", "2026-11-30"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(out.read_bytes())).pages)
     ranking = scene.build(dataset, "index", f"state=Sabah&{query}").table("ranking")
@@ -255,11 +333,17 @@ def test_default_index_counts_nothing_twice_and_keeps_the_territories_economy(da
     assert not ((used["indicator"] == "internet_hh_pct") & (used["method"] == "modelled")).any()
     result = scene.build(dataset, "index", "")
     ranking = result.table("ranking").set_index("district")
-    if not ((indicators["indicator"] == "internet_hh_pct") & (indicators["method"] != "modelled") & indicators["value"].notna()).any():
+    if not (
+        (indicators["indicator"] == "internet_hh_pct")
+        & (indicators["method"] != "modelled")
+        & indicators["value"].notna()
+    ).any():
         assert ranking["connectivity"].isna().all() and "unmeasured_connectivity" in result.sentences
     for territory in ["W.P. Kuala Lumpur", "W.P. Putrajaya", "W.P. Labuan", "Perlis"]:
         assert pd.notna(ranking.at[territory, "economy"]), f"{territory} keeps its economy domain from HIES 2022"
-        assert "2022 value" in ranking.at[territory, "older_inputs_text"] and territory in result.sentences["older_values"]
+        assert (
+            "2022 value" in ranking.at[territory, "older_inputs_text"] and territory in result.sentences["older_values"]
+        )
     correlation = result.table("domain_correlation").set_index("domain")
     assert correlation.loc["economy", "economy"] == pytest.approx(1.0)
 
@@ -268,14 +352,20 @@ def test_overview_health_card_does_not_put_rural_ahead(dataset):
     from dashboard import scene
 
     health = scene.build(dataset, "overview", "").table("headlines").set_index("domain").loc["health"]
-    assert health["indicator"] == "population_beyond_5km_facility_pct" and health["shortfall"] > 0, "rural people live further from care"
+    assert health["indicator"] == "population_beyond_5km_facility_pct" and health["shortfall"] > 0, (
+        "rural people live further from care"
+    )
 
 
 def _catalogue_ids() -> list[str]:
     from etl.catalogue import load_catalogue
 
     # optional: values only from an optional source or an import; seat-only ids (census seat figures) have no district values
-    return [i for i, entry in load_catalogue().items() if not entry.get("optional") and "district" in entry.get("geographies", ["district"])]
+    return [
+        i
+        for i, entry in load_catalogue().items()
+        if not entry.get("optional") and "district" in entry.get("geographies", ["district"])
+    ]
 
 
 def _indicators_with_a_language() -> list[tuple[str, str]]:
@@ -312,8 +402,12 @@ def test_gap_sentence_numbers_are_the_population_weighted_class_means(dataset, i
     from dashboard import figures, scene
 
     result = scene.build(dataset, "gaps", "indicator=piped_water_hh_pct&year=2024")
-    values = indicators.loc[(indicators["indicator"] == "piped_water_hh_pct") & (indicators["year"] == 2024)].set_index("code_state_district")["value"]
-    population = indicators.loc[(indicators["indicator"] == "population") & (indicators["year"] == 2024)].set_index("code_state_district")["value"]
+    values = indicators.loc[(indicators["indicator"] == "piped_water_hh_pct") & (indicators["year"] == 2024)].set_index(
+        "code_state_district"
+    )["value"]
+    population = indicators.loc[(indicators["indicator"] == "population") & (indicators["year"] == 2024)].set_index(
+        "code_state_district"
+    )["value"]
     frame = districts.set_index("code_state_district").assign(value=values, weight=population).dropna(subset=["value"])
     means = {c: np.average(g["value"], weights=g["weight"]) for c, g in frame.groupby("urban_class")}
     sentence = result.sentences["gap"]
@@ -338,7 +432,9 @@ def test_official_strata_sentence_quotes_the_published_figures(dataset):
     from dashboard import scene
 
     published = dataset.published
-    strata = published.loc[(published["geography_level"] == "national_stratum") & (published["indicator"] == "hh_internet_access")].set_index("area")
+    strata = published.loc[
+        (published["geography_level"] == "national_stratum") & (published["indicator"] == "hh_internet_access")
+    ].set_index("area")
     sentence = scene.build(dataset, "overview", "").sentences["official_connectivity"]
     for area in ("urban", "rural"):
         assert f"{strata.at[area, 'value']:.1f}" in sentence

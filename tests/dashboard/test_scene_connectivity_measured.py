@@ -30,7 +30,11 @@ def test_connectivity_districts_show_measured_and_modelled_with_method_and_year(
     assert len(measured) >= 15
     assert measured["measured_year"].notna().all() and set(measured["measured_method"]) <= {"observed", "derived"}
     assert measured["measured_note"].notna().all() and measured["measured_source_url"].notna().all()
-    assert table["modelled_value"].notna().all() and set(table["modelled_method"]) == {"modelled"} and set(table["modelled_year"]) == {2024}
+    assert (
+        table["modelled_value"].notna().all()
+        and set(table["modelled_method"]) == {"modelled"}
+        and set(table["modelled_year"]) == {2024}
+    )
     # the rule: a recent published local figure is shown first, otherwise the modelled estimate
     recent = table["measured_year"].fillna(0) >= 2024 - connectivity_evidence.MEASURED_MAX_AGE_YEARS
     assert (table.loc[recent & table["measured_value"].notna(), "shown"] == "measured").all()
@@ -78,7 +82,12 @@ def test_map_of_measured_coverage_carries_each_value_s_method_and_how_it_reached
     assert set(with_value["method"]) == {"observed", "derived"}
     assert set(table["year"]) == {2021}
     figure = scene.figure_builders["map"]()
-    hovers = [str(row[3]) for trace in figure.data if getattr(trace, "customdata", None) is not None for row in trace.customdata]
+    hovers = [
+        str(row[3])
+        for trace in figure.data
+        if getattr(trace, "customdata", None) is not None
+        for row in trace.customdata
+    ]
     assert any("P.220 Baram" in text and "2021" in text for text in hovers)
 
 
@@ -87,28 +96,81 @@ def test_map_of_the_modelled_estimate_shows_the_published_local_figure_beside_it
     table = scene.table("districts")
     assert {"measured_indicator", "measured_value", "measured_year", "measured_method"} <= set(table.columns)
     marudi = table.loc[table["district"] == "Marudi"].iloc[0]
-    assert marudi["method"] == "modelled" and marudi["measured_value"] == pytest.approx(34.12) and marudi["measured_year"] == 2021
+    assert (
+        marudi["method"] == "modelled"
+        and marudi["measured_value"] == pytest.approx(34.12)
+        and marudi["measured_year"] == 2021
+    )
     figure = scene.figure_builders["map"]()
-    hovers = [str(row[3]) for trace in figure.data if getattr(trace, "customdata", None) is not None for row in trace.customdata if row[0] == "Marudi"]
+    hovers = [
+        str(row[3])
+        for trace in figure.data
+        if getattr(trace, "customdata", None) is not None
+        for row in trace.customdata
+        if row[0] == "Marudi"
+    ]
     assert hovers and "34.1" in hovers[0] and "2021" in hovers[0]
 
 
 def test_evidence_rule_on_a_synthetic_frame():
     # Synthetic: four districts — imported, recent measured, old measured, nothing measured
     districts = pd.DataFrame({"code_state_district": ["1_1", "1_2", "1_3", "1_4"]})
-    indicators = pd.DataFrame([
-        *({"code_state_district": c, "indicator": "internet_hh_pct", "year": 2024, "value": v, "method": "modelled", "lower": v - 5, "upper": v + 5}
-          for c, v in [("1_1", 90.0), ("1_2", 91.0), ("1_3", 92.0), ("1_4", 93.0)]),
-        {"code_state_district": "1_1", "indicator": "my_import", "year": 2025, "value": 88.0, "method": "imported"},
-        {"code_state_district": "1_2", "indicator": "coverage_4g_populated_pct", "year": 2022, "value": 40.0, "method": "derived", "method_note": "seat"},
-        {"code_state_district": "1_2", "indicator": "coverage_internet_populated_pct", "year": 2022, "value": 45.0, "method": "derived", "method_note": "seat"},
-        {"code_state_district": "1_3", "indicator": "coverage_4g_populated_pct", "year": 2019, "value": 50.0, "method": "observed", "method_note": "district"},
-    ])
-    frame = connectivity_evidence.district_evidence(districts, indicators, pd.DataFrame(), imported=("my_import",)).set_index("code_state_district")
+    indicators = pd.DataFrame(
+        [
+            *(
+                {
+                    "code_state_district": c,
+                    "indicator": "internet_hh_pct",
+                    "year": 2024,
+                    "value": v,
+                    "method": "modelled",
+                    "lower": v - 5,
+                    "upper": v + 5,
+                }
+                for c, v in [("1_1", 90.0), ("1_2", 91.0), ("1_3", 92.0), ("1_4", 93.0)]
+            ),
+            {"code_state_district": "1_1", "indicator": "my_import", "year": 2025, "value": 88.0, "method": "imported"},
+            {
+                "code_state_district": "1_2",
+                "indicator": "coverage_4g_populated_pct",
+                "year": 2022,
+                "value": 40.0,
+                "method": "derived",
+                "method_note": "seat",
+            },
+            {
+                "code_state_district": "1_2",
+                "indicator": "coverage_internet_populated_pct",
+                "year": 2022,
+                "value": 45.0,
+                "method": "derived",
+                "method_note": "seat",
+            },
+            {
+                "code_state_district": "1_3",
+                "indicator": "coverage_4g_populated_pct",
+                "year": 2019,
+                "value": 50.0,
+                "method": "observed",
+                "method_note": "district",
+            },
+        ]
+    )
+    frame = connectivity_evidence.district_evidence(
+        districts, indicators, pd.DataFrame(), imported=("my_import",)
+    ).set_index("code_state_district")
     assert frame["shown"].to_dict() == {"1_1": "imported", "1_2": "measured", "1_3": "modelled", "1_4": "modelled"}
-    assert frame.at["1_2", "measured_indicator"] == "coverage_internet_populated_pct"  # a tie in year: internet coverage first
-    assert frame.at["1_2", "shown_value"] == 45.0 and frame.at["1_2", "shown_year"] == 2022 and frame.at["1_2", "shown_method"] == "derived"
-    assert frame.at["1_3", "measured_value"] == 50.0 and frame.at["1_3", "shown_value"] == 92.0  # too old to lead, still listed
+    assert (
+        frame.at["1_2", "measured_indicator"] == "coverage_internet_populated_pct"
+    )  # a tie in year: internet coverage first
+    assert (
+        frame.at["1_2", "shown_value"] == 45.0
+        and frame.at["1_2", "shown_year"] == 2022
+        and frame.at["1_2", "shown_method"] == "derived"
+    )
+    assert (
+        frame.at["1_3", "measured_value"] == 50.0 and frame.at["1_3", "shown_value"] == 92.0
+    )  # too old to lead, still listed
     assert frame.at["1_1", "shown_value"] == 88.0 and frame.at["1_1", "shown_method"] == "imported"
 
 
@@ -120,7 +182,11 @@ def test_the_map_hover_gives_a_measured_figures_year_method_and_publisher(datase
     table = result.table("districts").dropna(subset=["measured_value"])
     assert len(table) and table["measured_publisher"].notna().all()
     row = table.iloc[0]
-    hover = next("".join(map(str, trace.customdata[list(trace.locations).index(row["code_state_district"])]))
-                 for trace in result.figure_builders["map"]().data
-                 if getattr(trace, "locations", None) is not None and trace.customdata is not None and row["code_state_district"] in list(trace.locations))
+    hover = next(
+        "".join(map(str, trace.customdata[list(trace.locations).index(row["code_state_district"])]))
+        for trace in result.figure_builders["map"]().data
+        if getattr(trace, "locations", None) is not None
+        and trace.customdata is not None
+        and row["code_state_district"] in list(trace.locations)
+    )
     assert f"({int(row['measured_year'])}, " in hover and row["measured_publisher"] in hover

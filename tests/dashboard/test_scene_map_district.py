@@ -45,7 +45,9 @@ def processed(data_dir) -> dict[str, pd.DataFrame]:
     folder = data_dir / "processed"
     return {
         "indicators": pd.read_parquet(folder / "indicators.parquet"),
-        "districts": pd.read_parquet(folder / "districts.parquet", columns=["code_state_district", "state", "district", "urban_class"]),
+        "districts": pd.read_parquet(
+            folder / "districts.parquet", columns=["code_state_district", "state", "district", "urban_class"]
+        ),
         "facilities": pd.read_parquet(folder / "facilities.parquet"),
         "published": pd.read_parquet(folder / "published_figures.parquet"),
     }
@@ -69,7 +71,9 @@ def test_map_values_are_the_processed_rows(dataset, processed):
     year = latest_year(indicators, INDICATOR)
     result = build(dataset, "map", f"indicator={INDICATOR}&state={STATE}")
     table = result.table("districts").set_index("code_state_district")
-    rows = indicators[(indicators["indicator"] == INDICATOR) & (indicators["year"] == year)].set_index("code_state_district")["value"]
+    rows = indicators[(indicators["indicator"] == INDICATOR) & (indicators["year"] == year)].set_index(
+        "code_state_district"
+    )["value"]
     in_state = districts.loc[districts["state"] == STATE, "code_state_district"]
     assert sorted(table.index) == sorted(in_state)
     for code in in_state:
@@ -103,13 +107,21 @@ def test_map_summary_and_ranking_by_hand(dataset, processed):
     indicators = processed["indicators"]
     year = latest_year(indicators, INDICATOR)
     codes = processed["districts"].loc[processed["districts"]["state"] == STATE, "code_state_district"]
-    values = indicators[(indicators["indicator"] == INDICATOR) & (indicators["year"] == year) & indicators["code_state_district"].isin(codes)]["value"].dropna()
+    values = indicators[
+        (indicators["indicator"] == INDICATOR)
+        & (indicators["year"] == year)
+        & indicators["code_state_district"].isin(codes)
+    ]["value"].dropna()
     result = build(dataset, "map", f"indicator={INDICATOR}&state={STATE}")
     summary = result.table("summary").iloc[0]
-    assert (summary["min"], summary["median"], summary["max"]) == pytest.approx((values.min(), values.median(), values.max()))
+    assert (summary["min"], summary["median"], summary["max"]) == pytest.approx(
+        (values.min(), values.median(), values.max())
+    )
     table = result.table("districts")
     assert table["value"].is_monotonic_decreasing
-    assert table["rank"].iloc[0] == 1 and (table["value"] == table["value"].max()).sum() == (table["rank"] == 1).sum()  # ties share the best rank
+    assert (
+        table["rank"].iloc[0] == 1 and (table["value"] == table["value"].max()).sum() == (table["rank"] == 1).sum()
+    )  # ties share the best rank
 
 
 def test_map_lists_highlighted_districts_first_and_ignores_unknown_ones(dataset, processed):
@@ -129,13 +141,24 @@ def test_map_figure_draws_the_state_and_its_facility_layers(dataset, processed):
     codes = set(districts.loc[districts["state"] == STATE, "code_state_district"])
     result = build(dataset, "map", f"indicator={INDICATOR}&state={STATE}")
     figure = result.figure_builders["map"](layers=("school", "clinic"))
-    drawn = [code for trace in figure.data if trace.type == "choropleth" and trace.hoverinfo != "skip" for code in trace.locations]
+    drawn = [
+        code
+        for trace in figure.data
+        if trace.type == "choropleth" and trace.hoverinfo != "skip"
+        for code in trace.locations
+    ]
     assert sorted(drawn) == sorted(codes)
     located = facilities.loc[facilities["code_state_district"].isin(codes)].dropna(subset=["lon", "lat"])
-    points = {trace.name.split(" (")[0]: len(trace.lon) for trace in figure.data if trace.type == "scattergeo" and trace.mode == "markers"}
+    points = {
+        trace.name.split(" (")[0]: len(trace.lon)
+        for trace in figure.data
+        if trace.type == "scattergeo" and trace.mode == "markers"
+    }
     assert points["Schools"] == located["kind"].str.startswith("school").sum()
     assert points["Clinics"] == located["kind"].str.startswith("clinic").sum()
-    assert not [trace for trace in result.figure("map").data if trace.type == "scattergeo" and trace.mode == "markers"], "no layer unless asked for"
+    assert not [
+        trace for trace in result.figure("map").data if trace.type == "scattergeo" and trace.mode == "markers"
+    ], "no layer unless asked for"
 
 
 def test_modelled_values_carry_their_method_and_interval_on_hover(dataset, processed):
@@ -143,12 +166,19 @@ def test_modelled_values_carry_their_method_and_interval_on_hover(dataset, proce
 
     catalogue = common.catalogue()
     indicators = processed["indicators"]
-    with_interval = indicators.loc[indicators["lower"].notna(), "indicator"].unique() if "lower" in indicators.columns else []
+    with_interval = (
+        indicators.loc[indicators["lower"].notna(), "indicator"].unique() if "lower" in indicators.columns else []
+    )
     modelled = [indicator for indicator in with_interval if catalogue[indicator]["method"] == "modelled"]
     if not modelled:
         pytest.skip("no modelled indicator with an interval in this build")
     result = build(dataset, "map", f"indicator={modelled[0]}")
-    hover = " ".join(str(row[-1]) for trace in result.figure("map").data if trace.type == "choropleth" and trace.customdata is not None for row in trace.customdata)
+    hover = " ".join(
+        str(row[-1])
+        for trace in result.figure("map").data
+        if trace.type == "choropleth" and trace.customdata is not None
+        for row in trace.customdata
+    )
     assert i18n.translate("method_modelled", "en") in hover and i18n.translate("interval_90", "en") in hover
     assert {"lower", "upper"} <= set(result.table("districts").columns)
 
@@ -174,7 +204,9 @@ def test_profile_state_figure_is_a_population_weighted_mean(dataset, processed):
     in_state = districts.loc[districts["state"] == state, "code_state_district"]
 
     def pick(indicator: str, in_year: int) -> pd.Series:
-        return indicators[(indicators["indicator"] == indicator) & (indicators["year"] == in_year)].set_index("code_state_district")["value"]
+        return indicators[(indicators["indicator"] == indicator) & (indicators["year"] == in_year)].set_index(
+            "code_state_district"
+        )["value"]
 
     expected = hand_weighted_mean(pick(INDICATOR, year).reindex(in_state), pick("population", year))
     result = build(dataset, "district", f"district={code}")
@@ -192,13 +224,17 @@ def test_profile_domain_comparison_weights_by_the_latest_population(dataset, pro
     result = build(dataset, "district", f"district={code}")
     domains = result.table("domains").set_index("group")
     population_year = int(indicators.loc[indicators["indicator"] == "population", "year"].max())
-    population = indicators[(indicators["indicator"] == "population") & (indicators["year"] == population_year)].set_index("code_state_district")["value"]
+    population = indicators[
+        (indicators["indicator"] == "population") & (indicators["year"] == population_year)
+    ].set_index("code_state_district")["value"]
     scores = common.index_result(dataset, result.selection).table.set_index("code_state_district")
     sabah = scores.loc[scores["state"] == "Sabah"]
     assert domains.drop(columns="name").notna().any().any(), "some domain is scored"
     for domain in [column for column in domains.columns if column != "name"]:
         assert domains.at["state", domain] == pytest.approx(hand_weighted_mean(sabah[domain], population), nan_ok=True)
-        assert domains.at["nation", domain] == pytest.approx(hand_weighted_mean(scores[domain], population), nan_ok=True)
+        assert domains.at["nation", domain] == pytest.approx(
+            hand_weighted_mean(scores[domain], population), nan_ok=True
+        )
         assert domains.at["district", domain] == pytest.approx(scores.at[code, domain], nan_ok=True)
     assert result.table("summary").iloc[0]["population_year"] == population_year
 
@@ -208,7 +244,9 @@ def test_profile_honours_link_weights(dataset):
 
     default = build(dataset, "district", "district=12_24").table("summary").iloc[0]
     weighted = build(dataset, "district", "district=12_24&w_economy=0")
-    expected = common.index_result(dataset, weighted.selection).table.set_index("code_state_district").at["12_24", "index"]
+    expected = (
+        common.index_result(dataset, weighted.selection).table.set_index("code_state_district").at["12_24", "index"]
+    )
     assert weighted.table("summary").iloc[0]["index"] == pytest.approx(expected)
     assert weighted.table("summary").iloc[0]["index"] != pytest.approx(default["index"])
 
@@ -220,7 +258,11 @@ def test_unknown_district_is_ignored_with_a_notice(dataset, processed):
     assert parsed.ignored == ("district",)
     result = scene.build(dataset, "district", "state=Sabah&district=9999_9")
     assert result.notices and "district" in result.notices[0] and "9999_9" not in result.notices[0]
-    sabah = processed["districts"].loc[processed["districts"]["state"] == "Sabah"].sort_values(["district", "code_state_district"])
+    sabah = (
+        processed["districts"]
+        .loc[processed["districts"]["state"] == "Sabah"]
+        .sort_values(["district", "code_state_district"])
+    )
     assert result.selection.district == sabah["code_state_district"].iloc[0]  # the first district of the state, by name
 
 
@@ -239,8 +281,12 @@ def test_profile_targets_are_measured_as_close_to_the_district_as_they_can_be(da
 
 
 def test_profile_state_figures_are_the_latest_per_indicator_and_marked(dataset, processed):
-    published = connectivity_evidence.connectivity_figures(processed["published"])  # farmers' and MSMEs' state rows have their own section
-    rows = published.loc[(published["geography_level"] == "state") & (published["state"] == "Sabah") & published["value"].notna()]
+    published = connectivity_evidence.connectivity_figures(
+        processed["published"]
+    )  # farmers' and MSMEs' state rows have their own section
+    rows = published.loc[
+        (published["geography_level"] == "state") & (published["state"] == "Sabah") & published["value"].notna()
+    ]
     result = build(dataset, "district", "district=12_24")
     if rows.empty:
         assert "state_figures" not in result.tables and result.sentences["state_figures"]
@@ -251,7 +297,9 @@ def test_profile_state_figures_are_the_latest_per_indicator_and_marked(dataset, 
     shown = table.frame.set_index("indicator")
     for indicator, group in rows.groupby("indicator"):
         newest = group.sort_values(["year", "as_of"]).iloc[-1]
-        assert shown.at[indicator, "year"] == newest["year"] and shown.at[indicator, "value"] == pytest.approx(newest["value"])
+        assert shown.at[indicator, "year"] == newest["year"] and shown.at[indicator, "value"] == pytest.approx(
+            newest["value"]
+        )
 
 
 def test_profile_display_uses_each_indicators_format_and_dashes_what_does_not_apply(dataset):
@@ -260,7 +308,9 @@ def test_profile_display_uses_each_indicators_format_and_dashes_what_does_not_ap
     shown = table.display().set_index(table.labels["indicator"])
     frame = table.frame.set_index("indicator")
     population = shown.loc[result.tables["indicators"].value_labels["indicator"]["population"]]
-    assert population[table.labels["district_value"]] == figures.format_value(frame.at["population", "district_value"], ",.0f")
+    assert population[table.labels["district_value"]] == figures.format_value(
+        frame.at["population", "district_value"], ",.0f"
+    )
     assert population[table.labels["class_value"]] == "—"  # no class figure for a count
     assert table.labels["nation_value"] == "Malaysia"
 
@@ -279,22 +329,42 @@ def test_map_page_and_command_line_show_the_same_numbers(data_dir, monkeypatch):
     at.query_params["indicator"] = INDICATOR
     at.query_params["state"] = STATE
     at.switch_page("views/map.py").run()
-    at.session_state["map_tab"] = i18n.translate("map_tab_table", "en")  # the ranked table is sent only while its tab is open
+    at.session_state["map_tab"] = i18n.translate(
+        "map_tab_table", "en"
+    )  # the ranked table is sent only while its tab is open
     at.run()
     assert not at.exception, [item.message for item in at.exception]
     rank = i18n.translate("rank", "en")
     page = next(frame.value for frame in at.dataframe if rank in frame.value.columns).reset_index(drop=True)
 
     env = {**os.environ, "PYTHONPATH": str(helpers_data.REPO_ROOT), helpers_data.DATA_DIR_ENV_VAR: str(data_dir)}
-    done = subprocess.run([sys.executable, "-m", "dashboard.scene", "map", f"indicator={INDICATOR}&state={STATE}", "--format", "csv", "--table", "districts"],
-                          cwd=helpers_data.REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dashboard.scene",
+            "map",
+            f"indicator={INDICATOR}&state={STATE}",
+            "--format",
+            "csv",
+            "--table",
+            "districts",
+        ],
+        cwd=helpers_data.REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     cli = pd.read_csv(io.StringIO(done.stdout))
 
     fmt = common.catalogue()[INDICATOR]["format"]
     assert page[i18n.translate("district", "en")].tolist() == cli["district"].tolist()
     assert page[rank].astype(str).tolist() == cli["rank"].astype("Int64").astype(str).tolist()
-    value_column = next(column for column in page.columns if column.startswith(common.catalogue()[INDICATOR]["label"]["en"]))
+    value_column = next(
+        column for column in page.columns if column.startswith(common.catalogue()[INDICATOR]["label"]["en"])
+    )
     assert page[value_column].tolist() == [figures.format_value(value, fmt) for value in cli["value"]]
 
 

@@ -17,17 +17,33 @@ from dashboard.selection import SEAT_PAGES, SelectionError, resolve_seat
 from test_briefing import run_cli
 
 # synthetic seat names (code -> (label, state)) for the resolver
-SEATS = {"P.209": ("P.209 Julau", "Sarawak"), "13_N.45": ("N.45 Julau", "Sarawak"), "9_N.01": ("N.01 Titi Tinggi", "Perlis"),
-         "12_N.01": ("N.01 Banggi", "Sabah"), "P.001": ("P.001 Padang Besar", "Perlis")}
+SEATS = {
+    "P.209": ("P.209 Julau", "Sarawak"),
+    "13_N.45": ("N.45 Julau", "Sarawak"),
+    "9_N.01": ("N.01 Titi Tinggi", "Perlis"),
+    "12_N.01": ("N.01 Banggi", "Sabah"),
+    "P.001": ("P.001 Padang Besar", "Perlis"),
+}
 
 
-@pytest.mark.parametrize(("text", "code"), [("P.209", "P.209"), ("p209", "P.209"), ("13_N.45", "13_N.45"), ("N.01 Sabah", "12_N.01"),
-                                            ("padang besar", "P.001"), ("Titi", "9_N.01")])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("P.209", "P.209"),
+        ("p209", "P.209"),
+        ("13_N.45", "13_N.45"),
+        ("N.01 Sabah", "12_N.01"),
+        ("padang besar", "P.001"),
+        ("Titi", "9_N.01"),
+    ],
+)
 def test_a_seat_is_found_by_code_or_name(text, code):
     assert resolve_seat(text, SEATS) == code
 
 
-@pytest.mark.parametrize(("text", "listed"), [("Julau", ["P.209 Julau", "N.45 Julau"]), ("N.01", ["N.01 Banggi", "N.01 Titi Tinggi"])])
+@pytest.mark.parametrize(
+    ("text", "listed"), [("Julau", ["P.209 Julau", "N.45 Julau"]), ("N.01", ["N.01 Banggi", "N.01 Titi Tinggi"])]
+)
 def test_an_ambiguous_seat_lists_the_candidates(text, listed):
     with pytest.raises(SelectionError) as error:
         resolve_seat(text, SEATS)
@@ -44,7 +60,9 @@ def test_the_map_lists_every_seat_and_their_people_sum_to_the_census(dataset, ge
     scene = scenes.build(dataset, "map", f"geo={geography}&indicator=population_census&year=2020")
     table = scene.table("districts")
     assert len(table) == count and table["code_state_district"].is_unique
-    census = dataset.indicators.query("indicator == 'population_census' and year == 2020").merge(dataset.districts[["code_state_district", "state"]])
+    census = dataset.indicators.query("indicator == 'population_census' and year == 2020").merge(
+        dataset.districts[["code_state_district", "state"]]
+    )
     if geography == "dun":  # the Federal Territories have no state seats
         census = census.loc[~census["state"].str.startswith("W.P.")]
     assert table["value"].sum() == pytest.approx(census["value"].sum(), rel=1e-9)
@@ -52,23 +70,34 @@ def test_the_map_lists_every_seat_and_their_people_sum_to_the_census(dataset, ge
     assert "from_districts" in scene.sentences
 
 
-@pytest.mark.parametrize(("query", "carried"), [("geo=parlimen&indicator=household_income_median_rm&year=2024", True),
-                                                ("geo=dun&indicator=population_census&year=2020", False),
-                                                ("indicator=household_income_median_rm&year=2024", False)])
+@pytest.mark.parametrize(
+    ("query", "carried"),
+    [
+        ("geo=parlimen&indicator=household_income_median_rm&year=2024", True),
+        ("geo=dun&indicator=population_census&year=2020", False),
+        ("indicator=household_income_median_rm&year=2024", False),
+    ],
+)
 def test_the_source_line_says_when_seat_values_are_estimated_from_districts(dataset, query, carried):
     """A seat map of a district-only indicator must not read "Method: as published" (HIES is published per district)."""
     source = scenes.build(dataset, "map", query).sentences["source"]
     assert ("estimated from districts" in source) is carried
 
 
-@pytest.mark.parametrize("page", [pytest.param(page, marks=pytest.mark.slow) if page in ("district", "targets") else page for page in SEAT_PAGES])
+@pytest.mark.parametrize(
+    "page",
+    [pytest.param(page, marks=pytest.mark.slow) if page in ("district", "targets") else page for page in SEAT_PAGES],
+)
 def test_every_seat_page_builds_at_both_seat_levels_with_the_state_narrowing_seats(dataset, page):
     for geography in ("parlimen", "dun"):
         scene = scenes.build(dataset, page, f"geo={geography}&state=Sabah")
         assert scene.selection.geography == geography and not scene.notices
         if page in ("map", "index"):
             table = scene.table("districts" if page == "map" else "ranking")
-            assert set(table["state"]) == {"Sabah"} and table["code_state_district"].str.contains("N." if geography == "dun" else "P.", regex=False).all()
+            assert (
+                set(table["state"]) == {"Sabah"}
+                and table["code_state_district"].str.contains("N." if geography == "dun" else "P.", regex=False).all()
+            )
 
 
 def _seat_only_ids() -> list[str]:

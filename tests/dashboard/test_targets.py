@@ -68,7 +68,10 @@ def test_one_observation_short_of_the_threshold_is_not_met_never_insufficient_da
 
 def test_insufficient_data_only_without_any_observation():
     assert targets.assess(series({}), 80, ">=", 2025).status == targets.INSUFFICIENT_DATA
-    assert targets.assess(series({2022: float("nan")}), 80, ">=", 2025, current_year=2026).status == targets.INSUFFICIENT_DATA
+    assert (
+        targets.assess(series({2022: float("nan")}), 80, ">=", 2025, current_year=2026).status
+        == targets.INSUFFICIENT_DATA
+    )
 
 
 def test_data_that_stopped_before_a_passed_deadline_is_not_on_track():
@@ -115,18 +118,32 @@ def test_published_figures_are_read_in_one_unit_per_indicator():
     # national fibre in millions of premises, state fibre in premises
     published = pd.DataFrame(
         {
-            "indicator": "fibre_premises_passed", "geography_level": ["national", "national", "state"], "state": ["Malaysia", "Malaysia", "Sabah"],
-            "year": [2021, 2022, 2022], "as_of": ["2021-09-30", "2022-12-31", "2022-09-30"], "value": [6.43, 7.74, 171554.0],
-            "unit": ["million premises", "million premises", "premises with fibre access (of 251,165 planned)"], "confidence": "high",
+            "indicator": "fibre_premises_passed",
+            "geography_level": ["national", "national", "state"],
+            "state": ["Malaysia", "Malaysia", "Sabah"],
+            "year": [2021, 2022, 2022],
+            "as_of": ["2021-09-30", "2022-12-31", "2022-09-30"],
+            "value": [6.43, 7.74, 171554.0],
+            "unit": ["million premises", "million premises", "premises with fibre access (of 251,165 planned)"],
+            "confidence": "high",
         }
     )
     normalised = targets.normalise_units(published)
     assert normalised["value"].tolist() == pytest.approx([6_430_000, 7_740_000, 171_554])
     assert normalised["unit"].tolist() == ["premises", "premises", "premises with fibre access (of 251,165 planned)"]
     assert published["value"].iloc[0] == 6.43  # the input is not modified
-    target = {"id": "fibre", "measure": {"source": "published", "indicators": ["fibre_premises_passed"]}, "threshold": 9_000_000, "comparator": ">=",
-              "deadline": 2025, "baseline_year": 2020, "scope": "national"}
-    rows = targets.evaluate_target(target, published, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), current_year=2026)
+    target = {
+        "id": "fibre",
+        "measure": {"source": "published", "indicators": ["fibre_premises_passed"]},
+        "threshold": 9_000_000,
+        "comparator": ">=",
+        "deadline": 2025,
+        "baseline_year": 2020,
+        "scope": "national",
+    }
+    rows = targets.evaluate_target(
+        target, published, pd.DataFrame(), pd.DataFrame(), pd.Series(dtype=float), current_year=2026
+    )
     national = rows.iloc[0]
     assert national["latest_value"] == pytest.approx(7_740_000) and national["status"] == targets.NOT_MET_STALE
     assert national["distance"] == pytest.approx(1_260_000)
@@ -154,30 +171,65 @@ def test_projection_arithmetic():
 def test_published_series_takes_the_last_release_of_each_year_and_skips_low_confidence():
     published = pd.DataFrame(
         {
-            "indicator": ["x", "x", "x", "x"], "geography_level": "national", "state": "Malaysia",
-            "year": [2020, 2020, 2021, 2021], "as_of": ["2020-06", "2020-12", "2021-03", "2021-09"],
-            "value": [1.0, 2.0, 3.0, 9.0], "confidence": ["high", "high", "high", "low"],
+            "indicator": ["x", "x", "x", "x"],
+            "geography_level": "national",
+            "state": "Malaysia",
+            "year": [2020, 2020, 2021, 2021],
+            "as_of": ["2020-06", "2020-12", "2021-03", "2021-09"],
+            "value": [1.0, 2.0, 3.0, 9.0],
+            "confidence": ["high", "high", "high", "low"],
         }
     )
     assert targets.published_series(published, ["x"], "national").to_dict() == {2020: 2.0, 2021: 3.0}
 
 
 def test_evaluate_a_district_target_gives_every_district_and_a_weighted_national_row():
-    indicators = pd.DataFrame({"code_state_district": ["1_1", "1_2"], "indicator": "x", "year": 2024, "value": [80.0, 100.0]})
-    districts = pd.DataFrame({"code_state_district": ["1_1", "1_2", "1_3"], "district": ["A", "B", "C"], "state": "S", "urban_class": ["rural", "urban", "rural"]})
-    target = {"id": "t", "measure": {"source": "indicators", "indicators": ["x"]}, "threshold": 100, "comparator": ">=", "deadline": 2025,
-              "baseline_year": 2024, "ceiling": 100, "scope": "every_district"}
-    published = pd.DataFrame(columns=["indicator", "geography_level", "state", "value", "confidence", "year", "as_of", "area", "unit"])
-    rows = targets.evaluate_target(target, published, indicators, districts, pd.Series({"1_1": 100.0, "1_2": 300.0}), current_year=2025)
+    indicators = pd.DataFrame(
+        {"code_state_district": ["1_1", "1_2"], "indicator": "x", "year": 2024, "value": [80.0, 100.0]}
+    )
+    districts = pd.DataFrame(
+        {
+            "code_state_district": ["1_1", "1_2", "1_3"],
+            "district": ["A", "B", "C"],
+            "state": "S",
+            "urban_class": ["rural", "urban", "rural"],
+        }
+    )
+    target = {
+        "id": "t",
+        "measure": {"source": "indicators", "indicators": ["x"]},
+        "threshold": 100,
+        "comparator": ">=",
+        "deadline": 2025,
+        "baseline_year": 2024,
+        "ceiling": 100,
+        "scope": "every_district",
+    }
+    published = pd.DataFrame(
+        columns=["indicator", "geography_level", "state", "value", "confidence", "year", "as_of", "area", "unit"]
+    )
+    rows = targets.evaluate_target(
+        target, published, indicators, districts, pd.Series({"1_1": 100.0, "1_2": 300.0}), current_year=2025
+    )
     national = rows.loc[rows["level"] == "national"].iloc[0]
     assert national["latest_value"] == pytest.approx(95.0)  # (80*100 + 100*300) / 400
     by_code = rows.set_index("code")["status"].to_dict()
     # 1_1 measured once at 80 (short of 100): not met; 1_3 has no value at all: insufficient data
-    assert by_code["1_1"] == targets.NOT_MET and by_code["1_2"] == targets.ACHIEVED and by_code["1_3"] == targets.INSUFFICIENT_DATA
+    assert (
+        by_code["1_1"] == targets.NOT_MET
+        and by_code["1_2"] == targets.ACHIEVED
+        and by_code["1_3"] == targets.INSUFFICIENT_DATA
+    )
     rollup = targets.state_rollup(rows.loc[rows["level"] == "district"], districts).set_index("state")
-    assert rollup.loc["S", targets.NOT_MET] == 1 and rollup.loc["S", targets.INSUFFICIENT_DATA] == 1 and rollup.loc["S", targets.ACHIEVED] == 1
+    assert (
+        rollup.loc["S", targets.NOT_MET] == 1
+        and rollup.loc["S", targets.INSUFFICIENT_DATA] == 1
+        and rollup.loc["S", targets.ACHIEVED] == 1
+    )
     # a year after the deadline, the same single 2024 value is stale
-    later = targets.evaluate_target(target, published, indicators, districts, pd.Series({"1_1": 100.0, "1_2": 300.0}), current_year=2026)
+    later = targets.evaluate_target(
+        target, published, indicators, districts, pd.Series({"1_1": 100.0, "1_2": 300.0}), current_year=2026
+    )
     assert later.set_index("code").at["1_1", "status"] == targets.NOT_MET_STALE
 
 
@@ -218,8 +270,12 @@ def test_real_clinic_target_every_measured_district_short_of_the_threshold_is_no
     from dashboard import scene
 
     indicators = pd.read_parquet(built_data_dir / "processed" / "indicators.parquet")
-    values = indicators.loc[(indicators["indicator"] == "population_beyond_5km_facility_pct") & indicators["value"].notna()]
-    latest = values.sort_values("year").groupby("code_state_district")["value"].last()  # one value per district on this build
+    values = indicators.loc[
+        (indicators["indicator"] == "population_beyond_5km_facility_pct") & indicators["value"].notna()
+    ]
+    latest = (
+        values.sort_values("year").groupby("code_state_district")["value"].last()
+    )  # one value per district on this build
     short = set(latest.index[latest > 10])
     assert short, "the build has districts beyond the 10 % threshold"
     rows = scene.build(real_dataset, "targets", f"target={CLINIC}").table("status")
@@ -227,7 +283,9 @@ def test_real_clinic_target_every_measured_district_short_of_the_threshold_is_no
     measured = districts.loc[districts.index.isin(latest.index)]
     assert set(measured.index[measured["status"] == targets.NOT_MET]) == short
     assert not (measured["status"] == targets.INSUFFICIENT_DATA).any()
-    assert set(districts.index[districts["status"] == targets.INSUFFICIENT_DATA]) == set(districts.index) - set(latest.index)
+    assert set(districts.index[districts["status"] == targets.INSUFFICIENT_DATA]) == set(districts.index) - set(
+        latest.index
+    )
     for code in short:
         assert districts.at[code, "distance"] == pytest.approx(latest[code] - 10)
         assert districts.at[code, "status_text"].startswith("✗ not met; no trend yet")
@@ -240,18 +298,42 @@ def test_real_fibre_target_is_read_in_premises_and_is_not_on_track_past_its_dead
     result = scene.build(real_dataset, "targets", "target=jendela2_fibre_9m")
     national = result.table("status").set_index("level").loc["national"]
     assert national["latest_value"] > 1_000_000  # premises, not millions
-    assert national["status"] not in (targets.ON_TRACK, targets.NEEDS_ACCELERATION, targets.LIMITED_PROGRESS, targets.INSUFFICIENT_DATA)
+    assert national["status"] not in (
+        targets.ON_TRACK,
+        targets.NEEDS_ACCELERATION,
+        targets.LIMITED_PROGRESS,
+        targets.INSUFFICIENT_DATA,
+    )
     if national["latest_year"] < 2025 and national["latest_value"] < 9_000_000:
-        assert national["status"] == targets.NOT_MET_STALE and f"last measured {national['latest_year']}" in national["status_text"]
+        assert (
+            national["status"] == targets.NOT_MET_STALE
+            and f"last measured {national['latest_year']}" in national["status_text"]
+        )
     assert (result.table("trend")["value"] > 1_000_000).all()
 
 
 def test_a_district_target_national_series_compares_the_same_districts():
     # synthetic: district "b" is measured only in 2024; the national series must not move because of it
-    target = {"id": "t", "measure": {"source": "indicators", "indicators": ["x_pct"]}, "scope": "every_district", "threshold": 100.0,
-              "comparator": ">=", "deadline": 2030, "baseline_year": 2020}
-    indicators = pd.DataFrame({"code_state_district": ["a", "a", "b"], "indicator": ["x_pct"] * 3, "year": [2020, 2024, 2024], "value": [50.0, 60.0, 10.0]})
-    districts = pd.DataFrame({"code_state_district": ["a", "b"], "district": ["A", "B"], "urban_class": ["rural", "rural"]})
+    target = {
+        "id": "t",
+        "measure": {"source": "indicators", "indicators": ["x_pct"]},
+        "scope": "every_district",
+        "threshold": 100.0,
+        "comparator": ">=",
+        "deadline": 2030,
+        "baseline_year": 2020,
+    }
+    indicators = pd.DataFrame(
+        {
+            "code_state_district": ["a", "a", "b"],
+            "indicator": ["x_pct"] * 3,
+            "year": [2020, 2024, 2024],
+            "value": [50.0, 60.0, 10.0],
+        }
+    )
+    districts = pd.DataFrame(
+        {"code_state_district": ["a", "b"], "district": ["A", "B"], "urban_class": ["rural", "rural"]}
+    )
     rows = targets.evaluate_target(target, pd.DataFrame(), indicators, districts, pd.Series({"a": 100.0, "b": 100.0}))
     national = rows.loc[rows["level"] == "national"].iloc[0]
     assert national["series"] == {2020: 50.0, 2024: 60.0}, "b, measured in one year only, is left out of the change"

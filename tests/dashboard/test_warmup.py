@@ -20,7 +20,11 @@ def test_warm_up_leaves_the_national_and_state_maps_built_at_every_level(dataset
             resolved = Selection(page="map", geography=geography, state=state).resolved(common.options(level))
             assert ("scene", resolved) in served.cache, (geography, state)
     views = warmup.state_views(served)
-    assert ("W.P. Putrajaya", "map", "parlimen") in views and ("W.P. Putrajaya", "map", "dun") not in views  # no DUN in the Federal Territories
+    assert ("W.P. Putrajaya", "map", "parlimen") in views and (
+        "W.P. Putrajaya",
+        "map",
+        "dun",
+    ) not in views  # no DUN in the Federal Territories
 
 
 def test_the_shipped_server_config_watches_no_source_files():
@@ -29,7 +33,9 @@ def test_the_shipped_server_config_watches_no_source_files():
     import tomllib
     from pathlib import Path
 
-    config = tomllib.loads((Path(warmup.__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    config = tomllib.loads(
+        (Path(warmup.__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    )
     assert config["server"]["fileWatcherType"] == "none"
 
 
@@ -41,7 +47,9 @@ def test_a_result_being_computed_is_waited_for_not_computed_again_beside_it():
     import geopandas as gpd
     import pandas as pd
 
-    empty = data.Dataset(gpd.GeoDataFrame(), gpd.GeoDataFrame(), pd.DataFrame(), {}, {}, pd.DataFrame(), pd.DataFrame(), {})
+    empty = data.Dataset(
+        gpd.GeoDataFrame(), gpd.GeoDataFrame(), pd.DataFrame(), {}, {}, pd.DataFrame(), pd.DataFrame(), {}
+    )
     calls = []
 
     def slow() -> int:

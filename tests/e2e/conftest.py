@@ -20,7 +20,14 @@ import helpers_data
 import helpers_server
 
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = helpers_data.REPO_ROOT / "test-artifacts" / "e2e"
 
 
@@ -52,9 +59,14 @@ class Server:
         log = _tail(self.log_path)
         cause = ""
         if log.rstrip().endswith("Stopping..."):
-            cause = (" It was stopped by a signal from outside the tests (the log ends with 'Stopping...'):"
-                     " another process killed it, e.g. `pkill -f 'streamlit run'` while restarting a dev server.")
-        pytest.fail(f"the streamlit server (pid {self.process.pid}) exited with {self.process.returncode}.{cause}\n{log}", pytrace=False)
+            cause = (
+                " It was stopped by a signal from outside the tests (the log ends with 'Stopping...'):"
+                " another process killed it, e.g. `pkill -f 'streamlit run'` while restarting a dev server."
+            )
+        pytest.fail(
+            f"the streamlit server (pid {self.process.pid}) exited with {self.process.returncode}.{cause}\n{log}",
+            pytrace=False,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -63,7 +75,9 @@ def app_server(e2e_data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     port = _free_port()
     log_path = tmp_path_factory.mktemp("streamlit_server") / "server.log"
     env = {**os.environ, helpers_data.DATA_DIR_ENV_VAR: str(e2e_data_dir)}
-    with helpers_server.running(helpers_server.streamlit_command("dashboard/app.py", port), port, helpers_data.REPO_ROOT, env, log_path) as server:
+    with helpers_server.running(
+        helpers_server.streamlit_command("dashboard/app.py", port), port, helpers_data.REPO_ROOT, env, log_path
+    ) as server:
         yield Server(server, f"http://127.0.0.1:{port}", log_path)
 
 

@@ -75,7 +75,9 @@ def journey(browser, app_server, artifacts_dir):
 
 @pytest.fixture(scope="module")
 def sabah(e2e_data_dir) -> pd.DataFrame:
-    districts = pd.read_parquet(e2e_data_dir / "processed" / "districts.parquet", columns=["code_state_district", "state", "district"])
+    districts = pd.read_parquet(
+        e2e_data_dir / "processed" / "districts.parquet", columns=["code_state_district", "state", "district"]
+    )
     return districts[districts["state"] == "Sabah"]
 
 
@@ -151,6 +153,7 @@ def assert_no_exception(page) -> None:
 
 # ---------------------------------------------------------------- the journey
 
+
 def test_a_planner_opens_the_map_and_reads_a_district(journey):
     page = journey.open("/")
     expect(page.get_by_role("heading", level=1).first).to_be_visible()
@@ -193,7 +196,9 @@ def test_b_planner_chooses_a_state(journey, sabah):
 def test_a_member_maps_seats_and_narrows_them_to_a_state(journey, geography, count, in_sabah):
     page = journey.open(f"{MAP_PATH}?geo={geography}")
     wait_for_map(page, count)
-    expect(page.get_by_role("combobox", name="Areas")).to_have_value("Parliament seats" if geography == "parlimen" else "State seats (DUN)")
+    expect(page.get_by_role("combobox", name="Areas")).to_have_value(
+        "Parliament seats" if geography == "parlimen" else "State seats (DUN)"
+    )
     text = hover_district(page)
     assert ("P." if geography == "parlimen" else "N.") in text and "Overlaps" in text, text
     choose(page, "State", "Sabah")
@@ -244,7 +249,13 @@ def _require_journey(journey) -> None:
 def test_e_every_request_stays_on_this_machine(journey):
     _require_journey(journey)
     assert journey.requests, "no requests recorded"
-    foreign = sorted({url for url in journey.requests if urlparse(url).scheme not in ("data", "blob") and urlparse(url).hostname not in LOCAL_HOSTS})
+    foreign = sorted(
+        {
+            url
+            for url in journey.requests
+            if urlparse(url).scheme not in ("data", "blob") and urlparse(url).hostname not in LOCAL_HOSTS
+        }
+    )
     assert not foreign, f"requests left the machine: {foreign}"
 
 
@@ -255,6 +266,7 @@ def test_f_no_console_errors(journey):
 
 
 # ---------------------------------------------------------------- known bug
+
 
 def test_indicator_choice_survives_a_language_switch(journey, sabah):
     page = journey.open(MAP_PATH)
@@ -269,4 +281,6 @@ def test_indicator_choice_survives_a_language_switch(journey, sabah):
     journey.screenshot(page, "g_language_switch_keeps_indicator")
     # auto-waiting: for a moment after a rerun the previous chart can still be on the page beside the new one
     expect(page.locator(".js-plotly-plot .legendtitletext"), "the indicator was reset").to_have_text(["% penduduk"])
-    assert page.get_by_role("combobox", name="Penunjuk").input_value().endswith("Peratus penduduk bandar"), "stale label"
+    assert page.get_by_role("combobox", name="Penunjuk").input_value().endswith("Peratus penduduk bandar"), (
+        "stale label"
+    )

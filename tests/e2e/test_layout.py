@@ -26,7 +26,12 @@ CUT_OR_BROKEN = """selector => [...document.querySelectorAll(selector)].flatMap(
     }
     return cut || broken ? [card.innerText] : [];
 })"""
-CARD_PAGES = {"overview": ("", 6), "map": ("map", 5), "gaps": ("gaps", 7), "profile": ("district", 4)}  # page: (path, cards at least)
+CARD_PAGES = {
+    "overview": ("", 6),
+    "map": ("map", 5),
+    "gaps": ("gaps", 7),
+    "profile": ("district", 4),
+}  # page: (path, cards at least)
 
 
 @pytest.fixture
@@ -50,9 +55,19 @@ def test_cards_read_in_full_in_malay_at_1024_px(page, app_server, name):
 def test_download_buttons_keep_their_labels_at_1024_px(page, app_server):
     page.goto(app_server.base_url + "/district?lang=ms&state=Sabah")
     buttons = page.locator('[data-testid="stDownloadButton"] button')
-    for label in ("PNG", "SVG", "PDF", "CSV", "XLSX"):  # the page streams in: wait for every kind, not just the first button
+    for label in (
+        "PNG",
+        "SVG",
+        "PDF",
+        "CSV",
+        "XLSX",
+    ):  # the page streams in: wait for every kind, not just the first button
         expect(buttons.filter(has_text=label).first).to_be_visible(timeout=120_000)
-    labels = [buttons.nth(i).inner_text().replace("download", "").strip() for i in range(buttons.count())]  # the icon is a ligature
+    labels = [
+        buttons.nth(i).inner_text().replace("download", "").strip() for i in range(buttons.count())
+    ]  # the icon is a ligature
     assert {"PNG", "SVG", "PDF", "CSV", "XLSX"} <= set(labels), labels
-    cut = [label for i, label in enumerate(labels) if buttons.nth(i).evaluate("el => el.scrollWidth > el.clientWidth + 1")]
+    cut = [
+        label for i, label in enumerate(labels) if buttons.nth(i).evaluate("el => el.scrollWidth > el.clientWidth + 1")
+    ]
     assert not cut, f"download buttons cut short at 1,024 px: {cut}"

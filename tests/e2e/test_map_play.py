@@ -28,7 +28,9 @@ def test_play_steps_the_year_and_the_map_then_stops_at_the_last_year(browser, ap
         page.get_by_role("button", name="Play").click()
         expect(thumb).to_have_text("2022", timeout=30_000)
         expect(page).to_have_url(re.compile(r"[?&]year=2022(&|$)"))  # the link follows
-        page.wait_for_function(f"before => ({MAP_CLASSES})() !== before", arg=first_map)  # the map repainted with 2022's classes
+        page.wait_for_function(
+            f"before => ({MAP_CLASSES})() !== before", arg=first_map
+        )  # the map repainted with 2022's classes
 
         expect(thumb).to_have_text("2024", timeout=30_000)
         expect(page.get_by_role("button", name="Play")).to_be_visible()  # stopped at the last year

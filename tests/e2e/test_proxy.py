@@ -51,12 +51,18 @@ class Deployment:
         self.process, self.url, self.run_dir, self.replica_ports = process, url, run_dir, replica_ports
 
     def log(self) -> str:
-        return "\n".join(f"== {path.name}\n{path.read_text(errors='replace')[-2000:]}" for path in sorted(self.run_dir.glob("*.log")))
+        return "\n".join(
+            f"== {path.name}\n{path.read_text(errors='replace')[-2000:]}" for path in sorted(self.run_dir.glob("*.log"))
+        )
 
     def stream_lines(self) -> list[str]:
         """nginx access-log lines of WebSocket sessions (GET /_stcore/stream)."""
         access = self.run_dir / "access.log"
-        return [line for line in access.read_text(errors="replace").splitlines() if "/_stcore/stream" in line] if access.exists() else []
+        return (
+            [line for line in access.read_text(errors="replace").splitlines() if "/_stcore/stream" in line]
+            if access.exists()
+            else []
+        )
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +74,18 @@ def deployment(e2e_data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     proxy_port, first_replica = ports, ports + 1
     log_path = run_dir / "start.log"
     env = {**os.environ, helpers_data.DATA_DIR_ENV_VAR: str(e2e_data_dir), "PYTHON": sys.executable}
-    command = ["bash", "deploy/start.sh", "--replicas", "2", "--port", str(proxy_port), "--first-replica-port", str(first_replica), "--run-dir", str(run_dir)]
+    command = [
+        "bash",
+        "deploy/start.sh",
+        "--replicas",
+        "2",
+        "--port",
+        str(proxy_port),
+        "--first-replica-port",
+        str(first_replica),
+        "--run-dir",
+        str(run_dir),
+    ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(command, cwd=helpers_data.REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deployment = Deployment(process, f"http://127.0.0.1:{proxy_port}", run_dir, [first_replica, first_replica + 1])
@@ -148,7 +165,9 @@ def test_websocket_sessions_render_and_both_replicas_serve_them(deployment, brow
         try:
             page = context.new_page()
             page.goto(deployment.url + "/map?state=Perlis")
-            page.wait_for_function("() => !!document.querySelector('.js-plotly-plot .choroplethlocation')", timeout=90_000)
+            page.wait_for_function(
+                "() => !!document.querySelector('.js-plotly-plot .choroplethlocation')", timeout=90_000
+            )
             assert not page.locator('[data-testid="stException"]').count()
         finally:
             context.close()
@@ -161,4 +180,6 @@ def test_websocket_sessions_render_and_both_replicas_serve_them(deployment, brow
             break
     assert served >= replicas, f"only {served} served sessions after {tries} browsers:\n{deployment.log()}"
     assert " 101 " in "\n".join(deployment.stream_lines()), "no WebSocket upgrade (101) through the proxy"
-    assert all(len(upstreams) == 1 for upstreams in routes.values()), f"a browser's sessions moved between replicas: {routes}"
+    assert all(len(upstreams) == 1 for upstreams in routes.values()), (
+        f"a browser's sessions moved between replicas: {routes}"
+    )

@@ -56,7 +56,9 @@ def refresh_server(refresh_data: Path, tmp_path: Path):
     port = _free_port()
     log_path = tmp_path / "server.log"
     env = {**os.environ, helpers_data.DATA_DIR_ENV_VAR: str(refresh_data), "JURANG_WARMUP": "0"}
-    with helpers_server.running(helpers_server.streamlit_command("dashboard/app.py", port), port, helpers_data.REPO_ROOT, env, log_path):
+    with helpers_server.running(
+        helpers_server.streamlit_command("dashboard/app.py", port), port, helpers_data.REPO_ROOT, env, log_path
+    ):
         yield f"http://127.0.0.1:{port}"
 
 
@@ -83,13 +85,20 @@ def test_a_session_moves_to_a_rebuild_with_one_notice(browser, refresh_server, r
             "import sys; from pathlib import Path; from etl.build import run_build\n"
             "run_build(raw_dir=Path(sys.argv[1]), processed_dir=Path(sys.argv[2]), mirror=Path(sys.argv[3]), force=True)\n"
         )
-        build = subprocess.Popen([sys.executable, "-c", script, str(refresh_data / "raw"), str(processed), str(mirror_dir)],
-                                 cwd=helpers_data.REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        build = subprocess.Popen(
+            [sys.executable, "-c", script, str(refresh_data / "raw"), str(processed), str(mirror_dir)],
+            cwd=helpers_data.REPO_ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         pages = ["Overview", "Data & sources"]
         turn = 0
         while build.poll() is None:  # the session keeps working while the build runs and swaps the data
             _open(page, pages[turn % 2])
-            expect(page.get_by_test_id("stMain")).to_contain_text("Data built " if turn % 2 == 0 else "Built ", timeout=WAIT_MS)
+            expect(page.get_by_test_id("stMain")).to_contain_text(
+                "Data built " if turn % 2 == 0 else "Built ", timeout=WAIT_MS
+            )
             assert page.locator(EXCEPTION).count() == 0
             turn += 1
         assert build.returncode == 0, build.stderr.read()

@@ -31,17 +31,26 @@ import helpers_server
 from etl import import_log
 
 # the mock provider still uses Authlib's deprecated jose module (its own business, not ours)
-pytestmark = [pytest.mark.e2e, pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning"),
-              pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.filterwarnings("ignore::authlib.deprecate.AuthlibDeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:get_jwt_config:DeprecationWarning"),
+]
 expect = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed").expect
 # (authlib.deprecate puts an "always" filter first when imported: imported before ours goes on top of it)
-pytest.importorskip("authlib.deprecate", reason="Authlib (Streamlit's login needs it; requirements.txt) is not installed")
+pytest.importorskip(
+    "authlib.deprecate", reason="Authlib (Streamlit's login needs it; requirements.txt) is not installed"
+)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
-    oidc_provider_mock = pytest.importorskip("oidc_provider_mock", reason="oidc-provider-mock (requirements-dev.txt) is not installed")
+    oidc_provider_mock = pytest.importorskip(
+        "oidc_provider_mock", reason="oidc-provider-mock (requirements-dev.txt) is not installed"
+    )
 
 EXCEPTION = '[data-testid="stException"]'
-WAIT_MS = 90_000  # a first page run on a fresh server on a shared 2-core machine; waiting longer never slows a passing test
+WAIT_MS = (
+    90_000  # a first page run on a fresh server on a shared 2-core machine; waiting longer never slows a passing test
+)
 STATE_OFFICIAL = "pegawai@sabah.example.gov.my"
 MINISTRY_USER = "planner@example.gov.my"
 UNLISTED_USER = "visitor@elsewhere.example.org"
@@ -138,7 +147,9 @@ def new_page(browser, artifacts_dir, request):
             page.screenshot(path=str(artifacts_dir / f"{request.node.name}_{number}.png"), full_page=True)
             assert page.locator(EXCEPTION).count() == 0
         context.close()
-    assert all(urlparse(url).hostname == "cdn.jsdelivr.net" for url in outside), outside  # only the mock's own stylesheet
+    assert all(urlparse(url).hostname == "cdn.jsdelivr.net" for url in outside), (
+        outside
+    )  # only the mock's own stylesheet
 
 
 def sign_in(page, base: str, email: str) -> None:
@@ -154,25 +165,38 @@ def sign_in(page, base: str, email: str) -> None:
 
 def preview_synthetic_upload(page, base: str, data_dir: Path) -> None:
     """Upload a SYNTHETIC series for every district and wait for the private preview."""
-    codes = pd.read_parquet(data_dir / "processed" / "districts.parquet", columns=["code_state_district"])["code_state_district"]
-    payload = ("code_state_district,year,value\n" + "".join(f"{code},2024,{60 + i % 40}\n" for i, code in enumerate(codes))).encode()
+    codes = pd.read_parquet(data_dir / "processed" / "districts.parquet", columns=["code_state_district"])[
+        "code_state_district"
+    ]
+    payload = (
+        "code_state_district,year,value\n" + "".join(f"{code},2024,{60 + i % 40}\n" for i, code in enumerate(codes))
+    ).encode()
     page.goto(base + "/upload")
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        files=[{"name": "synthetic.csv", "mimeType": "text/csv", "buffer": payload}])
+        files=[{"name": "synthetic.csv", "mimeType": "text/csv", "buffer": payload}]
+    )
     expect(page.get_by_text("synthetic.csv", exact=True)).to_be_visible(timeout=WAIT_MS)
-    for label, value in (("Indicator id", "coverage_synthetic_pct"), ("Label in English", "Coverage (synthetic)"),
-                         ("Label in Bahasa Malaysia", "Liputan (sintetik)"), ("Unit", "% of households"),
-                         ("Source (agency, dataset, date)", "synthetic test series")):
+    for label, value in (
+        ("Indicator id", "coverage_synthetic_pct"),
+        ("Label in English", "Coverage (synthetic)"),
+        ("Label in Bahasa Malaysia", "Liputan (sintetik)"),
+        ("Unit", "% of households"),
+        ("Source (agency, dataset, date)", "synthetic test series"),
+    ):
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_role("button", name="Check and preview").click()
     expect(page.get_by_text("Preview — only you see this.")).to_be_visible(timeout=WAIT_MS)
 
 
-def test_a_state_official_lands_on_their_state_exports_only_it_cannot_publish_and_signs_out(new_page, signin_server, signin_setup, provider):
+def test_a_state_official_lands_on_their_state_exports_only_it_cannot_publish_and_signs_out(
+    new_page, signin_server, signin_setup, provider
+):
     page = new_page()
     sign_in(page, signin_server, STATE_OFFICIAL)
     expect(page.get_by_text(f"Signed in as {STATE_OFFICIAL} · Sabah")).to_be_visible(timeout=WAIT_MS)
-    expect(page.get_by_role("combobox", name="State")).to_have_value("Sabah", timeout=WAIT_MS)  # the overview opens on their state
+    expect(page.get_by_role("combobox", name="State")).to_have_value(
+        "Sabah", timeout=WAIT_MS
+    )  # the overview opens on their state
 
     page.goto(signin_server + "/export?state=Kedah")  # a link asking for another state's pack
     expect(page.get_by_text("Your account exports packs for Sabah.")).to_be_visible(timeout=WAIT_MS)
@@ -189,7 +213,9 @@ def test_a_state_official_lands_on_their_state_exports_only_it_cannot_publish_an
 
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{provider}/oauth2/end_session**")  # the provider's end-session endpoint (RP-initiated logout)
-    page.get_by_role("button", name="End session").click()  # confirm at the provider; it sends the browser back to the app
+    page.get_by_role(
+        "button", name="End session"
+    ).click()  # confirm at the provider; it sends the browser back to the app
     page.wait_for_url(f"{signin_server}/**")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=WAIT_MS)
     page.goto(signin_server + "/export")  # the session cookie is gone: nothing without signing in again
@@ -218,7 +244,9 @@ def test_a_ministry_user_publishes_and_it_is_logged(new_page, signin_server, sig
     custom = signin_setup["data_dir"] / "custom"
     assert (custom / "coverage_synthetic_pct.csv").exists()
     log = [json.loads(line) for line in import_log.log_path(custom).read_text(encoding="utf-8").splitlines()]
-    assert [(entry["id"], entry["by"], entry["via"]) for entry in log] == [("coverage_synthetic_pct", MINISTRY_USER, "app")]
+    assert [(entry["id"], entry["by"], entry["via"]) for entry in log] == [
+        ("coverage_synthetic_pct", MINISTRY_USER, "app")
+    ]
 
 
 def test_an_unlisted_user_gets_the_access_files_default(new_page, signin_server, signin_setup):

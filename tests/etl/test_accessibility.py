@@ -173,9 +173,13 @@ def test_given_step_one_ratios_when_evaluated_at_the_demand_points_then_access_a
 
 def test_given_random_demand_when_scored_then_the_result_equals_a_dense_matrix_reference():
     rng = np.random.default_rng(3)  # synthetic
-    demand = pd.DataFrame({"lon": rng.uniform(100, 102, 400), "lat": rng.uniform(2, 4, 400), "population": rng.uniform(0, 5000, 400)})
+    demand = pd.DataFrame(
+        {"lon": rng.uniform(100, 102, 400), "lat": rng.uniform(2, 4, 400), "population": rng.uniform(0, 5000, 400)}
+    )
     supply = pd.DataFrame({"lon": rng.uniform(100, 102, 60), "lat": rng.uniform(2, 4, 60)})
-    weights = accessibility.stepwise_weights(accessibility.haversine_km(demand["lon"], demand["lat"], supply["lon"], supply["lat"]))
+    weights = accessibility.stepwise_weights(
+        accessibility.haversine_km(demand["lon"], demand["lat"], supply["lon"], supply["lat"])
+    )
     reached = demand["population"].to_numpy() @ weights
     ratio = np.where(reached > 0, 1 / np.where(reached > 0, reached, 1), 0.0)
 
@@ -208,7 +212,14 @@ def test_given_no_supply_when_measuring_nearest_distance_then_a_value_error_is_r
 @pytest.fixture
 def points() -> pd.DataFrame:
     # Synthetic: district A has 100 people 2 km away and 300 people 7.5 km away; B has 50 at exactly 5 km.
-    return pd.DataFrame({"district": ["A", "A", "B"], "score": [1.0, 3.0, 2.0], "nearest_km": [2.0, 7.5, 5.0], "population": [100.0, 300.0, 50.0]})
+    return pd.DataFrame(
+        {
+            "district": ["A", "A", "B"],
+            "score": [1.0, 3.0, 2.0],
+            "nearest_km": [2.0, 7.5, 5.0],
+            "population": [100.0, 300.0, 50.0],
+        }
+    )
 
 
 def test_given_points_when_averaged_then_the_mean_is_population_weighted(points):

@@ -115,7 +115,11 @@ def seat_values() -> pd.DataFrame:
 @pytest.fixture
 def weights() -> pd.DataFrame:
     return pd.DataFrame(
-        {"seat": ["A", "A", "B", "C"], "code_state_district": ["1_1", "1_2", "1_2", "2_1"], "weight": [0.25, 0.75, 1.0, 1.0]}
+        {
+            "seat": ["A", "A", "B", "C"],
+            "code_state_district": ["1_1", "1_2", "1_2", "2_1"],
+            "weight": [0.25, 0.75, 1.0, 1.0],
+        }
     )
 
 
@@ -160,11 +164,17 @@ def test_given_sector_counts_when_all_establishments_added_then_it_is_the_five_s
 
 def test_given_district_estimates_when_indicators_made_then_rate_and_share_follow_the_arithmetic():
     apportioned = pd.DataFrame(  # synthetic
-        {"code_state_district": ["1_1", "1_2"], agriculture.AGRI_TOTAL: [30.0, 0.0], agriculture.ALL_ESTABLISHMENTS: [120.0, 0.0]}
+        {
+            "code_state_district": ["1_1", "1_2"],
+            agriculture.AGRI_TOTAL: [30.0, 0.0],
+            agriculture.ALL_ESTABLISHMENTS: [120.0, 0.0],
+        }
     )
     population = pd.DataFrame({"code_state_district": ["1_1", "1_2"], "value": [60_000.0, 1_000.0]})
 
-    long = agriculture.establishment_indicators(apportioned, population).set_index(["code_state_district", "indicator"])["value"]
+    long = agriculture.establishment_indicators(apportioned, population).set_index(
+        ["code_state_district", "indicator"]
+    )["value"]
 
     assert long[("1_1", "agri_establishments")] == 30.0
     assert long[("1_1", "agri_establishments_per_1k_pop")] == pytest.approx(0.5)  # 30 / 60,000 x 1,000
@@ -175,7 +185,11 @@ def test_given_district_estimates_when_indicators_made_then_rate_and_share_follo
 
 def test_given_a_seat_table_whose_agriculture_is_not_the_sum_of_its_parts_when_validated_then_it_fails():
     row = {
-        "state": "Perlis", "code_state": 9, "code_parlimen": "P.001", "code_state_dun": "9_N.01", "year": 2020,
+        "state": "Perlis",
+        "code_state": 9,
+        "code_parlimen": "P.001",
+        "code_state_dun": "9_N.01",
+        "year": 2020,
         **{column: 1 for column in agriculture.SECTORS + agriculture.AGRI_PARTS},
     }  # synthetic: agriculture 1, parts sum to 4
     with pytest.raises(pa.errors.SchemaErrors):
@@ -194,13 +208,23 @@ def test_given_parliament_rows_when_compared_to_their_dun_sums_then_only_differe
 
 
 def test_given_dun_and_parliament_rows_when_seat_table_built_then_only_territory_parliament_seats_join_the_duns():
-    counts = {column: [1] * 2 for column in [*agriculture.SECTORS, *agriculture.AGRI_PARTS, agriculture.ALL_ESTABLISHMENTS]}
-    dun = pd.DataFrame({"state": ["Perlis", "Perlis"], "code_state": [9, 9], "code_state_dun": ["9_N.01", "9_N.02"], **counts})
-    parlimen = pd.DataFrame({"state": ["Perlis", "W.P. Labuan"], "code_state": [9, 15], "code_parlimen": ["P.001", "P.166"], **counts})
+    counts = {
+        column: [1] * 2 for column in [*agriculture.SECTORS, *agriculture.AGRI_PARTS, agriculture.ALL_ESTABLISHMENTS]
+    }
+    dun = pd.DataFrame(
+        {"state": ["Perlis", "Perlis"], "code_state": [9, 9], "code_state_dun": ["9_N.01", "9_N.02"], **counts}
+    )
+    parlimen = pd.DataFrame(
+        {"state": ["Perlis", "W.P. Labuan"], "code_state": [9, 15], "code_parlimen": ["P.001", "P.166"], **counts}
+    )
 
     seats = agriculture.seat_table(dun, parlimen)
 
-    assert seats[["seat_id", "seat_level"]].values.tolist() == [["9_N.01", "dun"], ["9_N.02", "dun"], ["P.166", "parlimen"]]
+    assert seats[["seat_id", "seat_level"]].values.tolist() == [
+        ["9_N.01", "dun"],
+        ["9_N.02", "dun"],
+        ["P.166", "parlimen"],
+    ]
 
 
 # --- planted area ---------------------------------------------------------------------------
@@ -241,7 +265,9 @@ def test_given_a_district_whose_every_row_is_zero_when_summed_then_it_has_no_val
 
 def test_given_absent_and_all_zero_districts_when_explained_then_each_gets_its_reason(crops):
     area = agriculture.crop_area_by_district(crops)
-    districts = pd.DataFrame({"code_state_district": ["1_1", "1_2", "14_1"], "district": ["A", "B", "W.P. Kuala Lumpur"]})
+    districts = pd.DataFrame(
+        {"code_state_district": ["1_1", "1_2", "14_1"], "district": ["A", "B", "W.P. Kuala Lumpur"]}
+    )
 
     missing = agriculture.crop_no_data(area, districts)
 
@@ -263,7 +289,9 @@ def built(built_data_dir: Path) -> tuple[pd.DataFrame, dict, pd.DataFrame, Path]
     processed = built_data_dir / "processed"
     indicators = pd.read_parquet(processed / "indicators.parquet")
     quality = json.loads((processed / "quality.json").read_text(encoding="utf-8"))
-    districts = pd.read_parquet(processed / "districts.parquet", columns=["code_state_district", "code_state", "state", "district"])
+    districts = pd.read_parquet(
+        processed / "districts.parquet", columns=["code_state_district", "code_state", "state", "district"]
+    )
     return indicators, quality, districts, built_data_dir / "raw"
 
 
@@ -275,7 +303,9 @@ def test_real_build_apportioned_state_totals_equal_the_seat_totals(built):
     seats = pd.concat([dun, parlimen.loc[parlimen["state"].str.startswith("W.P.")]])
     seat_totals = seats.groupby("code_state")["businesses_agriculture"].sum()
 
-    estimates = indicators.query("indicator == 'agri_establishments' and year == 2020").merge(districts, on="code_state_district")
+    estimates = indicators.query("indicator == 'agri_establishments' and year == 2020").merge(
+        districts, on="code_state_district"
+    )
     district_totals = estimates.groupby("code_state")["value"].sum()
 
     assert len(estimates) == 160
@@ -293,11 +323,18 @@ def test_real_build_agriculture_row_accounting_and_reconciliation_note(built):
     parl = accounts["dosm_census_parlimen"]
     assert (parl["rows_read"], parl["rows_used"], parl["rows_aggregate"]) == (222, 13, 209)
     crops = accounts["doa_crop_area_district"]
-    assert crops["rows_read"] == 10_555 == crops["rows_used"] + crops["rows_rejected"] + crops["rows_unmatched"] + crops["rows_aggregate"]
+    assert (
+        crops["rows_read"]
+        == 10_555
+        == crops["rows_used"] + crops["rows_rejected"] + crops["rows_unmatched"] + crops["rows_aggregate"]
+    )
     note = next(n for n in quality["notes"] if n["kind"] == "reconciliation" and n["source"] == "dosm_census_dun")
     assert max(abs(row["difference"]) for row in note["rows"]) < 1e-6
     manifest = json.loads((raw.parent / "processed" / "manifest.json").read_text(encoding="utf-8"))
-    assert not any(w.startswith(("[dosm_census_dun]", "[dosm_census_parlimen]", "[doa_crop_area_district]")) for w in manifest["warnings"])
+    assert not any(
+        w.startswith(("[dosm_census_dun]", "[dosm_census_parlimen]", "[doa_crop_area_district]"))
+        for w in manifest["warnings"]
+    )
 
 
 @pytest.mark.integration
@@ -305,7 +342,9 @@ def test_real_build_every_district_has_an_agriculture_value_or_an_explained_no_d
     indicators, quality, districts, _ = built
     explained = {
         (row["code_state_district"], row["indicator"], int(row["year"]))
-        for note in quality["notes"] if note["kind"] == "no_data" and note["source"] == agriculture.CROP_SOURCE for row in note["rows"]
+        for note in quality["notes"]
+        if note["kind"] == "no_data" and note["source"] == agriculture.CROP_SOURCE
+        for row in note["rows"]
     }
     valued = set(zip(indicators["code_state_district"], indicators["indicator"], indicators["year"].astype(int)))
 
@@ -316,7 +355,12 @@ def test_real_build_every_district_has_an_agriculture_value_or_an_explained_no_d
         if ((code, indicator, year) in valued) == ((code, indicator, year) in explained)
     ]
     assert not gaps, gaps[:10]
-    crop_missing = {row["district"] for n in quality["notes"] if n["kind"] == "no_data" and n["source"] == "doa_crop_area_district" for row in n["rows"]}
+    crop_missing = {
+        row["district"]
+        for n in quality["notes"]
+        if n["kind"] == "no_data" and n["source"] == "doa_crop_area_district"
+        for row in n["rows"]
+    }
     assert {"Kecil Lojing", "Selama", "Kalabakan", "W.P. Kuala Lumpur", "W.P. Putrajaya"} <= crop_missing
 
 
@@ -330,6 +374,8 @@ def test_real_build_agriculture_values_are_plausible(built):
     assert (wide["agri_establishments"] >= 0).all()
     assert (wide[CROP_INDICATORS].dropna() >= 0).all().all()
     crops = wide.dropna(subset=["crop_planted_area_ha"])
-    assert (crops["crop_area_vegetables_ha"] + crops["crop_area_fruit_ha"] <= crops["crop_planted_area_ha"] + 1e-6).all()
+    assert (
+        crops["crop_area_vegetables_ha"] + crops["crop_area_fruit_ha"] <= crops["crop_planted_area_ha"] + 1e-6
+    ).all()
     methods = indicators.loc[indicators["indicator"].isin(AGRI_INDICATORS), "method"]
     assert set(methods) == {"modelled"}

@@ -22,8 +22,17 @@ SCHEMA = pa.DataFrameSchema(
     }
 )
 ENTRY = SourceFile(
-    id="synthetic", source="test", file="synthetic.csv", title="synthetic", publisher="", licence="", attribution="",
-    url=None, official_page=None, sha256=None, as_of=None,
+    id="synthetic",
+    source="test",
+    file="synthetic.csv",
+    title="synthetic",
+    publisher="",
+    licence="",
+    attribution="",
+    url=None,
+    official_page=None,
+    sha256=None,
+    as_of=None,
 )
 
 

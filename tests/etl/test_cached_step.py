@@ -15,7 +15,15 @@ from etl.fetch import FetchResult
 
 def _context(cache_dir: Path, sources: dict[str, str]) -> StepContext:
     fetched = {source: FetchResult(None, Path(source), digest, 0, "test") for source, digest in sources.items()}
-    context = StepContext(fetched, districts=None, aliases=None, census=None, population=None, quality=QualityLog(), cache=DerivedCache(cache_dir))
+    context = StepContext(
+        fetched,
+        districts=None,
+        aliases=None,
+        census=None,
+        population=None,
+        quality=QualityLog(),
+        cache=DerivedCache(cache_dir),
+    )
     context.quality.files = {"a": "a.csv"}
     return context
 

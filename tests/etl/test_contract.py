@@ -87,17 +87,26 @@ def test_given_a_real_build_then_every_quality_note_is_a_structured_record(proce
 
     assert all(tuple(note) == contract.QUALITY_NOTE_FIELDS for note in notes)
     templated = [note for note in notes if note["kind"] in contract.NOTE_TEMPLATES]
-    assert templated and all(note["detail"] == contract.note_sentence(note["kind"], note["values"], note["count"]) for note in templated)
+    assert templated and all(
+        note["detail"] == contract.note_sentence(note["kind"], note["values"], note["count"]) for note in templated
+    )
     excluded = [note for note in notes if note["kind"] == "excluded_district"]
     assert excluded and all({"state", "name"} <= set(note["values"]) and note["file"] for note in excluded)
     validation = next(note for note in notes if note["kind"] == "validation")
-    assert [c["comparison_id"] for c in validation["values"]["comparisons"]] == ["coverage_all", "coverage_4g", "coverage_within_state", "state_5g"]
+    assert [c["comparison_id"] for c in validation["values"]["comparisons"]] == [
+        "coverage_all",
+        "coverage_4g",
+        "coverage_within_state",
+        "state_5g",
+    ]
 
 
 def test_given_the_dashboard_reader_when_imported_then_the_etl_stack_stays_out():
     # dashboard/data.py needs the contract's names, not the build: importing it must not pull in the ETL
     code = "import sys, dashboard.data; print(sorted(m for m in sys.modules if m in ('etl.build', 'etl.pipeline', 'etl.sources', 'pandera')))"
-    out = subprocess.run([sys.executable, "-c", code], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
 
 
@@ -110,7 +119,9 @@ def test_given_nothing_changed_when_checked_then_no_data_library_is_imported(bui
         "print(sorted(m for m in ('pandas', 'geopandas', 'pandera', 'typer', 'rich') if m in sys.modules))"
     )
     env = os.environ | {config.DATA_DIR_ENV_VAR: str(data_dir), config.MIRROR_ENV_VAR: str(mirror_dir)}
-    out = subprocess.run([sys.executable, "-c", code], cwd=config.PROJECT_ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=config.PROJECT_ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip().splitlines()[-1] == "[]"
 
 
@@ -119,11 +130,14 @@ def test_given_a_real_build_then_every_missing_value_is_explained_in_the_quality
     notes = json.loads((processed / "quality.json").read_text(encoding="utf-8"))["notes"]
     explained = {
         (row["code_state_district"], row["indicator"], row["year"])
-        for note in notes if note["kind"] == "no_data" for row in note["rows"]
+        for note in notes
+        if note["kind"] == "no_data"
+        for row in note["rows"]
     }
     missing = indicators.loc[indicators["value"].isna(), ["code_state_district", "indicator", "year"]]
     unexplained = [
-        (code, indicator, int(year)) for code, indicator, year in missing.itertuples(index=False)
+        (code, indicator, int(year))
+        for code, indicator, year in missing.itertuples(index=False)
         if (code, indicator, int(year)) not in explained and (code, indicator, None) not in explained
     ]
     assert unexplained == []

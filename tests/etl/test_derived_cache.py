@@ -45,7 +45,14 @@ def test_given_a_corrupt_entry_then_it_is_ignored_and_computed_again(tmp_path, d
     DerivedCache(tmp_path).get_or_compute("points", ("x",), compute)
     (entry,) = tmp_path.glob("points-*.pkl")
     blob = entry.read_bytes()
-    entry.write_bytes({"truncate": blob[: len(blob) // 2], "flip": blob[:-10] + bytes([blob[-10] ^ 1]) + blob[-9:], "empty": b"", "garbage": b"not a cache entry"}[damage])
+    entry.write_bytes(
+        {
+            "truncate": blob[: len(blob) // 2],
+            "flip": blob[:-10] + bytes([blob[-10] ^ 1]) + blob[-9:],
+            "empty": b"",
+            "garbage": b"not a cache entry",
+        }[damage]
+    )
     cache = DerivedCache(tmp_path)
     value = cache.get_or_compute("points", ("x",), compute)
     assert np.array_equal(value, np.arange(1000.0)) and len(calls) == 2
@@ -65,7 +72,9 @@ def test_given_the_cache_disabled_then_nothing_is_read_or_written(tmp_path, monk
 def test_given_many_versions_then_only_the_newest_entries_of_a_kind_are_kept(tmp_path):
     for version in range(KEPT_PER_KIND + 2):  # one build (DerivedCache) per version
         DerivedCache(tmp_path).get_or_compute("shapes", (str(version),), lambda version=version: version)
-    DerivedCache(tmp_path).get_or_compute("shapes_other", ("0",), lambda: 0)  # a kind whose name starts like another's is its own
+    DerivedCache(tmp_path).get_or_compute(
+        "shapes_other", ("0",), lambda: 0
+    )  # a kind whose name starts like another's is its own
     assert len(list(tmp_path.glob("shapes-*.pkl"))) == KEPT_PER_KIND
     assert len(list(tmp_path.glob("shapes_other-*.pkl"))) == 1
 
@@ -77,7 +86,9 @@ def test_given_more_entries_of_a_kind_in_one_build_than_kept_then_none_of_them_i
         build.get_or_compute("points", (str(points),), lambda points=points: points)
     compute, calls = _counting(-1)
     next_build = DerivedCache(tmp_path)
-    assert [next_build.get_or_compute("points", (str(points),), compute) for points in range(KEPT_PER_KIND + 1)] == list(range(KEPT_PER_KIND + 1))
+    assert [
+        next_build.get_or_compute("points", (str(points),), compute) for points in range(KEPT_PER_KIND + 1)
+    ] == list(range(KEPT_PER_KIND + 1))
     assert not calls and next_build.misses == []
 
 
@@ -97,12 +108,24 @@ def _schema(low: int = 0, dtype: type = int, limit: int = 5) -> pa.DataFrameSche
 def test_given_schemas_then_the_fingerprint_follows_what_they_check():
     """A source table is reused from the cache only for the same file, reader and schema fingerprint."""
     assert schema_fingerprint(_schema()) == schema_fingerprint(_schema())  # built twice: same checks
-    assert len({schema_fingerprint(_schema()), schema_fingerprint(_schema(low=1)), schema_fingerprint(_schema(dtype=float)),
-                schema_fingerprint(_schema(limit=6)), schema_fingerprint(None)}) == 5  # argument, dtype, a lambda's closure
+    assert (
+        len(
+            {
+                schema_fingerprint(_schema()),
+                schema_fingerprint(_schema(low=1)),
+                schema_fingerprint(_schema(dtype=float)),
+                schema_fingerprint(_schema(limit=6)),
+                schema_fingerprint(None),
+            }
+        )
+        == 5
+    )  # argument, dtype, a lambda's closure
 
 
 @pytest.mark.slow
-def test_given_a_warm_cache_with_a_corrupt_entry_then_the_outputs_equal_the_cold_builds(built_data_dir, mirror_dir, tmp_path):
+def test_given_a_warm_cache_with_a_corrupt_entry_then_the_outputs_equal_the_cold_builds(
+    built_data_dir, mirror_dir, tmp_path
+):
     """A build without the cache (cold) and the session's build (which may have reused a cache kept
     from an earlier session) write byte-identical outputs; a third build reuses the session's cache
     (one entry damaged on purpose: the seat step's, which a warm build reads; it is rebuilt from the
@@ -110,21 +133,35 @@ def test_given_a_warm_cache_with_a_corrupt_entry_then_the_outputs_equal_the_cold
     from etl.build import run_build
     from etl.contract import OUTPUT_FILES
 
-    cold = run_build(raw_dir=built_data_dir / "raw", processed_dir=tmp_path / "cold" / "processed", mirror=mirror_dir, force=True, use_cache=False)
+    cold = run_build(
+        raw_dir=built_data_dir / "raw",
+        processed_dir=tmp_path / "cold" / "processed",
+        mirror=mirror_dir,
+        force=True,
+        use_cache=False,
+    )
     assert not (tmp_path / "cold" / "cache").exists()
     shutil.copytree(built_data_dir / "cache", tmp_path / "cache")
     entries = sorted((tmp_path / "cache").glob("seats_step-*.pkl"))
     assert entries, "the cold build wrote no seat step to the cache"
     entries[0].write_bytes(entries[0].read_bytes()[:1000])
-    result = run_build(raw_dir=built_data_dir / "raw", processed_dir=tmp_path / "processed", mirror=mirror_dir, force=True)
+    result = run_build(
+        raw_dir=built_data_dir / "raw", processed_dir=tmp_path / "processed", mirror=mirror_dir, force=True
+    )
     assert result.output_dir == tmp_path / "processed"
 
     def digest(path):
         return hashlib.sha256(path.read_bytes()).hexdigest()
 
-    different = [name for name in OUTPUT_FILES if digest(built_data_dir / "processed" / name) != digest(tmp_path / "processed" / name)]
+    different = [
+        name
+        for name in OUTPUT_FILES
+        if digest(built_data_dir / "processed" / name) != digest(tmp_path / "processed" / name)
+    ]
     assert different == []
-    assert [name for name in OUTPUT_FILES if digest(cold.output_dir / name) != digest(built_data_dir / "processed" / name)] == []
+    assert [
+        name for name in OUTPUT_FILES if digest(cold.output_dir / name) != digest(built_data_dir / "processed" / name)
+    ] == []
     assert len(list((tmp_path / "cache").glob("seats_step-*.pkl"))) == 1
     header, _, payload = entries[0].read_bytes().partition(b"\n")
     assert header == HEADER + hashlib.sha256(payload).hexdigest().encode()  # written again, whole

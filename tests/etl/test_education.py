@@ -44,12 +44,27 @@ def test_given_mixed_levels_when_classified_then_aggregates_old_layout_stages_an
 
     labels = education.classify_table_rows(frame, ["primary", "secondary"], first_year=2018)
 
-    assert labels.tolist() == ["aggregate", "aggregate", "old_layout", "out_of_scope_stage", "breakdown", "used", "aggregate"]
+    assert labels.tolist() == [
+        "aggregate",
+        "aggregate",
+        "old_layout",
+        "out_of_scope_stage",
+        "breakdown",
+        "used",
+        "aggregate",
+    ]
 
 
 def test_given_a_schools_table_without_sex_when_classified_then_no_row_is_a_breakdown():
     frame = pd.DataFrame(
-        {"state": ["Perak"], "district": ["Kinta"], "stage": ["primary"], "type": ["Sekolah Rendah Kerajaan"], "date": ["2022-01-01"], "schools": [5]}
+        {
+            "state": ["Perak"],
+            "district": ["Kinta"],
+            "stage": ["primary"],
+            "type": ["Sekolah Rendah Kerajaan"],
+            "date": ["2022-01-01"],
+            "schools": [5],
+        }
     )
 
     assert education.classify_table_rows(frame, ["primary"]).tolist() == ["used"]
@@ -125,7 +140,10 @@ def test_given_hulu_and_ulu_rows_when_totalled_then_the_pair_is_summed_into_one_
 
 
 def test_given_a_group_alias_when_totalled_then_the_group_stays_one_unit(canonical, aliases):
-    frame = table(("Perak", "Larut Matang & Selama", "primary", "both", 2022, 111), ("Perak", "Larut Matang & Selama", "secondary", "both", 2022, 36))
+    frame = table(
+        ("Perak", "Larut Matang & Selama", "primary", "both", 2022, 111),
+        ("Perak", "Larut Matang & Selama", "secondary", "both", 2022, 36),
+    )
     resolved = geography.resolve_districts(frame, canonical, aliases, "synthetic", allow_groups=True).frame
 
     totals = education.source_district_totals(resolved, "students")
@@ -137,7 +155,9 @@ def test_given_a_group_alias_when_totalled_then_the_group_stays_one_unit(canonic
 def units(canonical) -> pd.DataFrame:
     # Synthetic: MOE units are Ulu Langat, the Larut/Selama group and Tawau; Kalabakan is counted
     # in Tawau; Kunak has no MOE rows and no parent.
-    return education.district_units(canonical["code_state_district"].tolist(), {"10_8", "8_6;8_13", "12_1"}, {"12_27": "12_1"})
+    return education.district_units(
+        canonical["code_state_district"].tolist(), {"10_8", "8_6;8_13", "12_1"}, {"12_27": "12_1"}
+    )
 
 
 def test_given_units_when_roles_are_assigned_then_groups_parents_and_unseparated_are_told_apart(units):
@@ -186,7 +206,9 @@ def test_given_a_unit_ratio_when_spread_then_every_member_and_unseparated_distri
     students = pd.DataFrame({"unit": ["10_8", "8_6;8_13", "12_1"], "year": 2022, "value": [1000.0, 1200.0, 1500.0]})
     teachers = pd.DataFrame({"unit": ["10_8", "8_6;8_13", "12_1"], "year": 2022, "value": [100.0, 100.0, 100.0]})
 
-    ratios = education.spread_ratios(education.ratio_by_unit(students, teachers), units).set_index("code_state_district")["value"]
+    ratios = education.spread_ratios(education.ratio_by_unit(students, teachers), units).set_index(
+        "code_state_district"
+    )["value"]
 
     assert ratios["10_8"] == 10.0
     assert ratios["8_6"] == ratios["8_13"] == 12.0  # the group's ratio, for each member
@@ -210,7 +232,12 @@ def test_given_zero_or_missing_teachers_when_ratio_is_taken_then_it_is_nan_not_i
 def squares() -> gpd.GeoDataFrame:
     """Synthetic layout: two 1°x1° squares side by side in two states (lon 100-101 and 101-102)."""
     return gpd.GeoDataFrame(
-        {"code_state_district": ["1_1", "2_1"], "code_state": [1, 2], "state": ["A", "B"], "district": ["West", "East"]},
+        {
+            "code_state_district": ["1_1", "2_1"],
+            "code_state": [1, 2],
+            "state": ["A", "B"],
+            "district": ["West", "East"],
+        },
         geometry=[box(100, 3, 101, 4), box(101, 3, 102, 4)],
         crs="EPSG:4326",
     )
@@ -258,14 +285,22 @@ def test_given_two_squares_when_schools_are_placed_then_outside_points_fall_back
     # which shortens east-west distances near the equator by ~13 %, so only the order is checked
     assert 4.0 < facilities.loc[3, "distance_km"] < 6.0
     assert facilities["facility_id"].tolist()[:2] == ["moe:AAA0001", "moe:AAA0002"]
-    assert facilities["kind"].tolist() == ["school_primary", "school_primary", "school_secondary", "school_primary", "school_primary"]
+    assert facilities["kind"].tolist() == [
+        "school_primary",
+        "school_primary",
+        "school_secondary",
+        "school_primary",
+        "school_primary",
+    ]
     assert facilities.loc[0, "name"] == "SK SATU"
     assert facilities["rural"].tolist() == [True, False, False, True, True]
     assert facilities["preschool"].tolist() == [True, False, True, True, False]
     assert facilities["moe_ppd"].tolist() == ["PPD WEST", "PPD WEST", "PPD EAST", "PPD EAST", "PPD WEST"]
 
 
-def test_given_located_schools_when_indicators_are_computed_then_each_formula_matches_hand_counts(schools, squares, ppd):
+def test_given_located_schools_when_indicators_are_computed_then_each_formula_matches_hand_counts(
+    schools, squares, ppd
+):
     facilities = _facilities(schools, squares, ppd)
     located = facilities.dropna(subset=["code_state_district"])
     children = pd.Series({"1_1": 1000.0, "2_1": 4000.0, "3_1": 500.0})  # synthetic population aged 5-19
@@ -295,19 +330,25 @@ def test_given_located_schools_when_indicators_are_computed_then_each_formula_ma
 def test_given_the_school_without_coordinates_when_counted_then_it_is_in_no_district(schools, squares, ppd):
     facilities = _facilities(schools, squares, ppd)
     located = facilities.dropna(subset=["code_state_district"])
-    counts = education.point_indicators(located, ["1_1", "2_1"], pd.Series({"1_1": 1.0, "2_1": 1.0})).query("indicator == 'schools_count'")
+    counts = education.point_indicators(located, ["1_1", "2_1"], pd.Series({"1_1": 1.0, "2_1": 1.0})).query(
+        "indicator == 'schools_count'"
+    )
 
     assert counts["value"].sum() == len(located) == 4
 
 
-def test_given_a_school_across_a_state_line_when_measured_then_its_distance_outside_its_own_state_is_given(schools, squares, ppd):
+def test_given_a_school_across_a_state_line_when_measured_then_its_distance_outside_its_own_state_is_given(
+    schools, squares, ppd
+):
     facilities = _facilities(schools, squares, ppd)
     own_state = pd.Series([1.0, 2.0, 2.0, 2.0, 1.0], index=facilities.index)  # school 2 claims state 2 but sits in West
 
     km = education.km_outside_own_state(facilities, own_state, squares)
 
     assert km[0] == 0.0 and km[2] == 0.0 and km[3] == 0.0  # in (or assigned to) their own state
-    assert km[1] == pytest.approx(0.8 * 111.32 * math.cos(math.radians(3.2)), rel=0.01)  # 0.8° west of East's edge at 3.2° N
+    assert km[1] == pytest.approx(
+        0.8 * 111.32 * math.cos(math.radians(3.2)), rel=0.01
+    )  # 0.8° west of East's edge at 3.2° N
     assert math.isnan(km[4])  # not located
 
 
@@ -326,14 +367,30 @@ def test_given_table_and_located_counts_when_compared_then_the_share_is_relative
 
 
 def test_given_blank_text_numbers_when_read_then_they_become_missing(tmp_path: Path):
-    record = {"id": "1", "district_id": "1", "name": "SK X", "schoolcode": "ABC1234", "type": "SK", "level": "Rendah",
-              "location": "Bandar", "students": "", "teachers": " ", "preschool": "ADA", "coordinatexx": "101.5", "coordinateyy": ""}
+    record = {
+        "id": "1",
+        "district_id": "1",
+        "name": "SK X",
+        "schoolcode": "ABC1234",
+        "type": "SK",
+        "level": "Rendah",
+        "location": "Bandar",
+        "students": "",
+        "teachers": " ",
+        "preschool": "ADA",
+        "coordinatexx": "101.5",
+        "coordinateyy": "",
+    }
     path = tmp_path / "school.json"
     path.write_text(json.dumps([record]), encoding="utf-8")  # synthetic one-school list
 
     frame = education.school_points_schema.validate(education.read_school_points(path))
 
-    assert math.isnan(frame.loc[0, "students"]) and math.isnan(frame.loc[0, "teachers"]) and math.isnan(frame.loc[0, "lat"])
+    assert (
+        math.isnan(frame.loc[0, "students"])
+        and math.isnan(frame.loc[0, "teachers"])
+        and math.isnan(frame.loc[0, "lat"])
+    )
     assert frame.loc[0, "lon"] == 101.5
 
 
@@ -357,11 +414,23 @@ def test_given_an_unknown_stage_when_validated_then_the_table_schema_rejects_it(
 # --- integration: the real build -----------------------------------------------------------------
 
 EDUCATION_INDICATORS = {
-    "schools_count", "schools_per_1k_age_5_19", "schools_rural_pct", "primary_schools_small_pct",
-    "primary_schools_preschool_pct", "students_per_teacher", "moe_schools_count",
+    "schools_count",
+    "schools_per_1k_age_5_19",
+    "schools_rural_pct",
+    "primary_schools_small_pct",
+    "primary_schools_preschool_pct",
+    "students_per_teacher",
+    "moe_schools_count",
 }
 ACCOUNT_PREFIX = "education: "  # other steps (health) also account for moe_school_points, with their own prefix
-MOE_SOURCES = [education.SCHOOLS_ID, education.ENROLMENT_ID, education.TEACHERS_ID, education.POINTS_ID, education.PPD_ID, education.STATES_ID]
+MOE_SOURCES = [
+    education.SCHOOLS_ID,
+    education.ENROLMENT_ID,
+    education.TEACHERS_ID,
+    education.POINTS_ID,
+    education.PPD_ID,
+    education.STATES_ID,
+]
 
 
 @pytest.fixture(scope="module")
@@ -370,7 +439,9 @@ def built(built_data_dir: Path) -> dict:
     return {
         "indicators": pd.read_parquet(processed / "indicators.parquet"),
         "facilities": pd.read_parquet(processed / "facilities.parquet"),
-        "districts": pd.read_parquet(processed / "districts.parquet", columns=["code_state_district", "state", "district"]),
+        "districts": pd.read_parquet(
+            processed / "districts.parquet", columns=["code_state_district", "state", "district"]
+        ),
         "quality": json.loads((processed / "quality.json").read_text(encoding="utf-8")),
     }
 
@@ -408,13 +479,21 @@ def test_real_build_every_district_has_a_value_or_an_explained_no_data(built):
     for (indicator, year), group in rows.groupby(["indicator", "year"]):
         assert set(group["code_state_district"]) == set(built["districts"]["code_state_district"]), (indicator, year)
         missing = set(group.loc[group["value"].isna(), "code_state_district"])
-        assert missing <= explained.get(indicator, set()), (indicator, year, sorted(missing - explained.get(indicator, set())))
+        assert missing <= explained.get(indicator, set()), (
+            indicator,
+            year,
+            sorted(missing - explained.get(indicator, set())),
+        )
 
 
 @pytest.mark.integration
 def test_real_build_point_counts_equal_the_schools_assigned(built):
     schools = built["facilities"].loc[built["facilities"]["source_id"] == education.POINTS_ID]
-    counts = built["indicators"].query("indicator == 'schools_count' and year == 2022").set_index("code_state_district")["value"]
+    counts = (
+        built["indicators"]
+        .query("indicator == 'schools_count' and year == 2022")
+        .set_index("code_state_district")["value"]
+    )
     accounts = _accounts(built)
 
     assert counts.sum() == len(schools) == accounts[education.POINTS_ID]["rows_used"]
@@ -428,7 +507,11 @@ def test_real_build_point_counts_equal_the_schools_assigned(built):
 
 @pytest.mark.integration
 def test_real_district_tables_reconcile_with_their_state_rows(mirror_dir: Path):
-    for file, value in [("schools_district.csv", "schools"), ("enrolment_school_district.csv", "students"), ("teachers_district.csv", "teachers")]:
+    for file, value in [
+        ("schools_district.csv", "schools"),
+        ("enrolment_school_district.csv", "students"),
+        ("teachers_district.csv", "teachers"),
+    ]:
         frame = education.read_moe_table(mirror_dir / "moe_education_district" / file)
         cells = education.state_total_mismatches(frame, value)
 
@@ -440,9 +523,15 @@ def test_real_district_tables_reconcile_with_their_state_rows(mirror_dir: Path):
 def test_real_published_counts_plus_withheld_group_equal_each_state_row(built, mirror_dir: Path):
     raw = education.read_moe_table(mirror_dir / "moe_education_district" / "schools_district.csv")
     raw = raw.assign(year=raw["date"].str[:4].astype(int)).query("stage in ['primary', 'secondary'] and year >= 2018")
-    state_rows = raw.query("district == 'All Districts' and state != 'Malaysia'").groupby(["state", "year"])["schools"].sum()
+    state_rows = (
+        raw.query("district == 'All Districts' and state != 'Malaysia'").groupby(["state", "year"])["schools"].sum()
+    )
     group_rows = raw.query("district == 'Larut Matang & Selama'").groupby(["state", "year"])["schools"].sum()
-    counts = built["indicators"].query("indicator == 'moe_schools_count'").merge(built["districts"], on="code_state_district")
+    counts = (
+        built["indicators"]
+        .query("indicator == 'moe_schools_count'")
+        .merge(built["districts"], on="code_state_district")
+    )
     published = counts.groupby(["state", "year"])["value"].sum()
 
     reconciled = published.add(group_rows, fill_value=0)
@@ -451,10 +540,19 @@ def test_real_published_counts_plus_withheld_group_equal_each_state_row(built, m
 
 @pytest.mark.integration
 def test_real_build_flags_every_parent_of_an_unseparated_district(built):
-    flagged = {code for note in built["quality"]["notes"] if note["kind"] == "group_value" and note["source"] == education.SCHOOLS_ID for code in note["rows"][:1]}
+    flagged = {
+        code
+        for note in built["quality"]["notes"]
+        if note["kind"] == "group_value" and note["source"] == education.SCHOOLS_ID
+        for code in note["rows"][:1]
+    }
 
     assert flagged == set(education.UNSEPARATED_PARENT.values())
-    ratios = built["indicators"].query("indicator == 'students_per_teacher' and year == 2022").set_index("code_state_district")["value"]
+    ratios = (
+        built["indicators"]
+        .query("indicator == 'students_per_teacher' and year == 2022")
+        .set_index("code_state_district")["value"]
+    )
     for child, parent in education.UNSEPARATED_PARENT.items():
         assert ratios[child] == ratios[parent]  # the unit's ratio
     assert ratios["8_6"] == ratios["8_13"]

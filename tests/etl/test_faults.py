@@ -87,7 +87,9 @@ def build_must_fail(error: type[EtlError], good_build: Path, mirror: Path, raw: 
     assert after[MANIFEST] == before[MANIFEST], "manifest.json was changed by a failed build"
     assert after["indicators.parquet"] == before["indicators.parquet"], "indicators.parquet was changed"
     assert after == before, "a processed output was changed by a failed build"
-    assert not list(processed.glob(".staging-*")) and not list(processed.glob("builds/.staging-*")), "staging folder left behind"
+    assert not list(processed.glob(".staging-*")) and not list(processed.glob("builds/.staging-*")), (
+        "staging folder left behind"
+    )
     return str(caught.value)
 
 
@@ -99,7 +101,9 @@ def rewrite_parquet(path: Path, change) -> None:
 # --- checksum and fetch faults ------------------------------------------------------------
 
 
-def test_given_a_truncated_census_file_when_built_then_checksum_error_and_outputs_kept(good_build, fault_mirror, tmp_path):
+def test_given_a_truncated_census_file_when_built_then_checksum_error_and_outputs_kept(
+    good_build, fault_mirror, tmp_path
+):
     census = mirror_path(fault_mirror, CENSUS)
     census.write_bytes(census.read_bytes()[:1000])
 
@@ -110,7 +114,9 @@ def test_given_a_truncated_census_file_when_built_then_checksum_error_and_output
     assert not (tmp_path / "raw" / CENSUS_FILE).exists()  # the bad copy never lands in raw/
 
 
-def test_given_a_corrupted_population_file_when_built_then_checksum_error_and_outputs_kept(good_build, fault_mirror, tmp_path):
+def test_given_a_corrupted_population_file_when_built_then_checksum_error_and_outputs_kept(
+    good_build, fault_mirror, tmp_path
+):
     population = mirror_path(fault_mirror, POPULATION)
     data = bytearray(population.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte, same length
@@ -121,7 +127,9 @@ def test_given_a_corrupted_population_file_when_built_then_checksum_error_and_ou
     assert f"[{POPULATION}]" in message and POPULATION_FILE in message
 
 
-def test_given_an_empty_file_with_the_registered_checksum_when_built_then_checksum_error(good_build, fault_mirror, tmp_path):
+def test_given_an_empty_file_with_the_registered_checksum_when_built_then_checksum_error(
+    good_build, fault_mirror, tmp_path
+):
     mirror_path(fault_mirror, CENSUS).write_bytes(b"")
 
     message = build_must_fail(ChecksumMismatchError, good_build, fault_mirror, tmp_path / "raw")
@@ -141,19 +149,25 @@ def test_given_a_file_missing_from_the_mirror_when_built_then_fetch_error_names_
 # --- faults that pass the checksum (registry updated) and must be caught by validation --------
 
 
-def test_given_a_renamed_census_column_when_built_then_schema_error_names_the_column(good_build, fault_mirror, tmp_path):
+def test_given_a_renamed_census_column_when_built_then_schema_error_names_the_column(
+    good_build, fault_mirror, tmp_path
+):
     census = mirror_path(fault_mirror, CENSUS)
     text = census.read_text(encoding="utf-8-sig")
     census.write_text("\ufeff" + text.replace("population_total", "pop_total", 1), encoding="utf-8")
 
-    message = build_must_fail(SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, CENSUS))
+    message = build_must_fail(
+        SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, CENSUS)
+    )
 
     assert f"[{CENSUS}]" in message and CENSUS_FILE in message
     assert "'population_total'" in message
     assert "column_in_dataframe" in message
 
 
-def test_given_an_unknown_district_in_population_when_built_then_error_names_atlantis(good_build, fault_mirror, tmp_path):
+def test_given_an_unknown_district_in_population_when_built_then_error_names_atlantis(
+    good_build, fault_mirror, tmp_path
+):
     def rename_batu_pahat(frame: pd.DataFrame) -> pd.DataFrame:
         target = (frame["state"] == "Johor") & (frame["district"] == "Batu Pahat")
         assert target.any()
@@ -162,7 +176,9 @@ def test_given_an_unknown_district_in_population_when_built_then_error_names_atl
 
     rewrite_parquet(mirror_path(fault_mirror, POPULATION), rename_batu_pahat)
 
-    message = build_must_fail(UnknownDistrictError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, POPULATION))
+    message = build_must_fail(
+        UnknownDistrictError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, POPULATION)
+    )
 
     assert POPULATION in message and POPULATION_FILE in message
     assert "column 'district'" in message
@@ -170,14 +186,18 @@ def test_given_an_unknown_district_in_population_when_built_then_error_names_atl
     assert "rows [0, 1, 2, 3, 4]" in message  # the first rows of the renamed district, then …
 
 
-def test_given_an_out_of_range_population_when_built_then_schema_error_names_column_row_and_value(good_build, fault_mirror, tmp_path):
+def test_given_an_out_of_range_population_when_built_then_schema_error_names_column_row_and_value(
+    good_build, fault_mirror, tmp_path
+):
     def inflate_row_5(frame: pd.DataFrame) -> pd.DataFrame:
         frame.loc[5, "population"] = 99_999.0  # thousands: 100 million people in one district
         return frame
 
     rewrite_parquet(mirror_path(fault_mirror, POPULATION), inflate_row_5)
 
-    message = build_must_fail(SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, POPULATION))
+    message = build_must_fail(
+        SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, POPULATION)
+    )
 
     assert f"[{POPULATION}]" in message and POPULATION_FILE in message
     assert "column 'population'" in message
@@ -185,55 +205,75 @@ def test_given_an_out_of_range_population_when_built_then_schema_error_names_col
     assert "99999" in message
 
 
-def test_given_duplicate_census_rows_when_built_then_schema_error_names_key_and_rows(good_build, fault_mirror, tmp_path):
+def test_given_duplicate_census_rows_when_built_then_schema_error_names_key_and_rows(
+    good_build, fault_mirror, tmp_path
+):
     census = mirror_path(fault_mirror, CENSUS)
     lines = census.read_bytes().splitlines(keepends=True)
     census.write_bytes(b"".join([*lines, lines[5]]))  # data row 4 appended again as data row 960
 
-    message = build_must_fail(SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, CENSUS))
+    message = build_must_fail(
+        SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, CENSUS)
+    )
 
     assert f"[{CENSUS}]" in message and CENSUS_FILE in message
     assert "column 'code_state_district'" in message and "column 'year'" in message
     assert "rows [4, 960]" in message
 
 
-def test_given_duplicate_population_rows_when_built_then_schema_error_names_key_and_rows(good_build, fault_mirror, tmp_path):
+def test_given_duplicate_population_rows_when_built_then_schema_error_names_key_and_rows(
+    good_build, fault_mirror, tmp_path
+):
     def repeat_row_3(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.concat([frame, frame.iloc[[3]]], ignore_index=True)
 
     rewrite_parquet(mirror_path(fault_mirror, POPULATION), repeat_row_3)
 
-    message = build_must_fail(SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, POPULATION))
+    message = build_must_fail(
+        SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, POPULATION)
+    )
 
     assert f"[{POPULATION}]" in message and POPULATION_FILE in message
     assert "column 'district'" in message and "multiple_fields_uniqueness" in message
     assert "rows [3, 383040]" in message
 
 
-def test_given_an_empty_census_file_accepted_by_the_registry_when_built_then_schema_error(good_build, fault_mirror, tmp_path):
+def test_given_an_empty_census_file_accepted_by_the_registry_when_built_then_schema_error(
+    good_build, fault_mirror, tmp_path
+):
     mirror_path(fault_mirror, CENSUS).write_bytes(b"")
 
-    message = build_must_fail(SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, CENSUS))
+    message = build_must_fail(
+        SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, CENSUS)
+    )
 
     assert f"[{CENSUS}]" in message and CENSUS_FILE in message
 
 
-def test_given_an_empty_population_file_accepted_by_the_registry_when_built_then_schema_error(good_build, fault_mirror, tmp_path):
+def test_given_an_empty_population_file_accepted_by_the_registry_when_built_then_schema_error(
+    good_build, fault_mirror, tmp_path
+):
     mirror_path(fault_mirror, POPULATION).write_bytes(b"")
 
-    message = build_must_fail(SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, POPULATION))
+    message = build_must_fail(
+        SourceValidationError, good_build, fault_mirror, tmp_path / "raw", registry_accepting(fault_mirror, POPULATION)
+    )
 
     assert f"[{POPULATION}]" in message and POPULATION_FILE in message
 
 
-def test_given_a_census_file_saved_without_bom_when_built_then_build_succeeds_unchanged(good_build, fault_mirror, tmp_path):
+def test_given_a_census_file_saved_without_bom_when_built_then_build_succeeds_unchanged(
+    good_build, fault_mirror, tmp_path
+):
     census = mirror_path(fault_mirror, CENSUS)
     data = census.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")  # as published: UTF-8 with BOM
     census.write_bytes(data[3:])
 
     result = run_build(
-        raw_dir=tmp_path / "raw", processed_dir=tmp_path / "processed", mirror=fault_mirror,
+        raw_dir=tmp_path / "raw",
+        processed_dir=tmp_path / "processed",
+        mirror=fault_mirror,
         registry=registry_accepting(fault_mirror, CENSUS),
     )
 
@@ -251,8 +291,12 @@ def run_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, config.DATA_DIR_ENV_VAR: str(data_dir), "COLUMNS": "250"}
     env.pop(config.MIRROR_ENV_VAR, None)  # the mirror is passed explicitly
     return subprocess.run(
-        [sys.executable, "-m", "etl", *args], cwd=config.PROJECT_ROOT, env=env,
-        capture_output=True, text=True, timeout=CLI_TIMEOUT_S,
+        [sys.executable, "-m", "etl", *args],
+        cwd=config.PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT_S,
     )
 
 

@@ -261,7 +261,9 @@ def test_given_the_alias_table_when_loaded_then_no_state_alias_pair_is_duplicate
 
 def test_given_a_duplicated_alias_when_loaded_then_it_is_rejected(tmp_path):
     path = tmp_path / "aliases.csv"  # synthetic two-row table with the same (state, alias)
-    path.write_text("state,alias,code_state_district\nPahang,Kuala Lipis,6_5\nPahang,Kuala Lipis,6_4\n", encoding="utf-8")
+    path.write_text(
+        "state,alias,code_state_district\nPahang,Kuala Lipis,6_5\nPahang,Kuala Lipis,6_4\n", encoding="utf-8"
+    )
 
     with pytest.raises(ValueError, match="Kuala Lipis"):
         geography.load_aliases(path)

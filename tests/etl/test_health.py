@@ -39,7 +39,12 @@ def districts() -> gpd.GeoDataFrame:
 def facility_rows(rows: list[tuple[str, str, str, float, float]]) -> pd.DataFrame:
     """Synthetic facility rows (code, type, name, lon, lat) shaped like the resolved MOH table."""
     frame = pd.DataFrame(rows, columns=["code_state_district", "type", "name", "lon", "lat"])
-    return frame.assign(state="Johor", district=frame["code_state_district"], sector="government", address=[f"addr {i}" for i in range(len(frame))])
+    return frame.assign(
+        state="Johor",
+        district=frame["code_state_district"],
+        sector="government",
+        address=[f"addr {i}" for i in range(len(frame))],
+    )
 
 
 # --- clinic types and ids ---------------------------------------------------------------------
@@ -59,12 +64,20 @@ def test_given_moh_names_when_typed_then_the_abbreviation_sets_the_clinic_type()
     )
 
     assert health.clinic_type(names).tolist() == [
-        "klinik_kesihatan", "klinik_desa", "klinik_komuniti", "klinik_komuniti", "kkia", "kkia", "other_clinic",
+        "klinik_kesihatan",
+        "klinik_desa",
+        "klinik_komuniti",
+        "klinik_komuniti",
+        "kkia",
+        "kkia",
+        "other_clinic",
     ]
 
 
 def test_given_rows_when_ids_are_made_then_they_are_prefixed_stable_and_distinct():
-    rows = facility_rows([("1_1", "clinic", "Klinik Desa (KD) A", 100.5, 2.5), ("1_1", "clinic", "Klinik Desa (KD) A", 100.5, 2.5)])
+    rows = facility_rows(
+        [("1_1", "clinic", "Klinik Desa (KD) A", 100.5, 2.5), ("1_1", "clinic", "Klinik Desa (KD) A", 100.5, 2.5)]
+    )
 
     ids = health.facility_id(rows)
 
@@ -96,8 +109,12 @@ def test_given_points_when_checked_against_labels_then_distance_outside_the_labe
     outside = placed.set_index("name")["outside_label_km"]
 
     assert outside["Klinik Kesihatan (KK) Inside"] == 0.0
-    assert outside["Klinik Desa (KD) Wrong"] == pytest.approx(0.5 * KM_PER_DEGREE * math.cos(math.radians(2.5)), rel=1e-3)
-    assert outside["Klinik Desa (KD) Border"] == pytest.approx(0.01 * KM_PER_DEGREE * math.cos(math.radians(2.5)), rel=1e-3)
+    assert outside["Klinik Desa (KD) Wrong"] == pytest.approx(
+        0.5 * KM_PER_DEGREE * math.cos(math.radians(2.5)), rel=1e-3
+    )
+    assert outside["Klinik Desa (KD) Border"] == pytest.approx(
+        0.01 * KM_PER_DEGREE * math.cos(math.radians(2.5)), rel=1e-3
+    )
     assert outside["Klinik Desa (KD) Offshore"] == pytest.approx(0.05 * KM_PER_DEGREE, rel=1e-2)
 
 
@@ -114,7 +131,13 @@ def test_given_points_when_tabled_then_label_is_the_district_and_far_misplaced_c
         "Klinik Desa (KD) Offshore": "clinic_supply",  # off its own island's polygon: kept
         "Hospital East": "distance_only",  # outpatient care counts for distance, not E2SFCA supply
     }
-    assert table["facility_type"].tolist() == ["klinik_kesihatan", "klinik_desa", "klinik_desa", "klinik_desa", "hospital"]
+    assert table["facility_type"].tolist() == [
+        "klinik_kesihatan",
+        "klinik_desa",
+        "klinik_desa",
+        "klinik_desa",
+        "hospital",
+    ]
     health.facilities_output.validate(placed)
 
 
@@ -177,23 +200,41 @@ def test_given_hospital_location_names_when_resolved_with_the_alias_table_then_e
     # Synthetic beds rows carrying the MOH hospital-location names; canonical names/codes as DOSM spells them.
     canonical = pd.DataFrame(
         [
-            ("Perak", "Kinta", "8_3"), ("Perak", "Batang Padang", "8_1"), ("Perak", "Manjung", "8_2"),
-            ("Perak", "Larut Dan Matang", "8_6"), ("Johor", "Kulai", "1_9"), ("Johor", "Tangkak", "1_10"),
-            ("Sabah", "Kuala Penyu", "12_17"), ("Sabah", "Tongod", "12_24"), ("Sarawak", "Maradong", "13_12"),
-            ("Selangor", "Gombak", "10_1"), ("Selangor", "Ulu Langat", "10_8"), ("Selangor", "Petaling", "10_5"),
-            ("Selangor", "Ulu Selangor", "10_9"), ("Pulau Pinang", "Timur Laut", "7_4"),
+            ("Perak", "Kinta", "8_3"),
+            ("Perak", "Batang Padang", "8_1"),
+            ("Perak", "Manjung", "8_2"),
+            ("Perak", "Larut Dan Matang", "8_6"),
+            ("Johor", "Kulai", "1_9"),
+            ("Johor", "Tangkak", "1_10"),
+            ("Sabah", "Kuala Penyu", "12_17"),
+            ("Sabah", "Tongod", "12_24"),
+            ("Sarawak", "Maradong", "13_12"),
+            ("Selangor", "Gombak", "10_1"),
+            ("Selangor", "Ulu Langat", "10_8"),
+            ("Selangor", "Petaling", "10_5"),
+            ("Selangor", "Ulu Selangor", "10_9"),
+            ("Pulau Pinang", "Timur Laut", "7_4"),
             ("Pulau Pinang", "Seberang Perai Utara", "7_2"),
         ],
         columns=["state", "district", "code_state_district"],
     )
     beds = pd.DataFrame(
         [
-            ("Perak", "Kinta (Ipoh)", "8_3"), ("Perak", "Batang Padang (Tapah)", "8_1"), ("Perak", "Manjung (Sitiawan)", "8_2"),
-            ("Perak", "Larut & Matang (Taiping)", "8_6"), ("Johor", "Kulaijaya", "1_9"), ("Johor", "Ledang", "1_10"),
-            ("Sabah", "Kota Penyu", "12_17"), ("Sabah", "Tongad", "12_24"), ("Sarawak", "Meradong", "13_12"),
-            ("Selangor", "Gombak (Rawang)", "10_1"), ("Selangor", "Hulu Langat (Bangi)", "10_8"),
-            ("Selangor", "Petaling (Subang Jaya)", "10_5"), ("Selangor", "Hulu Selangor", "10_9"),
-            ("Pulau Pinang", "Timur Laut (Georgetown)", "7_4"), ("Pulau Pinang", "Seberang Perai Utara (Butterworth)", "7_2"),
+            ("Perak", "Kinta (Ipoh)", "8_3"),
+            ("Perak", "Batang Padang (Tapah)", "8_1"),
+            ("Perak", "Manjung (Sitiawan)", "8_2"),
+            ("Perak", "Larut & Matang (Taiping)", "8_6"),
+            ("Johor", "Kulaijaya", "1_9"),
+            ("Johor", "Ledang", "1_10"),
+            ("Sabah", "Kota Penyu", "12_17"),
+            ("Sabah", "Tongad", "12_24"),
+            ("Sarawak", "Meradong", "13_12"),
+            ("Selangor", "Gombak (Rawang)", "10_1"),
+            ("Selangor", "Hulu Langat (Bangi)", "10_8"),
+            ("Selangor", "Petaling (Subang Jaya)", "10_5"),
+            ("Selangor", "Hulu Selangor", "10_9"),
+            ("Pulau Pinang", "Timur Laut (Georgetown)", "7_4"),
+            ("Pulau Pinang", "Seberang Perai Utara (Butterworth)", "7_2"),
         ],
         columns=["state", "district", "expected"],
     )
@@ -279,7 +320,9 @@ def test_given_a_district_absent_in_one_year_when_the_state_total_leaves_nothing
 
 def test_given_a_district_absent_while_the_state_total_has_a_remainder_when_completed_then_it_stays_missing(beds):
     _, states, _ = health.split_bed_levels(beds)
-    states = states.assign(beds=np.where((states["state"] == "Perak") & (states["year"] == 2022), states["beds"] + 7, states["beds"]))
+    states = states.assign(
+        beds=np.where((states["state"] == "Perak") & (states["year"] == 2022), states["beds"] + 7, states["beds"])
+    )
 
     panel = health.complete_bed_panel(resolved(beds), states)
 
@@ -289,7 +332,12 @@ def test_given_a_district_absent_while_the_state_total_has_a_remainder_when_comp
 
 def test_given_split_districts_when_looked_up_then_only_children_missing_from_the_table_map_to_their_parent():
     canonical = pd.DataFrame(
-        [("Perak", "Larut Dan Matang", "8_6"), ("Perak", "Selama", "8_13"), ("Perak", "Hilir Perak", "8_7"), ("Perak", "Bagan Datuk", "8_12")],
+        [
+            ("Perak", "Larut Dan Matang", "8_6"),
+            ("Perak", "Selama", "8_13"),
+            ("Perak", "Hilir Perak", "8_7"),
+            ("Perak", "Bagan Datuk", "8_12"),
+        ],
         columns=["state", "district", "code_state_district"],
     )
 
@@ -310,7 +358,11 @@ def test_given_a_parent_with_a_split_child_when_rated_then_the_parent_uses_both_
         }
     )
     population = pd.DataFrame(
-        {"code_state_district": ["8_6", "8_13", "8_1", "8_9"], "year": 2022, "value": [200_000.0, 100_000.0, 50_000.0, 40_000.0]}
+        {
+            "code_state_district": ["8_6", "8_13", "8_1", "8_9"],
+            "year": 2022,
+            "value": [200_000.0, 100_000.0, 50_000.0, 40_000.0],
+        }
     )
 
     rows = health.bed_indicators(panel, ["8_6", "8_13", "8_1", "8_9"], {"8_13": "8_6"}, population)
@@ -320,7 +372,7 @@ def test_given_a_parent_with_a_split_child_when_rated_then_the_parent_uses_both_
     assert math.isnan(value["hospital_beds_per_1k", 2022, "8_13"])  # counted with its parent
     assert value["hospital_beds_per_1k", 2022, "8_1"] == 0.0
     assert math.isnan(value["hospital_beds_per_1k", 2022, "8_9"])  # not in the table
-    assert (2019 not in rows.query("indicator == 'hospital_beds_per_1k'")["year"].tolist())  # no 2019 population
+    assert 2019 not in rows.query("indicator == 'hospital_beds_per_1k'")["year"].tolist()  # no 2019 population
     assert value["hospital_beds_count", 2019, "8_6"] == 280.0
     method = rows.set_index(["indicator", "year", "code_state_district"])["method"]
     assert method["hospital_beds_count", 2022, "8_1"] == "derived"  # inferred zero
@@ -329,12 +381,16 @@ def test_given_a_parent_with_a_split_child_when_rated_then_the_parent_uses_both_
 
 
 def test_given_beds_and_hospital_points_when_compared_then_only_disagreeing_districts_are_listed():
-    panel = pd.DataFrame({"code_state_district": ["1", "2", "3"], "year": 2022, "type": "all", "beds": [50.0, 0.0, 0.0]})
+    panel = pd.DataFrame(
+        {"code_state_district": ["1", "2", "3"], "year": 2022, "type": "all", "beds": [50.0, 0.0, 0.0]}
+    )
     points = pd.DataFrame({"kind": ["hospital", "hospital", "clinic"], "code_state_district": ["1", "9", "3"]})
 
     mismatch = health.beds_against_hospitals(panel, points, {"9": "2"}, 2022)
 
-    assert mismatch["code_state_district"].tolist() == ["2"]  # the child's hospital counts with parent 2, which has 0 beds
+    assert mismatch["code_state_district"].tolist() == [
+        "2"
+    ]  # the child's hospital counts with parent 2, which has 0 beds
 
 
 # --- demand points and access ------------------------------------------------------------------
@@ -343,12 +399,22 @@ def test_given_beds_and_hospital_points_when_compared_then_only_disagreeing_dist
 @pytest.fixture
 def seats() -> tuple[pd.DataFrame, gpd.GeoDataFrame, pd.DataFrame, gpd.GeoDataFrame]:
     """Synthetic census seats: two DUN in Johor and one parliament seat in a territory with no DUN."""
-    dun_census = pd.DataFrame({"state": ["Johor", "Johor"], "code_state_dun": ["1_N.01", "1_N.02"], "population_total": [9_000, 4_000]})
-    dun_bounds = gpd.GeoDataFrame({"state": ["Johor"] * 2, "code_state_dun": ["1_N.02", "1_N.01"]}, geometry=[box(101, 2, 102, 3), box(100, 2, 101, 3)], crs="EPSG:4326")
+    dun_census = pd.DataFrame(
+        {"state": ["Johor", "Johor"], "code_state_dun": ["1_N.01", "1_N.02"], "population_total": [9_000, 4_000]}
+    )
+    dun_bounds = gpd.GeoDataFrame(
+        {"state": ["Johor"] * 2, "code_state_dun": ["1_N.02", "1_N.01"]},
+        geometry=[box(101, 2, 102, 3), box(100, 2, 101, 3)],
+        crs="EPSG:4326",
+    )
     par_census = pd.DataFrame(
         {"state": ["Johor", "W.P. Putrajaya"], "code_parlimen": ["P.140", "P.125"], "population_total": [13_000, 1_000]}
     )
-    par_bounds = gpd.GeoDataFrame({"state": ["Johor", "W.P. Putrajaya"], "code_parlimen": ["P.140", "P.125"]}, geometry=[box(100, 2, 102, 3), box(103, 2, 103.2, 2.2)], crs="EPSG:4326")
+    par_bounds = gpd.GeoDataFrame(
+        {"state": ["Johor", "W.P. Putrajaya"], "code_parlimen": ["P.140", "P.125"]},
+        geometry=[box(100, 2, 102, 3), box(103, 2, 103.2, 2.2)],
+        crs="EPSG:4326",
+    )
     return dun_census, dun_bounds, par_census, par_bounds
 
 
@@ -390,18 +456,31 @@ def test_given_primary_schools_when_demand_is_placed_then_seat_population_is_spl
 
 
 @pytest.mark.parametrize(("hospital_km", "b_beyond"), [(None, 100.0), (7.5, 0.0)])
-def test_given_a_district_without_demand_points_when_aggregated_then_it_is_scored_at_its_own_point(hospital_km, b_beyond):
+def test_given_a_district_without_demand_points_when_aggregated_then_it_is_scored_at_its_own_point(
+    hospital_km, b_beyond
+):
     # Synthetic: two villages in district A, none in district B (whose representative point is 8 km east);
     # one clinic at 1 km, and optionally a hospital at 7.5 km (it counts for distance, not for E2SFCA supply).
     demand = pd.DataFrame(
-        {"lon": [100.0, 100.0 + 3 / KM_PER_DEGREE], "lat": [0.0, 0.0], "population": [1_000.0, 1_000.0], "code_state_district": ["A", "A"]}
+        {
+            "lon": [100.0, 100.0 + 3 / KM_PER_DEGREE],
+            "lat": [0.0, 0.0],
+            "population": [1_000.0, 1_000.0],
+            "code_state_district": ["A", "A"],
+        }
     )
     clinics = pd.DataFrame({"lon": [100.0 + 1 / KM_PER_DEGREE], "lat": [0.0]})
-    hospitals = pd.DataFrame({"lon": [100.0 + km / KM_PER_DEGREE for km in ([hospital_km] if hospital_km else [])], "lat": 0.0})
+    hospitals = pd.DataFrame(
+        {"lon": [100.0 + km / KM_PER_DEGREE for km in ([hospital_km] if hospital_km else [])], "lat": 0.0}
+    )
     facilities = pd.concat([clinics, hospitals], ignore_index=True)
-    district_points = pd.DataFrame({"code_state_district": ["A", "B"], "lon": [100.0, 100.0 + 8 / KM_PER_DEGREE], "lat": [0.0, 0.0]})
+    district_points = pd.DataFrame(
+        {"code_state_district": ["A", "B"], "lon": [100.0, 100.0 + 8 / KM_PER_DEGREE], "lat": [0.0, 0.0]}
+    )
 
-    per_district, demand_scored, ratios = health.access_by_district(demand, clinics, facilities, district_points, threshold_km=5.0)
+    per_district, demand_scored, ratios = health.access_by_district(
+        demand, clinics, facilities, district_points, threshold_km=5.0
+    )
 
     table = per_district.set_index("code_state_district")
     assert ratios.iloc[0] == pytest.approx(1 / 2_000)
@@ -427,7 +506,13 @@ def test_given_a_census_file_with_a_bom_when_read_then_the_first_column_is_clean
 
 def test_given_school_records_with_string_numbers_when_read_then_they_are_numbers_and_blanks_are_nan(tmp_path: Path):
     records = [
-        {"schoolcode": "XBA0001", "level": "Rendah", "students": "99", "coordinatexx": "102.79", "coordinateyy": "1.87"},
+        {
+            "schoolcode": "XBA0001",
+            "level": "Rendah",
+            "students": "99",
+            "coordinatexx": "102.79",
+            "coordinateyy": "1.87",
+        },
         {"schoolcode": "XBA0002", "level": "Menengah", "students": "", "coordinatexx": "", "coordinateyy": "1.9"},
     ]  # synthetic
     path = tmp_path / "school.json"
@@ -445,7 +530,14 @@ def test_given_school_records_with_string_numbers_when_read_then_they_are_number
 FACILITY_ROWS = 3_304
 CLINICS = 3_143
 HOSPITALS = 161
-SPLIT_CHILDREN = {"3_11", "8_11", "8_12", "8_13", "11_8", "12_27"}  # Kecil Lojing, Muallim, Bagan Datuk, Selama, Kuala Nerus, Kalabakan
+SPLIT_CHILDREN = {
+    "3_11",
+    "8_11",
+    "8_12",
+    "8_13",
+    "11_8",
+    "12_27",
+}  # Kecil Lojing, Muallim, Bagan Datuk, Selama, Kuala Nerus, Kalabakan
 
 
 @pytest.fixture(scope="module")
@@ -493,13 +585,24 @@ def test_real_facility_counts_equal_the_rows_assigned(indicators, moh_points):
     assert (clinics + hospitals).sum() == FACILITY_ROWS
     by_district = moh_points.groupby("code_state_district").size()
     assert ((clinics + hospitals).reindex(by_district.index) == by_district).all()
-    types = sum(values(indicators, name, 2022) for name in ["klinik_kesihatan_count", "klinik_desa_count", "klinik_komuniti_count", "kkia_count"])
+    types = sum(
+        values(indicators, name, 2022)
+        for name in ["klinik_kesihatan_count", "klinik_desa_count", "klinik_komuniti_count", "kkia_count"]
+    )
     assert (types == clinics).all()  # every clinic has a recognised type in this release
 
 
 @pytest.mark.integration
 def test_real_every_district_has_clinic_counts_where_zero_is_a_count(indicators):
-    for name in ["clinics_count", "hospitals_count", "klinik_kesihatan_count", "klinik_desa_count", "klinik_komuniti_count", "kkia_count", "clinics_per_10k"]:
+    for name in [
+        "clinics_count",
+        "hospitals_count",
+        "klinik_kesihatan_count",
+        "klinik_desa_count",
+        "klinik_komuniti_count",
+        "kkia_count",
+        "clinics_per_10k",
+    ]:
         series = values(indicators, name, 2022)
         assert len(series) == 160 and series.notna().all() and (series >= 0).all(), name
     assert (values(indicators, "hospitals_count", 2022) == 0).sum() > 0  # real zeros are kept as 0
@@ -524,8 +627,17 @@ def test_real_beds_per_1k_has_a_value_or_an_explained_gap_in_every_district(indi
 
 
 HEALTH_INDICATORS = [
-    "clinics_count", "hospitals_count", "klinik_kesihatan_count", "klinik_desa_count", "klinik_komuniti_count", "kkia_count",
-    "clinics_per_10k", "hospital_beds_count", "hospital_beds_per_1k", "clinic_access_e2sfca_per_10k", "population_beyond_5km_facility_pct",
+    "clinics_count",
+    "hospitals_count",
+    "klinik_kesihatan_count",
+    "klinik_desa_count",
+    "klinik_komuniti_count",
+    "kkia_count",
+    "clinics_per_10k",
+    "hospital_beds_count",
+    "hospital_beds_per_1k",
+    "clinic_access_e2sfca_per_10k",
+    "population_beyond_5km_facility_pct",
 ]
 
 
@@ -535,7 +647,9 @@ def test_real_every_missing_health_value_is_explained_in_a_no_data_note(indicato
     missing = {(r.code_state_district, r.indicator, int(r.year)) for r in rows.loc[rows["value"].isna()].itertuples()}
     explained = {
         (row["code_state_district"], row["indicator"], int(row["year"])): row["reason"]
-        for note in quality["notes"] if note["kind"] == "no_data" and note["source"] == "moh_hospital_beds" for row in note["rows"]
+        for note in quality["notes"]
+        if note["kind"] == "no_data" and note["source"] == "moh_hospital_beds"
+        for row in note["rows"]
     }
 
     assert missing == set(explained)
@@ -552,7 +666,10 @@ def test_real_beds_row_accounting_adds_up_by_level_and_type(quality, raw_beds):
     assert account["rows_read"] == len(raw_beds) == 5_468
     assert account["rows_aggregate"] == len(national) + len(states) == 32 + 512
     assert account["rows_used"] == len(district_rows) == 4_924
-    assert account["rows_read"] == account["rows_used"] + account["rows_rejected"] + account["rows_unmatched"] + account["rows_aggregate"]
+    assert (
+        account["rows_read"]
+        == account["rows_used"] + account["rows_rejected"] + account["rows_unmatched"] + account["rows_aggregate"]
+    )
     assert raw_beds["type"].value_counts().to_dict() == {kind: 1_367 for kind in health.BED_TYPES}
 
 
@@ -590,8 +707,12 @@ def test_real_access_scores_cover_every_district_and_conserve_supply(indicators,
     assert (score > 0).all() and beyond.between(0, 100).all()
     clinics_used = (moh_points["access_use"] == "clinic_supply").sum()
     national = (score * census).sum() / census.sum()
-    assert national == pytest.approx(clinics_used / census.sum() * 10_000, rel=0.01)  # E2SFCA shares out each clinic once
-    rows = indicators.loc[indicators["indicator"].isin(["clinic_access_e2sfca_per_10k", "population_beyond_5km_facility_pct"])]
+    assert national == pytest.approx(
+        clinics_used / census.sum() * 10_000, rel=0.01
+    )  # E2SFCA shares out each clinic once
+    rows = indicators.loc[
+        indicators["indicator"].isin(["clinic_access_e2sfca_per_10k", "population_beyond_5km_facility_pct"])
+    ]
     assert set(rows["method"]) == {"modelled"}
 
 

@@ -40,8 +40,15 @@ def aliases() -> pd.DataFrame:
 
 
 def request(**changes) -> importer.ImportRequest:
-    options = dict(indicator_id="coverage_test_pct", label_en="Coverage (test)", label_ms="Liputan (ujian)", unit="% of households",
-                   higher_is_better=True, replaces="internet_hh_pct", declared_source="synthetic test data")
+    options = dict(
+        indicator_id="coverage_test_pct",
+        label_en="Coverage (test)",
+        label_ms="Liputan (ujian)",
+        unit="% of households",
+        higher_is_better=True,
+        replaces="internet_hh_pct",
+        declared_source="synthetic test data",
+    )
     return importer.ImportRequest(**(options | changes))
 
 
@@ -75,13 +82,25 @@ def corpus() -> dict[str, tuple[str, bytes | None, str]]:
         "empty": ("empty.csv", b"", "is empty"),
         "binary": ("data.csv", bytes(range(256)) * 64, "binary file"),
         "pdf_named_csv": ("data.csv", b"%PDF-1.7\n" + b"\x00\x01" * 100, "binary file"),
-        "legacy_encoding": ("legacy.csv", "district,state,year,value\nPitas,Sabah,2024,6\u00e9\n".encode("cp1252"), "not UTF-8 text"),
+        "legacy_encoding": (
+            "legacy.csv",
+            "district,state,year,value\nPitas,Sabah,2024,6\u00e9\n".encode("cp1252"),
+            "not UTF-8 text",
+        ),
         "utf16_bom": ("unicode.csv", GOOD_ROWS.encode("utf-16"), "UTF-16"),
         "million_rows": ("million.csv", None, "more than 20,000 data rows"),
         "ten_thousand_columns": ("wide.csv", None, "10,000 columns"),
         "oversized": ("big.csv", None, "the limit is 5 MB"),
-        "long_cell": ("long.csv", f"district,state,year,value\n{'Pitas' * 300},Sabah,2024,60\n".encode(), "longer than 200 characters"),
-        "formula_cells_csv": ("formula.csv", b'district,state,year,value\n"=HYPERLINK(""http://x"",""Pitas"")",Sabah,2024,=1+1\n', "is a formula"),
+        "long_cell": (
+            "long.csv",
+            f"district,state,year,value\n{'Pitas' * 300},Sabah,2024,60\n".encode(),
+            "longer than 200 characters",
+        ),
+        "formula_cells_csv": (
+            "formula.csv",
+            b'district,state,year,value\n"=HYPERLINK(""http://x"",""Pitas"")",Sabah,2024,=1+1\n',
+            "is a formula",
+        ),
         "formula_cells_xlsx": ("formula.xlsx", None, "holds a formula"),
         "text_formula_xlsx": ("text_formula.xlsx", None, "is a formula"),
         "zip_bomb": ("bomb.xlsx", None, "zip bomb"),
@@ -90,9 +109,21 @@ def corpus() -> dict[str, tuple[str, bytes | None, str]]:
         "not_a_workbook": ("fake.xlsx", b"district,state\nPitas,Sabah\n", "cannot be read as an Excel workbook"),
         "zip_not_workbook": ("other.xlsx", None, "no xl/workbook.xml"),
         "wide_xlsx": ("wide.xlsx", None, "more than 50 columns"),
-        "duplicate_districts": ("dupes.csv", b"district,state,year,value\nKota Setar,Kedah,2024,90\nAlor Setar,Kedah,2024,91\n", "duplicate rows for Kota Setar (Kedah) 2024"),
-        "mixed_units": ("mixed.csv", b"district,state,year,value\nPitas,Sabah,2024,61.5%\nBatu Pahat,Johor,2024,0.97\n", "mixed units"),
-        "unit_suffixes": ("suffixes.csv", b"district,state,year,value\nPitas,Sabah,2024,RM 3000\nBatu Pahat,Johor,2024,3.1k\n", "value is not a number"),
+        "duplicate_districts": (
+            "dupes.csv",
+            b"district,state,year,value\nKota Setar,Kedah,2024,90\nAlor Setar,Kedah,2024,91\n",
+            "duplicate rows for Kota Setar (Kedah) 2024",
+        ),
+        "mixed_units": (
+            "mixed.csv",
+            b"district,state,year,value\nPitas,Sabah,2024,61.5%\nBatu Pahat,Johor,2024,0.97\n",
+            "mixed units",
+        ),
+        "unit_suffixes": (
+            "suffixes.csv",
+            b"district,state,year,value\nPitas,Sabah,2024,RM 3000\nBatu Pahat,Johor,2024,3.1k\n",
+            "value is not a number",
+        ),
         "no_data_rows": ("header_only.csv", b"district,state,year,value\n", "no data rows"),
     }
 
@@ -121,14 +152,32 @@ def make(name: str, data: bytes | None) -> bytes:
         workbook.save(buffer)
         return buffer.getvalue()
     if name == "zip_bomb":
-        return zip_of({"[Content_Types].xml": b"<Types/>", "xl/workbook.xml": b"<workbook/>", "xl/worksheets/sheet1.xml": b"\x00" * (8 * 1024 * 1024)})
+        return zip_of(
+            {
+                "[Content_Types].xml": b"<Types/>",
+                "xl/workbook.xml": b"<workbook/>",
+                "xl/worksheets/sheet1.xml": b"\x00" * (8 * 1024 * 1024),
+            }
+        )
     if name == "zip_huge":
-        return zip_of({"xl/workbook.xml": b"<workbook/>", **{f"xl/media/part{i}.xml": bytes(range(256)) * 4096 * 14 for i in range(4)}})
+        return zip_of(
+            {
+                "xl/workbook.xml": b"<workbook/>",
+                **{f"xl/media/part{i}.xml": bytes(range(256)) * 4096 * 14 for i in range(4)},
+            }
+        )
     if name == "zip_many_parts":
-        return zip_of({"xl/workbook.xml": b"<workbook/>", **{f"xl/part{i}.xml": b"<x/>" for i in range(importer.MAX_ZIP_ENTRIES + 1)}})
+        return zip_of(
+            {
+                "xl/workbook.xml": b"<workbook/>",
+                **{f"xl/part{i}.xml": b"<x/>" for i in range(importer.MAX_ZIP_ENTRIES + 1)},
+            }
+        )
     if name == "zip_not_workbook":
         return zip_of({"readme.txt": b"hello"})
-    if name == "wide_xlsx":  # a real workbook whose sheet XML is written directly (openpyxl takes seconds for 10,000 cells)
+    if (
+        name == "wide_xlsx"
+    ):  # a real workbook whose sheet XML is written directly (openpyxl takes seconds for 10,000 cells)
         cells = "".join(f'<c t="inlineStr"><is><t>c{i}</t></is></c>' for i in range(10_000))
         sheet = f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">{cells}</row></sheetData></worksheet>'
         with zipfile.ZipFile(io.BytesIO(xlsx([["x"]], write_only=False))) as template:
@@ -141,13 +190,17 @@ CORPUS = corpus()
 
 
 @pytest.mark.parametrize("name", sorted(CORPUS))
-def test_given_a_hostile_or_broken_file_when_uploaded_then_a_clear_error_and_nothing_written(name, districts, aliases, tmp_path):
+def test_given_a_hostile_or_broken_file_when_uploaded_then_a_clear_error_and_nothing_written(
+    name, districts, aliases, tmp_path
+):
     file_name, data, expected = CORPUS[name]
     data = make(name, data)
     directory = tmp_path / "custom"
 
     result, entry = importer.prepare_import(data, file_name, request(), districts, aliases, CATALOGUE)
-    _, paths = importer.import_indicator(data, file_name, request(), districts, aliases, CATALOGUE, directory, by="test")
+    _, paths = importer.import_indicator(
+        data, file_name, request(), districts, aliases, CATALOGUE, directory, by="test"
+    )
 
     assert entry is None and paths is None and not result.ok
     assert any(expected in problem for problem in result.problems), result.problems
@@ -178,18 +231,31 @@ def test_given_an_xlsx_with_too_many_rows_then_reading_stops_at_the_limit(monkey
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("label_en", "<img src=x onerror=alert(1)>", "plain text"), ("declared_source", "[click](http://example.invalid)", "plain text"),
-     ("label_ms", "Liputan\nbaris dua", "one line"), ("unit", "%" * 200, "longer than 120")],
+    [
+        ("label_en", "<img src=x onerror=alert(1)>", "plain text"),
+        ("declared_source", "[click](http://example.invalid)", "plain text"),
+        ("label_ms", "Liputan\nbaris dua", "one line"),
+        ("unit", "%" * 200, "longer than 120"),
+    ],
 )
 def test_given_markup_or_oversized_text_in_the_form_then_refused(field, value, message, districts, aliases, tmp_path):
-    result, entry = importer.prepare_import(GOOD_ROWS.encode(), "agency.csv", request(**{field: value}), districts, aliases, CATALOGUE)
+    result, entry = importer.prepare_import(
+        GOOD_ROWS.encode(), "agency.csv", request(**{field: value}), districts, aliases, CATALOGUE
+    )
 
     assert entry is None and any(message in problem for problem in result.problems), result.problems
 
 
 def test_given_a_utf8_bom_csv_and_a_clean_xlsx_then_both_pass_the_same_checks(districts, aliases):
-    from_csv, csv_entry = importer.prepare_import(b"\xef\xbb\xbf" + GOOD_ROWS.encode(), "bom.csv", request(), districts, aliases, CATALOGUE)
-    rows = [["district", "state", "year", "value"], ["Pitas", "Sabah", 2024, 61.5], [None, None, None, None], ["Batu Pahat", "Johor", 2024, 97]]
+    from_csv, csv_entry = importer.prepare_import(
+        b"\xef\xbb\xbf" + GOOD_ROWS.encode(), "bom.csv", request(), districts, aliases, CATALOGUE
+    )
+    rows = [
+        ["district", "state", "year", "value"],
+        ["Pitas", "Sabah", 2024, 61.5],
+        [None, None, None, None],
+        ["Batu Pahat", "Johor", 2024, 97],
+    ]
     from_xlsx, xlsx_entry = importer.prepare_import(xlsx(rows), "agency.xlsx", request(), districts, aliases, CATALOGUE)
 
     assert csv_entry is not None and xlsx_entry is not None, (from_csv.problems, from_xlsx.problems)
@@ -198,7 +264,14 @@ def test_given_a_utf8_bom_csv_and_a_clean_xlsx_then_both_pass_the_same_checks(di
 
 def test_given_a_negative_number_in_a_non_percentage_series_then_it_is_still_a_number(districts, aliases):
     data = b"district,state,year,value\nPitas,Sabah,2024,-3.5\n"
-    result, entry = importer.prepare_import(data, "change.csv", request(indicator_id="change_rm", unit="RM", replaces=None, allow_negative=True), districts, aliases, CATALOGUE)
+    result, entry = importer.prepare_import(
+        data,
+        "change.csv",
+        request(indicator_id="change_rm", unit="RM", replaces=None, allow_negative=True),
+        districts,
+        aliases,
+        CATALOGUE,
+    )
 
     assert entry is not None and result.accepted["value"].tolist() == [-3.5]
 
@@ -206,5 +279,7 @@ def test_given_a_negative_number_in_a_non_percentage_series_then_it_is_still_a_n
 def test_the_app_upload_limit_matches_the_importer_limit():
     import tomllib
 
-    config = tomllib.loads((Path(importer.__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    config = tomllib.loads(
+        (Path(importer.__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    )
     assert config["server"]["maxUploadSize"] == importer.MAX_UPLOAD_MB

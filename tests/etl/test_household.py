@@ -58,7 +58,9 @@ def test_given_a_state_total_outside_its_districts_range_when_checked_then_it_is
 
     problems = household.aggregates_outside_range(districts, aggregates, ["piped_water"])
 
-    assert problems[["state", "year", "column", "value", "low", "high"]].values.tolist() == [["Johor", 2022, "piped_water", 80.0, 90.0, 99.0]]
+    assert problems[["state", "year", "column", "value", "low", "high"]].values.tolist() == [
+        ["Johor", 2022, "piped_water", 80.0, 90.0, 99.0]
+    ]
 
 
 # --- survey_indicators ----------------------------------------------------------------------
@@ -66,10 +68,17 @@ def test_given_a_state_total_outside_its_districts_range_when_checked_then_it_is
 
 def test_given_resolved_rows_when_reshaped_then_each_column_becomes_an_indicator_and_blanks_are_dropped():
     resolved = pd.DataFrame(  # synthetic
-        {"code_state_district": ["1_1", "1_2"], "year": [2022, 2022], "sanitation": [98.5, np.nan], "electricity": [100.0, 99.0]}
+        {
+            "code_state_district": ["1_1", "1_2"],
+            "year": [2022, 2022],
+            "sanitation": [98.5, np.nan],
+            "electricity": [100.0, 99.0],
+        }
     )
 
-    long = household.survey_indicators(resolved, {"sanitation_hh_pct": "sanitation", "electricity_hh_pct": "electricity"}, "src")
+    long = household.survey_indicators(
+        resolved, {"sanitation_hh_pct": "sanitation", "electricity_hh_pct": "electricity"}, "src"
+    )
 
     assert sorted(map(tuple, long[["code_state_district", "indicator", "value"]].values.tolist())) == [
         ("1_1", "electricity_hh_pct", 100.0),
@@ -89,14 +98,18 @@ def test_given_a_published_date_when_year_added_then_it_is_the_survey_year():
 
 
 def test_given_missing_district_years_when_explained_then_blank_known_and_unknown_absences_differ():
-    districts = pd.DataFrame({"code_state_district": ["1_1", "1_2", "9_1", "1_3"], "district": ["A", "B", "Perlis", "C"]})  # synthetic
+    districts = pd.DataFrame(
+        {"code_state_district": ["1_1", "1_2", "9_1", "1_3"], "district": ["A", "B", "Perlis", "C"]}
+    )  # synthetic
     indicators = pd.DataFrame(
         {"code_state_district": ["1_1"], "indicator": ["gini_index"], "year": [2024], "value": [0.3]}
     )
     published = pd.DataFrame({"code_state_district": ["1_1", "1_2"], "year": [2024, 2024]})  # 1_2 has a row, but blank
     known = {("9_1", 2024): "territories left out"}
 
-    missing = household.explain_no_data(indicators, {"gini_index": [2024]}, districts, published, known).set_index("code_state_district")
+    missing = household.explain_no_data(indicators, {"gini_index": [2024]}, districts, published, known).set_index(
+        "code_state_district"
+    )
 
     assert set(missing.index) == {"1_2", "9_1", "1_3"}  # every district without a value is listed
     assert missing.loc["1_2", "reason"] == household.BLANK_REASON
@@ -116,8 +129,16 @@ def test_given_known_absences_by_name_when_keyed_then_codes_replace_names_and_un
 
 
 def test_given_excluded_new_districts_when_parents_looked_up_then_known_parents_are_flagged_and_unknown_said_so():
-    districts = pd.DataFrame({"code_state_district": ["12_16", "13_5", "13_1"], "state": ["Sabah", "Sarawak", "Sarawak"], "district": ["Beaufort", "Serian", "Kuching"]})
-    excluded = pd.DataFrame({"state": ["Sabah", "Sarawak", "Sarawak"], "district": ["Membakut", "Siburan", "Newtown"]})  # synthetic "Newtown"
+    districts = pd.DataFrame(
+        {
+            "code_state_district": ["12_16", "13_5", "13_1"],
+            "state": ["Sabah", "Sarawak", "Sarawak"],
+            "district": ["Beaufort", "Serian", "Kuching"],
+        }
+    )
+    excluded = pd.DataFrame(
+        {"state": ["Sabah", "Sarawak", "Sarawak"], "district": ["Membakut", "Siburan", "Newtown"]}
+    )  # synthetic "Newtown"
 
     rows = household.series_break_rows(districts, excluded)
 
@@ -135,20 +156,39 @@ def test_given_excluded_new_districts_when_parents_looked_up_then_known_parents_
 
 def _synthetic_context(tmp_path: Path) -> StepContext:
     """A StepContext over tiny synthetic HIES/amenities files: 4 canonical districts, 1 new one."""
-    names = [("Perlis", "Perlis", "9_1", 9), ("Sabah", "Beaufort", "12_16", 12), ("Sabah", "Papar", "12_2", 12), ("Sarawak", "Simunjan", "13_6", 13)]
+    names = [
+        ("Perlis", "Perlis", "9_1", 9),
+        ("Sabah", "Beaufort", "12_16", 12),
+        ("Sabah", "Papar", "12_2", 12),
+        ("Sarawak", "Simunjan", "13_6", 13),
+    ]
     districts = gpd.GeoDataFrame(
-        {"code_state_district": [n[2] for n in names], "code_state": [n[3] for n in names], "state": [n[0] for n in names], "district": [n[1] for n in names]},
+        {
+            "code_state_district": [n[2] for n in names],
+            "code_state": [n[3] for n in names],
+            "state": [n[0] for n in names],
+            "district": [n[1] for n in names],
+        },
         geometry=[box(i, 1, i + 1, 2) for i in range(100, 104)],
         crs="EPSG:4326",
     )
     aliases = pd.DataFrame({"state": ["Sabah"], "alias": ["Membakut"], "code_state_district": [""]})
     hies_rows = [  # 2022: the four canonical districts; 2024: no Perlis, plus new Membakut
-        ("Perlis", "Perlis", "2022-01-01"), ("Sabah", "Beaufort", "2022-01-01"), ("Sabah", "Papar", "2022-01-01"), ("Sarawak", "Simunjan", "2022-01-01"),
-        ("Sabah", "Beaufort", "2024-01-01"), ("Sabah", "Papar", "2024-01-01"), ("Sabah", "Membakut", "2024-01-01"), ("Sarawak", "Simunjan", "2024-01-01"),
+        ("Perlis", "Perlis", "2022-01-01"),
+        ("Sabah", "Beaufort", "2022-01-01"),
+        ("Sabah", "Papar", "2022-01-01"),
+        ("Sarawak", "Simunjan", "2022-01-01"),
+        ("Sabah", "Beaufort", "2024-01-01"),
+        ("Sabah", "Papar", "2024-01-01"),
+        ("Sabah", "Membakut", "2024-01-01"),
+        ("Sarawak", "Simunjan", "2024-01-01"),
     ]
     base = pd.DataFrame(hies_rows, columns=["state", "district", "date"])
     frames = {
-        household.INCOME_SOURCE: base.assign(income_mean=[5000, 6000, 5500, 4000, 6500, 6100, 4800, 4200], income_median=[4000, 5000, 4500, 3500, 5200, 5100, 4000, 3600]),
+        household.INCOME_SOURCE: base.assign(
+            income_mean=[5000, 6000, 5500, 4000, 6500, 6100, 4800, 4200],
+            income_median=[4000, 5000, 4500, 3500, 5200, 5100, 4000, 3600],
+        ),
         household.POVERTY_SOURCE: base.assign(poverty_absolute=[2.0] * 8, poverty_relative=[10.0] * 8),
         household.INEQUALITY_SOURCE: base.assign(gini=[0.3] * 8),
         household.AMENITIES_SOURCE: pd.DataFrame(
@@ -171,22 +211,41 @@ def _synthetic_context(tmp_path: Path) -> StepContext:
             frame.to_parquet(path, index=False)
         else:
             frame.to_csv(path, index=False)
-        fetched[source_id] = FetchResult(entry=entry, path=path, sha256="synthetic", bytes=path.stat().st_size, origin="test")
-    return StepContext(fetched, districts=districts, aliases=aliases, census=None, population=None, quality=QualityLog())
+        fetched[source_id] = FetchResult(
+            entry=entry, path=path, sha256="synthetic", bytes=path.stat().st_size, origin="test"
+        )
+    return StepContext(
+        fetched, districts=districts, aliases=aliases, census=None, population=None, quality=QualityLog()
+    )
 
 
-def test_given_synthetic_surveys_when_built_then_rows_are_accounted_and_new_districts_reported_not_dropped_silently(tmp_path):
+def test_given_synthetic_surveys_when_built_then_rows_are_accounted_and_new_districts_reported_not_dropped_silently(
+    tmp_path,
+):
     ctx = _synthetic_context(tmp_path)
 
     output = household.build_household(ctx)
 
     accounts = {a["source"]: a for a in ctx.quality.accounts}
     assert accounts[household.INCOME_SOURCE] | {"detail": ""} == {
-        "source": household.INCOME_SOURCE, "rows_read": 8, "rows_used": 7, "rows_rejected": 0, "rows_unmatched": 1, "rows_aggregate": 0, "detail": "",
+        "source": household.INCOME_SOURCE,
+        "rows_read": 8,
+        "rows_used": 7,
+        "rows_rejected": 0,
+        "rows_unmatched": 1,
+        "rows_aggregate": 0,
+        "detail": "",
     }
-    assert (accounts[household.AMENITIES_SOURCE]["rows_aggregate"], accounts[household.AMENITIES_SOURCE]["rows_used"]) == (2, 4)
+    assert (
+        accounts[household.AMENITIES_SOURCE]["rows_aggregate"],
+        accounts[household.AMENITIES_SOURCE]["rows_used"],
+    ) == (2, 4)
     excluded = [n for n in ctx.quality.notes if n["kind"] == "excluded_district"]
-    assert {n["source"] for n in excluded} == {household.INCOME_SOURCE, household.POVERTY_SOURCE, household.INEQUALITY_SOURCE}
+    assert {n["source"] for n in excluded} == {
+        household.INCOME_SOURCE,
+        household.POVERTY_SOURCE,
+        household.INEQUALITY_SOURCE,
+    }
     assert all("Membakut" in n["detail"] for n in excluded)
     assert not any("Membakut" in w for w in ctx.quality.warnings)  # a known exclusion: a note, not a warning
     breaks = [n for n in ctx.quality.notes if n["kind"] == "series_break"]
@@ -199,17 +258,33 @@ def test_given_synthetic_surveys_when_built_then_rows_are_accounted_and_new_dist
     assert not output.indicators["code_state_district"].isin(["", "nan"]).any()  # Membakut nowhere in the values
 
     no_data = [row for n in ctx.quality.notes if n["kind"] == "no_data" for row in n["rows"]]
-    perlis_2024 = [r for r in no_data if r["code_state_district"] == "9_1" and r["year"] == 2024 and r["indicator"] == "household_income_median_rm"]
+    perlis_2024 = [
+        r
+        for r in no_data
+        if r["code_state_district"] == "9_1" and r["year"] == 2024 and r["indicator"] == "household_income_median_rm"
+    ]
     assert perlis_2024 and "Perlis" in perlis_2024[0]["reason"]
-    simunjan = [r for r in no_data if r["code_state_district"] == "13_6" and r["indicator"] == "sanitation_hh_pct" and r["year"] == 2022]
+    simunjan = [
+        r
+        for r in no_data
+        if r["code_state_district"] == "13_6" and r["indicator"] == "sanitation_hh_pct" and r["year"] == 2022
+    ]
     assert simunjan and simunjan[0]["reason"] == household.BLANK_REASON
 
 
 # --- integration: the real build ------------------------------------------------------------
 
-HOUSEHOLD_SOURCES = {household.INCOME_SOURCE, household.POVERTY_SOURCE, household.INEQUALITY_SOURCE, household.AMENITIES_SOURCE}
+HOUSEHOLD_SOURCES = {
+    household.INCOME_SOURCE,
+    household.POVERTY_SOURCE,
+    household.INEQUALITY_SOURCE,
+    household.AMENITIES_SOURCE,
+}
 HOUSEHOLD_INDICATORS = {
-    **{i: household.HIES_YEARS for i in [*household.INCOME_INDICATORS, *household.POVERTY_INDICATORS, *household.INEQUALITY_INDICATORS]},
+    **{
+        i: household.HIES_YEARS
+        for i in [*household.INCOME_INDICATORS, *household.POVERTY_INDICATORS, *household.INEQUALITY_INDICATORS]
+    },
     **{i: household.AMENITY_YEARS for i in household.AMENITY_INDICATORS},
 }
 
@@ -236,7 +311,12 @@ def test_real_build_row_accounting_adds_up_for_every_household_source(built):
     }
     for source, (read, used, unmatched, aggregate) in expected.items():
         a = accounts[source]
-        assert (a["rows_read"], a["rows_used"], a["rows_unmatched"], a["rows_aggregate"]) == (read, used, unmatched, aggregate), source
+        assert (a["rows_read"], a["rows_used"], a["rows_unmatched"], a["rows_aggregate"]) == (
+            read,
+            used,
+            unmatched,
+            aggregate,
+        ), source
         assert a["rows_read"] == a["rows_used"] + a["rows_rejected"] + a["rows_unmatched"] + a["rows_aggregate"]
 
 
@@ -268,7 +348,9 @@ def test_real_build_known_gaps_are_explained_with_their_reasons(built):
     code = dict(zip(districts["district"], districts["code_state_district"]))
     explained = {
         (row["code_state_district"], row["indicator"], int(row["year"])): row["reason"]
-        for note in quality["notes"] if note["kind"] == "no_data" and note["source"] in HOUSEHOLD_SOURCES for row in note["rows"]
+        for note in quality["notes"]
+        if note["kind"] == "no_data" and note["source"] in HOUSEHOLD_SOURCES
+        for row in note["rows"]
     }
 
     for name in ["Selama", "Kalabakan"]:
@@ -283,7 +365,11 @@ def test_real_build_known_gaps_are_explained_with_their_reasons(built):
 @pytest.mark.integration
 def test_real_build_reports_the_six_new_districts_and_the_parents_whose_2024_series_breaks(built):
     indicators, quality, districts = built
-    excluded = " ".join(n["detail"] for n in quality["notes"] if n["kind"] == "excluded_district" and n["source"] == household.INCOME_SOURCE)
+    excluded = " ".join(
+        n["detail"]
+        for n in quality["notes"]
+        if n["kind"] == "excluded_district" and n["source"] == household.INCOME_SOURCE
+    )
     for name in ["Membakut", "Gedong", "Lingga", "Pantu", "Sebuyau", "Siburan"]:
         assert name in excluded
 
@@ -300,6 +386,12 @@ def test_real_build_household_values_stay_in_their_published_ranges(built):
     pct = values.loc[values["indicator"].str.endswith("_pct")]
     assert pct["value"].between(0, 100).all()
     assert values.loc[values["indicator"] == "gini_index", "value"].between(0, 1).all()
-    median = values.loc[values["indicator"] == "household_income_median_rm"].set_index(["code_state_district", "year"])["value"]
-    mean = values.loc[values["indicator"] == "household_income_mean_rm"].set_index(["code_state_district", "year"])["value"]
-    assert (median <= mean.loc[median.index]).mean() > 0.95  # income is right-skewed: median below mean almost everywhere
+    median = values.loc[values["indicator"] == "household_income_median_rm"].set_index(["code_state_district", "year"])[
+        "value"
+    ]
+    mean = values.loc[values["indicator"] == "household_income_mean_rm"].set_index(["code_state_district", "year"])[
+        "value"
+    ]
+    assert (
+        median <= mean.loc[median.index]
+    ).mean() > 0.95  # income is right-skewed: median below mean almost everywhere

@@ -43,13 +43,21 @@ def test_publish_switches_current_keeps_paths_and_prunes(tmp_path: Path):
     folders = []
     for number in range(5):
         files = {name: f"build {number}" for name in OUTPUT_FILES}
-        folders.append(publish_build(processed, _staging(processed, files, f"2025-06-0{number + 1}T10:00:00+00:00"), f"2025-06-0{number + 1}T10:00:00+00:00"))
+        folders.append(
+            publish_build(
+                processed,
+                _staging(processed, files, f"2025-06-0{number + 1}T10:00:00+00:00"),
+                f"2025-06-0{number + 1}T10:00:00+00:00",
+            )
+        )
         assert build_folder(processed) == folders[-1].resolve()
         for name in OUTPUT_FILES:  # processed/<file> is the served build's file
             assert (processed / name).read_text(encoding="utf-8") == f"build {number}"
             assert (processed / name).is_symlink()
     assert os.readlink(processed / CURRENT) == f"{BUILDS_DIR}/{folders[-1].name}"
-    assert sorted(path.name for path in (processed / BUILDS_DIR).iterdir()) == [folder.name for folder in folders[-BUILDS_KEPT:]]
+    assert sorted(path.name for path in (processed / BUILDS_DIR).iterdir()) == [
+        folder.name for folder in folders[-BUILDS_KEPT:]
+    ]
     assert folders[-1].name.startswith("20250605T100000Z-")
     assert not list(processed.glob(".*.link")), "a temporary link was left behind"
 
@@ -126,7 +134,9 @@ def test_readers_never_mix_two_builds_while_builds_are_published(served_copy: Pa
             dataset = data.current_dataset()  # resolves processed/current once, may be pruned under it: read again
             variant = dataset.manifest.get("variant", 0)
             assert dataset.quality.get("variant", 0) == variant, "quality.json of another build"
-            assert len(dataset.indicators) == dataset.manifest["outputs"][INDICATORS]["rows"], "indicators.parquet of another build"
+            assert len(dataset.indicators) == dataset.manifest["outputs"][INDICATORS]["rows"], (
+                "indicators.parquet of another build"
+            )
             if variant:
                 assert dataset.indicators["value"].iloc[0] == 1000.0 + variant
     finally:
@@ -154,7 +164,10 @@ def test_a_build_killed_while_writing_leaves_the_served_build(built_data_dir: Pa
     )
     build = subprocess.Popen(
         [sys.executable, "-c", script, str(built_data_dir / "raw"), str(processed), str(mirror_dir)],
-        cwd=helpers_data.REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=helpers_data.REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         for line in build.stdout:
@@ -192,7 +205,9 @@ def test_an_open_session_gets_one_notice_after_a_rebuild(served_copy: Path):
     built_at = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))["built_at"]
     app.run()
     assert not app.exception
-    assert [toast.value for toast in app.toast] == [f"Data updated to the build of {built_at[:10]} {built_at[11:16]} UTC"]
+    assert [toast.value for toast in app.toast] == [
+        f"Data updated to the build of {built_at[:10]} {built_at[11:16]} UTC"
+    ]
     assert app.session_state[ui.SESSION_BUILD_KEY] != ""
     app.run()
     assert not app.exception and not app.toast  # once

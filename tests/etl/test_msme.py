@@ -61,7 +61,9 @@ def test_given_rotated_and_misordered_parliament_columns_when_searched_then_the_
 def test_given_no_consistent_layout_when_searched_then_it_refuses():
     dun, parlimen = _synthetic_seats()
     with pytest.raises(ValueError, match="0 readings"):
-        agriculture.parlimen_msme_layout(parlimen.assign(sme_micro=[99.0, 99.0, 99.0]), agriculture.msme_dun_counts(dun))
+        agriculture.parlimen_msme_layout(
+            parlimen.assign(sme_micro=[99.0, 99.0, 99.0]), agriculture.msme_dun_counts(dun)
+        )
 
 
 def test_msme_seat_table_takes_dun_seats_and_the_territory_seats():
@@ -73,7 +75,9 @@ def test_msme_seat_table_takes_dun_seats_and_the_territory_seats():
 
 
 def test_msme_rates_per_1k_and_no_population_gives_no_value():
-    apportioned = pd.DataFrame({"code_state_district": ["1_1", "1_2"], "micro": [50.0, 10.0], "small": [8.0, 1.0], "medium": [2.0, 0.0]})
+    apportioned = pd.DataFrame(
+        {"code_state_district": ["1_1", "1_2"], "micro": [50.0, 10.0], "small": [8.0, 1.0], "medium": [2.0, 0.0]}
+    )
     population = pd.DataFrame({"code_state_district": ["1_1"], "value": [10_000.0]})  # synthetic; 1_2 has none
     long = agriculture.msme_indicators(apportioned, population).set_index(["indicator", "code_state_district"])["value"]
     assert long[("micro_enterprises_per_1k_pop", "1_1")] == pytest.approx(5.0)
@@ -83,8 +87,16 @@ def test_msme_rates_per_1k_and_no_population_gives_no_value():
 
 
 def test_crop_area_per_rural_resident_has_no_value_without_rural_residents():
-    area = pd.DataFrame({"code_state_district": ["1_1", "1_2", "1_3"], "total": [500.0, 80.0, float("nan")], "not_reported": [False, False, True]})
-    profile = pd.DataFrame({"code_state_district": ["1_1", "1_2", "1_3"], "rural_population": [10_000.0, 0.0, 5_000.0]})  # synthetic
+    area = pd.DataFrame(
+        {
+            "code_state_district": ["1_1", "1_2", "1_3"],
+            "total": [500.0, 80.0, float("nan")],
+            "not_reported": [False, False, True],
+        }
+    )
+    profile = pd.DataFrame(
+        {"code_state_district": ["1_1", "1_2", "1_3"], "rural_population": [10_000.0, 0.0, 5_000.0]}
+    )  # synthetic
     long = agriculture.crop_area_per_rural_resident(area, profile)
     assert long["code_state_district"].tolist() == ["1_1"]  # 1_2 all-urban, 1_3 not reported
     assert long["value"].tolist() == pytest.approx([50.0])

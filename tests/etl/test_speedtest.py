@@ -30,7 +30,9 @@ from etl.sources import speedtest
 # --- the synthetic fixture --------------------------------------------------------------------------
 
 
-def synthetic_tiles(centres: list[tuple[float, float]], seed: int = 14, per_centre: int = 12, newer_schema: bool = True) -> pd.DataFrame:
+def synthetic_tiles(
+    centres: list[tuple[float, float]], seed: int = 14, per_centre: int = 12, newer_schema: bool = True
+) -> pd.DataFrame:
     """SYNTHETIC tiles in the published schema: a block of zoom-16 tiles around each (lon, lat)."""
     rng = np.random.default_rng(seed)
     rows = []
@@ -43,13 +45,21 @@ def synthetic_tiles(centres: list[tuple[float, float]], seed: int = 14, per_cent
             west, south, east, north = speedtest.tile_bounds(x, y)
             tests = int(rng.integers(1, 60))
             row = {
-                "quadkey": speedtest.tile_to_quadkey(x, y), "tile": speedtest.tile_wkt(x, y),
-                "avg_d_kbps": int(rng.integers(2_000, 250_000)), "avg_u_kbps": int(rng.integers(500, 60_000)), "avg_lat_ms": int(rng.integers(5, 120)),
-                "tests": tests, "devices": int(rng.integers(1, tests + 1)),
+                "quadkey": speedtest.tile_to_quadkey(x, y),
+                "tile": speedtest.tile_wkt(x, y),
+                "avg_d_kbps": int(rng.integers(2_000, 250_000)),
+                "avg_u_kbps": int(rng.integers(500, 60_000)),
+                "avg_lat_ms": int(rng.integers(5, 120)),
+                "tests": tests,
+                "devices": int(rng.integers(1, tests + 1)),
             }
             if newer_schema:
-                row |= {"tile_x": round((west + east) / 2, 4), "tile_y": round((south + north) / 2, 4),
-                        "avg_lat_down_ms": float(rng.integers(20, 400)), "avg_lat_up_ms": float(rng.integers(20, 900))}
+                row |= {
+                    "tile_x": round((west + east) / 2, 4),
+                    "tile_y": round((south + north) / 2, 4),
+                    "avg_lat_down_ms": float(rng.integers(20, 400)),
+                    "avg_lat_up_ms": float(rng.integers(20, 900)),
+                }
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -69,7 +79,9 @@ def test_quadkeys_match_the_bing_maps_documentation_and_an_ookla_tile():
     # a zoom-16 tile as Ookla publishes it: quadkey 0230131221113313 and its WKT polygon's corners
     x, y, zoom = speedtest.quadkey_to_tile("0230131221113313")
     west, south, east, north = speedtest.tile_bounds(x, y, zoom)
-    assert (west, south, east, north) == pytest.approx((-114.614868164062, 34.822822727237, -114.609375, 34.8273320619816), abs=1e-9)
+    assert (west, south, east, north) == pytest.approx(
+        (-114.614868164062, 34.822822727237, -114.609375, 34.8273320619816), abs=1e-9
+    )
     centre = speedtest.quadkey_centres(pd.Series(["0230131221113313"])).iloc[0]
     assert (round(centre["lon"], 4), round(centre["lat"], 4)) == (-114.6121, 34.8251)  # Ookla's tile_x, tile_y
     with pytest.raises(ValueError):
@@ -81,24 +93,41 @@ def test_quadkey_round_trip_and_fast_path_equals_slow_path():
     for quadkey in tiles["quadkey"]:
         assert speedtest.tile_to_quadkey(*speedtest.quadkey_to_tile(quadkey)) == quadkey
     fast = speedtest.quadkey_centres(tiles["quadkey"])
-    slow = pd.DataFrame([speedtest.tile_bounds(*speedtest.quadkey_to_tile(q)) for q in tiles["quadkey"]], columns=["w", "s", "e", "n"])
+    slow = pd.DataFrame(
+        [speedtest.tile_bounds(*speedtest.quadkey_to_tile(q)) for q in tiles["quadkey"]], columns=["w", "s", "e", "n"]
+    )
     assert fast["lon"].to_numpy() == pytest.approx(((slow["w"] + slow["e"]) / 2).to_numpy())
     assert fast["lat"].to_numpy() == pytest.approx(((slow["s"] + slow["n"]) / 2).to_numpy())
 
 
 # --- the district aggregates (synthetic districts) ------------------------------------------------------
 
-AREAS = gpd.GeoDataFrame({"code_state_district": ["1_1", "1_2", "1_3"]}, geometry=[box(101.0, 3.0, 101.2, 3.2), box(101.2, 3.0, 101.4, 3.2), box(101.4, 3.0, 101.6, 3.2)], crs="EPSG:4326")
+AREAS = gpd.GeoDataFrame(
+    {"code_state_district": ["1_1", "1_2", "1_3"]},
+    geometry=[box(101.0, 3.0, 101.2, 3.2), box(101.2, 3.0, 101.4, 3.2), box(101.4, 3.0, 101.6, 3.2)],
+    crs="EPSG:4326",
+)
 
 
 def recompute(tiles: pd.DataFrame, population: pd.Series, threshold_mbps: float, min_tests: int) -> pd.DataFrame:
     """Plain pandas, written independently of the module: the district of each tile by its box, then sums."""
     lon = tiles["tile_x"]
-    frame = tiles.assign(code=np.select([lon.between(101.0, 101.2, inclusive="left"), lon.between(101.2, 101.4, inclusive="left"), lon.between(101.4, 101.6, inclusive="left")], ["1_1", "1_2", "1_3"], None))
+    frame = tiles.assign(
+        code=np.select(
+            [
+                lon.between(101.0, 101.2, inclusive="left"),
+                lon.between(101.2, 101.4, inclusive="left"),
+                lon.between(101.4, 101.6, inclusive="left"),
+            ],
+            ["1_1", "1_2", "1_3"],
+            None,
+        )
+    )
     frame = frame.loc[frame["code"].notna() & tiles["tile_y"].between(3.0, 3.2)]
     rows = {}
     for code, group in frame.groupby("code"):
         tests = group["tests"].sum()
+
         def median(column, group=group, tests=tests):
             ordered = group.sort_values(column, kind="stable")
             return ordered[column].to_numpy()[np.argmax(ordered["tests"].cumsum().to_numpy() >= tests / 2)]
@@ -113,7 +142,9 @@ def recompute(tiles: pd.DataFrame, population: pd.Series, threshold_mbps: float,
             "latency_median_ms": np.nan if small else median("avg_lat_ms"),
             "tests_per_1k": tests / population[code] * 1000,
             "devices_per_1k": group["devices"].sum() / population[code] * 1000,
-            "tests_below_pct": np.nan if small else group.loc[group["avg_d_kbps"] < threshold_mbps * 1000, "tests"].sum() / tests * 100,
+            "tests_below_pct": np.nan
+            if small
+            else group.loc[group["avg_d_kbps"] < threshold_mbps * 1000, "tests"].sum() / tests * 100,
         }
     return pd.DataFrame(rows).T
 
@@ -130,8 +161,14 @@ def test_given_synthetic_tiles_then_the_district_aggregates_match_a_plain_pandas
         got = speedtest.aggregate_tiles(placed, population, kind).set_index("code_state_district")
         expected = recompute(tiles, population, speedtest.THRESHOLD_MBPS[kind], speedtest.MIN_TESTS)
         for measure in speedtest.MEASURES:
-            assert got[measure].to_numpy(dtype=float) == pytest.approx(expected.loc[got.index, measure].to_numpy(dtype=float), nan_ok=True), (kind, measure)
-        assert got.loc["1_3", "suppressed"] and np.isnan(got.loc["1_3", "download_mbps"]) and got.loc["1_3", "tests_per_1k"] == pytest.approx(24 / 8)
+            assert got[measure].to_numpy(dtype=float) == pytest.approx(
+                expected.loc[got.index, measure].to_numpy(dtype=float), nan_ok=True
+            ), (kind, measure)
+        assert (
+            got.loc["1_3", "suppressed"]
+            and np.isnan(got.loc["1_3", "download_mbps"])
+            and got.loc["1_3", "tests_per_1k"] == pytest.approx(24 / 8)
+        )
 
 
 def test_layer_indicators_cover_every_district_and_say_why_a_value_is_missing():
@@ -140,13 +177,25 @@ def test_layer_indicators_cover_every_district_and_say_why_a_value_is_missing():
     placed = tiles.assign(code_state_district=speedtest.assign_tiles(tiles, AREAS))
     aggregates = speedtest.aggregate_tiles(placed, pd.Series({"1_1": 1e4, "1_2": 1e4, "1_3": 1e4}), "mobile")
     layer = speedtest.Layer("ookla_mobile_2024q4", "mobile", 2024, 4)
-    rows = speedtest.layer_indicators(aggregates, ["1_1", "1_2", "1_3"], layer, ["ookla_mobile_2024q4"]).set_index(["code_state_district", "indicator"])
-    assert len(rows) == 3 * len(speedtest.MEASURES) and set(rows["method"]) == {"observed"} and set(rows["year"]) == {2024}
-    assert rows.loc[("1_2", "speedtest_mobile_download_mbps"), "value"] != rows.loc[("1_2", "speedtest_mobile_download_mbps"), "value"]  # NaN: no tile
+    rows = speedtest.layer_indicators(aggregates, ["1_1", "1_2", "1_3"], layer, ["ookla_mobile_2024q4"]).set_index(
+        ["code_state_district", "indicator"]
+    )
+    assert (
+        len(rows) == 3 * len(speedtest.MEASURES) and set(rows["method"]) == {"observed"} and set(rows["year"]) == {2024}
+    )
+    assert (
+        rows.loc[("1_2", "speedtest_mobile_download_mbps"), "value"]
+        != rows.loc[("1_2", "speedtest_mobile_download_mbps"), "value"]
+    )  # NaN: no tile
     assert "no Speedtest tile" in rows.loc[("1_2", "speedtest_mobile_download_mbps"), "method_note"]
     assert "suppressed: 12 tests" in rows.loc[("1_3", "speedtest_mobile_tests_below_35mbps_pct"), "method_note"]
-    assert rows.loc[("1_3", "speedtest_mobile_tests_per_1k"), "value"] == pytest.approx(1.2)  # counts are not suppressed
-    assert "Speedtest® by Ookla® mobile tiles, 2024 Q4" in rows.loc[("1_1", "speedtest_mobile_download_mbps"), "method_note"]
+    assert rows.loc[("1_3", "speedtest_mobile_tests_per_1k"), "value"] == pytest.approx(
+        1.2
+    )  # counts are not suppressed
+    assert (
+        "Speedtest® by Ookla® mobile tiles, 2024 Q4"
+        in rows.loc[("1_1", "speedtest_mobile_download_mbps"), "method_note"]
+    )
 
 
 def test_older_schema_without_tile_x_is_placed_by_its_quadkey():
@@ -158,8 +207,11 @@ def test_older_schema_without_tile_x_is_placed_by_its_quadkey():
 
 
 def test_latest_quarter_of_a_year_is_used():
-    layers = [speedtest.layer_of("a", "2024-07-01_performance_fixed_tiles_malaysia.parquet"), speedtest.layer_of("b", "2024-10-01_performance_fixed_tiles_malaysia.parquet"),
-              speedtest.layer_of("c", "2024-10-01_performance_mobile_tiles_malaysia.parquet")]
+    layers = [
+        speedtest.layer_of("a", "2024-07-01_performance_fixed_tiles_malaysia.parquet"),
+        speedtest.layer_of("b", "2024-10-01_performance_fixed_tiles_malaysia.parquet"),
+        speedtest.layer_of("c", "2024-10-01_performance_mobile_tiles_malaysia.parquet"),
+    ]
     used, superseded = speedtest.latest_layers(layers)
     assert [layer.source_id for layer in used] == ["b", "c"] and [layer.source_id for layer in superseded] == ["a"]
     assert layers[0].quarter == 3 and layers[1].quarter == 4
@@ -185,12 +237,25 @@ def served(tmp_path):
 
 def _entry(url: str) -> SourceFile:
     return SourceFile(
-        id="ookla_fixed_2024q4", source="ookla_open_data", file="2024-10-01_performance_fixed_tiles_malaysia.parquet", title="synthetic", publisher="synthetic",
-        licence=speedtest.LICENCE, attribution=speedtest.ATTRIBUTION, url=url, official_page=None, sha256=None, as_of="2024-12-31", optional=True, extract=speedtest.EXTRACT,
+        id="ookla_fixed_2024q4",
+        source="ookla_open_data",
+        file="2024-10-01_performance_fixed_tiles_malaysia.parquet",
+        title="synthetic",
+        publisher="synthetic",
+        licence=speedtest.LICENCE,
+        attribution=speedtest.ATTRIBUTION,
+        url=url,
+        official_page=None,
+        sha256=None,
+        as_of="2024-12-31",
+        optional=True,
+        extract=speedtest.EXTRACT,
     )
 
 
-def test_given_a_global_file_on_a_local_server_then_the_fetch_keeps_only_malaysian_tiles_with_provenance(served, tmp_path):
+def test_given_a_global_file_on_a_local_server_then_the_fetch_keeps_only_malaysian_tiles_with_provenance(
+    served, tmp_path
+):
     base, root = served
     # SYNTHETIC global file: Kuala Lumpur, Kota Kinabalu, and two places outside the box (Bangkok, Jakarta)
     world = synthetic_tiles([(101.69, 3.14), (116.07, 5.98), (100.5, 13.75), (106.8, -6.2)])
@@ -246,14 +311,25 @@ def test_given_tiles_in_real_districts_then_each_lands_in_the_district_holding_i
     points = chosen.geometry.representative_point()
     tiles = synthetic_tiles([(p.x, p.y) for p in points], per_centre=4)
     got = speedtest.assign_tiles(tiles, boundaries)
-    expected = [next((code for code, shape in zip(boundaries["code_state_district"], boundaries.geometry) if shape.contains(Point(x, y))), None)
-                for x, y in zip(tiles["tile_x"], tiles["tile_y"])]
+    expected = [
+        next(
+            (
+                code
+                for code, shape in zip(boundaries["code_state_district"], boundaries.geometry)
+                if shape.contains(Point(x, y))
+            ),
+            None,
+        )
+        for x, y in zip(tiles["tile_x"], tiles["tile_y"])
+    ]
     assert got.where(got.notna(), None).tolist() == expected
     assert got.notna().sum() >= len(tiles) - 4
 
 
 @pytest.mark.slow
-def test_rebuilt_with_generated_tiles_and_statuses_then_both_reach_indicators_parquet(mirror_dir, built_data_dir, tmp_path):
+def test_rebuilt_with_generated_tiles_and_statuses_then_both_reach_indicators_parquet(
+    mirror_dir, built_data_dir, tmp_path
+):
     """A whole build with a SYNTHETIC mobile extract in raw/ and a SYNTHETIC school status import:
     the district values in indicators.parquet are those a plain-pandas recomputation gives."""
     from etl import facility_status
@@ -267,16 +343,39 @@ def test_rebuilt_with_generated_tiles_and_statuses_then_both_reach_indicators_pa
     write_parquet(tiles, raw / "ookla_open_data" / "2024-10-01_performance_mobile_tiles_malaysia.parquet")
     facilities = pd.read_parquet(built_data_dir / "processed" / "facilities.parquet")
     schools = facilities.loc[facilities["kind"] == "school_primary"].head(300)
-    statuses = pd.DataFrame({"code": schools["facility_id"].str.removeprefix("moe:"), "connected": ["yes", "yes", "no"] * 100, "measured_on": "2024-06-30"})  # SYNTHETIC
-    _, stored = facility_status.import_status(statuses.to_csv(index=False).encode(), "synthetic.csv", "schools", facilities, tmp_path / "custom")
+    statuses = pd.DataFrame(
+        {
+            "code": schools["facility_id"].str.removeprefix("moe:"),
+            "connected": ["yes", "yes", "no"] * 100,
+            "measured_on": "2024-06-30",
+        }
+    )  # SYNTHETIC
+    _, stored = facility_status.import_status(
+        statuses.to_csv(index=False).encode(), "synthetic.csv", "schools", facilities, tmp_path / "custom"
+    )
     assert stored is not None
 
-    result = run_build(raw_dir=raw, processed_dir=tmp_path / "processed", mirror=mirror_dir, custom_dir=tmp_path / "custom", force=True)
+    result = run_build(
+        raw_dir=raw, processed_dir=tmp_path / "processed", mirror=mirror_dir, custom_dir=tmp_path / "custom", force=True
+    )
     indicators = pd.read_parquet(result.output_dir / "indicators.parquet")
     notes = [(note["source"], note["kind"]) for note in result.quality.notes]
-    assert ("ookla_fixed_2024q4", "source_unavailable") in notes and ("ookla_mobile_2024q4", "source_unavailable") not in notes
+    assert ("ookla_fixed_2024q4", "source_unavailable") in notes and (
+        "ookla_mobile_2024q4",
+        "source_unavailable",
+    ) not in notes
 
-    where = [next((code for code, shape in zip(boundaries["code_state_district"], boundaries.geometry) if shape.contains(Point(x, y))), None) for x, y in zip(tiles["tile_x"], tiles["tile_y"])]
+    where = [
+        next(
+            (
+                code
+                for code, shape in zip(boundaries["code_state_district"], boundaries.geometry)
+                if shape.contains(Point(x, y))
+            ),
+            None,
+        )
+        for x, y in zip(tiles["tile_x"], tiles["tile_y"])
+    ]
     placed = tiles.assign(code=where).dropna(subset=["code"])
     sums = placed.assign(d=placed["avg_d_kbps"] * placed["tests"]).groupby("code")[["d", "tests"]].sum()
     expected = (sums["d"] / sums["tests"] / 1000).where(sums["tests"] >= speedtest.MIN_TESTS)
@@ -289,24 +388,60 @@ def test_rebuilt_with_generated_tiles_and_statuses_then_both_reach_indicators_pa
     import shapely
 
     duns = gpd.read_file(mirror_dir / "dosm_data_open" / "electoral_1_dun.geojson")
-    inside = shapely.contains(shapely.make_valid(duns.geometry.to_numpy())[:, None], shapely.points(tiles["tile_x"], tiles["tile_y"])[None, :])  # DUN x tile
-    in_dun = np.where(inside.any(axis=0), duns["code_state_dun"].to_numpy()[inside.argmax(axis=0)], None)  # the first DUN holding each centre
-    placed = tiles.assign(dun=in_dun, parlimen=pd.Series(in_dun).map(duns.set_index("code_state_dun")["parlimen"].str.split(" ").str[0]).to_numpy())
+    inside = shapely.contains(
+        shapely.make_valid(duns.geometry.to_numpy())[:, None], shapely.points(tiles["tile_x"], tiles["tile_y"])[None, :]
+    )  # DUN x tile
+    in_dun = np.where(
+        inside.any(axis=0), duns["code_state_dun"].to_numpy()[inside.argmax(axis=0)], None
+    )  # the first DUN holding each centre
+    placed = tiles.assign(
+        dun=in_dun,
+        parlimen=pd.Series(in_dun).map(duns.set_index("code_state_dun")["parlimen"].str.split(" ").str[0]).to_numpy(),
+    )
     seat_values = pd.read_parquet(result.output_dir / "seat_indicators.parquet")
-    seat_speed = seat_values.loc[seat_values["indicator"] == "speedtest_mobile_download_mbps"].set_index(["geography", "code_seat"])
-    assert set(seat_speed["method"]) == {"observed"} and not seat_speed["from_districts"].any() and len(seat_speed) == 222 + 600
+    seat_speed = seat_values.loc[seat_values["indicator"] == "speedtest_mobile_download_mbps"].set_index(
+        ["geography", "code_seat"]
+    )
+    assert (
+        set(seat_speed["method"]) == {"observed"}
+        and not seat_speed["from_districts"].any()
+        and len(seat_speed) == 222 + 600
+    )
     for level, column in (("dun", "dun"), ("parlimen", "parlimen")):
-        sums = placed.dropna(subset=[column]).assign(d=lambda f: f["avg_d_kbps"] * f["tests"]).groupby(column)[["d", "tests"]].sum()
+        sums = (
+            placed.dropna(subset=[column])
+            .assign(d=lambda f: f["avg_d_kbps"] * f["tests"])
+            .groupby(column)[["d", "tests"]]
+            .sum()
+        )
         expected = (sums["d"] / sums["tests"] / 1000).where(sums["tests"] >= speedtest.MIN_TESTS)
-        assert seat_speed.loc[level, "value"].reindex(expected.index).to_numpy() == pytest.approx(expected.to_numpy(), nan_ok=True), level
+        assert seat_speed.loc[level, "value"].reindex(expected.index).to_numpy() == pytest.approx(
+            expected.to_numpy(), nan_ok=True
+        ), level
 
-    connected = indicators.loc[indicators["indicator"] == "schools_connected_pct"].set_index("code_state_district")["value"]
-    hand = statuses.assign(code_state_district=schools["code_state_district"].to_numpy(), on=statuses["connected"].eq("yes")).groupby("code_state_district")["on"].mean() * 100
+    connected = indicators.loc[indicators["indicator"] == "schools_connected_pct"].set_index("code_state_district")[
+        "value"
+    ]
+    hand = (
+        statuses.assign(
+            code_state_district=schools["code_state_district"].to_numpy(), on=statuses["connected"].eq("yes")
+        )
+        .groupby("code_state_district")["on"]
+        .mean()
+        * 100
+    )
     assert connected.sort_index().to_numpy() == pytest.approx(hand.sort_index().to_numpy())
     assert set(indicators.loc[indicators["indicator"] == "schools_connected_pct", "method"]) == {"imported"}
     # the same import, school by school, in facility_status.parquet (the map's status layer); no speed given: connected is "under 20 Mbps or unknown"
-    status = pd.read_parquet(result.output_dir / "facility_status.parquet").set_index("facility_id").loc[schools["facility_id"]]
-    assert status["status"].tolist() == ["connected_under_20mbps_or_unknown", "connected_under_20mbps_or_unknown", "not_connected"] * 100
+    status = (
+        pd.read_parquet(result.output_dir / "facility_status.parquet")
+        .set_index("facility_id")
+        .loc[schools["facility_id"]]
+    )
+    assert (
+        status["status"].tolist()
+        == ["connected_under_20mbps_or_unknown", "connected_under_20mbps_or_unknown", "not_connected"] * 100
+    )
     assert set(status["source_file"]) == {"synthetic.csv"} and status["speed_mbps"].isna().all()
 
 
@@ -323,6 +458,11 @@ def test_measured_first_order_imported_facility_then_tiles_then_published_then_m
     indicators = pd.DataFrame(rows, columns=["code_state_district", "indicator", "year", "value", "method"])
     frame = evidence.district_evidence(districts, indicators, pd.DataFrame()).set_index("code_state_district")
     assert frame["shown"].tolist() == ["imported", "tiles", "measured", "modelled"]
-    assert frame["shown_indicator"].tolist() == ["schools_connected_pct", "speedtest_fixed_download_mbps", "coverage_4g_populated_pct", "internet_hh_pct"]
+    assert frame["shown_indicator"].tolist() == [
+        "schools_connected_pct",
+        "speedtest_fixed_download_mbps",
+        "coverage_4g_populated_pct",
+        "internet_hh_pct",
+    ]
     assert frame["shown_method"].tolist() == ["imported", "observed", "observed", "modelled"]
     assert frame.loc["1_2", "shown_value"] == 80.0 and frame.loc["1_2", "shown_year"] == 2024

@@ -10,8 +10,15 @@ from etl.errors import OutputValidationError
 from etl.target_registry import check_targets, load_targets
 
 GOOD = {
-    "id": "t1", "title": {"en": "T", "ms": "T"}, "measure": {"source": "indicators", "indicators": ["internet_hh_pct"]},
-    "comparator": ">=", "threshold": 100, "unit": {"en": "%", "ms": "%"}, "baseline_year": 2024, "deadline": 2025, "scope": "every_district",
+    "id": "t1",
+    "title": {"en": "T", "ms": "T"},
+    "measure": {"source": "indicators", "indicators": ["internet_hh_pct"]},
+    "comparator": ">=",
+    "threshold": 100,
+    "unit": {"en": "%", "ms": "%"},
+    "baseline_year": 2024,
+    "deadline": 2025,
+    "scope": "every_district",
     "policy": {"document": "12MP"},
 }
 
@@ -23,7 +30,10 @@ def test_a_good_target_passes():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"measure": {"source": "indicators", "indicators": ["no_such_indicator"]}}, "unknown indicator 'no_such_indicator'"),
+        (
+            {"measure": {"source": "indicators", "indicators": ["no_such_indicator"]}},
+            "unknown indicator 'no_such_indicator'",
+        ),
         ({"comparator": ">"}, "comparator '>'"),
         ({"scope": "everywhere"}, "scope 'everywhere'"),
         ({"policy": {"document": ""}}, "policy.document"),
@@ -33,7 +43,9 @@ def test_a_good_target_passes():
 )
 def test_bad_targets_name_the_target_and_the_problem(change, message):
     target = copy.deepcopy(GOOD) | change
-    with pytest.raises(OutputValidationError, match="t1: .*" + message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+    with pytest.raises(
+        OutputValidationError, match="t1: .*" + message.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")
+    ):
         check_targets([target], {"internet_hh_pct"}, set())
 
 

@@ -114,7 +114,9 @@ def test_given_a_district_absent_from_an_early_census_when_indicators_built_then
             "density_rural": [np.nan, np.nan],
         }
     )
-    full = pd.concat([census_frame.assign(household_total=[250.0, 250.0, 250.0, 250.0, 200.0]), early], ignore_index=True)
+    full = pd.concat(
+        [census_frame.assign(household_total=[250.0, 250.0, 250.0, 250.0, 200.0]), early], ignore_index=True
+    )
 
     table = census.census_indicators(full)
 
