@@ -244,6 +244,35 @@ def weight_sliders(spec) -> dict[str, float]:
     return weights
 
 
+def imports_switch(replacements: dict[str, str], labels: dict[str, str]) -> bool:
+    """The index page's switch for imported series that replace an index input (shown only when
+    there are some): on by default, `imports=off` in the link when off, kept for the session so the
+    other pages and the pack show the same index. labels: imported id -> its label."""
+    if not replacements:
+        return True
+    key = "use_imported"
+    if key not in st.session_state:
+        st.session_state[key] = url_use_imported()
+    value = st.toggle(t("imports_switch"), key=key, help=t("imports_switch_help", series=", ".join(labels.values())))
+    if value:
+        st.query_params.pop("imports", None)
+    else:
+        st.query_params["imports"] = "off"
+    st.session_state.setdefault(KEPT, {})["use_imported"] = value
+    return value
+
+
+def url_use_imported() -> bool:
+    """Whether imported series replace the index inputs they stand for: the link's `imports=on|off`,
+    else the choice made on the index page this session, else on. An unrecognised value: a notice."""
+    raw = st.query_params.get("imports")
+    if raw in ("on", "off"):
+        return raw == "on"
+    if raw is not None:
+        st.session_state.setdefault("_ignored_params", []).append("imports")
+    return kept("use_imported", True)
+
+
 def kept_weights_query() -> str:
     """The index weights chosen this session that differ from the defaults, as a link's query
     ('w_economy=0.5'), so a pack or another page shows the same index as the index page."""

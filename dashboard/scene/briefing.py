@@ -153,7 +153,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     )
     scene.sentences["scope_short"] = state or words.t("brief_malaysia")
     scene.sentences["weights"] = index_scene.sentences["weights"]
-    scene.sentences["index_inputs"] = index_scene.sentences["index_inputs"]
+    scene.sentences["index_inputs"] = " ".join(
+        index_scene.sentences[name] for name in ("index_inputs", "imports_off") if name in index_scene.sentences
+    )  # the pack says when a link left the imported series out, beside the inputs
     for name, sentence in index_scene.sentences.items():
         if name in ("low_coverage", "older_values") or name.startswith("unmeasured_"):
             scene.sentences[name] = sentence

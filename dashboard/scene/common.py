@@ -140,6 +140,20 @@ def index_spec(dataset: data.Dataset, use_imported: bool = True) -> tuple[compos
     return composite.with_replacements(spec, catalogue(), present)
 
 
+def available_replacements(dataset: data.Dataset) -> dict[str, str]:
+    """The imported series that would replace an index input (replaced id -> imported id): what the
+    index page's "use imported series" switch turns on and off ({} when there is nothing to switch)."""
+    return dataset.memo(("available_replacements",), lambda: index_spec(dataset, True)[1])
+
+
+def imports_off_sentence(dataset: data.Dataset, selection: Selection, words: Words) -> str | None:
+    """When a link or the switch leaves imported series out of the index: which ones, in a sentence."""
+    available = available_replacements(dataset)
+    if selection.use_imported or not available:
+        return None
+    return words.t("imports_off", series=", ".join(words.label(new) for new in available.values()))
+
+
 def index_result(dataset: data.Dataset, selection: Selection) -> IndexResult:
     """The index for the selection's weights (and imports), with what the priority lists need."""
     weights = selection.weights

@@ -29,6 +29,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         "index", selection, common.data_as_of(dataset), sources=common.source_rows([*cited, "population"], dataset)
     )
     scene.sentences["index_inputs"] = index_line
+    imports_off = common.imports_off_sentence(dataset, selection, words)
+    if imports_off:
+        scene.sentences["imports_off"] = imports_off
     scene.sentences["weights"] = words.t("brief_weights", weights=weights_label(result.weights, domain_labels))
 
     table = result.table

@@ -33,12 +33,19 @@ code = url_state.url_selectbox(
     container=column_district,
 )
 weights = url_state.url_weights()  # a link from the index page shows the index it was weighted with
+use_imported = url_state.url_use_imported()  # …and with or without the imported series
 url_state.notify_ignored_params()
 
 scene = ui.scene_for(
     dataset,
     Selection(
-        page="district", lang=ui.language(), geography=areas.geography, state=state, district=code, weights=weights
+        page="district",
+        lang=ui.language(),
+        geography=areas.geography,
+        state=state,
+        district=code,
+        weights=weights,
+        use_imported=use_imported,
     ),
 )
 summary = scene.tables["summary"]

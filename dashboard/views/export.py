@@ -41,12 +41,15 @@ if scope.role == "state":
 weights_query = url_state.kept_weights_query()
 if weights_query:
     st.caption(ui.t("pack_weights", weights=weights_query.replace("&", ", ").replace("w_", "")))
-pack_query = weights_query
+use_imported = url_state.url_use_imported()
+if not use_imported:
+    st.caption(ui.t("pack_imports_off"))
+pack_query = "&".join(part for part in (weights_query, "" if use_imported else "imports=off") if part)
 scenario = st.session_state.get(
     "plan_scenario", ""
 )  # the Plan page's scenario this session (canonical; views/plan.py SCENARIO_KEY)
 if scenario and st.checkbox(ui.t("pack_scenario"), value=True, key="pack_scenario"):
-    pack_query = "&".join(part for part in (weights_query, f"scenario={scenario}") if part)
+    pack_query = "&".join(part for part in (pack_query, f"scenario={scenario}") if part)
 st.download_button(
     ui.t("build_pack"),
     data=lambda: briefing.build_briefing(dataset, pack_state, pack_lang, query=pack_query),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import chart_downloads, data, ui, url_state
+from dashboard.scene import common as scene_common
 from dashboard.selection import Selection
 
 dataset = ui.require_dataset()
@@ -14,13 +15,22 @@ st.title(ui.t("index_title"))
 st.caption(ui.t("index_intro"))
 
 weights = url_state.weight_sliders(spec)
+replacements = scene_common.available_replacements(dataset)
+use_imported = url_state.imports_switch(replacements, {new: ui.label(new) for new in replacements.values()})
 column_state, column_geography = st.columns(2)
 state = url_state.state_selector(dataset, container=column_state)
 areas = url_state.geography_selector(dataset, container=column_geography)
 url_state.notify_ignored_params()
 scene = ui.scene_for(
     dataset,
-    Selection(page="index", lang=ui.language(), geography=areas.geography, state=state, weights=tuple(weights.items())),
+    Selection(
+        page="index",
+        lang=ui.language(),
+        geography=areas.geography,
+        state=state,
+        weights=tuple(weights.items()),
+        use_imported=use_imported,
+    ),
 )
 subtitle = scene.sentences["scope"]
 
@@ -36,6 +46,8 @@ chart_downloads.scene_chart(
     },
 )
 st.caption(scene.sentences["index_inputs"])
+if "imports_off" in scene.sentences:
+    st.info(scene.sentences["imports_off"], icon=":material/toggle_off:")
 ui.geography_note(scene)
 for name, sentence in scene.sentences.items():
     if name.startswith("unmeasured_"):

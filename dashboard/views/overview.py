@@ -15,9 +15,12 @@ st.title(ui.t("overview_title"))
 st.markdown(ui.t("overview_intro"))
 state = url_state.state_selector(dataset)
 weights = url_state.url_weights()
+use_imported = url_state.url_use_imported()
 url_state.notify_ignored_params()
 scope = ui.t("malaysia") if state is None else state
-scene = ui.scene_for(dataset, Selection(page="overview", lang=ui.language(), state=state, weights=weights))
+scene = ui.scene_for(
+    dataset, Selection(page="overview", lang=ui.language(), state=state, weights=weights, use_imported=use_imported)
+)
 
 st.subheader(ui.t("headline_title", scope=scope))
 headlines = scene.table("headlines")
