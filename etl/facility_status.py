@@ -26,7 +26,9 @@ layers, and aggregates it to district indicators with method "imported" (build_f
 
 Giga (ITU/UNICEF) sets 20 Mbps per school as its school connectivity benchmark (ITU WSIS 2023; see
 data/reference/targets.yaml giga_school_20mbps and ../shared/data/POLICY_TARGETS.md). Percentages
-are over the facilities the file lists in the district, never over schools it does not mention.
+are over the facilities the file lists in the district, never over schools it does not mention. The
+same indicators are counted per Parlimen and DUN seat over each facility's own seat, not carried from
+districts (etl/facility_status_seats.py).
 """
 
 from __future__ import annotations
@@ -408,9 +410,10 @@ def _pct(part: pd.Series, whole: pd.Series) -> pd.Series:
     return (part / whole.where(whole > 0) * 100).astype(float)
 
 
-def status_aggregates(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Per district: listed facilities, the connected shares (all; rural and urban for schools), the
-    share below the Giga 20 Mbps benchmark (schools) and the median measured speed."""
+def status_aggregates(rows: pd.DataFrame, kind: str, key: str = "code_state_district") -> pd.DataFrame:
+    """Per district (or per seat: key code_parlimen / code_seat_dun, etl/facility_status_seats.py): listed
+    facilities, the connected shares (all; rural and urban for schools), the share below the Giga 20 Mbps
+    benchmark (schools) and the median measured speed. One rule for every geography."""
     below = ~rows["connected"] | (rows["speed_mbps"] < GIGA_MBPS)
     known_speed = ~rows["connected"] | rows["speed_mbps"].notna()
     frame = rows.assign(
@@ -425,17 +428,14 @@ def status_aggregates(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
         rural_connected_n=frame["rural_n"] * frame["connected_n"],
         urban_connected_n=frame["urban_n"] * frame["connected_n"],
     )
-    sums = frame.groupby("code_state_district")[
+    sums = frame.groupby(key)[
         ["listed", "connected_n", "below_n", "known_n", "rural_n", "urban_n", "rural_connected_n", "urban_connected_n"]
     ].sum()
     measured = rows.loc[rows["connected"] & rows["speed_mbps"].notna()]
     table = pd.DataFrame(
         {
             f"{kind}_connected_pct": _pct(sums["connected_n"], sums["listed"]),
-            f"{kind}_speed_median_mbps": measured.groupby("code_state_district")["speed_mbps"]
-            .median()
-            .reindex(sums.index)
-            .astype(float),
+            f"{kind}_speed_median_mbps": measured.groupby(key)["speed_mbps"].median().reindex(sums.index).astype(float),
             "listed": sums["listed"],
             "rural_listed": sums["rural_n"],
             "urban_listed": sums["urban_n"],
@@ -446,7 +446,7 @@ def status_aggregates(rows: pd.DataFrame, kind: str) -> pd.DataFrame:
         table["schools_connected_rural_pct"] = _pct(sums["rural_connected_n"], sums["rural_n"])
         table["schools_connected_urban_pct"] = _pct(sums["urban_connected_n"], sums["urban_n"])
         table["schools_below_20mbps_pct"] = _pct(sums["below_n"], sums["known_n"])
-    return table.rename_axis("code_state_district").reset_index()
+    return table.rename_axis(key).reset_index()
 
 
 def status_indicator_ids(kind: str) -> list[str]:

@@ -404,9 +404,17 @@ def run_steps(
             validate_output(schemas.facilities_output, tables.facilities, FACILITIES)
             return tables
 
-        # every input file (the seats carry every district indicator), and the indicators, facilities and catalogue
-        # (users' imports included) by content: kept in the derived cache, validated before it is stored
-        more = (*frame_parts(indicators), *frame_parts(facilities), repr(catalogue), sorted(registry))
+        # every input file (the seats carry every district indicator), and the indicators, facilities, imported facility
+        # status (counted per seat) and catalogue (users' imports included) by content: kept in the derived cache,
+        # validated before it is stored
+        status = facility_status.output_table(outputs)
+        more = (
+            *frame_parts(indicators),
+            *frame_parts(facilities),
+            *frame_parts(status),
+            repr(catalogue),
+            sorted(registry),
+        )
         return ctx.cached_step("seats_step", list(ctx.fetched), compute, more)
 
     # after every district indicator (the seats carry them): the seat tables, overlay and facility seats.

@@ -18,6 +18,8 @@ from districts"). For connectivity that breaks "measured first" where a seat is 
   the seats that partition the country (every DUN, plus the Federal Territories' Parlimen seats), and a
   Parlimen seat takes its DUNs' tiles, so the two levels nest as the facilities do. People per seat:
   the seat's population carried from districts in the layer's year. No tiles file: skipped with a note.
+* Imported facility status. A seat's schools and clinics connected are counted over the listed facilities in
+  the seat (etl/facility_status_seats.py), tier "imported", in place of the carried district shares.
 * One rule per (seat, indicator, year), as for districts (etl/connectivity_measured.PRECEDENCE):
   imported > Speedtest tiles > published figure > carried from districts / modelled. The published
   figures' age limit (dashboard/connectivity_evidence.MEASURED_MAX_AGE_YEARS, 3 years) decides between
@@ -35,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from etl import connectivity_measured as measured
+from etl import facility_status_seats
 from etl.context import StepContext
 from etl.errors import SourceValidationError
 from etl.sources import connectivity_published, speedtest
@@ -153,7 +156,8 @@ def seat_tile_rows(
 def measured_first(values: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
     """values (the seat rows) with the seats' own measured rows (own: + tier, a key of PRECEDENCE) put in:
     per (geography, code_seat, indicator, year) the row of the best tier is kept (imported > tiles >
-    published > carried / modelled); rows of values are imported (method imported) or carried. A winning
+    published > carried / modelled); rows of values are imported (method imported) or carried. Within a tier
+    the seat's own row wins (a seat's counted facility status over the district import carried to it). A winning
     own row takes the place of the row it beats; with rows for slots values lacks, the result is sorted by slot."""
     contested = values.loc[
         values["indicator"].isin(own["indicator"].unique())
@@ -163,12 +167,13 @@ def measured_first(values: pd.DataFrame, own: pd.DataFrame) -> pd.DataFrame:
             contested.assign(
                 _tier=np.where(contested["method"] == "imported", PRECEDENCE["imported"], PRECEDENCE["carried"]),
                 _row=contested.index,
+                _carried=1,
             ),
-            own.assign(_tier=own["tier"].map(PRECEDENCE), _row=-1).drop(columns="tier"),
+            own.assign(_tier=own["tier"].map(PRECEDENCE), _row=-1, _carried=0).drop(columns="tier"),
         ],
         ignore_index=True,
     )
-    won = ranked.sort_values("_tier", kind="stable").drop_duplicates(SLOT)
+    won = ranked.sort_values(["_tier", "_carried"], kind="stable").drop_duplicates(SLOT)
     won = won.loc[won["_row"] == -1].reset_index(drop=True)
     beaten = (
         pd.Series(contested.index, index=pd.MultiIndex.from_frame(contested[SLOT]))
@@ -208,9 +213,11 @@ def seat_connectivity(
     seat_key: str,
     parlimen_source: str,
     parlimen_boundaries: str,
+    facilities: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The seat rows (etl/seats.build_seats) with the seats' own published figures and Speedtest aggregates
-    put in by the measured-first rule. geo: the build's seats.SeatGeography; counting_shapes: the seats that
+    """The seat rows (etl/seats.build_seats) with the seats' own published figures, Speedtest aggregates and
+    imported facility status counted per seat (facilities: the build's facilities with their seats, None: no
+    facility status) put in by the measured-first rule. geo: the build's seats.SeatGeography; counting_shapes: the seats that
     partition the country (made only when there are tiles); the keys and source ids are etl/seats.py's,
     passed in because etl/seats.py calls this module (no import cycle)."""
     # the reference file as text: the connectivity step validated it earlier in this build (pandera: ~0.15 s again)
@@ -245,6 +252,11 @@ def seat_connectivity(
         )
         own.append(rows.assign(tier="tiles"))
         _note_tiles(ctx, layer, rows, aggregates)
+    status = (  # counted over the listed facilities in each seat (etl/facility_status_seats.py)
+        facility_status_seats.seat_status_rows(ctx, facilities, values) if facilities is not None else None
+    )
+    if status is not None and len(status):
+        own.append(status)
     result = mark_carried(measured_first(values, pd.concat(own, ignore_index=True)))
     ctx.quality.note(
         measured.PROVENANCE_SOURCE,

@@ -723,6 +723,7 @@ def build_seats(
         SEAT_KEY,
         PARLIMEN_SOURCE,
         PARLIMEN_BOUNDARIES,
+        placed,  # imported facility status counted per seat
     )
 
     keys = pd.MultiIndex.from_frame(table[["geography", "code_seat"]])
