@@ -130,6 +130,8 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
                 rural=figures.format_value(row.official_rural, fmt, unit),
                 publisher=row.official_publisher,
             )
+        elif state is None:  # say so, rather than leave the district classes to pass for DOSM's strata
+            scene.sentences[f"official_{row.domain}"] = words.t("official_stratum_none")
 
     shown = metrics.filter_state(result.table, state)
     map_table = shown[

@@ -40,6 +40,7 @@ for row in headlines.itertuples(index=False):
         st.metric(
             ui.t("class_mean", urban_class=ui.t("class_urban")),
             figures.format_value(row.urban_mean, fmt, no_data=ui.t("no_data")),
+            help=scene.sentences["definition"],
         )
         shortfall = row.shortfall
         st.metric(
@@ -48,7 +49,7 @@ for row in headlines.itertuples(index=False):
             delta=None if pd.isna(shortfall) else ui.gap_delta_text(shortfall, fmt),
             delta_color="off" if pd.isna(shortfall) else ("inverse" if shortfall > 0 else "normal"),
             delta_arrow="off",
-            help=ui.t("shortfall_help"),
+            help=scene.sentences["definition"] + "\n\n" + ui.t("shortfall_help"),
         )
         if f"gap_since_{row.domain}" in scene.sentences:
             st.caption(scene.sentences[f"gap_since_{row.domain}"])

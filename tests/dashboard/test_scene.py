@@ -439,3 +439,18 @@ def test_official_strata_sentence_quotes_the_published_figures(dataset):
     for area in ("urban", "rural"):
         assert f"{strata.at[area, 'value']:.1f}" in sentence
     assert str(int(strata.at["rural", "year"])) in sentence
+
+
+def test_every_national_card_says_whether_dosm_publishes_its_urban_rural_household_figure(dataset):
+    from dashboard import i18n, scene
+
+    overview = scene.build(dataset, "overview", "")
+    measured = overview.tables["headlines"].frame.dropna(subset=["indicator"])
+    published = set(dataset.published.loc[dataset.published["geography_level"] == "national_stratum", "indicator"])
+    none = i18n.translate("official_stratum_none", "en")
+    for row in measured.itertuples(index=False):
+        sentence = overview.sentences[f"official_{row.domain}"]
+        assert (sentence == none) is pd.isna(getattr(row, "official_rural", float("nan"))), row.domain
+    assert any(overview.sentences[f"official_{d}"] != none for d in measured["domain"]) and published
+    state = scene.build(dataset, "overview", "state=Sabah")
+    assert not [name for name in state.sentences if name.startswith("official_")]  # DOSM's strata are national
