@@ -200,6 +200,46 @@ def state_rank_bands(dataset: data.Dataset, selection: Selection, state: str) ->
     return dataset.memo(("state_rank_bands", selection.weights, selection.use_imported, state), build)
 
 
+def with_older_inputs_text(table: pd.DataFrame, words: Words) -> pd.DataFrame:
+    """The index table with `older_inputs_text`: each input a district's index takes from an older
+    release than the latest, as "Median household income: 2022 value" ('' when none)."""
+    return table.assign(
+        older_inputs_text=table["older_inputs"].map(
+            lambda found: "; ".join(words.t("value_from_year", label=words.label(i), year=y) for i, y in found.items())
+        )
+    )
+
+
+def older_values_sentence(shown: pd.DataFrame, words: Words) -> str | None:
+    """Which districts' index uses an older value, and of what (None when none does)."""
+    older = shown.loc[shown["older_inputs_text"] != ""]
+    if not len(older):
+        return None
+    items = ", ".join(f"{row.district} ({row.older_inputs_text})" for row in older.itertuples(index=False))
+    return words.t("older_values_note", years=composite.MAX_VALUE_AGE_YEARS, items=items)
+
+
+def index_hover(shown: pd.DataFrame, words: Words, domain_labels: dict[str, str], scored: int) -> pd.Series:
+    """The index map's hover lines below the value: need rank, coverage, weakest domain, older values."""
+    return (
+        "<br>"
+        + words.t("need_rank")
+        + ": "
+        + shown["need_rank"].astype("string").fillna("—")
+        + f" / {scored}"
+        + "<br>"
+        + words.t("coverage")
+        + ": "
+        + (100 * shown["coverage"]).round().astype("Int64").astype("string").fillna("—")
+        + " %"
+        + "<br>"
+        + words.t("weakest_domain")
+        + ": "
+        + shown["weakest_domain"].map(domain_labels).fillna("—")
+        + shown["older_inputs_text"].map(lambda text: f"<br><i>{text}</i>" if text else "")
+    )
+
+
 def index_source_line(result: IndexResult, words: Words) -> str:
     """Which indicators (and years) feed the index, how each was made, and any imported replacement."""
     entries = catalogue()

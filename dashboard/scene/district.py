@@ -27,6 +27,8 @@ class IndicatorTable(Table):
     (the `format` column), and a figure that does not apply to an indicator reads '—', not
     'no data' (no class figure for counts, no group figure where the catalogue says none)."""
 
+    year_mark: str = "{year} value"  # beside a district value older than the row's year ("2022 value")
+
     def display(self, columns: list[str] | None = None) -> pd.DataFrame:
         shown = self.frame.astype({column: object for column in VALUE_COLUMNS})
         for column, group in VALUE_COLUMNS.items():
@@ -35,7 +37,30 @@ class IndicatorTable(Table):
                 figures.format_value(value, fmt, no_data=self.no_data) if applied else "—"
                 for value, fmt, applied in zip(self.frame[column], self.frame["format"], applies)
             ]
+        if "district_year" in self.frame.columns:
+            older = self.frame["district_year"].notna() & self.frame["district_year"].ne(self.frame["year"])
+            shown.loc[older, "district_value"] = [
+                f"{text} ({self.year_mark.format(year=int(year))})"
+                for text, year in zip(shown.loc[older, "district_value"], self.frame.loc[older, "district_year"])
+            ]
         return Table.display(dataclasses.replace(self, frame=shown), columns)
+
+
+def own_older_values(indicators: pd.DataFrame, code: str, profile: pd.DataFrame) -> pd.DataFrame:
+    """Where the district has no value in an indicator's shown year: its own most recent value no more
+    than composite.MAX_VALUE_AGE_YEARS older (HIES 2024 omits W.P. Kuala Lumpur: its 2022 values),
+    as indicator, value, year — the index's rule, so the profile shows what the index uses."""
+    missing = profile.loc[profile["district"].isna(), ["indicator", "year"]]
+    own = indicators.loc[
+        (indicators["code_state_district"] == code)
+        & indicators["indicator"].isin(missing["indicator"])
+        & indicators["value"].notna(),
+        ["indicator", "year", "value"],
+    ].merge(missing.rename(columns={"year": "shown_year"}), on="indicator")
+    own = own.loc[
+        (own["year"] < own["shown_year"]) & (own["year"] >= own["shown_year"] - composite.MAX_VALUE_AGE_YEARS)
+    ]
+    return own.sort_values("year").drop_duplicates("indicator", keep="last")[["indicator", "value", "year"]]
 
 
 def _applies(aggregate: str, group: str | None) -> bool:
@@ -337,6 +362,14 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         code,
         {i: options.default_year(i) for i in catalogue if options.years.get(i)},
     )
+    older = own_older_values(dataset.indicators, code, profile).set_index("indicator")
+    district_year = profile["year"].where(profile["district"].notna()).astype("Int64")
+    stand_in = profile["indicator"].isin(older.index)
+    profile = profile.assign(
+        district=profile["district"].where(~stand_in, profile["indicator"].map(older["value"])),
+        better_than_nation=profile["better_than_nation"].where(~stand_in),  # never compared across years
+    )
+    district_year = district_year.where(~stand_in, profile["indicator"].map(older["year"]).astype("Int64"))
     verdict = np.select(
         [profile["better_than_nation"] > 0, profile["better_than_nation"] < 0, profile["better_than_nation"] == 0],
         ["better", "worse", "same"],
@@ -349,6 +382,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             "unit": profile["indicator"].map(words.unit),
             "year": profile["year"],
             "district_value": profile["district"],
+            "district_year": district_year,
             "state_value": profile["state"],
             "class_value": profile["urban_class"],
             "nation_value": profile["nation"],
@@ -377,6 +411,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             "unit": words.t("unit"),
             "year": words.t("year"),
             "district_value": name,
+            "district_year": words.t("district_value_year"),
             "state_value": state_label,
             "class_value": peers_label,
             "nation_value": words.t("malaysia"),
@@ -385,6 +420,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             **({"from_districts": words.t("seat_value_basis")} if "from_districts" in indicator_frame.columns else {}),
         },
         no_data=words.no_data,
+        year_mark=words.t("year_value_mark"),
         value_labels={
             "from_districts": {True: words.t("from_districts"), False: words.t("published_per_seat")},
             "domain": {domain: words.t("domain_" + domain) for domain in indicator_frame["domain"].unique()},

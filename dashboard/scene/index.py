@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dashboard import composite, data, figures, metrics
+from dashboard import data, figures, metrics
 from dashboard.scene import common
 from dashboard.scene.base import Scene, Table
 from dashboard.selection import Selection
@@ -34,11 +34,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.sentences["imports_off"] = imports_off
     scene.sentences["weights"] = words.t("brief_weights", weights=weights_label(result.weights, domain_labels))
 
-    table = result.table
-    older_text = table["older_inputs"].map(
-        lambda found: "; ".join(words.t("value_from_year", label=words.label(i), year=y) for i, y in found.items())
-    )
-    table = table.assign(older_inputs_text=older_text)
+    table = common.with_older_inputs_text(result.table, words)
     shown = metrics.filter_state(table, state)
     scored = int(table["index"].notna().sum())
     bands = common.rank_bands(dataset, selection)
@@ -95,33 +91,16 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         no_data=words.no_data,
     )
     low = shown.loc[shown["low_coverage"].fillna(False).astype(bool) & shown["index"].notna(), "district"].tolist()
-    older = shown.loc[shown["older_inputs_text"] != ""]
-    if len(older):
-        items = ", ".join(f"{row.district} ({row.older_inputs_text})" for row in older.itertuples(index=False))
-        scene.sentences["older_values"] = words.t("older_values_note", years=composite.MAX_VALUE_AGE_YEARS, items=items)
+    older_values = common.older_values_sentence(shown, words)
+    if older_values:
+        scene.sentences["older_values"] = older_values
     if low:
         scene.sentences["low_coverage"] = words.t(
             "low_coverage_note", districts=", ".join(low), share=int(100 * result.spec.min_coverage)
         )
 
-    hover = (
-        "<br>"
-        + words.t("need_rank")
-        + ": "
-        + shown["need_rank"].astype("string").fillna("—")
-        + f" / {scored}"
-        + "<br>"
-        + words.t("coverage")
-        + ": "
-        + (100 * shown["coverage"]).round().astype("Int64").astype("string").fillna("—")
-        + " %"
-        + "<br>"
-        + words.t("weakest_domain")
-        + ": "
-        + shown["weakest_domain"].map(domain_labels).fillna("—")
-        + shown["older_inputs_text"].map(lambda text: f"<br><i>{text}</i>" if text else "")
-    )
-    scene.figure_builders["index_map"] = lambda geojson_url=None, state_borders=None, height=620: (
+    hover = common.index_hover(shown, words, domain_labels, scored)
+    scene.figure_builders["index_map"] = lambda geojson_url=None, state_borders=None, height=None: (
         figures.choropleth_map(
             shown.rename(columns={"index": "value"}),
             dataset.features,

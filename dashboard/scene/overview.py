@@ -133,9 +133,18 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         elif state is None:  # say so, rather than leave the district classes to pass for DOSM's strata
             scene.sentences[f"official_{row.domain}"] = words.t("official_stratum_none")
 
-    shown = metrics.filter_state(result.table, state)
+    shown = metrics.filter_state(common.with_older_inputs_text(result.table, words), state)
     map_table = shown[
-        ["code_state_district", "need_rank", "district", "state", "urban_class", "index", "coverage"]
+        [
+            "code_state_district",
+            "need_rank",
+            "district",
+            "state",
+            "urban_class",
+            "index",
+            "coverage",
+            "older_inputs_text",
+        ]
     ].sort_values("need_rank")
     scene.tables["index_map"] = Table(
         map_table,
@@ -148,11 +157,15 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             "state": words.t("state"),
             "index": words.t("index_name"),
             "coverage": words.t("coverage"),
+            "older_inputs_text": words.t("older_inputs"),
         },
         formats={"index": ".0f", "coverage": ".0%"},
         no_data=words.no_data,
     )
     scene.sentences["index_inputs"] = index_line
+    older_values = common.older_values_sentence(shown, words)
+    if older_values:
+        scene.sentences["older_values"] = older_values
     scene.sentences.update(common.unmeasured_sentences(result, words))
     scene.figure_builders["index_map"] = lambda geojson_url=None, state_borders=None, height=480: (
         figures.choropleth_map(
@@ -163,6 +176,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             unit=words.t("index_unit"),
             fmt=".0f",
             no_data_label=words.no_data,
+            extra_hover=common.index_hover(shown, words, domain_labels, int(result.table["index"].notna().sum())),
             state_borders=state_borders,
             state_lines=None
             if state_borders

@@ -70,6 +70,8 @@ chart_downloads.scene_chart(
     },
 )
 st.caption(scene.sentences["index_inputs"])
+if "older_values" in scene.sentences:
+    st.caption(scene.sentences["older_values"])
 for name, sentence in scene.sentences.items():
     if name.startswith("unmeasured_"):
         st.caption(sentence)

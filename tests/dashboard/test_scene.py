@@ -454,3 +454,35 @@ def test_every_national_card_says_whether_dosm_publishes_its_urban_rural_househo
     assert any(overview.sentences[f"official_{d}"] != none for d in measured["domain"]) and published
     state = scene.build(dataset, "overview", "state=Sabah")
     assert not [name for name in state.sentences if name.startswith("official_")]  # DOSM's strata are national
+
+
+def test_the_kuala_lumpur_profile_shows_its_2022_income_marked_and_never_compared_across_years(dataset):
+    from dashboard import scene
+
+    indicators = dataset.indicators
+    code = dataset.districts.loc[dataset.districts["district"] == "W.P. Kuala Lumpur", "code_state_district"].iloc[0]
+    table = scene.build(dataset, "district", f"district={code}").tables["indicators"]
+    row = table.frame.set_index("indicator").loc["household_income_median_rm"]
+    own = indicators.loc[
+        (indicators["code_state_district"] == code)
+        & (indicators["indicator"] == "household_income_median_rm")
+        & indicators["value"].notna()
+    ]
+    latest_own = own.loc[own["year"].idxmax()]
+    assert row["year"] == 2024 and int(latest_own["year"]) == 2022  # HIES 2024 omits KL
+    assert row["district_value"] == latest_own["value"] and row["district_year"] == 2022
+    assert pd.isna(row["vs_nation"])  # a 2022 value is not set against the 2024 nation
+    shown = table.display().set_index(table.labels["indicator"])
+    income = shown.loc[table.value_labels["indicator"]["household_income_median_rm"], table.labels["district_value"]]
+    assert income.endswith("(2022 value)")
+
+
+def test_the_overview_index_map_marks_older_values_as_the_index_page_does(dataset):
+    from dashboard import scene
+
+    overview, index = scene.build(dataset, "overview", ""), scene.build(dataset, "index", "")
+    assert overview.sentences["older_values"] == index.sentences["older_values"]
+    marked = overview.tables["index_map"].frame.set_index("district")["older_inputs_text"]
+    assert "2022 value" in marked["W.P. Kuala Lumpur"]
+    hover = str(overview.figure_builders["index_map"]().to_plotly_json())
+    assert "Median household income: 2022 value" in hover
