@@ -29,13 +29,20 @@ def note_page(page_id: str) -> None:
     st.session_state["_page"] = page_id
 
 
-def _from_url(param: str, options: list, key: str) -> None:
+def _from_url(param: str, options: list, key: str, resolve=None) -> None:
     """Seed a widget's state from the URL once per session; unknown values are ignored with a
     notice — only the first time the session reads that parameter (the link as opened), so a
-    later change (e.g. another indicator without the link's year) raises no false alarm."""
+    later change (e.g. another indicator without the link's year) raises no false alarm.
+    resolve: the command lines' resolver for this parameter (raw text -> canonical value), so a
+    link reads as `python -m dashboard.scene` reads it (`state=sabah` is Sabah in both)."""
     if key in st.session_state or param not in st.query_params:
         return
     raw = st.query_params[param]
+    if resolve is not None:
+        try:
+            raw = _encode(resolve(raw))
+        except selection.SelectionError:
+            pass  # not resolvable: ignored with the notice below
     matches = [option for option in options if _encode(option) == raw]
     read = st.session_state.setdefault("_params_read", set())
     if matches:
@@ -78,12 +85,13 @@ def url_selectbox(
     container=st,
     keep_as: str | None = None,
     slider: bool = False,
+    resolve=None,
     **kwargs,
 ):
     """A selectbox (with slider, a select_slider) whose value is read from and written to the query
     parameter `param`; with keep_as, the value also holds across pages for the session (state, year)."""
     _from_kept(keep_as, options, key)
-    _from_url(param, options, key)
+    _from_url(param, options, key, resolve)
     if key not in st.session_state or st.session_state[key] not in options:
         st.session_state[key] = default if default in options else options[0]
     _remember_widget(key)
@@ -107,6 +115,15 @@ def linked_or_kept(name: str, default=None):
     """What this page's link asks for (?name=…), else the selection kept this session; the caller
     checks it against what the user may choose."""
     return st.query_params.get(name) or kept(name, default)
+
+
+def linked_state(dataset: data.Dataset) -> str | None:
+    """The link's state (`state=sabah` read as the command lines read it), else the one chosen on
+    the other pages this session; None for Malaysia or a state the link names wrongly."""
+    try:
+        return selection.resolve_state(linked_or_kept("state"), dataset.state_names)
+    except selection.SelectionError:
+        return None
 
 
 def url_multiselect(label: str, options: list, key: str, param: str, format_func=str, container=st, **kwargs) -> list:
@@ -145,6 +162,7 @@ def state_selector(dataset: data.Dataset, container=st) -> str | None:
         default=default,
         container=container,
         keep_as="state",
+        resolve=lambda raw: selection.resolve_state(raw, dataset.state_names),
     )
     return None if chosen == ALL else chosen
 

@@ -18,10 +18,7 @@ st.markdown(ui.t("export_intro"))
 st.subheader(ui.t("briefing_title"))
 allowed = scope.export_states(dataset.state_names)
 column_scope, column_lang = st.columns([2, 1])
-chosen_state = url_state.linked_or_kept(
-    "state"
-)  # the link's state, else the one chosen on the other pages (or the official's own)
-chosen_state = None if chosen_state in (None, url_state.ALL) else chosen_state
+chosen_state = url_state.linked_state(dataset)  # the link's, else the one chosen on the other pages
 pack_state = column_scope.selectbox(
     ui.t("pack_scope"),
     allowed,

@@ -195,3 +195,15 @@ def test_the_chosen_indicator_and_year_stay_chosen_between_map_and_gaps(real_dat
         at.session_state["indicator"] == "household_income_median_rm"
         and at.session_state["year_household_income_median_rm"] == 2019
     )
+
+
+@pytest.mark.parametrize(("raw", "expected"), [("sabah", "Sabah"), ("kuala lumpur", "W.P. Kuala Lumpur")])
+def test_a_state_in_a_link_reads_as_the_command_lines_read_it(real_data, raw, expected):
+    from dashboard import data, selection
+
+    assert selection.resolve_state(raw, data.current_dataset().state_names) == expected  # the CLI's reading
+    at = run_page("views/overview.py", {"state": raw})
+    assert not at.exception and not at.info, "a resolvable state is no unrecognised value"
+    assert at.session_state["state"] == expected and at.query_params["state"] in (expected, [expected])
+    export = run_page("views/export.py", {"state": raw})
+    assert not export.exception and export.selectbox(key="pack_state").value == expected
