@@ -62,3 +62,50 @@ def test_overview_lists_the_scenes_priorities(real_data):
     text = " ".join(str(element.value) for element in at.markdown)
     for row in priorities.itertuples(index=False):
         assert f"**{row.district}**" in text and row.why in text
+
+
+# every table a page shows, per page (the charts' "view as table" and the page's own tables); the
+# scene's other tables feed sentences, cards or downloads and are checked where those are
+SHOWN_TABLES = {
+    "overview": ("index_map",),
+    "gaps": ("distribution", "trend", "state_gaps", "agricultural"),
+    "index": ("ranking", "rank_intervals", "domain_correlation"),
+    "district": ("domains", "indicators", "peers", "targets", "state_figures"),
+    "connectivity": ("national_series", "state_snapshot", "local_points", "districts", "validation", "farmers"),
+    "targets": ("summary", "status", "trend", "details"),
+    "plan": ("assumptions",),
+    "sources": ("sources",),
+}
+STATE_PAGES = ("overview", "gaps", "index", "district", "targets")  # pages with the state filter
+SELECTIONS = {
+    "all": {},
+    "sabah": {"state": "Sabah"},
+    "weights": {"w_economy": "0.5", "w_connectivity": "0.1"},
+    "imports_off": {"imports": "off", "state": "Sabah", "w_learning": "0.4"},
+}
+
+
+def same_table(shown: pd.DataFrame, expected: pd.DataFrame) -> bool:
+    return shown.shape == expected.shape and shown.reset_index(drop=True).astype(str).equals(
+        expected.reset_index(drop=True).astype(str)
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("selection", list(SELECTIONS))
+@pytest.mark.parametrize("page", list(SHOWN_TABLES))
+def test_every_table_a_page_shows_is_its_scenes_table(real_data, page, selection):
+    params = dict(SELECTIONS[selection])
+    if page not in STATE_PAGES:
+        params.pop("state", None)
+    at = run_page(f"views/{page}.py", params)
+    assert not at.exception, [item.message for item in at.exception]
+    expected = scene_for(real_data, page, "&".join(f"{k}={v}" for k, v in params.items()))
+    shown = [frame.value for frame in at.dataframe]
+    missing = [
+        name
+        for name in SHOWN_TABLES[page]
+        if name in expected.tables and not any(same_table(frame, expected.tables[name].display()) for frame in shown)
+    ]
+    assert not missing, f"{page} ({selection}): shown tables differ from the scene's {missing}"
+    assert any(name in expected.tables for name in SHOWN_TABLES[page])
