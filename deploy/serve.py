@@ -22,9 +22,9 @@ PAGE_MODULES = ("dashboard.ui", "dashboard.url_state", "dashboard.signin", "dash
 
 
 def main() -> None:
-    """Start the warm-up thread, then Streamlit's own CLI in this (main) thread."""
+    """Start the warm-up thread, then Streamlit's own CLI in this (main) thread. The project is
+    installed (`pip install -e .`, as `make install` does), so `dashboard` imports from anywhere."""
     os.chdir(REPO)
-    sys.path.insert(0, str(REPO))
     from streamlit.web import cli  # first, in this thread: Streamlit reads its config from the CLI flags below
 
     from dashboard import warmup
