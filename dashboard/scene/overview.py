@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dashboard import data, figures, metrics, texts
+from dashboard import connectivity_evidence, data, figures, metrics, texts
 from dashboard.scene import common
+from dashboard.scene import connectivity as connectivity_scene
 from dashboard.scene.base import Scene, Table
 from dashboard.selection import Selection
 
@@ -187,9 +188,6 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             geojson_url=geojson_url,
         )
     )
-
-    from dashboard import connectivity_evidence
-    from dashboard.scene import connectivity as connectivity_scene
 
     # measured first, as every page: imported > published local figure (≤ 3 years) > modelled
     listed = common.priority_table(
