@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -353,22 +354,44 @@ def group_value(
     return weighted_mean(frame[value_col], frame[weight_col])
 
 
-def district_profile(
+def figures_by_group(frame: pd.DataFrame, group_col: str, aggregate: str = "weighted_mean") -> dict[str, float]:
+    """group_value for every group of `group_col` at once (the same rules: a sum needs every district's
+    value; a weighted mean leaves out districts without a value or population; "none" gives NaN)."""
+    groups = frame[group_col].astype(object)
+    values = frame["value"].astype(float)
+    if aggregate == "none":
+        return dict.fromkeys(groups.dropna().unique(), float("nan"))
+    if aggregate == "sum":
+        complete = values.notna().groupby(groups).all()
+        return values.groupby(groups).sum().where(complete).astype(float).to_dict()
+    weights = frame["population"].astype(float)
+    present = values.notna() & weights.notna() & (weights > 0)
+    weighted = (values * weights).where(present).groupby(groups).sum(min_count=1)
+    total = weights.where(present).groupby(groups).sum(min_count=1)
+    return (weighted / total).astype(float).to_dict()
+
+
+@dataclass(frozen=True)
+class ProfileFigures:
+    """One indicator at its shown year: every district's value and the group figures a profile compares with."""
+
+    year: int
+    aggregate: str
+    values: pd.Series  # by code_state_district
+    nation: float
+    by_state: dict[str, float]
+    by_class: dict[str, float]
+
+
+def profile_figures(
     districts: pd.DataFrame,
     indicators: pd.DataFrame,
     catalogue: dict[str, dict],
-    code: str,
     years_shown: Mapping[str, int] | None = None,
-) -> pd.DataFrame:
-    """Every indicator at its year (`years_shown`: the pages' default-year rule; else its latest): the
-    district against its state, its urban class and the nation.
-
-    Returns one row per indicator with district, state, urban_class and national figures, the
-    year, whether each group figure applies (`group_figures`: no class figure for counts, none
-    at all for aggregate "none"), and whether the district is better or worse than the nation.
-    """
-    row = districts.set_index("code_state_district").loc[code]
-    records = []
+) -> dict[str, ProfileFigures]:
+    """Every indicator with data at its year (`years_shown`, else its latest), with its state, class and
+    national figures. The same for every district's profile, so a page computes it once per build."""
+    figures = {}
     for indicator, entry in catalogue.items():
         years = indicator_years(indicators, indicator)
         if not years:
@@ -376,25 +399,58 @@ def district_profile(
         year = (years_shown or {}).get(indicator) or years[-1]
         frame = weighted_frame(districts, indicators, indicator, year)
         aggregate = entry.get("aggregate", "weighted_mean")
-        value = frame.loc[frame["code_state_district"] == code, "value"].iloc[0]
-        national = group_value(frame, aggregate)
-        in_class = frame.loc[frame["urban_class"] == row["urban_class"]]
+        figures[indicator] = ProfileFigures(
+            year=year,
+            aggregate=aggregate,
+            values=frame.set_index("code_state_district")["value"],
+            nation=group_value(frame, aggregate),
+            by_state=figures_by_group(frame, "state", aggregate),
+            by_class=figures_by_group(frame, "urban_class", aggregate) if aggregate != "sum" else {},
+        )
+    return figures
+
+
+def district_profile(
+    districts: pd.DataFrame,
+    indicators: pd.DataFrame,
+    catalogue: dict[str, dict],
+    code: str,
+    years_shown: Mapping[str, int] | None = None,
+    figures: Mapping[str, ProfileFigures] | None = None,
+) -> pd.DataFrame:
+    """Every indicator at its year (`years_shown`: the pages' default-year rule; else its latest): the
+    district against its state, its urban class and the nation. figures: profile_figures for the same
+    arguments, when the caller keeps them (they do not depend on the district).
+
+    Returns one row per indicator with district, state, urban_class and national figures, the
+    year, whether each group figure applies (`group_figures`: no class figure for counts, none
+    at all for aggregate "none"), and whether the district is better or worse than the nation.
+    """
+    row = districts.set_index("code_state_district").loc[code]
+    if figures is None:
+        figures = profile_figures(districts, indicators, catalogue, years_shown)
+    records = []
+    for indicator, entry in catalogue.items():
+        if indicator not in figures:
+            continue
+        found = figures[indicator]
+        value = found.values.get(code, float("nan"))
         comparison = float("nan")
-        if entry["direction"] != "context" and pd.notna(value) and pd.notna(national) and aggregate != "sum":
+        if entry["direction"] != "context" and pd.notna(value) and pd.notna(found.nation) and found.aggregate != "sum":
             sign = 1 if entry["direction"] == "higher_is_better" else -1
-            comparison = sign * (value - national)
+            comparison = sign * (value - found.nation)
         records.append(
             {
                 "indicator": indicator,
                 "domain": entry["domain"],
-                "year": year,
+                "year": found.year,
                 "method": entry["method"],
                 "district": value,
-                "state": group_value(frame.loc[frame["state"] == row["state"]], aggregate),
-                "urban_class": group_value(in_class, aggregate) if aggregate != "sum" else float("nan"),
-                "nation": national,
+                "state": found.by_state.get(row["state"], float("nan")),
+                "urban_class": found.by_class.get(row["urban_class"], float("nan")),
+                "nation": found.nation,
                 "better_than_nation": comparison,
-                "group_figures": aggregate,
+                "group_figures": found.aggregate,
             }
         )
     return pd.DataFrame(records)

@@ -117,8 +117,9 @@ def target_rows(
     evaluation row used (for the outlook's fan chart)."""
     lang, no_data = words.lang, words.no_data
     rows, used = [], {}
+    by_target = dict(tuple(evaluations.groupby("target_id", sort=False)))  # one pass, not one filter per target
     for target in target_list:
-        measured = evaluations.loc[evaluations["target_id"] == target["id"]]
+        measured = by_target.get(target["id"], evaluations.iloc[:0])
         candidates = [
             ("district", measured.loc[(measured["level"] == "district") & (measured["code"] == code)]),
             ("state", measured.loc[(measured["level"] == "state") & (measured["code"] == state)]),
@@ -355,12 +356,13 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
 
     # --- every indicator at its default year (the one rule of every page: common.Options.default_year)
     options = common.options(dataset)
+    years_shown = {i: options.default_year(i) for i in catalogue if options.years.get(i)}
+    group_figures = dataset.memo(
+        ("profile_figures",),
+        lambda: metrics.profile_figures(dataset.districts, dataset.indicators, catalogue, years_shown),
+    )  # the same for every profile of this build and level: once, not per visit
     profile = metrics.district_profile(
-        dataset.districts,
-        dataset.indicators,
-        catalogue,
-        code,
-        {i: options.default_year(i) for i in catalogue if options.years.get(i)},
+        dataset.districts, dataset.indicators, catalogue, code, years_shown, group_figures
     )
     older = own_older_values(dataset.indicators, code, profile).set_index("indicator")
     district_year = profile["year"].where(profile["district"].notna()).astype("Int64")

@@ -98,3 +98,23 @@ def test_group_value_sums_counts_only_when_complete():
     assert metrics.group_value(FRAME, "sum") == pytest.approx(260.0)
     assert math.isnan(metrics.group_value(FRAME.assign(value=[1.0, float("nan"), 2.0, 3.0]), "sum"))
     assert metrics.group_value(FRAME) == pytest.approx((9000 + 8000 + 21000 + 12000) / 800)
+
+
+def test_group_figures_at_once_follow_the_one_group_rules():
+    """Synthetic districts: A has two with values (weights 1 and 3) and one without; B one with no population."""
+    frame = pd.DataFrame(
+        {
+            "state": ["A", "A", "A", "B"],
+            "value": [10.0, 20.0, float("nan"), 5.0],
+            "population": [1.0, 3.0, 2.0, float("nan")],
+        }
+    )
+    means = metrics.figures_by_group(frame, "state")
+    assert means["A"] == pytest.approx((10 * 1 + 20 * 3) / 4) and math.isnan(means["B"])
+    sums = metrics.figures_by_group(frame, "state", "sum")
+    assert math.isnan(sums["A"]) and sums["B"] == 5.0  # a sum needs every district's value
+    for state in ("A", "B"):
+        for aggregate in ("weighted_mean", "sum"):
+            expected = metrics.group_value(frame.loc[frame["state"] == state], aggregate)
+            got = metrics.figures_by_group(frame, "state", aggregate)[state]
+            assert got == pytest.approx(expected, nan_ok=True)
