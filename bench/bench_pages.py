@@ -82,6 +82,12 @@ def measure() -> dict:
     def weighted_frame() -> None:
         metrics.weighted_frame(dataset.districts, dataset.indicators, "internet_hh_pct", 2024)
 
+    codes = iter(dataset.districts["code_state_district"].tolist())
+    scene.build_selection(dataset, Selection(page="district", lang="en", district=next(codes)))  # build-wide parts
+
+    def profile_visit() -> None:  # another district's profile each time (a scene is kept per selection)
+        scene.build_selection(dataset, Selection(page="district", lang="en", district=next(codes)))
+
     def default_scenes_cold() -> None:
         dataset.cache.clear()
         for state in (None, *dataset.state_names):
@@ -93,6 +99,7 @@ def measure() -> dict:
         "weight_change_ms": round(median_ms(weight_change), 1),
         "map_filter_change_ms": round(median_ms(filter_change), 1),
         "weighted_frame_ms": round(median_ms(weighted_frame, 21), 2),
+        "profile_visit_ms": round(median_ms(profile_visit, 9), 0),
         "default_scenes_cold_ms": round(median_ms(default_scenes_cold, 3), 0),
         "index_map_payload_kib": round(payload[-1] / 1024, 1),
     }

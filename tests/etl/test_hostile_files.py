@@ -179,7 +179,10 @@ def make(name: str, data: bytes | None) -> bytes:
         name == "wide_xlsx"
     ):  # a real workbook whose sheet XML is written directly (openpyxl takes seconds for 10,000 cells)
         cells = "".join(f'<c t="inlineStr"><is><t>c{i}</t></is></c>' for i in range(10_000))
-        sheet = f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">{cells}</row></sheetData></worksheet>'
+        sheet = (
+            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            f'<sheetData><row r="1">{cells}</row></sheetData></worksheet>'
+        )
         with zipfile.ZipFile(io.BytesIO(xlsx([["x"]], write_only=False))) as template:
             parts = {item.filename: template.read(item.filename) for item in template.infolist()}
         return zip_of({**parts, "xl/worksheets/sheet1.xml": sheet.encode()})
@@ -283,3 +286,60 @@ def test_the_app_upload_limit_matches_the_importer_limit():
         (Path(importer.__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     )
     assert config["server"]["maxUploadSize"] == importer.MAX_UPLOAD_MB
+
+
+# Memory around the corpus (issue #19 bar: "server memory back within bounds"), measured in a fresh
+# interpreter so the figures are its own: the whole corpus is run twice after one good import.
+PEAK_BOUND_MIB = 256  # measured +70 MiB (1 Dec); the large files are refused before they are parsed
+SETTLED_BOUND_MIB = 16  # the second pass leaves the process no bigger than the first: nothing kept
+MEMORY_SCRIPT = """
+import gc, json, resource
+import pandas as pd
+import test_hostile_files as corpus
+from etl import importer
+
+def rss_mib():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+districts = pd.DataFrame({"code_state_district": ["1_1", "1_2", "2_1", "2_2", "12_15"],
+    "state": ["Johor", "Johor", "Kedah", "Kedah", "Sabah"],
+    "district": ["Batu Pahat", "Kluang", "Kota Setar", "Kubang Pasu", "Pitas"]})  # synthetic, as the fixture
+aliases = pd.DataFrame({"state": ["Kedah"], "alias": ["Alor Setar"], "code_state_district": ["2_1"]})
+good = b"district,state,year,value\\nPitas,Sabah,2024,61.5\\nBatu Pahat,Johor,2024,97\\n"
+assert importer.prepare_import(good, "good.csv", corpus.request(), districts, aliases, corpus.CATALOGUE)[1]
+gc.collect()
+baseline, passes = rss_mib(), []
+for _ in range(2):
+    for name, (file_name, data, _) in sorted(corpus.CORPUS.items()):
+        result, entry = importer.prepare_import(corpus.make(name, data), file_name, corpus.request(), districts,
+                                                aliases, corpus.CATALOGUE)
+        assert entry is None and not result.ok, name
+    gc.collect()
+    passes.append(rss_mib())
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"baseline_mib": baseline, "peak_mib": peak, "after_passes_mib": passes}))
+"""
+
+
+@pytest.mark.slow
+def test_the_corpus_leaves_memory_within_bounds():
+    import json
+    import os
+    import subprocess
+    import sys
+
+    here = Path(__file__).resolve().parent
+    path = os.pathsep.join([str(here), str(here.parent), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", MEMORY_SCRIPT],
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    first, second = figures["after_passes_mib"]
+    assert figures["peak_mib"] - figures["baseline_mib"] < PEAK_BOUND_MIB, figures
+    assert second - first < SETTLED_BOUND_MIB, figures
