@@ -51,17 +51,20 @@ INDICATOR, YEAR = "piped_water_hh_pct", 2024
 
 # The map shows exactly `expected` districts (the data traces: keyed by district code, with hover)
 # and they have been painted (at least that many .choroplethlocation paths in the SVG).
-MAP_SHOWS_JS = """(expected) => {
+MAP_SHOWS_JS = (
+    """(expected) => {
     const plot = document.querySelector('.js-plotly-plot');
     if (!plot || !plot.data || document.querySelectorAll('.js-plotly-plot').length !== 1) return false;
     const codes = plot.data
-        .filter(t => t.type === 'choropleth' && t.featureidkey === 'properties.code_state_district' && t.hoverinfo !== 'skip')
+        .filter(t => t.type === 'choropleth' && t.featureidkey === 'properties.code_state_district'"""
+    """ && t.hoverinfo !== 'skip')
         .flatMap(t => Array.from(t.locations));
     if (codes.length !== expected.length) return false;
     const want = new Set(expected);
     if (!codes.every(c => want.has(c))) return false;
     return plot.querySelectorAll('.choroplethlocation').length >= expected.length;
 }"""
+)
 
 
 def free_port() -> int:
@@ -264,7 +267,8 @@ def data_dir() -> Path:
     directory = Path(os.environ.get("JURANG_DATA_DIR", directory))
     if not (directory / "processed" / "districts.parquet").exists():
         sys.exit(
-            f"no build in {directory}: run `JURANG_DATA_DIR={directory} python -m etl build --mirror <raw mirror>` first"
+            f"no build in {directory}: run `JURANG_DATA_DIR={directory} "
+            "python -m etl build --mirror <raw mirror>` first"
         )
     return directory
 
@@ -444,7 +448,8 @@ def measure(
                 ),
             }
             figures["figure_frame_kib"] = round(moments["figure_bytes"] / 1024, 1)
-            # what the browser fetches only once the figure has arrived (plotly.js chunk, the shapes): on the critical path
+            # what the browser fetches only once the figure has arrived
+            # (plotly.js chunk, the shapes): on the critical path
             late = [r for r in http.values() if r.get("requested", 0) >= moments["figure_frame"]]
             figures["fetched_after_figure"] = {
                 "responses": len(late),
@@ -564,46 +569,55 @@ def report(figures: dict) -> None:
     print(f"-- Map page {where}, app from {figures['repo']}")
     print(f"cold start: process start -> healthy                     {figures['health_s']:6.2f} s")
     print(
-        f"cold start: process start -> first map painted (/map)    {figures['first_map_s']:6.2f} s  (of which page open -> map {figures['open_to_map_s']:.2f} s)"
+        f"cold start: process start -> first map painted (/map)    {figures['first_map_s']:6.2f} s  "
+        f"(of which page open -> map {figures['open_to_map_s']:.2f} s)"
     )
     for step, seconds in figures.get("first_map_breakdown_s", {}).items():
         print(f"    {step:<66} {seconds:6.2f} s")
     print(
-        f"    first script run on the server (app.py + page, imports included)   {figures['first_script_run_ms'] or float('nan'):8.0f} ms"
+        "    first script run on the server (app.py + page, imports included)   "
+        f"{figures['first_script_run_ms'] or float('nan'):8.0f} ms"
     )
     print(
-        f"    figure message (WebSocket frame with the choropleth)               {figures.get('figure_frame_kib', float('nan')):8.1f} KiB"
+        "    figure message (WebSocket frame with the choropleth)               "
+        f"{figures.get('figure_frame_kib', float('nan')):8.1f} KiB"
     )
     if "fetched_after_figure" in figures:
         late = figures["fetched_after_figure"]
         print(
-            f"    fetched only after the figure arrived: {late['responses']} responses, {late['kib_transferred']:,.0f} KiB ({', '.join(late['files'])})"
+            f"    fetched only after the figure arrived: {late['responses']} responses, "
+            f"{late['kib_transferred']:,.0f} KiB ({', '.join(late['files'])})"
         )
     for timings in figures["warmup_s"]:
         print(f"    warm-up thread (s): {timings}")
     print(f"warm reload of /map (new session, browser cache warm)    {figures['warm_reload_s']:6.2f} s")
     select = figures["select_ms"]
     print(
-        f"State selectbox -> repaint (median of {len(select['each'])})              {select['median']:,} ms  (min {select['min']}, max {select['max']}; "
+        f"State selectbox -> repaint (median of {len(select['each'])})              {select['median']:,} ms  "
+        f"(min {select['min']}, max {select['max']}; "
         f"server script run median {figures['select_script_run_ms_median']} ms)"
     )
     enter, rerun = figures["select_from_enter_ms"], figures["select_rerun_websocket"]
     print(
-        f"    from the Enter that chooses the state -> repainted     {enter['median']:,} ms  (min {enter['min']}, max {enter['max']}); "
+        f"    from the Enter that chooses the state -> repainted     {enter['median']:,} ms  "
+        f"(min {enter['min']}, max {enter['max']}); "
         f"per rerun {rerun['kib_median']:,} KiB in {rerun['frames_median']:g} WebSocket frames (medians)"
     )
     print(f"State selectbox -> all areas                             {figures['select_all_ms']:,} ms")
     url = figures["shared_url_ms"]
     print(
-        f"shared URL /map?state=..&indicator=..&year=.. -> map     {url['median']:,} ms  (median; min {url['min']}, max {url['max']})"
+        f"shared URL /map?state=..&indicator=..&year=.. -> map     {url['median']:,} ms  "
+        f"(median; min {url['min']}, max {url['max']})"
     )
     print(
-        f"first visit over the wire: HTTP {figures['http_transferred_kib']:,.0f} KiB ({figures['http_responses']} responses; bodies {figures['http_bodies_kib']:,.0f} KiB) "
+        f"first visit over the wire: HTTP {figures['http_transferred_kib']:,.0f} KiB "
+        f"({figures['http_responses']} responses; bodies {figures['http_bodies_kib']:,.0f} KiB) "
         f"+ WebSocket {figures['websocket_first_map_kib']:,.0f} KiB = {figures['first_visit_total_kib']:,.0f} KiB"
     )
     for kind, entry in sorted(figures["http_by_kind"].items(), key=lambda item: -item[1]["kib"]):
         print(
-            f"    {kind:<40} {entry['responses']:5d} responses  {entry['kib']:8,.0f} KiB  {'/'.join(entry['encodings'])}"
+            f"    {kind:<40} {entry['responses']:5d} responses  "
+            f"{entry['kib']:8,.0f} KiB  {'/'.join(entry['encodings'])}"
         )
     print(f"server RSS at the end (MiB, per process)                 {figures['server_rss_mib']}")
     if "sessions_per_replica" in figures:
@@ -733,7 +747,8 @@ def main() -> None:
             "ratio this / against (medians): "
             + ", ".join(f"{key} {value:.2f}" for key, value in summary["ratio_vs_against"].items())
         )
-        # each pair ran back to back: on a machine whose load drifts, the median of the pairs' own ratios is the steadier figure
+        # each pair ran back to back: on a machine whose load drifts,
+        # the median of the pairs' own ratios is the steadier figure
         summary["pair_ratio_median"] = {
             key: round(statistics.median(pick(a, key) / pick(b, key) for a, b in zip(results["a"], results["b"])), 3)
             for key in KEYS

@@ -75,7 +75,8 @@ def pages(pack: bytes) -> int:
 
 def run(dataset: data.Dataset, state: str) -> bool:
     print(
-        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; browser {renderer.browser_path()}"
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"browser {renderer.browser_path()}"
     )
     figure, source = national_map(dataset)
     ok = True
@@ -100,7 +101,8 @@ def run(dataset: data.Dataset, state: str) -> bool:
         result["export_s"][fmt] = {"cold": round(cold, 3), "warm": round(warm, 3), "kib": round(len(payload) / 1024, 1)}
         print(f"  {fmt:<6} {cold:>28.2f} s {warm:>18.2f} s {len(payload) / 1024:>7.0f} KiB")
     print(
-        f"  browsers started in this process: {renderer.BROWSER.starts} (one per cold measurement; warm exports reuse it)"
+        f"  browsers started in this process: {renderer.BROWSER.starts} "
+        "(one per cold measurement; warm exports reuse it)"
     )
 
     frame = metrics.weighted_frame(dataset.districts, dataset.indicators, "household_income_median_rm", 2024)
@@ -113,12 +115,16 @@ def run(dataset: data.Dataset, state: str) -> bool:
         fmt=",.0f",
         mean_label="population-weighted mean",
     )
+
+    def strip_seconds(fmt: str) -> float:
+        def render() -> bytes:
+            return export.figure_bytes(strip, fmt, title="Median household income", source_line=source)
+
+        return timed(render, repeat=5)[0]
+
     print(
         "chart export, gaps strip plot (warm, median of 5):  "
-        + "   ".join(
-            f"{fmt} {timed(lambda: export.figure_bytes(strip, fmt, title='Median household income', source_line=source), repeat=5)[0]:.2f} s"
-            for fmt in export.FORMATS
-        )
+        + "   ".join(f"{fmt} {strip_seconds(fmt):.2f} s" for fmt in export.FORMATS)
     )
 
     print("\nbriefing packs (A4 landscape, English):")
@@ -139,7 +145,8 @@ def run(dataset: data.Dataset, state: str) -> bool:
     )
 
     print(
-        f"\nbars: warm chart export < {WARM_BAR_S:.0f} s, state pack < {STATE_PACK_BAR_S:.0f} s: {'met' if ok else 'NOT MET'}"
+        f"\nbars: warm chart export < {WARM_BAR_S:.0f} s, "
+        f"state pack < {STATE_PACK_BAR_S:.0f} s: {'met' if ok else 'NOT MET'}"
     )
     print(json.dumps(result, separators=(",", ":")))
     return ok
@@ -175,7 +182,8 @@ def cli_against(other: Path, state: str, pairs: int) -> int:
             for label, checkout in order:
                 runs[label].append(cli_run(checkout, state, Path(temp) / f"{label}.pdf"))
                 print(
-                    f"  pair {pair + 1} {label:<5} wall {runs[label][-1][0]:6.2f} s  cpu {runs[label][-1][1]:6.2f} s  load {os.getloadavg()[0]:.1f}"
+                    f"  pair {pair + 1} {label:<5} wall {runs[label][-1][0]:6.2f} s  "
+                    f"cpu {runs[label][-1][1]:6.2f} s  load {os.getloadavg()[0]:.1f}"
                 )
     medians = {
         label: (statistics.median(w for w, _ in values), statistics.median(c for _, c in values))
@@ -183,8 +191,10 @@ def cli_against(other: Path, state: str, pairs: int) -> int:
     }
     ratio_wall, ratio_cpu = medians["this"][0] / medians["other"][0], medians["this"][1] / medians["other"][1]
     print(
-        f"briefing CLI, {state}, whole process, medians of {pairs}: this {medians['this'][0]:.2f} s wall / {medians['this'][1]:.2f} s cpu; "
-        f"{other}: {medians['other'][0]:.2f} s / {medians['other'][1]:.2f} s; ratio x{ratio_wall:.2f} wall, x{ratio_cpu:.2f} cpu; "
+        f"briefing CLI, {state}, whole process, medians of {pairs}: "
+        f"this {medians['this'][0]:.2f} s wall / {medians['this'][1]:.2f} s cpu; "
+        f"{other}: {medians['other'][0]:.2f} s / {medians['other'][1]:.2f} s; "
+        f"ratio x{ratio_wall:.2f} wall, x{ratio_cpu:.2f} cpu; "
         f"target <= {CLI_PACK_TARGET_S:.0f} s: {'met' if medians['this'][0] <= CLI_PACK_TARGET_S else 'NOT MET'}"
     )
     print(

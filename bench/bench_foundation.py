@@ -203,7 +203,8 @@ def app_figures(mirror: Path) -> dict:
         print(f"map figure to JSON, national:                        {to_json_s * 1000:.0f} ms")
         print(f"map payload, national figure JSON, shapes inline (exports): {len(payload) / 1024:.0f} KiB")
         print(
-            f"map payload, national figure JSON, shapes served once (app): {len(served_map(national).to_json()) / 1024:.0f} KiB"
+            "map payload, national figure JSON, shapes served once (app): "
+            f"{len(served_map(national).to_json()) / 1024:.0f} KiB"
         )
         print(f"map payload, Sarawak figure JSON:                    {len(state_fig.to_json()) / 1024:.0f} KiB")
         print(f"district display GeoJSON (160 districts):            {geojson_bytes / 1024:.0f} KiB")
@@ -237,12 +238,15 @@ def main() -> None:
         print(f"  etl build --force, whole process (median of {args.runs}): {figures_etl['full_build_s']:.2f} s")
         print(f"  etl no-op rebuild, whole process (median of {args.runs}): {figures_etl['noop_build_s']:.2f} s")
         print(
-            f"  CPU seconds (user + system), full / no-op (medians): {figures_etl['full_build_cpu_s']:.2f} s / {figures_etl['noop_build_cpu_s']:.2f} s"
+            "  CPU seconds (user + system), full / no-op (medians): "
+            f"{figures_etl['full_build_cpu_s']:.2f} s / {figures_etl['noop_build_cpu_s']:.2f} s"
         )
         if "full_build_no_cache_s" in figures_etl:
             print(
-                f"  etl build --force --no-cache (cold cache), wall / CPU: {figures_etl['full_build_no_cache_s']:.2f} s / {figures_etl['full_build_no_cache_cpu_s']:.2f} s; "
-                f"outputs sha256-identical with and without the cache in every run: {figures_etl['cache_outputs_identical']}"
+                "  etl build --force --no-cache (cold cache), wall / CPU: "
+                f"{figures_etl['full_build_no_cache_s']:.2f} s / {figures_etl['full_build_no_cache_cpu_s']:.2f} s; "
+                "outputs sha256-identical with and without the cache in every run: "
+                f"{figures_etl['cache_outputs_identical']}"
             )
         for name, seconds in figures_etl["steps_s"].items():
             print(f"    {name:<28} {seconds:6.2f} s")
@@ -265,11 +269,13 @@ def main() -> None:
                 ),
             }
             print(
-                f"speed-up vs {other['commit']} without the cache (--no-cache): full build x{result['full_build_no_cache_ratio']} (wall), "
+                f"speed-up vs {other['commit']} without the cache (--no-cache): "
+                f"full build x{result['full_build_no_cache_ratio']} (wall), "
                 f"CPU x{result['full_build_no_cache_cpu_ratio']}"
             )
         print(
-            f"speed-up vs {other['commit']}: full build x{result['full_build_ratio']}, no-op x{result['noop_build_ratio']} (wall); "
+            f"speed-up vs {other['commit']}: full build x{result['full_build_ratio']}, "
+            f"no-op x{result['noop_build_ratio']} (wall); "
             f"CPU x{result['full_build_cpu_ratio']}, x{result['noop_build_cpu_ratio']}"
         )
         verdicts = result.get("outputs_identical", {})

@@ -162,7 +162,8 @@ async def user(
                 await page.locator(f".js-plotly-plot, {EXCEPTION}").first.wait_for(timeout=ACTION_TIMEOUT_MS)
                 if await page.locator(EXCEPTION).count():
                     errors.append(
-                        f"user {number} {state}/{indicator}: stException: {(await page.locator(EXCEPTION).first.inner_text())[:200]}"
+                        f"user {number} {state}/{indicator}: stException: "
+                        f"{(await page.locator(EXCEPTION).first.inner_text())[:200]}"
                     )
                     continue
                 await page.wait_for_function(MAP_SHOWS_JS, arg=codes[state], timeout=ACTION_TIMEOUT_MS)
@@ -327,20 +328,24 @@ def report(result: dict) -> None:
         else f"direct, one server ({result['launcher']})"
     )
     print(
-        f"-- {result['users']} simultaneous browser sessions x {result['actions']} map views (state + indicator via URL), {where}, app from {result['repo']}"
+        f"-- {result['users']} simultaneous browser sessions x {result['actions']} map views "
+        f"(state + indicator via URL), {where}, app from {result['repo']}"
     )
     print(
-        f"map views completed             {result['views_completed']} / {result['views_requested']}  in {result['elapsed_s']:.1f} s (incl. 1 warm-up view)"
+        f"map views completed             {result['views_completed']} / {result['views_requested']}  "
+        f"in {result['elapsed_s']:.1f} s (incl. 1 warm-up view)"
     )
     if "time_to_map_s" in result:
         t = result["time_to_map_s"]
         print(
-            f"time-to-updated-map  p50 {t['p50']:.2f} s   p95 {t['p95']:.2f} s   min {t['min']:.2f} s   max {t['max']:.2f} s"
+            f"time-to-updated-map  p50 {t['p50']:.2f} s   "
+            f"p95 {t['p95']:.2f} s   min {t['min']:.2f} s   max {t['max']:.2f} s"
         )
     if "script_run_ms" in result:
         r = result["script_run_ms"]
         print(
-            f"server-side script run per rerun ({r['count']} runs)  p50 {r['p50']:.0f} ms   p95 {r['p95']:.0f} ms   max {r['max']:.0f} ms"
+            f"server-side script run per rerun ({r['count']} runs)  "
+            f"p50 {r['p50']:.0f} ms   p95 {r['p95']:.0f} ms   max {r['max']:.0f} ms"
         )
     if "health_ms" in result:
         h = result["health_ms"]
@@ -348,12 +353,14 @@ def report(result: dict) -> None:
             f"/_stcore/health under load       median {h['median']} ms   max {h['max']} ms   failures {h['failures']}"
         )
     print(
-        f"server CPU during the run        {result['server_cpu_s']:.1f} s of {result['elapsed_s']:.1f} s wall; browser CPU (chromium + driver) {result['browser_cpu_s']} s "
+        f"server CPU during the run        {result['server_cpu_s']:.1f} s of {result['elapsed_s']:.1f} s wall; "
+        f"browser CPU (chromium + driver) {result['browser_cpu_s']} s "
         f"({os.cpu_count()} cores shared)"
     )
     m = result["rss_mib"]
     print(
-        f"RSS per server process (MiB)     idle {m['idle']}   peak {m['peak']}   after load {m['after']}   5 s after sessions closed {m['settled']}"
+        f"RSS per server process (MiB)     idle {m['idle']}   peak {m['peak']}   after load {m['after']}   "
+        f"5 s after sessions closed {m['settled']}"
     )
     if result["sessions_per_replica"]:
         print(f"WebSocket sessions per replica   {result['sessions_per_replica']}")

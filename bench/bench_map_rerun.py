@@ -179,7 +179,8 @@ def main() -> None:
             print(f"  {phase}: " + ", ".join(f"{part} {ms:g}" for part, ms in medians[phase].items() if ms >= 0.5))
         for scope in ("Sabah", "all"):
             print(
-                f"  elements sent for {scope} (KiB): {summary[name][f'element_kib_{scope}']}; area options {summary[name][f'multiselect_options_{scope}']}"
+                f"  elements sent for {scope} (KiB): {summary[name][f'element_kib_{scope}']}; "
+                f"area options {summary[name][f'multiselect_options_{scope}']}"
             )
     if args.against:
         summary["ratio_whole_run"] = {

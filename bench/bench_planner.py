@@ -168,12 +168,16 @@ def run(rounds: int, budget: float) -> bool:
     for case in cases:
         scene = f"{case['scene_s']:>5.1f}s" if "scene_s" in case else "     —"
         print(
-            f"{case['case']:<28} {case['units']:>5} {case['candidates']:>5} {case['solve_s_median']:>8.3f}s {case['solve_s_max']:>5.2f}s {case['ratio_to_bar']:>5.2f} "
-            f"{'yes' if case['hit_time_limit'] else 'no':>5} {case['milp']:>12,.3f} {case['greedy']:>12,.3f} {case['random_best']:>12,.3f} {case['upper_bound']:>12,.3f} {scene}"
+            f"{case['case']:<28} {case['units']:>5} {case['candidates']:>5} {case['solve_s_median']:>8.3f}s "
+            f"{case['solve_s_max']:>5.2f}s {case['ratio_to_bar']:>5.2f} "
+            f"{'yes' if case['hit_time_limit'] else 'no':>5} {case['milp']:>12,.3f} {case['greedy']:>12,.3f} "
+            f"{case['random_best']:>12,.3f} {case['upper_bound']:>12,.3f} {scene}"
         )
     print(
-        "\nobjective units: gap = points off the rural shortfall, people = people reached, lowest_index = index points of the 20 lowest; "
-        "'scene' = the whole plan scene with that scenario (optimiser, greedy, 1,000 random picks, before/after results); "
+        "\nobjective units: gap = points off the rural shortfall, people = people reached, "
+        "lowest_index = index points of the 20 lowest; "
+        "'scene' = the whole plan scene with that scenario (optimiser, "
+        "greedy, 1,000 random picks, before/after results); "
         "synthetic_* cases are synthetic problems, not Jurang data"
     )
     speed_ok = all(case["solve_s_max"] < BAR_S for case in cases)

@@ -27,7 +27,8 @@ def answered_up_to_date(argv: list[str]) -> bool:
     if not result.reused:
         return False
     print(
-        f"Up to date in {time.perf_counter() - started:.1f} s: {len(result.fetched)} source files verified; no input, reference file "
+        f"Up to date in {time.perf_counter() - started:.1f} s: "
+        f"{len(result.fetched)} source files verified; no input, reference file "
         f"or ETL code changed since the last build, so {result.output_dir} was kept (use --force to rebuild)."
     )
     return True

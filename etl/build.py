@@ -138,7 +138,8 @@ def run_build(
     custom_dir holds users' imported indicators (default: <processed_dir>/../custom). When nothing
     the build reads has changed since the last build (same fingerprint, outputs intact), the
     outputs are reused unless force; result.reused says so. check_only stops there (nothing is built).
-    Derived geometry and parsed tables are reused from <processed_dir>/../cache unless use_cache is False (etl/derived_cache.py)."""
+    Derived geometry and parsed tables are reused from <processed_dir>/../cache
+    unless use_cache is False (etl/derived_cache.py)."""
     started = time.perf_counter()
     raw_dir = raw_dir or config.raw_dir()
     processed_dir = processed_dir or config.processed_dir()

@@ -33,7 +33,8 @@ def load_catalogue(
         for indicator_id, entry in load_custom_entries(custom_dir).items():
             if indicator_id in catalogue:
                 raise OutputValidationError(
-                    f"custom indicator {indicator_id!r} has the id of a built-in indicator: re-import it under another id"
+                    f"custom indicator {indicator_id!r} has the id of a built-in indicator: "
+                    "re-import it under another id"
                 )
             catalogue[indicator_id] = entry
     return catalogue

@@ -28,7 +28,8 @@ from etl.validate import validate_output
 
 
 def check_outputs(processed_dir: Path) -> list[str]:
-    """Every output of the served build exists, matches its manifest checksum and validates; returns what was checked."""
+    """Every output of the served build exists, matches its manifest checksum
+    and validates; returns what was checked."""
     processed_dir = build_folder(processed_dir)
     manifest_path = processed_dir / MANIFEST
     if not manifest_path.is_file():
@@ -89,8 +90,12 @@ def check_seat_outputs(processed_dir: Path, district_codes: set[str]) -> str:
     )
     if unknown_districts or unknown_facility_seats:
         raise OutputValidationError(
-            f"seat tables name unknown districts {sorted(unknown_districts)[:8]} or facilities unknown seats {sorted(unknown_facility_seats)[:8]}"
+            f"seat tables name unknown districts {sorted(unknown_districts)[:8]} "
+            f"or facilities unknown seats {sorted(unknown_facility_seats)[:8]}"
         )
     if not seats.geometry.is_valid.all():
         raise OutputValidationError(f"{SEATS} has invalid display geometries")
-    return f"{SEATS}: {len(seats)} seats valid; {SEAT_INDICATORS}: {len(seat_values):,} rows valid; {SEAT_OVERLAY}: {len(seat_overlay):,} pieces valid"
+    return (
+        f"{SEATS}: {len(seats)} seats valid; {SEAT_INDICATORS}: {len(seat_values):,} rows valid; "
+        f"{SEAT_OVERLAY}: {len(seat_overlay):,} pieces valid"
+    )

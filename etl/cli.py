@@ -1,4 +1,5 @@
-"""The command line (typer): python -m etl build | check | fetch | import-indicator | import-facility-status | withdraw-indicator (see etl/__main__.py)."""
+"""The command line (typer): python -m etl build | check | fetch | import-indicator | import-facility-status |
+withdraw-indicator (see etl/__main__.py)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,10 @@ console = Console()
 MirrorOption = typer.Option(
     None,
     "--mirror",
-    help=f"Local mirror folder laid out <source>/<file> (default: ${config.MIRROR_ENV_VAR}); without it files are downloaded.",
+    help=(
+        f"Local mirror folder laid out <source>/<file> (default: ${config.MIRROR_ENV_VAR}); "
+        "without it files are downloaded."
+    ),
     file_okay=False,
 )
 
@@ -40,7 +44,10 @@ def build(
     no_cache: bool = typer.Option(
         False,
         "--no-cache",
-        help="Repair, overlay and place the geometry and parse the raw files afresh instead of reusing data/cache (same outputs, slower).",
+        help=(
+            "Repair, overlay and place the geometry and parse the raw files "
+            "afresh instead of reusing data/cache (same outputs, slower)."
+        ),
     ),
 ) -> None:
     """Fetch, validate and transform every source; write data/processed atomically."""
@@ -61,8 +68,10 @@ def build(
         _fail(error)
     if result.reused:
         console.print(
-            f"[green]Up to date[/green] in {time.perf_counter() - started:.1f} s: {len(result.fetched)} source files verified; no input, "
-            f"reference file or ETL code changed since the last build, so {result.output_dir} was kept (use --force to rebuild)."
+            f"[green]Up to date[/green] in {time.perf_counter() - started:.1f} s: "
+            f"{len(result.fetched)} source files verified; no input, "
+            "reference file or ETL code changed since the last build, "
+            f"so {result.output_dir} was kept (use --force to rebuild)."
         )
         return
     table = Table(title="Jurang build", show_lines=False)
@@ -123,7 +132,10 @@ def import_indicator(
         ...,
         exists=True,
         dir_okay=False,
-        help="CSV (UTF-8) or Excel .xlsx: district or code_state_district, state, year, value (template: data/reference/custom_indicator_template.csv).",
+        help=(
+            "CSV (UTF-8) or Excel .xlsx: district or code_state_district, state, year, value (template: "
+            "data/reference/custom_indicator_template.csv)."
+        ),
     ),
     indicator_id: str = typer.Option(
         ..., "--id", help="New indicator id, snake_case ending in its unit (e.g. coverage_4g_pct)."
@@ -176,7 +188,8 @@ def import_indicator(
         console.print(f"[yellow]note[/yellow] {escape(note)}", soft_wrap=True)
     if paths is None:
         console.print(
-            f"[bold red]Not imported[/bold red]: {len(result.problems)} problem(s) in {escape(file.name)}; nothing was stored."
+            f"[bold red]Not imported[/bold red]: {len(result.problems)} problem(s) "
+            f"in {escape(file.name)}; nothing was stored."
         )
         for problem in result.problems:
             console.print(f"  [red]•[/red] {escape(problem)}", soft_wrap=True)
@@ -191,10 +204,12 @@ def import_indicator(
     accepted = result.accepted
     console.print(
         f"[green]Imported[/green] {len(accepted)} values for {accepted['code_state_district'].nunique()} districts "
-        f"({', '.join(str(y) for y in sorted(accepted['year'].unique()))}) as {indicator_id!r} → {paths[0]} and {paths[1].name}"
+        f"({', '.join(str(y) for y in sorted(accepted['year'].unique()))}) "
+        f"as {indicator_id!r} → {paths[0]} and {paths[1].name}"
     )
     console.print(
-        "Run `python -m etl build` to merge it into the dashboard data (method: imported). Logged in custom/imports.jsonl."
+        "Run `python -m etl build` to merge it into the dashboard data (method: imported). "
+        "Logged in custom/imports.jsonl."
     )
 
 
@@ -204,14 +219,18 @@ def import_facility_status(
         ...,
         exists=True,
         dir_okay=False,
-        help="CSV (UTF-8) or Excel .xlsx: code, connected, technology, speed_mbps, measured_on (template: data/reference/facility_status_template.csv).",
+        help=(
+            "CSV (UTF-8) or Excel .xlsx: code, connected, technology, speed_mbps, measured_on (template: "
+            "data/reference/facility_status_template.csv)."
+        ),
     ),
     kind: str = typer.Option(
         "schools", "--kind", help="schools (MOE school codes, e.g. JBA0001) or clinics (MOH facility id or exact name)."
     ),
     source: str = typer.Option("", "--source", help="Declared source (agency, dataset, date), stored as provenance."),
 ) -> None:
-    """Check a facility connection-status list against the last build's schools or clinics and store it (all or nothing) for the next build (method: imported)."""
+    """Check a facility connection-status list against the last build's schools or clinics and store it
+    (all or nothing) for the next build (method: imported)."""
     from etl import facility_status, import_log, importer
 
     try:
@@ -229,7 +248,8 @@ def import_facility_status(
         raise typer.Exit(code=1) from None
     if paths is None:
         console.print(
-            f"[bold red]Not imported[/bold red]: {len(result.problems)} problem(s) in {escape(file.name)}; nothing was stored."
+            f"[bold red]Not imported[/bold red]: {len(result.problems)} problem(s) "
+            f"in {escape(file.name)}; nothing was stored."
         )
         for problem in result.problems:
             console.print(f"  [red]•[/red] {escape(problem)}", soft_wrap=True)
@@ -241,7 +261,8 @@ def import_facility_status(
         raise typer.Exit(code=1) from None
     accepted = result.accepted
     console.print(
-        f"[green]Imported[/green] the status of {len(accepted)} {kind} ({int(accepted['connected'].sum())} connected) in "
+        f"[green]Imported[/green] the status of {len(accepted)} {kind} "
+        f"({int(accepted['connected'].sum())} connected) in "
         f"{accepted['code_state_district'].nunique()} districts → {paths[0]} and {paths[1].name}"
     )
     console.print(
@@ -262,6 +283,7 @@ def withdraw_indicator(
         console.print(f"[bold red]Not withdrawn[/bold red]: {escape(str(error))}", soft_wrap=True)
         raise typer.Exit(code=1) from None
     console.print(
-        f"[green]Withdrawn[/green] {indicator_id!r}: files kept on record in {escape(str(moved[0].parent)) if moved else '-'}."
+        f"[green]Withdrawn[/green] {indicator_id!r}: files kept on record "
+        f"in {escape(str(moved[0].parent)) if moved else '-'}."
     )
     console.print("Run `python -m etl build` so the dashboard no longer shows it.")

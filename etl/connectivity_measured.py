@@ -55,7 +55,9 @@ REASONS = {
     "not_a_coverage_share": "a count or subscription ratio, not a share of the district's populated area",
     "measure_not_defined": "the measure is not defined in the source (not comparable with coverage of populated areas)",
     "range_not_a_number": "published as a range or inequality, not a number",
-    "seat_below_district_share": f"the seat holds less than {MIN_DISTRICT_SHARE:.0%} of the people of every district it overlaps",
+    "seat_below_district_share": (
+        f"the seat holds less than {MIN_DISTRICT_SHARE:.0%} of the people of every district it overlaps"
+    ),
     "superseded": "a later figure of the same place, measure and year (or the district's own figure) is used instead",
 }
 ACCOUNT_COLUMNS = [
@@ -241,7 +243,10 @@ def _provenance(
     if method == "observed":
         note = f"district figure, {as_of} ({publishers})"
     else:
-        note = f"from seat figure(s) {places} ({as_of}; {publishers}); the seat(s) hold {covered:.0%} of the district's people; where the seat's people live: {split}"
+        note = (
+            f"from seat figure(s) {places} ({as_of}; {publishers}); the seat(s) hold {covered:.0%} of the district's "
+            f"people; where the seat's people live: {split}"
+        )
     return {
         "code_state_district": code,
         "indicator": indicator,

@@ -103,7 +103,8 @@ def stratum_targets(published: pd.DataFrame, year: int = MODEL_YEAR) -> dict[str
         values = rows.loc[mask, "value"].dropna().unique()
         if len(values) != 1:
             raise SourceValidationError(
-                f"[{REFERENCE_LABEL}] need exactly one high-confidence {TARGET_INDICATOR} {year} value for {name}, found {list(values)}"
+                f"[{REFERENCE_LABEL}] need exactly one high-confidence {TARGET_INDICATOR} {year} "
+                f"value for {name}, found {list(values)}"
             )
         targets[name] = float(values[0])
     return targets
@@ -264,7 +265,8 @@ def full_gap_gamma(
     low, high = np.zeros(score.shape[0]), np.full(score.shape[0], upper)
     if np.any(rural_excess(high)[0] < 0):
         raise ModelError(
-            "district covariates cannot reproduce the published urban-rural gap (rural households do not live in lower-scoring districts)"
+            "district covariates cannot reproduce the published urban-rural gap "
+            "(rural households do not live in lower-scoring districts)"
         )
     alpha = np.zeros(score.shape[0])
     return increasing_root(rural_excess, low, high, np.full(score.shape[0], 1.0))

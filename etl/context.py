@@ -140,9 +140,10 @@ class StepContext:
         self, kind: str, sources: list[str] | tuple[str, ...], compute: Callable[[], T], more_parts: tuple = ()
     ) -> T:
         """A domain step kept in the derived cache (cached_part) under what it can read: the input files `sources`
-        (their sha256 and registry entry: url, file; an optional one missing is keyed as absent), every reference file (data/reference: aliases,
-        published figures), the build's districts files, census and population tables by content, and the code.
-        A step that reads a file it did not declare fails loudly (its key would not follow that file)."""
+        (their sha256 and registry entry: url, file; an optional one missing is keyed as absent),
+        every reference file (data/reference: aliases, published figures), the build's districts files,
+        census and population tables by content, and the code. A step that reads a file it did not declare fails loudly
+        (its key would not follow that file)."""
         sources = sorted({*sources, *DISTRICT_INPUTS})
         parts = (
             *(
@@ -163,7 +164,8 @@ class StepContext:
             undeclared = sorted(self.sources_read - before - set(sources))
             if undeclared:
                 raise RuntimeError(
-                    f"step {kind!r} read {undeclared}, not among its declared sources {sources}: add them (etl/context.py cached_step)"
+                    f"step {kind!r} read {undeclared}, not among its declared sources {sources}: "
+                    "add them (etl/context.py cached_step)"
                 )
             return value
 
@@ -188,7 +190,8 @@ class StepContext:
         return value
 
     def validate(self, source_id: str, schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
-        """Validate a table derived from a raw file (e.g. from a parse shared by two steps); errors name source and file."""
+        """Validate a table derived from a raw file (e.g. from a parse shared by two steps);
+        errors name source and file."""
         return validate_source(schema, frame, self.entry(source_id))
 
     def resolve(

@@ -49,7 +49,8 @@ SEAT_INDICATORS = (
     "seat_indicators.parquet"  # long: one row per seat, indicator and year (direct or carried from districts)
 )
 SEAT_OVERLAY = "seat_overlay.parquet"  # Census 2020 people of each seat in each district it overlaps (both shares)
-FACILITY_STATUS = "facility_status.parquet"  # imported connection status, one row per listed school/clinic (etl/facility_status.py); empty when none
+# imported connection status, one row per listed school/clinic (etl/facility_status.py); empty when none
+FACILITY_STATUS = "facility_status.parquet"
 QUALITY = "quality.json"  # row accounts and quality notes of the build
 MANIFEST = "manifest.json"  # written last: build time, code version, inputs' sha256, outputs' rows and sha256
 OUTPUT_FILES = [
@@ -100,7 +101,8 @@ C = ColumnContract
 INDICATOR_COLUMNS = ["code_state_district", "indicator", "year", "value", "method", "source_ids"]
 INTERVAL_COLUMNS = ["lower", "upper"]  # optional interval of modelled values
 NOTE_COLUMNS = ["method_note"]  # optional: how one value was made (e.g. which seat figure reached the district)
-# a seat value carried from districts: its method_note is this prefix + "Julau 82 %, Kanowit 18 %" (the app words the prefix in its language)
+# a seat value carried from districts: its method_note is this prefix + "Julau 82 %, Kanowit 18 %"
+# (the app words the prefix in its language)
 CARRIED_NOTE_PREFIX = "estimated from districts (share of the seat's people): "
 FACILITY_COLUMNS = [
     "facility_id",
@@ -115,7 +117,8 @@ FACILITY_COLUMNS = [
 ]
 SEAT_LEVELS = ["parlimen", "dun"]  # geography of a seat row (districts are the third level)
 METHODS = ["observed", "derived", "modelled", "imported"]  # imported: a user's own district data (etl/importer.py)
-# a facility's status class against the Giga 20 Mbps benchmark (a connected facility without a measured speed is in the second)
+# a facility's status class against the Giga 20 Mbps benchmark
+# (a connected facility without a measured speed is in the second)
 FACILITY_STATUS_CLASSES = ["connected_20mbps_plus", "connected_under_20mbps_or_unknown", "not_connected"]
 
 COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
@@ -188,13 +191,17 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
             "code_parlimen",
             "str",
             nullable=True,
-            description="Parlimen seat holding the point (point in polygon, else nearest seat of its state); blank = not placed",
+            description=(
+                "Parlimen seat holding the point (point in polygon, else nearest seat of its state); blank = not placed"
+            ),
         ),
         C(
             "code_seat_dun",
             "str",
             nullable=True,
-            description="DUN seat (code_state_dun) holding the point; blank in the Federal Territories (no DUN) or not placed",
+            description=(
+                "DUN seat (code_state_dun) holding the point; blank in the Federal Territories (no DUN) or not placed"
+            ),
         ),
     ),
     SEATS: (
@@ -221,7 +228,9 @@ COLUMNS: dict[str, tuple[ColumnContract, ...]] = {
         C(
             "districts_overlapped",
             "str",
-            description="';'-joined code_state_district holding the seat's people, largest first (pieces under 1 % left out)",
+            description=(
+                "';'-joined code_state_district holding the seat's people, largest first (pieces under 1 % left out)"
+            ),
         ),
         C("main_district", "str", description="code_state_district holding most of the seat's people"),
     ),

@@ -48,7 +48,9 @@ import pandas as pd
 CACHE_VERSION = 1
 NO_CACHE_ENV_VAR = "JURANG_NO_CACHE"
 HEADER = b"jurang-derived-cache 1 sha256="
-KEPT_PER_KIND = 2  # entries of one kind kept beside those a build used (this code version and the one before), newest first; ~115 MB a version, ~230 MB in all
+# entries of one kind kept beside those a build used (this code version and the one before),
+# newest first; ~115 MB a version, ~230 MB in all
+KEPT_PER_KIND = 2
 T = TypeVar("T")
 
 
@@ -137,7 +139,8 @@ def _arrow_string_bytes(values: pd.Series | pd.Index) -> bytes | None:
 
 
 def frame_parts(frame: pd.DataFrame | pd.Series) -> tuple:
-    """Key parts for a whole (small) frame or series: its columns with their dtypes, its index and every column's values."""
+    """Key parts for a whole (small) frame or series: its columns with their dtypes,
+    its index and every column's values."""
     if isinstance(frame, pd.Series):
         frame = frame.to_frame(name=f"series {frame.name!r}")
     return (

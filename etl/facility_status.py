@@ -161,7 +161,8 @@ def validate_status(frame: pd.DataFrame, known: pd.DataFrame, kind: str, today: 
         return StatusResult(
             empty,
             [
-                f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns {', '.join(TEMPLATE_COLUMNS)}"
+                f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. "
+                f"Use the template columns {', '.join(TEMPLATE_COLUMNS)}"
             ],
         )
     if table.empty:
@@ -258,7 +259,8 @@ def status_paths(kind: str, directory: Path) -> tuple[Path, Path]:
 
 
 def built_facilities(data_dir: Path | None = None) -> pd.DataFrame:
-    """The last build's facility points (<data_dir>/processed/facilities.parquet): the school and clinic lists codes are checked against."""
+    """The last build's facility points (<data_dir>/processed/facilities.parquet):
+    the school and clinic lists codes are checked against."""
     path = (data_dir or config.data_dir()) / "processed" / "facilities.parquet"
     if not path.is_file():
         raise ImportFileError(f"no facility list found at {path}: run `python -m etl build` once before importing")
@@ -463,7 +465,11 @@ def status_indicators(rows: pd.DataFrame, kind: str, provenance: dict) -> pd.Dat
     a share with no facility behind it (e.g. no rural school listed) is NaN, never 0."""
     aggregates = status_aggregates(rows, kind)
     year = int(str(provenance["measured_to"])[:4])
-    note = f"imported {kind} status ({provenance['file']}, {provenance['measured_from']} to {provenance['measured_to']}; declared source: {provenance['declared_source']}): "
+    note = (
+        f"imported {kind} status ({provenance['file']}, "
+        f"{provenance['measured_from']} to {provenance['measured_to']}; "
+        f"declared source: {provenance['declared_source']}): "
+    )
     parts = [
         pd.DataFrame(
             {
@@ -541,20 +547,27 @@ def build_facility_status(ctx: StepContext) -> StepOutput:
             source,
             read=len(rows),
             used=len(rows),
-            detail=f"imported from {provenance['file']} (sha256 {provenance['sha256'][:12]}…) on {provenance['imported_at'][:10]}",
+            detail=(
+                f"imported from {provenance['file']} (sha256 {provenance['sha256'][:12]}…) "
+                f"on {provenance['imported_at'][:10]}"
+            ),
         )
         ctx.quality.note(
             source,
             "decision",
-            f"{len(rows)} {kind} with a connection status ({provenance['measured_from']} to {provenance['measured_to']}) in {rows['code_state_district'].nunique()} districts "
-            f"merged with method 'imported' (declared source: {provenance['declared_source']}); shares are over the {kind} the file lists, districts it does not cover have no value",
+            f"{len(rows)} {kind} with a connection status "
+            f"({provenance['measured_from']} to {provenance['measured_to']}) "
+            f"in {rows['code_state_district'].nunique()} districts "
+            f"merged with method 'imported' (declared source: {provenance['declared_source']}); "
+            f"shares are over the {kind} the file lists, districts it does not cover have no value",
         )
         indicators = status_indicators(rows, kind, provenance)
         missing = indicators.loc[indicators["value"].isna()]
         ctx.quality.note(
             source,
             "no_data",
-            f"{len(missing)} district values left empty: no listed {kind} of that kind (e.g. no rural school), or no measured speed (never 0)",
+            f"{len(missing)} district values left empty: no listed {kind} of that kind "
+            "(e.g. no rural school), or no measured speed (never 0)",
             rows=[
                 {
                     "code_state_district": code,

@@ -131,9 +131,12 @@ def seat_status_rows(ctx: StepContext, placed: pd.DataFrame, values: pd.DataFram
         ctx.quality.note(
             source,
             "decision",
-            f"{len(rows)} listed {kind} counted in their own seats ({seats['parlimen']} Parlimen, {seats['dun']} DUN seats; "
-            f"{no_dun} in the Federal Territories, which have no DUN, count in their Parlimen seat only), in place of the "
-            f"values carried from districts; {uncounted[['geography', 'code_seat']].drop_duplicates().shape[0]} seats with a "
+            f"{len(rows)} listed {kind} counted in their own seats "
+            f"({seats['parlimen']} Parlimen, {seats['dun']} DUN seats; "
+            f"{no_dun} in the Federal Territories, which have no DUN, "
+            "count in their Parlimen seat only), in place of the "
+            "values carried from districts; "
+            f"{uncounted[['geography', 'code_seat']].drop_duplicates().shape[0]} seats with a "
             f"carried value but no listed {kind[:-1]} left without a value",
             values={"seats_parlimen": seats["parlimen"], "seats_dun": seats["dun"], "no_dun": no_dun},
         )
@@ -142,7 +145,8 @@ def seat_status_rows(ctx: StepContext, placed: pd.DataFrame, values: pd.DataFram
             ctx.quality.note(
                 source,
                 "spatial_assignment",
-                f"{len(unseated)} listed {kind} have no seat (coordinates rejected for their district, or no longer in the "
+                f"{len(unseated)} listed {kind} have no seat "
+                "(coordinates rejected for their district, or no longer in the "
                 f"build's facility list): left out of the seat counts, still counted in their district: "
                 f"{', '.join(unseated[:20])}{' …' if len(unseated) > 20 else ''}",
                 rows=unseated,

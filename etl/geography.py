@@ -188,7 +188,8 @@ def canonical_districts(codes: pd.DataFrame, boundaries: gpd.GeoDataFrame, bound
     if codes_set != boundary_set:
         raise SourceValidationError(
             f"[{boundaries_label}] column 'code_state_district': boundaries and code list disagree — "
-            f"only in boundaries: {sorted(boundary_set - codes_set)}, only in code list: {sorted(codes_set - boundary_set)}"
+            f"only in boundaries: {sorted(boundary_set - codes_set)}, "
+            f"only in code list: {sorted(codes_set - boundary_set)}"
         )
     repaired = repair_geometry(boundaries[["code_state_district", "geometry"]])
     districts = gpd.GeoDataFrame(

@@ -123,18 +123,21 @@ def check_size(data: bytes, filename: str) -> None:
         raise ImportFileError(f"{filename} is empty")
     if len(data) > MAX_UPLOAD_BYTES:
         raise ImportFileError(
-            f"{filename} is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB (a district table is far smaller: check that this is the right file)"
+            f"{filename} is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB "
+            "(a district table is far smaller: check that this is the right file)"
         )
 
 
 def _check_shape(rows: int, columns: int, filename: str) -> None:
     if rows > MAX_ROWS:
         raise ImportFileError(
-            f"{filename} has more than {MAX_ROWS:,} data rows; a district table has at most one row per district and year"
+            f"{filename} has more than {MAX_ROWS:,} data rows; "
+            "a district table has at most one row per district and year"
         )
     if columns > MAX_COLUMNS:
         raise ImportFileError(
-            f"{filename} has {columns:,} columns; the limit is {MAX_COLUMNS} (the template has 5: district, code_state_district, state, year, value)"
+            f"{filename} has {columns:,} columns; the limit is {MAX_COLUMNS} (the template has 5: "
+            "district, code_state_district, state, year, value)"
         )
 
 
@@ -157,7 +160,8 @@ def _check_cells(frame: pd.DataFrame, filename: str) -> None:
         if len(formulas) and formulas.any():
             row = int(formulas.idxmax()) + 2
             raise ImportFileError(
-                f"{filename}: the cell in column {position + 1}, row {row}, is a formula (starts with '='); formulas are not evaluated. Enter the value itself"
+                f"{filename}: the cell in column {position + 1}, row {row}, is a formula (starts with '='); "
+                "formulas are not evaluated. Enter the value itself"
             )
 
 
@@ -173,17 +177,20 @@ def _check_zip(data: bytes, filename: str) -> None:
         ) from error
     if len(parts) > MAX_ZIP_ENTRIES:
         raise ImportFileError(
-            f"{filename} holds {len(parts):,} parts; an Excel workbook has far fewer (limit {MAX_ZIP_ENTRIES}): refused as unsafe"
+            f"{filename} holds {len(parts):,} parts; an Excel workbook has far fewer "
+            f"(limit {MAX_ZIP_ENTRIES}): refused as unsafe"
         )
     unpacked = sum(part.file_size for part in parts)
     if unpacked > MAX_UNZIPPED_BYTES:
         raise ImportFileError(
-            f"{filename} would unpack to {unpacked / 1024 / 1024:,.0f} MB (limit {MAX_UNZIPPED_BYTES // 1024 // 1024} MB): refused as unsafe"
+            f"{filename} would unpack to {unpacked / 1024 / 1024:,.0f} MB "
+            f"(limit {MAX_UNZIPPED_BYTES // 1024 // 1024} MB): refused as unsafe"
         )
     for part in parts:
         if part.file_size > 1024 * 1024 and part.file_size > MAX_ZIP_RATIO * max(part.compress_size, 1):
             raise ImportFileError(
-                f"{filename}: part {part.filename[:60]!r} is compressed more than {MAX_ZIP_RATIO}:1 (a 'zip bomb' pattern): refused as unsafe"
+                f"{filename}: part {part.filename[:60]!r} is compressed more than {MAX_ZIP_RATIO}:1 "
+                "(a 'zip bomb' pattern): refused as unsafe"
             )
     if "xl/workbook.xml" not in {part.filename for part in parts}:
         raise ImportFileError(f"{filename} cannot be read as an Excel workbook (no xl/workbook.xml: not an .xlsx file)")
@@ -229,12 +236,14 @@ def _read_xlsx(data: bytes, filename: str, sheet: str | int | None) -> pd.DataFr
                 cells.pop()
             if len(cells) > MAX_COLUMNS:
                 raise ImportFileError(
-                    f"{filename} has more than {MAX_COLUMNS} columns (row {number}); the template has 5: district, code_state_district, state, year, value"
+                    f"{filename} has more than {MAX_COLUMNS} columns (row {number}); the template has 5: "
+                    "district, code_state_district, state, year, value"
                 )
             for position, cell in enumerate(cells, start=1):
                 if getattr(cell, "data_type", None) == "f":
                     raise ImportFileError(
-                        f"{filename}: cell {get_column_letter(position)}{number} holds a formula; formulas are not evaluated. "
+                        f"{filename}: cell {get_column_letter(position)}{number} holds a formula; "
+                        "formulas are not evaluated. "
                         "Copy the sheet and use Paste Special -> Values, then upload again"
                     )
             rows.append(tuple(cell.value for cell in cells))
@@ -265,7 +274,8 @@ def read_upload(data: bytes, filename: str, sheet: str | int | None = 0) -> pd.D
         )
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         raise ImportFileError(
-            f"{filename} is UTF-16 text (Excel's 'Unicode Text'). In Excel use 'Save As' -> 'CSV UTF-8 (Comma delimited)', or upload the .xlsx file."
+            f"{filename} is UTF-16 text (Excel's 'Unicode Text'). "
+            "In Excel use 'Save As' -> 'CSV UTF-8 (Comma delimited)', or upload the .xlsx file."
         )
     if b"\x00" in data[:65536] or data[:4] in (b"PK\x03\x04", b"%PDF") or data[:2] == b"\xd0\xcf":
         raise ImportFileError(
@@ -283,7 +293,8 @@ def read_upload(data: bytes, filename: str, sheet: str | int | None = 0) -> pd.D
         line = data[: error.start].count(b"\n") + 1
         raise ImportFileError(
             f"{filename} is not UTF-8 text (byte 0x{bad} on line {line}). It was probably saved in a legacy "
-            "encoding (e.g. Windows-1252). In Excel use 'Save As' -> 'CSV UTF-8 (Comma delimited)', or upload the .xlsx file."
+            "encoding (e.g. Windows-1252). "
+            "In Excel use 'Save As' -> 'CSV UTF-8 (Comma delimited)', or upload the .xlsx file."
         ) from error
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=True)
@@ -414,11 +425,13 @@ def validate_custom(
 
     if not ID_PATTERN.match(indicator_id or ""):
         problems.append(
-            f"indicator id {indicator_id!r} must be snake_case (lower-case letters, digits and single underscores), ideally ending in its unit, e.g. coverage_4g_pct"
+            f"indicator id {indicator_id!r} must be snake_case (lower-case letters, digits and single underscores), "
+            "ideally ending in its unit, e.g. coverage_4g_pct"
         )
     elif indicator_id in known_ids:
         problems.append(
-            f"indicator id {indicator_id!r} is already used by a built indicator: choose another id (use --replaces {indicator_id} to stand in for it)"
+            f"indicator id {indicator_id!r} is already used by a built indicator: choose another id "
+            f"(use --replaces {indicator_id} to stand in for it)"
         )
     if replaces and replaces not in known_ids:
         problems.append(f"--replaces {replaces!r} is not a known indicator id")
@@ -437,14 +450,16 @@ def validate_custom(
         missing.insert(0, "district (or code_state_district)")
     if missing:
         problems.append(
-            f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. Use the template columns district, state, year, value (or code_state_district)"
+            f"missing column(s): {', '.join(missing)}; found {[str(c) for c in frame.columns]}. "
+            "Use the template columns district, state, year, value (or code_state_district)"
         )
         return ImportResult(empty, problems, suggestions)
     notes: list[str] = []
     unfilled = table["year"].map(_blank).astype(bool) & table["value"].map(_blank).astype(bool)
     if unfilled.any():  # template rows nobody filled in: said out loud, not silently dropped
         notes.append(
-            f"{int(unfilled.sum())} rows with neither year nor value were left out (template rows not filled in): {_rows([int(i) + 2 for i in table.index[unfilled]])}"
+            f"{int(unfilled.sum())} rows with neither year nor value were left out (template rows not filled in): "
+            f"{_rows([int(i) + 2 for i in table.index[unfilled]])}"
         )
         table = table.loc[~unfilled]
     if table.empty:
@@ -490,7 +505,8 @@ def validate_custom(
                 suggestions.setdefault(label, index.suggest(state, name))
             elif found == "":
                 flag(
-                    f"district {label!r} is outside the 160 districts used here (listed as excluded in district_aliases.csv)",
+                    f"district {label!r} is outside the 160 districts used here "
+                    "(listed as excluded in district_aliases.csv)",
                     sheet_row,
                 )
             elif GROUP_SEPARATOR in found:
@@ -530,7 +546,8 @@ def validate_custom(
         issues[f"value carries a % sign but the unit {unit.strip()[:40]!r} is not a percentage"] = with_percent
     elif with_percent and fractions:
         issues[
-            "mixed units: values written as fractions (0.62) beside values with a % sign (62%); use per cent for the whole column"
+            "mixed units: values written as fractions (0.62) beside values with a % sign (62%); "
+            "use per cent for the whole column"
         ] = fractions
     accepted = pd.DataFrame(records, columns=["code_state_district", "year", "value", "_row"])
     duplicated = accepted.duplicated(["code_state_district", "year"], keep=False)
@@ -607,11 +624,16 @@ def catalogue_entry(
         "sources": [],
         "definition": {
             "en": f"District data imported by a user from {file_name} on {imported_at[:10]} ({len(accepted)} values, "
-            f"{accepted['code_state_district'].nunique()} districts, {', '.join(map(str, years))}). Declared source: {source}. "
-            f"Checked for district names, years, value ranges and duplicates; not otherwise verified by Jurang.{replaced}",
-            "ms": f"Data daerah yang diimport oleh pengguna daripada {file_name} pada {imported_at[:10]} ({len(accepted)} nilai, "
-            f"{accepted['code_state_district'].nunique()} daerah, {', '.join(map(str, years))}). Sumber yang dinyatakan: {source}. "
-            f"Disemak bagi nama daerah, tahun, julat nilai dan pendua; selain itu tidak disahkan oleh Jurang.{replaced_ms}",
+            f"{accepted['code_state_district'].nunique()} districts, "
+            f"{', '.join(map(str, years))}). Declared source: {source}. "
+            "Checked for district names, years, value ranges and duplicates; "
+            f"not otherwise verified by Jurang.{replaced}",
+            "ms": f"Data daerah yang diimport oleh pengguna daripada {file_name} "
+            f"pada {imported_at[:10]} ({len(accepted)} nilai, "
+            f"{accepted['code_state_district'].nunique()} daerah, {', '.join(map(str, years))}). "
+            f"Sumber yang dinyatakan: {source}. "
+            "Disemak bagi nama daerah, tahun, julat nilai dan pendua; "
+            f"selain itu tidak disahkan oleh Jurang.{replaced_ms}",
         },
         "replaces": replaces,
         "custom": True,

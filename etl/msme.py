@@ -81,7 +81,8 @@ def parlimen_msme_layout(
             matching.append((key, frame))
     if len(matching) != 1:
         raise ValueError(
-            f"{len(matching)} readings of sme_micro/sme_small/sme_medium match the DUN sums of every state seat (expected exactly 1)"
+            f"{len(matching)} readings of sme_micro/sme_small/sme_medium "
+            "match the DUN sums of every state seat (expected exactly 1)"
         )
     return matching[0]
 
@@ -125,7 +126,8 @@ def msme_seat_rows(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
             indicator: (
                 counts[sizes].sum(axis=1) * 1_000 / persons.where(persons > 0),
                 "derived",
-                f"DOSM's {MSME_SOURCE_YEAR} MSME count per 1,000 people of Census 2020 ({columns}; the districts use the {MSME_SOURCE_YEAR} population estimate)",
+                f"DOSM's {MSME_SOURCE_YEAR} MSME count per 1,000 people of Census 2020 ({columns}; "
+                f"the districts use the {MSME_SOURCE_YEAR} population estimate)",
             )
             for indicator, sizes in MSME_PER_1K_INDICATORS.items()
         }

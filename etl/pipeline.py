@@ -331,7 +331,8 @@ def run_steps(
     optional: dict[str, FetchResult],
     use_cache: bool = True,
 ) -> None:
-    """Run every step in dependency order and write the outputs (raises an EtlError, outputs untouched, if one fails)."""
+    """Run every step in dependency order and write the outputs
+    (raises an EtlError, outputs untouched, if one fails)."""
     fetched = result.fetched
     ctx = StepContext(
         fetched_all,
@@ -376,7 +377,8 @@ def run_steps(
             result.quality.note(
                 f"custom:{indicator_id}",
                 "decision",
-                f"user-imported indicator merged with method 'imported' (declared source: {entry['provenance']['declared_source']}){replaced}",
+                "user-imported indicator merged with method 'imported' (declared source: "
+                f"{entry['provenance']['declared_source']}){replaced}",
             )
         table = pd.concat(
             [output.indicators for output in outputs if len(output.indicators)] + ([custom] if len(custom) else []),

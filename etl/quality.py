@@ -67,7 +67,8 @@ class QualityLog:
         """Row accounting for one source: read = used + rejected + unmatched + aggregate rows dropped."""
         if read != used + rejected + unmatched + aggregate:
             raise AssertionError(
-                f"[{source}] row accounting does not add up: {read} read != {used} used + {rejected} rejected + {unmatched} unmatched + {aggregate} aggregate"
+                f"[{source}] row accounting does not add up: {read} read != {used} used + {rejected} rejected "
+                f"+ {unmatched} unmatched + {aggregate} aggregate"
             )
         self.accounts.append(
             {

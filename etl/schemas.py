@@ -118,7 +118,8 @@ indicators_output = output_schema(
 
 PUBLISHED_GEOGRAPHY_LEVELS = ["national", "national_stratum", "state", "district", "parliament"]
 
-# published connectivity figures (etl/sources/connectivity_published.py): measured at their own level, never as district values
+# published connectivity figures (etl/sources/connectivity_published.py):
+# measured at their own level, never as district values
 published_figures_output = output_schema(
     contract.PUBLISHED_FIGURES,
     {

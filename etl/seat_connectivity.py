@@ -217,8 +217,8 @@ def seat_connectivity(
 ) -> pd.DataFrame:
     """The seat rows (etl/seats.build_seats) with the seats' own published figures, Speedtest aggregates and
     imported facility status counted per seat (facilities: the build's facilities with their seats, None: no
-    facility status) put in by the measured-first rule. geo: the build's seats.SeatGeography; counting_shapes: the seats that
-    partition the country (made only when there are tiles); the keys and source ids are etl/seats.py's,
+    facility status) put in by the measured-first rule. geo: the build's seats.SeatGeography; counting_shapes:
+    the seats that partition the country (made only when there are tiles); the keys and source ids are etl/seats.py's,
     passed in because etl/seats.py calls this module (no import cycle)."""
     # the reference file as text: the connectivity step validated it earlier in this build (pandera: ~0.15 s again)
     reference = connectivity_published.read_text_table(connectivity_published.REFERENCE_CSV)
@@ -261,8 +261,10 @@ def seat_connectivity(
     ctx.quality.note(
         measured.PROVENANCE_SOURCE,
         "decision",
-        f"{len(published)} seat values from the Parlimen seats' own published coverage figures ({', '.join(sorted(published['code_seat'].unique()))}), "
-        "in place of the value carried from districts for the same indicator and year; a Parlimen figure is never copied to its DUN seats "
+        f"{len(published)} seat values from the Parlimen seats' own published coverage figures "
+        f"({', '.join(sorted(published['code_seat'].unique()))}), "
+        "in place of the value carried from districts for the same indicator and year; "
+        "a Parlimen figure is never copied to its DUN seats "
         "(they keep the carried value, whose note says the seat has no figure of its own)",
         count=len(published),
         values={"kind": "seat_published"},
@@ -284,10 +286,12 @@ def _note_tiles(ctx: StepContext, layer: speedtest.Layer, rows: pd.DataFrame, ag
     ctx.quality.note(
         layer.source_id,
         "decision",
-        f"Speedtest {layer.kind} {layer.year} Q{layer.quarter} aggregated to seats (tiles placed by their centre in the DUN polygons and the Federal "
+        f"Speedtest {layer.kind} {layer.year} Q{layer.quarter} aggregated to seats "
+        "(tiles placed by their centre in the DUN polygons and the Federal "
         f"Territories' Parlimen polygons; a Parlimen seat takes its DUNs' tiles): "
         + "; ".join(
-            f"{level}: {with_tiles} of {seats_all} seats with tiles, {suppressed} suppressed (fewer than {speedtest.MIN_TESTS} tests), "
+            f"{level}: {with_tiles} of {seats_all} seats with tiles, {suppressed} suppressed "
+            f"(fewer than {speedtest.MIN_TESTS} tests), "
             f"{seats_all - with_tiles} without a tile (no data)"
             for level, (with_tiles, suppressed, seats_all) in counts.items()
         )

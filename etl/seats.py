@@ -78,7 +78,8 @@ METHOD_RANK = {
 }  # a carried value takes its least direct input's method
 SUM_CHECK_TOLERANCE = 1e-6  # relative: carried counts re-aggregate to state totals up to float error
 # display simplification per level (shared borders simplified once, as for districts): coarser than the districts'
-# 0.005 deg, so each level's map carries about as many vertices as the district map (DUN 28k, Parlimen 20k, districts 21k)
+# 0.005 deg, so each level's map carries about as many vertices as the district map
+# (DUN 28k, Parlimen 20k, districts 21k)
 DISPLAY_TOLERANCE_DEG = {"parlimen": 0.0075, "dun": 0.01}
 ESTABLISHMENT_SECTORS = [
     "businesses_agriculture",
@@ -179,12 +180,14 @@ def _read_seat_geography(ctx: StepContext) -> SeatGeography:
         if set(census_codes) != set(shape_codes):
             raise SourceValidationError(
                 f"[{label}] column {column!r}: polygons and census seats disagree — only polygons "
-                f"{sorted(set(shape_codes) - set(census_codes))[:8]}, only census {sorted(set(census_codes) - set(shape_codes))[:8]}"
+                f"{sorted(set(shape_codes) - set(census_codes))[:8]}, "
+                f"only census {sorted(set(census_codes) - set(shape_codes))[:8]}"
             )
     mismatch = parlimen_minus_duns(parlimen, dun, ["population_total", "household_total", *ESTABLISHMENT_SECTORS])
     if not mismatch.empty:
         raise SourceValidationError(
-            f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: {mismatch['code_parlimen'].tolist()[:8]}"
+            f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: "
+            f"{mismatch['code_parlimen'].tolist()[:8]}"
         )
     repaired = int((~dun_shapes.geometry.is_valid).sum() + (~parlimen_shapes.geometry.is_valid).sum())
     dun_shapes = geography.repair_geometry(
@@ -231,7 +234,8 @@ def counting_seat_shapes(
 
 
 def seat_table(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
-    """One row per seat of both levels: geography, code_seat, seat_code_label, seat, code_parlimen, code_state, state, population_2020."""
+    """One row per seat of both levels: geography, code_seat, seat_code_label,
+    seat, code_parlimen, code_state, state, population_2020."""
     parlimen_rows = pd.DataFrame(
         {
             "geography": "parlimen",
@@ -260,7 +264,8 @@ def seat_table(dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
 
 
 def population_overlay(area_weights: pd.DataFrame, dun: pd.DataFrame, parlimen: pd.DataFrame) -> pd.DataFrame:
-    """Census 2020 people of every seat in every district: geography, code_seat, code_state_district, population, seat_share, district_share.
+    """Census 2020 people of every seat in every district: geography,
+    code_seat, code_state_district, population, seat_share, district_share.
 
     area_weights: seat_id -> district area weights of the counting seats (DUNs and Federal Territory
     Parlimen seats). A DUN's people are spread by area; a Parlimen seat holds its DUNs' pieces, or,
@@ -293,7 +298,8 @@ def population_overlay(area_weights: pd.DataFrame, dun: pd.DataFrame, parlimen: 
 
 
 def overlay_shares(pieces: pd.DataFrame) -> pd.DataFrame:
-    """Add seat_share (sums to 1 per seat) and district_share (sums to 1 per district and level) to population pieces."""
+    """Add seat_share (sums to 1 per seat) and district_share
+    (sums to 1 per district and level) to population pieces."""
     seat_total = pieces.groupby(["geography", "code_seat"])["population"].transform("sum")
     district_total = pieces.groupby(["geography", "code_state_district"])["population"].transform("sum")
     table = pieces.assign(
@@ -521,7 +527,8 @@ def urban_by_schools(
     district_bandar: pd.Series,
 ) -> pd.DataFrame:
     """Estimated urban people per seat: each district's Census 2020 urban population shared among its seat pieces
-    in proportion to people x the pupil-weighted share of the piece's schools flagged Bandar (no piece above its people).
+    in proportion to people x the pupil-weighted share of the
+    piece's schools flagged Bandar (no piece above its people).
 
     seat_overlay: geography, code_seat, code_state_district, district_share; urban_population, population: by
     district (Census 2020); piece_bandar: by (geography, code_seat, code_state_district), 0-1; district_bandar: by
@@ -558,11 +565,13 @@ def urban_by_schools(
 
 
 def bandar_share(schools: pd.DataFrame, by: list[str]) -> pd.Series:
-    """Pupil-weighted share (0-1) of schools flagged Bandar (not Luar Bandar) by `by`; schools without pupils left out."""
+    """Pupil-weighted share (0-1) of schools flagged Bandar (not Luar Bandar) by `by`;
+    schools without pupils left out."""
     counted = schools.loc[schools["students"].notna() & schools["rural"].notna()]
     pupils = counted["students"].astype(float)
     urban_pupils = pupils.where(~counted["rural"].astype(bool), 0.0)
-    # grouped by column names, not by Series: pandas formats a Series key's repr while testing whether it is a column (~20 ms each)
+    # grouped by column names, not by Series: pandas formats a Series key's repr
+    # while testing whether it is a column (~20 ms each)
     sums = counted[by].assign(urban=urban_pupils, all=pupils).groupby(by)[["urban", "all"]].sum()
     return (sums["urban"] / sums["all"].where(sums["all"] > 0)).dropna()
 
@@ -745,9 +754,11 @@ def build_seats(
     ctx.quality.note(
         DUN_SOURCE,
         "consistency_check",
-        f"seats: {int((table['geography'] == 'parlimen').sum())} Parlimen + {int((table['geography'] == 'dun').sum())} DUN seats; "
+        f"seats: {int((table['geography'] == 'parlimen').sum())} Parlimen "
+        f"+ {int((table['geography'] == 'dun').sum())} DUN seats; "
         f"{len(values):,} seat values ({int(values['from_districts'].sum()):,} estimated from districts, "
-        f"{int(values['value'].isna().sum()):,} without a value: districts with a value hold under {MIN_COVERED_SHARE:.0%} of the seat's people)",
+        f"{int(values['value'].isna().sum()):,} without a value: districts with a value hold "
+        f"under {MIN_COVERED_SHARE:.0%} of the seat's people)",
         values={
             "parlimen": int((table["geography"] == "parlimen").sum()),
             "dun": int((table["geography"] == "dun").sum()),
@@ -964,8 +975,10 @@ def _check_population(ctx: StepContext, table: pd.DataFrame, geo: SeatGeography,
     ctx.quality.note(
         DUN_SOURCE,
         "consistency_check",
-        f"seat populations: {len(geo.parlimen)} Parlimen seats hold {parlimen_total:,.0f} people, {len(geo.dun)} DUN seats {dun_total:,.0f} "
-        f"+ {territory_total:,.0f} in the Federal Territories' Parlimen seats (no DUN) = {dun_total + territory_total:,.0f}; "
+        f"seat populations: {len(geo.parlimen)} Parlimen seats hold {parlimen_total:,.0f} people, "
+        f"{len(geo.dun)} DUN seats {dun_total:,.0f} "
+        f"+ {territory_total:,.0f} in the Federal Territories' Parlimen seats (no DUN) "
+        f"= {dun_total + territory_total:,.0f}; "
         f"Census 2020 district total {census_total:,.0f}",
         values=figures,
     )
@@ -976,7 +989,8 @@ def _check_population(ctx: StepContext, table: pd.DataFrame, geo: SeatGeography,
 
 
 def _check_overlay(ctx: StepContext, seat_overlay: pd.DataFrame, geo: SeatGeography) -> None:
-    """district_share sums to 1 per district and level; every district (DUN level: outside the territories) is reached."""
+    """district_share sums to 1 per district and level; every district (DUN level:
+    outside the territories) is reached."""
     sums = seat_overlay.groupby(["geography", "code_state_district"])["district_share"].sum()
     worst = float((sums - 1).abs().max())
     territory_districts = set(ctx.districts.loc[ctx.districts["state"].isin(geo.territories), "code_state_district"])
@@ -988,8 +1002,10 @@ def _check_overlay(ctx: StepContext, seat_overlay: pd.DataFrame, geo: SeatGeogra
     ctx.quality.note(
         DUN_SOURCE,
         "reconciliation",
-        f"seat-district overlay: {int((seat_overlay['geography'] == 'parlimen').sum())} Parlimen and {int((seat_overlay['geography'] == 'dun').sum())} DUN pieces; "
-        f"district_share sums to 1 per district within {worst:.1e}; districts reached by no seat: {unreached['parlimen'] + unreached['dun'] or 'none'}",
+        f"seat-district overlay: {int((seat_overlay['geography'] == 'parlimen').sum())} Parlimen "
+        f"and {int((seat_overlay['geography'] == 'dun').sum())} DUN pieces; "
+        f"district_share sums to 1 per district within {worst:.1e}; districts reached by no seat: "
+        f"{unreached['parlimen'] + unreached['dun'] or 'none'}",
         values={"max_district_share_error": worst},
     )
     if worst > 1e-9 or any(unreached.values()):
@@ -999,7 +1015,8 @@ def _check_overlay(ctx: StepContext, seat_overlay: pd.DataFrame, geo: SeatGeogra
 
 
 def _check_reaggregation(ctx: StepContext, carried: pd.DataFrame, indicators: pd.DataFrame, counts: set[str]) -> None:
-    """Carried counts summed over a state's seats equal the sum over its districts (where every district has a value)."""
+    """Carried counts summed over a state's seats equal the sum over its districts
+    (where every district has a value)."""
     district_state = ctx.districts.set_index("code_state_district")["code_state"]
     district = indicators.loc[indicators["indicator"].isin(counts)].assign(
         code_state=lambda f: f["code_state_district"].map(district_state)
@@ -1022,7 +1039,8 @@ def _check_reaggregation(ctx: StepContext, carried: pd.DataFrame, indicators: pd
     ctx.quality.note(
         DUN_SOURCE,
         "reconciliation",
-        f"carried counts: {len(compared)} (level, count indicator, year, state) totals over seats equal the totals over the state's districts "
+        f"carried counts: {len(compared)} (level, count indicator, year, state) totals over seats "
+        "equal the totals over the state's districts "
         f"within {worst:.1e} (relative); the Federal Territories have no DUN level",
         values={"compared": len(compared), "max_relative_difference": worst},
     )
@@ -1088,10 +1106,14 @@ def _place_facilities(
     ctx.quality.note(
         DUN_BOUNDARIES,
         "spatial_assignment",
-        f"facilities in seats: {len(points):,} placed by point in the DUN polygons (the Federal Territories: their Parlimen polygons), "
-        f"each in the Parlimen seat of its DUN; {int(placed_by.get('nearest', 0))} outside every seat polygon (coast, islands) given the nearest "
-        f"seat of their state; {int((~in_states).sum())} in the Federal Territories have no DUN; {len(left_out)} not placed (no coordinates, "
-        f"or coordinates rejected for their district): {', '.join(left_out['facility_id'].head(20))}{' …' if len(left_out) > 20 else ''}",
+        f"facilities in seats: {len(points):,} placed by point in the DUN polygons "
+        "(the Federal Territories: their Parlimen polygons), "
+        f"each in the Parlimen seat of its DUN; {int(placed_by.get('nearest', 0))} outside every seat polygon "
+        "(coast, islands) given the nearest "
+        f"seat of their state; {int((~in_states).sum())} in the Federal Territories have no DUN; "
+        f"{len(left_out)} not placed (no coordinates, "
+        "or coordinates rejected for their district): "
+        f"{', '.join(left_out['facility_id'].head(20))}{' …' if len(left_out) > 20 else ''}",
         rows=left_out["facility_id"].tolist(),
         values={
             "placed": len(points),
@@ -1102,7 +1124,8 @@ def _place_facilities(
     )
     if unplaced.any():
         raise OutputValidationError(
-            f"{int(unplaced.sum())} schools or clinics with usable coordinates fall in no seat: {result.loc[unplaced, 'facility_id'].tolist()[:8]}"
+            f"{int(unplaced.sum())} schools or clinics with usable coordinates fall in no seat: "
+            f"{result.loc[unplaced, 'facility_id'].tolist()[:8]}"
         )
     return result
 
@@ -1258,12 +1281,17 @@ def _note_urban_rule(ctx: StepContext, district_test: dict, agreement: dict) -> 
     ctx.quality.note(
         DUN_SOURCE,
         "decision",
-        f"seat urban class (no urban/rural split in the census seat tables): {URBAN_BASIS} Chosen by testing each candidate one level up, "
+        "seat urban class (no urban/rural split in the census seat tables): "
+        f"{URBAN_BASIS} Chosen by testing each candidate one level up, "
         f"where the census class is known (160 districts from their state): Cohen's kappa with the census class "
-        f"{district_test['census_total_shared_by_schools']:.2f} for this rule, {district_test['school_flag_alone']:.2f} for the school flag alone, "
-        f"{district_test['state_share_carried_down']:.2f} for the population-weighted share of the larger unit. Seat classes agree with the "
-        f"population-weighted district share (kappa Parlimen {agreement['parlimen']['kappa_with_population_weighted_district_share']:.2f}, "
+        f"{district_test['census_total_shared_by_schools']:.2f} for this rule, "
+        f"{district_test['school_flag_alone']:.2f} for the school flag alone, "
+        f"{district_test['state_share_carried_down']:.2f} for the "
+        "population-weighted share of the larger unit. Seat classes agree with the "
+        "population-weighted district share "
+        f"(kappa Parlimen {agreement['parlimen']['kappa_with_population_weighted_district_share']:.2f}, "
         f"DUN {agreement['dun']['kappa_with_population_weighted_district_share']:.2f}) and the school flag alone "
-        f"({agreement['parlimen']['kappa_with_school_flag_alone']:.2f}, {agreement['dun']['kappa_with_school_flag_alone']:.2f})",
+        f"({agreement['parlimen']['kappa_with_school_flag_alone']:.2f}, "
+        f"{agreement['dun']['kappa_with_school_flag_alone']:.2f})",
         values={"district_test_kappa": district_test, "seat_agreement": agreement},
     )

@@ -72,7 +72,8 @@ def _dtype_passes(schema: pa.DataFrameSchema, name: str, frame: pd.DataFrame) ->
 
 
 def lean_schema(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pa.DataFrameSchema:
-    """The schema without the dtype checks that already pass on `frame`: same verdict and errors, a fraction of the time.
+    """The schema without the dtype checks that already pass on `frame`:
+    same verdict and errors, a fraction of the time.
 
     Why: pandera (0.35, pandas 3) checks a str column element-wise and then formats the (empty) failure
     cases into a message for every such column, ~10 ms each whether or not anything failed; the build has
@@ -82,7 +83,8 @@ def lean_schema(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pa.DataFrame
         return schema
     key = (id(schema), passing)
     if key not in _LEAN_SCHEMAS:  # the schema itself is kept with its copy, so its id is not reused
-        # as schema.update_columns({name: {"dtype": None}}) builds them, without its deep copy of the whole schema (~6 ms each)
+        # as schema.update_columns({name: {"dtype": None}}) builds them,
+        # without its deep copy of the whole schema (~6 ms each)
         lean = copy.copy(schema)
         lean.columns = {
             name: type(column)(**{**column.properties, "dtype": None}) if name in passing else column
@@ -126,7 +128,10 @@ def schema_fingerprint(schema: pa.DataFrameSchema | None) -> str:
         + f"|{_described(getattr(column, 'parsers', None))}"
         for name, column in schema.columns.items()
     ]
-    flags = f"{schema.dtype}|{schema.coerce}|{schema.strict}|{schema.ordered}|{schema.unique}|{_described(schema.index)}|{_described(getattr(schema, 'parsers', None))}"
+    flags = (
+        f"{schema.dtype}|{schema.coerce}|{schema.strict}|{schema.ordered}|{schema.unique}|"
+        f"{_described(schema.index)}|{_described(getattr(schema, 'parsers', None))}"
+    )
     return "\n".join([flags, *columns, *map(_check_description, schema.checks)])
 
 

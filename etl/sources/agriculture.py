@@ -80,8 +80,12 @@ CROP_ABSENT_REASON = {
     "Kecil Lojing": "not reported separately in the 2017 DOA table (probably still counted within Gua Musang)",
     "Selama": "not reported separately in the 2017 DOA table (probably still counted within Larut Dan Matang)",
     "Kalabakan": "not reported separately in the 2017 DOA table (probably still counted within Tawau)",
-    "W.P. Kuala Lumpur": "absent from the 2017 DOA table (a city territory; its planted area is likely near 0 but is not published)",
-    "W.P. Putrajaya": "absent from the 2017 DOA table (a city territory; its planted area is likely near 0 but is not published)",
+    "W.P. Kuala Lumpur": (
+        "absent from the 2017 DOA table (a city territory; its planted area is likely near 0 but is not published)"
+    ),
+    "W.P. Putrajaya": (
+        "absent from the 2017 DOA table (a city territory; its planted area is likely near 0 but is not published)"
+    ),
 }
 ALL_ZERO_REASON = (
     "every crop row published for this district in 2017 is 0: a reporting gap (probably counted under the "
@@ -341,7 +345,8 @@ def _msme(ctx: StepContext) -> pd.DataFrame:
     national = {size: float(dun_counts[size].sum()) for size in MSME_SIZES}
     if not national["micro"] > national["small"] > national["medium"]:
         raise SourceValidationError(
-            f"[{ctx.label(DUN_SOURCE)}] columns {list(MSME_COLUMNS.values())}: expected micro > small > medium nationally, got {national}"
+            f"[{ctx.label(DUN_SOURCE)}] columns {list(MSME_COLUMNS.values())}: "
+            f"expected micro > small > medium nationally, got {national}"
         )
     seats = msme_seat_table(dun, parlimen_counts, parlimen)
     weights = seat_geography(ctx).area_weights  # the establishments' seats and overlay (etl/seats.py)
@@ -358,12 +363,18 @@ def _msme(ctx: StepContext) -> pd.DataFrame:
     totals = seats[MSME_SIZES].sum()
     blanks = int(dun[list(MSME_COLUMNS.values())].isna().sum().sum())
     held = ", ".join(f"{column} holds {size}" for column, size in zip([MSME_COLUMNS[s] for s in MSME_SIZES], labels))
+    row_order = (
+        "as published"
+        if order == "as_published"
+        else "in P-number order (the k-th row holds the k-th seat by P number)"
+    )
     ctx.quality.note(
         PARLIMEN_SOURCE,
         "decision",
-        f"MSME columns: census_dun's sme_micro/sme_small/sme_medium are read as labelled; census_parlimen's are read as "
-        f"{held}, rows {'as published' if order == 'as_published' else 'in P-number order (the k-th row holds the k-th seat by P number)'} — "
-        f"the one reading under which every state seat equals the sum of its DUN seats; the Federal Territories' seats come from it. "
+        "MSME columns: census_dun's sme_micro/sme_small/sme_medium are read as labelled; "
+        f"census_parlimen's are read as {held}, rows {row_order} — "
+        "the one reading under which every state seat equals the sum of its DUN seats; "
+        "the Federal Territories' seats come from it. "
         f"{blanks} blank DUN cells counted as 0. National totals (year {MSME_SOURCE_YEAR}, DOSM's MSME counts): "
         f"{totals['micro']:,.0f} micro, {totals['small']:,.0f} small, {totals['medium']:,.0f} medium; "
         f"state totals after the area overlay equal the seat totals to within {worst:.2e}",
@@ -383,9 +394,12 @@ FARMER_SOURCE = "pub_farmers"
 FARMER_RESULTS = "Interim Report"  # the words in data_source that mark an interim result
 FARMER_TOTAL = "agricultural_holdings_total"  # the holder count every state would have
 FARMER_LEVELS = ("national", "state", "district")
-FARMER_NOT_CARRIED = {  # indicator -> why it is not carried (any other row: "not an Agriculture Census 2024 interim result")
+# indicator -> why it is not carried (any other row: "not an Agriculture Census 2024 interim result")
+FARMER_NOT_CARRIED = {
     "agri_census_frame_residences": "enumeration frame (residences listed before the census), never a farmer count",
-    "share_of_residences_involved_in_agriculture": "a preliminary share quoted during field operations, not an interim result",
+    "share_of_residences_involved_in_agriculture": (
+        "a preliminary share quoted during field operations, not an interim result"
+    ),
     "paddy_farmers_granary": "a granary area's farmers (MADA), not an Agriculture Census figure nor a census geography",
 }
 LIVELIHOOD_CSV = config.REFERENCE_DIR / "published_livelihoods.csv"
@@ -445,7 +459,10 @@ def _farmers(ctx: StepContext) -> pd.DataFrame:
         read=len(raw),
         used=len(carried),
         rejected=len(dropped),
-        detail=f"Agriculture Census 2024 interim results carried into {PUBLISHED_FIGURES} at their own level (concept 'farmers', never connectivity); rejected = not farmer counts (listed)",
+        detail=(
+            f"Agriculture Census 2024 interim results carried into {PUBLISHED_FIGURES} at their own level "
+            "(concept 'farmers', never connectivity); rejected = not farmer counts (listed)"
+        ),
     )
     for reason, group in dropped.groupby("reason", sort=True):
         ctx.quality.note(
@@ -459,7 +476,8 @@ def _farmers(ctx: StepContext) -> pd.DataFrame:
     ctx.quality.note(
         FARMER_SOURCE,
         "no_data",
-        f"Agriculture Census 2024 holder counts (reference year 2023) found for {len(STATE_NAMES) - len(missing)} of {len(STATE_NAMES)} states; "
+        "Agriculture Census 2024 holder counts (reference year 2023) "
+        f"found for {len(STATE_NAMES) - len(missing)} of {len(STATE_NAMES)} states; "
         f"not found in the stored reports (no data, not 0): {', '.join(missing)}",
         column="state",
         count=len(missing),
@@ -494,14 +512,16 @@ def _establishments(ctx: StepContext) -> pd.DataFrame:
     mismatch = parlimen_minus_dun(parlimen, dun, [*SECTORS, *AGRI_PARTS])
     if not mismatch.empty:
         raise SourceValidationError(
-            f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: {mismatch['code_parlimen'].tolist()[:8]}"
+            f"[{ctx.label(PARLIMEN_SOURCE)}] {len(mismatch)} parliament seats differ from the sum of their DUN seats: "
+            f"{mismatch['code_parlimen'].tolist()[:8]}"
         )
     seats = seat_table(with_all_establishments(dun), with_all_establishments(parlimen))
     shapes = seat_geometries(dun_shapes, parlimen_shapes)
     if set(shapes[SEAT_KEY]) != set(seats[SEAT_KEY]):
         raise SourceValidationError(
             f"[{ctx.label(DUN_BOUNDARIES)}] seat polygons and census seats disagree: only polygons "
-            f"{sorted(set(shapes[SEAT_KEY]) - set(seats[SEAT_KEY]))[:5]}, only census {sorted(set(seats[SEAT_KEY]) - set(shapes[SEAT_KEY]))[:5]}"
+            f"{sorted(set(shapes[SEAT_KEY]) - set(seats[SEAT_KEY]))[:5]}, "
+            f"only census {sorted(set(seats[SEAT_KEY]) - set(shapes[SEAT_KEY]))[:5]}"
         )
     invalid = int((~shapes.geometry.is_valid).sum())
     weights = seat_geography(ctx).area_weights  # the same seats and key, overlaid once per build (etl/seats.py)
@@ -518,17 +538,23 @@ def _establishments(ctx: StepContext) -> pd.DataFrame:
     ctx.quality.note(
         DUN_SOURCE,
         "reconciliation",
-        f"area-weighted overlay of {len(seats)} seats ({(seats['seat_level'] == 'dun').sum()} DUN + {(seats['seat_level'] == 'parlimen').sum()} W.P. parliament) "
-        f"onto {apportioned['code_state_district'].nunique()} districts: {int((split > 1).sum())} seats split across districts, "
-        f"{int((weights['basis'] == 'nearest').sum())} placed by nearest district, median seat area outside kept pieces "
-        f"{dropped_share.median():.2%} (max {dropped_share.max():.1%}, renormalised); state totals of agricultural and all "
-        f"establishments equal the seat totals to within {worst:.2e} (national {check.loc[check['column'] == AGRI_TOTAL, 'seat_total'].sum():,.0f} agricultural, "
+        f"area-weighted overlay of {len(seats)} seats "
+        f"({(seats['seat_level'] == 'dun').sum()} DUN + {(seats['seat_level'] == 'parlimen').sum()} W.P. parliament) "
+        f"onto {apportioned['code_state_district'].nunique()} districts: "
+        f"{int((split > 1).sum())} seats split across districts, "
+        f"{int((weights['basis'] == 'nearest').sum())} placed by nearest district, "
+        "median seat area outside kept pieces "
+        f"{dropped_share.median():.2%} (max {dropped_share.max():.1%}, renormalised); "
+        "state totals of agricultural and all "
+        f"establishments equal the seat totals to within {worst:.2e} "
+        f"(national {check.loc[check['column'] == AGRI_TOTAL, 'seat_total'].sum():,.0f} agricultural, "
         f"{check.loc[check['column'] == ALL_ESTABLISHMENTS, 'seat_total'].sum():,.0f} all establishments)",
         rows=check.to_dict("records"),
     )
     if worst > RECONCILE_TOLERANCE:
         raise OutputValidationError(
-            f"agriculture overlay: apportioned state totals differ from the seat totals by up to {worst:.3g} establishments"
+            "agriculture overlay: apportioned state totals differ "
+            f"from the seat totals by up to {worst:.3g} establishments"
         )
     if invalid:
         ctx.quality.note(
@@ -542,7 +568,10 @@ def _establishments(ctx: StepContext) -> pd.DataFrame:
         read=len(parlimen),
         used=int((seats["seat_level"] == "parlimen").sum()),
         aggregate=len(parlimen) - int((seats["seat_level"] == "parlimen").sum()),
-        detail="used: the Federal Territories' seats (no DUN seats there); aggregate: state seats, each equal to the sum of its DUN seats (checked)",
+        detail=(
+            "used: the Federal Territories' seats (no DUN seats there); aggregate: state seats, "
+            "each equal to the sum of its DUN seats (checked)"
+        ),
     )
     ctx.quality.account(DUN_BOUNDARIES, read=len(dun_shapes), used=len(dun_shapes))
     territory_shapes = int(parlimen_shapes["state"].isin(FEDERAL_TERRITORIES).sum())
@@ -565,7 +594,8 @@ def _crops(ctx: StepContext) -> pd.DataFrame:
         CROP_SOURCE,
         "decision",
         f"{repeated} rows repeat a (district, crop type, species) already listed; they are summed as separate records "
-        f"(most repeats carry different values; dropping exact repeats instead would change the national total by {exact_repeats_ha:,.1f} ha)",
+        "(most repeats carry different values; "
+        f"dropping exact repeats instead would change the national total by {exact_repeats_ha:,.1f} ha)",
     )
     area = crop_area_by_district(resolution.frame)
     all_zero = resolution.frame["code_state_district"].isin(area.loc[area["not_reported"], "code_state_district"])
@@ -583,7 +613,8 @@ def _crops(ctx: StepContext) -> pd.DataFrame:
         ctx.quality.note(
             CROP_SOURCE,
             "no_data",
-            f"{missing['code_state_district'].nunique()} districts without planted-area values in {CROP_YEAR} (no value, not 0; "
+            f"{missing['code_state_district'].nunique()} districts without planted-area values "
+            f"in {CROP_YEAR} (no value, not 0; "
             f"absent from the table or every row 0): {', '.join(sorted(set(missing['district'])))}",
             rows=missing.to_dict("records"),
         )
@@ -596,8 +627,8 @@ def build_agriculture(ctx: StepContext) -> StepOutput:
     """Agricultural establishments (2020) and MSMEs (2021), area-weighted from seats; planted area (2017);
     farmers and MSMEs' digital adoption as published (published_figures.parquet).
 
-    Kept in the derived cache with its notes (ctx.cached_step): the seat geography's files, crops, farmers, the reference
-    figures, districts, census and population alone."""
+    Kept in the derived cache with its notes (ctx.cached_step): the seat geography's files, crops, farmers,
+    the reference figures, districts, census and population alone."""
     return ctx.cached_step(
         "agriculture_step", [*OVERLAY_SOURCES, CROP_SOURCE, FARMER_SOURCE], lambda: _build_agriculture(ctx)
     )

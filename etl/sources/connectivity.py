@@ -89,8 +89,10 @@ def _build_connectivity(ctx: StepContext) -> StepOutput:
     ctx.quality.note(
         "published_figures",
         "decision",
-        f"{len(published)} published figures kept at their own level (national, urban/rural, state, district, seat) in {connectivity_published.OUTPUT_NAME}; "
-        f"{low} low-confidence rows kept and flagged; {int(published['value'].isna().sum())} ranges kept as text (value_text); no state figure is written into a district value",
+        f"{len(published)} published figures kept at their own level (national, urban/rural, state, district, seat) "
+        f"in {connectivity_published.OUTPUT_NAME}; "
+        f"{low} low-confidence rows kept and flagged; {int(published['value'].isna().sum())} ranges kept as text "
+        "(value_text); no state figure is written into a district value",
     )
 
     indicators = ctx.indicators_so_far
@@ -105,7 +107,8 @@ def _build_connectivity(ctx: StepContext) -> StepOutput:
     )
     z, scale = standardise(values, households)
     targets = stratum_targets(evidence)
-    # 401 calibrations (the point and 400 seeded draws): a pure function of these small tables, kept in the derived cache by their content
+    # 401 calibrations (the point and 400 seeded draws): a pure function of these small tables,
+    # kept in the derived cache by their content
     estimate = ctx.cache.get_or_compute(
         "internet_estimate",
         (
@@ -199,7 +202,8 @@ def _measured_coverage(
     seat_weights: pd.DataFrame,
     indicators: pd.DataFrame,
 ) -> pd.DataFrame:
-    """The measured coverage indicators by district, their provenance and the account of every sub-national published row."""
+    """The measured coverage indicators by district, their provenance
+    and the account of every sub-national published row."""
     districts = ctx.districts.set_index("code_state_district")
     population = indicators.loc[
         (indicators["indicator"] == "population_census") & (indicators["year"] == 2020)
@@ -216,7 +220,8 @@ def _measured_coverage(
         if len(seat_weights)
         else pd.DataFrame(columns=["parlimen", "code_state_district", "population", "seat_share", "district_share"])
     )
-    # a pure function of the published rows, the overlay and the district names (~0.15 s of per-group loops): kept in the derived cache
+    # a pure function of the published rows, the overlay and the district names
+    # (~0.15 s of per-group loops): kept in the derived cache
     rows, provenance, account = ctx.cache.get_or_compute(
         "measured_coverage",
         (*frame_parts(published), *frame_parts(seat_overlay), *frame_parts(districts[["district"]])),
@@ -226,10 +231,14 @@ def _measured_coverage(
     ctx.quality.note(
         measured.PROVENANCE_SOURCE,
         "decision",
-        f"{len(rows)} district values of {rows['indicator'].nunique()} measured coverage indicators ({', '.join(sorted(rows['indicator'].unique()))}) "
-        f"in {rows['code_state_district'].nunique()} districts: {int((rows['method'] == 'observed').sum())} from district figures (observed), "
-        f"{int((rows['method'] == 'derived').sum())} from seat figures through the seat-district population overlay (derived; the seats must hold at least "
-        f"{measured.MIN_DISTRICT_SHARE:.0%} of a district's people); {len(used)} of {len(account)} sub-national published rows used",
+        f"{len(rows)} district values of {rows['indicator'].nunique()} measured coverage indicators "
+        f"({', '.join(sorted(rows['indicator'].unique()))}) "
+        f"in {rows['code_state_district'].nunique()} districts: "
+        f"{int((rows['method'] == 'observed').sum())} from district figures (observed), "
+        f"{int((rows['method'] == 'derived').sum())} from seat figures through the seat-district population overlay "
+        "(derived; the seats must hold at least "
+        f"{measured.MIN_DISTRICT_SHARE:.0%} of a district's people); "
+        f"{len(used)} of {len(account)} sub-national published rows used",
         column="code_state_district",
         count=len(rows),
         values={"kind": "district_provenance", "min_district_share": measured.MIN_DISTRICT_SHARE},
@@ -249,7 +258,8 @@ def _measured_coverage(
     ctx.quality.note(
         measured.PROVENANCE_SOURCE,
         "consistency_check",
-        f"every sub-national published row accounted for: {len(account)} rows = {len(used)} used ({int((account['status'] == 'used_district').sum())} district, "
+        f"every sub-national published row accounted for: {len(account)} rows = {len(used)} used "
+        f"({int((account['status'] == 'used_district').sum())} district, "
         f"{int((account['status'] == 'used_via_seat').sum())} seat) + {len(unused)} not used with a reason",
         count=len(account),
         values={"kind": "account"},
@@ -291,10 +301,13 @@ def _note_model(
     ctx.quality.note(
         "internet_hh_pct",
         "reconciliation",
-        f"{INDICATOR} {MODEL_YEAR} calibrated on household weights (Census 2020 households x population growth to {MODEL_YEAR}): "
+        f"{INDICATOR} {MODEL_YEAR} calibrated on household weights "
+        f"(Census 2020 households x population growth to {MODEL_YEAR}): "
         + ", ".join(f"{r['aggregate']} {r['reproduced']:.2f} vs published {r['published']:.1f}" for r in rows)
-        + f" (national is a check, not a constraint); intercepts urban {estimate.point.alpha_urban[0]:.3f}, rural {estimate.point.alpha_rural[0]:.3f}; "
-        f"gamma {estimate.point.gamma[0]:.3f} = {estimate.spec.between_share} x gamma_full {estimate.point.gamma_full[0]:.3f}",
+        + f" (national is a check, not a constraint); intercepts urban {estimate.point.alpha_urban[0]:.3f}, "
+        f"rural {estimate.point.alpha_rural[0]:.3f}; "
+        f"gamma {estimate.point.gamma[0]:.3f} = {estimate.spec.between_share} x "
+        f"gamma_full {estimate.point.gamma_full[0]:.3f}",
         rows=rows,
         warn=any(abs(r["difference_pp"]) > 0.1 for r in rows),
     )
@@ -312,7 +325,8 @@ def _note_model(
             f"{r.covariate} {'+' if r.direction > 0 else '-'} ({r.year_used}; {r.logit_per_unit:+.4f} logit per unit)"
             for r in coefficient_rows.itertuples(index=False)
         )
-        + ". Latest value up to 2024 per district (e.g. 2022 income and poverty for Perlis and the Federal Territories, absent from the 2024 district tables).",
+        + ". Latest value up to 2024 per district (e.g. 2022 income and poverty for Perlis "
+        "and the Federal Territories, absent from the 2024 district tables).",
         rows=coefficient_rows.to_dict("records"),
     )
     table = estimate.table.set_index("code_state_district")
@@ -320,8 +334,10 @@ def _note_model(
     ctx.quality.note(
         "internet_hh_pct",
         "consistency_check",
-        f"spread: all districts {table['value'].min():.1f}-{table['value'].max():.1f} ({table['value'].round(1).nunique()} distinct values at 0.1); "
-        f"fully rural districts (n={len(rural)}): min {rural.min():.1f}, median {rural.median():.1f}, max {rural.max():.1f}, {rural.round(1).nunique()} distinct; "
+        f"spread: all districts {table['value'].min():.1f}-{table['value'].max():.1f} "
+        f"({table['value'].round(1).nunique()} distinct values at 0.1); "
+        f"fully rural districts (n={len(rural)}): min {rural.min():.1f}, median {rural.median():.1f}, "
+        f"max {rural.max():.1f}, {rural.round(1).nunique()} distinct; "
         f"median interval width {(table['upper'] - table['lower']).median():.1f} pp",
     )
 
@@ -351,7 +367,8 @@ def _note_validation(
         "validation",
         f"Spearman rank correlation of the modelled {INDICATOR} with published network coverage: "
         + "; ".join(f"{s['comparison']}: rho {s['rho']:.2f} (n={s['n']}, {s['strength']})" for s in summary)
-        + ". Coverage of populated areas is a supply-side figure from other years, not household take-up, and n is small: read this as a sanity check, not as accuracy.",
+        + ". Coverage of populated areas is a supply-side figure from other years, not household take-up, "
+        "and n is small: read this as a sanity check, not as accuracy.",
         rows=[
             *summary,
             *pairs.assign(kind="area_pair").to_dict("records"),
@@ -444,7 +461,8 @@ def _note_out_of_sample(
     state_of: pd.Series,
 ) -> None:
     """The modelled estimate out of sample against naive baselines (piped water alone, state mean, national mean)."""
-    # the leave-one-out and leave-one-state-out fits: pure functions of these tables, kept in the derived cache by their content
+    # the leave-one-out and leave-one-state-out fits: pure functions of these tables,
+    # kept in the derived cache by their content
     points, table = ctx.cache.get_or_compute(
         "out_of_sample",
         (*frame_parts(published), *frame_parts(estimates), *frame_parts(piped_water), *frame_parts(seat_weights)),
@@ -458,14 +476,17 @@ def _note_out_of_sample(
     ctx.quality.note(
         INDICATOR,
         "validation",
-        f"out of sample ({len(points)} district/seat coverage figures, leave-one-out; each predictor maps to coverage through a straight line fitted without the place): "
+        f"out of sample ({len(points)} district/seat coverage figures, leave-one-out; "
+        "each predictor maps to coverage through a straight line fitted without the place): "
         + "; ".join(
             f"{name} MAE {loo.at[name, 'mae_common_pp']:.1f} pp (n={loo.at[name, 'n_common']})"
             for name in validation.PREDICTORS
             if pd.notna(loo.at[name, "mae_common_pp"])
         )
-        + f"; within-state rank agreement: model rho {loo.at['model', 'within_state_rho']:.2f}, piped water {loo.at['piped_water', 'within_state_rho']:.2f} "
-        f"({loo.at['model', 'within_state_states']} states with {validation.WITHIN_STATE_MIN_POINTS}+ places); leaving out whole states: model MAE "
+        + f"; within-state rank agreement: model rho {loo.at['model', 'within_state_rho']:.2f}, "
+        f"piped water {loo.at['piped_water', 'within_state_rho']:.2f} "
+        f"({loo.at['model', 'within_state_states']} states with {validation.WITHIN_STATE_MIN_POINTS}+ places); "
+        "leaving out whole states: model MAE "
         f"{loso.at['model', 'mae_pp']:.1f} pp vs piped water {loso.at['piped_water', 'mae_pp']:.1f} pp. "
         + ("The model has the smallest error of all, " if beats else "The model does not beat the baselines on error, ")
         + (
@@ -474,7 +495,8 @@ def _note_out_of_sample(
             else "but piped water alone ranks places within a state better than the model: "
             "it is a rough gap-filler, not a district figure."
         )
-        + " Coverage is a different measure from household take-up, so the error is in coverage points after a straight-line mapping.",
+        + " Coverage is a different measure from household take-up, "
+        "so the error is in coverage points after a straight-line mapping.",
         column=INDICATOR,
         count=len(points),
         values={

@@ -332,7 +332,8 @@ def cross_check(ctx: StepContext, reference: pd.DataFrame) -> None:
             read=row.read,
             used=row.carried,
             rejected=row.not_carried + row.no_year,
-            detail=f"carried into {REFERENCE_LABEL} without quotes (numbers, dates, citations, confidence); rejected = transcribed rows missing from the reference"
+            detail=f"carried into {REFERENCE_LABEL} without quotes (numbers, dates, citations, confidence); "
+            "rejected = transcribed rows missing from the reference"
             + (f", {row.no_year} of them without a reference year (listed, never given one)" if row.no_year else ""),
         )
         undated = rows_without_year(transcriptions[row.source_id])
@@ -340,7 +341,8 @@ def cross_check(ctx: StepContext, reference: pd.DataFrame) -> None:
             ctx.quality.note(
                 row.source_id,
                 "not_used",
-                f"{len(undated)} transcribed rows without a reference year: not carried (a year would have to be guessed)",
+                f"{len(undated)} transcribed rows without a reference year: "
+                "not carried (a year would have to be guessed)",
                 column="year",
                 count=len(undated),
                 values={"reason_id": "no_reference_year", "indicators": sorted(undated["indicator"].unique())},
@@ -354,7 +356,8 @@ def cross_check(ctx: StepContext, reference: pd.DataFrame) -> None:
         + (
             "every number matches"
             if bad.empty
-            else f"{int(bad['not_carried'].sum())} transcribed rows not carried, {int(bad['only_in_reference'].sum())} carried rows not in a transcription: update {REFERENCE_LABEL}"
+            else f"{int(bad['not_carried'].sum())} transcribed rows not carried, "
+            f"{int(bad['only_in_reference'].sum())} carried rows not in a transcription: update {REFERENCE_LABEL}"
         ),
         rows=bad.to_dict("records"),
         warn=not bad.empty,
@@ -385,7 +388,8 @@ def feed_rows(ctx: StepContext) -> pd.DataFrame:
 
 
 def locate(ctx: StepContext, reference: pd.DataFrame) -> tuple[pd.Series, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Where the published rows are: district codes of district rows; seats' districts and overlay weights; representative points."""
+    """Where the published rows are: district codes of district rows;
+    seats' districts and overlay weights; representative points."""
     district_rows = reference.loc[reference["geography_level"] == "district"]
     resolved = geography.resolve_districts(
         district_rows, ctx.districts, ctx.aliases, REFERENCE_LABEL, state_col="state", district_col="area"

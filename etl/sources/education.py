@@ -430,7 +430,8 @@ def table_vs_points(unit_counts: pd.DataFrame, units: pd.DataFrame, located_coun
 def build_education(ctx: StepContext) -> StepOutput:
     """MOE tables (2018-2022 series) and the June 2022 school list (located schools, 2022 indicators).
 
-    Kept in the derived cache with its notes (ctx.cached_step): its six MOE files, the districts and population alone."""
+    Kept in the derived cache with its notes (ctx.cached_step):
+    its six MOE files, the districts and population alone."""
     return ctx.cached_step(
         "education_step",
         [SCHOOLS_ID, ENROLMENT_ID, TEACHERS_ID, POINTS_ID, PPD_ID, STATES_ID],
@@ -510,7 +511,8 @@ def _table_units(ctx: StepContext, source_id: str, value_col: str, stages: list[
     rejected = sum(int(counts.get(reason, 0)) for reason in rejected_reasons)
     detail = "; ".join(
         [
-            f"education: used {len(resolution.frame)} district total rows {TABLE_FIRST_YEAR}-2022 (stages {', '.join(stage.replace('_', '-') for stage in stages)})"
+            f"education: used {len(resolution.frame)} district total rows {TABLE_FIRST_YEAR}-2022 "
+            f"(stages {', '.join(stage.replace('_', '-') for stage in stages)})"
         ]
         + [
             f"rejected {int(counts[reason])} {text}"
@@ -569,7 +571,8 @@ def _note_units(ctx: StepContext, units: pd.DataFrame, names: pd.DataFrame) -> N
         if role == "group_member":
             members = ", ".join(label(member) for member in unit.split(geography.GROUP_SEPARATOR))
             detail = (
-                f"moe_schools_count, students_per_teacher: {label(code)} is counted in the merged MOE education district "
+                f"moe_schools_count, students_per_teacher: {label(code)} "
+                "is counted in the merged MOE education district "
                 f"covering {members}; its count is withheld (NaN: the group's count is never copied to a member), "
                 "students_per_teacher is the group's ratio"
             )
@@ -581,8 +584,10 @@ def _note_units(ctx: StepContext, units: pd.DataFrame, names: pd.DataFrame) -> N
             )
         elif role == "unseparated":
             detail = (
-                f"moe_schools_count, students_per_teacher: MOE does not separate {label(code)}; its schools are counted in "
-                f"{label(UNSEPARATED_PARENT[code])}. Count withheld (NaN); students_per_teacher is that of the parent unit (parent + unseparated districts)"
+                f"moe_schools_count, students_per_teacher: MOE does not separate {label(code)}; "
+                "its schools are counted in "
+                f"{label(UNSEPARATED_PARENT[code])}. Count withheld (NaN); students_per_teacher is that of the "
+                "parent unit (parent + unseparated districts)"
             )
             ctx.quality.note(
                 SCHOOLS_ID,
@@ -651,7 +656,8 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
     ctx.quality.note(
         POINTS_ID,
         "spatial_assignment",
-        f"{int(by.get('within', 0))} schools inside a district polygon; {int(by.get('nearest', 0))} outside every (simplified) polygon "
+        f"{int(by.get('within', 0))} schools inside a district polygon; "
+        f"{int(by.get('nearest', 0))} outside every (simplified) polygon "
         f"assigned to the nearest district (median {nearest.median():.2f} km, max {nearest.max():.2f} km); "
         f"{len(missing)} without coordinates, not placed and not counted in any district indicator: "
         + ", ".join(missing["facility_id"].str.removeprefix("moe:")),
@@ -675,18 +681,21 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
         POINTS_ID,
         "consistency_check",
         f"{len(crossed)} located schools fall in a district of another state than their education office (PPD); "
-        f"{int((outside_km[outside_km > 0] <= 1).sum())} of them lie within 1 km of their own state (border effect of the simplified polygons, kept)",
+        f"{int((outside_km[outside_km > 0] <= 1).sum())} of them lie within 1 km of their own state "
+        "(border effect of the simplified polygons, kept)",
         rows=crossed["facility_id"].tolist(),
     )
     if suspect.any():
         listing = ", ".join(
-            f"{row['facility_id']} {row['name']} ({row['moe_ppd']}) at {row['lon']:.4f},{row['lat']:.4f}, {outside_km[index]:.0f} km outside its state"
+            f"{row['facility_id']} {row['name']} ({row['moe_ppd']}) at {row['lon']:.4f},{row['lat']:.4f}, "
+            f"{outside_km[index]:.0f} km outside its state"
             for index, row in facilities.loc[suspect].iterrows()
         )
         ctx.quality.note(
             POINTS_ID,
             "rejected_coordinates",
-            f"{int(suspect.sum())} schools lie more than {SUSPECT_OUTSIDE_KM:.0f} km outside their education office's state: coordinates wrong, not placed or counted: {listing}",
+            f"{int(suspect.sum())} schools lie more than {SUSPECT_OUTSIDE_KM:.0f} km outside their education "
+            f"office's state: coordinates wrong, not placed or counted: {listing}",
             rows=facilities.loc[suspect, "facility_id"].tolist(),
             warn=int(suspect.sum()) > KNOWN_SUSPECT_SCHOOLS,
         )
@@ -698,8 +707,10 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
     ctx.quality.note(
         POINTS_ID,
         "missing_values",
-        f"{int(no_pupils.sum())} located schools have no enrolment ({int((no_pupils & (facilities['kind'] == 'school_primary')).sum())} primary: "
-        f"left out of primary_schools_small_pct's denominator); {int(facilities['teachers'].isna().sum())} have no teacher count",
+        f"{int(no_pupils.sum())} located schools have no enrolment "
+        f"({int((no_pupils & (facilities['kind'] == 'school_primary')).sum())} primary: "
+        "left out of primary_schools_small_pct's denominator); "
+        f"{int(facilities['teachers'].isna().sum())} have no teacher count",
         rows=facilities.loc[no_pupils, "facility_id"].tolist(),
     )
     placed = facilities["assigned_by"].value_counts()
@@ -714,7 +725,8 @@ def _located_schools(ctx: StepContext) -> pd.DataFrame:
         used=used,
         rejected=rejected,
         unmatched=unmatched,
-        detail=f"education: used {used} located schools ({int(placed.get('within', 0))} within, {int(placed.get('nearest', 0))} nearest); "
+        detail=f"education: used {used} located schools ({int(placed.get('within', 0))} within, "
+        f"{int(placed.get('nearest', 0))} nearest); "
         f"rejected {rejected} with coordinates far outside their state; unmatched {unmatched} without coordinates",
     )
     return facilities
@@ -735,9 +747,11 @@ def _note_reconciliation(
     ctx.quality.note(
         SCHOOLS_ID,
         "consistency_check",
-        f"{POINTS_YEAR}: MOE table {compared['table'].sum():,.0f} primary+secondary schools vs {compared['located'].sum():,.0f} located from the school list; "
+        f"{POINTS_YEAR}: MOE table {compared['table'].sum():,.0f} primary+secondary schools "
+        f"vs {compared['located'].sum():,.0f} located from the school list; "
         f"{int((compared['table'] == compared['located']).sum())} of {len(compared)} MOE units agree exactly, "
-        f"{int((compared['share'].abs() <= 0.05).sum())} within 5 %; {len(flagged)} differ by more than {MISMATCH_SHARE:.0%} "
+        f"{int((compared['share'].abs() <= 0.05).sum())} within 5 %; "
+        f"{len(flagged)} differ by more than {MISMATCH_SHARE:.0%} "
         f"(MOE attributes schools to education districts whose borders differ from DOSM's): {listing}",
         rows=[c for unit in flagged["unit"] for c in members[unit]],
     )

@@ -676,16 +676,20 @@ def _build_facilities(
         "consistency_check",
         f"labelled district vs location: {agreement['inside_labelled_polygon']:,} of {n:,} points "
         f"({agreement['inside_labelled_polygon'] / n:.1%}) lie inside their labelled district's polygon; "
-        f"{agreement['same_as_spatial_assignment']:,} ({agreement['same_as_spatial_assignment'] / n:.1%}) get the labelled "
-        f"district from point-in-polygon with nearest-district fallback ({agreement['outside_every_polygon']} points fall "
+        f"{agreement['same_as_spatial_assignment']:,} "
+        f"({agreement['same_as_spatial_assignment'] / n:.1%}) get the labelled "
+        "district from point-in-polygon with nearest-district fallback "
+        f"({agreement['outside_every_polygon']} points fall "
         "outside every simplified polygon). Counts use the labelled district.",
     )
     misplaced = points.loc[points["access_use"] == "excluded_coordinates"]
     ctx.quality.note(
         FACILITIES,
         "consistency_check",
-        f"{len(misplaced)} facilities ({(misplaced['kind'] == 'clinic').sum()} clinics) lie in (or nearest to) another district, more than {COORDINATE_TOLERANCE_KM:g} km outside their "
-        f"labelled one (up to {misplaced['outside_label_km'].max():,.0f} km: coordinates of a namesake place or a typo); counted in "
+        f"{len(misplaced)} facilities ({(misplaced['kind'] == 'clinic').sum()} clinics) lie in (or nearest to) "
+        f"another district, more than {COORDINATE_TOLERANCE_KM:g} km outside their "
+        f"labelled one (up to {misplaced['outside_label_km'].max():,.0f} km: "
+        "coordinates of a namesake place or a typo); counted in "
         "their labelled district but left out of the access model",
         rows=[
             f"{row.facility_id} {row.name} ({row.code_state_district}, {row.outside_label_km:.1f} km)"
@@ -696,7 +700,8 @@ def _build_facilities(
     ctx.quality.note(
         FACILITIES,
         "consistency_check",
-        f"{int(shared.sum())} facilities share both name and coordinates with another (different addresses); kept as separate facilities",
+        f"{int(shared.sum())} facilities share both name and coordinates with another "
+        "(different addresses); kept as separate facilities",
     )
 
     counts = facility_counts(points, codes)
@@ -713,7 +718,9 @@ def _build_beds(ctx: StepContext, codes: list[str], population: pd.DataFrame, po
         read=len(raw),
         used=len(resolved),
         aggregate=len(national) + len(states),
-        detail=f"{len(national)} national and {len(states)} state-total rows are sums of the district rows (reconciled)",
+        detail=(
+            f"{len(national)} national and {len(states)} state-total rows are sums of the district rows (reconciled)"
+        ),
     )
     checks = bed_reconciliation(national, states, districts)
     off = checks.loc[checks["difference"] != 0]
@@ -760,7 +767,8 @@ def _build_beds(ctx: StepContext, codes: list[str], population: pd.DataFrame, po
     ctx.quality.note(
         BEDS,
         "consistency_check",
-        f"{SNAPSHOT_YEAR}: beds > 0 exactly where moh_facilities has a hospital point (children counted with their parent) "
+        f"{SNAPSHOT_YEAR}: beds > 0 exactly where moh_facilities has a hospital point "
+        "(children counted with their parent) "
         f"in {listed - len(mismatch)} of {listed} table districts",
         rows=mismatch.to_dict("records"),
     )
@@ -815,7 +823,10 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
         detail="health: seats that place the demand points",
     )
     aggregate_seats = len(parlimen_census) - territory_seats
-    detail = f"health: {territory_seats} Federal Territory seats used (no DUN seats there); the other {aggregate_seats} are sums of their DUN seats"
+    detail = (
+        f"health: {territory_seats} Federal Territory seats used (no DUN seats there); "
+        f"the other {aggregate_seats} are sums of their DUN seats"
+    )
     ctx.quality.account(
         CENSUS_PARLIMEN, read=len(parlimen_census), used=territory_seats, aggregate=aggregate_seats, detail=detail
     )
@@ -836,8 +847,10 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
         rejected=int((~usable).sum()),
         unmatched=int(usable.sum()) - used_schools,
         detail=(
-            f"health: primary-school pupils place each seat's population; not used: {int((~primary).sum())} secondary schools "
-            f"(by design) and {int((primary & ~usable).sum())} primary schools without coordinates or pupils (rejected), "
+            "health: primary-school pupils place each seat's population; "
+            f"not used: {int((~primary).sum())} secondary schools "
+            f"(by design) and {int((primary & ~usable).sum())} primary schools "
+            "without coordinates or pupils (rejected), "
             f"{int(usable.sum()) - used_schools} outside every seat polygon (unmatched)"
         ),
     )
@@ -849,7 +862,8 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
         "consistency_check",
         f"demand: {len(seats) - territory_seats} DUN + {territory_seats} Federal Territory parliament seats hold "
         f"{seats['population'].sum():,.0f} people (census 2020 district total {census_total:,.0f}), spread over "
-        f"{used_schools:,} primary schools by pupils; {seat_points} seats without a school keep their representative point",
+        f"{used_schools:,} primary schools by pupils; "
+        f"{seat_points} seats without a school keep their representative point",
         warn=abs(seats["population"].sum() - census_total) > 0.001 * census_total,
     )
     located = demand.join(geography.district_of_points(ctx, demand))
@@ -859,7 +873,8 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     ctx.quality.note(
         CENSUS_DUN,
         "consistency_check",
-        f"demand placed in each district vs its census 2020 population: median ratio {ratio.median():.3f}, within ±10 % "
+        "demand placed in each district vs its census 2020 population: "
+        f"median ratio {ratio.median():.3f}, within ±10 % "
         f"in {int((abs(ratio - 1) <= 0.1).sum())} of {len(census_2020)} districts (seats do not nest in districts)",
     )
 
@@ -870,7 +885,8 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     district_points = ctx.cache.get_or_compute(
         "district_points", input_digests(ctx.fetched, DISTRICT_INPUTS), lambda: _district_points(ctx.districts)
     )
-    # E2SFCA and nearest distances: pure functions of the points (~0.1 s of pairs within reach), kept in the derived cache by their content
+    # E2SFCA and nearest distances: pure functions of the points (~0.1 s of pairs within reach),
+    # kept in the derived cache by their content
     per_district, _, ratios = ctx.cache.get_or_compute(
         "health_access",
         (*frame_parts(located), *frame_parts(clinics), *frame_parts(facilities), *frame_parts(district_points)),
@@ -880,9 +896,11 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
     ctx.quality.note(
         FACILITIES,
         "consistency_check",
-        f"access model: {len(clinics):,} clinics (E2SFCA supply; {len(facilities):,} clinics and hospitals for the nearest distance) x "
+        f"access model: {len(clinics):,} clinics (E2SFCA supply; {len(facilities):,} clinics "
+        "and hospitals for the nearest distance) x "
         f"{len(located):,} demand points; {int(ratios.isna().sum())} clinics have no demand "
-        f"point within {accessibility.LUO_QI_ZONES[-1][0]:g} km (no ratio); {len(fallback)} districts hold no demand point and are scored "
+        f"point within {accessibility.LUO_QI_ZONES[-1][0]:g} km (no ratio); "
+        f"{len(fallback)} districts hold no demand point and are scored "
         "at their own representative point",
         rows=fallback,
     )
@@ -892,7 +910,8 @@ def _build_access(ctx: StepContext, points: pd.DataFrame) -> pd.DataFrame:
 def build_health(ctx: StepContext) -> StepOutput:
     """Facility counts and rates, hospital beds per 1,000, and E2SFCA clinic access for the 160 districts.
 
-    Kept in the derived cache with its notes (ctx.cached_step): its seven files, the districts, census and population alone."""
+    Kept in the derived cache with its notes (ctx.cached_step):
+    its seven files, the districts, census and population alone."""
     return ctx.cached_step(
         "health_step",
         [FACILITIES, BEDS, CENSUS_DUN, DUN_BOUNDARIES, CENSUS_PARLIMEN, PARLIMEN_BOUNDARIES, SCHOOLS],

@@ -303,7 +303,8 @@ def _note_no_data(ctx: StepContext, source_id: str, missing: pd.DataFrame) -> No
 
 def build_household(ctx: StepContext) -> StepOutput:
     """Income, poverty, Gini and amenities per district and survey year, with full row accounting: a function of
-    the four survey files, the districts and the alias table alone, kept in the derived cache with its notes (ctx.cached_step)."""
+    the four survey files, the districts and the alias table alone,
+    kept in the derived cache with its notes (ctx.cached_step)."""
     return ctx.cached_step("household_step", [table[0] for table in SURVEY_TABLES], lambda: _build_household(ctx))
 
 
@@ -342,8 +343,10 @@ def _build_household(ctx: StepContext) -> StepOutput:
             unmatched=len(district_rows) - len(resolved),
             aggregate=len(aggregates),
             detail=(
-                f"unmatched = rows of districts gazetted after the canonical 2022 set ({', '.join(sorted(set(resolution.excluded['district'])))}); "
-                f"used includes {territory} single-district territory rows (district = state), kept as the district's own value"
+                "unmatched = rows of districts gazetted after the canonical 2022 set "
+                f"({', '.join(sorted(set(resolution.excluded['district'])))}); "
+                f"used includes {territory} single-district territory rows (district = state), "
+                "kept as the district's own value"
             ),
         )
     series_break = pd.concat(breaks, ignore_index=True).drop_duplicates(["code_state_district", "new_district"])

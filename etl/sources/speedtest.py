@@ -65,7 +65,8 @@ ATTRIBUTION = "Speedtest® by Ookla® Global Fixed and Mobile Network Performanc
 MIN_TESTS = 100  # fewer tests in a district (one layer, one quarter): its speeds are not shown
 # The download speed a tile's mean is compared with, per layer (see POLICY_TARGETS.md):
 # mobile: JENDELA Phase 1 mobile broadband speed target, 35 Mbps by end 2022 (JENDELA Phase 1; Astro Awani, 2023);
-# fixed: MoE.Net's >= 100 Mbps to every classroom (TechTRP, 2023-08-29), the only Malaysian fixed-line speed target found.
+# fixed: MoE.Net's >= 100 Mbps to every classroom (TechTRP, 2023-08-29),
+# the only Malaysian fixed-line speed target found.
 THRESHOLD_MBPS = {"mobile": 35, "fixed": 100}
 TYPES = ("fixed", "mobile")
 OPTIONAL_COLUMNS = ["tile", "tile_x", "tile_y", "avg_lat_down_ms", "avg_lat_up_ms"]
@@ -304,7 +305,8 @@ def area_layer(
 
 
 def latest_layers(layers: list[Layer]) -> tuple[list[Layer], list[Layer]]:
-    """(used, superseded): the latest quarter of each layer and year; earlier quarters of the same year are set aside."""
+    """(used, superseded): the latest quarter of each layer and year;
+    earlier quarters of the same year are set aside."""
     ordered = sorted(layers, key=lambda layer: (layer.kind, layer.year, layer.quarter))
     latest = {(layer.kind, layer.year): layer for layer in ordered}
     used = list(latest.values())
@@ -312,7 +314,8 @@ def latest_layers(layers: list[Layer]) -> tuple[list[Layer], list[Layer]]:
 
 
 def population_for(population: pd.DataFrame, year: int, key: str = "code_state_district") -> pd.Series:
-    """People per area (population: key, year, value) in `year` (the nearest earlier year when the estimates stop before it)."""
+    """People per area (population: key, year, value) in `year`
+    (the nearest earlier year when the estimates stop before it)."""
     years = population["year"].loc[population["year"] <= year]
     chosen = int(years.max()) if len(years) else int(population["year"].min())
     return population.loc[population["year"] == chosen].set_index(key)["value"]
@@ -370,8 +373,10 @@ def _note_layer(
     record = extract_record(ctx.path(layer.source_id))
     provenance = (
         (
-            f"extract of {record.get('source_url') or 'the global file'} (sha256 {str(record.get('source_sha256', ''))[:12]}…, "
-            f"{record.get('rows_kept', len(tiles)):,} of {record.get('rows_read', '?'):,} tiles kept in the bounding box {record.get('bbox')})"
+            f"extract of {record.get('source_url') or 'the global file'} "
+            f"(sha256 {str(record.get('source_sha256', ''))[:12]}…, "
+            f"{record.get('rows_kept', len(tiles)):,} of {record.get('rows_read', '?'):,} "
+            f"tiles kept in the bounding box {record.get('bbox')})"
         )
         if record
         else "file as supplied"
@@ -381,8 +386,10 @@ def _note_layer(
         read=len(tiles),
         used=placed,
         unmatched=len(tiles) - placed,
-        detail=f"Speedtest {layer.kind} {layer.year} Q{layer.quarter}: {placed} tiles placed in a district by their centre; {len(tiles) - placed} tiles in the bounding box "
-        f"but in no district (neighbouring countries, sea) left out; {provenance}. Licence {LICENCE}, attribution: {ATTRIBUTION}",
+        detail=f"Speedtest {layer.kind} {layer.year} Q{layer.quarter}: "
+        f"{placed} tiles placed in a district by their centre; {len(tiles) - placed} tiles in the bounding box "
+        f"but in no district (neighbouring countries, sea) left out; {provenance}. "
+        f"Licence {LICENCE}, attribution: {ATTRIBUTION}",
     )
     suppressed = aggregates.loc[aggregates["suppressed"]]
     without = sorted(set(codes) - set(aggregates["code_state_district"]))
@@ -409,7 +416,8 @@ def _note_layer(
     ctx.quality.note(
         layer.source_id,
         "no_data",
-        f"{layer.kind} {layer.year} Q{layer.quarter}: {len(suppressed)} districts with fewer than {MIN_TESTS} tests have no speed, latency or share values (suppressed: too few tests to be reliable); "
+        f"{layer.kind} {layer.year} Q{layer.quarter}: {len(suppressed)} districts with fewer than {MIN_TESTS} tests "
+        "have no speed, latency or share values (suppressed: too few tests to be reliable); "
         f"{len(without)} districts have no tile at all (no data, never 0)",
         rows=rows,
         values={"min_tests": MIN_TESTS, "suppressed": int(len(suppressed)), "without_tiles": len(without)},

@@ -134,7 +134,8 @@ def extract_malaysia(
     missing = [column for column in REQUIRED_COLUMNS if column not in parquet.schema_arrow.names]
     if missing:
         raise ValueError(
-            f"{source.name}: not an Ookla performance tiles file (missing columns {missing}; found {parquet.schema_arrow.names})"
+            f"{source.name}: not an Ookla performance tiles file (missing columns {missing}; "
+            f"found {parquet.schema_arrow.names})"
         )
     read = kept = 0
     writer = None

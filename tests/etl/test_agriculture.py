@@ -27,7 +27,8 @@ def _layer(keys: dict[str, list], boxes: list[tuple[float, float, float, float]]
 
 @pytest.fixture
 def two_districts() -> gpd.GeoDataFrame:
-    # Synthetic: district 1_1 is lon 100-100.25, district 1_2 lon 100.25-101 (both in state 1), 2_1 lon 101-102 (state 2).
+    # Synthetic: district 1_1 is lon 100-100.25, district 1_2 lon 100.25-101
+    # (both in state 1), 2_1 lon 101-102 (state 2).
     return _layer(
         {"code_state_district": ["1_1", "1_2", "2_1"], "code_state": [1, 1, 2]},
         [(100, 1, 100.25, 2), (100.25, 1, 101, 2), (101, 1, 102, 2)],

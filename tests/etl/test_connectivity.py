@@ -885,7 +885,7 @@ def synthetic_points(noise: float, seed: int = 3) -> pd.DataFrame:
     )
 
 
-def test_given_coverage_that_is_a_straight_line_of_the_model_when_validated_out_of_sample_then_the_model_wins_with_no_error():
+def test_given_coverage_on_a_straight_line_of_the_model_when_validated_out_of_sample_then_the_model_wins():
     table = connectivity_validation.out_of_sample(synthetic_points(noise=0.0)).set_index(["scheme", "predictor"])
     assert table.loc[("leave_one_out", "model"), "mae_pp"] == pytest.approx(0.0, abs=1e-6)
     assert table.loc[("leave_one_out", "model"), "within_state_rho"] == pytest.approx(1.0)

@@ -103,7 +103,10 @@ def test_given_a_real_build_then_every_quality_note_is_a_structured_record(proce
 
 def test_given_the_dashboard_reader_when_imported_then_the_etl_stack_stays_out():
     # dashboard/data.py needs the contract's names, not the build: importing it must not pull in the ETL
-    code = "import sys, dashboard.data; print(sorted(m for m in sys.modules if m in ('etl.build', 'etl.pipeline', 'etl.sources', 'pandera')))"
+    code = (
+        "import sys, dashboard.data; "
+        "print(sorted(m for m in sys.modules if m in ('etl.build', 'etl.pipeline', 'etl.sources', 'pandera')))"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=config.PROJECT_ROOT, capture_output=True, text=True, check=True
     ).stdout

@@ -60,7 +60,8 @@ def test_given_a_synthetic_list_then_the_district_shares_are_the_hand_computed_o
     assert result.ok, result.problems
     rows = result.accepted.assign(rural=result.accepted["rural"].astype("boolean"))
     got = facility_status.status_aggregates(rows, "schools").set_index("code_state_district")
-    # 1_1: 2 of 3 connected; rural 1 of 2 (AAA0001 yes, AAA0003 no); urban 1 of 1; below 20: AAA0002 (10) + AAA0003 (not connected) of 3 known
+    # 1_1: 2 of 3 connected; rural 1 of 2 (AAA0001 yes, AAA0003 no);
+    # urban 1 of 1; below 20: AAA0002 (10) + AAA0003 (not connected) of 3 known
     assert got.loc["1_1", "schools_connected_pct"] == pytest.approx(200 / 3)
     assert got.loc["1_1", "schools_connected_rural_pct"] == pytest.approx(50.0)
     assert got.loc["1_1", "schools_connected_urban_pct"] == pytest.approx(100.0)

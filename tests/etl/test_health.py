@@ -346,7 +346,8 @@ def test_given_split_districts_when_looked_up_then_only_children_missing_from_th
 
 
 def test_given_a_parent_with_a_split_child_when_rated_then_the_parent_uses_both_populations_and_the_child_is_missing():
-    # Synthetic: parent P (8_6) row of 300 beds covers child C (8_13); district Z (8_1) has 0 beds; X (8_9) is not in the table.
+    # Synthetic: parent P (8_6) row of 300 beds covers child C (8_13);
+    # district Z (8_1) has 0 beds; X (8_9) is not in the table.
     panel = pd.DataFrame(
         {
             "code_state_district": ["8_6", "8_1", "8_6", "8_1"],

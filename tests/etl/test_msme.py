@@ -35,7 +35,8 @@ def _synthetic_seats() -> tuple[pd.DataFrame, pd.DataFrame]:
         }
     )
     # true per seat (micro, small, medium): P.001 (30, 3, 1), P.002 (70, 7, 1), P.003 (50, 5, 2)
-    # published rows in the order P.003, P.001, P.002, values in P order, rotated: sme_small=medium, sme_micro=small, sme_medium=micro
+    # published rows in the order P.003, P.001, P.002, values in P order, rotated:
+    # sme_small=medium, sme_micro=small, sme_medium=micro
     parlimen = pd.DataFrame(
         {
             "code_parlimen": ["P.003", "P.001", "P.002"],

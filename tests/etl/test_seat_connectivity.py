@@ -38,7 +38,8 @@ def _published(**changes) -> dict:
 
 
 def test_a_seats_own_published_coverage_becomes_its_value_with_year_and_source():
-    # SYNTHETIC: the latest release of a place, measure and year is taken; low confidence, ranges, counts and districts are not seat values
+    # SYNTHETIC: the latest release of a place, measure and year is taken; low confidence, ranges,
+    # counts and districts are not seat values
     published = pd.DataFrame(
         [
             _published(),
@@ -139,13 +140,15 @@ def test_measured_first_imported_then_tiles_then_published_then_carried():
         ["code_seat", "indicator"]
     )["method_note"]
     assert marked[("N.01", "coverage_4g_populated_pct")].startswith(
-        "no published figure for this seat; its districts' values come from published seat figures; estimated from districts"
+        "no published figure for this seat; its districts' values "
+        "come from published seat figures; estimated from districts"
     )
     assert marked[("P.003", "coverage_4g_populated_pct")] == own["method_note"].iloc[2]  # own figure: unchanged
     assert not marked[("P.001", "custom_x")].startswith("no published")
 
 
-# SYNTHETIC seats: DUNs D1, D2 of Parlimen P1 side by side, and a territory seat P9 (no DUN); the same boxes as test_speedtest.AREAS
+# SYNTHETIC seats: DUNs D1, D2 of Parlimen P1 side by side,
+# and a territory seat P9 (no DUN); the same boxes as test_speedtest.AREAS
 COUNTING = gpd.GeoDataFrame(
     {"seat_id": ["D1", "D2", "P9"]},
     geometry=[box(101.0, 3.0, 101.2, 3.2), box(101.2, 3.0, 101.4, 3.2), box(101.4, 3.0, 101.6, 3.2)],
@@ -161,7 +164,8 @@ SEAT_PEOPLE = {
 
 
 def plain_seat_aggregates(tiles: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """Plain pandas, written apart from the module: each tile's DUN / territory seat by its box, a Parlimen seat = its DUNs."""
+    """Plain pandas, written apart from the module: each tile's DUN / territory seat by its box,
+    a Parlimen seat = its DUNs."""
     lon, lat = tiles["tile_x"], tiles["tile_y"]
     seat = pd.Series(
         np.select(

@@ -93,9 +93,9 @@ def test_given_a_gap_under_10_percent_then_the_others_are_renormalised_and_the_n
     notes = seats.carried_method_notes(
         rate, pd.Series({("dun", "C"): "Xtown 95 %, Ytown 5 %"}), pd.Series({"Y": "Ytown"})
     )
-    assert (
-        notes.iloc[0]
-        == "estimated from districts (share of the seat's people): Xtown 95 %, Ytown 5 %; no value in Ytown (5 % of the seat's people): mean of the others, renormalised"
+    assert notes.iloc[0] == (
+        "estimated from districts (share of the seat's people): Xtown 95 %, Ytown 5 %; "
+        "no value in Ytown (5 % of the seat's people): mean of the others, renormalised"
     )
 
 
@@ -159,7 +159,8 @@ def test_given_a_capped_row_when_allocating_then_the_rest_goes_to_the_others_of_
 
 
 def test_given_a_district_with_an_urban_and_a_rural_seat_then_its_urban_people_go_to_the_seat_with_bandar_schools():
-    # Synthetic district X: 100 people, 50 urban; seat U holds 60 of them (all pupils in Bandar schools), seat R 40 (none).
+    # Synthetic district X: 100 people, 50 urban; seat U holds 60 of them
+    # (all pupils in Bandar schools), seat R 40 (none).
     overlay = pd.DataFrame(
         {"geography": "dun", "code_seat": ["U", "R"], "code_state_district": "X", "district_share": [0.6, 0.4]}
     )

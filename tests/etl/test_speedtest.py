@@ -150,7 +150,8 @@ def recompute(tiles: pd.DataFrame, population: pd.Series, threshold_mbps: float,
 
 
 def test_given_synthetic_tiles_then_the_district_aggregates_match_a_plain_pandas_recomputation():
-    # SYNTHETIC: tiles around two points in 1_1 and 1_2 and one in 1_3 with few tests; one tile at sea (outside every area)
+    # SYNTHETIC: tiles around two points in 1_1 and 1_2 and one in 1_3 with few tests;
+    # one tile at sea (outside every area)
     tiles = synthetic_tiles([(101.05, 3.05), (101.25, 3.12), (101.45, 3.1), (101.9, 3.1)])
     tiles.loc[tiles["tile_x"].between(101.4, 101.6), ["tests", "devices"]] = 2  # 24 tests in 1_3: suppressed
     population = pd.Series({"1_1": 50_000.0, "1_2": 120_000.0, "1_3": 8_000.0})
@@ -384,7 +385,8 @@ def test_rebuilt_with_generated_tiles_and_statuses_then_both_reach_indicators_pa
     assert got["value"].reindex(expected.index).to_numpy() == pytest.approx(expected.to_numpy(), nan_ok=True)
     assert got["value"].drop(expected.index).isna().all(), "districts without a tile: no data, never 0"
 
-    # the same tiles at the seats (etl/seat_connectivity.py): by point in the full-resolution DUN polygons, a Parlimen seat = its DUNs
+    # the same tiles at the seats (etl/seat_connectivity.py):
+    # by point in the full-resolution DUN polygons, a Parlimen seat = its DUNs
     import shapely
 
     duns = gpd.read_file(mirror_dir / "dosm_data_open" / "electoral_1_dun.geojson")
@@ -432,7 +434,8 @@ def test_rebuilt_with_generated_tiles_and_statuses_then_both_reach_indicators_pa
     )
     assert connected.sort_index().to_numpy() == pytest.approx(hand.sort_index().to_numpy())
     assert set(indicators.loc[indicators["indicator"] == "schools_connected_pct", "method"]) == {"imported"}
-    # the same import, school by school, in facility_status.parquet (the map's status layer); no speed given: connected is "under 20 Mbps or unknown"
+    # the same import, school by school, in facility_status.parquet (the map's status layer);
+    # no speed given: connected is "under 20 Mbps or unknown"
     status = (
         pd.read_parquet(result.output_dir / "facility_status.parquet")
         .set_index("facility_id")
