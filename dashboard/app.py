@@ -15,7 +15,8 @@ import streamlit as st  # noqa: E402
 from dashboard import i18n, signin, ui, url_state, warmup  # noqa: E402 — importable from the editable install (`make install`: pip install -e .)
 from dashboard import navigation as navigation_registry  # noqa: E402
 
-# JURANG_TIMINGS=1: one stderr line per script run (page, milliseconds), read by bench/bench_browser.py and bench_load.py.
+# JURANG_TIMINGS=1: one stderr line per script run (page, milliseconds),
+# read by bench/bench_browser.py and bench_load.py.
 TIMINGS = bool(os.environ.get("JURANG_TIMINGS"))
 
 

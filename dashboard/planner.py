@@ -85,13 +85,15 @@ ACTIONS = {
 }
 MCMC_ALLOCATION_RM = 650_000_000.0
 MCMC_CITATION = (
-    "MCMC, Budget 2026: RM650 million for internet connectivity at public hospitals, health clinics, maternal and child health "
-    "clinics, community clinics and rural clinics (Budget 2026 speech, 2025-10-10; Media Selangor and Malay Mail, 2025-10-10)"
+    "MCMC, Budget 2026: RM650 million for internet connectivity at public hospitals, health clinics, "
+    "maternal and child health clinics, community clinics and rural clinics "
+    "(Budget 2026 speech, 2025-10-10; Media Selangor and Malay Mail, 2025-10-10)"
 )
 
 OBJECTIVES = ("gap", "lowest_index", "people")
+# "the lowest-index districts": the 20 with the lowest baseline index
 LOWEST_INDEX_COUNT = 20
-MILP_SECONDS = 1.5  # HiGHS stops here with its best pick so far (never worse than the greedy rule)  # "the lowest-index districts": the 20 with the lowest baseline index
+MILP_SECONDS = 1.5  # HiGHS stops here with its best pick so far (never worse than the greedy rule)
 
 
 class ScenarioError(ValueError):
@@ -140,7 +142,8 @@ def _level(text: str, item: str) -> str:
 
 
 def _action_level(action: str, text: str, item: str) -> str:
-    """A site action takes 'all', a new-centre action a whole number of centres per district, an indicator action a level."""
+    """A site action takes 'all', a new-centre action a whole number of centres per district,
+    an indicator action a level."""
     if action in SITE_ACTIONS:
         if text != "all":
             raise ScenarioError(f"{item!r}: {action} takes the level 'all' (every site in the districts)")
@@ -165,7 +168,8 @@ def _districts(text: str, codes: set[str], item: str) -> str:
     wanted = [code for code in text.split(",") if code]
     if not wanted or any(not CODE.match(code) or code not in codes for code in wanted):
         raise ScenarioError(
-            f"{item!r}: the areas must be known codes of the page's level (a district 12_6, a Parliament seat P.209, a state seat 13_N.45) "
+            f"{item!r}: the areas must be known codes of the page's level "
+            "(a district 12_6, a Parliament seat P.209, a state seat 13_N.45) "
             "joined by ',', or lowest_rural_N"
         )
     return ",".join(dict.fromkeys(wanted))

@@ -48,7 +48,8 @@ def browser_path() -> str:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     raise ExportError(
-        f"No Chromium found for chart export: install Debian's chromium (apt-get install chromium) or set {BROWSER_ENV_VAR}."
+        "No Chromium found for chart export: install Debian's chromium (apt-get install chromium) "
+        f"or set {BROWSER_ENV_VAR}."
     )
 
 
@@ -140,7 +141,8 @@ class WarmBrowser:
             future.cancel()
             self.stop()
             raise ExportError(
-                f"Chart export failed ({type(error).__name__}: {error}); the browser will be restarted on the next export."
+                f"Chart export failed ({type(error).__name__}: {error}); "
+                "the browser will be restarted on the next export."
             ) from error
         return result if isinstance(result, bytes) else bytes(result)
 

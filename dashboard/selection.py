@@ -216,7 +216,8 @@ def resolve_seat(text: str, seats: Mapping[str, tuple[str, str]]) -> str:
         if len(found) > 1:
             listed = "; ".join(f"{seats[code][0]} ({seats[code][1]})" for code in sorted(found)[:12])
             raise SelectionError(
-                f"{text!r} matches {len(found)} seats: {listed}{' …' if len(found) > 12 else ''} — give the code, or add the state"
+                f"{text!r} matches {len(found)} seats: {listed}{' …' if len(found) > 12 else ''} "
+                "— give the code, or add the state"
             )
     raise SelectionError(f"no Parliament or state seat matches {text!r}; give a code such as P.209 or a seat name")
 
@@ -269,7 +270,8 @@ def strict_query_mapping(query: str) -> dict[str, str]:
     unknown = sorted({name for name, _ in pairs if name not in QUERY_NAMES and not name.startswith(WEIGHT_PREFIX)})
     if unknown:
         raise SelectionError(
-            f"unknown parameter {', '.join(map(repr, unknown))}; parameters: {', '.join(QUERY_NAMES)}, {WEIGHT_PREFIX}<domain>"
+            f"unknown parameter {', '.join(map(repr, unknown))}; "
+            f"parameters: {', '.join(QUERY_NAMES)}, {WEIGHT_PREFIX}<domain>"
         )
     empty = sorted({name for name, value in pairs if not value.strip()})
     if empty:

@@ -57,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     if parsed.ignored:
         reasons = [scenario_reason(dataset, arguments.query)] if "scenario" in parsed.ignored else []
+        unrecognised = ", ".join(sorted(set(parsed.ignored)))
+        scenario_reasons = "".join("; " + r for r in reasons if r)
         print(
-            f"error: not recognised in the query: {', '.join(sorted(set(parsed.ignored)))} (check the page's options){''.join('; ' + r for r in reasons if r)}",
+            f"error: not recognised in the query: {unrecognised} (check the page's options){scenario_reasons}",
             file=sys.stderr,
         )
         return EXIT_USAGE

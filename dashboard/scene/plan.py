@@ -21,7 +21,10 @@ from dashboard.scene.base import Scene, Table, Words
 from dashboard.scene.targets import chance_text
 from dashboard.selection import Selection
 
-EXAMPLE = "internet_hh_pct:urban_mean:lowest_rural_10;cost=internet_hh_pct:1000;budget=100000000;optimise=gap:internet_hh_pct:urban_mean"
+EXAMPLE = (
+    "internet_hh_pct:urban_mean:lowest_rural_10;cost=internet_hh_pct:1000;budget=100000000;"
+    "optimise=gap:internet_hh_pct:urban_mean"
+)
 RANDOM_DRAWS = 1000
 
 
@@ -377,7 +380,8 @@ def targets_section(
     words: Words,
     assumption_line: str,
 ) -> None:
-    """Each district-measured target whose indicator the scenario moves: national status and chance, districts achieved."""
+    """Each district-measured target whose indicator the scenario moves:
+    national status and chance, districts achieved."""
     moved = set(planned["indicator"].dropna())
     population, _ = common.latest_population(dataset)
     before_all = common.target_evaluations(dataset)

@@ -51,7 +51,8 @@ def publish_gate(action: str, act: Callable[[], str]) -> None:
 
 
 def show_status_problems(result: facility_status.StatusResult, kind: str) -> None:
-    """The refusal of a status file: a count, every problem, and each unknown code with its close matches (plain text)."""
+    """The refusal of a status file: a count, every problem,
+    and each unknown code with its close matches (plain text)."""
     st.error(ui.t("upload_problems_preview", count=len(result.problems)))
     st.text("\n".join(f"• {problem}" for problem in result.problems))
     if result.suggestions:
@@ -288,7 +289,8 @@ if current is not None:
         )
     )
     st.text(
-        f"{current.indicator_id} · {current.entry['label'][ui.language()]} ({current.entry['unit'][ui.language()]}) · {provenance['file']} · {provenance['declared_source']}"
+        f"{current.indicator_id} · {current.entry['label'][ui.language()]} ({current.entry['unit'][ui.language()]})"
+        f" · {provenance['file']} · {provenance['declared_source']}"
     )
     shared_ranking = None
     if current.replaces:  # the shared index, built outside the preview's catalogue so the shared cache stays clean
@@ -344,7 +346,8 @@ if scope.can_publish:
         chosen = st.selectbox(ui.t("upload_withdraw_choose"), sorted(published), key="upload_withdraw_id")
         chosen_provenance = published[chosen].get("provenance", {})
         st.text(
-            f"{published[chosen]['label'][ui.language()]} · {chosen_provenance.get('file', '')} · {chosen_provenance.get('imported_at', '')}"
+            f"{published[chosen]['label'][ui.language()]} · {chosen_provenance.get('file', '')}"
+            f" · {chosen_provenance.get('imported_at', '')}"
         )
         if st.button(ui.t("upload_withdraw_button"), key="upload_withdraw"):
             importer.withdraw(chosen, by=scope.user, via="app")

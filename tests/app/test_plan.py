@@ -11,7 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 import helpers_data
 
-SCENARIO = "internet_hh_pct:urban_mean:lowest_rural_10;cost=internet_hh_pct:1000;budget=50000000;optimise=gap:internet_hh_pct:urban_mean"
+SCENARIO = (
+    "internet_hh_pct:urban_mean:lowest_rural_10;cost=internet_hh_pct:1000;budget=50000000;"
+    "optimise=gap:internet_hh_pct:urban_mean"
+)
 
 
 def open_plan(params: dict[str, str], lang: str = "en") -> AppTest:

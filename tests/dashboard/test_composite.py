@@ -46,7 +46,8 @@ def test_normalise_with_goalposts_direction_and_clipping():
 
 def test_domain_scores_average_available_indicators():
     scores = composite.domain_scores(WIDE, SPEC)
-    # a: connect 50; health mean(75, 50) = 62.5.  b: connect 100; health 0 (clinics missing).  c: connect NaN; health mean(50, 100)
+    # a: connect 50; health mean(75, 50) = 62.5.  b: connect 100; health 0 (clinics missing).
+    # c: connect NaN; health mean(50, 100)
     assert scores.loc["a"].tolist() == [50.0, 62.5]
     assert scores.loc["b"].tolist() == [100.0, 0.0]
     assert math.isnan(scores.at["c", "connect"]) and scores.at["c", "health"] == 75.0

@@ -46,7 +46,8 @@ def with_status(dataset):
         }
     )
     table = facility_status.facility_table(rows, "schools", PROVENANCE)
-    # the build's memo is shared (nothing in it depends on the status); the seat levels are made afresh, carrying the status
+    # the build's memo is shared (nothing in it depends on the status);
+    # the seat levels are made afresh, carrying the status
     return dataclasses.replace(dataset, facility_status=table, levels={}), schools, table
 
 

@@ -33,9 +33,8 @@ def test_a_scenario_reads_into_its_canonical_form():
         INDICATORS,
         CODES,
     )
-    assert (
-        scenario.to_string()
-        == "internet_hh_pct:90:12_6,12_24;cost=internet_hh_pct:1500;budget=2000000;optimise=gap:internet_hh_pct:urban_mean"
+    assert scenario.to_string() == (
+        "internet_hh_pct:90:12_6,12_24;cost=internet_hh_pct:1500;budget=2000000;optimise=gap:internet_hh_pct:urban_mean"
     )
     assert planner.parse_scenario(scenario.to_string(), INDICATORS, CODES) == scenario
 
@@ -237,7 +236,8 @@ def test_new_community_centres_add_up_per_district_and_stay_uncosted_without_a_s
 
 
 def test_the_optimiser_finds_the_knapsack_optimum_the_greedy_rule_misses():
-    # values 60, 100, 120 at costs 10, 20, 30, budget 50: greedy (ratio 6, 5, 4) takes the first two (160); best is 100 + 120 = 220
+    # values 60, 100, 120 at costs 10, 20, 30, budget 50: greedy (ratio 6, 5, 4) takes the first two (160);
+    # best is 100 + 120 = 220
     options = planner.Candidates(["a", "b", "c"], np.array([60.0, 100.0, 120.0]), np.array([10.0, 20.0, 30.0]))
     assert planner.objective_value(planner.greedy(options, 50), options) == 160
     assert planner.optimise(options, 50).tolist() == [0, 1, 1]

@@ -37,7 +37,8 @@ def test_gap_to_state_urban_needs_an_urban_district_in_the_state():
 
 
 def test_agricultural_district_needs_both_thresholds():
-    # A-rural 20 % and 60 ha: yes; A-semi 49 ha < 50: no; B-rural 30 %, 200 ha: yes; B-rural2 2.9 % < 3: no; A-town no area: no
+    # A-rural 20 % and 60 ha: yes; A-semi 49 ha < 50: no; B-rural 30 %, 200 ha: yes;
+    # B-rural2 2.9 % < 3: no; A-town no area: no
     assert priorities.is_agricultural(FRAME).tolist() == [False, True, False, True, False]
 
 

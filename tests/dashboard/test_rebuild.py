@@ -34,7 +34,8 @@ def test_one_build_at_a_time_and_a_request_meanwhile_runs_once_after_it(tmp_path
     command = (
         sys.executable,
         "-c",
-        f"import time; open({str(marks)!r}, 'a').write('start\\n'); time.sleep(0.4); open({str(marks)!r}, 'a').write('end\\n')",
+        f"import time; open({str(marks)!r}, 'a').write('start\\n'); time.sleep(0.4); "
+        f"open({str(marks)!r}, 'a').write('end\\n')",
     )
     assert rebuild.status() == "idle"
     assert rebuild.request(command, tmp_path) == "started"

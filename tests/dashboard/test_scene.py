@@ -360,7 +360,8 @@ def test_overview_health_card_does_not_put_rural_ahead(dataset):
 def _catalogue_ids() -> list[str]:
     from etl.catalogue import load_catalogue
 
-    # optional: values only from an optional source or an import; seat-only ids (census seat figures) have no district values
+    # optional: values only from an optional source or an import;
+    # seat-only ids (census seat figures) have no district values
     return [
         i
         for i, entry in load_catalogue().items()
@@ -369,7 +370,8 @@ def _catalogue_ids() -> list[str]:
 
 
 def _indicators_with_a_language() -> list[tuple[str, str]]:
-    """Each indicator once, the languages taking turns (the values do not depend on the language; the labels are checked in both)."""
+    """Each indicator once, the languages taking turns
+    (the values do not depend on the language; the labels are checked in both)."""
     return [(indicator, ("en", "ms")[position % 2]) for position, indicator in enumerate(_catalogue_ids())]
 
 

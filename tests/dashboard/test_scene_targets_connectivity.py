@@ -44,7 +44,8 @@ def test_summary_lists_every_target_once_with_words_for_its_status(dataset):
 
 
 def test_no_trend_status_past_a_passed_deadline(dataset):
-    """Today is after 2025: nothing with a 2025-or-earlier deadline may be on track, needing acceleration or of limited progress."""
+    """Today is after 2025: nothing with a 2025-or-earlier deadline may be on track,
+    needing acceleration or of limited progress."""
     from datetime import date
 
     evaluations = build(dataset, "targets").table("summary")

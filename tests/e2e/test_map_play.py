@@ -10,8 +10,9 @@ import pytest
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed").expect
 INDICATOR = "household_income_median_rm"  # published for 2019, 2022 and 2024 (DOSM HIES)
+# which area sits in which colour class
 MAP_CLASSES = """() => JSON.stringify([...document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot').data]
-    .map(trace => [trace.name, trace.locations ? [...trace.locations] : null]))"""  # which area sits in which colour class
+    .map(trace => [trace.name, trace.locations ? [...trace.locations] : null]))"""
 
 
 def test_play_steps_the_year_and_the_map_then_stops_at_the_last_year(browser, app_server):
