@@ -56,6 +56,7 @@ from dashboard.pdf_document import (
     reserve_chart,
     section,
     table_rows,
+    text_height,
 )
 from dashboard.scene.base import Scene
 from dashboard.scene.briefing import PRIORITY_COUNT
@@ -94,12 +95,6 @@ def _style_chart(figure: go.Figure) -> go.Figure:
         tickfont={"size": CHART_FONT_PX - 1}, automargin=True, title_font={"size": CHART_FONT_PX}, title_standoff=10
     )
     return figure
-
-
-def _footnote_height(pdf, texts: list[str], size: float = 7.5) -> float:
-    """The height in mm that _para will take for these notes (so a chart above them leaves room)."""
-    pdf.set_font(FONT_FAMILY, "", size)
-    return sum(pdf.multi_cell(CONTENT_W, size * 0.47, text, dry_run=True, output="HEIGHT") for text in texts)
 
 
 def _index_map(brief: Brief, height_mm: float) -> go.Figure:
@@ -177,7 +172,8 @@ def index_page(pdf, brief: Brief) -> None:
             if name in ("older_values", "low_coverage") or name.startswith("unmeasured_")
         ),
     ]
-    height = max(60.0, PAGE_H - 16 - pdf.get_y() - 2 - _footnote_height(pdf, notes))  # the notes stay on the map's page
+    notes_height = sum(text_height(pdf, note, 7.5) for note in notes)
+    height = max(60.0, PAGE_H - 16 - pdf.get_y() - 2 - notes_height)  # the notes stay on the map's page
     reserve_chart(pdf, brief, _index_map(brief, height), height)
     for note in notes:
         paragraph(pdf, note, size=7.5, colour=MUTED, gap=0)
@@ -203,8 +199,9 @@ def index_page(pdf, brief: Brief) -> None:
         brief.t("index_name"),
         brief.t("weakest_domain"),
     ]
-    table_rows(pdf, header, rows, (28, 60, 50, 35, 25, 71), size=8)
-    paragraph(pdf, scene.sentences["weights"] + " " + ranking.source, size=7.5, colour=MUTED, gap=0)
+    table_rows(
+        pdf, header, rows, (28, 60, 50, 35, 25, 71), size=8, note=scene.sentences["weights"] + " " + ranking.source
+    )
 
 
 def gaps_overview_page(pdf, brief: Brief) -> None:
@@ -227,8 +224,7 @@ def gaps_overview_page(pdf, brief: Brief) -> None:
         *(capitalised(brief.class_labels[c]) for c in metrics.URBAN_CLASS_ORDER),
         brief.t("brief_col_gap_points"),
     ]
-    table_rows(pdf, header, rows, (70, 40, 40, 40, 50), size=9)
-    paragraph(pdf, brief.t("brief_gaps_note"), size=7.5, colour=MUTED, gap=0)
+    table_rows(pdf, header, rows, (70, 40, 40, 40, 50), size=9, note=brief.t("brief_gaps_note"))
 
 
 def domain_page(pdf, brief: Brief, domain: composite.DomainSpec) -> None:
@@ -238,39 +234,19 @@ def domain_page(pdf, brief: Brief, domain: composite.DomainSpec) -> None:
         section(pdf, brief, label)
         paragraph(pdf, scene.sentences[f"domain_{domain.id}_missing"], size=11)
         return
-    distribution = scene.tables[f"domain_{domain.id}"]
-    means = scene.tables[f"domain_{domain.id}_means"]
-    indicator, year = distribution.indicators[0], int(means.frame["year"].iloc[0])
-    entry = data.catalogue()[indicator]
-    unit = entry["unit"][brief.lang]
-    section(pdf, brief, brief.t("brief_section_domain", domain=label, indicator=entry["label"][brief.lang], year=year))
+    section(pdf, brief, scene.sentences[f"domain_{domain.id}_heading"])
     paragraph(pdf, scene.sentences[f"domain_{domain.id}_gap"], size=11, markdown=True)
-    by_class = means.frame.set_index("urban_class")["mean"]
-    values = distribution.frame["value"]
-    paragraph(
-        pdf,
-        brief.t(
-            "brief_class_means",
-            urban=fmt_value(by_class["urban"], entry["format"], unit),
-            semi_urban=fmt_value(by_class["semi_urban"], entry["format"], unit),
-            rural=fmt_value(by_class["rural"], entry["format"], unit),
-            with_data=int(values.notna().sum()),
-            districts=len(values),
-        ),
-        size=9,
-    )
+    paragraph(pdf, scene.sentences[f"domain_{domain.id}_class_means"], size=9)
     figure = scene.figure(f"domain_{domain.id}")
     figure.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0})
     notes = scene.sentences[f"domain_{domain.id}_notes"]
-    reserve_chart(pdf, brief, _style_chart(figure), PAGE_H - 14 - pdf.get_y() - _notes_height(pdf, notes, 7.5))
+    reserve_chart(pdf, brief, _style_chart(figure), PAGE_H - 14 - pdf.get_y() - _below_chart(pdf, notes, 7.5))
     paragraph(pdf, notes, size=7.5, colour=MUTED, gap=0)
 
 
-def _notes_height(pdf, text: str, size: float) -> float:
-    """Height (mm) a muted note will take below a chart, so the chart leaves room for all of it."""
-    pdf.set_font(FONT_FAMILY, "", size)
-    lines = pdf.multi_cell(CONTENT_W, size * 0.47, text, dry_run=True, output="LINES")
-    return len(lines) * size * 0.47 + 4
+def _below_chart(pdf, text: str, size: float) -> float:
+    """Height (mm) a muted note takes below a chart with the gap above it, so the chart leaves room for all of it."""
+    return text_height(pdf, text, size) + 4
 
 
 def targets_page(pdf, brief: Brief) -> None:
@@ -304,8 +280,7 @@ def targets_page(pdf, brief: Brief) -> None:
         ]
         for row in table.itertuples(index=False)
     ]
-    table_rows(pdf, header, rows, widths, size=7.5)
-    paragraph(pdf, brief.scene.tables["targets"].source, size=7, colour=MUTED, gap=0)
+    table_rows(pdf, header, rows, widths, size=7.5, note=brief.scene.tables["targets"].source, note_size=7)
 
 
 def outlook_page(pdf, brief: Brief) -> None:
@@ -323,12 +298,12 @@ def outlook_page(pdf, brief: Brief) -> None:
         return
     fan = scene.tables["outlook_fan"]
     caption = fan.source
-    if PAGE_H - 14 - pdf.get_y() - _notes_height(pdf, caption, 7) < OUTLOOK_CHART_MIN_MM:
+    if PAGE_H - 14 - pdf.get_y() - _below_chart(pdf, caption, 7) < OUTLOOK_CHART_MIN_MM:
         pdf.add_page()
     heading(pdf, fan.title, size=11)  # the chart's title, printed by the pack (its legend sits where the title would)
     figure = _style_chart(scene.figure("outlook_fan"))
     figure.update_layout(title=None)
-    reserve_chart(pdf, brief, figure, PAGE_H - 14 - pdf.get_y() - _notes_height(pdf, caption, 7))
+    reserve_chart(pdf, brief, figure, PAGE_H - 14 - pdf.get_y() - _below_chart(pdf, caption, 7))
     paragraph(pdf, caption, size=7, colour=MUTED, gap=0)
 
 
@@ -344,11 +319,13 @@ def priorities_page(pdf, brief: Brief) -> None:
         brief.t("index_name"),
         brief.t("brief_col_why"),
     ]
+    note = brief.t("brief_priorities_note", **AGRICULTURAL_RULE)
     for reason in reasons:
-        pdf.set_font(FONT_FAMILY, "B", 11)
-        pdf.multi_cell(CONTENT_W, 6, brief.t(f"brief_reason_{reason}"), new_x="LMARGIN", new_y="NEXT", align="L")
+        title = brief.t(f"brief_reason_{reason}")
         rows = [row for row in listed.itertuples(index=False) if row.reason == reason]
         if not rows:
+            pdf.set_font(FONT_FAMILY, "B", 11)
+            pdf.multi_cell(CONTENT_W, 6, title, new_x="LMARGIN", new_y="NEXT", align="L")
             paragraph(pdf, brief.t("brief_priorities_none", scope=brief.scope_short), size=9, colour=MUTED)
             continue
         table_rows(
@@ -360,8 +337,11 @@ def priorities_page(pdf, brief: Brief) -> None:
             ],
             (45, 38, 30, 18, 138),
             size=8.5,
+            title=title,
+            note=note if reason == reasons[-1] else "",  # the note stays with the last table
         )
-    paragraph(pdf, brief.t("brief_priorities_note", **AGRICULTURAL_RULE), size=7.5, colour=MUTED, gap=0)
+    if not any(row.reason == reasons[-1] for row in listed.itertuples(index=False)):
+        paragraph(pdf, note, size=7.5, colour=MUTED, gap=0)
 
 
 def methods_page(pdf, brief: Brief) -> None:
@@ -371,8 +351,6 @@ def methods_page(pdf, brief: Brief) -> None:
     paragraph(pdf, brief.t("brief_method_gaps"), size=9)
     paragraph(pdf, brief.scene.sentences["modelled"], size=9)
     paragraph(pdf, brief.t("brief_method_priorities", **AGRICULTURAL_RULE), size=9, gap=3)
-    pdf.set_font(FONT_FAMILY, "B", 12)
-    pdf.cell(CONTENT_W, 7, brief.t("brief_sources_heading"), new_x="LMARGIN", new_y="NEXT")
     rows = [
         [row["publisher"], row["title"], row["licence"], row["as_of"] or "—", row["url"] or "—"]
         for row in brief.scene.sources
@@ -384,14 +362,18 @@ def methods_page(pdf, brief: Brief) -> None:
         brief.t("export_col_as_of"),
         brief.t("export_col_url"),
     ]
-    table_rows(pdf, header, rows, (50, 62, 32, 20, 105), size=7)
     manifest = brief.dataset.manifest
-    paragraph(
+    table_rows(
         pdf,
-        brief.t("brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")),
-        size=7.5,
-        colour=MUTED,
-        gap=0,
+        header,
+        rows,
+        (50, 62, 32, 20, 105),
+        size=7,
+        title=brief.t("brief_sources_heading"),
+        title_size=12,
+        note=brief.t(
+            "brief_built", built_at=manifest.get("built_at", "—"), code_version=manifest.get("code_version", "—")
+        ),
     )
 
 
@@ -404,13 +386,23 @@ def _scenario_table(
     """One of the plan scene's tables as the Plan page shows it (title, formatted values) and a note under it;
     its source line, the whole scenario with every optimiser pick, is said once at the annex's start instead."""
     table = brief.scene.tables[name]
-    pdf.set_font(FONT_FAMILY, "B", 10.5)
-    pdf.multi_cell(CONTENT_W, 5.5, table.title, new_x="LMARGIN", new_y="NEXT", align="L")
     shown = table.display(columns)
-    table_rows(pdf, list(shown.columns), shown.head(rows).astype(str).to_numpy().tolist(), widths, size=7.5)
     if len(shown) > rows:
         note = brief.t("brief_scenario_rows_shown", shown=rows, count=len(shown)) + " " + note
-    paragraph(pdf, note.strip(), size=7, colour=MUTED, gap=3)
+    table_rows(
+        pdf,
+        list(shown.columns),
+        shown.head(rows).astype(str).to_numpy().tolist(),
+        widths,
+        size=7.5,
+        title=table.title,
+        title_size=10.5,
+        note=note.strip(),
+        note_size=7,
+        note_gap=3,
+    )
+    if not note.strip():
+        pdf.ln(3)
 
 
 def scenario_annex(pdf, brief: Brief) -> None:

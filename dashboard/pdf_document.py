@@ -194,14 +194,90 @@ def reserve_chart(pdf, brief: Brief, figure: go.Figure, height: float) -> None:
     pdf.set_y(pdf.get_y() + height + 2)
 
 
-def table_rows(
-    pdf,
-    header: list[str],
-    rows: list[list[str]],
-    widths: tuple[float, ...],
-    size: float = 8.5,
-    wrap_chars: bool = False,
-) -> None:
+def text_height(pdf, text: str, size: float) -> float:
+    """Height (mm) paragraph() sets `text` in at `size`, its gap not included."""
+    pdf.set_font(FONT_FAMILY, "", size)
+    return len(pdf.multi_cell(CONTENT_W, size * 0.47, text, dry_run=True, output="LINES")) * size * 0.47
+
+
+@dataclass(frozen=True)
+class TableSpacing:
+    """A table's line height (mm per pt of font size) and cell padding (mm: top and bottom, left and right)."""
+
+    line: float
+    padding: tuple[float, float]
+
+
+SPACING = TableSpacing(0.5, (0.8, 1.2))
+TIGHT_SPACING = TableSpacing(0.44, (0.35, 1.2))  # tried when a table with its note would just miss its page
+TABLE_GAP = 2.0  # mm after a table
+PAGE_BOTTOM = PAGE_H - MARGIN  # fpdf's automatic page-break line
+PAGE_ROOM = PAGE_BOTTOM - 16  # mm a fresh page holds below its running header
+MIN_ROWS_CARRIED = 3  # a table continued on a further page carries at least this many rows there
+
+
+def plan_rows(
+    heights: list[float],
+    header: float,
+    room: float,
+    tail: float = 0.0,
+    carried: int = MIN_ROWS_CARRIED,
+    fresh: bool = False,
+) -> list[int]:
+    """How many rows of a table go on each page: rows of these heights (mm) under a `header` repeated
+    on every page, starting with `room` mm left on this page (PAGE_ROOM on each further page), with `tail`
+    mm (its note) kept on its last page. As many rows as fit on a page, but the last page carries at
+    least `carried` rows (a short table moves whole), and a first page that is not `fresh` and would hold
+    fewer than `carried` rows holds none (a leading 0: the table starts on the next page)."""
+    counts: list[int] = []
+    start = 0
+    while True:
+        left = heights[start:]
+        if header + sum(left) + tail <= room:
+            return [*counts, len(left)]
+        fit, used = 0, header
+        while fit < len(left) and used + left[fit] <= room:
+            used += left[fit]
+            fit += 1
+        least = min(carried, len(left))
+        fit = min(fit, len(left) - least)  # leave `carried` rows to go with the tail
+        if fit < least and not fresh:
+            fit = 0
+        elif fit <= 0:  # not even `carried` rows and the tail fit on a page: they run on as they fall
+            return [*counts, len(left)]
+        counts.append(fit)
+        start, room, fresh = start + fit, PAGE_ROOM, True
+
+
+def _row_heights(pdf, table: list[list[str]], widths: tuple[float, ...], size: float, spacing, wrap_chars: bool):
+    """Each row's height (mm) as fpdf's table sets it: the tallest cell's wrapped text with its padding
+    (the first row, the header, in bold); measured with fpdf's own line breaking (multi_cell dry run)."""
+    line = size * spacing.line
+    columns = [CONTENT_W * width / sum(widths) for width in widths]
+    heights = []
+    for number, values in enumerate(table):
+        pdf.set_font(FONT_FAMILY, "B" if number == 0 else "", size)
+        heights.append(
+            max(
+                pdf.multi_cell(
+                    column,
+                    line,
+                    str(value),
+                    max_line_height=line,
+                    padding=spacing.padding,
+                    wrapmode="CHAR" if wrap_chars else "WORD",
+                    dry_run=True,
+                    output="HEIGHT",
+                )
+                if str(value)
+                else line
+                for column, value in zip(columns, values)
+            )
+        )
+    return heights
+
+
+def _draw_table(pdf, table: list[list[str]], widths: tuple[float, ...], size: float, spacing, wrap_chars: bool) -> None:
     from fpdf.fonts import FontFace
 
     pdf.set_font(FONT_FAMILY, "", size)
@@ -209,19 +285,70 @@ def table_rows(
         col_widths=widths,
         width=CONTENT_W,
         text_align="LEFT",
-        line_height=size * 0.5,
+        line_height=size * spacing.line,
         first_row_as_headings=True,
         headings_style=FontFace(emphasis="BOLD", fill_color=(220, 230, 240)),
         borders_layout="HORIZONTAL_LINES",
         cell_fill_mode="NONE",
-        padding=(0.8, 1.2),
+        padding=spacing.padding,
         wrapmode="CHAR" if wrap_chars else "WORD",
-    ) as table:
-        heading = table.row()
-        for text in header:
-            heading.cell(text)
-        for values in rows:
-            row = table.row()
+    ) as drawn:
+        for values in table:
+            row = drawn.row()
             for value in values:
                 row.cell(str(value))
-    pdf.ln(2)
+
+
+def table_rows(
+    pdf,
+    header: list[str],
+    rows: list[list[str]],
+    widths: tuple[float, ...],
+    size: float = 8.5,
+    wrap_chars: bool = False,
+    *,
+    title: str = "",
+    title_size: float = 11,
+    note: str = "",
+    note_size: float = 7.5,
+    note_gap: float = 0.0,
+) -> None:
+    """A table under an optional bold title, with an optional muted note under it, laid out so that no
+    row or note lands on a page of its own: when the table and its note would just miss the page, its
+    spacing is tightened; when they still do not fit, the table continues on the next page with its
+    header repeated, at least MIN_ROWS_CARRIED rows going with the note (rows measured first, plan_rows)."""
+    title_height = 0.0
+    if title:
+        pdf.set_font(FONT_FAMILY, "B", title_size)
+        title_height = len(pdf.multi_cell(CONTENT_W, title_size * 0.53, title, dry_run=True, output="LINES"))
+        title_height *= title_size * 0.53
+    tail = TABLE_GAP + (text_height(pdf, note, note_size) + note_gap if note else 0.0)
+    table = [list(header), *rows]
+
+    def plan(spacing: TableSpacing) -> list[int]:
+        heights = _row_heights(pdf, table, widths, size, spacing, wrap_chars)
+        room = PAGE_BOTTOM - pdf.get_y() - title_height - 0.01  # fpdf sums y in floats: a hair of margin
+        counts = plan_rows(heights[1:], heights[0], room, tail)
+        if rows and counts[0] == 0:  # the table moves on whole: planned from the top of the next page, with its title
+            return [0, *plan_rows(heights[1:], heights[0], PAGE_ROOM - title_height - 0.01, tail, fresh=True)]
+        return counts
+
+    spacing, counts = SPACING, plan(SPACING)
+    if len(counts) > 1:
+        tight = plan(TIGHT_SPACING)
+        if len(tight) == 1:
+            spacing, counts = TIGHT_SPACING, tight
+    start = 0
+    for page, count in enumerate(counts):
+        if page:
+            pdf.add_page()
+        if rows and not count:
+            continue
+        if title and start == 0:
+            pdf.set_font(FONT_FAMILY, "B", title_size)
+            pdf.multi_cell(CONTENT_W, title_size * 0.53, title, new_x="LMARGIN", new_y="NEXT", align="L")
+        _draw_table(pdf, [table[0], *table[1 + start : 1 + start + count]], widths, size, spacing, wrap_chars)
+        start += count
+    pdf.ln(TABLE_GAP)
+    if note:
+        paragraph(pdf, note, size=note_size, colour=MUTED, gap=note_gap)

@@ -71,12 +71,16 @@ def target_summary(evaluation: pd.DataFrame, state: str | None, scope_codes: set
     return ""
 
 
-def targets_table(dataset: data.Dataset, selection: Selection, words: Words, scope_codes: set[str]) -> pd.DataFrame:
+def scope_evaluations(dataset: data.Dataset, selection: Selection, scope_codes: set[str]) -> pd.DataFrame:
+    """The target evaluations the pack reads, once for its targets table and its outlook: a state's pack
+    reads the nation, the states and its own districts, so only those are evaluated."""
+    return common.target_evaluations(dataset, frozenset(scope_codes) if selection.state is not None else None)
+
+
+def targets_table(evaluations: pd.DataFrame, selection: Selection, words: Words, scope_codes: set[str]) -> pd.DataFrame:
     """The targets page's summary (threshold and deadline as the source gives them, Malaysia's latest
     value and status, from the targets scene's own wording) plus the scope's status: a state's own
     figure, or its districts counted by status."""
-    # a state's pack reads the nation, the states and its own districts: only those are evaluated
-    evaluations = common.target_evaluations(dataset, frozenset(scope_codes) if selection.state is not None else None)
     summary = target_scene.summary_table(evaluations, common.target_list(), words)
 
     def status_label(status: str) -> str:
@@ -96,11 +100,11 @@ def targets_table(dataset: data.Dataset, selection: Selection, words: Words, sco
     return summary.assign(latest_text=latest, scope_status_text=scope)
 
 
-def add_outlook(scene: Scene, dataset: data.Dataset, selection: Selection, words: Words, scope_codes: set[str]) -> None:
+def add_outlook(scene: Scene, evaluations: pd.DataFrame, selection: Selection, words: Words) -> None:
     """The targets' outlook for the pack, as the Targets page words it: Malaysia's and, on a state's
     pack, the state's own (where the target is measured per state), for every target with an outlook;
-    and the fan chart of the first target whose trend model applies to one of them."""
-    evaluations = common.target_evaluations(dataset, frozenset(scope_codes) if selection.state is not None else None)
+    and the fan chart of the first target whose trend model applies to one of them. `evaluations` are
+    the ones its targets table reads (scope_evaluations)."""
     rows, fan_added = [], False
     for target in common.target_list():
         measured = evaluations.loc[
@@ -255,6 +259,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.tables[f"domain_{domain.id}"] = gaps_scene.tables["distribution"]
         scene.tables[f"domain_{domain.id}_means"] = gaps_scene.tables["class_means"]
         scene.sentences[f"domain_{domain.id}_gap"] = gaps_scene.sentences["gap"]
+        scene.sentences.update(domain_sentences(domain, chosen, gaps_scene, words))
         scene.figure_builders[f"domain_{domain.id}"] = gaps_scene.figure_builders["distribution"]
         others = [words.label(i.id) for i in domain.indicators if i.id != chosen and i.id in common.catalogue()]
         notes = [
@@ -269,12 +274,13 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         scene.sentences[f"domain_{domain.id}_notes"] = " ".join(text for text in [*notes, *extra] if text)
 
     # targets and priorities
+    evaluations = scope_evaluations(dataset, selection, codes)
     scene.tables["targets"] = Table(
-        targets_table(dataset, selection, words, codes),
+        targets_table(evaluations, selection, words, codes),
         title=words.t("brief_section_targets"),
         source=words.t("status_method_note"),
     )
-    add_outlook(scene, dataset, selection, words, codes)
+    add_outlook(scene, evaluations, selection, words)
     scene.tables["priorities"] = overview_scene.tables["priorities"]
 
     cited_all = list(
@@ -320,6 +326,37 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     if selection.scenario:
         scenario_annex(scene, build_selection(dataset, selection.replace(page="plan", state=None)), words)
     return scene
+
+
+def domain_sentences(domain: composite.DomainSpec, indicator: str, gaps: Scene, words: Words) -> dict[str, str]:
+    """A domain page's heading (domain, indicator, year) and its class means sentence (each class's
+    weighted mean, districts with data), from the gaps scene of the indicator it shows."""
+    entry = common.catalogue()[indicator]
+    means = gaps.tables["class_means"].frame
+    by_class = means.set_index("urban_class")["mean"]
+    values = gaps.tables["distribution"].frame["value"]
+
+    def mean(urban_class: str) -> str:
+        return figures.format_value(
+            by_class[urban_class], entry["format"], entry["unit"][words.lang], words.no_data.lower()
+        )
+
+    return {
+        f"domain_{domain.id}_heading": words.t(
+            "brief_section_domain",
+            domain=domain.label[words.lang],
+            indicator=entry["label"][words.lang],
+            year=int(means["year"].iloc[0]),
+        ),
+        f"domain_{domain.id}_class_means": words.t(
+            "brief_class_means",
+            urban=mean("urban"),
+            semi_urban=mean("semi_urban"),
+            rural=mean("rural"),
+            with_data=int(values.notna().sum()),
+            districts=len(values),
+        ),
+    }
 
 
 def rank_with_interval(rank, low, high) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -73,6 +74,92 @@ def test_target_summary_gives_the_scopes_own_status():
 def test_fonts_come_from_the_system_package():
     paths = pdf_document.font_paths()
     assert set(paths) == {"", "B"} and all(path.is_file() and path.suffix == ".ttf" for path in paths.values())
+
+
+def test_plan_rows_keeps_rows_with_their_note_and_never_carries_one_alone():
+    plan = pdf_document.plan_rows
+    assert plan([5.0] * 10, 6, 100, tail=10) == [10], "fits: one page"
+    assert plan([10.0] * 13, 6, 130, tail=10) == [10, 3], "12 rows fit, the note does not: 3 rows go with it"
+    assert plan([10.0] * 13, 6, 30, tail=10) == [0, 13], "2 rows at a page's foot: the table starts on the next"
+    assert plan([10.0] * 2, 6, 10) == [0, 2], "a short table moves whole"
+    assert plan([10.0] * 40, 6, 100, tail=10) == [9, 17, 14], "as many rows as fit on each page"
+    assert plan([], 6, 50) == [0], "the header alone"
+    assert plan([100.0] * 3, 6, pdf_document.PAGE_ROOM, fresh=True) == [3], "rows taller than a page run on"
+
+
+def _bare_pdf():
+    """An A4 landscape page with the pack's fonts and margins (no running header)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="L", unit="mm", format="A4")
+    for style, path in pdf_document.font_paths().items():
+        pdf.add_font(pdf_document.FONT_FAMILY, style, str(path))
+    pdf.set_margins(pdf_document.MARGIN, 16, pdf_document.MARGIN)
+    pdf.set_auto_page_break(True, margin=14)
+    pdf.add_page()
+    return pdf
+
+
+def test_measured_row_heights_are_the_heights_fpdf_draws():
+    pdf = _bare_pdf()
+    words = "RMK12 / JENDELA Fasa 2: 4G di 100 % kawasan berpenduduk, termasuk luar bandar dan pedalaman "
+    table = [["Sasaran", "Ambang", "Status"], *[[words * n, f">= {n}00 %", "not met; no trend yet"] for n in (1, 2, 3)]]
+    for spacing in (pdf_document.SPACING, pdf_document.TIGHT_SPACING):
+        for wrap_chars in (False, True):
+            heights = pdf_document._row_heights(pdf, table, (120, 40, 109), 7.5, spacing, wrap_chars)
+            pdf.add_page()
+            top = pdf.get_y()
+            pdf_document._draw_table(pdf, table, (120, 40, 109), 7.5, spacing, wrap_chars)
+            assert pdf.get_y() - top == pytest.approx(sum(heights)), (spacing, wrap_chars)
+
+
+def test_a_table_that_misses_its_page_continues_under_its_header_with_its_note():
+    pdf = _bare_pdf()
+    pdf.set_y(pdf_document.PAGE_BOTTOM - 60)  # 60 mm left: 8 of the 12 rows fit
+    rows = [[f"row {n}", "a value"] for n in range(12)]
+    pdf_document.table_rows(pdf, ["Name", "Value"], rows, (100, 169), size=9, note="The note under the table.")
+    first, second = (page.extract_text() for page in PdfReader(io.BytesIO(bytes(pdf.output()))).pages)
+    assert re.findall(r"row (\d+)", first) == [str(n) for n in range(8)] and "note" not in first
+    assert second.startswith("Name") and re.findall(r"row (\d+)", second) == ["8", "9", "10", "11"], "header repeated"
+    assert second.rstrip().endswith("The note under the table.")
+
+
+def test_each_domain_pages_heading_and_class_means_are_the_scenes(dataset):
+    """Issue #18: the layout only lays the domain page out; its sentences are the briefing scene's."""
+    import inspect
+
+    from dashboard import data, figures, scene
+
+    built = scene.build(dataset, "briefing", "state=Perlis")
+    shown = [domain for domain in data.index_spec().domains if f"domain_{domain.id}" in built.tables]
+    assert shown
+    for domain in shown:
+        entry = data.catalogue()[built.tables[f"domain_{domain.id}"].indicators[0]]
+        means = built.tables[f"domain_{domain.id}_means"].frame.set_index("urban_class")["mean"]
+        sentence = built.sentences[f"domain_{domain.id}_class_means"]
+        for urban_class in ("urban", "semi_urban", "rural"):
+            mean = figures.format_value(
+                means[urban_class], entry["format"], entry["unit"]["en"], i18n.translate("no_data").lower()
+            )
+            assert mean in sentence, (domain.id, urban_class)
+        assert entry["label"]["en"] in built.sentences[f"domain_{domain.id}_heading"]
+    assert "brief_class_means" not in inspect.getsource(briefing), "no sentence assembled in the layout"
+
+
+def test_the_targets_table_and_the_outlook_read_one_evaluation(dataset, monkeypatch):
+    from dashboard import scene
+    from dashboard.scene import common
+
+    evaluate, calls = common.target_evaluations, []
+
+    def counted(dataset, districts=None):
+        calls.append(districts)
+        return evaluate(dataset, districts)
+
+    monkeypatch.setattr(common, "target_evaluations", counted)
+    briefing_scene.build(dataset, scene.parse_for(dataset, "briefing", "state=Perlis").selection)
+    perlis = set(dataset.districts.loc[dataset.districts["state"] == "Perlis", "code_state_district"])
+    assert [districts for districts in calls if districts is not None and set(districts) == perlis] == [perlis]
 
 
 # --- command line ----------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
-"""Briefing pack charts as printed: readable ticks and categories, inside their slots, the same in
-two PDF renderers (poppler's pdftoppm and MuPDF's mutool), for a national English and a state Malay pack.
+"""Briefing packs as printed, in all four variants (national and Sabah, English and Malay): readable
+ticks and categories in every chart, inside their slots, the same in two PDF renderers (poppler's
+pdftoppm and MuPDF's mutool); nothing drawn outside the page; no table row or note spilled onto a page
+of its own; no English label words in the Malay packs.
 
 The packs are built once per module from the session's real build; every page is rendered once per
 renderer. Needs Debian's chromium, poppler-utils and mupdf-tools (skipped, not failed, without them).
@@ -7,6 +9,7 @@ renderer. Needs Debian's chromium, poppler-utils and mupdf-tools (skipped, not f
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import shutil
@@ -21,11 +24,23 @@ from PIL import Image
 from pypdf import PdfReader
 
 from dashboard import briefing, data, export, i18n, metrics, pdf_document, renderer
+from dashboard.pdf_document import MARGIN, PAGE_H, PAGE_W, PT_PER_MM
 
 pytestmark = pytest.mark.slow
 DPI = 50
 MM_PER_INCH = 25.4
 SLOT_TOLERANCE_PX = 2  # one pixel of anti-aliasing either side at 50 dpi
+PACKS = [
+    ("national_en", None, "en"),
+    ("national_ms", None, "ms"),
+    ("sabah_en", "Sabah", "en"),
+    ("sabah_ms", "Sabah", "ms"),
+]
+NAMES = [name for name, _, _ in PACKS]
+MALAY = [name for name, _, lang in PACKS if lang == "ms"]
+CONTENT_TOP = 16.0  # mm: where a page's content starts below the running header
+HEADING_PT = 11.5  # a word box this tall (pt) is a heading or a table's title (>= 10 pt type), not body text
+HEADER_FILL = (220 / 255, 230 / 255, 240 / 255)  # the pack's table header row (pdf_document.table_rows)
 
 
 def _needs(tool: str) -> None:
@@ -70,19 +85,53 @@ def slot_pixels(slot: pdf_document.Slot, dpi: int = DPI) -> tuple[int, int, int,
     )
 
 
+def page_words(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Every page's words as poppler reads them (pdftotext -bbox): left, top, right, bottom in mm, and the text."""
+    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    word = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+    return [
+        [
+            (*(float(v) / PT_PER_MM for v in match.groups()[:4]), html.unescape(match.group(5)))
+            for match in word.finditer(page)
+        ]
+        for page in out.split("<page ")[1:]
+    ]
+
+
+def table_rows_drawn(page) -> list[tuple[float, bool]]:
+    """The top (mm) of each table row drawn on the page (its first cell's box, at the left margin) and
+    whether it is a header row (the header fill), read from the page's own content stream."""
+    fill, saved, rows = None, [], []
+    for operands, operator in page.get_contents().operations:
+        if operator == b"q":
+            saved.append(fill)
+        elif operator == b"Q":
+            fill = saved.pop() if saved else None
+        elif operator == b"rg":
+            fill = tuple(float(value) for value in operands)
+        elif operator == b"re":
+            x, y, _, h = (float(value) for value in operands)
+            if abs(x - MARGIN * PT_PER_MM) < 0.1:
+                header = fill is not None and all(abs(a - b) < 0.01 for a, b in zip(fill, HEADER_FILL))
+                rows.append((PAGE_H - (y + h) / PT_PER_MM, header))
+    return sorted(rows)
+
+
 @pytest.fixture(scope="module")
 def packs(dataset, tmp_path_factory) -> dict[str, dict]:
-    """The national pack in English and the Sabah pack in Malay: bytes, slots, page texts, page images."""
+    """The four packs (national and Sabah, English and Malay): bytes, slots, page texts and words,
+    the pages where sections start, table rows per page, page images."""
     _browser()
     _needs("pdftoppm")
     _needs("mutool")
     folder = tmp_path_factory.mktemp("packs")
     made = {}
-    for name, state, lang in [("national_en", None, "en"), ("sabah_ms", "Sabah", "ms")]:
+    for name, state, lang in PACKS:
         scene = briefing.briefing_scene(dataset, "", state=state, lang=lang)
         pack, slots = briefing.layout_with_slots(scene, dataset, date(2026, 11, 26))
         path = folder / f"{name}.pdf"
         path.write_bytes(pack)
+        reader = PdfReader(io.BytesIO(pack))
         texts = [
             subprocess.run(
                 ["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(path), "-"],
@@ -90,7 +139,7 @@ def packs(dataset, tmp_path_factory) -> dict[str, dict]:
                 capture_output=True,
                 text=True,
             ).stdout
-            for n in range(1, len(PdfReader(io.BytesIO(pack)).pages) + 1)
+            for n in range(1, len(reader.pages) + 1)
         ]
         made[name] = {
             "lang": lang,
@@ -98,6 +147,10 @@ def packs(dataset, tmp_path_factory) -> dict[str, dict]:
             "path": path,
             "slots": slots,
             "texts": texts,
+            "extracted": [page.extract_text() for page in reader.pages],
+            "words": page_words(path),
+            "sections": [(item.title, reader.get_destination_page_number(item)) for item in reader.outline],
+            "table_rows": [table_rows_drawn(page) for page in reader.pages],
             "poppler": render_pages(path, "pdftoppm"),
             "mupdf": render_pages(path, "mutool"),
         }
@@ -110,7 +163,7 @@ def _page_starting(pack: dict, heading: str) -> str:
     return found[0]
 
 
-@pytest.mark.parametrize("name", ["national_en", "sabah_ms"])
+@pytest.mark.parametrize("name", NAMES)
 def test_pack_domain_chart_names_every_domain_and_class(packs, name):
     pack = packs[name]
     t = lambda key: i18n.translate(key, pack["lang"])  # noqa: E731
@@ -129,7 +182,7 @@ def test_pack_domain_chart_names_every_domain_and_class(packs, name):
     )
 
 
-@pytest.mark.parametrize("name", ["national_en", "sabah_ms"])
+@pytest.mark.parametrize("name", NAMES)
 def test_pack_strip_plots_name_every_class_with_full_ticks(packs, name):
     pack = packs[name]
     t = lambda key: i18n.translate(key, pack["lang"])  # noqa: E731
@@ -152,7 +205,7 @@ def test_pack_strip_plots_name_every_class_with_full_ticks(packs, name):
     assert re.search(r"^\s*\d,\d{3}\s*$", income, re.MULTILINE), "income ticks read 4,000 with a thousands separator"
 
 
-@pytest.mark.parametrize("name", ["national_en", "sabah_ms"])
+@pytest.mark.parametrize("name", NAMES)
 def test_pack_charts_render_alike_in_poppler_and_mupdf(packs, name):
     """A viewer-dependent clip (the lower half of category labels cut in one renderer) shows as a
     different lowest inked row or as many differing pixels inside the slot."""
@@ -170,7 +223,7 @@ def test_pack_charts_render_alike_in_poppler_and_mupdf(packs, name):
         assert differing < 0.01, f"page {slot.page + 1}: {differing:.1%} of the chart differs between poppler and MuPDF"
 
 
-@pytest.mark.parametrize("name", ["national_en", "sabah_ms"])
+@pytest.mark.parametrize("name", NAMES)
 def test_pack_page_text_stays_clear_of_charts(packs, name):
     """Nothing of a chart is drawn below its slot: the strip between the slot and the text under it is blank."""
     pack = packs[name]
@@ -178,6 +231,139 @@ def test_pack_page_text_stays_clear_of_charts(packs, name):
         top, bottom, left, right = slot_pixels(slot)
         below = pack["mupdf"][slot.page][bottom + 1 : bottom + 3, left:right]
         assert (below > 235).all(), f"page {slot.page + 1}: ink just below the chart slot"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_chart_prints_its_ticks_and_labels_inside_its_slot(packs, name):
+    """Each chart's words are vector text (pdftotext): tick numbers and words (categories, legend), every
+    one of them whole inside the chart's slot (a label cut by the slot's edge would cross it)."""
+    pack = packs[name]
+    printed = []
+    for slot in pack["slots"]:
+        inside, crossing = [], []
+        for left, top, right, bottom, text in pack["words"][slot.page]:
+            if right <= slot.x or left >= slot.x + slot.w or bottom <= slot.y or top >= slot.y + slot.h:
+                continue
+            within = (
+                left >= slot.x - 0.5
+                and right <= slot.x + slot.w + 0.5
+                and top >= slot.y - 0.5
+                and bottom <= slot.y + slot.h + 0.5
+            )
+            (inside if within else crossing).append(text)
+        assert not crossing, f"page {slot.page + 1}: chart text cut by its slot's edge: {crossing[:5]}"
+        numbers = [text for text in inside if re.fullmatch(r"[-+<>≥≤]?\d[\d,.]*%?", text)]
+        words = [text for text in inside if re.search(r"[^\W\d_]{3,}", text)]
+        assert len(numbers) >= 3, f"page {slot.page + 1}: tick labels printed as text: {numbers}"
+        assert words, f"page {slot.page + 1}: no category or legend words in the chart"
+        printed.append((slot.page, inside))
+    outlook = dict(pack["sections"])[i18n.translate("brief_section_outlook", pack["lang"])]
+    fans = [inside for page, inside in printed if page in (outlook, outlook + 1)]
+    assert len(fans) == 1, "one fan chart on the outlook's pages"
+    years = {text for text in fans[0] if re.fullmatch(r"20\d\d", text)}
+    assert len(years) >= 4, f"the fan chart's year ticks: {sorted(years)}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_nothing_is_drawn_outside_the_page_margins(packs, name):
+    """No ink in the page's outer 12 mm at the sides and 5 mm at top and bottom (the cover's colour
+    band excepted), no word outside the text area, every chart slot inside it."""
+    pack = packs[name]
+    scale = DPI / MM_PER_INCH
+    side, edge = round((MARGIN - 2) * scale), round(5 * scale)
+    for number, image in enumerate(pack["mupdf"]):
+        top = round(10 * scale) if number == 0 else 0  # the cover's band across the top
+        bands = {
+            "left": image[top:, :side],
+            "right": image[top:, -side:],
+            "top": image[top:edge],
+            "bottom": image[-edge:],
+        }
+        for where, band in bands.items():
+            assert band.size == 0 or (band > 235).all(), f"page {number + 1}: ink in the {where} margin"
+        for left, top_mm, right, bottom, text in pack["words"][number]:
+            assert MARGIN - 1 <= left and right <= PAGE_W - MARGIN + 1 and 5 <= top_mm and bottom <= PAGE_H - 5, (
+                f"page {number + 1}: {text!r} outside the text area"
+            )
+    for slot in pack["slots"]:
+        assert slot.x >= MARGIN and slot.x + slot.w <= PAGE_W - MARGIN + 0.01, "a chart slot wider than the text"
+        assert slot.y >= CONTENT_TOP - 0.01 and slot.y + slot.h <= pdf_document.PAGE_BOTTOM + 0.01, (
+            f"page {slot.page + 1}: a chart slot beyond the text area"
+        )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_no_table_row_or_note_spills_onto_a_page_of_its_own(packs, name):
+    """A page that is not a section's first starts with a heading or title (a new part: the ranking,
+    the fan chart, a priority list) or continues a table under its repeated header with at least
+    MIN_ROWS_CARRIED rows; never with a row or two, or a note, carried over from the page before.
+    Each index domain takes one page."""
+    pack = packs[name]
+    starts = {page for _, page in pack["sections"]}
+    for number in range(1, len(pack["words"])):
+        if number in starts:
+            continue
+        words = sorted(
+            (word for word in pack["words"][number] if CONTENT_TOP - 1 <= word[1] < PAGE_H - 12),
+            key=lambda word: (word[1], word[0]),
+        )
+        assert words, f"page {number + 1} is empty"
+        rows = pack["table_rows"][number]
+        if rows and rows[0][1] and rows[0][0] <= words[0][1] + 0.5:  # a table continued from the page before
+            carried = next((i for i, (_, header) in enumerate(rows[1:]) if header), len(rows) - 1)
+            assert carried >= pdf_document.MIN_ROWS_CARRIED, f"page {number + 1}: {carried} table row(s) carried over"
+        else:
+            first = words[0]
+            assert (first[3] - first[1]) * PT_PER_MM >= HEADING_PT, (
+                f"page {number + 1} starts with text carried over from the page before: {first[4]!r}"
+            )
+    pages = [page for _, page in pack["sections"]] + [len(pack["words"])]
+    for domain in data.index_spec().domains:
+        number = next(
+            i for i, (title, _) in enumerate(pack["sections"]) if title.startswith(domain.label[pack["lang"]])
+        )
+        assert pages[number + 1] - pages[number] == 1, f"the {domain.id} page runs onto a further page"
+
+
+# words of the app's English labels that Malay says otherwise; the Malay pack must not print them
+ENGLISH_LABEL_KEYS = [
+    "class_urban",
+    "class_semi_urban",
+    "class_rural",
+    "confidence_high",
+    "confidence_medium",
+    "confidence_low",
+    "status_achieved",
+    "status_on_track",
+    "status_needs_acceleration",
+    "status_limited_progress",
+    "status_moving_away",
+    "status_insufficient_data",
+    "status_not_measurable",
+    "status_missed",
+    "status_not_met",
+    "no_data",
+    "method_modelled",
+    "brief_col_deadline",
+    "brief_col_threshold",
+    "district",
+]
+
+
+@pytest.mark.parametrize("name", MALAY)
+def test_the_malay_pack_prints_no_english_label_words(packs, name):
+    """Text extracted with pypdf, up to the sources table (publishers' and publications' own titles,
+    as published, follow it): none of the English labels above, each said otherwise in Malay."""
+    text = "\n".join(packs[name]["extracted"])
+    methods = text.rindex(i18n.translate("brief_section_methods", "ms"))
+    text = text[: text.index(i18n.translate("export_col_publisher", "ms"), methods)]
+    for key in ENGLISH_LABEL_KEYS:
+        english = i18n.translate(key, "en").split(";")[0].lower()
+        assert english != i18n.translate(key, "ms").lower(), key
+        found = re.search(rf"(?<![\w-]){re.escape(english)}(?![\w-])", text, re.IGNORECASE)
+        assert found is None, (
+            f"English {english!r} ({key}) in the Malay pack: …{text[max(0, found.start() - 60) : found.end() + 20]}…"
+        )
 
 
 def test_a_placed_chart_fills_exactly_its_slot_in_both_renderers(tmp_path):
