@@ -140,6 +140,142 @@ def feature_bounds(features: list[dict]) -> tuple[float, float, float, float]:
     return min(lons), min(lats), max(lons), max(lats)
 
 
+BORNEO_WEST_LON = (
+    107.0  # the South China Sea: Peninsular Malaysia ends near 104.6° E, Malaysian Borneo starts near 109.6° E
+)
+PART_GAP = 0.015  # share of the figure's width between the two parts
+
+
+def peninsula_and_borneo(
+    extents: dict[str, tuple[float, float, float, float]],
+) -> tuple[list[str], list[str]]:
+    """Keys of the areas (key -> west, south, east, north) in Peninsular Malaysia and in Malaysian
+    Borneo (Sabah, Sarawak, Labuan), in their given order."""
+    peninsula = [key for key, extent in extents.items() if extent[0] <= BORNEO_WEST_LON]
+    return peninsula, [key for key, extent in extents.items() if extent[0] > BORNEO_WEST_LON]
+
+
+def union_bounds(extents) -> tuple[float, float, float, float]:
+    """West, south, east, north around several extents."""
+    extents = list(extents)
+    return (
+        min(e[0] for e in extents),
+        min(e[1] for e in extents),
+        max(e[2] for e in extents),
+        max(e[3] for e in extents),
+    )
+
+
+def frame_geos(
+    figure: go.Figure,
+    parts: list[tuple[float, float, float, float]],
+    pad_share: float = 0.03,
+    pad_deg: float = 0.05,
+) -> None:
+    """Fit the map to what is drawn: one part (a state, or one side of the sea) in the `geo` subplot;
+    both parts of Malaysia side by side — Peninsular in `geo`, Borneo in `geo2`, its traces already
+    assigned there — without the 500 km of empty sea between them. The two share one latitude range
+    and get widths in proportion to their longitude spans, so both are drawn at the same scale.
+    The base map is off (nothing drawn from third-party tiles)."""
+    style = {"visible": False, "projection_type": "mercator", "bgcolor": "rgba(0,0,0,0)"}
+
+    def padded(west, south, east, north):
+        pad_lon, pad_lat = pad_share * (east - west) + pad_deg, pad_share * (north - south) + pad_deg
+        return [west - pad_lon, east + pad_lon], [south - pad_lat, north + pad_lat]
+
+    if len(parts) == 1:
+        lon_range, lat_range = padded(*parts[0])
+        figure.update_geos(lonaxis_range=lon_range, lataxis_range=lat_range, **style)
+        return
+    _, south, _, north = union_bounds(parts)
+    ranges = [padded(west, south, east, north) for west, _, east, _ in parts]
+    spans = [lon[1] - lon[0] for lon, _ in ranges]
+    split = spans[0] / sum(spans)
+    domains = [[0.0, split - PART_GAP / 2], [split + PART_GAP / 2, 1.0]]
+    for name, (lon_range, lat_range), domain in zip(("geo", "geo2"), ranges, domains):
+        figure.update_layout(
+            {name: {"lonaxis_range": lon_range, "lataxis_range": lat_range, "domain": {"x": domain, "y": [0, 1]}}}
+        )
+    figure.update_geos(**style)
+
+
+def malaysia_parts(features: list[dict]) -> list[tuple[float, float, float, float]]:
+    """The extent (west, south, east, north) of each part of Malaysia the features cover:
+    [Peninsular, Borneo], or the one part they lie in. What frame_geos lays out."""
+    extents = {number: feature_bounds([feature]) for number, feature in enumerate(features)}
+    return [union_bounds(extents[key] for key in part) for part in peninsula_and_borneo(extents) if part]
+
+
+def _as_parts(bounds) -> list[tuple[float, float, float, float]]:
+    """A map's `bounds`: one extent, or a list of extents (malaysia_parts)."""
+    return [tuple(bounds)] if isinstance(bounds[0], (int, float)) else [tuple(part) for part in bounds]
+
+
+def _into_parts(figure: go.Figure, parts: list, pad_deg: float) -> None:
+    """Frame a figure drawn for one geo subplot; over both parts of Malaysia, every trace is drawn in
+    the second subplot too (a copy without a legend entry; each subplot clips to its own frame)."""
+    if len(parts) == 2:
+        for trace in list(figure.data):
+            figure.add_trace(type(trace)(trace).update(geo="geo2", showlegend=False))
+    frame_geos(figure, parts, pad_share=0.0, pad_deg=pad_deg)
+
+
+LEGEND_TITLE_CHARS = 64  # a map's legend title longer than this wraps (it fits a 1,024 px screen's map)
+
+
+def legend_above(title: str) -> dict:
+    """A map's legend in a row above the plot (its items wrapping when long), never over the land: a
+    legend inside the frame covered Perlis and the north of the Peninsula."""
+    return {
+        "title": {"text": wrap_title(title, LEGEND_TITLE_CHARS), "side": "top"},
+        "orientation": "h",
+        "x": 0,
+        "xanchor": "left",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "itemclick": False,
+        "itemdoubleclick": False,
+        "traceorder": "normal",
+    }
+
+
+def points_in_part(trace: go.Scattergeo, keep: np.ndarray) -> go.Scattergeo:
+    """A copy of a point trace with only the points where `keep` is true (every per-point array cut alike)."""
+    count = len(keep)
+    spec = trace.to_plotly_json()
+
+    def cut(values):
+        if isinstance(values, (list, tuple, np.ndarray, pd.Series)) and len(values) == count:
+            return [value for value, kept in zip(list(values), keep) if kept]
+        return values
+
+    for key in ("lon", "lat", "customdata", "text", "hovertext", "textposition", "ids", "locations"):
+        if key in spec:
+            spec[key] = cut(spec[key])
+    for group in ("marker", "textfont"):
+        for key in ("color", "size", "symbol", "opacity"):
+            if key in spec.get(group, {}):
+                spec[group][key] = cut(spec[group][key])
+    return go.Scattergeo(spec)
+
+
+def split_overlay(trace, east_of: float = BORNEO_WEST_LON) -> list:
+    """An overlay over both parts of Malaysia: points on each side of the sea in that side's subplot
+    (the legend entry kept once, on the first part that has points); lines, and traces without
+    points, in both subplots (each clips to its frame)."""
+    lons = getattr(trace, "lon", None)
+    if trace.type == "scattergeo" and lons is not None and all(lon is None for lon in lons):
+        return [trace]  # a legend line without a point (facility_layer's title)
+    if trace.type != "scattergeo" or lons is None or "lines" in (trace.mode or "") or None in lons:
+        return [trace, type(trace)(trace).update(geo="geo2", showlegend=False)]
+    east = np.asarray(lons, dtype=float) > east_of
+    parts = [points_in_part(trace, ~east), points_in_part(trace, east).update(geo="geo2")]
+    shown = [part for part in parts if len(part.lon)] or parts[:1]
+    for part in shown[1:]:
+        part.update(showlegend=False)
+    return shown
+
+
 def state_border_lines(states) -> tuple[list, list]:
     """Longitude/latitude arrays (None-separated) tracing every state boundary, for a line overlay."""
     lons: list = []
@@ -181,7 +317,7 @@ def choropleth_map(
     state_lines: tuple[list, list] | None = None,
     highlight: list[str] | None = None,
     extra_hover: pd.Series | None = None,
-    height: int = 620,
+    height: int | None = None,
     overlays: list | None = None,
     geojson_url: str | None = None,
     state_borders: tuple[dict | str, list[str]] | None = None,
@@ -195,6 +331,7 @@ def choropleth_map(
     the browser fetches the shapes once and caches them, so each redraw sends only values.
     state_borders: (state GeoJSON or its URL, state names to outline) — drawn as outlines on top.
     state_lines: the same outlines as explicit line coordinates (heavier; kept for static exports).
+    height: in px; by default 620, or 500 when both parts of Malaysia sit side by side (a wide map).
     """
     classes = assign_classes(frame["value"], scheme)
     hover_values = frame["value"].map(lambda v: format_value(v, fmt, unit, no_data_label.lower()))
@@ -204,30 +341,45 @@ def choropleth_map(
     customdata = np.column_stack([frame["district"], frame["state"], hover_values, hover_extra])
     template = f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>{value_label}: %{{customdata[2]}}%{{customdata[3]}}<extra></extra>"
 
+    extents = {code: feature_bounds([features[code]]) for code in frame["code_state_district"]}
+    peninsula, borneo = peninsula_and_borneo(extents)
+    split = bool(peninsula) and bool(borneo)  # both parts of Malaysia: side by side (frame_geos)
+    in_borneo = frame["code_state_district"].isin(borneo if split else [])
+    parts = [("geo", ~in_borneo), ("geo2", in_borneo)] if split else [("geo", ~in_borneo)]
+
+    def add_layer(trace) -> None:
+        for part in split_overlay(trace) if split else [trace]:
+            figure.add_trace(part)
+
     figure = go.Figure()
     groups = [(i, label, colour) for i, (label, colour) in enumerate(zip(scheme.labels, scheme.colours))]
     groups.append((None, no_data_label, NO_DATA_COLOUR))
     for class_index, label, colour in groups:
         mask = classes.isna() if class_index is None else classes == class_index
-        if not mask.any():
-            continue
-        figure.add_trace(
-            _district_shapes(
-                frame.loc[mask, "code_state_district"].tolist(),
-                colour,
-                features,
-                geojson_url,
-                marker_line_color="white",
-                marker_line_width=0.4,
-                customdata=customdata[mask.to_numpy()],
-                hovertemplate=template,
-                name=label,
-                showlegend=True,
-                legendrank=(class_index if class_index is not None else 999),
+        legend_shown = False
+        for geo, part in parts:  # a class drawn in both parts is one legend entry
+            rows = mask & part
+            if not rows.any():
+                continue
+            figure.add_trace(
+                _district_shapes(
+                    frame.loc[rows, "code_state_district"].tolist(),
+                    colour,
+                    features,
+                    geojson_url,
+                    marker_line_color="white",
+                    marker_line_width=0.4,
+                    customdata=customdata[rows.to_numpy()],
+                    hovertemplate=template,
+                    name=label,
+                    showlegend=not legend_shown,
+                    legendrank=(class_index if class_index is not None else 999),
+                    geo=geo,
+                )
             )
-        )
+            legend_shown = True
     if state_lines is not None:
-        figure.add_trace(
+        add_layer(
             go.Scattergeo(
                 lon=state_lines[0],
                 lat=state_lines[1],
@@ -240,7 +392,7 @@ def choropleth_map(
         )
     if state_borders is not None:
         geojson, names = state_borders
-        figure.add_trace(
+        add_layer(
             go.Choropleth(
                 geojson=geojson,
                 featureidkey="properties.state",
@@ -256,44 +408,43 @@ def choropleth_map(
             )
         )
     for overlay in overlays or []:
-        figure.add_trace(overlay)
+        add_layer(overlay)
     if highlight:
         chosen = [code for code in highlight if code in features]
-        figure.add_trace(
-            _district_shapes(
-                chosen,
-                "rgba(0,0,0,0)",
-                features,
-                geojson_url,
-                marker_line_color=HIGHLIGHT_COLOUR,
-                marker_line_width=2.5,
-                hoverinfo="skip",
-                name="selected",
-                showlegend=False,
-            )
-        )
-    west, south, east, north = feature_bounds([features[code] for code in frame["code_state_district"]])
-    pad_lon, pad_lat = 0.03 * (east - west) + 0.05, 0.03 * (north - south) + 0.05
-    figure.update_geos(
-        visible=False,
-        projection_type="mercator",
-        lonaxis_range=[west - pad_lon, east + pad_lon],
-        lataxis_range=[south - pad_lat, north + pad_lat],
-        bgcolor="rgba(0,0,0,0)",
+        for geo, codes in (
+            [("geo", chosen)]
+            if not split
+            else [
+                ("geo", [code for code in chosen if code not in borneo]),
+                ("geo2", [code for code in chosen if code in borneo]),
+            ]
+        ):
+            if codes or geo == "geo":
+                figure.add_trace(
+                    _district_shapes(
+                        codes,
+                        "rgba(0,0,0,0)",
+                        features,
+                        geojson_url,
+                        marker_line_color=HIGHLIGHT_COLOUR,
+                        marker_line_width=2.5,
+                        hoverinfo="skip",
+                        name="selected",
+                        showlegend=False,
+                        geo=geo,
+                    )
+                )
+    frame_geos(
+        figure,
+        [union_bounds(extents[code] for code in codes) for codes in (peninsula, borneo)]
+        if split
+        else [union_bounds(extents.values())],
     )
     figure.update_layout(
         title={"text": title, "x": 0, "xanchor": "left"} if title else None,
-        height=height,
+        height=height or (500 if split else 620),
         margin={"l": 0, "r": 0, "t": 40 if title else 0, "b": 0},
-        legend={
-            "title": {"text": legend_title or unit},
-            "itemclick": False,
-            "itemdoubleclick": False,
-            "x": 0.01,
-            "y": 0.99,
-            "bgcolor": "rgba(255,255,255,0.8)",
-            "traceorder": "normal",
-        },
+        legend=legend_above(legend_title or unit),
         font={"family": FONT_FAMILY},
         paper_bgcolor="white",
         dragmode=False,
@@ -746,13 +897,14 @@ def state_figure_map(
     unit: str,
     fmt: str,
     marker_text: str,
-    bounds: tuple[float, float, float, float],
+    bounds,
     no_data_label: str = "No data",
     height: int = 520,
 ) -> go.Figure:
     """A map of values published per STATE, drawn on state shapes, every hover saying it is a state figure.
 
-    frame: state, value, year, publisher. Never used to colour districts.
+    frame: state, value, year, publisher. Never used to colour districts. bounds: west, south, east,
+    north, or one such extent per part of Malaysia (malaysia_parts: drawn side by side).
     """
     classes = assign_classes(frame["value"], scheme)
     figure = go.Figure()
@@ -791,26 +943,13 @@ def state_figure_map(
                 + "</i><br>%{customdata[3]}<extra></extra>",
             )
         )
-    west, south, east, north = bounds
-    figure.update_geos(
-        visible=False,
-        projection_type="mercator",
-        lonaxis_range=[west - 0.5, east + 0.5],
-        lataxis_range=[south - 0.3, north + 0.3],
-        bgcolor="rgba(0,0,0,0)",
-    )
+    _into_parts(figure, _as_parts(bounds), pad_deg=0.3)
     figure.update_layout(
         height=height,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         font={"family": FONT_FAMILY},
         dragmode=False,
-        legend={
-            "title": {"text": f"{unit} — {marker_text}"},
-            "x": 0.01,
-            "y": 0.99,
-            "bgcolor": "rgba(255,255,255,0.8)",
-            "itemclick": False,
-        },
+        legend=legend_above(f"{unit} — {marker_text}"),
     )
     return figure
 
@@ -893,7 +1032,7 @@ def coverage_points_map(
     codes: list[str],
     *,
     value_label: str,
-    bounds: tuple[float, float, float, float],
+    bounds,
     height: int = 520,
     width_px: float = 560,
 ) -> go.Figure:
@@ -902,7 +1041,8 @@ def coverage_points_map(
     (legend), and its value written beside it where the label fits without covering another (labels are
     thinned for a map `width_px` wide — a 1,024 px screen with the sidebar — the weakest coverage first).
 
-    points: lon, lat, area, value, year, indicator_label.
+    points: lon, lat, area, value, year, indicator_label. bounds: one extent, or one per part of
+    Malaysia (malaysia_parts), drawn side by side, each part's labels placed at its drawn scale.
     """
     figure = go.Figure()
     figure.add_trace(
@@ -919,18 +1059,26 @@ def coverage_points_map(
             showlegend=False,
         )
     )
-    west, south, east, north = bounds
-    view = (west - 0.3, south - 0.3, east + 0.3, north + 0.3)
+    parts = _as_parts(bounds)
+    _, south, _, north = union_bounds(parts)
+    views = [(west - 0.3, south - 0.3, east + 0.3, north + 0.3) for west, _, east, _ in parts]
+    spans = [view[2] - view[0] for view in views]
     plotted = points.reset_index(drop=True)
-    texts, positions = point_labels(
-        plotted["lon"],
-        plotted["lat"],
-        plotted["value"].map(lambda v: f"{v:.0f} %"),
-        bounds=view,
-        width_px=width_px,
-        height_px=height,
-        order=list(plotted["value"].sort_values(kind="stable").index),
-    )  # the weakest coverage labelled first
+    in_part = (plotted["lon"] > BORNEO_WEST_LON).astype(int) if len(parts) == 2 else pd.Series(0, plotted.index)
+    texts, positions = [""] * len(plotted), [LABEL_POSITIONS[0]] * len(plotted)
+    for number, view in enumerate(views):
+        members = plotted.loc[in_part == number].reset_index()
+        placed, where = point_labels(
+            members["lon"],
+            members["lat"],
+            members["value"].map(lambda v: f"{v:.0f} %"),
+            bounds=view,
+            width_px=width_px * spans[number] / sum(spans),
+            height_px=height,
+            order=list(members["value"].sort_values(kind="stable").index),
+        )  # the weakest coverage labelled first
+        for row, text, position in zip(members["index"], placed, where):
+            texts[row], positions[row] = text, position
     plotted = plotted.assign(label=texts, label_position=positions)
     measure_keys = (
         ["indicator", "indicator_label"] if "indicator" in plotted else ["indicator_label"]
@@ -938,37 +1086,37 @@ def coverage_points_map(
     for position, (_, group) in enumerate(plotted.groupby(measure_keys, sort=True)):
         group = group.reset_index(drop=True)
         measure = group["indicator_label"].iloc[0]
-        figure.add_trace(
-            go.Scattergeo(
-                lon=group["lon"],
-                lat=group["lat"],
-                mode="markers+text",
-                text=group["label"],
-                textposition=list(group["label_position"]),
-                textfont={"size": 11, "color": "#1f2933"},
-                marker={
-                    "size": 11,
-                    "symbol": POINT_SYMBOLS[position % len(POINT_SYMBOLS)],
-                    "color": group["value"],
-                    "coloraxis": "coloraxis",
-                    "line": {"color": "#1f2933", "width": 1},
-                },
-                customdata=np.column_stack(
-                    [
-                        group["area"],
-                        group["indicator_label"],
-                        group["value"].map(lambda v: f"{v:.2f}"),
-                        group["year"].astype(str),
-                    ]
-                ),
-                hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]} % (%{customdata[3]})<extra></extra>",
-                name=str(measure),
-                showlegend=True,
-            )
+        dots = go.Scattergeo(
+            lon=group["lon"],
+            lat=group["lat"],
+            mode="markers+text",
+            text=group["label"],
+            textposition=list(group["label_position"]),
+            textfont={"size": 11, "color": "#1f2933"},
+            marker={
+                "size": 11,
+                "symbol": POINT_SYMBOLS[position % len(POINT_SYMBOLS)],
+                "color": group["value"],
+                "coloraxis": "coloraxis",
+                "line": {"color": "#1f2933", "width": 1},
+            },
+            customdata=np.column_stack(
+                [
+                    group["area"],
+                    group["indicator_label"],
+                    group["value"].map(lambda v: f"{v:.2f}"),
+                    group["year"].astype(str),
+                ]
+            ),
+            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]} % (%{customdata[3]})<extra></extra>",
+            name=str(measure),
+            showlegend=True,
         )
-    figure.update_geos(
-        visible=False, projection_type="mercator", lonaxis_range=[view[0], view[2]], lataxis_range=[view[1], view[3]]
-    )
+        for part in split_overlay(dots) if len(parts) == 2 else [dots]:
+            figure.add_trace(part)
+    if len(parts) == 2:
+        figure.add_trace(type(figure.data[0])(figure.data[0]).update(geo="geo2"))  # the grey districts
+    frame_geos(figure, parts, pad_share=0.0, pad_deg=0.3)
     figure.update_layout(
         height=height,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
@@ -984,13 +1132,12 @@ def coverage_points_map(
                 "title": {"text": wrap_title(f"{value_label} (%)", 24), "side": "top"},
                 "tickvals": [0, 25, 50, 75, 100],
                 "orientation": "h",
-                "x": 0.99,
+                "x": 0.97,  # room for the last tick label
                 "xanchor": "right",
-                "y": 0.99,
-                "yanchor": "top",
+                "y": 1.0,
+                "yanchor": "bottom",  # above the map, not over Sabah's northern tip
                 "len": 0.35,
                 "thickness": 10,
-                "bgcolor": "rgba(255,255,255,0.85)",
             },
         },
         # the measures under the map (the margin grows to hold them), not over its southern dots
@@ -1005,13 +1152,13 @@ def status_map(
     featureidkey: str,
     status_labels: dict[str, str],
     styles: dict[str, tuple[str, str]],
-    bounds: tuple[float, float, float, float],
+    bounds,
     *,
     value_label: str,
     height: int = 520,
 ) -> go.Figure:
     """Map of target status per geography (rows: code, geography, status, value_text): one legend entry per status,
-    each labelled with a symbol as well as a colour."""
+    each labelled with a symbol as well as a colour. bounds: one extent, or one per part (malaysia_parts)."""
     figure = go.Figure()
     for status, (colour, symbol) in styles.items():
         members = rows.loc[rows["status"] == status]
@@ -1037,19 +1184,13 @@ def status_map(
                 + ": %{customdata[1]}<extra></extra>",
             )
         )
-    west, south, east, north = bounds
-    figure.update_geos(
-        visible=False,
-        projection_type="mercator",
-        lonaxis_range=[west - 0.2, east + 0.2],
-        lataxis_range=[south - 0.2, north + 0.2],
-    )
+    _into_parts(figure, _as_parts(bounds), pad_deg=0.2)
     figure.update_layout(
         height=height,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         font={"family": FONT_FAMILY},
         dragmode=False,
-        legend={"x": 0.01, "y": 0.99, "bgcolor": "rgba(255,255,255,0.85)", "itemclick": False},
+        legend=legend_above(""),
     )
     return figure
 

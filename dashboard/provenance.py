@@ -12,9 +12,16 @@ def _field(entry, name: str):
     return entry.get(name) if isinstance(entry, Mapping) else getattr(entry, name, None)
 
 
-def source_rows(sources: Iterable, manifest: Mapping | None = None) -> list[dict]:
+def in_language(entry, name: str, lang: str):
+    """A registry field in lang: its Malay version (e.g. `licence_ms`, Jurang's own wording) when lang
+    is "ms" and the entry has one, else the field as registered (names and titles stay as published)."""
+    return (lang == "ms" and _field(entry, f"{name}_ms")) or _field(entry, name)
+
+
+def source_rows(sources: Iterable, manifest: Mapping | None = None, lang: str = i18n.DEFAULT_LANGUAGE) -> list[dict]:
     """One dict per source (registry SourceFile entries or dicts): id, title, publisher, licence,
-    attribution, as_of (the build manifest's date first, else the registry's) and url."""
+    attribution (publisher, licence and attribution in lang where the registry words them), as_of
+    (the build manifest's date first, else the registry's) and url."""
     as_of_built = (manifest or {}).get("data_as_of", {})
     rows = []
     for entry in sources:
@@ -23,9 +30,9 @@ def source_rows(sources: Iterable, manifest: Mapping | None = None) -> list[dict
             {
                 "id": source_id,
                 "title": _field(entry, "title") or "",
-                "publisher": _field(entry, "publisher") or "",
-                "licence": _field(entry, "licence") or "",
-                "attribution": _field(entry, "attribution") or "",
+                "publisher": in_language(entry, "publisher", lang) or "",
+                "licence": in_language(entry, "licence", lang) or "",
+                "attribution": in_language(entry, "attribution", lang) or "",
                 "as_of": str(as_of_built.get(source_id) or _field(entry, "as_of") or ""),
                 "url": _field(entry, "url") or _field(entry, "official_page") or "",
             }

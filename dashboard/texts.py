@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from dashboard import figures, i18n
+from dashboard.provenance import in_language
 
 
 def indicator_as_of(entry: Mapping, manifest: Mapping) -> str:
@@ -29,7 +30,11 @@ def source_line(entry: Mapping, registry: Mapping, manifest: Mapping, lang: str,
             method=i18n.translate("method_imported", lang),
         )
     publishers = list(
-        dict.fromkeys(registry[source_id].publisher for source_id in entry["sources"] if source_id in registry)
+        dict.fromkeys(
+            in_language(registry[source_id], "publisher", lang)
+            for source_id in entry["sources"]
+            if source_id in registry
+        )
     )
     method = i18n.translate(f"method_{entry['method']}", lang)
     if carried:

@@ -14,6 +14,7 @@ from dashboard import data, figures, i18n
 
 
 CARDS_CSS = Path(__file__).resolve().parent / "static" / "cards.css"
+STICKY_CSS = Path(__file__).resolve().parent / "static" / "sticky.css"
 
 
 @lru_cache(maxsize=1)
@@ -28,6 +29,19 @@ def card_row(name: str):
     labels show in full at 1,024 px and on a projector (fixed st.columns squeezed six cards to '6,…')."""
     st.html(cards_style())  # style only: no space taken on the page
     return st.container(horizontal=True, gap="small", key=f"cards_{name}")
+
+
+@lru_cache(maxsize=1)
+def sticky_style() -> str:
+    """The sticky summary's <style> block, read once per process."""
+    return f"<style>{STICKY_CSS.read_text()}</style>"
+
+
+def sticky_summary(name: str):
+    """A container for a page's short summary that stays at the top while the tabs below it scroll
+    (dashboard/static/sticky.css): a long page keeps its place and headline figures in view."""
+    st.html(sticky_style())  # style only: no space taken on the page
+    return st.container(key=f"sticky_{name}")
 
 
 def language() -> str:

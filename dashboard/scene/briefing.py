@@ -304,7 +304,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
 
     cited_sources = provenance.sources_for(cited_all, common.catalogue(), data.sources())
     scene.sources = provenance.source_rows(
-        [*boundaries, *[entry for entry in cited_sources if entry not in boundaries]], dataset.manifest
+        [*boundaries, *[entry for entry in cited_sources if entry not in boundaries]], dataset.manifest, selection.lang
     )
     scene.tables["sources"] = Table(pd.DataFrame(scene.sources), title=words.t("brief_sources_heading"))
     modelled = [words.label(i) for i in cited_all if common.catalogue()[i]["method"] == "modelled"]

@@ -112,9 +112,12 @@ def carried_indicators(dataset: data.Dataset) -> frozenset[str]:
     return dataset.memo(("carried_indicators",), compute)
 
 
-def source_rows(indicators: list[str] | tuple[str, ...], dataset: data.Dataset) -> list[dict]:
-    """Publisher, title, licence, as-of and URL of every source behind these indicators."""
-    return provenance.source_rows(provenance.sources_for(indicators, catalogue(), data.sources()), dataset.manifest)
+def source_rows(indicators: list[str] | tuple[str, ...], dataset: data.Dataset, lang: str) -> list[dict]:
+    """Publisher, title, licence, as-of and URL of every source behind these indicators (Jurang's own
+    wording in lang)."""
+    return provenance.source_rows(
+        provenance.sources_for(indicators, catalogue(), data.sources()), dataset.manifest, lang
+    )
 
 
 # --- the index ---------------------------------------------------------------------------------------

@@ -165,7 +165,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     published = evidence.connectivity_figures(dataset.published)  # farmers' and MSMEs' rows: their own section below
     scene = Scene("connectivity", selection, common.data_as_of(dataset))
     scene.sentences["intro"] = words.t("connectivity_intro")
-    bounds = figures.feature_bounds(list(dataset.features.values()))
+    bounds = dataset.memo(  # Peninsular and Borneo side by side
+        ("malaysia_parts",), lambda: figures.malaysia_parts(list(dataset.features.values()))
+    )
     link = {column: words.t("source") for column in LINK_COLUMNS}
 
     # --- national series and the urban/rural split
@@ -354,7 +356,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
                 no_data=words.no_data,
             )
         add_out_of_sample(scene, dataset, words)
-        scene.sources = common.source_rows([MODELLED, *evidence.MEASURED], dataset)
+        scene.sources = common.source_rows([MODELLED, *evidence.MEASURED], dataset, selection.lang)
     add_district_evidence(scene, dataset, words, selection.state)
     add_published_use(scene, dataset, words)
     add_livelihoods(scene, dataset, words)

@@ -273,7 +273,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     group_names = {"district": name, "state": state_label, "urban_class": peers_label, "nation": words.t("malaysia")}
     index_source = common.index_source_line(result, words)
     indicators = [indicator for indicator in catalogue if indicator in common.options(dataset).years]
-    scene = Scene("district", selection, common.data_as_of(dataset), sources=common.source_rows(indicators, dataset))
+    scene = Scene(
+        "district", selection, common.data_as_of(dataset), sources=common.source_rows(indicators, dataset, lang)
+    )
 
     # --- the cards
     population, population_year = common.latest_population(dataset)
@@ -413,7 +415,6 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             "unit": words.t("unit"),
             "year": words.t("year"),
             "district_value": name,
-            "district_year": words.t("district_value_year"),
             "state_value": state_label,
             "class_value": peers_label,
             "nation_value": words.t("malaysia"),

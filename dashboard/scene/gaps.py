@@ -21,7 +21,10 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     scope = state or words.t("malaysia")
     class_labels = words.class_labels
     scene = Scene(
-        "gaps", selection, common.data_as_of(dataset), sources=common.source_rows([indicator, "population"], dataset)
+        "gaps",
+        selection,
+        common.data_as_of(dataset),
+        sources=common.source_rows([indicator, "population"], dataset, selection.lang),
     )
 
     frame = metrics.filter_state(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year), state)

@@ -26,7 +26,10 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     index_line = common.index_source_line(result, words)
     cited = tuple(i for i in result.spec.indicator_ids if i in result.years)
     scene = Scene(
-        "index", selection, common.data_as_of(dataset), sources=common.source_rows([*cited, "population"], dataset)
+        "index",
+        selection,
+        common.data_as_of(dataset),
+        sources=common.source_rows([*cited, "population"], dataset, selection.lang),
     )
     scene.sentences["index_inputs"] = index_line
     imports_off = common.imports_off_sentence(dataset, selection, words)

@@ -218,7 +218,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     label, unit, fmt, method = words.label(indicator), words.unit(indicator), entry["format"], entry["method"]
     source = common.source_line(indicator, dataset, selection.lang)
     scope = state or words.t("malaysia")
-    scene = Scene("map", selection, common.data_as_of(dataset), sources=common.source_rows([indicator], dataset))
+    scene = Scene(
+        "map", selection, common.data_as_of(dataset), sources=common.source_rows([indicator], dataset, selection.lang)
+    )
 
     national = national_frame(dataset, indicator, year)
     shown = metrics.filter_state(national, state)

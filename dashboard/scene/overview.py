@@ -94,7 +94,10 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
     index_line = common.index_source_line(result, words)
     cited = [i for i in result.spec.indicator_ids if i in result.years]
     scene = Scene(
-        "overview", selection, common.data_as_of(dataset), sources=common.source_rows([*cited, "population"], dataset)
+        "overview",
+        selection,
+        common.data_as_of(dataset),
+        sources=common.source_rows([*cited, "population"], dataset, selection.lang),
     )
 
     headlines = headline_rows(dataset, selection, result)

@@ -7,7 +7,7 @@ import re
 
 import pandas as pd
 
-from dashboard import data, i18n
+from dashboard import data, i18n, provenance
 from dashboard.scene import common
 from dashboard.scene.base import Scene, Table, Words
 from dashboard.selection import Selection
@@ -50,7 +50,13 @@ def source_name(source_id: str, registry: dict, words: Words) -> str:
     an indicator (a note about a derived series) by its label."""
     if source_id in registry:
         return registry[source_id].title
-    publishers = sorted({entry.publisher for entry in registry.values() if entry.relative_path.parts[0] == source_id})
+    publishers = sorted(
+        {
+            provenance.in_language(entry, "publisher", words.lang)
+            for entry in registry.values()
+            if entry.relative_path.parts[0] == source_id
+        }
+    )
     return "; ".join(publishers) if publishers else ids_as_labels(source_id, words)
 
 
@@ -114,8 +120,8 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         {
             "id": entry.id,
             "file": str(entry.relative_path),
-            "publisher": entry.publisher,
-            "licence": entry.licence,
+            "publisher": provenance.in_language(entry, "publisher", selection.lang),
+            "licence": provenance.in_language(entry, "licence", selection.lang),
             "as_of": entry.as_of or "—",
             "next_update": next_update(entry.as_of, entry.update_frequency, words),
             "sha256_verified": verified.get(entry.id),

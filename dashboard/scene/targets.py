@@ -328,7 +328,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         return scene
     if target["measure"]["source"] == "indicators":
         scene.sources += common.source_rows(
-            [i for i in target["measure"].get("indicators", []) if i in common.catalogue()], dataset
+            [i for i in target["measure"].get("indicators", []) if i in common.catalogue()], dataset, lang
         )
 
     states_by_code = dataset.districts.set_index("code_state_district")["state"]
@@ -417,7 +417,9 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             no_data=words.no_data,
         )
         bounds_codes = list(dataset.features) if state is None else [c for c, s in states_by_code.items() if s == state]
-        bounds = figures.feature_bounds([dataset.features[c] for c in bounds_codes if c in dataset.features])
+        bounds = figures.malaysia_parts(  # nationally: Peninsular and Borneo side by side
+            [dataset.features[c] for c in bounds_codes if c in dataset.features]
+        )
         key = "properties.code_state_district" if map_level == "district" else "properties.state"
         shape_kind = "districts" if map_level == "district" else "states"
         scene.figure_builders["map"] = lambda geojson_urls=None: figures.status_map(

@@ -52,12 +52,15 @@ summary = scene.tables["summary"]
 card = summary.frame.iloc[0]
 shown = summary.display(["urban_class", "population", "area_km2", "index"]).iloc[0]
 
-st.header(scene.sentences["heading"])
-cards = ui.card_row("profile")
-cards.metric(summary.labels["urban_class"], shown[summary.labels["urban_class"]], help=scene.sentences["urban_share"])
-cards.metric(summary.labels["population"], shown[summary.labels["population"]])
-cards.metric(summary.labels["area_km2"], figures.format_value(card["area_km2"], ",.0f", "km²"))
-cards.metric(summary.labels["index"], shown[summary.labels["index"]], help=scene.sentences["rank"])
+with ui.sticky_summary("profile"):  # the place and its headline figures stay in view over every tab
+    st.header(scene.sentences["heading"])
+    cards = ui.card_row("profile")
+    cards.metric(
+        summary.labels["urban_class"], shown[summary.labels["urban_class"]], help=scene.sentences["urban_share"]
+    )
+    cards.metric(summary.labels["population"], shown[summary.labels["population"]])
+    cards.metric(summary.labels["area_km2"], figures.format_value(card["area_km2"], ",.0f", "km²"))
+    cards.metric(summary.labels["index"], shown[summary.labels["index"]], help=scene.sentences["rank"])
 
 if "seat_overlaps" in scene.sentences:
     st.caption(scene.sentences["seat_overlaps"])

@@ -95,6 +95,27 @@ def test_no_english_label_left_on_a_malay_page(malay_pages, page):
     assert not left, f"English left on {page} in Malay: {left}"
 
 
+def registry_english() -> set[str]:
+    """The registry's own English wording that has a Malay version (e.g. the licence 'Numbers with
+    citations; see each row's source link'); official titles and names have none and stay as published."""
+    from etl.registry import TRANSLATED, load_registry
+
+    return {
+        getattr(entry, english)
+        for entry in load_registry().values()
+        for malay, english in TRANSLATED.items()
+        if getattr(entry, malay)
+    }
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_no_english_source_wording_left_on_a_malay_page(malay_pages, page):
+    labels, cells = malay_pages[page]
+    text = "\n".join(labels + cells)
+    left = sorted(phrase for phrase in registry_english() | {"see each row's source link"} if phrase in text)
+    assert not left, f"English source wording on {page} in Malay: {left}"
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_no_raw_id_shown_as_a_label(malay_pages, page):
     labels, cells = malay_pages[page]

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from dashboard import figures, metrics
@@ -138,3 +139,45 @@ def test_state_border_lines_break_between_rings():
     states = gpd.GeoDataFrame({"state": ["Alpha"]}, geometry=[shape(square(0))], crs="EPSG:4326")
     lons, lats = figures.state_border_lines(states)
     assert lons[-1] is None and len(lons) == 6 and lats[:2] == [0.0, 0.0]
+
+
+def test_malaysias_two_parts_sit_side_by_side_at_one_scale_with_the_legend_above():
+    """Issue #18: districts on both sides of the South China Sea are drawn in two geo subplots (Peninsular
+    | Borneo) without the sea between them, at one scale, a class drawn in both parts is one legend entry,
+    and the legend sits above the map, not over Perlis."""
+    west = {"type": "Polygon", "coordinates": [[[100, 2], [103, 2], [103, 6], [100, 6], [100, 2]]]}
+    east = {"type": "Polygon", "coordinates": [[[110, 1], [116, 1], [116, 7], [110, 7], [110, 1]]]}
+    features = {
+        code: {"type": "Feature", "properties": {"code_state_district": code}, "geometry": geometry}
+        for code, geometry in [("1_1", west), ("12_1", east)]
+    }
+    frame = pd.DataFrame(
+        {
+            "code_state_district": ["1_1", "12_1"],
+            "district": ["W", "E"],
+            "state": ["Perlis", "Sabah"],
+            "value": [1.0, 1.0],
+        }
+    )
+    figure = figures.choropleth_map(
+        frame, features, figures.quantile_scheme(frame["value"], ".0f"), value_label="X", unit="u", fmt=".0f"
+    )
+    drawn = {trace.geo or "geo": list(trace.locations) for trace in figure.data if trace.type == "choropleth"}
+    assert drawn == {"geo": ["1_1"], "geo2": ["12_1"]}
+    assert sum(bool(trace.showlegend) for trace in figure.data) == 1, "one class, one legend entry"
+    peninsula, borneo = figure.layout.geo, figure.layout.geo2
+    assert peninsula.lonaxis.range[1] < 105 and borneo.lonaxis.range[0] > 109, "the sea between is left out"
+    assert list(peninsula.lataxis.range) == list(borneo.lataxis.range)
+    widths = [geo.domain.x[1] - geo.domain.x[0] for geo in (peninsula, borneo)]
+    spans = [geo.lonaxis.range[1] - geo.lonaxis.range[0] for geo in (peninsula, borneo)]
+    assert widths[0] / widths[1] == pytest.approx(spans[0] / spans[1], rel=0.05), "one scale for both parts"
+    assert figure.layout.legend.orientation == "h" and figure.layout.legend.yanchor == "bottom"
+    assert figure.layout.legend.y >= 1, "the legend is above the map"
+
+
+def test_points_over_both_parts_go_to_their_own_side_and_keep_one_legend_entry():
+    points = go.Scattergeo(lon=[101.0, 112.0, 113.0], lat=[3.0, 2.0, 4.0], customdata=[["a"], ["b"], ["c"]], name="S")
+    peninsula, borneo = figures.split_overlay(points)
+    assert list(peninsula.lon) == [101.0] and list(borneo.lon) == [112.0, 113.0] and borneo.geo == "geo2"
+    assert [row[0] for row in borneo.customdata] == ["b", "c"]
+    assert peninsula.showlegend is not False and borneo.showlegend is False

@@ -15,10 +15,10 @@ def test_the_parlimen_map_shows_julaus_published_4g_with_method_and_year(dataset
         julau["value"] == pytest.approx(27.34) and julau["method"] == "observed" and not julau["from_districts"]
     )  # MCMC via Borneo Post, 2021-09
     assert julau["method_note"].startswith("published for this seat (P.209 Julau), 2021-09")
-    choropleth = next(
+    choropleth = next(  # Peninsular and Borneo are drawn side by side, one trace per class in each
         trace
         for trace in scene.figure_builders["map"]().data
-        if trace.type == "choroplethmap" or getattr(trace, "locations", None) is not None
+        if getattr(trace, "locations", None) is not None and "P.209" in list(trace.locations)
     )
     hover = "".join(map(str, choropleth.customdata[list(choropleth.locations).index("P.209")]))
     assert (
@@ -38,7 +38,9 @@ def test_the_parlimen_map_shows_julaus_published_4g_with_method_and_year(dataset
 def test_a_carried_seat_value_says_estimated_from_districts_once_in_the_pages_language(dataset, lang, label, share):
     scene = scenes.build(dataset, "map", f"geo=parlimen&indicator=household_income_median_rm&year=2024&lang={lang}")
     choropleth = next(
-        trace for trace in scene.figure_builders["map"]().data if getattr(trace, "locations", None) is not None
+        trace
+        for trace in scene.figure_builders["map"]().data
+        if getattr(trace, "locations", None) is not None and "P.209" in list(trace.locations)
     )
     hover = "".join(map(str, choropleth.customdata[list(choropleth.locations).index("P.209")]))
     assert hover.count(label) == 1 and share in hover

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from PIL import Image
+
+from dashboard import i18n, navigation
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed").expect
@@ -60,3 +63,25 @@ def test_state_official_opens_a_shared_link_and_lands_on_the_same_view(page, app
     expect(page.get_by_role("heading", name="Tongod, Sabah")).to_be_visible()
     expect(page.get_by_text("Profil daerah").first).to_be_visible()
     assert "district=12_24" in page.url and "state=Sabah" in page.url
+
+
+def test_a_state_from_the_link_stays_chosen_on_every_page_and_is_the_export_scope(page, app_server):
+    """Issue #18: open `/?state=Sabah`, then every page from the sidebar (Overview last, after the pages
+    without a State filter): each page with the shared filter shows Sabah and keeps `state=Sabah` in its
+    link, and the Export page's pack scope defaults to Sabah."""
+    state_box = page.get_by_role("combobox", name=i18n.translate("state", "en"), exact=True)
+    page.goto(app_server.base_url + "/?state=Sabah")
+    expect(state_box).to_have_value("Sabah", timeout=90_000)
+    for spec in [*navigation.PAGES[1:], navigation.PAGES[0]]:
+        path = spec.url_path or ""
+        page.locator(f'[data-testid="stSidebarNav"] a[href$="/{path}"]').click()
+        page.wait_for_url(re.compile(rf"/{path}(\?|$)"))
+        title = i18n.translate(f"{spec.path.stem}_title", "en")
+        expect(page.get_by_role("heading", level=1, name=title, exact=True)).to_be_visible(timeout=90_000)
+        if "state_selector(" in spec.path.read_text():  # the page has the shared State filter
+            expect(state_box).to_have_value("Sabah", timeout=60_000)
+            expect(page).to_have_url(re.compile(r"[?&]state=Sabah(&|$)"), timeout=60_000)
+        if spec.file == "export.py":
+            scope = page.get_by_role("combobox", name=i18n.translate("pack_scope", "en"), exact=True)
+            expect(scope).to_have_value("Sabah", timeout=60_000)
+        assert page.locator(EXCEPTION).count() == 0, spec.file
