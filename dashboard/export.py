@@ -86,6 +86,8 @@ def print_figure(
     if printed.layout.legend.orientation == "h":  # a legend below the plot would collide with the footer
         legend.update({"x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom", "yref": "paper"})
         top += int(base * 2.2)
+        if printed.layout.legend.title.text and printed.layout.legend.title.side == "top":  # a map's: its lines above
+            top += int(base * 1.4) * (printed.layout.legend.title.text.count("<br>") + 1)
     printed.update_layout(
         width=width,
         height=height,
@@ -431,7 +433,7 @@ def table_xlsx(
         row += 1
         sheet.cell(row=row, column=1, value=note).data_type = "s"
     row += 2
-    source_table = provenance.source_rows(sources, manifest)
+    source_table = provenance.source_rows(sources, manifest, lang)
     keys = ["id", "title", "publisher", "licence", "attribution", "as_of", "url"]
     header = [t(f"export_col_{key}") for key in keys]
     row = _write_rows(sheet, header, ([item[key] for key in keys] for item in source_table), row)
