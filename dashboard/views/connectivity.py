@@ -17,13 +17,18 @@ link = {ui.t("source"): st.column_config.LinkColumn(ui.t("source"))}
 
 st.title(ui.t("connectivity_title"))
 intro = st.container()  # filled below, once the scene is known
+state = url_state.state_selector(dataset)  # the district evidence table: one state, or all
 summary = ui.sticky_summary("connectivity")  # the national urban/rural split stays in view over every tab
 parts = ["nation", "states", "local", "modelled", "livelihoods"]
 tabs = dict(zip(parts, st.tabs([ui.t(f"connectivity_tab_{part}") for part in parts])))
 with tabs["states"]:
     st.subheader(ui.t("state_figures_title"))
     measure = url_state.url_selectbox(ui.t("measure"), list(measures), "state_measure", "measure", measures.get)
-scene = ui.scene_for(dataset, Selection(page="connectivity", lang=ui.language(), measure=measure))
+with tabs["local"]:
+    points_area = st.container()  # published district and seat figures (all of Malaysia)
+    st.subheader(ui.t("evidence_title"))
+    evidence_area = st.container()
+scene = ui.scene_for(dataset, Selection(page="connectivity", lang=ui.language(), measure=measure, state=state))
 shapes = {"geojson_urls": data.current_geojson_urls()}
 
 intro.markdown(scene.sentences["intro"])
@@ -60,7 +65,7 @@ with tabs["states"]:
     if "low_confidence" in scene.sentences:
         st.warning(scene.sentences["low_confidence"])
 
-with tabs["local"]:
+with points_area:
     st.subheader(ui.t("local_figures_title"))
     chart_downloads.scene_chart(
         scene, "local_map", "local_points", "local_figures", subtitle=ui.t("malaysia"), figure_options=shapes
@@ -68,7 +73,7 @@ with tabs["local"]:
     st.dataframe(scene.tables["local_points"].display(), hide_index=True, width="stretch", column_config=link)
     st.caption(scene.sentences["local_figures_note"])
 
-    st.subheader(ui.t("evidence_title"))
+with evidence_area:
     st.caption(scene.sentences["evidence_rule"])
     st.markdown(scene.sentences["evidence_count"])
     st.dataframe(scene.tables["districts"].display(), hide_index=True, width="stretch")

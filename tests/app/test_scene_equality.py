@@ -76,7 +76,7 @@ SHOWN_TABLES = {
     "plan": ("assumptions",),
     "sources": ("sources",),
 }
-STATE_PAGES = ("overview", "gaps", "index", "district", "targets")  # pages with the state filter
+STATE_PAGES = ("overview", "gaps", "index", "district", "connectivity", "targets")  # pages with the state filter
 SELECTIONS = {
     "all": {},
     "sabah": {"state": "Sabah"},
