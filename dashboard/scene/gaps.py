@@ -27,7 +27,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
         sources=common.source_rows([indicator, "population"], dataset, selection.lang),
     )
 
-    frame = metrics.filter_state(metrics.weighted_frame(dataset.districts, dataset.indicators, indicator, year), state)
+    frame = metrics.filter_state(common.weighted_frame(dataset, indicator, year), state)
     means = metrics.class_means(frame)
     gap = metrics.rural_urban_gap(frame, direction)
     value_header = {"value": f"{label} ({unit})" if unit else label}

@@ -50,9 +50,7 @@ def headline_rows(dataset: data.Dataset, selection: Selection, result: common.In
         years = [
             year for year in options.years[headline] if year <= options.default_year(headline)
         ]  # up to the default year (the one rule)
-        frame = metrics.filter_state(
-            metrics.weighted_frame(dataset.districts, dataset.indicators, headline, years[-1]), selection.state
-        )
+        frame = metrics.filter_state(common.weighted_frame(dataset, headline, years[-1]), selection.state)
         gap = metrics.rural_urban_gap(frame, entry["direction"])
         row = {
             "domain": domain.id,
