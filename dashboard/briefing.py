@@ -497,8 +497,8 @@ def scenario_annex(pdf, brief: Brief) -> None:
         note=brief.t("plan_gap_method") + " " + sentences.get("scenario_connectivity_domain", ""),
     )
     figure = _style_chart(brief.scene.figure("scenario_gaps"))
-    # the title stays; its caption (the whole scenario, every optimiser pick included) goes under it as the scenario as stated;
-    # the values beside the bars and the two-line axis title stay inside the slot
+    # the title stays; its caption (the whole scenario, every optimiser pick included) goes under it as the
+    # scenario as stated; the values beside the bars and the two-line axis title stay inside the slot
     figure.layout.annotations = ()
     figure.update_layout(margin={"t": 48, "r": 90, "b": 80}).update_traces(cliponaxis=False)
     height = min(figure.layout.height / CHART_PX_PER_MM + 15, 120.0)
@@ -510,7 +510,8 @@ def scenario_annex(pdf, brief: Brief) -> None:
     pdf.add_page()
     heading(
         pdf,
-        f"{brief.t('brief_section_scenario')}: {brief.t('index_name').lower()}, {brief.t('brief_section_targets').lower()}",
+        f"{brief.t('brief_section_scenario')}: {brief.t('index_name').lower()}, "
+        f"{brief.t('brief_section_targets').lower()}",
         size=13,
     )
     if len(brief.scene.tables["scenario_targets"].frame):
@@ -705,7 +706,10 @@ def _parser() -> argparse.ArgumentParser:
         "query",
         nargs="?",
         default="",
-        help="the selection as in the app's links, e.g. 'state=Sabah&w_connectivity=0.5' (state and lang options below win)",
+        help=(
+            "the selection as in the app's links, e.g. 'state=Sabah&w_connectivity=0.5' "
+            "(state and lang options below win)"
+        ),
     )
     parser.add_argument(
         "--state",
@@ -724,7 +728,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--seat",
         default=None,
-        help="a seat brief instead of the pack: a Parliament or state seat by code or name ('P.209', 'Julau', 'N.45 Sarawak')",
+        help=(
+            "a seat brief instead of the pack: a Parliament or state seat by code or name "
+            "('P.209', 'Julau', 'N.45 Sarawak')"
+        ),
     )
     return parser
 
@@ -773,7 +780,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _seat_main(dataset: data.Dataset, arguments, started: float) -> int:
-    """--seat: the seat brief (dashboard.seat_brief), or exit 2 naming the candidates when the seat is unknown or ambiguous."""
+    """--seat: the seat brief (dashboard.seat_brief), or exit 2 naming the candidates when the seat is
+    unknown or ambiguous."""
     from dashboard import seat_brief
 
     lang = arguments.lang or i18n.DEFAULT_LANGUAGE
@@ -791,9 +799,8 @@ def _seat_main(dataset: data.Dataset, arguments, started: float) -> int:
         return 1
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(pack)
-    print(
-        f"Wrote {out} ({seat_brief.page_count(pack)} pages, {len(pack) / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s"
-    )
+    pages = seat_brief.page_count(pack)
+    print(f"Wrote {out} ({pages} pages, {len(pack) / 1024:.0f} KiB) in {time.perf_counter() - started:.1f} s")
     return 0
 
 

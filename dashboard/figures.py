@@ -339,7 +339,10 @@ def choropleth_map(
         extra_hover.reindex(frame.index).fillna("") if extra_hover is not None else pd.Series("", index=frame.index)
     )
     customdata = np.column_stack([frame["district"], frame["state"], hover_values, hover_extra])
-    template = f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>{value_label}: %{{customdata[2]}}%{{customdata[3]}}<extra></extra>"
+    template = (
+        f"<b>%{{customdata[0]}}</b> · %{{customdata[1]}}<br>"
+        f"{value_label}: %{{customdata[2]}}%{{customdata[3]}}<extra></extra>"
+    )
 
     extents = {code: feature_bounds([features[code]]) for code in frame["code_state_district"]}
     peninsula, borneo = peninsula_and_borneo(extents)
@@ -510,7 +513,9 @@ def class_strip_plot(
                     showlegend=position == 0,
                     legendgroup="mean",
                     legendrank=10,
-                    hovertemplate=f"{class_labels[urban_class]} — {mean_label}: {format_value(mean, fmt, unit)}<extra></extra>",
+                    hovertemplate=(
+                        f"{class_labels[urban_class]} — {mean_label}: {format_value(mean, fmt, unit)}<extra></extra>"
+                    ),
                 )
             )
     # categories at fixed positions: no zero line (it would cross "urban" at x = 0), labels kept inside the margins
@@ -1108,7 +1113,9 @@ def coverage_points_map(
                     group["year"].astype(str),
                 ]
             ),
-            hovertemplate="<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]} % (%{customdata[3]})<extra></extra>",
+            hovertemplate=(
+                "<b>%{customdata[0]}</b><br>%{customdata[1]}: %{customdata[2]} % (%{customdata[3]})<extra></extra>"
+            ),
             name=str(measure),
             showlegend=True,
         )

@@ -115,7 +115,10 @@ def labels_with_domain(indicator_ids) -> dict[str, str]:
     option: a selectbox formats all ~45 options on every rerun)."""
     catalogue, lang = data.catalogue(), language()
     return {
-        indicator_id: f"{i18n.translate('domain_' + catalogue[indicator_id]['domain'], lang)} · {catalogue[indicator_id]['label'][lang]}"
+        indicator_id: (
+            f"{i18n.translate('domain_' + catalogue[indicator_id]['domain'], lang)} · "
+            f"{catalogue[indicator_id]['label'][lang]}"
+        )
         for indicator_id in indicator_ids
     }
 

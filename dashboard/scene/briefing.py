@@ -36,7 +36,10 @@ def measured_connectivity_sentence(dataset: data.Dataset, codes: set[str], words
     if measured.empty:
         return words.t("brief_connectivity_none_measured", districts=len(codes))
     items = "; ".join(
-        f"{row.district} {figures.format_value(row.measured_value, '.1f', '%')} ({words.label(row.measured_indicator)}, {int(row.measured_year)}, {row.measured_publisher})"
+        (
+            f"{row.district} {figures.format_value(row.measured_value, '.1f', '%')} "
+            f"({words.label(row.measured_indicator)}, {int(row.measured_year)}, {row.measured_publisher})"
+        )
         for row in measured.head(MEASURED_LISTED).itertuples(index=False)
     )
     more = len(measured) - MEASURED_LISTED

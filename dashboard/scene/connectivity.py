@@ -473,7 +473,8 @@ def district_evidence(dataset: data.Dataset) -> pd.DataFrame:
 
 
 def add_district_evidence(scene: Scene, dataset: data.Dataset, words: Words, state: str | None) -> None:
-    """Table `districts`: per district (of the state, if one is chosen), measured vs modelled with method and year, and the one shown first."""
+    """Table `districts`: per district (of the state, if one is chosen), measured vs modelled with method
+    and year, and the one shown first."""
     frame = metrics.filter_state(district_evidence(dataset), state)
     methods = {m: words.t("method_" + m) for m in ("observed", "derived", "modelled", "imported")}
     indicator_names = {
@@ -539,7 +540,8 @@ def published_account(quality: Mapping | None) -> pd.DataFrame:
 
 
 def add_published_use(scene: Scene, dataset: data.Dataset, words: Words) -> None:
-    """Tables `published_use` (counts per source and reason) and `published_not_used` (the seat and district rows not used, each with its reason)."""
+    """Tables `published_use` (counts per source and reason) and `published_not_used` (the seat and
+    district rows not used, each with its reason)."""
     account = published_account(dataset.quality)
     if account.empty:
         return

@@ -84,7 +84,11 @@ def value_text(value, year, target: dict, words: Words) -> str:
 
 
 def threshold_text(target: dict, lang: str) -> str:
-    return f"{target['comparator']} {format(target['threshold'], value_format(target) if value_format(target) != DEFAULT_FORMAT else 'g')} {target['unit'][lang]}"
+    return (
+        f"{target['comparator']} "
+        f"{format(target['threshold'], value_format(target) if value_format(target) != DEFAULT_FORMAT else 'g')} "
+        f"{target['unit'][lang]}"
+    )
 
 
 def is_percentage(target: dict) -> bool:

@@ -313,7 +313,8 @@ def test_every_status_symbol_prints_in_the_pack_font():
 
 # --- the scenario annex ----------------------------------------------------------------------------
 
-SCENARIO = "piped_water_hh_pct:95:lowest_rural_15;cost=piped_water_hh_pct:800"  # moves the index (basic amenities) and is costed
+# moves the index (basic amenities) and is costed
+SCENARIO = "piped_water_hh_pct:95:lowest_rural_15;cost=piped_water_hh_pct:800"
 
 
 def test_rank_with_interval_reads_rank_then_its_interval():

@@ -2,7 +2,8 @@
 
 - a state pack evaluates only its own districts' target rows: the same rows as the full evaluation (real build);
 - kaleido's page is reloaded every RELOAD_EVERY renders, after the image is returned (synthetic browser);
-- the chart PDF's print transform is read from the head of its content stream, as a full parse reads it (synthetic page).
+- the chart PDF's print transform is read from the head of its content stream, as a full parse reads it
+  (synthetic page).
 """
 
 from __future__ import annotations
@@ -74,7 +75,8 @@ def test_the_print_transform_is_read_from_the_head_as_a_full_parse_reads_it():
     page = writer.add_blank_page(width=954.0, height=508.08)
     content = DecodedStreamObject()
     content.set_data(
-        b"0.23999999 0 0 -0.23999999 0 508.07999 cm\nq\n3.0814295 0 0 3.0814295 28.125 28.125 cm\n1 1 1 rg\n0 0 1290 668 re\nf\nQ\n"
+        b"0.23999999 0 0 -0.23999999 0 508.07999 cm\nq\n"
+        b"3.0814295 0 0 3.0814295 28.125 28.125 cm\n1 1 1 rg\n0 0 1290 668 re\nf\nQ\n"
         b"q\n.5 0 0 .5 -7 3e0 cm\n(cm) Tj\nQ\n"
     )
     page.replace_contents(content)

@@ -101,14 +101,17 @@ def hover_district(page, attempts: int = 12) -> str:
 
 # Districts drawn as data: choropleth traces keyed by district code that show a hover label
 # (the highlight outline and the state borders are drawn as hover-less choropleths too).
-DRAWN_DISTRICTS_JS = """(expected) => {
-    const plot = document.querySelector('.js-plotly-plot');
-    if (!plot || !plot.data || !plot.querySelector('.choroplethlocation')) return false;
-    const drawn = plot.data
-        .filter(t => t.type === 'choropleth' && t.featureidkey === 'properties.code_state_district' && t.hoverinfo !== 'skip')
-        .reduce((n, t) => n + t.locations.length, 0);
-    return drawn === expected;
-}"""
+DRAWN_DISTRICTS_JS = (
+    "(expected) => {\n"
+    "    const plot = document.querySelector('.js-plotly-plot');\n"
+    "    if (!plot || !plot.data || !plot.querySelector('.choroplethlocation')) return false;\n"
+    "    const drawn = plot.data\n"
+    "        .filter(t => t.type === 'choropleth' && t.featureidkey === 'properties.code_state_district'"
+    " && t.hoverinfo !== 'skip')\n"
+    "        .reduce((n, t) => n + t.locations.length, 0);\n"
+    "    return drawn === expected;\n"
+    "}"
+)
 
 
 def wait_for_map(page, districts: int) -> None:

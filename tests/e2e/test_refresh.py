@@ -83,7 +83,8 @@ def test_a_session_moves_to_a_rebuild_with_one_notice(browser, refresh_server, r
         expect(page.get_by_text(f"Built {old_built_at}", exact=False)).to_be_visible(timeout=WAIT_MS)
         script = (
             "import sys; from pathlib import Path; from etl.build import run_build\n"
-            "run_build(raw_dir=Path(sys.argv[1]), processed_dir=Path(sys.argv[2]), mirror=Path(sys.argv[3]), force=True)\n"
+            "run_build(raw_dir=Path(sys.argv[1]), processed_dir=Path(sys.argv[2]), "
+            "mirror=Path(sys.argv[3]), force=True)\n"
         )
         build = subprocess.Popen(
             [sys.executable, "-c", script, str(refresh_data / "raw"), str(processed), str(mirror_dir)],
