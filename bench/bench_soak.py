@@ -10,18 +10,29 @@ N browser sessions (one Debian chromium, N contexts; default 3) each repeat a cy
   export_pack  the briefing pack PDF from the Export page (charts through the same warm Chromium)
   upload       the upload template's CSV filled with SYNTHETIC values, checked and previewed
                privately (nothing is written)
-Every cycle runs one warm-up round first (fills the caches, starts kaleido's browser); the baseline
-is sampled right after it. Every --sample-every s (30) the server's RSS (alone and with its child
-processes: kaleido's Chromium), its open file handles (/proc/<pid>/fd) and its Chromium processes are
-sampled. Errors: Streamlit exception boxes, HTTP responses >= 400 (except Streamlit's known sub-path
-probes), console and page errors, timeouts, wrong downloads, tracebacks in the server's log, a dead
-server. At the end the sessions are closed and, after --settle s, handles and processes are counted
-again. Journey counts and times per kind include the warm-up round.
+Every cycle runs one warm-up round first (fills the caches, starts kaleido's browser). Every
+--sample-every s (30) the server's RSS (alone and with its child processes: kaleido's Chromium), its
+open file handles (/proc/<pid>/fd) and its Chromium processes are sampled. Errors: Streamlit exception
+boxes, HTTP responses >= 400 (except Streamlit's known sub-path probes), console and page errors,
+timeouts, wrong downloads, tracebacks in the server's log, a dead server. At the end the sessions are
+closed and, after --settle s, handles and processes are counted again. Journey counts and times per
+kind include the warm-up round.
+
+Handles and stored sessions: every page load is a new Streamlit session, and the one it replaces is
+kept for a reconnect for server.disconnectedSessionTTL s (120 by default; the app leaves it unset) in
+a store of at most STORED_SESSIONS_MAX, each with its own asyncio event loop (FDS_PER_STORED_SESSION
+handles); an expired one is dropped at the next store (the next page load). So the handle count
+follows the page loads of the last two minutes, by design. The baseline and the end are therefore
+both "drained" samples: the sessions idle past that TTL, then each loads one page, which leaves
+exactly one stored session per browser session; the baseline is taken so after the warm-up, the end
+so after the soak, before the sessions close.
 
 Verdict (stated bounds): 0 errors; server RSS and process-tree RSS at the end of the soak within
---max-growth-pct (15 %) of the baseline; open handles at the end at most --fd-slack (16) above the
-baseline; no more Chromium processes under the server at the end than at the baseline (kaleido's
-one warm browser is expected to stay). Exit status 1 when the verdict fails. Ends with one JSON line.
+--max-growth-pct (15 %) of the first sample after the baseline; open handles drained at the end at
+most --fd-slack (16) above the drained baseline (a leak), and during the soak at most the stored
+sessions' ceiling above it; no more Chromium processes under the server at the end than at the
+baseline (kaleido's one warm browser is expected to stay). Exit status 1 when the verdict fails.
+Ends with one JSON line.
 
 Run: JURANG_DATA_DIR=/tmp/perf_data python bench/bench_soak.py [--minutes 10] [--sessions 3] [--checkout DIR]
 The server runs without reloading changed source files (as deployed); --checkout serves a fixed snapshot.
@@ -70,6 +81,15 @@ BROWSE_PAGES = [
 ]
 JOURNEYS = ["browse", "export_chart", "browse", "upload", "browse", "export_pack"]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# Streamlit keeps a disconnected session for a reconnect (streamlit/runtime/memory_session_storage.py:
+# MemorySessionStorage(maxsize=128, ttl_seconds=server.disconnectedSessionTTL), not configurable),
+# each holding its own script event loop (streamlit/runtime/app_session.py: an epoll handle and a
+# self-pipe socket pair). Measured: +3 handles a page load, all released when the stored session
+# expires and the next page load reaps it.
+STORED_SESSIONS_MAX = 128
+FDS_PER_STORED_SESSION = 3
+SESSION_TTL_DEFAULT_S = 120  # Streamlit's default server.disconnectedSessionTTL
+DRAIN_PAGE = "/sources"  # a light page, loaded by every session after idling past the TTL
 
 
 # ---- the server's process tree, from /proc ---------------------------------------------------------
@@ -98,6 +118,14 @@ def descendants(root: int) -> dict[int, str]:
     return found
 
 
+def zombie(pid: int) -> bool:
+    """True if the process has exited (state Z) or is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
 def open_fds(pid: int) -> int:
     try:
         return len(list(Path(f"/proc/{pid}/fd").iterdir()))
@@ -107,13 +135,17 @@ def open_fds(pid: int) -> int:
 
 def sample(server: Server, started: float) -> dict:
     """One sample: server RSS alone and with its children, open handles, Chromium processes under it."""
-    children = descendants(server.pid)
+    # an exited child not yet reaped by its parent (a zombie, e.g. a Chromium helper that just ended;
+    # seen once in a short run as a NaN tree RSS and a 9th process) is neither counted nor measured
+    children = {pid: name for pid, name in descendants(server.pid).items() if not zombie(pid)}
     child_rss = 0.0
     for pid in children:
         try:
-            child_rss += rss_mib(pid)
+            rss = rss_mib(pid)
         except OSError:  # gone between listing and reading
-            pass
+            continue
+        if rss == rss:  # not NaN: it became a zombie meanwhile
+            child_rss += rss
     try:
         server_rss = rss_mib(server.pid)
     except OSError:
@@ -144,6 +176,27 @@ class Sampler(threading.Thread):
 
 
 # ---- journeys ---------------------------------------------------------------------------------------
+
+
+def session_ttl(checkout: Path) -> float:
+    """server.disconnectedSessionTTL as the served checkout sets it (env, then .streamlit/config.toml), else
+    Streamlit's default."""
+    import tomllib
+
+    if "STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL" in os.environ:
+        return float(os.environ["STREAMLIT_SERVER_DISCONNECTED_SESSION_TTL"])
+    config = checkout / ".streamlit" / "config.toml"
+    settings = tomllib.loads(config.read_text()) if config.is_file() else {}
+    return float(settings.get("server", {}).get("disconnectedSessionTTL", SESSION_TTL_DEFAULT_S))
+
+
+async def drained(users: list[Session], server: Server, started: float, ttl_s: float) -> dict:
+    """A sample with exactly one stored session per browser session: all idle past the TTL, then each
+    loads DRAIN_PAGE (the first load drops every expired stored session)."""
+    await asyncio.sleep(ttl_s + 5)
+    await asyncio.gather(*(user.park() for user in users))
+    await asyncio.sleep(2)  # the replaced sessions' disconnects reach the server
+    return sample(server, started)
 
 
 def synthetic_upload_csv() -> bytes:
@@ -267,6 +320,13 @@ class Session:
         await self.page.locator(".js-plotly-plot").first.wait_for()
         await self.settled("upload preview")
 
+    async def park(self) -> None:
+        """Load DRAIN_PAGE (for the drained samples)."""
+        try:
+            await self.goto(DRAIN_PAGE)
+        except PlaywrightError as failure:
+            self.error(f"drain {DRAIN_PAGE}: {type(failure).__name__}: {str(failure).splitlines()[0]}")
+
     async def run_one(self, kind: str | None = None) -> None:
         """One journey: `kind`, or the next of this session's cycle (sessions start at different points of it)."""
         kind = kind or JOURNEYS[(self.number + self.step) % len(JOURNEYS)]
@@ -296,6 +356,7 @@ async def soak(
     server: Server,
     sampler_every: float,
     errors: list[str],
+    ttl_s: float,
 ) -> dict:
     from playwright.async_api import async_playwright
 
@@ -317,6 +378,7 @@ async def soak(
                 )
             figures["warmup_s"] = round(time.perf_counter() - warm_started, 1)
             figures["warmup_errors"] = len(errors)
+            figures["baseline"] = await drained(users, server, started, ttl_s)
             sampler = Sampler(server, started, sampler_every)
             sampler.start()
             deadline = time.perf_counter() + minutes * 60
@@ -343,6 +405,7 @@ async def soak(
             figures["samples"] = sampler.samples
             figures["soak_s"] = round(time.perf_counter() - (deadline - minutes * 60), 1)
             figures["journeys_done"] = sum(counts)
+            figures["drained_end"] = await drained(users, server, started, ttl_s)
             durations: dict[str, list[float]] = {}
             for user in users:
                 for kind, values in user.durations.items():
@@ -376,19 +439,26 @@ def server_log_errors(log_path: Path) -> list[str]:
 
 def verdict(figures: dict, errors: list[str], max_growth_pct: float, fd_slack: int) -> dict:
     """The stated bounds, each checked against the figures."""
-    baseline, last, end = figures["samples"][0], figures["samples"][-1], figures["end"]
-    server_growth = 100 * (last["server_rss_mib"] / baseline["server_rss_mib"] - 1)
-    tree_growth = 100 * (last["tree_rss_mib"] / baseline["tree_rss_mib"] - 1)
+    first, last, end = figures["samples"][0], figures["samples"][-1], figures["end"]
+    baseline, drained_end = figures["baseline"], figures["drained_end"]
+    server_growth = 100 * (last["server_rss_mib"] / first["server_rss_mib"] - 1)
+    tree_growth = 100 * (last["tree_rss_mib"] / first["tree_rss_mib"] - 1)
+    ceiling = STORED_SESSIONS_MAX * FDS_PER_STORED_SESSION  # Streamlit's store of disconnected sessions, full
+    peak_fds = max(row["server_fds"] for row in figures["samples"])
     checks = {
         "errors == 0": len(errors) == 0,
         f"server RSS growth <= {max_growth_pct:g} %": server_growth <= max_growth_pct,
         f"server + children RSS growth <= {max_growth_pct:g} %": tree_growth <= max_growth_pct,
-        f"open fds at end <= baseline + {fd_slack}": end["server_fds"] <= baseline["server_fds"] + fd_slack,
+        f"open fds drained at end <= drained baseline + {fd_slack}": drained_end["server_fds"]
+        <= baseline["server_fds"] + fd_slack,
+        f"open fds during the soak <= drained baseline + {ceiling} (stored sessions' ceiling)": peak_fds
+        <= baseline["server_fds"] + ceiling,
         "chromium processes at end <= baseline": end["chromium_processes"] <= baseline["chromium_processes"],
         "server alive": figures["server_alive"],
         "no child process outlives the server": not figures["processes_left_after_stop"],
     }
     return {
+        "peak_fds": peak_fds,
         "server_rss_growth_pct": round(server_growth, 1),
         "tree_rss_growth_pct": round(tree_growth, 1),
         "checks": checks,
@@ -416,7 +486,9 @@ def main() -> None:
     # mid-soak would show their half-made changes and duplicate every module's caches; --checkout
     # soaks a fixed snapshot (e.g. `git worktree add /tmp/soak HEAD`).
     os.environ["STREAMLIT_SERVER_FILE_WATCHER_TYPE"] = "none"
-    server = Server(directory, "run", args.checkout.resolve() if args.checkout else REPO_ROOT)
+    served = args.checkout.resolve() if args.checkout else REPO_ROOT
+    ttl_s = session_ttl(served)
+    server = Server(directory, "run", served)
     errors: list[str] = []
     try:
         figures = {"start_s": round(server.wait_healthy(), 1)}
@@ -431,6 +503,7 @@ def main() -> None:
                     server,
                     args.sample_every,
                     errors,
+                    ttl_s,
                 )
             )
         )
@@ -452,18 +525,22 @@ def main() -> None:
         "minutes": args.minutes,
         "sessions": args.sessions,
         "sample_every_s": args.sample_every,
+        "session_ttl_s": ttl_s,
         "checkout": str(args.checkout or REPO_ROOT),
     }
 
     print(
-        f"soak: {args.sessions} sessions x {args.minutes:g} min, {figures['journeys_done']} journeys, {len(errors)} errors"
+        f"soak: {args.sessions} sessions x {args.minutes:g} min, "
+        f"{figures['journeys_done']} journeys, {len(errors)} errors"
     )
     for kind, stats in figures["journeys"].items():
         print(f"  {kind:13} {stats['count']:4}x  median {stats['median_s']:6.2f} s  max {stats['max_s']:6.2f} s")
     print("  t_s   server_MiB  tree_MiB  fds  chromium")
-    for row in figures["samples"] + [figures["end"]]:
+    rows = [{**figures["baseline"], "t_s": "base"}, *figures["samples"], {**figures["drained_end"], "t_s": "drain"}]
+    for row in rows + [figures["end"]]:
         print(
-            f"  {row['t_s']!s:>5} {row['server_rss_mib']:10.1f} {row['tree_rss_mib']:9.1f} {row['server_fds']:4} {row['chromium_processes']:9}"
+            f"  {row['t_s']!s:>5} {row['server_rss_mib']:10.1f} {row['tree_rss_mib']:9.1f} "
+            f"{row['server_fds']:4} {row['chromium_processes']:9}"
         )
     for name, passed in figures["bounds"]["checks"].items():
         print(f"  {'ok ' if passed else 'FAIL'} {name}")

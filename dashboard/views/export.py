@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import briefing, data, export, i18n, seat_brief, signin, ui, url_state
+from dashboard import briefing, chart_downloads, data, export, i18n, seat_brief, signin, ui, url_state
 from dashboard.scene import common
 from dashboard.selection import SEAT_LEVELS, Selection
 
@@ -47,19 +47,21 @@ scenario = st.session_state.get(
 )  # the Plan page's scenario this session (canonical; views/plan.py SCENARIO_KEY)
 if scenario and st.checkbox(ui.t("pack_scenario"), value=True, key="pack_scenario"):
     pack_query = "&".join(part for part in (pack_query, f"scenario={scenario}") if part)
-st.download_button(
+chart_downloads.deferred_download(  # made on click, kept until the browser has fetched it
+    st,
     ui.t("build_pack"),
-    data=lambda: briefing.build_briefing(dataset, pack_state, pack_lang, query=pack_query),
+    lambda: briefing.build_briefing(dataset, pack_state, pack_lang, query=pack_query),
     file_name=export.file_name("briefing", pack_state or "malaysia", pack_lang, extension="pdf"),
     mime=export.MIME_TYPES["pdf"],
+    key="pack_download",
     icon=":material/picture_as_pdf:",
     type="primary",
-    on_click="ignore",
-    key="pack_download",
 )
 st.caption(ui.t("pack_contents"))
+pack_state_arg = "all" if pack_state is None else repr(pack_state)
 st.code(
-    f"python -m dashboard.briefing{' ' + repr(pack_query) if pack_query else ''} --state {'all' if pack_state is None else repr(pack_state)} --lang {pack_lang} --out briefing.pdf",
+    f"python -m dashboard.briefing{' ' + repr(pack_query) if pack_query else ''} --state {pack_state_arg} "
+    f"--lang {pack_lang} --out briefing.pdf",
     language="bash",
 )
 
@@ -82,14 +84,14 @@ seat_lang = column_seat_lang.selectbox(
     format_func=i18n.LANGUAGES.get,
     key="seat_brief_lang",
 )
-st.download_button(
+chart_downloads.deferred_download(
+    st,
     ui.t("seat_brief_build"),
-    data=lambda: seat_brief.build_seat_brief(dataset, seat_code, seat_lang),
+    lambda: seat_brief.build_seat_brief(dataset, seat_code, seat_lang),
     file_name=export.file_name("seat_brief", seat_code, seat_lang, extension="pdf"),
     mime=export.MIME_TYPES["pdf"],
-    icon=":material/picture_as_pdf:",
-    on_click="ignore",
     key="seat_brief_download",
+    icon=":material/picture_as_pdf:",
 )
 st.code(f"python -m dashboard.briefing --seat {seat_code!r} --lang {seat_lang} --out seat_brief.pdf", language="bash")
 
@@ -108,17 +110,17 @@ mapped = ui.scene_for(
     dataset, Selection(page="map", lang=ui.language(), indicator=indicator, year=year, state=geo_state)
 )  # the map's own numbers
 values = mapped.tables["districts"]
-st.download_button(
+chart_downloads.deferred_download(
+    st,
     ui.t("download_geojson"),
-    data=lambda: export.districts_geojson(
+    lambda: export.districts_geojson(
         dataset.districts,
         values.frame[["code_state_district", "value", "method", "source_ids"]],
         extra={"indicator": indicator, "year": int(year), "unit": data.catalogue()[indicator]["unit"]["en"]},
     ),
     file_name=export.file_name(indicator, year, geo_state or "malaysia", extension="geojson"),
     mime="application/geo+json",
-    icon=":material/download:",
-    on_click="ignore",
     key="geojson_download",
+    icon=":material/download:",
 )
 st.caption(values.source)

@@ -124,12 +124,13 @@ if tabs["table"].open:  # the ranked table is sent only while its tab is open: a
     with tabs["table"]:
         st.dataframe(ranking.display(), hide_index=True, width="stretch")
         st.caption(ranking.source)
-        st.download_button(
+        chart_downloads.deferred_download(  # made when clicked, not on every rerun; kept until fetched
+            st,
             ui.t("download_csv"),
-            data=lambda: export.table_csv(ranking.frame),
-            on_click="ignore",  # made when clicked, not on every rerun
+            lambda: export.table_csv(ranking.frame),
             file_name=export.file_name(indicator, year, state or "malaysia", extension="csv"),
             mime="text/csv",
+            key="map_table_csv",
         )
 
 if "trend" in tabs and tabs["trend"].open:

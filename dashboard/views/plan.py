@@ -161,25 +161,24 @@ def table_with_downloads(name: str, key: str) -> None:
     if table.source:
         st.caption(table.source)
     left, right, _ = st.columns([1, 1, 6])
-    left.download_button(
+    chart_downloads.deferred_download(
+        left,
         "CSV",
-        data=lambda: export.table_csv(table.frame),
+        lambda: export.table_csv(table.frame),
         file_name=export.file_name("plan", name, extension="csv"),
         mime=export.MIME_TYPES["csv"],
         key=f"{key}_csv",
         icon=":material/download:",
-        on_click="ignore",
     )
-    right.download_button(
+    lang = ui.language()  # the click runs without the session: its language is read now
+    chart_downloads.deferred_download(
+        right,
         "XLSX",
-        data=lambda: export.table_xlsx(
-            table.frame, [], [], lang=ui.language(), manifest=dataset.manifest, note=table.source
-        ),
+        lambda: export.table_xlsx(table.frame, [], [], lang=lang, manifest=dataset.manifest, note=table.source),
         file_name=export.file_name("plan", name, extension="xlsx"),
         mime=export.MIME_TYPES["xlsx"],
         key=f"{key}_xlsx",
         icon=":material/download:",
-        on_click="ignore",
     )
 
 

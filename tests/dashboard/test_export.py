@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -326,6 +327,38 @@ def test_one_warm_browser_serves_every_export_and_concurrent_threads(browser):
     assert results == {600: (600, 400), 700: (700, 400), 800: (800, 400)}, "each caller gets its own image"
     export.figure_bytes(bar_figure(), "svg", title="warm")  # how long it takes: bench/bench_export.py
     assert browser.starts == starts, "no new browser per image"
+
+
+def test_chromium_starts_without_its_on_device_model_service(tmp_path):
+    """Chromium's on-device AI would add a process ~3 minutes after start (the soak's 8 -> 9)."""
+    from choreographer.channels import Pipe
+
+    channel = Pipe()
+    chromium = renderer.chromium_class()(channel, path=__file__, tmp_dir=str(tmp_path))  # never launched
+    try:
+        chromium.pre_open()
+        flags = [flag for flag in chromium.get_cli() if flag.startswith("--disable-features=")]
+    finally:
+        chromium.clean()
+        channel.close()
+    assert len(flags) == 1 and set(flags[0].split("=", 1)[1].split(",")) == set(renderer.DISABLED_FEATURES)
+    assert "OptimizationGuideOnDeviceModel" in renderer.DISABLED_FEATURES
+
+
+def test_the_warm_browser_runs_with_those_features_off(browser):
+    parents, commands = {}, {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            commands[int(entry.name)] = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):  # gone meanwhile
+            pass
+    ours, frontier = set(), {os.getpid()}
+    while frontier:  # this test process's descendants only: other processes on the machine may run Chromium
+        frontier = {pid for pid, parent in parents.items() if parent in frontier and pid not in ours}
+        ours |= frontier
+    flag = f"--disable-features={','.join(renderer.DISABLED_FEATURES)}".encode()
+    assert any(flag in commands[pid] and b"--remote-debugging-pipe" in commands[pid] for pid in ours)
 
 
 def test_a_stopped_browser_starts_again_on_the_next_export(browser):
