@@ -152,16 +152,33 @@ def test_the_geojson_shapes_come_back_compressed(deployment):
     assert headers.get("content-encoding") == "gzip"
 
 
+def upstream_of(deployment: Deployment, route: str) -> str:
+    """The replica nginx sends a browser carrying this route cookie to: one cheap request, read back
+    from the access log (the request is marked with the route, so its line is found)."""
+    probe = urllib.request.Request(
+        f"{deployment.url}/_stcore/health?probe={route}", headers={"Cookie": f"jurang_route={route}"}
+    )
+    urllib.request.urlopen(probe, timeout=10).read()
+    lines = (deployment.run_dir / "access.log").read_text(errors="replace").splitlines()
+    return re.search(r"upstream=(\S+)", next(line for line in reversed(lines) if f"probe={route}" in line)).group(1)
+
+
 def test_websocket_sessions_render_and_both_replicas_serve_them(deployment, browser):
-    """Browsers (each its own cookie jar) load the map until both replicas have served a session;
-    a random route cookie lands on either with equal chance, so 12 tries fail with p = 2^-11."""
+    """One browser per replica (each its own cookie jar) loads the map and renders it over its WebSocket.
+    Each browser starts with a route cookie that nginx hashes to that replica, found by cheap probes:
+    consistent hashing over two ports need not split routes evenly, so 12 random browsers could all
+    land on one replica (seen once in CI)."""
     replicas = {f"127.0.0.1:{port}" for port in deployment.replica_ports}
-    served: set[str] = set()
-    routes: dict[str, set[str]] = {}
-    tries = 0
-    for _ in range(12):
-        tries += 1
+    chosen: dict[str, str] = {}
+    for attempt in range(200):
+        route = f"{attempt:04d}{os.urandom(12).hex()}"
+        chosen.setdefault(upstream_of(deployment, route), route)
+        if set(chosen) >= replicas:
+            break
+    assert set(chosen) >= replicas, f"no route reaches {replicas - set(chosen)} in 200 probes"
+    for route in chosen.values():
         context = browser.new_context(viewport={"width": 1200, "height": 900})
+        context.add_cookies([{"name": "jurang_route", "value": route, "url": deployment.url}])
         try:
             page = context.new_page()
             page.goto(deployment.url + "/map?state=Perlis")
@@ -171,14 +188,15 @@ def test_websocket_sessions_render_and_both_replicas_serve_them(deployment, brow
             assert not page.locator('[data-testid="stException"]').count()
         finally:
             context.close()
-        for line in deployment.stream_lines():
-            upstream = re.search(r"upstream=(\S+)", line).group(1)
-            route = re.search(r"route=(\S+)", line).group(1)
-            served.add(upstream)
-            routes.setdefault(route, set()).add(upstream)
-        if served >= replicas:
-            break
-    assert served >= replicas, f"only {served} served sessions after {tries} browsers:\n{deployment.log()}"
+    time.sleep(1)  # a WebSocket's line is written when it closes
+    served: set[str] = set()
+    routes: dict[str, set[str]] = {}
+    for line in deployment.stream_lines():
+        upstream = re.search(r"upstream=(\S+)", line).group(1)
+        route = re.search(r"route=(\S+)", line).group(1)
+        served.add(upstream)
+        routes.setdefault(route, set()).add(upstream)
+    assert served >= replicas, f"only {served} served sessions:\n{deployment.log()}"
     assert " 101 " in "\n".join(deployment.stream_lines()), "no WebSocket upgrade (101) through the proxy"
     assert all(len(upstreams) == 1 for upstreams in routes.values()), (
         f"a browser's sessions moved between replicas: {routes}"
