@@ -16,6 +16,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import helpers_data
+from etl.contract import STATE_NAMES
 from dashboard import i18n, navigation, url_state
 from etl.catalogue import load_catalogue
 from etl.registry import load_registry
@@ -28,24 +29,7 @@ SOURCES = "views/sources.py"
 MAP_TITLE = {"en": "District map", "ms": "Peta daerah"}
 SOURCES_TITLE = {"en": "Data & sources", "ms": "Data & sumber"}
 # DOSM's 13 states and 3 federal territories, in state-code order (the order the page lists them).
-STATES = [
-    "Johor",
-    "Kedah",
-    "Kelantan",
-    "Melaka",
-    "Negeri Sembilan",
-    "Pahang",
-    "Pulau Pinang",
-    "Perak",
-    "Perlis",
-    "Selangor",
-    "Terengganu",
-    "Sabah",
-    "Sarawak",
-    "W.P. Kuala Lumpur",
-    "W.P. Labuan",
-    "W.P. Putrajaya",
-]
+STATES = STATE_NAMES  # the one list of states (etl/contract.py), in the order the page lists them
 INDICATORS = list(load_catalogue())  # every catalogue indicator must be on the map
 ALL_STATES = url_state.ALL  # the state selectbox's "All states" value
 

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import helpers_data
+from etl.contract import STATE_NAMES
 from dashboard import navigation
 
 HOSTILE = {
@@ -100,24 +101,7 @@ def test_district_profile_marks_state_figures_as_state_figures(real_data):
     )
 
 
-STATES = [
-    "Johor",
-    "Kedah",
-    "Kelantan",
-    "Melaka",
-    "Negeri Sembilan",
-    "Pahang",
-    "Pulau Pinang",
-    "Perak",
-    "Perlis",
-    "Selangor",
-    "Terengganu",
-    "Sabah",
-    "Sarawak",
-    "W.P. Kuala Lumpur",
-    "W.P. Labuan",
-    "W.P. Putrajaya",
-]
+STATES = STATE_NAMES  # the one list of states (etl/contract.py), in the order the page lists them
 
 
 @pytest.mark.parametrize("state", STATES)
