@@ -25,7 +25,7 @@ st.set_page_config(
     page_title="Jurang", page_icon=str(Path(__file__).resolve().parent / "static" / "favicon.png"), layout="wide"
 )
 
-if "lang" not in st.session_state:
+if st.session_state.get("lang") not in i18n.LANGUAGES:  # a new session (or a switch that came back empty)
     requested = st.query_params.get("lang")
     st.session_state["lang"] = requested if requested in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
 
@@ -35,10 +35,11 @@ with st.sidebar:
         options=list(i18n.LANGUAGES),
         format_func=i18n.LANGUAGES.get,
         key="lang",
+        required=True,  # clicking the language in use keeps it (an unselected control would leave no language)
         on_change=url_state.keep_selections_on_language_change,
     )
 
-st.query_params["lang"] = st.session_state["lang"]
+st.query_params["lang"] = ui.language()
 signin.resolve_scope()
 
 sections: dict[str, list[st.Page]] = {}

@@ -13,7 +13,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -75,9 +75,11 @@ class Dataset:
 
         Lives and dies with the dataset, so a rebuild can never serve a stale result.
         """
-        if key in self.cache:
-            self.cache.move_to_end(key)
-            return self.cache[key]
+        value = self.cache.get(key, _MISSING)  # one lookup: another thread may drop the key at any moment
+        if value is not _MISSING:
+            with suppress(KeyError):  # dropped since the lookup: the value in hand is still this build's
+                self.cache.move_to_end(key)
+            return value
 
         def store() -> object:
             value = compute()

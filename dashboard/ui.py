@@ -45,7 +45,9 @@ def sticky_summary(name: str):
 
 
 def language() -> str:
-    return st.session_state.get("lang", i18n.DEFAULT_LANGUAGE)
+    """The session's language; the default until the language switch holds a known one."""
+    chosen = st.session_state.get("lang")
+    return chosen if chosen in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE
 
 
 def t(key: str, **values) -> str:

@@ -65,3 +65,15 @@ def running(command: list[str], port: int, cwd: Path, env: dict, log_path: Path)
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=5)
+
+
+def exceptions_shown(page, log_path: Path) -> str:
+    """The exception boxes a Streamlit page shows ("" when none), with the tracebacks the server logged
+    ("Uncaught app execution"): a failing browser test says what was raised and where, even on CI."""
+    boxes = page.locator('[data-testid="stException"]').all_inner_texts()
+    if not boxes:
+        return ""
+    log = log_path.read_text(errors="replace") if log_path.exists() else ""
+    first_traceback = log.find("Uncaught app execution")
+    logged = log[first_traceback:][:6000] if first_traceback >= 0 else log[-3000:]
+    return "\n".join(["page shows:", *boxes, "server log:", logged])

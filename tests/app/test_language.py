@@ -129,3 +129,18 @@ def test_no_raw_id_shown_as_a_label(malay_pages, page):
         }
     )
     assert not shown, f"raw ids on {page}: {shown}"
+
+
+def test_a_session_without_a_language_falls_back_to_the_default(real_data, harness_language):
+    """The language switch once came back empty (a page change in the middle of a run, on a loaded
+    server): every later run failed on 'locales/None.yaml'. Now the switch cannot be emptied and an
+    unknown value reads as the default language."""
+    at = AppTest.from_file(str(helpers_data.APP_SCRIPT), default_timeout=120)
+    harness_language["at"] = at
+    at.switch_page("views/sources.py")
+    at.run()
+    at.session_state["lang"] = None
+    at.run()
+    assert not at.exception, [item.message for item in at.exception]
+    assert at.title[0].value == i18n.translate("sources_title", "en")
+    assert at.query_params["lang"] == i18n.DEFAULT_LANGUAGE

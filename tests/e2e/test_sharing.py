@@ -10,11 +10,12 @@ import re
 import pytest
 from PIL import Image
 
+import helpers_server
+
 from dashboard import i18n, navigation
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed").expect
-EXCEPTION = '[data-testid="stException"]'
 DISTRICT_PATHS = ".js-plotly-plot .choroplethlocation"
 
 
@@ -25,7 +26,8 @@ def page(browser, app_server, artifacts_dir, request):
     page = context.new_page()
     yield page
     page.screenshot(path=str(artifacts_dir / f"{request.node.name}.png"), full_page=True)
-    assert page.locator(EXCEPTION).count() == 0
+    shown = helpers_server.exceptions_shown(page, app_server.log_path)
+    assert not shown, shown
     context.close()
 
 
@@ -84,4 +86,5 @@ def test_a_state_from_the_link_stays_chosen_on_every_page_and_is_the_export_scop
         if spec.file == "export.py":
             scope = page.get_by_role("combobox", name=i18n.translate("pack_scope", "en"), exact=True)
             expect(scope).to_have_value("Sabah", timeout=60_000)
-        assert page.locator(EXCEPTION).count() == 0, spec.file
+        shown = helpers_server.exceptions_shown(page, app_server.log_path)
+        assert not shown, f"{spec.file}: {shown}"
