@@ -19,7 +19,6 @@ from etl.contract import MANIFEST, build_folder
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 expect = pytest.importorskip("playwright.sync_api", reason="playwright (python package) is not installed").expect
-EXCEPTION = '[data-testid="stException"]'
 WAIT_MS = 90_000  # a first page run on a fresh server, on a shared 2-core machine with a build beside it
 # Every toast the page ever shows, in order (a toast disappears after a few seconds).
 RECORD_TOASTS = """
@@ -71,7 +70,9 @@ def _open(page, name: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=name).click()
 
 
-def test_a_session_moves_to_a_rebuild_with_one_notice(browser, refresh_server, refresh_data, mirror_dir, artifacts_dir):
+def test_a_session_moves_to_a_rebuild_with_one_notice(
+    browser, refresh_server, refresh_data, mirror_dir, artifacts_dir, tmp_path
+):
     processed = refresh_data / "processed"
     old_built_at = _built_at(processed)
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -100,7 +101,8 @@ def test_a_session_moves_to_a_rebuild_with_one_notice(browser, refresh_server, r
             expect(page.get_by_test_id("stMain")).to_contain_text(
                 "Data built " if turn % 2 == 0 else "Built ", timeout=WAIT_MS
             )
-            assert page.locator(EXCEPTION).count() == 0
+            shown = helpers_server.exceptions_shown(page, tmp_path / "server.log")
+            assert not shown, shown
             turn += 1
         assert build.returncode == 0, build.stderr.read()
         new_built_at = _built_at(processed)
@@ -112,7 +114,8 @@ def test_a_session_moves_to_a_rebuild_with_one_notice(browser, refresh_server, r
         page.wait_for_function("text => window.__toasts.some(toast => toast.includes(text))", arg=notice)
         toasts = page.evaluate("window.__toasts")
         assert len([toast for toast in toasts if "Data updated" in toast]) == 1 and notice in " ".join(toasts), toasts
-        assert page.locator(EXCEPTION).count() == 0
+        shown = helpers_server.exceptions_shown(page, tmp_path / "server.log")
+        assert not shown, shown
     finally:
         page.screenshot(path=str(artifacts_dir / "test_refresh.png"), full_page=True)
         context.close()

@@ -47,7 +47,6 @@ with warnings.catch_warnings():
         "oidc_provider_mock", reason="oidc-provider-mock (requirements-dev.txt) is not installed"
     )
 
-EXCEPTION = '[data-testid="stException"]'
 WAIT_MS = (
     90_000  # a first page run on a fresh server on a shared 2-core machine; waiting longer never slows a passing test
 )
@@ -121,7 +120,7 @@ def signin_server(signin_setup: dict):
 
 
 @pytest.fixture
-def new_page(browser, artifacts_dir, request):
+def new_page(browser, artifacts_dir, request, signin_setup):
     """Pages in fresh browser contexts (one per user: their own cookies). Requests leaving loopback
     are refused (the provider's form links a CDN stylesheet) and listed; none may be an error page."""
     contexts, outside = [], []
@@ -145,7 +144,8 @@ def new_page(browser, artifacts_dir, request):
     for number, context in enumerate(contexts):
         for page in context.pages:
             page.screenshot(path=str(artifacts_dir / f"{request.node.name}_{number}.png"), full_page=True)
-            assert page.locator(EXCEPTION).count() == 0
+            shown = helpers_server.exceptions_shown(page, signin_setup["workdir"] / "server.log")
+            assert not shown, shown
         context.close()
     assert all(urlparse(url).hostname == "cdn.jsdelivr.net" for url in outside), (
         outside
