@@ -154,13 +154,20 @@ def test_the_geojson_shapes_come_back_compressed(deployment):
 
 def upstream_of(deployment: Deployment, route: str) -> str:
     """The replica nginx sends a browser carrying this route cookie to: one cheap request, read back
-    from the access log (the request is marked with the route, so its line is found)."""
+    from the access log (the request is marked with the route, so its line is found). nginx writes the
+    line after the response is sent, so the log is read until the line is there (CI once read it first)."""
     probe = urllib.request.Request(
         f"{deployment.url}/_stcore/health?probe={route}", headers={"Cookie": f"jurang_route={route}"}
     )
     urllib.request.urlopen(probe, timeout=10).read()
-    lines = (deployment.run_dir / "access.log").read_text(errors="replace").splitlines()
-    return re.search(r"upstream=(\S+)", next(line for line in reversed(lines) if f"probe={route}" in line)).group(1)
+    deadline = time.monotonic() + 10
+    while True:
+        lines = (deployment.run_dir / "access.log").read_text(errors="replace").splitlines()
+        logged = [line for line in lines if f"probe={route}" in line]
+        if logged:
+            return re.search(r"upstream=(\S+)", logged[-1]).group(1)
+        assert time.monotonic() < deadline, f"no access-log line for probe {route} in 10 s"
+        time.sleep(0.05)
 
 
 def test_websocket_sessions_render_and_both_replicas_serve_them(deployment, browser):

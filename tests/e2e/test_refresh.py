@@ -65,9 +65,16 @@ def _built_at(processed: Path) -> str:
     return json.loads((build_folder(processed) / MANIFEST).read_text(encoding="utf-8"))["built_at"]
 
 
+# The two pages the session moves between, by sidebar label: the text each shows once its run has drawn it.
+PAGES = {"Overview": "Data built ", "Data & sources": "Built "}
+
+
 def _open(page, name: str) -> None:
-    """Open a page from the sidebar (the same session: a rerun, not a new connection)."""
+    """Open a page from the sidebar (the same session: a rerun, not a new connection) and wait until it
+    is drawn, as a person reads a page before the next click (a run cut short by a quick second click
+    may never draw its notice)."""
     page.get_by_test_id("stSidebarNav").get_by_role("link").filter(has_text=name).click()
+    expect(page.get_by_test_id("stMain")).to_contain_text(PAGES[name], timeout=WAIT_MS)
 
 
 def test_a_session_moves_to_a_rebuild_with_one_notice(
@@ -94,13 +101,10 @@ def test_a_session_moves_to_a_rebuild_with_one_notice(
             stderr=subprocess.PIPE,
             text=True,
         )
-        pages = ["Overview", "Data & sources"]
+        pages = list(PAGES)
         turn = 0
         while build.poll() is None:  # the session keeps working while the build runs and swaps the data
             _open(page, pages[turn % 2])
-            expect(page.get_by_test_id("stMain")).to_contain_text(
-                "Data built " if turn % 2 == 0 else "Built ", timeout=WAIT_MS
-            )
             shown = helpers_server.exceptions_shown(page, tmp_path / "server.log")
             assert not shown, shown
             turn += 1
