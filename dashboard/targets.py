@@ -287,11 +287,14 @@ def evaluate_target(
     districts: pd.DataFrame,
     population: pd.Series,
     current_year: int | None = None,
+    only_districts: frozenset[str] | None = None,
 ) -> pd.DataFrame:
     """One row per geography the target applies to: level, geography, code, status and numbers.
 
     population (code -> persons) weights the national value of district-measured targets.
     current_year: the year the deadline rules judge against (today's year when None).
+    only_districts: district rows for these codes only (a state's pack); the nation's row is the same
+    either way, since it reads every district.
     Published figures are read in one unit per indicator (normalise_units).
     """
     current_year = date.today().year if current_year is None else current_year
@@ -383,18 +386,62 @@ def evaluate_target(
         for year, group in values.loc[values["code_state_district"].isin(every_year)].groupby("year"):
             weights = group["code_state_district"].map(population)
             national[year] = float((group["value"] * weights).sum() / weights.sum())
-        rows.append(row("national", "Malaysia", None, pd.Series(national, dtype=float)))
         by_code = _series_by_code(values)
-        for district in chosen.itertuples(index=False):
-            rows.append(
-                row(
-                    "district",
-                    district.district,
-                    district.code_state_district,
-                    by_code.get(district.code_state_district, pd.Series(dtype=float)),
-                )
+        latest = {code: float(series.iloc[-1]) for code, series in by_code.items() if len(series)}
+        national_row = row("national", "Malaysia", None, pd.Series(national, dtype=float))
+        rows.append(
+            every_district_reading(
+                national_row, [latest.get(code) for code in chosen["code_state_district"]], target, current_year
             )
+        )
+        for district in chosen.itertuples(index=False):
+            if only_districts is None or district.code_state_district in only_districts:
+                series = by_code.get(district.code_state_district, pd.Series(dtype=float))
+                rows.append(row("district", district.district, district.code_state_district, series))
     return pd.DataFrame(rows)
+
+
+def every_district_reading(
+    national_row: dict, latest_values: list[float | None], target: dict, current_year: int
+) -> dict:
+    """The nation's row of a district-measured target, with its districts counted (latest value meets the
+    threshold, misses it, none measured); for a target set for every district (or every rural district),
+    read as worded: a national average that meets the threshold is not "achieved" while a measured
+    district misses it.
+
+    Then the status is what a miss is under the module's rules (not met; past the deadline, stale or
+    missed), with no distance, projected year or outlook taken from the average (the average's outlook
+    would read "met"). latest_values: each in-scope district's latest value (None: never measured)."""
+    measured = [value for value in latest_values if value is not None]
+    met = sum(_met(value, float(target["threshold"]), target["comparator"]) for value in measured)
+    short = len(measured) - met
+    counts = {
+        "districts_met": met,
+        "districts_short": short,
+        "districts_unmeasured": len(latest_values) - len(measured),
+    }
+    if (
+        target.get("scope") not in ("every_district", "rural_districts")
+        or national_row["status"] != ACHIEVED
+        or not short
+    ):
+        return {**national_row, **counts}
+    latest_year, deadline = national_row["latest_year"], int(target["deadline"])
+    if current_year > deadline:
+        status = NOT_MET_STALE if latest_year < deadline else MISSED
+    else:
+        status = NOT_MET
+    no_outlook = outlook.Outlook(
+        outlook.NO_DATA, "", national_row["observations"], math.nan, math.nan, None, None, None, None
+    )
+    return {
+        **national_row,
+        **counts,
+        **outlook_columns(no_outlook),
+        "status": status,
+        "distance": math.nan,
+        "projected_year": None,
+    }
 
 
 def _series_by_code(values: pd.DataFrame) -> dict[str, pd.Series]:

@@ -343,15 +343,21 @@ def target_evaluations(dataset: data.Dataset, districts: frozenset[str] | None =
         if ("targets",) in dataset.cache:
             every = target_evaluations(dataset)
             return every.loc[(every["level"] != "district") | every["code"].isin(districts)].reset_index(drop=True)
-        chosen = dataset.districts.loc[dataset.districts["code_state_district"].isin(districts)]
-        return dataset.memo(("targets", districts), lambda: _evaluate_targets(dataset, chosen))
-    return dataset.memo(("targets",), lambda: _evaluate_targets(dataset, dataset.districts))
+        return dataset.memo(("targets", districts), lambda: _evaluate_targets(dataset, districts))
+    return dataset.memo(("targets",), lambda: _evaluate_targets(dataset, None))
 
 
-def _evaluate_targets(dataset: data.Dataset, districts: pd.DataFrame) -> pd.DataFrame:
+def _evaluate_targets(dataset: data.Dataset, only_districts: frozenset[str] | None) -> pd.DataFrame:
     population, _ = latest_population(dataset)
     frames = [
-        targets.evaluate_target(target, dataset.published, dataset.indicators, districts, population)
+        targets.evaluate_target(
+            target,
+            dataset.published,
+            dataset.indicators,
+            dataset.districts,
+            population,
+            only_districts=only_districts,
+        )
         for target in target_list()
     ]
     return pd.concat(frames, ignore_index=True)

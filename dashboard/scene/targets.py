@@ -237,8 +237,22 @@ def describe(rows: pd.DataFrame, target: dict, words: Words) -> pd.DataFrame:
     )
 
 
+def districts_text(row: pd.Series, target: dict, words: Words) -> str:
+    """A district-measured target's districts counted: how many of those measured meet it, and how many
+    are without data ("" for a target measured nationally or per state)."""
+    if target["measure"]["source"] != "indicators" or pd.isna(row.get("districts_met")):
+        return ""
+    met, short, unmeasured = (
+        int(row[column]) for column in ("districts_met", "districts_short", "districts_unmeasured")
+    )
+    key = "target_rural_districts_meeting" if target.get("scope") == "rural_districts" else "target_districts_meeting"
+    text = words.t(key, met=f"{met:,}", measured=f"{met + short:,}")
+    return text + (f"; {words.t('target_districts_unmeasured', count=f'{unmeasured:,}')}" if unmeasured else "")
+
+
 def summary_table(evaluations: pd.DataFrame, target_list: list[dict], words: Words) -> pd.DataFrame:
-    """One row per target: the nation's status, latest value, threshold, deadline, outlook and source."""
+    """One row per target: the nation's status, latest value, districts meeting it (district-measured
+    targets), threshold, deadline, outlook and source."""
     national = evaluations.loc[evaluations["level"] == "national"].set_index("target_id")
     rows = []
     for target in target_list:
@@ -255,6 +269,7 @@ def summary_table(evaluations: pd.DataFrame, target_list: list[dict], words: Wor
                 "latest_year": latest_year,
                 "latest_text": figures.format_value(row["latest_value"], value_format(target), no_data="—")
                 + (f" ({latest_year})" if latest_year is not None else ""),
+                "districts_text": districts_text(row, target, words),
                 "comparator": target["comparator"],
                 "threshold": float(target["threshold"]),
                 "unit": target["unit"][words.lang],
@@ -302,6 +317,7 @@ def build(dataset: data.Dataset, selection: Selection) -> Scene:
             "target": words.t("target"),
             "status_text": words.t("status"),
             "latest_text": words.t("latest"),
+            "districts_text": words.t("target_districts"),
             "threshold_text": words.t("target_value"),
             "deadline": words.t("deadline"),
             "projected_text": words.t("projected"),

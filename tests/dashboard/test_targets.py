@@ -249,6 +249,68 @@ def test_scene_words_say_when_a_status_was_last_measured():
     assert scene_targets.threshold_text(fibre, "en") == ">= 9,000,000 premises"
 
 
+def _every_district_case(scope: str = "every_district") -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """Synthetic: three districts at most 10 % beyond 5 km; a (big, urban) meets it, b (small, rural) does
+    not, c (rural) is unmeasured. The population-weighted average, (2*900 + 40*100) / 1000 = 5.8, meets it."""
+    target = {
+        "id": "t",
+        "measure": {"source": "indicators", "indicators": ["x_pct"]},
+        "threshold": 10,
+        "comparator": "<=",
+        "deadline": 2030,
+        "baseline_year": 2022,
+        "ceiling": 100,
+        "scope": scope,
+    }
+    indicators = pd.DataFrame(
+        {"code_state_district": ["a", "b"], "indicator": "x_pct", "year": 2022, "value": [2.0, 40.0]}
+    )
+    districts = pd.DataFrame(
+        {
+            "code_state_district": ["a", "b", "c"],
+            "district": ["A", "B", "C"],
+            "state": "S",
+            "urban_class": ["urban", "rural", "rural"],
+        }
+    )
+    return target, indicators, districts
+
+
+POPULATION = pd.Series({"a": 900.0, "b": 100.0, "c": 50.0})
+
+
+def test_a_target_for_every_district_is_not_achieved_by_an_average_while_a_district_misses_it():
+    target, indicators, districts = _every_district_case()
+    rows = targets.evaluate_target(target, pd.DataFrame(), indicators, districts, POPULATION, current_year=2026)
+    national = rows.loc[rows["level"] == "national"].iloc[0]
+    assert national["latest_value"] == pytest.approx(5.8)  # the average meets the threshold ...
+    assert national["status"] == targets.NOT_MET  # ... but district b does not
+    assert (national["districts_met"], national["districts_short"], national["districts_unmeasured"]) == (1, 1, 1)
+    assert national["outlook_basis"] == "no_data" and pd.isna(national["distance"])  # nothing read off the average
+    # past the deadline with nothing measured since before it: stale, not achieved
+    later = targets.evaluate_target(target, pd.DataFrame(), indicators, districts, POPULATION, current_year=2031)
+    assert later.loc[later["level"] == "national", "status"].iloc[0] == targets.NOT_MET_STALE
+    # a state's pack evaluates only its districts' rows: the nation's row is the same
+    only_a = targets.evaluate_target(
+        target, pd.DataFrame(), indicators, districts, POPULATION, current_year=2026, only_districts=frozenset({"a"})
+    )
+    assert list(only_a.loc[only_a["level"] == "district", "code"]) == ["a"]
+    pd.testing.assert_series_equal(
+        only_a.loc[only_a["level"] == "national"].iloc[0].drop("series"), national.drop("series"), check_names=False
+    )
+
+
+def test_a_target_for_every_rural_district_counts_rural_districts_and_a_national_target_reads_its_average():
+    target, indicators, districts = _every_district_case("rural_districts")
+    national = targets.evaluate_target(target, pd.DataFrame(), indicators, districts, POPULATION, current_year=2026)
+    national = national.loc[national["level"] == "national"].iloc[0]
+    assert (national["districts_met"], national["districts_short"], national["districts_unmeasured"]) == (0, 1, 1)
+    assert national["status"] == targets.NOT_MET
+    target, indicators, districts = _every_district_case("national")
+    national = targets.evaluate_target(target, pd.DataFrame(), indicators, districts, POPULATION, current_year=2026)
+    assert national.loc[national["level"] == "national", "status"].iloc[0] == targets.ACHIEVED
+
+
 # --- on the real build -------------------------------------------------------------------------------
 
 CLINIC = "jurang_clinic_5km"
@@ -289,6 +351,11 @@ def test_real_clinic_target_every_measured_district_short_of_the_threshold_is_no
     for code in short:
         assert districts.at[code, "distance"] == pytest.approx(latest[code] - 10)
         assert districts.at[code, "status_text"].startswith("✗ not met; no trend yet")
+    # the national line reads the target as worded ("in every district"), whatever the average
+    summary = scene.build(real_dataset, "targets", f"target={CLINIC}").table("summary").set_index("target_id")
+    assert summary.at[CLINIC, "status"] == targets.NOT_MET
+    met = (latest <= 10).sum()
+    assert summary.at[CLINIC, "districts_text"].startswith(f"{met} of {len(latest)} districts measured meet it")
 
 
 @pytest.mark.integration
