@@ -405,13 +405,13 @@ def every_district_reading(
     national_row: dict, latest_values: list[float | None], target: dict, current_year: int
 ) -> dict:
     """The nation's row of a district-measured target, with its districts counted (latest value meets the
-    threshold, misses it, none measured); for a target set for every district (or every rural district),
-    read as worded: a national average that meets the threshold is not "achieved" while a measured
-    district misses it.
+    threshold, misses it, no value); for a target set for every district (or every rural district),
+    read as worded: a national average that meets the threshold is not "achieved" while a district with
+    a value misses it.
 
     Then the status is what a miss is under the module's rules (not met; past the deadline, stale or
     missed), with no distance, projected year or outlook taken from the average (the average's outlook
-    would read "met"). latest_values: each in-scope district's latest value (None: never measured)."""
+    would read "met"). latest_values: each in-scope district's latest value (None: no value in any year)."""
     measured = [value for value in latest_values if value is not None]
     met = sum(_met(value, float(target["threshold"]), target["comparator"]) for value in measured)
     short = len(measured) - met

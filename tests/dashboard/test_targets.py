@@ -355,7 +355,7 @@ def test_real_clinic_target_every_measured_district_short_of_the_threshold_is_no
     summary = scene.build(real_dataset, "targets", f"target={CLINIC}").table("summary").set_index("target_id")
     assert summary.at[CLINIC, "status"] == targets.NOT_MET
     met = (latest <= 10).sum()
-    assert summary.at[CLINIC, "districts_text"].startswith(f"{met} of {len(latest)} districts measured meet it")
+    assert summary.at[CLINIC, "districts_text"].startswith(f"{met} of {len(latest)} districts with a value meet it")
 
 
 @pytest.mark.integration
