@@ -387,7 +387,7 @@ def evaluate_target(
             weights = group["code_state_district"].map(population)
             national[year] = float((group["value"] * weights).sum() / weights.sum())
         by_code = _series_by_code(values)
-        latest = {code: float(series.iloc[-1]) for code, series in by_code.items() if len(series)}
+        latest = {code: float(series.sort_index().iloc[-1]) for code, series in by_code.items() if len(series)}
         national_row = row("national", "Malaysia", None, pd.Series(national, dtype=float))
         rows.append(
             every_district_reading(

@@ -238,8 +238,8 @@ def describe(rows: pd.DataFrame, target: dict, words: Words) -> pd.DataFrame:
 
 
 def districts_text(row: pd.Series, target: dict, words: Words) -> str:
-    """A district-measured target's districts counted: how many of those measured meet it, and how many
-    are without data ("" for a target measured nationally or per state)."""
+    """A district-measured target's districts counted: how many of those with a value meet it, and how
+    many have none ("" for a target measured nationally or per state)."""
     if target["measure"]["source"] != "indicators" or pd.isna(row.get("districts_met")):
         return ""
     met, short, unmeasured = (

@@ -300,6 +300,23 @@ def test_a_target_for_every_district_is_not_achieved_by_an_average_while_a_distr
     )
 
 
+def test_a_districts_count_reads_its_latest_year_whatever_the_row_order():
+    target, _, districts = _every_district_case()
+    # a's rows come newest first: its latest value is 2024's 2.0 (meets), not 2022's 40.0
+    indicators = pd.DataFrame(
+        {
+            "code_state_district": ["a", "a", "b"],
+            "indicator": "x_pct",
+            "year": [2024, 2022, 2022],
+            "value": [2.0, 40.0, 40.0],
+        }
+    )
+    rows = targets.evaluate_target(target, pd.DataFrame(), indicators, districts, POPULATION, current_year=2026)
+    national = rows.loc[rows["level"] == "national"].iloc[0]
+    assert (national["districts_met"], national["districts_short"], national["districts_unmeasured"]) == (1, 1, 1)
+    assert rows.set_index("code").at["a", "status"] == targets.ACHIEVED
+
+
 def test_a_target_for_every_rural_district_counts_rural_districts_and_a_national_target_reads_its_average():
     target, indicators, districts = _every_district_case("rural_districts")
     national = targets.evaluate_target(target, pd.DataFrame(), indicators, districts, POPULATION, current_year=2026)
