@@ -115,11 +115,9 @@ def assess(
     distance = 0.0 if _met(latest, threshold, comparator) else abs(threshold - latest)
     if _met(latest, threshold, comparator):
         return Progress(ACHIEVED, latest_year, latest, 0.0, math.nan, "", float(latest_year))
-    if current_year is not None and current_year > deadline:
-        status = NOT_MET_STALE if latest_year < deadline else MISSED
+    if (current_year is not None and current_year > deadline) or len(observed) < 2:
+        status = unmet_status(latest_year, deadline, current_year)
         return Progress(status, latest_year, latest, distance, math.nan, "", None)
-    if len(observed) < 2:
-        return Progress(NOT_MET, latest_year, latest, distance, math.nan, "", None)
 
     start_year, start = int(observed.index[0]), float(observed.iloc[0])
     elapsed = latest_year - start_year
@@ -146,6 +144,14 @@ def assess(
         method,
         projected_year(latest_year, latest, threshold, observed_rate, linear),
     )
+
+
+def unmet_status(latest_year: int, deadline: int, current_year: int | None) -> str:
+    """A threshold not met, before any trend: past the deadline, stale (last measured before it) or
+    missed (measured at or after it); before the deadline, not met with no trend."""
+    if current_year is not None and current_year > deadline:
+        return NOT_MET_STALE if latest_year < deadline else MISSED
+    return NOT_MET
 
 
 def classify_ratio(ratio: float) -> str:
@@ -387,12 +393,10 @@ def evaluate_target(
             weights = group["code_state_district"].map(population)
             national[year] = float((group["value"] * weights).sum() / weights.sum())
         by_code = _series_by_code(values)
-        latest = {code: float(series.sort_index().iloc[-1]) for code, series in by_code.items() if len(series)}
+        latest = values.sort_values("year", kind="stable").groupby("code_state_district")["value"].last()
         national_row = row("national", "Malaysia", None, pd.Series(national, dtype=float))
         rows.append(
-            every_district_reading(
-                national_row, [latest.get(code) for code in chosen["code_state_district"]], target, current_year
-            )
+            every_district_reading(national_row, latest.reindex(chosen["code_state_district"]), target, current_year)
         )
         for district in chosen.itertuples(index=False):
             if only_districts is None or district.code_state_district in only_districts:
@@ -401,9 +405,7 @@ def evaluate_target(
     return pd.DataFrame(rows)
 
 
-def every_district_reading(
-    national_row: dict, latest_values: list[float | None], target: dict, current_year: int
-) -> dict:
+def every_district_reading(national_row: dict, latest_values: pd.Series, target: dict, current_year: int) -> dict:
     """The nation's row of a district-measured target, with its districts counted (latest value meets the
     threshold, misses it, no value); for a target set for every district (or every rural district),
     read as worded: a national average that meets the threshold is not "achieved" while a district with
@@ -411,9 +413,9 @@ def every_district_reading(
 
     Then the status is what a miss is under the module's rules (not met; past the deadline, stale or
     missed), with no distance, projected year or outlook taken from the average (the average's outlook
-    would read "met"). latest_values: each in-scope district's latest value (None: no value in any year)."""
-    measured = [value for value in latest_values if value is not None]
-    met = sum(_met(value, float(target["threshold"]), target["comparator"]) for value in measured)
+    would read "met"). latest_values: each in-scope district's latest value (NaN: no value in any year)."""
+    measured = latest_values.dropna()
+    met = int(_met(measured, float(target["threshold"]), target["comparator"]).sum())
     short = len(measured) - met
     counts = {
         "districts_met": met,
@@ -426,11 +428,7 @@ def every_district_reading(
         or not short
     ):
         return {**national_row, **counts}
-    latest_year, deadline = national_row["latest_year"], int(target["deadline"])
-    if current_year > deadline:
-        status = NOT_MET_STALE if latest_year < deadline else MISSED
-    else:
-        status = NOT_MET
+    status = unmet_status(national_row["latest_year"], int(target["deadline"]), current_year)
     no_outlook = outlook.Outlook(
         outlook.NO_DATA, "", national_row["observations"], math.nan, math.nan, None, None, None, None
     )
