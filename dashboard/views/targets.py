@@ -30,7 +30,8 @@ scene = ui.scene_for(
 with national_box:
     st.markdown(scene.sentences["intro"])
     st.subheader(ui.t("national_status_title"))
-    st.dataframe(scene.tables["summary"].display(), hide_index=True, width="stretch")
+    districts_wide = {ui.t("target_districts"): st.column_config.TextColumn(width="large")}  # "98 of 160 …"
+    st.dataframe(scene.tables["summary"].display(), hide_index=True, width="stretch", column_config=districts_wide)
     st.caption(scene.sentences["status_method_note"])
 
 st.markdown(scene.sentences["target_heading"])
